@@ -1,0 +1,130 @@
+"""The ``mathdrill`` typer application and the one place errors become messages and exit codes.
+
+Command groups live in their own modules and are attached here. Heavy libraries (sympy,
+SQLAlchemy, numpy) are imported inside command bodies only, so ``mathdrill --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from mathdrill import __version__
+from mathdrill.cli import check as check_cmd
+from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
+
+app = typer.Typer(
+    name="mathdrill",
+    help=(
+        "Drill the mathematics of machine learning: fresh random problems, answers checked by "
+        "sympy, reviews scheduled by SM-2.\n\nStart with `mathdrill drill`; every command has "
+        "--help."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class AppState:
+    """Options given before the command name, shared with every command.
+
+    Attributes:
+        debug: Show tracebacks instead of friendly messages.
+    """
+
+    debug: bool = False
+
+
+STATE = AppState()
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"mathdrill {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the full traceback when something goes wrong."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Drill the mathematics of machine learning with spaced repetition."""
+    STATE.debug = debug or bool(os.environ.get("MATHDRILL_DEBUG"))
+
+
+check_cmd.register(app)
+
+
+def report_error(error: MathdrillError) -> int:
+    """Print a mathdrill error for a user on stderr and return its exit code.
+
+    Args:
+        error: The error to report.
+
+    Returns:
+        The exit code that belongs to the error's type.
+    """
+    text = error.describe() if isinstance(error, MathSyntaxError) else str(error)
+    sys.stderr.write(f"mathdrill: {text}\n")
+    return error.exit_code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line and exit with the status of the command.
+
+    Every :class:`MathdrillError` is turned into a message and its exit code here; anything else
+    is an internal error (exit 4) reported in one line unless ``--debug`` asks for the traceback.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or bool(os.environ.get("MATHDRILL_DEBUG"))
+    try:
+        # standalone_mode=False hands exit codes back instead of calling sys.exit itself, so
+        # MathdrillError reaches the handler below; commands return their own status.
+        status = app(args=args, prog_name="mathdrill", standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except MathdrillError as error:
+        if debug:
+            raise
+        sys.exit(report_error(error))
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmathdrill: interrupted\n")
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: never a bare traceback
+        import click
+
+        if isinstance(error, click.exceptions.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.stderr.write("\nmathdrill: aborted\n")
+            sys.exit(130)
+        if debug:
+            raise
+        sys.stderr.write(
+            f"mathdrill: internal error: {type(error).__name__}: {error}\n"
+            "Run again with --debug for the traceback, and please report it.\n"
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(status if isinstance(status, int) else 0)

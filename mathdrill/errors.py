@@ -57,7 +57,9 @@ class MathSyntaxError(InputError):
         end: Index one past the bad span; at least ``start + 1`` when ``text`` is non-empty.
     """
 
-    def __init__(self, message: str, text: str = "", start: int = 0, end: int | None = None) -> None:
+    def __init__(
+        self, message: str, text: str = "", start: int = 0, end: int | None = None
+    ) -> None:
         super().__init__(message)
         self.text = text
         self.start = max(0, min(start, len(text)))
@@ -68,7 +70,8 @@ class MathSyntaxError(InputError):
         """Return the input echoed on one line with carets under the bad span on the next.
 
         Returns:
-            Two lines, e.g. ``"2*/x\\n  ^"``; an empty string when there is no input to echo.
+            Two lines: the input, then ``^`` under the bad span; an empty string when
+            there is no input to echo.
         """
         if not self.text:
             return ""

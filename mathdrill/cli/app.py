@@ -99,11 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or bool(os.environ.get("MATHDRILL_DEBUG"))
     try:
-        # standalone_mode=False hands exit codes back instead of calling sys.exit itself, so
-        # MathdrillError reaches the handler below; commands return their own status.
-        status = app(args=args, prog_name="mathdrill", standalone_mode=False)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
+        # Standalone mode lets typer report its own usage errors (exit 2) and turn typer.Exit
+        # into the exit status; every MathdrillError propagates out of it to here.
+        app(args=args, prog_name="mathdrill")
     except MathdrillError as error:
         if debug:
             raise
@@ -111,15 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("\nmathdrill: interrupted\n")
         sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the last line of defence: never a bare traceback
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Abort):
-            sys.stderr.write("\nmathdrill: aborted\n")
-            sys.exit(130)
+    except Exception as error:  # the last line of defence: never a bare traceback
         if debug:
             raise
         sys.stderr.write(
@@ -127,4 +117,3 @@ def main(argv: list[str] | None = None) -> None:
             "Run again with --debug for the traceback, and please report it.\n"
         )
         sys.exit(EXIT_INTERNAL)
-    sys.exit(status if isinstance(status, int) else 0)

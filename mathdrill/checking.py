@@ -1,0 +1,299 @@
+"""Use-case behind ``mathdrill check``: judge one answer or a batch of JSON-lines requests.
+
+This module orchestrates only: it turns requests (from options or JSON lines) into
+:class:`~mathdrill.answers.AnswerSpec` objects, hands them to a capped
+:class:`~mathdrill.answers.Judge`, and shapes the results as plain dictionaries. It never prints;
+``mathdrill.cli.check`` does.
+
+A batch request is one JSON object per line::
+
+    {"id": "q1", "kind": "expression", "expected": "diff(sin(x^2), x)",
+     "answer": "2x cos(x^2)", "vars": {"x": [-2, 2]}, "rtol": null, "atol": null}
+
+``id`` is echoed back; ``vars`` maps each free symbol to its sampling interval (a bare list of
+names, or ``null`` intervals, use the default domain); ``choices`` (list of option texts) and
+``up_to_constant`` (bool) are accepted too. Each result line carries at least ``id, correct,
+reason, read_as, duration_ms``; a line that cannot be used yields ``{"id": …, "error": …}``
+instead and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mathdrill.errors import InputError, MathdrillError, MathSyntaxError, UsageError
+
+if TYPE_CHECKING:  # the answers layer pulls in sympy: import it only when a check really runs
+    from mathdrill.answers import AnswerSpec, Judge, Verdict
+
+#: Interval used for a variable given without ``=LO:HI``.
+DEFAULT_DOMAIN: tuple[float, float] = (-2.0, 2.0)
+
+#: Longest accepted batch line, so one absurd line cannot exhaust memory.
+MAX_LINE_CHARS = 100_000
+
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REQUEST_KEYS = frozenset(
+    {"id", "kind", "expected", "answer", "vars", "rtol", "atol", "choices", "up_to_constant"}
+)
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One answer to judge, as given on the command line or on a batch line.
+
+    Attributes:
+        kind: Answer kind name (``number``, ``expression`` …).
+        expected: The reference answer as author text (read with the author function table).
+        answer: The learner's text.
+        variables: Free symbols and their sampling intervals.
+        rtol: Relative tolerance, or None for the kind's default rule.
+        atol: Absolute tolerance, or None for the kind's default rule.
+        choices: Option texts for the ``choice`` kind.
+        up_to_constant: Accept answers that differ by a constant (antiderivatives).
+    """
+
+    kind: str
+    expected: str
+    answer: str
+    variables: Mapping[str, tuple[float, float]]
+    rtol: float | None = None
+    atol: float | None = None
+    choices: tuple[str, ...] = ()
+    up_to_constant: bool = False
+
+
+def parse_var_option(text: str) -> tuple[str, tuple[float, float]]:
+    """Read one ``--var`` option: ``x`` or ``x=LO:HI``.
+
+    Args:
+        text: The option's value, e.g. ``"x=0.1:3"``.
+
+    Returns:
+        The symbol name and its sampling interval.
+
+    Raises:
+        UsageError: When the name or the interval is malformed or empty.
+    """
+    name, sep, interval = text.partition("=")
+    name = name.strip()
+    if not _VAR_NAME.match(name):
+        raise UsageError(f"--var {text!r}: {name!r} is not a variable name (use e.g. --var x=-2:2)")
+    if not sep:
+        return name, DEFAULT_DOMAIN
+    lo_text, colon, hi_text = interval.partition(":")
+    if not colon:
+        raise UsageError(f"--var {text!r}: write the interval as LO:HI, e.g. --var {name}=-2:2")
+    try:
+        lo, hi = float(lo_text), float(hi_text)
+    except ValueError:
+        raise UsageError(
+            f"--var {text!r}: LO and HI must be numbers, e.g. --var {name}=0.1:3"
+        ) from None
+    return name, _checked_interval(name, lo, hi)
+
+
+def _checked_interval(name: str, lo: float, hi: float) -> tuple[float, float]:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+        raise UsageError(f"variable {name}: the interval [{lo}, {hi}] must be finite with LO < HI")
+    return lo, hi
+
+
+def _optional_tolerance(value: object, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{field} must be a number or null, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"{field} must be a finite number ≥ 0, got {value}")
+    return number
+
+
+def _variables_from_json(raw: object) -> dict[str, tuple[float, float]]:
+    if raw is None:
+        return {}
+    if isinstance(raw, list):
+        raw = dict.fromkeys(raw)
+    if not isinstance(raw, dict):
+        raise InputError('"vars" must be an object like {"x": [-2, 2]} or a list of names')
+    variables: dict[str, tuple[float, float]] = {}
+    for name, interval in raw.items():
+        if not isinstance(name, str) or not _VAR_NAME.match(name):
+            raise InputError(f'"vars": {name!r} is not a variable name')
+        if interval is None:
+            variables[name] = DEFAULT_DOMAIN
+            continue
+        if (
+            not isinstance(interval, list)
+            or len(interval) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in interval)
+        ):
+            raise InputError(f'"vars": the interval of {name} must be [LO, HI], got {interval!r}')
+        try:
+            variables[name] = _checked_interval(name, float(interval[0]), float(interval[1]))
+        except UsageError as error:
+            raise InputError(str(error)) from None
+    return variables
+
+
+def request_from_json(line: str) -> tuple[Any, CheckRequest]:
+    """Read one batch line into its id and a :class:`CheckRequest`.
+
+    Args:
+        line: One JSON object (see the module docstring for the fields).
+
+    Returns:
+        The request's ``id`` (any JSON value, None when absent) and the request.
+
+    Raises:
+        InputError: When the line is not a JSON object or a field is missing or mistyped; the
+            message names the field.
+    """
+    if len(line) > MAX_LINE_CHARS:
+        raise InputError(f"line longer than {MAX_LINE_CHARS} characters")
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InputError(f"not JSON: {error.msg} at column {error.colno}") from None
+    if not isinstance(data, dict):
+        raise InputError("each line must be a JSON object")
+    unknown = sorted(set(data) - _REQUEST_KEYS)
+    if unknown:
+        raise InputError(
+            f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_REQUEST_KEYS))}"
+        )
+    ident = data.get("id")
+    for field in ("kind", "expected", "answer"):
+        if not isinstance(data.get(field), str):
+            raise InputError(f'"{field}" must be a string')
+    choices = data.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+        raise InputError('"choices" must be a list of strings')
+    up_to_constant = data.get("up_to_constant", False)
+    if not isinstance(up_to_constant, bool):
+        raise InputError('"up_to_constant" must be true or false')
+    return ident, CheckRequest(
+        kind=data["kind"],
+        expected=data["expected"],
+        answer=data["answer"],
+        variables=_variables_from_json(data.get("vars")),
+        rtol=_optional_tolerance(data.get("rtol"), "rtol"),
+        atol=_optional_tolerance(data.get("atol"), "atol"),
+        choices=tuple(choices),
+        up_to_constant=up_to_constant,
+    )
+
+
+def build_spec(request: CheckRequest) -> AnswerSpec:
+    """Turn a request into an answer spec, reading ``expected`` with the author table.
+
+    Args:
+        request: The request to build from.
+
+    Returns:
+        The spec the judge checks against.
+
+    Raises:
+        UsageError: When the kind is unknown.
+        MathSyntaxError: When ``expected`` cannot be read (with the caret echo).
+        InputError: When ``expected`` does not fit the kind.
+    """
+    from mathdrill.answers import KINDS, AnswerSpec, parse_expected
+
+    if request.kind not in KINDS:
+        raise UsageError(f"unknown answer kind {request.kind!r}; known kinds: {', '.join(KINDS)}")
+    expected = parse_expected(request.kind, request.expected, request.variables)
+    return AnswerSpec(
+        kind=request.kind,
+        expected=expected,
+        variables=dict(request.variables),
+        rtol=request.rtol,
+        atol=request.atol,
+        up_to_constant=request.up_to_constant,
+        choices=request.choices,
+    )
+
+
+def verdict_fields(verdict: Verdict, duration_ms: float) -> dict[str, Any]:
+    """Shape a verdict as the JSON object ``mathdrill check`` prints.
+
+    Args:
+        verdict: The verdict to report.
+        duration_ms: Wall time of the check, in milliseconds.
+
+    Returns:
+        A JSON-safe dict with ``correct, status, reason, read_as, mistake, feedback,
+        near_miss, error, notes, duration_ms``.
+    """
+    return {
+        "correct": verdict.correct,
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "read_as": verdict.read_as,
+        "mistake": verdict.mistake,
+        "feedback": verdict.feedback,
+        "near_miss": verdict.near_miss,
+        "error": verdict.error,
+        "notes": list(verdict.notes),
+        "duration_ms": round(duration_ms, 3),
+    }
+
+
+def check_one(judge: Judge, request: CheckRequest, timer: Callable[[], float]) -> dict[str, Any]:
+    """Judge one request and return its result fields.
+
+    Args:
+        judge: The capped checker to use.
+        request: What to check.
+        timer: A monotonic clock in seconds (``time.perf_counter`` in production).
+
+    Returns:
+        The fields of :func:`verdict_fields`.
+
+    Raises:
+        MathdrillError: When the request itself is unusable (unknown kind, unreadable
+            ``expected``); learner text never raises.
+    """
+    started = timer()
+    spec = build_spec(request)
+    verdict = judge.check(spec, request.answer)
+    return verdict_fields(verdict, (timer() - started) * 1000.0)
+
+
+def run_batch(
+    lines: Iterable[str], judge: Judge, timer: Callable[[], float]
+) -> Iterator[dict[str, Any]]:
+    """Judge JSON-lines requests one by one, yielding one result object per non-blank line.
+
+    A line that cannot be used yields ``{"id": …, "line": N, "error": "…"}`` and the batch goes
+    on: one bad line never stops the others.
+
+    Args:
+        lines: The input lines (with or without trailing newlines).
+        judge: The capped checker, shared by all lines so the worker stays warm.
+        timer: A monotonic clock in seconds.
+
+    Yields:
+        One JSON-safe dict per request line, in input order.
+    """
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        ident: Any = None
+        try:
+            ident, request = request_from_json(line)
+            result = check_one(judge, request, timer)
+        except MathSyntaxError as error:
+            yield {"id": ident, "line": number, "error": error.describe()}
+            continue
+        except MathdrillError as error:
+            yield {"id": ident, "line": number, "error": str(error)}
+            continue
+        yield {"id": ident, **result}

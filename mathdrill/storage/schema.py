@@ -1,0 +1,162 @@
+"""The current database schema as SQLAlchemy Core tables.
+
+This module describes the *latest* schema (:data:`SCHEMA_VERSION`). A fresh database is created
+from it directly; an older database is brought to it by the numbered steps in
+:mod:`mathdrill.storage.migrations`, and a test checks that both roads end in the same schema.
+
+Conventions (documented for users in ``docs/data.md``):
+
+- Every timestamp is stored in UTC. On SQLite that is SQLAlchemy's text form
+  ``YYYY-MM-DD HH:MM:SS.ffffff`` (fixed width, so text order is time order and the ``(suspended,
+  due)`` index serves range queries); on PostgreSQL a ``timestamp with time zone``. Python code
+  only ever sees timezone-aware datetimes.
+- The SM-2 easiness factor moves in steps of 0.01 and is stored as an exact integer number of
+  hundredths (``easiness_x100 = 250`` is EF 2.50), never as a float, so six perfect reviews give
+  420 days rather than a drifted 421.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+#: The schema version this code writes and understands; older databases are migrated up to it.
+SCHEMA_VERSION = 2
+
+#: Key of the schema version row in the ``meta`` table.
+SCHEMA_VERSION_KEY = "schema_version"
+
+#: Review kinds: first showing of a new card, a due review, a same-session repeat (SM-2 step 7,
+#: does not move the schedule) and cramming (practice outside the schedule).
+REVIEW_KINDS = ("learn", "review", "repeat", "cram")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware (UTC).
+
+    Naive datetimes are refused on the way in: a naive time is ambiguous, and guessing its zone is
+    how schedules silently shift by hours.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC (naive UTC on SQLite, which stores no zone).
+
+        Args:
+            value: The datetime to store, or None.
+            dialect: The database dialect in use.
+
+        Returns:
+            The value to hand to the driver.
+
+        Raises:
+            ValueError: If ``value`` is naive (a programming error, not a user error).
+        """
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"timestamps must be timezone-aware datetimes, got {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return a stored timestamp as an aware UTC datetime.
+
+        Args:
+            value: What the driver returned (a datetime, naive on SQLite).
+            dialect: The database dialect in use.
+
+        Returns:
+            The timestamp in UTC, or None.
+        """
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+#: One row per skill (deck/template): its current SM-2 state and flags.
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deck", String(200), nullable=False),
+    Column("template", String(200), nullable=False),
+    Column("repetitions", Integer, nullable=False, default=0),
+    Column("easiness_x100", Integer, nullable=False, default=250),
+    Column("interval_days", Integer, nullable=False, default=0),
+    Column("due", UTCDateTime(), nullable=True),
+    Column("lapses", Integer, nullable=False, default=0),
+    Column("suspended", Boolean, nullable=False, default=False),
+    Column("leech", Boolean, nullable=False, default=False),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("last_review", UTCDateTime(), nullable=True),
+    UniqueConstraint("deck", "template", name="uq_cards_deck_template"),
+    CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
+    CheckConstraint("repetitions >= 0 AND interval_days >= 0 AND lapses >= 0", name="ck_cards_counts"),
+    # Serves "due now" (suspended = false AND due <= now ORDER BY due), "how many due" (a count
+    # over an index range, never touching the table) and "new cards" (due IS NULL ORDER BY id).
+    Index("ix_cards_queue", "suspended", "due", "id"),
+)
+
+#: Append-only log of every answered problem.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+    Column("reviewed_at", UTCDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("read_as", Text, nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("mistake", String(200), nullable=True),
+    Column("hints", Integer, nullable=False, default=0),
+    Column("seconds", Float, nullable=True),
+    Column("quality", Integer, nullable=True),
+    Column("easiness_before_x100", Integer, nullable=False),
+    Column("easiness_after_x100", Integer, nullable=False),
+    Column("interval_before", Integer, nullable=False),
+    Column("interval_after", Integer, nullable=False),
+    Column("session_id", String(64), nullable=True),
+    CheckConstraint("kind IN ('learn', 'review', 'repeat', 'cram')", name="ck_reviews_kind"),
+    CheckConstraint("quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"),
+    # Schema v2: a card's history newest first, and reviews by time (stats, exports).
+    Index("ix_reviews_card_time", "card_id", "reviewed_at"),
+    Index("ix_reviews_time", "reviewed_at"),
+)
+
+#: Key/value settings of this database, including the schema version.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)

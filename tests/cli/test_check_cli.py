@@ -1,0 +1,110 @@
+"""``mathdrill check`` end to end, through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_correct_expression_exits_zero_and_echoes_reading(run_md) -> None:
+    done = run_md(
+        "check",
+        "--kind",
+        "expression",
+        "--expected",
+        "diff(sin(x^2), x)",
+        "--answer",
+        "2x cos(x^2)",
+        "--var",
+        "x",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "correct" in done.stdout
+    assert "read as:" in done.stdout
+
+
+def test_wrong_answer_exits_one(run_md) -> None:
+    done = run_md(
+        "check",
+        "--kind",
+        "expression",
+        "--expected",
+        "diff(sin(x^2), x)",
+        "--answer",
+        "cos(x^2)",
+        "--var",
+        "x",
+    )
+    assert done.returncode == 1
+    assert "not correct" in done.stdout
+
+
+def test_unreadable_answer_exits_two_with_caret(run_md) -> None:
+    done = run_md("check", "--kind", "number", "--expected", "1/3", "--answer", "1/*3", "--json")
+    assert done.returncode == 2
+    result = json.loads(done.stdout)
+    assert result["status"] == "unreadable"
+    assert result["correct"] is False
+    assert "^" in result["error"]
+
+
+def test_bad_expected_is_a_usage_error_with_caret(run_md) -> None:
+    done = run_md("check", "--kind", "number", "--expected", "1/+", "--answer", "1")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "^" in done.stderr
+
+
+def test_unknown_kind_and_bad_var_are_usage_errors(run_md) -> None:
+    kind = run_md("check", "--kind", "colour", "--expected", "1", "--answer", "1")
+    assert kind.returncode == 2
+    assert "unknown answer kind" in kind.stderr
+    var = run_md("check", "--kind", "number", "--expected", "1", "--answer", "1", "--var", "x=2:1")
+    assert var.returncode == 2
+    assert "LO < HI" in var.stderr
+
+
+def test_json_verdict_fields(run_md) -> None:
+    done = run_md("check", "--kind", "number", "--expected", "1/3", "--answer", "0.33", "--json")
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["correct"] is False
+    assert set(result) >= {"correct", "status", "reason", "read_as", "mistake", "duration_ms"}
+    assert isinstance(result["duration_ms"], float)
+
+
+def test_batch_from_stdin_survives_bad_lines(run_md) -> None:
+    lines = [
+        {"id": 1, "kind": "number", "expected": "1/3", "answer": "0.3333", "vars": {}},
+        "this is not json",
+        {"id": 3, "kind": "expression", "expected": "x^2", "answer": "x*x", "vars": {"x": [-2, 2]}},
+        {"id": 4, "kind": "nonsense", "expected": "1", "answer": "1"},
+        {"id": 5, "kind": "number", "expected": "1/3", "answer": "1/*3"},
+        {"id": 6, "kind": "expression", "expected": "x^2", "answer": "x^2+1e-9", "vars": ["x"]},
+    ]
+    text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+    done = run_md("check", "--batch", "-", stdin=text)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) == 6
+    assert results[0]["id"] == 1
+    assert results[0]["correct"] is True
+    assert "error" in results[1]
+    assert results[1]["line"] == 2
+    assert results[2]["correct"] is True
+    assert "unknown answer kind" in results[3]["error"]
+    assert results[4]["status"] == "unreadable"
+    assert results[5]["correct"] is False
+    assert all("duration_ms" in r for r in results if "error" not in r)
+
+
+def test_batch_file_missing_is_a_clear_error(run_md, tmp_path) -> None:
+    done = run_md("check", "--batch", str(tmp_path / "nope.jsonl"))
+    assert done.returncode == 2
+    assert "cannot read batch file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_debug_shows_the_traceback(run_md, tmp_path) -> None:
+    done = run_md("--debug", "check", "--batch", str(tmp_path / "nope.jsonl"))
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr

@@ -121,7 +121,9 @@ def derive_quality(
     for name, value in flags.items():
         _check_flag(name, value)
     if isinstance(hints_used, bool) or not isinstance(hints_used, int) or hints_used < 0:
-        raise UsageError(f"derive_quality: hints_used must be a whole number ≥ 0, got {hints_used!r}.")
+        raise UsageError(
+            f"derive_quality: hints_used must be a whole number ≥ 0, got {hints_used!r}."
+        )
     seconds = _check_seconds("seconds", seconds, positive=False)
     expected_seconds = _check_seconds("expected_seconds", expected_seconds, positive=True)
 

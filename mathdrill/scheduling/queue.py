@@ -1,0 +1,515 @@
+"""Today's queue, study days, due dates, leeches and the one scheduling rule (pure).
+
+Time (DESIGN.md, "Time"): every function takes an *aware* ``now``; naive datetimes are refused.
+A study day runs from ``rollover_hour`` local time (default 04:00) to the same hour the next
+calendar day, so a review at 01:30 on Tuesday still belongs to Monday's study day.
+
+* :func:`study_day` maps an instant to its study day, :func:`day_start` a study day to the
+  instant it begins. For every instant ``t``: ``day_start(study_day(t)) ≤ t <
+  day_start(study_day(t) + 1 day)``, across DST changes too. When the rollover wall time does
+  not exist (a spring-forward gap) the day starts at the first instant after the gap; when it
+  exists twice (fall back) the day starts at the first occurrence.
+* :func:`next_due`: a card reviewed at ``now`` with an interval of ``n`` days is due at the
+  *start* of study day ``study_day(now) + n``. "Due tomorrow" therefore means "from 04:00
+  tomorrow", whatever the hour of today's review, and a review at 01:30 (still yesterday's study
+  day) with interval 1 is due from 04:00 the same calendar morning.
+* A card is *due today* when its due instant is before the start of tomorrow's study day, i.e.
+  its due study day is today or earlier.
+
+The queue (:func:`build_daily_queue`):
+
+* ``due``: non-suspended cards due today, most overdue (earliest due) first, ties by
+  ``card_id``; at most ``review_cap − reviews_done_today``.
+* ``new``: non-suspended never-reviewed cards (``due is None``), at most
+  ``new_per_day − new_done_today``, in input order (deck order, then file order) except that a
+  card comes after every *new* card it requires (see :func:`order_new_cards`).
+* ``leeches``: non-suspended cards flagged as leeches, most lapses first. They stay in ``due``
+  as well: a leech is still scheduled, the flag asks the learner to look at it.
+
+The scheduling rule shared by the drill and storage is :func:`schedule_after`: learn and review
+move the SM-2 state, repeat and cram leave it unchanged (they are logged by the caller).
+
+Leeches: a card becomes a leech at ``LEECH_THRESHOLD`` (8) lapses and the learner is warned then
+and again every ``LEECH_WARN_EVERY`` (4) lapses after (12, 16, …).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from mathdrill.errors import UsageError
+from mathdrill.scheduling.session import ReviewKind
+from mathdrill.scheduling.sm2 import SM2State, check_quality, is_lapse, review
+
+#: Lapses at which a card is first flagged as a leech.
+LEECH_THRESHOLD = 8
+#: After the threshold, warn again every this many lapses.
+LEECH_WARN_EVERY = 4
+#: Default local hour at which a study day begins.
+DEFAULT_ROLLOVER_HOUR = 4
+#: Default number of new cards introduced per study day.
+DEFAULT_NEW_PER_DAY = 10
+#: Default number of reviews per study day.
+DEFAULT_REVIEW_CAP = 200
+
+_REVIEW_KINDS = frozenset({"learn", "review", "repeat", "cram"})
+
+
+def _check_aware(name: str, value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise UsageError(f"{name} must be a datetime, got {type(value).__name__}.")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise UsageError(
+            f"{name} must carry a time zone (e.g. 2026-03-01T09:00+01:00), got {value.isoformat()}."
+        )
+    return value
+
+
+def _check_whole(name: str, value: object, *, low: int = 0, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{name} must be a whole number, got {value!r}.")
+    if value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f"≥ {low}"
+        raise UsageError(f"{name} must be {bound}, got {value}.")
+    return value
+
+
+def _check_tz(tz: object) -> tzinfo:
+    if not isinstance(tz, tzinfo):
+        raise UsageError(
+            f"The time zone must be a tzinfo (e.g. ZoneInfo('Europe/Berlin')), got {tz!r}."
+        )
+    return tz
+
+
+def study_day(now: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo = UTC) -> date:
+    """Return the study day an instant belongs to.
+
+    Args:
+        now: An aware datetime.
+        rollover_hour: Local hour (0–23) at which a study day begins.
+        tz: The learner's time zone.
+
+    Returns:
+        The local calendar date, minus one day before ``rollover_hour``.
+
+    Raises:
+        UsageError: If ``now`` is naive or ``rollover_hour`` is out of range.
+    """
+    _check_aware("now", now)
+    _check_whole("rollover_hour", rollover_hour, high=23)
+    local = now.astimezone(_check_tz(tz))
+    day = local.date()
+    return day - timedelta(days=1) if local.hour < rollover_hour else day
+
+
+def day_start(day: date, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo = UTC) -> datetime:
+    """Return the instant a study day begins, as an aware datetime in ``tz``.
+
+    Args:
+        day: The study day.
+        rollover_hour: Local hour (0–23) at which a study day begins.
+        tz: The learner's time zone.
+
+    Returns:
+        ``day`` at ``rollover_hour`` local time; if that wall time falls in a DST gap, the first
+        instant after the gap; if it occurs twice, the first occurrence.
+
+    Raises:
+        UsageError: If ``rollover_hour`` is out of range.
+    """
+    _check_whole("rollover_hour", rollover_hour, high=23)
+    tz = _check_tz(tz)
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise UsageError(f"day must be a date, got {type(day).__name__}.")
+    wall = datetime.combine(day, time(rollover_hour), tzinfo=tz)  # fold=0: first occurrence
+    # A wall time in a spring-forward gap does not exist; fold=0 reads it with the offset from
+    # before the gap, which is the instant the gap ends. The round trip through UTC turns it
+    # into that real wall time (02:00 → 03:00 in Europe/Berlin).
+    return wall.astimezone(UTC).astimezone(tz)
+
+
+def next_due(
+    now: datetime,
+    interval_days: int,
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR,
+    tz: tzinfo = UTC,
+) -> datetime:
+    """Return when a card reviewed at ``now`` with an interval of ``interval_days`` becomes due.
+
+    Args:
+        now: When the review happened (aware).
+        interval_days: The SM-2 interval in days (≥ 0; 0 means due again from today's start).
+        rollover_hour: Local hour (0–23) at which a study day begins.
+        tz: The learner's time zone.
+
+    Returns:
+        The start of study day ``study_day(now) + interval_days``, aware, in ``tz``.
+
+    Raises:
+        UsageError: If ``now`` is naive or an argument is out of range.
+    """
+    _check_whole("interval_days", interval_days)
+    today = study_day(now, rollover_hour, tz)
+    return day_start(today + timedelta(days=interval_days), rollover_hour, tz)
+
+
+def leech_warning(lapses_before: int, lapses_after: int) -> bool:
+    """Tell whether going from ``lapses_before`` to ``lapses_after`` lapses crosses a warning.
+
+    Warnings fall at ``LEECH_THRESHOLD`` lapses and every ``LEECH_WARN_EVERY`` after it
+    (8, 12, 16, …).
+
+    Args:
+        lapses_before: Lapses before the review (≥ 0).
+        lapses_after: Lapses after it (≥ ``lapses_before``).
+
+    Returns:
+        ``True`` when some count in ``(lapses_before, lapses_after]`` is a warning point.
+
+    Raises:
+        UsageError: On negative counts or ``lapses_after < lapses_before``.
+    """
+    _check_whole("lapses_before", lapses_before)
+    _check_whole("lapses_after", lapses_after, low=lapses_before)
+    if lapses_after < LEECH_THRESHOLD:
+        return False
+
+    # Number of warning points at or below k: 0 below the threshold, then one per step.
+    def points(k: int) -> int:
+        return 0 if k < LEECH_THRESHOLD else (k - LEECH_THRESHOLD) // LEECH_WARN_EVERY + 1
+
+    return points(lapses_after) > points(lapses_before)
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """What the scheduler needs to know about one card (one template).
+
+    Attributes:
+        card_id: The storage id.
+        deck: The deck id.
+        template: The template id within the deck.
+        repetitions: SM-2 ``n``.
+        easiness: SM-2 E-Factor.
+        interval: SM-2 interval in days.
+        due: When the card is due (aware), ``None`` for a card never reviewed (new).
+        lapses: Fails of the card after it had been learned.
+        suspended: Excluded from every queue.
+        leech: Flagged as a leech.
+        last_review: When the last scheduling review happened, ``None`` if never.
+    """
+
+    card_id: int
+    deck: str
+    template: str
+    repetitions: int = 0
+    easiness: float = 2.5
+    interval: int = 0
+    due: datetime | None = None
+    lapses: int = 0
+    suspended: bool = False
+    leech: bool = False
+    last_review: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """The card's identity in ``requires`` graphs: ``"deck/template"``."""
+        return f"{self.deck}/{self.template}"
+
+    @property
+    def is_new(self) -> bool:
+        """Whether the card has never had a scheduling review."""
+        return self.due is None
+
+    @property
+    def state(self) -> SM2State:
+        """The card's SM-2 state (validated)."""
+        return SM2State(self.repetitions, self.easiness, self.interval)
+
+
+@dataclass(frozen=True)
+class SchedulingSettings:
+    """The learner's scheduling settings.
+
+    Attributes:
+        tz: The learner's time zone (pass ``ZoneInfo(...)``; the pure layer never guesses it).
+        rollover_hour: Local hour (0–23) at which a study day begins.
+        new_per_day: New cards introduced per study day.
+        review_cap: Most due cards shown per study day.
+
+    Raises:
+        UsageError: If a value is out of range.
+    """
+
+    tz: tzinfo = UTC
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR
+    new_per_day: int = DEFAULT_NEW_PER_DAY
+    review_cap: int = DEFAULT_REVIEW_CAP
+
+    def __post_init__(self) -> None:
+        _check_tz(self.tz)
+        _check_whole("rollover_hour", self.rollover_hour, high=23)
+        _check_whole("new_per_day", self.new_per_day)
+        _check_whole("review_cap", self.review_cap)
+
+
+@dataclass(frozen=True)
+class DailyQueue:
+    """Today's work.
+
+    Attributes:
+        day: The study day.
+        due: Due cards to review, most overdue first, capped.
+        new: New cards to introduce, prerequisites first, capped.
+        leeches: Non-suspended leech cards, most lapses first (for a warning list).
+        due_total: All non-suspended cards due today, before the cap.
+        new_total: All non-suspended new cards, before the cap.
+        suspended: Number of suspended cards skipped.
+    """
+
+    day: date
+    due: tuple[CardInfo, ...] = ()
+    new: tuple[CardInfo, ...] = ()
+    leeches: tuple[CardInfo, ...] = ()
+    due_total: int = 0
+    new_total: int = 0
+    suspended: int = 0
+
+    def session_items(self) -> list[tuple[int, ReviewKind]]:
+        """Return the queue as ``SessionQueue`` input: due (``"review"``), then new (``"learn"``).
+
+        Returns:
+            ``(card_id, kind)`` pairs in showing order.
+        """
+        items: list[tuple[int, ReviewKind]] = [(c.card_id, "review") for c in self.due]
+        items.extend((c.card_id, "learn") for c in self.new)
+        return items
+
+
+def order_new_cards(
+    cards: Sequence[CardInfo], requires: Mapping[str, Collection[str]]
+) -> list[CardInfo]:
+    """Order new cards so each comes after the cards among them it requires, else stably.
+
+    A stable topological sort (Kahn's algorithm, always taking the ready card earliest in the
+    input). Prerequisites that are not among ``cards`` (already learned, suspended, unknown)
+    impose nothing. A cycle does not stop the sort: when no card is ready, the earliest remaining
+    card goes next, as if its unmet prerequisites were met, and the sort carries on.
+
+    Args:
+        cards: The new cards in input order (deck order, then file order).
+        requires: ``"deck/template"`` → its prerequisites as ``"deck/template"`` keys.
+
+    Returns:
+        The same cards, reordered.
+
+    Raises:
+        UsageError: If two cards share a ``"deck/template"`` key.
+    """
+    index: dict[str, int] = {}
+    for i, card in enumerate(cards):
+        if card.key in index:
+            raise UsageError(f"Two cards share the template {card.key!r}; card ids must be unique.")
+        index[card.key] = i
+    # waiting[i]: prerequisites of card i still unplaced; dependents[j]: cards waiting on j.
+    waiting: list[set[int]] = []
+    dependents: list[list[int]] = [[] for _ in cards]
+    for i, card in enumerate(cards):
+        prereqs = {index[k] for k in requires.get(card.key, ()) if k in index and index[k] != i}
+        waiting.append(prereqs)
+        for j in prereqs:
+            dependents[j].append(i)
+    ready = [i for i, w in enumerate(waiting) if not w]
+    heapq.heapify(ready)
+    placed = [False] * len(cards)
+    order: list[int] = []
+    while len(order) < len(cards):
+        i = heapq.heappop(ready) if ready else _break_cycle(waiting, placed)
+        placed[i] = True
+        order.append(i)
+        for d in dependents[i]:
+            if not placed[d] and i in waiting[d]:
+                waiting[d].discard(i)
+                if not waiting[d]:
+                    heapq.heappush(ready, d)
+    return [cards[i] for i in order]
+
+
+def _break_cycle(waiting: list[set[int]], placed: list[bool]) -> int:
+    """Pick the card to release when every unplaced card waits on another (a cycle).
+
+    Walk from the earliest unplaced card along its earliest unmet prerequisite; since every
+    unplaced card waits on an unplaced one, the walk revisits a card, closing a cycle. Release
+    the earliest card of that cycle, so cards merely *behind* a cycle keep their order.
+    """
+    current = placed.index(False)
+    path: list[int] = []
+    seen: dict[int, int] = {}
+    while current not in seen:
+        seen[current] = len(path)
+        path.append(current)
+        current = min(waiting[current])
+    return min(path[seen[current] :])
+
+
+def build_daily_queue(
+    cards: Sequence[CardInfo],
+    requires: Mapping[str, Collection[str]],
+    now: datetime,
+    settings: SchedulingSettings,
+    *,
+    new_done_today: int = 0,
+    reviews_done_today: int = 0,
+) -> DailyQueue:
+    """Build today's queue (see the module docstring for the rules).
+
+    Args:
+        cards: Every card, in deck order then file order.
+        requires: ``"deck/template"`` → prerequisite ``"deck/template"`` keys.
+        now: The current instant (aware).
+        settings: Time zone, rollover hour and daily caps.
+        new_done_today: New cards already introduced in this study day.
+        reviews_done_today: Due cards already reviewed in this study day.
+
+    Returns:
+        The queue.
+
+    Raises:
+        UsageError: If ``now`` or a card's ``due`` is naive, a count is negative, or two cards
+            share a template key.
+    """
+    _check_aware("now", now)
+    _check_whole("new_done_today", new_done_today)
+    _check_whole("reviews_done_today", reviews_done_today)
+    today = study_day(now, settings.rollover_hour, settings.tz)
+    tomorrow_start = day_start(today + timedelta(days=1), settings.rollover_hour, settings.tz)
+    due: list[CardInfo] = []
+    new: list[CardInfo] = []
+    leeches: list[CardInfo] = []
+    suspended = 0
+    for card in cards:
+        if card.suspended:
+            suspended += 1
+            continue
+        if card.leech:
+            leeches.append(card)
+        if card.due is None:
+            new.append(card)
+        elif _check_aware(f"due of card {card.card_id}", card.due) < tomorrow_start:
+            due.append(card)
+    due.sort(key=lambda c: (c.due, c.card_id))
+    leeches.sort(key=lambda c: (-c.lapses, c.card_id))
+    review_room = max(0, settings.review_cap - reviews_done_today)
+    new_room = max(0, settings.new_per_day - new_done_today)
+    ordered_new = order_new_cards(new, requires)
+    return DailyQueue(
+        day=today,
+        due=tuple(due[:review_room]),
+        new=tuple(ordered_new[:new_room]),
+        leeches=tuple(leeches),
+        due_total=len(due),
+        new_total=len(new),
+        suspended=suspended,
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleUpdate:
+    """A card's scheduling fields after one review, as storage should write them.
+
+    Attributes:
+        repetitions: SM-2 ``n`` after the review.
+        easiness: SM-2 E-Factor after the review.
+        interval: Interval in days after the review.
+        due: When the card is due next (``None`` only for a new card crammed or repeated).
+        lapses: Lapses after the review.
+        leech: Leech flag after the review.
+        last_review: Last scheduling review after this one.
+        moved: Whether this review changed the schedule (``False`` for repeat and cram).
+        leech_warning: Whether the learner should be warned now that the card is a leech.
+    """
+
+    repetitions: int
+    easiness: float
+    interval: int
+    due: datetime | None
+    lapses: int
+    leech: bool
+    last_review: datetime | None
+    moved: bool
+    leech_warning: bool = False
+
+
+def schedule_after(
+    card: CardInfo,
+    quality: int,
+    now: datetime,
+    kind: ReviewKind,
+    settings: SchedulingSettings,
+) -> ScheduleUpdate:
+    """Return a card's scheduling fields after one review: the one rule drill and storage share.
+
+    ``"learn"`` (first review of a new card) and ``"review"`` (a due or overdue card) apply
+    SM-2 (:func:`~mathdrill.scheduling.sm2.review`), count a lapse with
+    :func:`~mathdrill.scheduling.sm2.is_lapse`, set ``due`` with :func:`next_due` and raise the
+    leech flag at a warning point. ``"repeat"`` (SM-2 step 7) and ``"cram"`` (early practice)
+    are logged by the caller but change nothing here: the fields come back as they were.
+
+    A leech flag, once set, stays set; a learner who clears it by hand is warned again at the
+    next warning point.
+
+    Args:
+        card: The card before the review.
+        quality: The grade, 0–5.
+        now: When the review happened (aware).
+        kind: ``"learn"``, ``"review"``, ``"repeat"`` or ``"cram"``.
+        settings: Time zone and rollover hour (for ``due``).
+
+    Returns:
+        The fields to store.
+
+    Raises:
+        UsageError: If the quality or kind is invalid, ``now`` is naive, ``"learn"`` is used for a
+            card that is not new or ``"review"`` for one that is, or the card's SM-2 fields are
+            out of range.
+    """
+    check_quality(quality)
+    _check_aware("now", now)
+    if kind not in _REVIEW_KINDS:
+        raise UsageError(
+            f"Unknown review kind {kind!r}; use 'learn', 'review', 'repeat' or 'cram'."
+        )
+    before = card.state
+    if kind in ("repeat", "cram"):
+        return ScheduleUpdate(
+            repetitions=before.repetitions,
+            easiness=before.easiness,
+            interval=before.interval,
+            due=card.due,
+            lapses=card.lapses,
+            leech=card.leech,
+            last_review=card.last_review,
+            moved=False,
+        )
+    if kind == "learn" and not card.is_new:
+        raise UsageError(f"Card {card.key} has been reviewed before; its kind is 'review'.")
+    if kind == "review" and card.is_new:
+        raise UsageError(f"Card {card.key} is new; its first review has kind 'learn'.")
+    after = review(before, quality)
+    lapses = card.lapses + (1 if is_lapse(before, quality) else 0)
+    warn = leech_warning(card.lapses, lapses)
+    return ScheduleUpdate(
+        repetitions=after.repetitions,
+        easiness=after.easiness,
+        interval=after.interval,
+        due=next_due(now, after.interval, settings.rollover_hour, settings.tz),
+        lapses=lapses,
+        leech=card.leech or warn,
+        last_review=now,
+        moved=True,
+        leech_warning=warn,
+    )

@@ -14,6 +14,7 @@ import typer
 
 from mathdrill import __version__
 from mathdrill.cli import check as check_cmd
+from mathdrill.config import Environment, build_environment
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
 
 app = typer.Typer(
@@ -36,9 +37,24 @@ class AppState:
 
     Attributes:
         debug: Show tracebacks instead of friendly messages.
+        now: The ``--now`` option (ISO 8601), or None for the clock / ``MATHDRILL_NOW``.
+        db: The ``--db`` option, or None for ``MATHDRILL_DB`` / the data directory.
     """
 
     debug: bool = False
+    now: str | None = None
+    db: str | None = None
+
+    def environment(self) -> Environment:
+        """Build the command's environment from these options and the process environment.
+
+        Returns:
+            The environment (clock, data directory, database option).
+
+        Raises:
+            UsageError: When ``--now`` or a MATHDRILL_* variable is malformed.
+        """
+        return build_environment(os.environ, now=self.now, db=self.db)
 
 
 STATE = AppState()
@@ -56,6 +72,22 @@ def _root(
         bool,
         typer.Option("--debug", help="Show the full traceback when something goes wrong."),
     ] = False,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            metavar="ISO8601",
+            help="Act as if it were this time (e.g. 2026-11-21T09:30); also MATHDRILL_NOW.",
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="PATH|URL",
+            help="Database file or SQLAlchemy URL; also MATHDRILL_DB. Default: the data directory.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -68,6 +100,10 @@ def _root(
 ) -> None:
     """Drill the mathematics of machine learning with spaced repetition."""
     STATE.debug = debug or bool(os.environ.get("MATHDRILL_DEBUG"))
+    STATE.now = now
+    STATE.db = db
+    # Validate --now and MATHDRILL_* at once, so a typo fails before any work is done.
+    STATE.environment()
 
 
 check_cmd.register(app)

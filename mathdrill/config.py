@@ -1,0 +1,142 @@
+"""Where things live and what time it is: the injectable environment of every command.
+
+Nothing below this module reads the clock or the process environment. Commands build one
+:class:`Environment` from the real process (or tests build one by hand) and hand its values down,
+so ``--now``/``MATHDRILL_NOW`` make every command reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from mathdrill.errors import UsageError
+
+APP_NAME = "mathdrill"
+
+#: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
+DEFAULT_ROLLOVER_HOUR = 4
+
+
+def parse_now(text: str, local: tzinfo) -> datetime:
+    """Read an ISO 8601 timestamp given with ``--now`` or ``MATHDRILL_NOW``.
+
+    Args:
+        text: e.g. ``2026-11-21T09:30``, ``2026-11-21T09:30:00+01:00``, ``2026-11-21`` (midnight),
+            or with a trailing ``Z`` for UTC.
+        local: The zone a timestamp without an offset is read in.
+
+    Returns:
+        An aware datetime.
+
+    Raises:
+        UsageError: When the text is not an ISO 8601 date or date-time.
+    """
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise UsageError(
+            f"--now/MATHDRILL_NOW: {text!r} is not an ISO 8601 time; "
+            "use e.g. 2026-11-21T09:30 or 2026-11-21T09:30:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local)
+    return moment
+
+
+def local_zone() -> tzinfo:
+    """Return the machine's local time zone as a fixed-offset or named tzinfo.
+
+    Returns:
+        The zone ``datetime.now().astimezone()`` reports.
+    """
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """Return the directory that holds the database and user decks.
+
+    ``MATHDRILL_HOME`` wins; otherwise the platform's user data directory (platformdirs).
+
+    Args:
+        env: The process environment (or a test's stand-in).
+
+    Returns:
+        The directory path (not created here).
+    """
+    home = env.get("MATHDRILL_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What a command may know about the world outside it.
+
+    Attributes:
+        env: Environment variables.
+        clock: Returns the current aware time; replaced by ``--now`` and by tests.
+        zone: The local time zone, for the study-day rollover.
+        rollover_hour: Local hour at which a new study day starts.
+        db: The ``--db`` option (path or SQLAlchemy URL), if given.
+    """
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    zone: tzinfo = field(default_factory=local_zone)
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR
+    db: str | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        """The directory of the database and user decks (see :func:`data_dir`)."""
+        return data_dir(self.env)
+
+    def now(self) -> datetime:
+        """Return the current time (aware).
+
+        Returns:
+            The clock's reading.
+        """
+        return self.clock()
+
+
+def build_environment(
+    env: Mapping[str, str], *, now: str | None = None, db: str | None = None
+) -> Environment:
+    """Build the environment for one command run from options and variables.
+
+    Args:
+        env: The process environment.
+        now: The ``--now`` option; ``MATHDRILL_NOW`` is used when it is None.
+        db: The ``--db`` option; ``MATHDRILL_DB`` is resolved later by storage when None.
+
+    Returns:
+        The environment, with a frozen clock when a time was given.
+
+    Raises:
+        UsageError: When ``--now``/``MATHDRILL_NOW`` or ``MATHDRILL_ROLLOVER_HOUR`` is malformed.
+    """
+    zone = local_zone()
+    fixed = now if now is not None else env.get("MATHDRILL_NOW")
+    rollover_text = env.get("MATHDRILL_ROLLOVER_HOUR", str(DEFAULT_ROLLOVER_HOUR))
+    if not rollover_text.isdigit() or not 0 <= int(rollover_text) <= 23:
+        raise UsageError(
+            f"MATHDRILL_ROLLOVER_HOUR must be a whole hour from 0 to 23, got {rollover_text!r}"
+        )
+    if fixed:
+        moment = parse_now(fixed, zone)
+        return Environment(
+            env=dict(env), clock=lambda: moment, zone=zone, rollover_hour=int(rollover_text), db=db
+        )
+    return Environment(env=dict(env), zone=zone, rollover_hour=int(rollover_text), db=db)

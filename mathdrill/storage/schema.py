@@ -117,7 +117,9 @@ cards = Table(
     Column("last_review", UTCDateTime(), nullable=True),
     UniqueConstraint("deck", "template", name="uq_cards_deck_template"),
     CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
-    CheckConstraint("repetitions >= 0 AND interval_days >= 0 AND lapses >= 0", name="ck_cards_counts"),
+    CheckConstraint(
+        "repetitions >= 0 AND interval_days >= 0 AND lapses >= 0", name="ck_cards_counts"
+    ),
     # Serves "due now" (suspended = false AND due <= now ORDER BY due), "how many due" (a count
     # over an index range, never touching the table) and "new cards" (due IS NULL ORDER BY id).
     Index("ix_cards_queue", "suspended", "due", "id"),
@@ -147,7 +149,9 @@ reviews = Table(
     Column("interval_after", Integer, nullable=False),
     Column("session_id", String(64), nullable=True),
     CheckConstraint("kind IN ('learn', 'review', 'repeat', 'cram')", name="ck_reviews_kind"),
-    CheckConstraint("quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"),
+    CheckConstraint(
+        "quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"
+    ),
     # Schema v2: a card's history newest first, and reviews by time (stats, exports).
     Index("ix_reviews_card_time", "card_id", "reviewed_at"),
     Index("ix_reviews_time", "reviewed_at"),

@@ -1,0 +1,84 @@
+"""Storage: the SQLite/SQLAlchemy database of cards and reviews.
+
+The only package that imports SQLAlchemy. It returns plain frozen dataclasses and raises
+:class:`~mathdrill.errors.StorageError`; nothing SQLAlchemy-shaped ever leaves it.
+
+Public API (imported lazily, so ``import mathdrill.storage`` does not load SQLAlchemy until a
+name that needs it is used)::
+
+    resolve_database(db, env) -> str          # --db, MATHDRILL_DB, MATHDRILL_HOME, platformdirs
+    open_database(url, *, create=True) -> Database
+    Database: ensure_cards, card, card_by_id, cards, due_cards, count_due, count_new, new_cards,
+              due_forecast, record_review, set_suspended, reset_card, history, iter_reviews,
+              count_reviews, orphaned, integrity_check, schema_version, get_meta, set_meta,
+              path, backup_path, close
+    Card, Review, ReviewRecord, CardState, CardStateLike
+
+See ``docs/data.md`` for the tables, migrations and concurrency rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mathdrill.storage.database import Database, open_database
+    from mathdrill.storage.location import resolve_data_dir, resolve_database
+    from mathdrill.storage.records import (
+        Card,
+        CardState,
+        CardStateLike,
+        Review,
+        ReviewRecord,
+        easiness_to_x100,
+    )
+    from mathdrill.storage.schema import SCHEMA_VERSION
+
+_EXPORTS = {
+    "Database": "mathdrill.storage.database",
+    "open_database": "mathdrill.storage.database",
+    "resolve_database": "mathdrill.storage.location",
+    "resolve_data_dir": "mathdrill.storage.location",
+    "Card": "mathdrill.storage.records",
+    "CardState": "mathdrill.storage.records",
+    "CardStateLike": "mathdrill.storage.records",
+    "Review": "mathdrill.storage.records",
+    "ReviewRecord": "mathdrill.storage.records",
+    "easiness_to_x100": "mathdrill.storage.records",
+    "SCHEMA_VERSION": "mathdrill.storage.schema",
+}
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Card",
+    "CardState",
+    "CardStateLike",
+    "Database",
+    "Review",
+    "ReviewRecord",
+    "easiness_to_x100",
+    "open_database",
+    "resolve_data_dir",
+    "resolve_database",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first use (PEP 562).
+
+    Args:
+        name: The attribute asked for.
+
+    Returns:
+        The attribute.
+
+    Raises:
+        AttributeError: If ``name`` is not part of the public API.
+    """
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mathdrill.storage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,879 @@
+"""The :class:`Database`: every read and write of mathdrill's progress goes through it.
+
+SQLAlchemy objects never leave this module: methods take and return the plain dataclasses of
+:mod:`mathdrill.storage.records`, and every database or file-system failure is raised as
+:class:`~mathdrill.errors.StorageError` with a message that names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Row, false, func, insert, inspect, select, update
+from sqlalchemy.engine import Engine
+
+from mathdrill.errors import NotFoundError, StorageError
+from mathdrill.storage import migrations
+from mathdrill.storage.engine import (
+    DEFAULT_BUSY_TIMEOUT,
+    WRITE_OPTION,
+    Target,
+    make_engine,
+    parse_target,
+    storage_errors,
+)
+from mathdrill.storage.records import (
+    INITIAL_EASINESS_X100,
+    Card,
+    CardStateLike,
+    Review,
+    ReviewRecord,
+    easiness_to_x100,
+)
+from mathdrill.storage.schema import (
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_KEY,
+    cards,
+    meta,
+    metadata,
+    reviews,
+)
+
+_INSERT_BATCH = 500
+
+
+def _aware(name: str, value: datetime) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+
+
+def _card(row: Row[Any]) -> Card:
+    return Card(
+        id=row.id,
+        deck=row.deck,
+        template=row.template,
+        repetitions=row.repetitions,
+        easiness=row.easiness_x100 / 100,
+        interval=row.interval_days,
+        due=row.due,
+        lapses=row.lapses,
+        suspended=bool(row.suspended),
+        leech=bool(row.leech),
+        created=row.created,
+        last_review=row.last_review,
+    )
+
+
+_REVIEW_COLUMNS = (*reviews.c, cards.c.deck, cards.c.template)
+
+
+def _review(row: Row[Any]) -> Review:
+    return Review(
+        id=row.id,
+        card_id=row.card_id,
+        deck=row.deck,
+        template=row.template,
+        reviewed_at=row.reviewed_at,
+        kind=row.kind,
+        seed=row.seed,
+        fingerprint=row.fingerprint,
+        answer=row.answer,
+        read_as=row.read_as,
+        status=row.status,
+        correct=bool(row.correct),
+        mistake=row.mistake,
+        hints=row.hints,
+        seconds=row.seconds,
+        quality=row.quality,
+        easiness_before=row.easiness_before_x100 / 100,
+        easiness_after=row.easiness_after_x100 / 100,
+        interval_before=row.interval_before,
+        interval_after=row.interval_after,
+        session_id=row.session_id,
+    )
+
+
+def _state_x100(state: CardStateLike) -> int:
+    for name in ("easiness_x100", "easiness_hundredths"):
+        value = getattr(state, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return easiness_to_x100(state.easiness)
+
+
+class Database:
+    """An open mathdrill database. Use :func:`open_database` to get one.
+
+    Every method runs in its own short transaction; writes take the write lock at ``BEGIN``
+    (``BEGIN IMMEDIATE`` on SQLite) and are committed before the method returns. Usable as a
+    context manager, which closes it.
+
+    Args:
+        target: Where the database is.
+        engine: The configured engine.
+        backup_path: The backup made by a migration while opening, or None.
+    """
+
+    def __init__(self, target: Target, engine: Engine, backup_path: Path | None) -> None:
+        self._target = target
+        self._engine: Engine | None = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._backup_path = backup_path
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """Return where the database is: the file path, ``:memory:``, or the URL sans password."""
+        return self._target.shown
+
+    @property
+    def backup_path(self) -> Path | None:
+        """Return the backup copy a migration made while opening, or None."""
+        return self._backup_path
+
+    def close(self) -> None:
+        """Close every connection (SQLite then checkpoints the WAL). Safe to call twice."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _live(self) -> Engine:
+        if self._engine is None:
+            raise StorageError(f"The database {self.path} was already closed.")
+        return self._engine
+
+    def _read(self) -> Any:
+        return self._live().connect()
+
+    def _write(self) -> Any:
+        self._live()
+        return self._writer.begin()
+
+    # -- cards -------------------------------------------------------------------------------
+
+    def ensure_cards(self, keys: Iterable[tuple[str, str]], now: datetime) -> int:
+        """Create a card for every ``(deck, template)`` that has none; existing cards are kept.
+
+        Args:
+            keys: The skills of the loaded decks.
+            now: Creation time for new cards (aware).
+
+        Returns:
+            How many cards were created.
+
+        Raises:
+            StorageError: If the database cannot be written.
+            ValueError: If a key is not a pair of non-empty strings or ``now`` is naive.
+        """
+        _aware("now", now)
+        wanted = list(dict.fromkeys(keys))
+        for key in wanted:
+            if len(key) != 2 or not all(isinstance(part, str) and part for part in key):
+                raise ValueError(f"a card key is (deck, template), both non-empty; got {key!r}")
+        if not wanted:
+            return 0
+        decks = sorted({deck for deck, _ in wanted})
+        with storage_errors(self._target, "adding new cards"), self._write() as conn:
+            existing = {
+                (row.deck, row.template)
+                for row in conn.execute(
+                    select(cards.c.deck, cards.c.template).where(cards.c.deck.in_(decks))
+                )
+            }
+            missing = [key for key in wanted if key not in existing]
+            rows = [
+                {
+                    "deck": deck,
+                    "template": template,
+                    "repetitions": 0,
+                    "easiness_x100": INITIAL_EASINESS_X100,
+                    "interval_days": 0,
+                    "due": None,
+                    "lapses": 0,
+                    "suspended": False,
+                    "leech": False,
+                    "created": now,
+                    "last_review": None,
+                }
+                for deck, template in missing
+            ]
+            for start in range(0, len(rows), _INSERT_BATCH):
+                conn.execute(insert(cards), rows[start : start + _INSERT_BATCH])
+        return len(missing)
+
+    def card(self, deck: str, template: str) -> Card | None:
+        """Return the card of a skill, or None when it has none yet.
+
+        Args:
+            deck: Deck id.
+            template: Template id.
+
+        Returns:
+            The card or None.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = select(cards).where(cards.c.deck == deck, cards.c.template == template)
+        with storage_errors(self._target, "reading a card"), self._read() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _card(row)
+
+    def card_by_id(self, card_id: int) -> Card | None:
+        """Return the card with a database id, or None.
+
+        Args:
+            card_id: The card's id.
+
+        Returns:
+            The card or None.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        with storage_errors(self._target, "reading a card"), self._read() as conn:
+            row = conn.execute(select(cards).where(cards.c.id == card_id)).one_or_none()
+        return None if row is None else _card(row)
+
+    def cards(self, deck: str | None = None) -> list[Card]:
+        """Return every card (or every card of one deck), ordered by deck then template.
+
+        Args:
+            deck: Only this deck's cards, or None for all.
+
+        Returns:
+            The cards.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = select(cards).order_by(cards.c.deck, cards.c.template)
+        if deck is not None:
+            query = query.where(cards.c.deck == deck)
+        with storage_errors(self._target, "reading cards"), self._read() as conn:
+            return [_card(row) for row in conn.execute(query)]
+
+    def due_cards(self, now: datetime, limit: int) -> list[Card]:
+        """Return cards due at ``now``, most overdue first, skipping suspended ones.
+
+        Args:
+            now: The current time (aware).
+            limit: At most this many cards.
+
+        Returns:
+            The due cards, ordered by due time then id.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        _aware("now", now)
+        query = (
+            select(cards)
+            .where(cards.c.suspended == false(), cards.c.due <= now)
+            .order_by(cards.c.due, cards.c.id)
+            .limit(max(0, limit))
+        )
+        with storage_errors(self._target, "reading due cards"), self._read() as conn:
+            return [_card(row) for row in conn.execute(query)]
+
+    def count_due(self, now: datetime) -> int:
+        """Return how many cards are due at ``now`` (not suspended).
+
+        Args:
+            now: The current time (aware).
+
+        Returns:
+            The count.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        _aware("now", now)
+        query = (
+            select(func.count())
+            .select_from(cards)
+            .where(cards.c.suspended == false(), cards.c.due <= now)
+        )
+        with storage_errors(self._target, "counting due cards"), self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count_new(self, decks: Iterable[str] | None = None) -> int:
+        """Return how many cards were never scheduled (not suspended).
+
+        Args:
+            decks: Only these decks, or None for all.
+
+        Returns:
+            The count.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = (
+            select(func.count())
+            .select_from(cards)
+            .where(cards.c.suspended == false(), cards.c.due.is_(None))
+        )
+        if decks is not None:
+            query = query.where(cards.c.deck.in_(sorted(set(decks))))
+        with storage_errors(self._target, "counting new cards"), self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def new_cards(self, limit: int, decks: Iterable[str] | None = None) -> list[Card]:
+        """Return cards never scheduled yet, oldest first, skipping suspended ones.
+
+        Args:
+            limit: At most this many cards.
+            decks: Only these decks, or None for all.
+
+        Returns:
+            The new cards in creation order (by id).
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = (
+            select(cards)
+            .where(cards.c.suspended == false(), cards.c.due.is_(None))
+            .order_by(cards.c.id)
+            .limit(max(0, limit))
+        )
+        if decks is not None:
+            query = query.where(cards.c.deck.in_(sorted(set(decks))))
+        with storage_errors(self._target, "reading new cards"), self._read() as conn:
+            return [_card(row) for row in conn.execute(query)]
+
+    def due_forecast(
+        self, now: datetime, days: int, *, day_starts_at: time = time(4)
+    ) -> dict[date, int]:
+        """Return how many cards fall due on each of the next ``days`` study days.
+
+        A study day runs from ``day_starts_at`` (wall-clock, in ``now``'s time zone) to the same
+        time the next day, so a review at 01:00 still belongs to the previous evening's day.
+        Today's count includes every overdue card. Suspended and new cards are not counted.
+
+        Args:
+            now: The current time (aware; its time zone defines the days).
+            days: How many days, today included (at least 1).
+            day_starts_at: When a study day begins (default 04:00).
+
+        Returns:
+            ``{study date: count}`` for each of the ``days`` days, zeros included, in order.
+
+        Raises:
+            StorageError: If the database cannot be read.
+            ValueError: If ``now`` is naive or ``days`` < 1.
+        """
+        _aware("now", now)
+        if days < 1:
+            raise ValueError(f"days must be at least 1, got {days}")
+        zone = now.tzinfo
+        local = now.astimezone(zone)
+        shift = timedelta(hours=day_starts_at.hour, minutes=day_starts_at.minute)
+        today = (local.replace(tzinfo=None) - shift).date()
+        dates = [today + timedelta(days=i) for i in range(days)]
+        # Each bucket ends at the next study day's start, computed in wall-clock time so days
+        # around a DST change are still one calendar day long.
+        ends = [datetime.combine(d + timedelta(days=1), day_starts_at, tzinfo=zone) for d in dates]
+        base = select(func.count()).select_from(cards).where(cards.c.suspended == false())
+        result: dict[date, int] = {}
+        with storage_errors(self._target, "forecasting due cards"), self._read() as conn:
+            previous: datetime | None = None
+            for day, end in zip(dates, ends, strict=True):
+                query = base.where(cards.c.due < end)
+                if previous is not None:
+                    query = query.where(cards.c.due >= previous)
+                result[day] = int(conn.execute(query).scalar_one())
+                previous = end
+        return result
+
+    def set_suspended(self, deck: str, template: str, flag: bool) -> Card:
+        """Suspend a card (take it out of every queue) or bring it back.
+
+        Args:
+            deck: Deck id.
+            template: Template id.
+            flag: True to suspend, False to unsuspend.
+
+        Returns:
+            The updated card.
+
+        Raises:
+            NotFoundError: If there is no such card.
+            StorageError: If the database cannot be written.
+        """
+        return self._update_card(
+            deck,
+            template,
+            {"suspended": bool(flag)},
+            "suspending a card" if flag else "unsuspending a card",
+        )
+
+    def reset_card(self, deck: str, template: str) -> Card:
+        """Make a card new again (SM-2 state and leech flag reset); its review history is kept.
+
+        The suspended flag is left as it is: suspending is the learner's separate choice.
+
+        Args:
+            deck: Deck id.
+            template: Template id.
+
+        Returns:
+            The updated card.
+
+        Raises:
+            NotFoundError: If there is no such card.
+            StorageError: If the database cannot be written.
+        """
+        values = {
+            "repetitions": 0,
+            "easiness_x100": INITIAL_EASINESS_X100,
+            "interval_days": 0,
+            "due": None,
+            "lapses": 0,
+            "leech": False,
+        }
+        return self._update_card(deck, template, values, "resetting a card")
+
+    def _update_card(
+        self, deck: str, template: str, values: Mapping[str, Any], action: str
+    ) -> Card:
+        where = (cards.c.deck == deck, cards.c.template == template)
+        with storage_errors(self._target, action), self._write() as conn:
+            done = conn.execute(update(cards).where(*where).values(**values)).rowcount
+            if done == 0:
+                raise NotFoundError(f"There is no card {deck}/{template} in {self.path}.")
+            row = conn.execute(select(cards).where(*where)).one()
+        return _card(row)
+
+    def orphaned(self, known_keys: Iterable[tuple[str, str]]) -> list[Card]:
+        """Return cards whose skill is not among ``known_keys`` (deleted or renamed templates).
+
+        Args:
+            known_keys: Every ``(deck, template)`` of the loaded decks.
+
+        Returns:
+            The orphaned cards, ordered by deck then template.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        known = set(known_keys)
+        return [card for card in self.cards() if card.key not in known]
+
+    # -- reviews -----------------------------------------------------------------------------
+
+    def record_review(self, record: ReviewRecord, new_state: CardStateLike | None = None) -> Review:
+        """Append a review and update its card's schedule, in ONE committed transaction.
+
+        When this returns, the review and the card's new state are on disk (fsynced); if the
+        process dies before, neither is. ``easiness``/``interval`` *before* are read from the
+        card inside the transaction.
+
+        Args:
+            record: The answered problem.
+            new_state: The card's schedule after the review, or None for reviews that do not
+                move the schedule (same-session repeats, cramming). ``last_review`` is updated
+                either way.
+
+        Returns:
+            The stored review.
+
+        Raises:
+            NotFoundError: If ``record.card_id`` names no card.
+            StorageError: If the database cannot be written (nothing is stored then).
+            ValueError: If ``new_state`` holds impossible values.
+        """
+        if new_state is not None:
+            ef_after = _state_x100(new_state)
+            if new_state.due is not None:
+                _aware("new_state.due", new_state.due)
+        with storage_errors(self._target, "recording a review"), self._write() as conn:
+            row = conn.execute(select(cards).where(cards.c.id == record.card_id)).one_or_none()
+            if row is None:
+                raise NotFoundError(f"There is no card with id {record.card_id} in {self.path}.")
+            ef_before, interval_before = row.easiness_x100, row.interval_days
+            last = record.reviewed_at.astimezone(UTC)
+            if row.last_review is not None and row.last_review > last:
+                last = row.last_review
+            values: dict[str, Any] = {"last_review": last}
+            if new_state is None:
+                ef_after, interval_after = ef_before, interval_before
+            else:
+                interval_after = int(new_state.interval)
+                values.update(
+                    repetitions=int(new_state.repetitions),
+                    easiness_x100=ef_after,
+                    interval_days=interval_after,
+                    due=new_state.due,
+                    lapses=int(new_state.lapses),
+                )
+                for flag in ("leech", "suspended"):
+                    value = getattr(new_state, flag, None)
+                    if value is not None:
+                        values[flag] = bool(value)
+            conn.execute(update(cards).where(cards.c.id == record.card_id).values(**values))
+            review_id = conn.execute(
+                insert(reviews).values(
+                    card_id=record.card_id,
+                    reviewed_at=record.reviewed_at,
+                    kind=record.kind,
+                    seed=record.seed,
+                    fingerprint=record.fingerprint,
+                    answer=record.answer,
+                    read_as=record.read_as,
+                    status=record.status,
+                    correct=record.correct,
+                    mistake=record.mistake,
+                    hints=record.hints,
+                    seconds=record.seconds,
+                    quality=record.quality,
+                    easiness_before_x100=ef_before,
+                    easiness_after_x100=ef_after,
+                    interval_before=interval_before,
+                    interval_after=interval_after,
+                    session_id=record.session_id,
+                )
+            ).inserted_primary_key[0]
+        return Review(
+            id=int(review_id),
+            card_id=record.card_id,
+            deck=row.deck,
+            template=row.template,
+            reviewed_at=record.reviewed_at.astimezone(UTC),
+            kind=record.kind,
+            seed=record.seed,
+            fingerprint=record.fingerprint,
+            answer=record.answer,
+            read_as=record.read_as,
+            status=record.status,
+            correct=record.correct,
+            mistake=record.mistake,
+            hints=record.hints,
+            seconds=record.seconds,
+            quality=record.quality,
+            easiness_before=ef_before / 100,
+            easiness_after=ef_after / 100,
+            interval_before=interval_before,
+            interval_after=interval_after,
+            session_id=record.session_id,
+        )
+
+    def history(self, card_id: int, limit: int = 50) -> list[Review]:
+        """Return a card's reviews, newest first.
+
+        Args:
+            card_id: The card's id.
+            limit: At most this many reviews.
+
+        Returns:
+            The reviews.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = (
+            select(*_REVIEW_COLUMNS)
+            .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+            .where(reviews.c.card_id == card_id)
+            .order_by(reviews.c.reviewed_at.desc(), reviews.c.id.desc())
+            .limit(max(0, limit))
+        )
+        with storage_errors(self._target, "reading a card's history"), self._read() as conn:
+            return [_review(row) for row in conn.execute(query)]
+
+    def iter_reviews(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        deck: str | None = None,
+    ) -> Iterator[Review]:
+        """Yield logged reviews in time order, streamed (for statistics and exports).
+
+        Args:
+            since: Only reviews at or after this time (aware), or None.
+            until: Only reviews before this time (aware), or None.
+            deck: Only this deck's reviews, or None.
+
+        Yields:
+            Reviews ordered by time, then id.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = (
+            select(*_REVIEW_COLUMNS)
+            .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+            .order_by(reviews.c.reviewed_at, reviews.c.id)
+        )
+        if since is not None:
+            _aware("since", since)
+            query = query.where(reviews.c.reviewed_at >= since)
+        if until is not None:
+            _aware("until", until)
+            query = query.where(reviews.c.reviewed_at < until)
+        if deck is not None:
+            query = query.where(cards.c.deck == deck)
+        with storage_errors(self._target, "reading reviews"), self._read() as conn:
+            result = conn.execution_options(yield_per=1000).execute(query)
+            for row in result:
+                yield _review(row)
+
+    def count_reviews(self) -> int:
+        """Return how many reviews are logged.
+
+        Returns:
+            The count.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        with storage_errors(self._target, "counting reviews"), self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(reviews)).scalar_one())
+
+    # -- meta --------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """Return the database's schema version (``meta.schema_version``).
+
+        Returns:
+            The version.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        with storage_errors(self._target, "reading the schema version"), self._read() as conn:
+            return _read_version(conn, self._target)
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a setting stored in the database, or None.
+
+        Args:
+            key: The setting's name.
+
+        Returns:
+            Its value, or None when unset.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = select(meta.c.value).where(meta.c.key == key)
+        with storage_errors(self._target, "reading a setting"), self._read() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting in the database (insert or replace).
+
+        Args:
+            key: The setting's name (not ``schema_version``, which only migrations change).
+            value: Its value.
+
+        Raises:
+            ValueError: If ``key`` is ``schema_version`` or empty.
+            StorageError: If the database cannot be written.
+        """
+        if not key or key == SCHEMA_VERSION_KEY:
+            raise ValueError(f"cannot set meta key {key!r}")
+        with storage_errors(self._target, "saving a setting"), self._write() as conn:
+            done = conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+            if done.rowcount == 0:
+                conn.execute(insert(meta).values(key=key, value=value))
+
+    def integrity_check(self) -> list[str]:
+        """Check the database file for corruption and broken references.
+
+        On SQLite this runs ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``; other
+        databases check themselves and return no problems here.
+
+        Returns:
+            The problems found, in words; empty when all is well.
+
+        Raises:
+            StorageError: If the check itself cannot run (e.g. the file is not a database).
+        """
+        if not self._target.is_sqlite:
+            return []
+        with storage_errors(self._target, "checking integrity"), self._read() as conn:
+            problems = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA integrity_check").all()]
+            if problems == ["ok"]:
+                problems = []
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                problems.append(f"row {row[1]} of table {row[0]} refers to a missing {row[2]}")
+        return problems
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+
+def _read_version(conn: Connection, target: Target) -> int:
+    raw = conn.execute(
+        select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)
+    ).scalar_one_or_none()
+    try:
+        version = int(raw) if raw is not None else None
+    except ValueError:
+        version = None
+    if version is None:
+        raise StorageError(
+            f"{target.shown} has a meta table but no valid schema version ({raw!r}); it is not a "
+            f"mathdrill database or it is damaged. It was left untouched."
+        )
+    return version
+
+
+def _state(conn: Connection, target: Target) -> int | None:
+    """Return the schema version, or None for an empty database; refuse foreign databases."""
+    tables = set(inspect(conn).get_table_names())
+    if not tables:
+        return None
+    if "meta" not in tables:
+        raise StorageError(
+            f"{target.shown} is a database but not a mathdrill database (it has tables "
+            f"{', '.join(sorted(tables)[:5])}); it was left untouched. Point --db/MATHDRILL_DB "
+            f"at another file."
+        )
+    version = _read_version(conn, target)
+    migrations.check_version(version, target.shown)
+    return version
+
+
+def _initialize(conn: Connection) -> None:
+    metadata.create_all(conn)
+    conn.execute(insert(meta).values(key=SCHEMA_VERSION_KEY, value=str(SCHEMA_VERSION)))
+
+
+def _migrate(conn: Connection, target: Target, version: int, now: datetime) -> Path | None:
+    backup: Path | None = None
+    if target.file is not None:
+        backup = migrations.backup_name(target.file, version, now)
+        driver = conn.connection.dbapi_connection
+        migrations.backup_sqlite(driver, backup)  # type: ignore[arg-type]
+    for step in migrations.pending(version):
+        try:
+            step.apply(conn)
+        except Exception as exc:
+            where = f"; a backup is at {backup}" if backup else ""
+            raise StorageError(
+                f"Upgrading {target.shown} to schema {step.version} ({step.description}) failed: "
+                f"{exc}. The database was left at schema {version}{where}."
+            ) from exc
+    conn.execute(
+        update(meta).where(meta.c.key == SCHEMA_VERSION_KEY).values(value=str(SCHEMA_VERSION))
+    )
+    return backup
+
+
+def _ensure_wal(engine: Engine) -> None:
+    """Switch an SQLite file to WAL mode (persistent) if it is not already; best effort."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+    except sqlite3.Error:
+        # Read-only media or a reader holding the file: reads still work without WAL, and the
+        # next open tries again.
+        pass
+    finally:
+        raw.close()
+
+
+def _prepare(engine: Engine, target: Target, *, create: bool, now: datetime) -> Path | None:
+    with storage_errors(target, "opening the database"):
+        with engine.connect() as conn:
+            version = _state(conn, target)
+        if version is None and not create:
+            raise StorageError(
+                f"{target.shown} holds no mathdrill data yet. Run `mathdrill drill` to start, "
+                f"or check --db/MATHDRILL_DB."
+            )
+        backup: Path | None = None
+        if version is None or version < SCHEMA_VERSION:
+            writer = engine.execution_options(**{WRITE_OPTION: True})
+            with writer.begin() as conn:
+                # Re-read under the write lock: another process may have done the work meanwhile.
+                version = _state(conn, target)
+                if version is None:
+                    _initialize(conn)
+                elif version < SCHEMA_VERSION:
+                    backup = _migrate(conn, target, version, now)
+        if target.file is not None:
+            _ensure_wal(engine)
+    return backup
+
+
+def open_database(
+    url: str,
+    *,
+    create: bool = True,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    now: datetime | None = None,
+) -> Database:
+    """Open (creating or upgrading when needed) a mathdrill database.
+
+    An existing file is never overwritten or truncated: a file that is not an SQLite database, an
+    SQLite database of another program, or a database written by a newer mathdrill is refused
+    with a :class:`StorageError`. A zero-byte file counts as an empty SQLite database and is
+    initialised (there is nothing in it to lose). An older schema is upgraded after a backup copy
+    is written next to the file (see :attr:`Database.backup_path`).
+
+    Args:
+        url: An SQLAlchemy URL (see :func:`~mathdrill.storage.location.resolve_database`) or a
+            plain file path.
+        create: When False, a missing or empty database is an error instead of being created
+            (for read-only commands such as stats and export).
+        busy_timeout: Seconds a writer waits for another process's write before failing.
+        now: Time used to name a migration backup (aware); the clock when None.
+
+    Returns:
+        The open database.
+
+    Raises:
+        StorageError: If the database cannot be opened, created or upgraded; the message names
+            the file and what to do.
+    """
+    target = parse_target(url)
+    if target.file is not None:
+        file = target.file
+        with storage_errors(target, "opening the database"):
+            if file.is_dir():
+                raise StorageError(
+                    f"{file} is a folder, not a database file. Point --db/MATHDRILL_DB at a file "
+                    f"such as {file / 'mathdrill.db'}."
+                )
+            if not file.exists():
+                if not create:
+                    raise StorageError(
+                        f"There is no mathdrill database at {file}. Run `mathdrill drill` to "
+                        f"start one, or check --db/MATHDRILL_DB/MATHDRILL_HOME."
+                    )
+                file.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(target, busy_timeout)
+    try:
+        backup = _prepare(engine, target, create=create, now=now or datetime.now(UTC))
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(target, engine, backup)

@@ -1,0 +1,239 @@
+"""Engine setup and the translation of database failures into :class:`StorageError`.
+
+Everything SQLite-specific lives here (and in the SQLite branch of the backup in
+:mod:`mathdrill.storage.migrations`); the rest of the storage package speaks portable SQLAlchemy
+Core, so a PostgreSQL URL works too.
+
+SQLite settings, per connection (see ``docs/data.md``, "Concurrency and durability"):
+
+- ``busy_timeout``: a writer waits up to this long for another writer instead of failing with
+  "database is locked".
+- ``foreign_keys=ON``: reviews cannot point at missing cards.
+- ``synchronous=FULL``: each commit is fsynced to the WAL before it returns, so a confirmed
+  review survives not only ``kill -9`` (which ``NORMAL`` would already survive) but also a power
+  cut. One fsync per answered problem is negligible at human speed.
+- Write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads first and
+  writes later can hit ``SQLITE_BUSY`` on its upgrade *without* the busy handler being called
+  (its snapshot is stale), which is the classic source of "database is locked" under WAL.
+  Taking the write lock at ``BEGIN`` makes the busy timeout apply.
+- WAL journal mode is persistent in the file; it is switched on once, when mathdrill creates or
+  first opens its own database (never on a file that is not a mathdrill database).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from mathdrill.errors import StorageError
+
+#: Default time a writer waits for another writer, in seconds.
+DEFAULT_BUSY_TIMEOUT = 10.0
+
+#: Execution option that marks a connection as a writer (``BEGIN IMMEDIATE`` on SQLite).
+WRITE_OPTION = "mathdrill_write"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed database location.
+
+    Attributes:
+        url: The SQLAlchemy URL.
+        file: The SQLite file path, or None (in-memory SQLite or a server database).
+        shown: How to name the database in messages (the file path, or the URL without password).
+    """
+
+    url: URL
+    file: Path | None
+    shown: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Return True for an SQLite database (file or memory)."""
+        return self.url.get_backend_name() == "sqlite"
+
+
+def parse_target(url_or_path: str) -> Target:
+    """Parse a URL (or a bare file path) into a :class:`Target`.
+
+    Args:
+        url_or_path: An SQLAlchemy URL, or a file path meaning an SQLite file.
+
+    Returns:
+        The parsed target.
+
+    Raises:
+        StorageError: If the text is not a usable URL.
+    """
+    text = url_or_path.strip()
+    if not text:
+        raise StorageError("No database given: pass --db PATH or set MATHDRILL_DB.")
+    try:
+        url = make_url(text) if "://" in text else URL.create("sqlite", database=text)
+    except ArgumentError as exc:
+        raise StorageError(
+            f"Cannot understand the database location {text!r}: {exc}. "
+            "Give a file path or an SQLAlchemy URL such as sqlite:///path/to/mathdrill.db."
+        ) from exc
+    if url.get_backend_name() != "sqlite":
+        return Target(url=url, file=None, shown=url.render_as_string(hide_password=True))
+    database = url.database or ""
+    if database in ("", ":memory:") or (
+        database.startswith("file:") and "mode=memory" in str(url.query)
+    ):
+        return Target(url=url, file=None, shown=":memory:")
+    if database.startswith("file:"):
+        # URI filenames (``?uri=true``): ``file:/path`` with the options in the query.
+        database = database.removeprefix("file:").split("?", 1)[0]
+        database = database.removeprefix("//localhost").removeprefix("//")
+    return Target(url=url, file=Path(database), shown=database)
+
+
+def _sqlite_connect_listener(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # We issue BEGIN ourselves (see _on_begin); the driver must not start transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first, so the following statements already wait instead of failing.
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def _on_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(target: Target, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+    """Create the engine for a target, with mathdrill's SQLite settings when it is SQLite.
+
+    Args:
+        target: Where the database is.
+        busy_timeout: Seconds a writer waits for another writer before giving up.
+
+    Returns:
+        A configured engine (no connection is opened yet).
+
+    Raises:
+        StorageError: If the URL names a driver that is not installed or is malformed.
+    """
+    try:
+        if not target.is_sqlite:
+            return create_engine(target.url, pool_pre_ping=True)
+        # The default pool keeps the connection open between operations: reopening per call
+        # would make SQLite checkpoint the WAL every time the last connection closes.
+        engine = create_engine(target.url)
+    except (ArgumentError, ImportError) as exc:
+        raise StorageError(
+            f"Cannot use the database {target.shown}: {exc}. "
+            "Check the URL, and install the database driver it names."
+        ) from exc
+    event.listen(engine, "connect", _sqlite_connect_listener(round(busy_timeout * 1000)))
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _message(target: Target, action: str, detail: str) -> str:
+    where = target.shown
+    lowered = detail.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"The database {where} is busy: another mathdrill process kept it locked for too "
+            f"long while {action}. Finish or close the other session and try again."
+        )
+    if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
+        return (
+            f"{where} is not a readable mathdrill database (it is damaged or another kind of "
+            f"file); it was left untouched. Move it aside, or point --db/MATHDRILL_DB at "
+            f"another file."
+        )
+    if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+        return (
+            f"Cannot write to the database {where}: it is read-only (while {action}). Check the "
+            f"permissions of the file and its folder, or point --db/MATHDRILL_DB elsewhere."
+        )
+    if "disk is full" in lowered or "no space" in lowered or "too large" in lowered:
+        return (
+            f"The disk holding {where} is full (while {action}); nothing was half-written. "
+            f"Free some space and try again."
+        )
+    if "unable to open" in lowered:
+        return (
+            f"Cannot open the database {where}: the file or its folder cannot be created or "
+            f"read. Check that the folder exists and is writable, or point --db/MATHDRILL_DB "
+            f"elsewhere."
+        )
+    if "disk i/o" in lowered:
+        return (
+            f"The system reported an I/O error on {where} while {action} ({detail}). "
+            f"Check the disk, then run `mathdrill doctor` or copy the file elsewhere."
+        )
+    return f"Database error on {where} while {action}: {detail}"
+
+
+def translate(target: Target, action: str, exc: BaseException) -> StorageError:
+    """Turn a driver, SQLAlchemy or OS error into a :class:`StorageError` a user can act on.
+
+    Args:
+        target: The database concerned.
+        action: What was being done, as a gerund phrase ("recording a review").
+        exc: The original exception.
+
+    Returns:
+        The error to raise (chain it with ``from exc``).
+    """
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            detail = "no space left on device"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            detail = "read-only"
+        else:
+            detail = f"unable to open ({exc.strerror or exc})"
+        return StorageError(_message(target, action, detail))
+    orig = getattr(exc, "orig", None)
+    detail = (
+        str(orig if orig is not None else exc).splitlines()[0] if str(exc) else type(exc).__name__
+    )
+    return StorageError(_message(target, action, detail))
+
+
+@contextlib.contextmanager
+def storage_errors(target: Target, action: str) -> Iterator[None]:
+    """Translate any database or OS failure inside the block into :class:`StorageError`.
+
+    Args:
+        target: The database concerned.
+        action: What is being done, for the message.
+
+    Yields:
+        Nothing.
+
+    Raises:
+        StorageError: For any SQLAlchemy, sqlite3 or OS error raised in the block.
+    """
+    try:
+        yield
+    except StorageError:
+        raise
+    except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        raise translate(target, action, exc) from exc

@@ -1,0 +1,228 @@
+"""Numbered schema migrations, the backup taken before them, and the version checks.
+
+How versions work (see ``docs/data.md``, "Migrations and backups"):
+
+- ``meta.schema_version`` holds the version a database is at.
+- A *fresh* database is created straight from :mod:`mathdrill.storage.schema` at
+  :data:`~mathdrill.storage.schema.SCHEMA_VERSION`.
+- An *older* database gets a backup copy first (SQLite: ``<file>.bak-v<old>-<UTC time>`` next
+  to it, made with SQLite's online backup API while the write lock is held), then every step
+  from its version up, all in ONE transaction together with the new version number: either the
+  whole upgrade happens or none of it.
+- A *newer* database (written by a later mathdrill) is refused, untouched.
+
+The steps below are frozen history: never edit a step that has shipped; add a new one and bump
+``SCHEMA_VERSION``. :func:`create_v1_schema` is the frozen DDL of version 1, kept so tests can
+build an old database and prove the upgrade path ends in the same schema as a fresh database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+)
+
+from mathdrill.errors import StorageError
+from mathdrill.storage.schema import SCHEMA_VERSION, SCHEMA_VERSION_KEY, UTCDateTime
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered step.
+
+    Attributes:
+        version: The schema version the database is at after this step.
+        description: What the step changes, in words.
+        apply: The step itself; runs inside the upgrade transaction.
+    """
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_metadata() -> tuple[MetaData, Table, Table, Table]:
+    """Return the frozen version-1 tables (do not edit: this is what v1 databases contain)."""
+    md = MetaData()
+    cards = Table(
+        "cards",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("deck", String(200), nullable=False),
+        Column("template", String(200), nullable=False),
+        Column("repetitions", Integer, nullable=False, default=0),
+        Column("easiness_x100", Integer, nullable=False, default=250),
+        Column("interval_days", Integer, nullable=False, default=0),
+        Column("due", UTCDateTime(), nullable=True),
+        Column("lapses", Integer, nullable=False, default=0),
+        Column("suspended", Boolean, nullable=False, default=False),
+        Column("leech", Boolean, nullable=False, default=False),
+        Column("created", UTCDateTime(), nullable=False),
+        Column("last_review", UTCDateTime(), nullable=True),
+        UniqueConstraint("deck", "template", name="uq_cards_deck_template"),
+        CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
+        CheckConstraint(
+            "repetitions >= 0 AND interval_days >= 0 AND lapses >= 0", name="ck_cards_counts"
+        ),
+        Index("ix_cards_queue", "suspended", "due", "id"),
+    )
+    reviews = Table(
+        "reviews",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+        Column("reviewed_at", UTCDateTime(), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("seed", BigInteger, nullable=False),
+        Column("fingerprint", String(128), nullable=False),
+        Column("answer", Text, nullable=False),
+        Column("read_as", Text, nullable=True),
+        Column("status", String(32), nullable=False),
+        Column("correct", Boolean, nullable=False),
+        Column("mistake", String(200), nullable=True),
+        Column("hints", Integer, nullable=False, default=0),
+        Column("seconds", Float, nullable=True),
+        Column("quality", Integer, nullable=True),
+        Column("easiness_before_x100", Integer, nullable=False),
+        Column("easiness_after_x100", Integer, nullable=False),
+        Column("interval_before", Integer, nullable=False),
+        Column("interval_after", Integer, nullable=False),
+        Column("session_id", String(64), nullable=True),
+        CheckConstraint("kind IN ('learn', 'review', 'repeat', 'cram')", name="ck_reviews_kind"),
+        CheckConstraint(
+            "quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"
+        ),
+    )
+    meta = Table(
+        "meta",
+        md,
+        Column("key", String(100), primary_key=True),
+        Column("value", Text, nullable=False),
+    )
+    return md, cards, reviews, meta
+
+
+def create_v1_schema(connection: Connection) -> None:
+    """Create an empty version-1 database (frozen DDL), with ``schema_version = 1``.
+
+    Used by tests and by nothing else: fresh databases are created at the current version.
+
+    Args:
+        connection: A connection inside a transaction on an empty database.
+    """
+    md, _cards, _reviews, meta = _v1_metadata()
+    md.create_all(connection)
+    connection.execute(insert(meta).values(key=SCHEMA_VERSION_KEY, value="1"))
+
+
+def _v2_review_indexes(connection: Connection) -> None:
+    # Version 1 had no index on reviews: a card's history and per-day statistics scanned the
+    # whole log, which is millions of rows after a few years.
+    _md, _cards, reviews, _meta = _v1_metadata()
+    Index("ix_reviews_card_time", reviews.c.card_id, reviews.c.reviewed_at).create(connection)
+    Index("ix_reviews_time", reviews.c.reviewed_at).create(connection)
+
+
+#: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
+)
+
+if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake
+    raise RuntimeError("mathdrill.storage: MIGRATIONS does not end at SCHEMA_VERSION")
+
+
+def check_version(version: int, shown: str) -> None:
+    """Refuse a database written by a newer mathdrill, or with a nonsensical version.
+
+    Args:
+        version: The database's schema version.
+        shown: How to name the database in the message.
+
+    Raises:
+        StorageError: If the version is newer than this code knows, or below 1.
+    """
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"The database {shown} was written by a newer mathdrill (schema {version}, this "
+            f"version knows up to {SCHEMA_VERSION}): upgrade mathdrill. The database was not "
+            f"changed."
+        )
+    if version < 1:
+        raise StorageError(
+            f"The database {shown} has an invalid schema version ({version}); it was not "
+            f"changed. Restore a backup or point --db/MATHDRILL_DB elsewhere."
+        )
+
+
+def backup_name(file: Path, version: int, now: datetime) -> Path:
+    """Return a free backup path ``<file>.bak-v<version>-<UTC time>`` next to ``file``.
+
+    Args:
+        file: The database file.
+        version: Its schema version before the migration.
+        now: The time to stamp (aware).
+
+    Returns:
+        A path that does not exist yet (a ``-2``, ``-3`` … suffix is added when needed).
+    """
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = file.with_name(f"{file.name}.bak-v{version}-{stamp}")
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def backup_sqlite(source: sqlite3.Connection, destination: Path) -> None:
+    """Copy a live SQLite database to ``destination`` with SQLite's online backup API.
+
+    The copy is consistent even if the WAL holds committed pages not yet checkpointed; the caller
+    holds the write lock, so nothing changes during the copy.
+
+    Args:
+        source: A driver connection to the database.
+        destination: The new file (must not exist).
+
+    Raises:
+        sqlite3.Error: If the copy fails (the caller translates it).
+        OSError: If the destination cannot be created.
+    """
+    target = sqlite3.connect(destination)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+
+
+def pending(version: int) -> list[Migration]:
+    """Return the steps that bring a database at ``version`` to :data:`SCHEMA_VERSION`.
+
+    Args:
+        version: The database's current schema version.
+
+    Returns:
+        The steps to apply, in order (empty when current).
+    """
+    return [step for step in MIGRATIONS if step.version > version]

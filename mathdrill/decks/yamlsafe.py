@@ -136,7 +136,7 @@ class _DeckLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - PyYAML hook
+    def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -270,7 +270,7 @@ class _Converter:
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             key = self.convert(key_node, depth + 1)
-            if isinstance(key, YMap | YList) or key is None and key_node.tag != _NULL:
+            if isinstance(key, YMap | YList) or (key is None and key_node.tag != _NULL):
                 self.document.problems.append((key_line, "a mapping key must be plain text"))
                 continue
             # YAML allows 1: or true: as keys; deck keys are names, so compare them as text.

@@ -77,6 +77,13 @@ def _check_whole(name: str, value: object, *, low: int = 0, high: int | None = N
     return value
 
 
+def _due_key(card: CardInfo) -> tuple[datetime, int]:
+    # Sort on UTC instants: tuples compare with == first, and == between zones is unreliable
+    # for wall times in a fall-back hour (PEP 495). New cards (no due) never reach this sort.
+    due = card.due if card.due is not None else datetime.min.replace(tzinfo=UTC)
+    return due.astimezone(UTC), card.card_id
+
+
 def _check_tz(tz: object) -> tzinfo:
     if not isinstance(tz, tzinfo):
         raise UsageError(
@@ -107,7 +114,12 @@ def study_day(now: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzi
 
 
 def day_start(day: date, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo = UTC) -> datetime:
-    """Return the instant a study day begins, as an aware datetime in ``tz``.
+    """Return the instant a study day begins, as an aware datetime in UTC.
+
+    The result is in UTC on purpose: Python subtracts two datetimes that share a ``tzinfo`` by
+    wall clock (a 23-hour DST day would come out as 24 hours) and never finds a wall time in a
+    fall-back hour equal to an instant in another zone (PEP 495). UTC has neither trap; convert
+    with ``.astimezone(tz)`` for display.
 
     Args:
         day: The study day.
@@ -115,8 +127,8 @@ def day_start(day: date, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo 
         tz: The learner's time zone.
 
     Returns:
-        ``day`` at ``rollover_hour`` local time; if that wall time falls in a DST gap, the first
-        instant after the gap; if it occurs twice, the first occurrence.
+        The instant (in UTC) of ``day`` at ``rollover_hour`` local time; if that wall time falls
+        in a DST gap, the first instant after the gap; if it occurs twice, the first occurrence.
 
     Raises:
         UsageError: If ``rollover_hour`` is out of range.
@@ -127,9 +139,8 @@ def day_start(day: date, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo 
         raise UsageError(f"day must be a date, got {type(day).__name__}.")
     wall = datetime.combine(day, time(rollover_hour), tzinfo=tz)  # fold=0: first occurrence
     # A wall time in a spring-forward gap does not exist; fold=0 reads it with the offset from
-    # before the gap, which is the instant the gap ends. The round trip through UTC turns it
-    # into that real wall time (02:00 → 03:00 in Europe/Berlin).
-    return wall.astimezone(UTC).astimezone(tz)
+    # before the gap, which is the instant the gap ends (02:00 CET = 03:00 CEST in Berlin).
+    return wall.astimezone(UTC)
 
 
 def next_due(
@@ -147,7 +158,7 @@ def next_due(
         tz: The learner's time zone.
 
     Returns:
-        The start of study day ``study_day(now) + interval_days``, aware, in ``tz``.
+        The start of study day ``study_day(now) + interval_days``, aware, in UTC.
 
     Raises:
         UsageError: If ``now`` is naive or an argument is out of range.
@@ -401,7 +412,7 @@ def build_daily_queue(
             new.append(card)
         elif _check_aware(f"due of card {card.card_id}", card.due) < tomorrow_start:
             due.append(card)
-    due.sort(key=lambda c: (c.due, c.card_id))
+    due.sort(key=_due_key)
     leeches.sort(key=lambda c: (-c.lapses, c.card_id))
     review_room = max(0, settings.review_cap - reviews_done_today)
     new_room = max(0, settings.new_per_day - new_done_today)

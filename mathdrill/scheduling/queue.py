@@ -8,13 +8,16 @@ calendar day, so a review at 01:30 on Tuesday still belongs to Monday's study da
   instant it begins. For every instant ``t``: ``day_start(study_day(t)) ≤ t <
   day_start(study_day(t) + 1 day)``, across DST changes too. When the rollover wall time does
   not exist (a spring-forward gap) the day starts at the first instant after the gap; when it
-  exists twice (fall back) the day starts at the first occurrence.
+  exists twice (fall back) the day starts at the first occurrence. Both :func:`day_start` and
+  :func:`next_due` return UTC datetimes, because Python subtracts datetimes sharing a zone by
+  wall clock and compares fall-back wall times across zones unreliably (PEP 495).
 * :func:`next_due`: a card reviewed at ``now`` with an interval of ``n`` days is due at the
   *start* of study day ``study_day(now) + n``. "Due tomorrow" therefore means "from 04:00
   tomorrow", whatever the hour of today's review, and a review at 01:30 (still yesterday's study
   day) with interval 1 is due from 04:00 the same calendar morning.
 * A card is *due today* when its due instant is before the start of tomorrow's study day, i.e.
-  its due study day is today or earlier.
+  its due study day is today or earlier (a due set by :func:`next_due` is always a day start,
+  so in practice "due ≤ now").
 
 The queue (:func:`build_daily_queue`):
 

@@ -1,0 +1,380 @@
+"""The Database API against real SQLite files: cards, queues, reviews, timestamps, meta."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mathdrill.errors import NotFoundError, StorageError
+from mathdrill.storage import Card, CardState, Database, Review, ReviewRecord, open_database
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+RecordFactory = Callable[..., ReviewRecord]
+
+
+def _raw(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def _schedule(db: Database, key: tuple[str, str], due: datetime, *, interval: int = 1) -> Card:
+    """Give a card a schedule through a real review, and return it re-read."""
+    card = db.card(*key)
+    assert card is not None
+    record = ReviewRecord(
+        card_id=card.id,
+        reviewed_at=NOW,
+        kind="review",
+        seed=1,
+        fingerprint="f",
+        answer="1",
+        status="correct",
+        correct=True,
+        quality=4,
+    )
+    db.record_review(record, CardState(1, 2.5, interval, due, 0))
+    after = db.card(*key)
+    assert after is not None
+    return after
+
+
+# -- cards -------------------------------------------------------------------------------------
+
+
+def test_ensure_cards_creates_missing_and_keeps_progress(db: Database) -> None:
+    assert db.ensure_cards([("d", "a"), ("d", "b"), ("d", "a")], NOW) == 2
+    a = _schedule(db, ("d", "a"), NOW + timedelta(days=1))
+    assert db.ensure_cards([("d", "a"), ("d", "b"), ("e", "c")], NOW + timedelta(days=5)) == 1
+    again = db.card("d", "a")
+    assert again == a  # progress untouched
+    assert again.repetitions == 1
+    assert [c.key for c in db.cards()] == [("d", "a"), ("d", "b"), ("e", "c")]
+    assert [c.key for c in db.cards("e")] == [("e", "c")]
+    assert db.card("nope", "a") is None
+    assert db.ensure_cards([], NOW) == 0
+
+
+def test_new_card_defaults(db: Database) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    assert card is not None
+    assert (card.repetitions, card.easiness, card.interval, card.lapses) == (0, 2.5, 0, 0)
+    assert card.due is None
+    assert card.is_new
+    assert card.last_review is None
+    assert (card.suspended, card.leech) == (False, False)
+    assert card.created == NOW
+    assert db.card_by_id(card.id) == card
+
+
+def test_returned_objects_are_frozen_dataclasses(db: Database, make_record: RecordFactory) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    review = db.record_review(make_record(card.id), None)
+    for obj in (card, review, db.history(card.id)[0]):
+        assert dataclasses.is_dataclass(obj)
+        assert type(obj).__module__ == "mathdrill.storage.records"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.id = 99  # type: ignore[misc]
+    assert isinstance(review, Review)
+
+
+def test_bad_keys_rejected(db: Database) -> None:
+    with pytest.raises(ValueError):
+        db.ensure_cards([("d", "")], NOW)
+    with pytest.raises(ValueError):
+        db.ensure_cards([("d", "a")], datetime(2026, 1, 1))  # naive
+
+
+# -- reviews -----------------------------------------------------------------------------------
+
+
+def test_record_review_updates_card_and_logs_before_after(
+    db: Database, db_path: Path, make_record: RecordFactory
+) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    due = NOW + timedelta(days=6)
+    review = db.record_review(
+        make_record(card.id, quality=5, mistake=None), CardState(2, 2.6, 6, due, 0, leech=True)
+    )
+    assert (review.easiness_before, review.easiness_after) == (2.5, 2.6)
+    assert (review.interval_before, review.interval_after) == (0, 6)
+    assert (review.deck, review.template) == ("d", "a")
+    after = db.card("d", "a")
+    assert (after.repetitions, after.easiness, after.interval, after.due) == (2, 2.6, 6, due)
+    assert after.leech is True
+    assert after.last_review == NOW
+    assert db.history(card.id) == [review]
+    rows = _raw(db_path, "SELECT easiness_before_x100, easiness_after_x100, seed FROM reviews")
+    assert rows == [(250, 260, 12345)]
+
+
+def test_repeat_without_state_does_not_move_schedule(
+    db: Database, make_record: RecordFactory
+) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    before = _schedule(db, ("d", "a"), NOW + timedelta(days=1))
+    later = NOW + timedelta(minutes=3)
+    review = db.record_review(make_record(before.id, later, kind="repeat", quality=2), None)
+    after = db.card("d", "a")
+    assert dataclasses.replace(after, last_review=before.last_review) == before
+    assert after.last_review == later
+    assert review.easiness_before == review.easiness_after == before.easiness
+    assert review.interval_before == review.interval_after == before.interval
+
+
+@pytest.mark.parametrize("easiness", [1.3, 1.96, 2.36, 2.5, 2.8, 3.18])
+def test_easiness_stored_exactly_in_hundredths(
+    db: Database, db_path: Path, easiness: float, make_record: RecordFactory
+) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    db.record_review(make_record(card.id), CardState(1, easiness, 1, NOW, 0))
+    (raw,) = _raw(db_path, "SELECT easiness_x100 FROM cards")[0]
+    assert raw == round(easiness * 100)
+    assert isinstance(raw, int)
+    back = db.card("d", "a")
+    assert back.easiness == easiness
+    assert repr(back.easiness) == repr(easiness)
+    assert back.easiness_x100 == raw
+
+
+def test_easiness_hundredths_attribute_preferred(
+    db: Database, db_path: Path, make_record: RecordFactory
+) -> None:
+    @dataclasses.dataclass
+    class SchedulerState:
+        repetitions: int
+        easiness: float
+        easiness_hundredths: int
+        interval: int
+        due: datetime | None
+        lapses: int
+
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    db.record_review(make_record(card.id), SchedulerState(3, 2.7000001, 270, 17, NOW, 0))
+    assert _raw(db_path, "SELECT easiness_x100 FROM cards") == [(270,)]
+
+
+def test_off_grid_easiness_refused_and_nothing_stored(
+    db: Database, make_record: RecordFactory
+) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    with pytest.raises(ValueError):
+        CardState(1, 2.505, 1, NOW, 0)
+
+    @dataclasses.dataclass
+    class Loose:
+        repetitions: int = 1
+        easiness: float = 2.505
+        interval: int = 1
+        due: datetime | None = NOW
+        lapses: int = 0
+
+    with pytest.raises(ValueError):
+        db.record_review(make_record(card.id), Loose())
+    assert db.history(card.id) == []
+    assert db.card("d", "a") == card
+
+
+def test_review_is_atomic_when_the_insert_fails(db: Database, make_record: RecordFactory) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    record = make_record(card.id)
+    # Simulate a bug past validation: the CHECK constraint on kind fails AFTER the card update.
+    object.__setattr__(record, "kind", "bogus")
+    with pytest.raises(StorageError):
+        db.record_review(record, CardState(1, 2.6, 1, NOW + timedelta(days=1), 0))
+    assert db.card("d", "a") == card  # the card update was rolled back too
+    assert db.count_reviews() == 0
+
+
+def test_easiness_below_minimum_is_a_storage_error(
+    db: Database, make_record: RecordFactory
+) -> None:
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    with pytest.raises(StorageError):
+        db.record_review(make_record(card.id), CardState(1, 1.2, 1, NOW, 0))
+    assert db.count_reviews() == 0
+
+
+def test_review_of_unknown_card(db: Database, make_record: RecordFactory) -> None:
+    with pytest.raises(NotFoundError):
+        db.record_review(make_record(4242), None)
+    assert db.count_reviews() == 0
+
+
+def test_review_record_validation(make_record: RecordFactory) -> None:
+    with pytest.raises(ValueError):
+        make_record(1, datetime(2026, 1, 1))  # naive
+    with pytest.raises(ValueError):
+        make_record(1, kind="skim")
+    with pytest.raises(ValueError):
+        make_record(1, seed=2**63)
+    with pytest.raises(ValueError):
+        make_record(1, quality=6)
+    with pytest.raises(ValueError):
+        make_record(1, seconds=float("nan"))
+
+
+def test_history_newest_first_and_reset_keeps_it(db: Database, make_record: RecordFactory) -> None:
+    db.ensure_cards([("d", "a"), ("d", "b")], NOW)
+    a, b = db.card("d", "a"), db.card("d", "b")
+    for i in range(5):
+        db.record_review(make_record(a.id, NOW + timedelta(days=i), seed=i), None)
+    db.record_review(make_record(b.id), None)
+    history = db.history(a.id, limit=3)
+    assert [r.seed for r in history] == [4, 3, 2]
+    _schedule(db, ("d", "a"), NOW + timedelta(days=9))
+    reset = db.reset_card("d", "a")
+    assert reset.is_new
+    assert reset.repetitions == 0
+    assert reset.easiness == 2.5
+    assert len(db.history(a.id, limit=100)) == 6
+    with pytest.raises(NotFoundError):
+        db.reset_card("d", "zzz")
+
+
+def test_iter_reviews_filters(db: Database, make_record: RecordFactory) -> None:
+    db.ensure_cards([("d", "a"), ("e", "b")], NOW)
+    a, b = db.card("d", "a"), db.card("e", "b")
+    for i in range(4):
+        db.record_review(make_record(a.id, NOW + timedelta(hours=i), seed=i), None)
+        db.record_review(make_record(b.id, NOW + timedelta(hours=i), seed=10 + i), None)
+    assert len(list(db.iter_reviews())) == 8
+    window = list(db.iter_reviews(since=NOW + timedelta(hours=1), until=NOW + timedelta(hours=3)))
+    assert sorted(r.seed for r in window) == [1, 2, 11, 12]
+    assert [r.seed for r in db.iter_reviews(deck="e")] == [10, 11, 12, 13]
+
+
+# -- timestamps --------------------------------------------------------------------------------
+
+
+def test_timestamps_stored_utc_returned_aware(
+    db: Database, db_path: Path, make_record: RecordFactory
+) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    local = datetime(2026, 3, 2, 8, 30, tzinfo=tokyo)  # 2026-03-01 23:30 UTC
+    db.ensure_cards([("d", "a")], local)
+    card = db.card("d", "a")
+    assert card.created == local
+    assert card.created.tzinfo == UTC
+    assert _raw(db_path, "SELECT created FROM cards") == [("2026-03-01 23:30:00.000000",)]
+    review = db.record_review(make_record(card.id, local), CardState(1, 2.5, 1, local, 0))
+    assert review.reviewed_at.tzinfo == UTC
+    assert db.history(card.id)[0].reviewed_at == local
+    with pytest.raises(ValueError):
+        db.due_cards(datetime(2026, 1, 1), 10)
+
+
+# -- queues ------------------------------------------------------------------------------------
+
+
+def test_due_new_and_suspended(db: Database) -> None:
+    keys = [("d", f"t{i}") for i in range(6)]
+    db.ensure_cards(keys, NOW)
+    _schedule(db, keys[0], NOW - timedelta(days=1))
+    _schedule(db, keys[1], NOW - timedelta(days=3))
+    _schedule(db, keys[2], NOW)  # due exactly now counts
+    _schedule(db, keys[3], NOW + timedelta(seconds=1))  # not yet
+    db.set_suspended(*keys[0], True)
+    db.set_suspended(*keys[4], True)
+    assert [c.template for c in db.due_cards(NOW, 10)] == ["t1", "t2"]
+    assert [c.template for c in db.due_cards(NOW, 1)] == ["t1"]
+    assert db.count_due(NOW) == 2
+    assert [c.template for c in db.new_cards(10)] == ["t5"]
+    assert db.count_new() == 1
+    db.set_suspended(*keys[0], False)
+    assert [c.template for c in db.due_cards(NOW, 10)] == ["t1", "t0", "t2"]
+    with pytest.raises(NotFoundError):
+        db.set_suspended("d", "missing", True)
+
+
+def test_new_cards_order_and_deck_filter(db: Database) -> None:
+    db.ensure_cards([("b", "1"), ("a", "2"), ("b", "3")], NOW)
+    db.ensure_cards([("a", "4")], NOW)
+    assert [c.key for c in db.new_cards(10)] == [("b", "1"), ("a", "2"), ("b", "3"), ("a", "4")]
+    assert [c.key for c in db.new_cards(10, decks=["a"])] == [("a", "2"), ("a", "4")]
+    assert [c.key for c in db.new_cards(1, decks=["b"])] == [("b", "1")]
+    assert db.count_new(["b"]) == 2
+
+
+def test_due_forecast_buckets_by_study_day(db: Database) -> None:
+    keys = [("d", str(i)) for i in range(6)]
+    db.ensure_cards(keys, NOW)
+    _schedule(db, keys[0], NOW - timedelta(days=10))  # overdue → today
+    _schedule(db, keys[1], datetime(2026, 3, 2, 3, 59, tzinfo=UTC))  # before 04:00 → today
+    _schedule(db, keys[2], datetime(2026, 3, 2, 4, 0, tzinfo=UTC))  # tomorrow
+    _schedule(db, keys[3], datetime(2026, 3, 3, 23, 0, tzinfo=UTC))  # day after
+    _schedule(db, keys[4], datetime(2026, 3, 9, 12, 0, tzinfo=UTC))  # beyond 3 days
+    forecast = db.due_forecast(NOW, 3)
+    assert forecast == {date(2026, 3, 1): 2, date(2026, 3, 2): 1, date(2026, 3, 3): 1}
+    midnight = db.due_forecast(NOW, 2, day_starts_at=time(0))
+    assert midnight == {date(2026, 3, 1): 1, date(2026, 3, 2): 2}
+    with pytest.raises(ValueError):
+        db.due_forecast(NOW, 0)
+
+
+def test_due_forecast_in_local_zone_across_dst(db: Database) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=berlin)  # DST starts 2026-03-29 02:00
+    db.ensure_cards([("d", "x"), ("d", "y")], NOW)
+    # 03:30 local on 30 March is still the 29 March study day (day starts at 04:00 local).
+    _schedule(db, ("d", "x"), datetime(2026, 3, 30, 3, 30, tzinfo=berlin))
+    _schedule(db, ("d", "y"), datetime(2026, 3, 30, 4, 0, tzinfo=berlin))
+    forecast = db.due_forecast(now, 3)
+    assert forecast == {date(2026, 3, 28): 0, date(2026, 3, 29): 1, date(2026, 3, 30): 1}
+
+
+def test_orphaned(db: Database) -> None:
+    db.ensure_cards([("d", "a"), ("d", "b"), ("old", "c")], NOW)
+    assert [c.key for c in db.orphaned([("d", "a"), ("d", "b")])] == [("old", "c")]
+    assert db.orphaned([("d", "a"), ("d", "b"), ("old", "c")]) == []
+
+
+# -- meta, lifecycle ---------------------------------------------------------------------------
+
+
+def test_meta_settings(db: Database) -> None:
+    assert db.get_meta("rollover_hour") is None
+    db.set_meta("rollover_hour", "4")
+    db.set_meta("rollover_hour", "5")
+    assert db.get_meta("rollover_hour") == "5"
+    with pytest.raises(ValueError):
+        db.set_meta("schema_version", "99")
+    assert db.schema_version() == 2
+
+
+def test_fresh_database_is_wal_with_integrity_ok(db: Database, db_path: Path) -> None:
+    assert db.integrity_check() == []
+    assert db.path == str(db_path)
+    assert db.backup_path is None
+    assert _raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_close_is_idempotent_and_use_after_close_fails(db_path: Path) -> None:
+    with open_database(str(db_path)) as database:
+        database.ensure_cards([("d", "a")], NOW)
+    database.close()
+    with pytest.raises(StorageError, match="closed"):
+        database.cards()
+    with open_database(f"sqlite:///{db_path}", create=False) as again:
+        assert [c.key for c in again.cards()] == [("d", "a")]
+
+
+def test_in_memory_database_works() -> None:
+    with open_database("sqlite://") as database:
+        database.ensure_cards([("d", "a")], NOW)
+        assert database.count_new() == 1
+        assert database.path == ":memory:"
+        assert database.integrity_check() == []

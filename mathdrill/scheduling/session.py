@@ -157,6 +157,28 @@ class SessionQueue:
         self._shown += 1
         return self._current
 
+    def skip(self, card_id: int) -> None:
+        """Drop the item last handed out without a grade: no repeat is queued for it.
+
+        The drill's ``s`` command uses this: a skipped problem is not logged and does not
+        come back in this session (it stays due for the next one).
+
+        Args:
+            card_id: The card of the item handed out by :meth:`next` (checked, to catch
+                mix-ups).
+
+        Raises:
+            UsageError: If no item is outstanding or ``card_id`` is not that item's card.
+        """
+        current = self._current
+        if current is None:
+            raise UsageError("SessionQueue: there is no item to skip; call next() first.")
+        if current.card_id != card_id:
+            raise UsageError(
+                f"SessionQueue: the item shown was card {current.card_id}, not card {card_id}."
+            )
+        self._current = None
+
     def record(self, card_id: int, quality: int) -> QueueItem | None:
         """Record the grade of the item last handed out and queue a repeat if step 7 asks.
 

@@ -151,3 +151,25 @@ def test_every_session_ends_within_the_bound(
         assert len(reps) <= max_repeats
         # A card stops either at a grade ≥ 4 or after its last allowed repeat.
         assert last_grade[c] >= 4 or len(reps) == max_repeats
+
+
+def test_skip_drops_the_item_without_a_repeat() -> None:
+    queue = SessionQueue([(1, "review"), (2, "learn")])
+    first = queue.next()
+    assert first is not None
+    queue.skip(first.card_id)
+    second = queue.next()
+    assert second is not None
+    assert second.card_id == 2
+    queue.record(2, 5)
+    assert queue.next() is None
+    assert queue.repeats_of(1) == 0
+
+
+def test_skip_checks_the_card() -> None:
+    queue = SessionQueue([(1, "review")])
+    with pytest.raises(UsageError):
+        queue.skip(1)
+    queue.next()
+    with pytest.raises(UsageError):
+        queue.skip(2)

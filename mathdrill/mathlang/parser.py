@@ -1,0 +1,264 @@
+"""Entry points: :func:`parse` (learner answers) and :func:`parse_author` (deck expressions)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+import sympy
+
+from mathdrill.errors import LimitExceededError, MathdrillError, MathSyntaxError
+from mathdrill.mathlang.functions import (
+    AUTHOR_FUNCTIONS,
+    LEARNER_FUNCTIONS,
+    FuncSpec,
+    wrap_callable,
+)
+from mathdrill.mathlang.latex import is_latex, lex_latex
+from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain
+from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
+from mathdrill.mathlang.rewrite import Context, Emitted, rewrite
+from mathdrill.mathlang.values import Parsed
+from mathdrill.mathlang.walker import Walker
+
+_CONSTANTS: Mapping[str, Any] = MappingProxyType(
+    {
+        "pi": sympy.pi,
+        "e": sympy.E,
+        "E": sympy.E,
+        "oo": sympy.oo,
+        "inf": sympy.oo,
+        "infinity": sympy.oo,
+        "Infinity": sympy.oo,
+    }
+)
+_IMAGINARY: Mapping[str, Any] = MappingProxyType({"i": sympy.I, "j": sympy.I, "I": sympy.I})
+_AUTHOR_CONSTANTS: Mapping[str, Any] = MappingProxyType({"True": sympy.true, "False": sympy.false})
+
+
+@lru_cache(maxsize=256)
+def _symbol_table(symbols: tuple[str, ...]) -> Mapping[str, sympy.Symbol]:
+    """Normalized key → Symbol for declared names (cached: templates reuse the same tuples)."""
+    table: dict[str, sympy.Symbol] = {}
+    for name in symbols:
+        if not isinstance(name, str):
+            raise MathSyntaxError(f"variable names must be text, got {type(name).__name__}")
+        key = GREEK.get(name, name) if len(name) == 1 else name
+        if not key.isidentifier() or key.startswith("_") or not key.isascii():
+            raise MathSyntaxError(f"'{name}' cannot be a variable name")
+        table[key] = sympy.Symbol(name)
+    return MappingProxyType(table)
+
+
+@lru_cache(maxsize=8)
+def _constants(allow_imaginary: bool, author: bool) -> Mapping[str, Any]:
+    table = dict(_CONSTANTS)
+    if allow_imaginary:
+        table.update(_IMAGINARY)
+    if author:
+        table.update(_AUTHOR_CONSTANTS)
+    return MappingProxyType(table)
+
+
+def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
+    """Count nodes and depth without recursion; refuse trees over the limits."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.expr_context):
+            continue
+        count += 1
+        if count > limits.max_nodes:
+            raise LimitExceededError(
+                f"expression too large: more than {limits.max_nodes} parts (size limit)",
+                text,
+                0,
+                len(text),
+            )
+        if depth > limits.max_depth:
+            raise LimitExceededError(
+                f"expression nested more than {limits.max_depth} deep (nesting limit)",
+                text,
+                0,
+                len(text),
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
+    offset = max(0, (exc.offset or 1) - 1)
+    if offset >= len(em.source):
+        offset = max(0, len(em.source) - 1)
+    start, end = em.span(offset, offset + 1)
+    return MathSyntaxError("could not read the input here", text, start, end)
+
+
+def _read(
+    text: str,
+    *,
+    author: bool,
+    symbols: Iterable[str],
+    names: Mapping[str, Any],
+    functions: Mapping[str, FuncSpec],
+    allow_imaginary: bool,
+    limits: Limits,
+) -> Parsed:
+    if not isinstance(text, str):
+        raise MathSyntaxError(f"input must be text, not {type(text).__name__}")
+    if len(text) > limits.max_length:
+        raise LimitExceededError(
+            f"input is {len(text)} characters long (limit {limits.max_length} characters)",
+            text,
+            limits.max_length,
+            len(text),
+        )
+    if not text.strip():
+        raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    latex = is_latex(text)
+    toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
+    if not toks:
+        raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    typed = [t for t in toks if not t.synthetic]
+    numbers = tuple(t.data for t in typed if t.kind == "num")
+    kinds = [(t.kind, t.text) for t in typed]
+    single = len(typed) == 1 and kinds[0][0] == "num"
+    single = single or (
+        len(typed) == 2 and kinds[0] in (("op", "-"), ("op", "+")) and kinds[1][0] == "num"
+    )
+    ctx = Context(
+        text=text,
+        author=author,
+        allow_imaginary=allow_imaginary,
+        limits=limits,
+        symbols=_symbol_table(tuple(symbols)),
+        names=names,
+        functions=functions,
+        constants=_constants(allow_imaginary, author),
+    )
+    em = rewrite(toks, ctx)
+    try:
+        tree = ast.parse(em.source, mode="eval")
+    except SyntaxError as exc:
+        raise _syntax_error(exc, em, text) from None
+    _measure(tree, text, limits)
+    value = Walker(em, ctx).walk(tree.body)
+    return Parsed(
+        value=value,
+        text=text,
+        numbers=numbers,
+        single_number=single,
+        latex=latex,
+        notes=tuple(ctx.notes),
+    )
+
+
+def parse(
+    text: str,
+    *,
+    symbols: Iterable[str] = (),
+    allow_imaginary: bool = False,
+    limits: Limits = LEARNER_LIMITS,
+) -> Parsed:
+    """Read a learner's answer with the learner function table.
+
+    Args:
+        text: The answer as typed (plain notation or the LaTeX subset).
+        symbols: Variable names the answer may use (``x``, ``lambda`` or ``λ``, ``x_1`` …).
+        allow_imaginary: Read ``i``, ``j``, ``I`` as the imaginary unit (refused otherwise).
+        limits: Size limits.
+
+    Returns:
+        The value with the literals typed, notes on ambiguous spellings, and flags.
+
+    Raises:
+        MathSyntaxError: The text cannot be read; ``start``/``end`` locate the problem in
+            ``text``. :class:`LimitExceededError` (a subclass) when a size limit is hit. Never any
+            other exception, whatever the text.
+    """
+    try:
+        return _read(
+            text,
+            author=False,
+            symbols=symbols,
+            names=MappingProxyType({}),
+            functions=LEARNER_FUNCTIONS,
+            allow_imaginary=allow_imaginary,
+            limits=limits,
+        )
+    except MathSyntaxError:
+        raise
+    except (RecursionError, MemoryError):
+        raise LimitExceededError(
+            "expression too deeply nested (nesting limit)", _text(text), 0, len(_text(text))
+        ) from None
+    except Exception as exc:  # the contract: untrusted text never escapes as another type
+        raise MathSyntaxError(
+            f"could not read this input ({type(exc).__name__})", _text(text), 0, len(_text(text))
+        ) from exc
+
+
+def parse_author(
+    text: str,
+    *,
+    names: Mapping[str, Any] = MappingProxyType({}),
+    symbols: Iterable[str] = (),
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+    allow_imaginary: bool = True,
+    limits: Limits = AUTHOR_LIMITS,
+) -> Parsed:
+    """Read a deck expression with the author table (same walker, larger limits).
+
+    Args:
+        text: The expression from the deck file.
+        names: Bindings of deck parameters and ``let`` values (sympy expressions, ``Sequence``,
+            sympy matrices, booleans) by name. Bound names win over every other meaning.
+        symbols: Free variable names.
+        functions: Extra callables by name (samplers such as ``integer``), called with the walked
+            positional and keyword arguments; they win over built-in functions of the same
+            name. A ``MathdrillError`` they raise propagates unchanged (a ``MathSyntaxError``
+            without text gets the call's span); any other exception becomes a
+            ``MathSyntaxError``.
+        allow_imaginary: Read ``i``, ``j``, ``I`` as the imaginary unit.
+        limits: Size limits.
+
+    Returns:
+        The value (author values may also be sympy matrices and booleans).
+
+    Raises:
+        MathSyntaxError: The text cannot be read or computed, with its span.
+        LimitExceededError: A size limit was hit.
+    """
+    table: Mapping[str, FuncSpec] = AUTHOR_FUNCTIONS
+    if functions:
+        table = {**AUTHOR_FUNCTIONS, **{k: wrap_callable(k, f) for k, f in functions.items()}}
+    try:
+        return _read(
+            text,
+            author=True,
+            symbols=symbols,
+            names=names,
+            functions=table,
+            allow_imaginary=allow_imaginary,
+            limits=limits,
+        )
+    except MathdrillError:
+        raise
+    except (RecursionError, MemoryError):
+        raise LimitExceededError(
+            "expression too deeply nested (nesting limit)", _text(text), 0, len(_text(text))
+        ) from None
+    except Exception as exc:
+        raise MathSyntaxError(
+            f"could not read this expression ({type(exc).__name__}: {str(exc)[:200]})",
+            _text(text),
+            0,
+            len(_text(text)),
+        ) from exc
+
+
+def _text(text: Any) -> str:
+    return text if isinstance(text, str) else ""

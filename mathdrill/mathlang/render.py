@@ -1,0 +1,282 @@
+"""Rendering values back to text: one-line unicode, 2-D unicode, plain ASCII, LaTeX.
+
+``to_plain`` is the inverse of :func:`mathdrill.mathlang.parse`: its output parses back to an
+equivalent value (with the same symbols declared). The printers never evaluate anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.str import StrPrinter
+
+from mathdrill.mathlang.lexer import GREEK_NAMES
+from mathdrill.mathlang.values import Sequence, SetLiteral
+
+_GREEK_CHAR = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "omicron": "ο", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ",
+    "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ",
+    "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ",
+    "Omega": "Ω",
+}  # fmt: skip
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+class _PlainPrinter(StrPrinter):
+    """sympy's str printer, with the spellings the math language reads back."""
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "E"
+
+    def _print_Relational(self, expr: Any) -> str:
+        op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
+        lhs = self.parenthesize(expr.lhs, PRECEDENCE["Relational"] + 1)
+        rhs = self.parenthesize(expr.rhs, PRECEDENCE["Relational"] + 1)
+        return f"{lhs} {op} {rhs}"
+
+    def _print_BooleanTrue(self, expr: Any) -> str:
+        return "True"
+
+    def _print_BooleanFalse(self, expr: Any) -> str:
+        return "False"
+
+
+class _UnicodePrinter(StrPrinter):
+    """One-line unicode: superscripts, √, π, ∞, |x|; products joined later with ``·``."""
+
+    def _print_Symbol(self, expr: Any) -> str:
+        name = expr.name
+        base, _, sub = name.partition("_")
+        base = _GREEK_CHAR.get(base, base)
+        if sub.isdigit():
+            return base + sub.translate(_SUB)
+        return base + ("_" + sub if sub else "")
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: Any) -> str:
+        return "π"
+
+    def _print_Infinity(self, expr: Any) -> str:
+        return "∞"
+
+    def _print_NegativeInfinity(self, expr: Any) -> str:
+        return "-∞"
+
+    def _print_ComplexInfinity(self, expr: Any) -> str:
+        return "complex ∞"
+
+    def _print_ImaginaryUnit(self, expr: Any) -> str:
+        return "i"
+
+    def _print_Abs(self, expr: Any) -> str:
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_log(self, expr: Any) -> str:
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_factorial(self, expr: Any) -> str:
+        return self._atom(expr.args[0]) + "!"
+
+    def _print_binomial(self, expr: Any) -> str:
+        return f"C({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Relational(self, expr: Any) -> str:
+        op = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}[expr.rel_op]
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _atom(self, expr: Any) -> str:
+        """Print ``expr`` bare when it is one symbol or a non-negative integer, else in ()."""
+        text = self._print(expr)
+        if expr.is_Symbol or (expr.is_Integer and expr >= 0) or expr in (sympy.pi, sympy.E):
+            return text
+        if expr.is_Function and not isinstance(expr, sympy.Abs):
+            return text
+        return f"({text})"
+
+    def _print_exp(self, expr: Any) -> str:
+        arg = expr.args[0]
+        if arg.is_Symbol or (arg.is_Integer and arg >= 0):
+            return f"e^{self._print(arg)}"
+        return f"e^({self._print(arg)})"
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        base, exp = expr.base, expr.exp
+        prec = precedence(expr)
+        if exp is sympy.S.Half:  # noqa: TID251 - the constant, not a call that sympifies text
+            return "√" + self._atom(base)
+        if exp == sympy.Rational(-1, 2):
+            return "1/√" + self._atom(base)
+        if exp is sympy.S.NegativeOne:  # noqa: TID251
+            return "1/" + self.parenthesize(base, prec, strict=False)
+        if base is sympy.E:
+            return self._print_exp(sympy.exp(exp, evaluate=False))
+        b = self.parenthesize(base, prec, strict=True)
+        if (base.is_Rational and not base.is_Integer) or (base.is_Integer and base < 0):
+            b = f"({self._print(base)})"
+        if exp.is_Integer and abs(exp) < 1000:
+            return b + str(int(exp)).translate(_SUPER)
+        if exp.is_Symbol or (exp.is_Integer and exp >= 0):
+            return f"{b}^{self._print(exp)}"
+        return f"{b}^({self._print(exp)})"
+
+
+def _seq_text(items: Any, left: str, right: str, item: Any) -> str:
+    return left + ", ".join(item(v) for v in items) + right
+
+
+def _collection(value: Any, item: Any) -> str | None:
+    """Text of a Sequence/SetLiteral/Matrix/list with ``item`` printing each element."""
+    if isinstance(value, Sequence):
+        left, right = {"[": ("[", "]"), "(": ("(", ")"), "": ("", "")}[value.bracket]
+        if value.bracket == "(" and len(value.items) == 1:
+            return f"({item(value.items[0])},)"
+        return _seq_text(value.items, left, right, item)
+    if isinstance(value, SetLiteral):
+        return _seq_text(value.items, "{", "}", item)
+    if isinstance(value, sympy.MatrixBase):
+        rows = [_seq_text(list(value.row(i)), "[", "]", item) for i in range(value.rows)]
+        return "[" + ", ".join(rows) + "]"
+    if isinstance(value, (list, tuple)):
+        return _seq_text(value, "[", "]" if isinstance(value, list) else ")", item)
+    return None
+
+
+def _scalar_text(value: Any, printer: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    return printer.doprint(value)
+
+
+_PLAIN = _PlainPrinter()
+_UNICODE = _UnicodePrinter()
+
+
+def to_plain(value: Any) -> str:
+    """ASCII text that :func:`mathdrill.mathlang.parse` reads back to an equivalent value.
+
+    Args:
+        value: A sympy object, Sequence, SetLiteral, sympy Matrix, Python int/bool/str.
+
+    Returns:
+        e.g. ``x**2*sin(x)``, ``sqrt(2)/2``, ``[[1, 2], [3, 4]]``, ``{1, 3}``.
+    """
+    coll = _collection(value, to_plain)
+    if coll is not None:
+        return coll
+    return _scalar_text(value, _PLAIN)
+
+
+def to_unicode(value: Any) -> str:
+    """One line of unicode for "read as" echoes: ``x²·sin(x)``, ``√2/2``, ``e^(−x)``.
+
+    Args:
+        value: A sympy object, Sequence, SetLiteral, sympy Matrix, Python int/bool/str.
+
+    Returns:
+        The value on one line.
+    """
+    coll = _collection(value, to_unicode)
+    if coll is not None:
+        return coll
+    if isinstance(value, str):
+        return value
+    text = _scalar_text(value, _UNICODE)
+    return text.replace("**", "^").replace("*", "·").replace("-", "−")
+
+
+class _Pretty(PrettyPrinter):
+    def seq(self, items: Any, left: str, right: str) -> Any:
+        return self._print_seq([_pretty_item(v) for v in items], left, right)
+
+
+def _pretty_item(v: Any) -> Any:
+    if isinstance(v, (Sequence, SetLiteral)):
+        # A nested collection inside a 2-D layout is shown as a 1-line symbol.
+        return sympy.Symbol(to_unicode(v))
+    if isinstance(v, bool):
+        return sympy.true if v else sympy.false
+    if isinstance(v, int):
+        return sympy.Integer(v)
+    return v
+
+
+def _is_grid(value: Any) -> bool:
+    return (
+        isinstance(value, Sequence)
+        and bool(value.items)
+        and all(isinstance(r, Sequence) for r in value.items)
+        and len({len(r.items) for r in value.items}) == 1
+        and all(not isinstance(v, (Sequence, SetLiteral)) for r in value.items for v in r.items)
+        and len(value.items[0].items) > 0
+    )
+
+
+def to_pretty(value: Any) -> str:
+    """Multi-line 2-D unicode (sympy's pretty printer); matrices as aligned grids.
+
+    Args:
+        value: A sympy object, Sequence, SetLiteral, sympy Matrix, Python int/bool/str.
+
+    Returns:
+        Possibly several lines.
+    """
+    if isinstance(value, str):
+        return value
+    printer = _Pretty({"use_unicode": True})
+    if _is_grid(value):
+        rows = [[_pretty_item(v) for v in r.items] for r in value.items]
+        return printer.doprint(sympy.Matrix(rows))
+    if isinstance(value, Sequence):
+        left, right = {"[": ("[", "]"), "(": ("(", ")"), "": ("", "")}[value.bracket]
+        return str(printer.seq(value.items, left, right))
+    if isinstance(value, SetLiteral):
+        return str(printer.seq(value.items, "{", "}"))
+    return printer.doprint(_pretty_item(value))
+
+
+def to_latex(value: Any) -> str:
+    """LaTeX: sympy's, with ``bmatrix`` for matrices and list-of-rows values.
+
+    Args:
+        value: A sympy object, Sequence, SetLiteral, sympy Matrix, Python int/bool/str.
+
+    Returns:
+        LaTeX source (no surrounding ``$``).
+    """
+    if isinstance(value, str):
+        return r"\text{" + value.replace("\\", "").replace("{", "").replace("}", "") + "}"
+    if isinstance(value, bool):
+        return r"\text{True}" if value else r"\text{False}"
+    if isinstance(value, int):
+        return str(value)
+    if _is_grid(value):
+        rows = [" & ".join(to_latex(v) for v in r.items) for r in value.items]
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    if isinstance(value, sympy.MatrixBase):
+        rows = [" & ".join(to_latex(v) for v in value.row(i)) for i in range(value.rows)]
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    if isinstance(value, Sequence):
+        inner = ", ".join(to_latex(v) for v in value.items)
+        if value.bracket == "[":
+            return r"\left[ " + inner + r" \right]"
+        if value.bracket == "(":
+            return r"\left( " + inner + r" \right)"
+        return inner
+    if isinstance(value, SetLiteral):
+        return r"\left\{ " + ", ".join(to_latex(v) for v in value.items) + r" \right\}"
+    return sympy.latex(value)
+
+
+__all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_unicode"]

@@ -162,12 +162,14 @@ def number_literal(lit: str, start: int, text: str, limits: Limits) -> NumberLit
     )
 
 
-def lex_plain(text: str, limits: Limits) -> list[Tok]:
+def lex_plain(text: str, limits: Limits, lo: int = 0, hi: int | None = None) -> list[Tok]:
     """Split plain (non-LaTeX) input into tokens.
 
     Args:
         text: The input.
         limits: Literal limits.
+        lo: Where to start (the LaTeX reader lexes runs of plain text inside LaTeX).
+        hi: Where to stop (default: the end).
 
     Returns:
         Tokens with spans in ``text``.
@@ -177,15 +179,15 @@ def lex_plain(text: str, limits: Limits) -> list[Tok]:
         LimitExceededError: A literal is too large.
     """
     toks: list[Tok] = []
-    i = 0
-    n = len(text)
+    i = lo
+    n = len(text) if hi is None else hi
     while i < n:
         c = text[i]
         if c.isspace():
             i += 1
             continue
         if (c.isdigit() and c.isascii()) or (c == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = _NUMBER.match(text, i)
+            m = _NUMBER.match(text, i, n)
             assert m is not None  # a digit or ".digit" always matches
             lit = m.group(0)
             toks.append(Tok("num", lit, i, m.end(), number_literal(lit, i, text, limits)))
@@ -201,7 +203,7 @@ def lex_plain(text: str, limits: Limits) -> list[Tok]:
                 i + 1,
             )
         if c.isascii() and (c.isalpha() or c == "_"):
-            m = _IDENT.match(text, i)
+            m = _IDENT.match(text, i, n)
             assert m is not None
             toks.append(Tok("name", m.group(0), i, m.end()))
             i = m.end()

@@ -123,7 +123,7 @@ def _read(
     if not toks:
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
     typed = [t for t in toks if not t.synthetic]
-    numbers = tuple(t.data for t in typed if t.kind == "num")
+    numbers = tuple(sorted((t.data for t in typed if t.kind == "num"), key=lambda n: n.start))
     kinds = [(t.kind, t.text) for t in typed]
     single = len(typed) == 1 and kinds[0][0] == "num"
     single = single or (

@@ -79,6 +79,12 @@ class _UnicodePrinter(StrPrinter):
     def _print_Abs(self, expr: Any) -> str:
         return f"|{self._print(expr.args[0])}|"
 
+    def _print_Max(self, expr: Any) -> str:
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr: Any) -> str:
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
     def _print_log(self, expr: Any) -> str:
         return f"ln({self._print(expr.args[0])})"
 
@@ -97,7 +103,7 @@ class _UnicodePrinter(StrPrinter):
         text = self._print(expr)
         if expr.is_Symbol or (expr.is_Integer and expr >= 0) or expr in (sympy.pi, sympy.E):
             return text
-        if expr.is_Function and not isinstance(expr, sympy.Abs):
+        if expr.is_Function and not isinstance(expr, (sympy.Abs, sympy.factorial)):
             return text
         return f"({text})"
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from mathdrill.errors import DeckError
 from mathdrill.mathlang.values import Sequence
 
 MAX_DIMENSION = 8
@@ -34,10 +35,11 @@ MAX_TRIES = 1000
 """Samplers that resample internally (invertible, rank_k …) give up after this many draws."""
 
 
-class SamplerError(ValueError):
+class SamplerError(DeckError):
     """A sampler was called with arguments it cannot use, or could not draw a value.
 
-    The generator turns it into a :class:`mathdrill.errors.DeckError` naming the parameter.
+    A :class:`~mathdrill.errors.MathdrillError`, so the math language passes it through
+    unchanged; the generator adds the parameter's name and line.
     """
 
 

@@ -1,0 +1,361 @@
+"""Turn a template and a seed into a concrete problem: :func:`generate` → :class:`Instance`.
+
+Generation is a pure function of (template, seed): one ``numpy.random.default_rng(seed)`` per
+instance, samplers that draw only integers, and expressions evaluated by the safe author parser
+of :mod:`mathdrill.mathlang` (never ``eval``/``sympify``). ``where:`` constraints resample the
+parameters up to :data:`MAX_TRIES` times from the same generator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from mathdrill.decks.model import Expr, Problem, Template, Text
+from mathdrill.decks.placeholders import render
+from mathdrill.decks.samplers import FLAGS, SamplerError, bind
+from mathdrill.errors import DeckError, MathSyntaxError
+from mathdrill.mathlang.values import Sequence, SetLiteral
+
+MAX_TRIES = 1000
+"""Draws of the parameters before a ``where:`` constraint is declared unsatisfiable."""
+
+MAX_SEED = 2**63 - 1
+"""Seeds are integers from 0 to this."""
+
+
+class GenerationError(DeckError):
+    """A template could not produce an instance for a seed.
+
+    Args:
+        problem: Where and what: the template's file, the expression's line and a message.
+        seed: The seed that failed.
+        stage: ``"syntax"`` (an expression cannot be read or names something unknown — the same
+            for every seed), ``"sampler"`` (bad sampler arguments), ``"where"`` (constraints
+            never held), ``"degenerate"`` (an undefined or ill-shaped value) or ``"render"``.
+    """
+
+    def __init__(self, problem: Problem, seed: int, stage: str) -> None:
+        super().__init__(f"{problem} (seed {seed})")
+        self.problem = problem
+        self.seed = seed
+        self.stage = stage
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One concrete problem drawn from a template.
+
+    Attributes:
+        deck: The deck id.
+        template: The template id.
+        seed: The seed it was drawn with; the same seed gives the same instance.
+        key: A hash of the rendered parameter values: two instances with equal keys pose the
+            same problem.
+        fingerprint: The template's source fingerprint (changes when the template is edited).
+        vars: Every parameter and ``let`` value as plain text, in definition order.
+        prompt: The question, rendered.
+        hints: The hints, rendered.
+        solution: The worked solution, rendered ("" when the template has none).
+        spec: The :class:`mathdrill.answers.AnswerSpec` that judges answers.
+        answer_plain: The reference answer as plain text the checker reads back as correct.
+        answer_unicode: The reference answer for display.
+        expected_form: What shape of answer is expected, in words (from the answer kind).
+        expected_seconds: How long a fluent learner takes.
+        values: The raw values (sympy objects) by name, for callers that compute further.
+    """
+
+    deck: str
+    template: str
+    seed: int
+    key: str
+    fingerprint: str
+    vars: dict[str, str]
+    prompt: str
+    hints: tuple[str, ...]
+    solution: str
+    spec: Any
+    answer_plain: str
+    answer_unicode: str
+    expected_form: str
+    expected_seconds: float
+    values: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the instance as JSON-ready data (the ``deck preview --json`` record).
+
+        Returns:
+            ``deck, template, seed, key, prompt, kind, vars, answer, hints, solution,
+            expected_form``.
+        """
+        return {
+            "deck": self.deck,
+            "template": self.template,
+            "seed": self.seed,
+            "key": self.key,
+            "prompt": self.prompt,
+            "kind": self.spec.kind,
+            "vars": dict(self.vars),
+            "answer": self.answer_plain,
+            "hints": list(self.hints),
+            "solution": self.solution,
+            "expected_form": self.expected_form,
+        }
+
+
+def _math() -> Any:
+    """Import the math language lazily (it pulls in sympy's parser tables once)."""
+    from mathdrill import mathlang
+
+    return mathlang
+
+
+def _fail(template: Template, expr_line: int, message: str, seed: int, stage: str) -> Any:
+    raise GenerationError(Problem(template.path, expr_line, message, template.id), seed, stage)
+
+
+def _evaluate(
+    template: Template,
+    expr: Expr,
+    names: Mapping[str, Any],
+    seed: int,
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> Any:
+    """Evaluate one deck expression with the author table; errors name the field and line."""
+    mathlang = _math()
+    try:
+        parsed = mathlang.parse_author(
+            expr.text,
+            names=names,
+            symbols=template.symbols,
+            functions=functions,
+            allow_imaginary=template.answer.allow_imaginary,
+        )
+    except SamplerError as error:
+        _fail(template, expr.line, f"{expr.where}: {error}", seed, "sampler")
+    except MathSyntaxError as error:
+        # The caret echo makes the position inside the expression visible in a one-line report.
+        detail = error.message
+        if error.text:
+            detail += f" at '{error.text[error.start : error.end]}' in '{error.text}'"
+        stage = "syntax"
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, SamplerError):
+            stage = "sampler"
+        _fail(template, expr.line, f"{expr.where}: {detail}", seed, stage)
+    except (ArithmeticError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        # sympy raises these for mathematically meaningless requests (det of a non-square
+        # matrix, inverse of a singular one); they belong to the deck, not to mathdrill.
+        reason = str(error) or type(error).__name__
+        _fail(template, expr.line, f"{expr.where}: cannot evaluate: {reason}", seed, "degenerate")
+    return parsed.value
+
+
+def _truth(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, sympy.logic.boolalg.BooleanAtom):
+        return bool(value)
+    return None
+
+
+def undefined(value: Any) -> bool:
+    """True when a value is or contains zoo, nan or an infinity."""
+    if isinstance(value, sympy.MatrixBase):
+        return any(undefined(v) for v in value)
+    if isinstance(value, Sequence | SetLiteral):
+        return any(undefined(v) for v in value.items)
+    if isinstance(value, sympy.Basic):
+        return bool(value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
+    if isinstance(value, float):
+        return not np.isfinite(value)
+    return False
+
+
+def draw_values(template: Template, seed: int) -> dict[str, Any]:
+    """Draw the parameters (resampling until every ``where:`` holds) and evaluate ``let:``.
+
+    Args:
+        template: The template.
+        seed: The instance seed, 0 … 2⁶³−1.
+
+    Returns:
+        ``{name: value}`` for every parameter and let binding, in definition order.
+
+    Raises:
+        GenerationError: A sampler or expression fails, or the constraints never hold.
+    """
+    if not 0 <= seed <= MAX_SEED:
+        raise DeckError(f"seed must be an integer from 0 to {MAX_SEED}, not {seed}")
+    rng = np.random.default_rng(seed)
+    functions = bind(rng)
+    failures = [0] * len(template.where)
+    values: dict[str, Any] = {}
+    exhausted = False
+    for _attempt in range(MAX_TRIES):
+        values = {}
+        for name, expr in template.params:
+            scope = {**FLAGS, **values}
+            values[name] = _evaluate(template, expr, scope, seed, functions)
+        failed = None
+        for index, constraint in enumerate(template.where):
+            truth = _truth(_evaluate(template, constraint, values, seed))
+            if truth is None:
+                _fail(
+                    template,
+                    constraint.line,
+                    f"{constraint.where}: '{constraint.text}' is not a true/false condition",
+                    seed,
+                    "syntax",
+                )
+            if not truth:
+                failed = index
+                break
+        if failed is None:
+            break
+        failures[failed] += 1
+        if not template.params:
+            exhausted = True  # nothing is random: another draw cannot change the outcome
+            break
+    else:
+        exhausted = True
+    if exhausted:
+        worst = max(range(len(failures)), key=failures.__getitem__)
+        constraint = template.where[worst]
+        _fail(
+            template,
+            constraint.line,
+            f"{constraint.where}: '{constraint.text}' held in none of {sum(failures)} draws of "
+            "the parameters; widen the sampler ranges or relax the constraint",
+            seed,
+            "where",
+        )
+    for name, expr in template.let:
+        value = _evaluate(template, expr, values, seed)
+        if undefined(value):
+            _fail(
+                template,
+                expr.line,
+                f"{expr.where}: '{expr.text}' is undefined for {_describe(values)} "
+                "(division by zero?); exclude these values with where:",
+                seed,
+                "degenerate",
+            )
+        values[name] = value
+    return values
+
+
+def _describe(values: Mapping[str, Any], limit: int = 6) -> str:
+    mathlang = _math()
+    shown = []
+    for name, value in list(values.items())[:limit]:
+        try:
+            shown.append(f"{name} = {mathlang.to_plain(value)}")
+        except Exception:
+            shown.append(f"{name} = {value}")
+    return ", ".join(shown) or "these parameters"
+
+
+def instance_key(template: Template, plain: Mapping[str, str]) -> str:
+    """Hash the rendered parameter values of an instance (16 hex digits).
+
+    Args:
+        template: The template (its ``deck/id`` is part of the key).
+        plain: The parameter values as plain text.
+
+    Returns:
+        The key.
+    """
+    payload = json.dumps([template.key, sorted(plain.items())], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def generate(template: Template, seed: int) -> Instance:
+    """Generate the instance of ``template`` for ``seed``.
+
+    Args:
+        template: A validated template.
+        seed: 0 … 2⁶³−1.
+
+    Returns:
+        The instance: rendered texts, the answer spec with its mistakes, the instance key.
+
+    Raises:
+        GenerationError: The template cannot produce a sound instance for this seed (the message
+            names the file, line and field).
+    """
+    from mathdrill.decks import answering
+
+    mathlang = _math()
+    values = draw_values(template, seed)
+    reference = answering.reference_value(template, values, seed, _evaluate, _fail)
+    mistake_values = [
+        (m, answering.mistake_value(template, m, values, seed, _evaluate, _fail))
+        for m in template.mistakes
+    ]
+    plain_vars = {name: _form(mathlang, value, "plain") for name, value in values.items()}
+    param_names = [name for name, _ in template.params]
+    key = instance_key(template, {n: plain_vars[n] for n in param_names} or plain_vars)
+    # The spec is needed to render {answer}; feedback and options are rendered into it after.
+    draft = answering.make_spec(template, reference, [], ())
+
+    def value_of(name: str, form: str) -> str:
+        if name == "answer":
+            style = "pretty" if form == "unicode" and _is_grid(reference) else form
+            return answering.render_answer(draft, reference, style)
+        return _form(mathlang, values[name], form)
+
+    def rendered(text: Text) -> str:
+        try:
+            return render(text.text, value_of)
+        except KeyError as error:
+            return _fail(
+                template, text.line, f"{text.where}: unknown placeholder {error}", seed, "render"
+            )
+
+    choices = tuple(rendered(option) for option in template.answer.choices)
+    mistakes = [(m.name, value, rendered(m.feedback)) for m, value in mistake_values]
+    spec = answering.make_spec(template, reference, mistakes, choices)
+    return Instance(
+        deck=template.deck,
+        template=template.id,
+        seed=seed,
+        key=key,
+        fingerprint=template.fingerprint,
+        vars=plain_vars,
+        prompt=rendered(template.prompt),
+        hints=tuple(rendered(h) for h in template.hints),
+        solution=rendered(template.solution) if template.solution else "",
+        spec=spec,
+        answer_plain=answering.render_answer(spec, reference, "plain"),
+        answer_unicode=answering.render_answer(spec, reference, "unicode"),
+        expected_form=answering.describe_form(spec),
+        expected_seconds=template.expected_seconds,
+        values=values,
+    )
+
+
+def _is_grid(value: Any) -> bool:
+    """A matrix with more than one row and column is shown as a grid."""
+    return isinstance(value, sympy.MatrixBase) and value.rows > 1 and value.cols > 1
+
+
+def _form(mathlang: Any, value: Any, form: str) -> str:
+    """Render a value in one placeholder form."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if form == "latex":
+        return mathlang.to_latex(value)
+    if form == "plain":
+        return mathlang.to_plain(value)
+    if form == "pretty" or _is_grid(value):
+        return mathlang.to_pretty(value)
+    return mathlang.to_unicode(value)

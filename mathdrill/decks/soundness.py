@@ -1,0 +1,228 @@
+"""The per-instance checks of ``mathdrill deck check`` (pure: no clock unless handed one).
+
+For one (template, seed): the instance generates (constraints satisfiable, expressions valid,
+placeholders render, nothing undefined or of the wrong shape for its kind); the reference,
+written back as plain text, is judged correct by its own checker; every authored mistake is
+judged wrong *and* recognised as that mistake. Per-template checks over many seeds (enough
+distinct instances, generation time) are summarised by :func:`summarize`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from mathdrill.decks.generate import GenerationError, generate
+from mathdrill.decks.model import Problem, Template
+
+MIN_DISTINCT = 5
+"""A template must produce at least this many distinct instances (or one per sample, if fewer)."""
+
+BUDGET_MEDIAN_SECONDS = 0.1
+"""Median generation time per instance above this is reported (the target is 5 ms)."""
+
+BUDGET_MAX_SECONDS = 2.0
+"""A single instance taking longer than this to generate is reported."""
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """What checking one seed found.
+
+    Attributes:
+        seed: The seed.
+        key: The instance key ("" when generation failed).
+        seconds: Generation time (0 when no clock was given).
+        problems: ``(line, message, stage)`` for each failure.
+    """
+
+    seed: int
+    key: str
+    seconds: float
+    problems: tuple[tuple[int, str, str], ...] = ()
+
+
+def check_seed(
+    template: Template,
+    seed: int,
+    clock: Callable[[], float] | None = None,
+    judge: Callable[..., object] | None = None,
+) -> SeedResult:
+    """Run every per-instance check for one seed.
+
+    Args:
+        template: The template.
+        seed: The seed.
+        clock: Seconds counter for timing generation (``time.perf_counter``); None: no timing.
+        judge: The judge (default :func:`mathdrill.answers.judge`, in-process).
+
+    Returns:
+        The result; ``problems`` is empty when the instance is sound.
+    """
+    if judge is None:
+        from mathdrill.answers import judge as pure_judge
+
+        judge = pure_judge
+    start = clock() if clock else 0.0
+    try:
+        instance = generate(template, seed)
+    except GenerationError as error:
+        elapsed = clock() - start if clock else 0.0
+        return SeedResult(
+            seed, "", elapsed, ((error.problem.line, error.problem.message, error.stage),)
+        )
+    elapsed = clock() - start if clock else 0.0
+    from mathdrill.decks.answering import render_answer
+
+    problems: list[tuple[int, str, str]] = []
+    answer_line = template.answer.value.line
+    verdict = judge(instance.spec, instance.answer_plain)
+    if verdict.status != "correct":
+        problems.append(
+            (
+                answer_line,
+                f"the reference answer, written as '{instance.answer_plain}', is judged "
+                f"{verdict.status} by its own checker ({verdict.reason})",
+                "reference",
+            )
+        )
+    for definition, mistake in zip(template.mistakes, instance.spec.mistakes, strict=True):
+        text = render_answer(instance.spec, mistake.value, "plain")
+        result = judge(instance.spec, text)
+        line = definition.value.line
+        if result.status == "correct":
+            problems.append(
+                (
+                    line,
+                    f"mistake '{mistake.name}' ('{text}') is judged correct: it equals the "
+                    "reference for this instance; exclude such parameters with where:",
+                    "mistake",
+                )
+            )
+        elif result.status != "wrong":
+            problems.append(
+                (
+                    line,
+                    f"mistake '{mistake.name}' ('{text}') is judged {result.status} "
+                    f"({result.reason})",
+                    "mistake",
+                )
+            )
+        elif result.mistake != mistake.name:
+            other = (
+                f"recognised as '{result.mistake}' instead (an earlier mistake is the same "
+                "answer here)"
+                if result.mistake
+                else "not recognised as that mistake"
+            )
+            problems.append((line, f"mistake '{mistake.name}' ('{text}') is {other}", "mistake"))
+    return SeedResult(seed, instance.key, elapsed, tuple(problems))
+
+
+@dataclass
+class TemplateReport:
+    """The outcome of checking one template over many seeds.
+
+    Attributes:
+        template: The template.
+        samples: Seeds checked.
+        distinct: Distinct instance keys seen.
+        seconds: Generation time of every successful instance.
+        problems: Problems, each message once (with the first seed and a count).
+    """
+
+    template: Template
+    samples: int = 0
+    distinct: int = 0
+    seconds: list[float] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def timing(self) -> dict[str, float]:
+        """Return median, p95 and max generation time in milliseconds.
+
+        Returns:
+            ``{"median_ms", "p95_ms", "max_ms"}`` (zeros when nothing was timed).
+        """
+        if not self.seconds:
+            return {"median_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
+        ordered = sorted(self.seconds)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        return {
+            "median_ms": round(statistics.median(ordered) * 1000, 3),
+            "p95_ms": round(p95 * 1000, 3),
+            "max_ms": round(ordered[-1] * 1000, 3),
+        }
+
+
+def summarize(template: Template, results: Iterable[SeedResult], timed: bool) -> TemplateReport:
+    """Fold per-seed results into a template report with the per-template checks.
+
+    Args:
+        template: The template.
+        results: One result per seed.
+        timed: Whether results carry generation times (then the time budget is checked).
+
+    Returns:
+        The report.
+    """
+    report = TemplateReport(template)
+    keys: set[str] = set()
+    grouped: dict[tuple[int, str], list[int]] = {}
+    generation_failures = 0
+    for result in sorted(results, key=lambda r: r.seed):
+        report.samples += 1
+        if result.key:
+            keys.add(result.key)
+            report.seconds.append(result.seconds)
+        else:
+            generation_failures += 1
+        for line, message, _stage in result.problems:
+            grouped.setdefault((line, message), []).append(result.seed)
+    report.distinct = len(keys)
+    for (line, message), seeds in grouped.items():
+        count = len(seeds)
+        detail = f"seed {seeds[0]}" if count == 1 else f"seeds {seeds[0]}, … ({count} of "
+        detail += "" if count == 1 else f"{report.samples})"
+        report.problems.append(Problem(template.path, line, f"{message} [{detail}]", template.id))
+    needed = min(MIN_DISTINCT, report.samples)
+    if report.samples and generation_failures < report.samples and report.distinct < needed:
+        report.problems.append(
+            Problem(
+                template.path,
+                template.line,
+                f"only {report.distinct} distinct instance(s) in {report.samples} samples; "
+                f"a drill needs at least {needed} — widen the parameter ranges",
+                template.id,
+            )
+        )
+    if timed and report.seconds:
+        timing = report.timing()
+        if timing["median_ms"] > BUDGET_MEDIAN_SECONDS * 1000:
+            report.problems.append(
+                Problem(
+                    template.path,
+                    template.line,
+                    f"generating an instance takes {timing['median_ms']:.0f} ms (median); the "
+                    f"budget is {BUDGET_MEDIAN_SECONDS * 1000:.0f} ms — simplify let: "
+                    "expressions or use structured samplers instead of where: filtering",
+                    template.id,
+                )
+            )
+        elif timing["max_ms"] > BUDGET_MAX_SECONDS * 1000:
+            report.problems.append(
+                Problem(
+                    template.path,
+                    template.line,
+                    f"one instance took {timing['max_ms']:.0f} ms to generate (budget "
+                    f"{BUDGET_MAX_SECONDS:.0f} s)",
+                    template.id,
+                )
+            )
+    report.problems.sort(key=lambda p: p.line)
+    return report

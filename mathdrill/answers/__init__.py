@@ -1,0 +1,38 @@
+"""Answer kinds: read a learner's text, compare it with a reference, return a :class:`Verdict`.
+
+Public API::
+
+    AnswerSpec, Mistake, Verdict          plain data in and out (verdict.py)
+    KINDS                                 name → AnswerKind (kinds.py)
+    judge(spec, text) -> Verdict          pure, in-process, never raises on learner text
+    parse_expected(kind, text, variables) an author's reference text → AnswerSpec.expected
+    render_reference(spec, style)         the reference as unicode/plain/latex/pretty text
+    Judge(timeout=2.0).check(spec, text)  the same judge in a killable worker, under a time cap
+
+See ``docs`` in each module for the rules (numeric.py: the number and expression comparisons).
+"""
+
+from mathdrill.answers.kinds import (
+    KINDS,
+    AnswerKind,
+    Reading,
+    judge,
+    parse_expected,
+    render_reference,
+)
+from mathdrill.answers.verdict import DEFAULT_INTERVAL, AnswerSpec, Mistake, Verdict
+from mathdrill.answers.worker import Judge
+
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "KINDS",
+    "AnswerKind",
+    "AnswerSpec",
+    "Judge",
+    "Mistake",
+    "Reading",
+    "Verdict",
+    "judge",
+    "parse_expected",
+    "render_reference",
+]

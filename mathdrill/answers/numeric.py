@@ -1,0 +1,695 @@
+"""High-precision evaluation of sympy expressions with mpmath, and the scalar comparisons.
+
+Two comparisons live here and every kind builds on them:
+
+* :func:`compare_numbers` — the ``number`` rule: exact values are compared at 50 digits; typed
+  decimals get the rounding allowance described in :class:`Allowance`.
+* :func:`compare_functions` — the ``expression`` rule: both sides are evaluated at deterministic
+  pseudo-random points of the declared domain at 30 digits, confirmed symbolically when the
+  numeric test is inconclusive.
+
+Evaluation walks the sympy tree itself and applies mpmath functions (much faster than ``evalf``
+with ``subs`` and never re-simplifies); heads it does not know fall back to ``evalf``. Nothing
+here prints, reads files, uses the clock or a global random generator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from mathdrill.answers.verdict import DEFAULT_INTERVAL
+
+#: Digits used for exact number comparison.
+NUMBER_DPS = 50
+#: Two exact values are equal when they differ by less than this, relative to max(1, |value|).
+EXACT_EPS = mpmath.mpf("1e-40")
+#: Digits used to evaluate expressions at test points.
+POINT_DPS = 30
+#: Default relative tolerance of the expression test (30-digit evaluation leaves ~1e-28 noise,
+#: so this is loose for rounding yet catches x² + 1e-9 against x²).
+EXPRESSION_RTOL = 1e-10
+#: Absolute floor for the expression test, for points where both sides are (nearly) zero.
+EXPRESSION_ATOL = 1e-15
+#: Test points wanted, the fewest accepted, and how many candidates to draw at most.
+POINTS_WANTED = 10
+POINTS_NEEDED = 6
+POINTS_TRIED = 60
+#: Fewest significant figures a typed approximation needs (0.333 for 1/3, not 0.33).
+MIN_FIGURES = 3
+
+
+class Undefined(ArithmeticError):
+    """The expression has no finite value at the point (division by zero, log 0, oo …)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a comparison decided.
+
+    Attributes:
+        equal: True (correct), False (wrong) or None (could not decide).
+        reason: The decision in words.
+        near_miss: A recognised near miss in words, when wrong.
+    """
+
+    equal: bool | None
+    reason: str
+    near_miss: str | None = None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How far an answer with typed decimals may be from the exact value.
+
+    The ``number`` rule (DESIGN.md): a typed decimal with at least 3 significant figures that lies
+    within one unit of its last digit of the exact value is correct (0.333 and 0.3333 for 1/3,
+    33.3 % for 1/3); one that equals the value exactly (0.5 for 1/2) is correct whatever its
+    figures. For a compound answer containing decimals (``0.707*sqrt(2)``) each decimal may be off
+    by one unit in its last digit, so the answer may be off by the largest *relative* uncertainty
+    of its decimals (0.707 → 0.001/0.707 ≈ 0.14 %); the 3-figure minimum applies to every decimal
+    that is not exactly the value written. Entries of vectors, matrices, sets and intervals use
+    the absolute unit of the coarsest decimal typed anywhere in the answer.
+
+    Attributes:
+        absolute: Allowed absolute difference, or None.
+        relative: Allowed relative difference, or None.
+        figures: Fewest significant figures among the typed decimals, or None when none.
+        example: The coarsest decimal as typed, for messages.
+    """
+
+    absolute: Any = None
+    relative: Any = None
+    figures: int | None = None
+    example: str | None = None
+
+    @property
+    def any(self) -> bool:
+        """Return True when the answer contained typed decimals."""
+        return self.figures is not None
+
+
+NO_ALLOWANCE = Allowance()
+
+
+def allowance_from(numbers: Iterable[Any], *, single: bool, entries: bool = False) -> Allowance:
+    """Derive the decimal allowance from the number literals of a parsed answer.
+
+    Args:
+        numbers: ``NumberLiteral`` objects (see ``mathdrill.mathlang.values``).
+        single: True when the whole answer is one (signed) number literal.
+        entries: True for structured answers (absolute unit of the coarsest decimal).
+
+    Returns:
+        The allowance; :data:`NO_ALLOWANCE` when no decimals were typed.
+    """
+    decimals = [n for n in numbers if getattr(n, "is_decimal", False)]
+    if not decimals:
+        return NO_ALLOWANCE
+    coarsest = min(decimals, key=lambda n: n.significant_figures)
+    figures = coarsest.significant_figures
+    if single or entries:
+        widest = max(decimals, key=lambda n: _mp(n.last_digit_unit))
+        return Allowance(
+            absolute=_mp(widest.last_digit_unit), figures=figures, example=coarsest.text
+        )
+    relative = mpmath.mpf(0)
+    for literal in decimals:
+        value = abs(_mp(literal.value))
+        if value:
+            relative = max(relative, _mp(literal.last_digit_unit) / value)
+    return Allowance(relative=relative, figures=figures, example=coarsest.text)
+
+
+def entry_allowance(numbers: Iterable[Any], value: Any) -> Allowance:
+    """The allowance for one entry of a vector, matrix, set or interval.
+
+    An entry that is one typed decimal (possibly negated) gets that decimal's own ``number``
+    rule: within one unit of its last digit, at least 3 significant figures unless exact. An
+    entry that is an exact number typed without decimals gets none. A compound entry gets the
+    compound rule over all the answer's decimals.
+
+    Args:
+        numbers: The answer's ``NumberLiteral`` objects.
+        value: The entry's sympy value.
+
+    Returns:
+        The allowance.
+    """
+    decimals = [n for n in numbers if getattr(n, "is_decimal", False)]
+    if not decimals:
+        return NO_ALLOWANCE
+    if isinstance(value, sympy.Rational):
+        matches = [n for n in decimals if n.value == abs(value)]
+        if not matches:
+            return NO_ALLOWANCE
+        coarsest = min(matches, key=lambda n: n.significant_figures)
+        return Allowance(
+            absolute=_mp(coarsest.last_digit_unit),
+            figures=coarsest.significant_figures,
+            example=coarsest.text,
+        )
+    return allowance_from(decimals, single=False)
+
+
+def vector_allowances(numbers: Iterable[Any]) -> tuple[Allowance, Allowance]:
+    """Allowances for tests over a whole vector (parallelism, eigen-residuals).
+
+    Decimals with fewer than 3 significant figures count at face value (0.5 is exactly 1/2);
+    the others may be off by one unit in their last digit.
+
+    Args:
+        numbers: The answer's ``NumberLiteral`` objects.
+
+    Returns:
+        ``(fine, coarse)``: ``fine`` allows the largest unit among decimals with at least 3
+        figures (what decides "correct"); ``coarse`` the largest unit among all decimals (a match
+        only under ``coarse`` is the near miss "give at least 3 significant figures").
+    """
+    decimals = [n for n in numbers if getattr(n, "is_decimal", False)]
+    if not decimals:
+        return NO_ALLOWANCE, NO_ALLOWANCE
+    precise = [n for n in decimals if n.significant_figures >= MIN_FIGURES]
+    coarsest = min(decimals, key=lambda n: n.significant_figures)
+    coarse = Allowance(
+        absolute=max(_mp(n.last_digit_unit) for n in decimals),
+        figures=coarsest.significant_figures,
+        example=coarsest.text,
+    )
+    if not precise:
+        return NO_ALLOWANCE, coarse
+    fine = Allowance(
+        absolute=max(_mp(n.last_digit_unit) for n in precise),
+        figures=min(n.significant_figures for n in precise),
+        example=min(precise, key=lambda n: n.significant_figures).text,
+    )
+    return fine, coarse
+
+
+def _mp(value: Any) -> Any:
+    """Convert a sympy Rational/Integer/Float (or Python number) to an mpmath number."""
+    if isinstance(value, int | float):
+        return mpmath.mpf(value)
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    if isinstance(value, sympy.Float):
+        return mpmath.mpf(value._mpf_)
+    if isinstance(value, sympy.Rational):
+        return mpmath.mpf(int(value.p)) / int(value.q)
+    return evaluate(value, {}, NUMBER_DPS)
+
+
+_HALF = sympy.Rational(1, 2)
+
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    sympy.exp: mpmath.exp,
+    sympy.log: mpmath.log,
+    sympy.sin: mpmath.sin,
+    sympy.cos: mpmath.cos,
+    sympy.tan: mpmath.tan,
+    sympy.cot: mpmath.cot,
+    sympy.sec: mpmath.sec,
+    sympy.csc: mpmath.csc,
+    sympy.asin: mpmath.asin,
+    sympy.acos: mpmath.acos,
+    sympy.atan: mpmath.atan,
+    sympy.sinh: mpmath.sinh,
+    sympy.cosh: mpmath.cosh,
+    sympy.tanh: mpmath.tanh,
+    sympy.asinh: mpmath.asinh,
+    sympy.acosh: mpmath.acosh,
+    sympy.atanh: mpmath.atanh,
+    sympy.Abs: abs,
+    sympy.erf: mpmath.erf,
+    sympy.gamma: mpmath.gamma,
+    sympy.loggamma: mpmath.loggamma,
+    sympy.re: mpmath.re,
+    sympy.im: mpmath.im,
+    sympy.conjugate: mpmath.conj,
+}
+
+
+def _check(value: Any) -> Any:
+    if not mpmath.isfinite(value):
+        raise Undefined("not finite")
+    return value
+
+
+def evaluate(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
+    """Evaluate a sympy expression to an mpmath number at ``dps`` digits.
+
+    Args:
+        expr: A sympy expression whose free symbols all appear in ``env`` (by name).
+        env: Symbol name → mpmath number.
+        dps: Decimal digits of working precision.
+
+    Returns:
+        An ``mpf`` or ``mpc`` (finite).
+
+    Raises:
+        Undefined: When the value is not finite or the expression has no value at the point.
+    """
+    with mpmath.workdps(dps):
+        try:
+            return _check(_eval(expr, env, dps))
+        except (ZeroDivisionError, OverflowError, ValueError) as exc:
+            raise Undefined(str(exc)) from None
+
+
+def _eval(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
+    if expr.is_Number:
+        if expr.is_Integer:
+            return mpmath.mpf(int(expr.p))
+        if expr.is_Rational:
+            return mpmath.mpf(int(expr.p)) / int(expr.q)
+        if expr.is_Float:
+            return mpmath.mpf(expr._mpf_)
+        raise Undefined("not a finite number")  # oo, -oo, zoo, nan
+    if expr.is_Symbol:
+        try:
+            return env[expr.name]
+        except KeyError:
+            raise Undefined(f"no value for {expr.name}") from None
+    if expr.is_Add:
+        total = mpmath.mpf(0)
+        for arg in expr.args:
+            total += _eval(arg, env, dps)
+        return total
+    if expr.is_Mul:
+        product = mpmath.mpf(1)
+        for arg in expr.args:
+            product *= _eval(arg, env, dps)
+        return product
+    if expr.is_Pow:
+        base, exponent = expr.args
+        b = _eval(base, env, dps)
+        if exponent.is_Integer:
+            n = int(exponent.p)
+            if n < 0 and b == 0:
+                raise Undefined("division by zero")
+            return mpmath.power(b, n)
+        if exponent == _HALF:
+            return mpmath.sqrt(b)
+        e = _eval(exponent, env, dps)
+        if b == 0 and mpmath.re(e) <= 0:
+            raise Undefined("zero to a non-positive power")
+        return mpmath.power(b, e)
+    if expr is sympy.pi:
+        return +mpmath.pi
+    if expr is sympy.E:
+        return +mpmath.e
+    if expr is sympy.I:
+        return mpmath.mpc(0, 1)
+    func = expr.func
+    fn = _UNARY.get(func)
+    if fn is not None and len(expr.args) == 1:
+        return fn(_eval(expr.args[0], env, dps))
+    if func is sympy.sign:
+        return mpmath.sign(_eval(expr.args[0], env, dps))
+    if func is sympy.Heaviside:
+        v = _eval(expr.args[0], env, dps)
+        if mpmath.im(v):
+            raise Undefined("Heaviside of a complex number")
+        return mpmath.mpf(1) if v > 0 else (mpmath.mpf(0) if v < 0 else mpmath.mpf(0.5))
+    if func in (sympy.Max, sympy.Min):
+        values = [_eval(a, env, dps) for a in expr.args]
+        if any(mpmath.im(v) for v in values):
+            raise Undefined("max/min of complex numbers")
+        return max(values) if func is sympy.Max else min(values)
+    return _fallback(expr, env, dps)
+
+
+def _fallback(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
+    """Evaluate a head the walker does not know with sympy's own ``evalf``."""
+    subs = {}
+    for symbol in expr.free_symbols:
+        if symbol.name not in env:
+            raise Undefined(f"no value for {symbol.name}")
+        value = env[symbol.name]
+        subs[symbol] = (
+            sympy.Float(value, dps)
+            if not isinstance(value, mpmath.mpc)
+            else sympy.Float(value.real, dps) + sympy.I * sympy.Float(value.imag, dps)
+        )
+    result = expr.evalf(dps, subs=subs) if subs else expr.evalf(dps)
+    real, imag = result.as_real_imag()
+    if not (real.is_Number and imag.is_Number):
+        raise Undefined("could not evaluate to a number")
+    if real.is_infinite or imag.is_infinite or real is sympy.nan or imag is sympy.nan:
+        raise Undefined("not finite")
+    r = mpmath.mpf(real._mpf_) if real.is_Float else _mp(real)
+    i = mpmath.mpf(imag._mpf_) if imag.is_Float else _mp(imag)
+    return mpmath.mpc(r, i) if i else r
+
+
+def is_real(value: Any, dps: int) -> bool:
+    """Return True when ``value`` is real up to rounding at ``dps`` digits."""
+    imag = mpmath.im(value)
+    if not imag:
+        return True
+    return abs(imag) <= mpmath.mpf(10) ** (5 - dps) * max(1, abs(mpmath.re(value)))
+
+
+def realify(value: Any, dps: int) -> Any:
+    """Drop a rounding-level imaginary part; keep a genuine one."""
+    return mpmath.re(value) if is_real(value, dps) else value
+
+
+def show(value: Any, digits: int = 6) -> str:
+    """Format an mpmath number briefly for a reason text ("0.713", "1.5e-9", "2 + 1i")."""
+    if isinstance(value, mpmath.mpc):
+        return f"{show(value.real, digits)} + {show(value.imag, digits)}i"
+    text = mpmath.nstr(value, digits, min_fixed=-4, max_fixed=7)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _simple_ratio(ratio: Any) -> str | None:
+    """Describe a real ratio like 2, -1/2 or 10**3 when it is one; None otherwise."""
+    if not is_real(ratio, POINT_DPS):
+        return None
+    r = mpmath.re(ratio)
+    if r == 0:
+        return None
+    frac = Fraction(float(r)).limit_denominator(12)
+    if frac != 1 and abs(float(r) - frac) <= 1e-9 * abs(float(r)):
+        return str(frac)
+    return None
+
+
+def _ratio_near_miss(ratio: Any) -> str | None:
+    """Name a near miss from the ratio answer/reference."""
+    if not is_real(ratio, POINT_DPS):
+        return None
+    r = float(mpmath.re(ratio))
+    if abs(r + 1) <= 1e-9:
+        return "off by a sign"
+    if r > 0:
+        k = round(math.log10(r))
+        if k != 0 and abs(r - 10.0**k) <= 1e-9 * 10.0**k and abs(k) <= 6:
+            return f"off by a factor of 10^{k} — check the decimal point or percent sign"
+    simple = _simple_ratio(ratio)
+    if simple is not None:
+        return f"off by a constant factor (your answer is {simple} times the reference)"
+    return None
+
+
+def compare_numbers(
+    expected: Any,
+    answer: Any,
+    *,
+    allowance: Allowance = NO_ALLOWANCE,
+    rtol: float | None = None,
+    atol: float | None = None,
+) -> Outcome:
+    """Compare two numeric sympy values by the ``number`` rule.
+
+    Args:
+        expected: The reference, a sympy expression without free symbols.
+        answer: The learner's value, a sympy expression without free symbols.
+        allowance: Rounding allowance from the learner's typed decimals.
+        rtol: Template relative tolerance; with ``atol`` it replaces the decimal rule.
+        atol: Template absolute tolerance.
+
+    Returns:
+        The outcome; ``equal`` is None only when the reference has no finite value.
+    """
+    try:
+        a = realify(evaluate(expected, {}, NUMBER_DPS), NUMBER_DPS)
+    except Undefined:
+        return Outcome(None, "the reference has no finite value — report this template")
+    try:
+        b = realify(evaluate(answer, {}, NUMBER_DPS), NUMBER_DPS)
+    except Undefined:
+        return Outcome(False, "your answer has no finite value (division by zero?)")
+    return compare_values(a, b, allowance=allowance, rtol=rtol, atol=atol)
+
+
+def compare_values(
+    a: Any,
+    b: Any,
+    *,
+    allowance: Allowance = NO_ALLOWANCE,
+    rtol: float | None = None,
+    atol: float | None = None,
+) -> Outcome:
+    """Compare two evaluated numbers (mpmath) by the ``number`` rule; see :func:`compare_numbers`.
+
+    Args:
+        a: The reference value.
+        b: The learner's value.
+        allowance: Rounding allowance from the learner's typed decimals.
+        rtol: Template relative tolerance.
+        atol: Template absolute tolerance.
+
+    Returns:
+        The outcome.
+    """
+    with mpmath.workdps(NUMBER_DPS):
+        diff = abs(a - b)
+        scale = max(abs(a), abs(b))
+        if rtol is not None or atol is not None:
+            limit = mpmath.mpf(atol or 0) + mpmath.mpf(rtol or 0) * abs(a)
+            if diff <= limit * (1 + EXACT_EPS) or diff <= EXACT_EPS * max(1, scale):
+                return Outcome(True, "equal to the reference within the template's tolerance")
+            return Outcome(
+                False,
+                f"not within the template's tolerance (off by {show(diff, 3)})",
+                _near_miss(a, b, diff, close=diff <= 10 * limit),
+            )
+        if diff <= EXACT_EPS * max(1, scale):
+            return Outcome(True, "equal to the reference")
+        if allowance.any:
+            limit = (
+                allowance.absolute
+                if allowance.absolute is not None
+                else allowance.relative * abs(a)
+            )
+            within = diff <= limit * (1 + EXACT_EPS)
+            if within and allowance.figures is not None and allowance.figures < MIN_FIGURES:
+                return Outcome(
+                    False,
+                    f"{allowance.example} has only {allowance.figures} significant figure"
+                    f"{'s' if allowance.figures != 1 else ''}; give at least {MIN_FIGURES}"
+                    " or the exact value",
+                    f"give at least {MIN_FIGURES} significant figures",
+                )
+            if within:
+                return Outcome(True, "equal to the reference within the rounding of your decimals")
+            return Outcome(
+                False,
+                "not equal to the reference (your decimals are off by more than one unit"
+                " in their last digit)",
+                _near_miss(a, b, diff, close=diff <= max(10 * limit, abs(a) / 100)),
+            )
+        return Outcome(False, "not equal to the reference", _near_miss(a, b, diff, close=False))
+
+
+def _near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> str | None:
+    if a != 0 and b != 0:
+        named = _ratio_near_miss(b / a)
+        if named is not None:
+            return named
+    if close or (a != 0 and diff <= abs(a) / 100):
+        return "close but not within tolerance"
+    return None
+
+
+@dataclass(frozen=True)
+class PointSample:
+    """One test point and the two values there (``answer`` None when undefined)."""
+
+    point: dict[str, Any]
+    expected: Any
+    answer: Any
+
+
+def _seed(expected: Any, names: Iterable[str], intervals: Mapping[str, tuple[float, float]]) -> int:
+    """A deterministic seed from the reference and the domain (never from the answer).
+
+    The points depend only on the reference so every answer, and every authored mistake, is
+    evaluated at the same points.
+    """
+    digest = hashlib.sha256()
+    digest.update(sympy.srepr(expected).encode())
+    for name in sorted(names):
+        lo, hi = intervals.get(name, DEFAULT_INTERVAL)
+        digest.update(f"|{name}:{lo!r}:{hi!r}".encode())
+    return int.from_bytes(digest.digest()[:8], "big")
+
+
+def sample_points(
+    expected: Any,
+    answer: Any,
+    names: Iterable[str],
+    intervals: Mapping[str, tuple[float, float]],
+    *,
+    allow_imaginary: bool,
+) -> list[PointSample]:
+    """Evaluate both sides at deterministic random points where the reference is defined.
+
+    Points where the reference is not finite, or not real for a real template, are skipped.
+
+    Args:
+        expected: Reference expression.
+        answer: Learner expression.
+        names: Variable names to sample.
+        intervals: Name → (low, high); missing names use :data:`DEFAULT_INTERVAL`.
+        allow_imaginary: Keep points where the reference is complex.
+
+    Returns:
+        Up to :data:`POINTS_WANTED` samples.
+    """
+    names = sorted(names)
+    rng = np.random.default_rng(_seed(expected, names, intervals))
+    samples: list[PointSample] = []
+    for _ in range(POINTS_TRIED):
+        draws = {}
+        for name in names:
+            lo, hi = intervals.get(name, DEFAULT_INTERVAL)
+            # Round to 6 decimals so a reason can quote the point exactly.
+            draws[name] = round(float(rng.uniform(lo, hi)), 6)
+        env = {name: mpmath.mpf(value) for name, value in draws.items()}
+        try:
+            a = evaluate(expected, env, POINT_DPS)
+        except Undefined:
+            continue
+        if not allow_imaginary and not is_real(a, POINT_DPS):
+            continue
+        a = realify(a, POINT_DPS)
+        try:
+            b = realify(evaluate(answer, env, POINT_DPS), POINT_DPS)
+        except Undefined:
+            b = None
+        if b is not None and not allow_imaginary and not is_real(b, POINT_DPS):
+            b = None
+        samples.append(PointSample(draws, a, b))
+        if len(samples) >= POINTS_WANTED or not names:
+            break
+    return samples
+
+
+def _describe_point(point: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name} = {value:g}" for name, value in point.items())
+
+
+def compare_functions(
+    expected: Any,
+    answer: Any,
+    *,
+    intervals: Mapping[str, tuple[float, float]],
+    rtol: float | None = None,
+    atol: float | None = None,
+    up_to_constant: bool = False,
+    allow_imaginary: bool = False,
+) -> Outcome:
+    """Decide whether two expressions are the same function (the ``expression`` rule).
+
+    Both are evaluated at up to 10 deterministic pseudo-random points of the domain (30 digits);
+    a point counts when the reference is finite (and real, for a real template) there. All points
+    agreeing within ``rtol`` (default 1e-10) relative plus ``atol`` (default 1e-15) → equal. A
+    clear difference at some point → not equal, naming the point. When fewer than 6 points are
+    usable, or the differences are tiny (relative ≤ 1e-6, possibly rounding), ``simplify`` decides;
+    if it cannot show equality with too few points the outcome is undecided (fail closed).
+
+    Args:
+        expected: Reference expression.
+        answer: Learner expression.
+        intervals: Variable name → sampling interval.
+        rtol: Relative tolerance (None: default).
+        atol: Absolute tolerance (None: default).
+        up_to_constant: Accept a constant difference (antiderivatives).
+        allow_imaginary: Compare complex values too.
+
+    Returns:
+        The outcome.
+    """
+    rtol_mp = mpmath.mpf(EXPRESSION_RTOL if rtol is None else rtol)
+    atol_mp = mpmath.mpf(EXPRESSION_ATOL if atol is None else atol)
+    names = {s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols}
+    names |= set(intervals) & names
+    samples = sample_points(expected, answer, names, intervals, allow_imaginary=allow_imaginary)
+    needed = POINTS_NEEDED if names else 1
+    if len(samples) < needed:
+        if _symbolically_equal(expected, answer, names, up_to_constant=up_to_constant):
+            return Outcome(True, "equal to the reference (shown symbolically)")
+        return Outcome(
+            None,
+            "could not check at enough points of the domain — the reference is undefined at"
+            " most of them",
+        )
+    worst = mpmath.mpf(0)
+    worst_sample: PointSample | None = None
+    first = samples[0]
+    for sample in samples:
+        a, b = sample.expected, sample.answer
+        if b is None:
+            return Outcome(
+                False,
+                f"your answer is undefined at {_describe_point(sample.point)}, where the"
+                " reference is defined",
+            )
+        if up_to_constant and first.answer is not None:
+            gap = abs((b - a) - (first.answer - first.expected))
+            scale = max(abs(a), abs(b), abs(first.expected), abs(first.answer))
+        else:
+            gap = abs(a - b)
+            scale = max(abs(a), abs(b))
+        relative = gap / scale if scale else (mpmath.mpf(0) if gap == 0 else mpmath.inf)
+        if gap > rtol_mp * scale + atol_mp and relative >= worst:
+            worst, worst_sample = relative, sample
+    if worst_sample is None:
+        if up_to_constant:
+            return Outcome(True, "equal to the reference up to a constant")
+        return Outcome(True, "equal to the reference")
+    if worst <= mpmath.mpf("1e-6") and _symbolically_equal(
+        expected, answer, names, up_to_constant=up_to_constant
+    ):
+        return Outcome(True, "equal to the reference (confirmed symbolically)")
+    where = _describe_point(worst_sample.point)
+    reason = f"differs from the reference at {where}" if where else "not equal to the reference"
+    return Outcome(False, reason, _function_near_miss(samples, up_to_constant=up_to_constant))
+
+
+def _function_near_miss(samples: list[PointSample], *, up_to_constant: bool) -> str | None:
+    """Name a near miss that holds at every sample: sign, constant factor, additive constant."""
+    pairs = [(s.expected, s.answer) for s in samples if s.answer is not None]
+    tol = mpmath.mpf("1e-9")
+    nonzero = [(a, b) for a, b in pairs if abs(a) > tol]
+    if nonzero and len(nonzero) == len([p for p in pairs if abs(p[0]) > tol]):
+        ratios = [b / a for a, b in nonzero]
+        r0 = ratios[0]
+        if all(abs(r - r0) <= tol * max(1, abs(r0)) for r in ratios) and all(
+            abs(b) <= tol for a, b in pairs if abs(a) <= tol
+        ):
+            named = _ratio_near_miss(r0)
+            if named is not None:
+                return named
+    if not up_to_constant and pairs:
+        d0 = pairs[0][1] - pairs[0][0]
+        if all(abs((b - a) - d0) <= tol * max(1, abs(a), abs(b)) for a, b in pairs):
+            return "off by an additive constant"
+    if pairs and all(abs(b - a) <= abs(a) / 100 + tol for a, b in pairs):
+        return "close but not within tolerance — use exact values, not rounded decimals"
+    return None
+
+
+def _symbolically_equal(
+    expected: Any, answer: Any, names: Iterable[str], *, up_to_constant: bool
+) -> bool:
+    """Return True when ``simplify`` shows the difference is zero (or constant)."""
+    difference = answer - expected
+    try:
+        if up_to_constant:
+            symbols = [s for s in difference.free_symbols if s.name in set(names)]
+            return all(sympy.simplify(sympy.diff(difference, s)) == 0 for s in symbols)
+        return sympy.simplify(difference) == 0
+    except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError):
+        return False

@@ -1,0 +1,107 @@
+"""Entry point of a checking worker process: ``python -m mathdrill.answers.serve FD``.
+
+The parent (:class:`mathdrill.answers.worker.Judge`) starts this module with one end of a socket
+pair inherited as file descriptor ``FD``. The worker imports sympy and mathdrill once, says
+``ready``, then serves ``(spec, text)`` requests until the socket closes or it receives ``None``.
+Requests arrive pickled by ``multiprocessing.connection`` — they come from the parent, which
+built them — and every answer goes back as JSON bytes, so the parent never unpickles anything.
+
+This is a separate module (not imported by ``mathdrill.answers``) so that running it with
+``-m`` does not import it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from multiprocessing.connection import Connection
+
+from mathdrill.answers.verdict import Verdict
+
+#: Extra address space a worker may use beyond what it starts with (bytes). A memory bomb then
+#: fails with MemoryError (reported as undecided) instead of swapping the shared machine.
+WORKER_MEMORY_HEADROOM = 1536 * 1024 * 1024
+
+UNDECIDED = "could not decide — simplify your answer"
+
+
+def limit_memory() -> None:
+    """Cap this process's address space (Linux); silently skipped where unsupported."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[0])
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + WORKER_MEMORY_HEADROOM
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        return
+
+
+def serve(conn: Connection) -> None:
+    """Answer checks on ``conn`` until it closes or sends ``None``.
+
+    Args:
+        conn: The worker's end of the connection to the parent.
+    """
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides what happens.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import mathdrill.mathlang  # noqa: F401 - warm the parser before saying ready
+    from mathdrill.answers.kinds import judge
+
+    limit_memory()
+    conn.send_bytes(b"ready")
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        try:
+            spec, text = message
+            verdict = judge(spec, text)
+        except MemoryError:
+            verdict = Verdict(
+                "undecided", "could not decide: too much memory — simplify your answer"
+            )
+        except RecursionError:
+            verdict = Verdict(
+                "undecided", "could not decide: too deeply nested — simplify your answer"
+            )
+        except Exception:
+            verdict = Verdict("undecided", UNDECIDED)
+        try:
+            payload = json.dumps(verdict.to_dict()).encode("utf-8")
+        except (TypeError, ValueError):
+            payload = json.dumps(Verdict("undecided", UNDECIDED).to_dict()).encode("utf-8")
+        try:
+            conn.send_bytes(payload)
+        except (OSError, ValueError):
+            return
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a worker on the inherited descriptor named in ``argv``.
+
+    Args:
+        argv: ``[FD]``; defaults to ``sys.argv[1:]``.
+
+    Returns:
+        The process exit status.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not args[0].isdigit():
+        sys.stderr.write("usage: python -m mathdrill.answers.serve FD\n")
+        return 2
+    serve(Connection(int(args[0])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

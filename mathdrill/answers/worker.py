@@ -1,0 +1,336 @@
+"""The capped checker: :func:`~mathdrill.answers.kinds.judge` in a killable worker process.
+
+Why a process: a learner can type something cheap to parse yet expensive to decide (``simplify``
+on a heavy expression, a huge exact power). A thread cannot be stopped; a process can.
+:class:`Judge` keeps a worker warm, sends it ``(spec, text)``, and waits at most ``timeout``
+seconds. On the cap it kills the worker (SIGKILL), and returns ``status="undecided"``. A worker
+that dies for any other reason (killed from outside, crashed) is replaced the same way and the
+check is retried once within the same deadline.
+
+How workers start: ``python -m mathdrill.answers.serve FD`` with one end of a socket pair
+inherited as ``FD``. Unlike ``multiprocessing``'s ``spawn``/``forkserver`` this never re-imports
+the caller's ``__main__`` (a script without an ``if __name__ == "__main__"`` guard would start
+workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start cost
+about half a second, so a second, *standby* worker is kept ready: after a kill the standby takes
+over at once and a new standby starts in the background (measured in ``bench/README.md``).
+
+Data: requests are pickled by ``multiprocessing.connection`` (the parent built the spec; the
+worker trusts it); replies are **JSON bytes**, so the parent never unpickles anything learner
+input could influence and never renders a sympy object built from learner text itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+from mathdrill.answers.verdict import AnswerSpec, Verdict
+from mathdrill.errors import UsageError, WorkerError
+
+#: Seconds to wait for a worker's "ready" message before giving up.
+DEFAULT_STARTUP_TIMEOUT = 60.0
+#: Seconds a worker gets to exit after a polite stop, before SIGKILL.
+STOP_GRACE = 1.0
+
+
+def undecided_within(timeout: float) -> Verdict:
+    """Return the verdict for a check that hit the cap.
+
+    Args:
+        timeout: The cap in seconds.
+
+    Returns:
+        ``status="undecided"`` with the reason in words.
+    """
+    return Verdict("undecided", f"could not decide within {timeout:g} s — simplify your answer")
+
+
+@dataclass
+class _Worker:
+    """One worker process and the parent's end of its connection."""
+
+    process: subprocess.Popen[bytes]
+    conn: Connection
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, *, polite: bool) -> None:
+        """Stop the process (politely first when asked) and reap it; never raises."""
+        if polite and self.alive():
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(STOP_GRACE)
+        if self.alive():
+            with contextlib.suppress(OSError):
+                self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            self.process.wait(STOP_GRACE)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+
+def _worker_env() -> dict[str, str]:
+    """The parent's environment plus its import path, so the worker finds the same mathdrill."""
+    env = dict(os.environ)
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = os.pathsep.join([*paths, existing] if existing else paths)
+    return env
+
+
+def start_worker(startup_timeout: float) -> _Worker:
+    """Start one worker process and wait until it is ready.
+
+    Args:
+        startup_timeout: Seconds to wait for the worker's ready message.
+
+    Returns:
+        The running worker.
+
+    Raises:
+        WorkerError: When the process cannot be started or does not become ready in time.
+    """
+    parent_sock, child_sock = socket.socketpair()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mathdrill.answers.serve", str(child_sock.fileno())],
+            pass_fds=(child_sock.fileno(),),
+            stdin=subprocess.DEVNULL,
+            # The CLI owns the terminal: a worker never writes to it (its failures become
+            # "undecided" verdicts or WorkerError in the parent).
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=_worker_env(),
+            close_fds=True,
+        )
+    except OSError as error:
+        parent_sock.close()
+        child_sock.close()
+        raise WorkerError(f"could not start the checking process: {error.strerror}") from None
+    child_sock.close()
+    worker = _Worker(process, Connection(parent_sock.detach()))
+    try:
+        ready = worker.conn.poll(startup_timeout) and worker.conn.recv_bytes() == b"ready"
+    except (EOFError, OSError):
+        ready = False
+    if not ready:
+        worker.stop(polite=False)
+        raise WorkerError(f"the checking process did not start within {startup_timeout:g} s")
+    return worker
+
+
+@dataclass
+class _Slot:
+    """A worker being started in the background (or started, or failed)."""
+
+    thread: threading.Thread | None = None
+    worker: _Worker | None = None
+    error: str | None = None
+
+
+@dataclass
+class _State:
+    """What the finalizer needs to stop the workers; holds no reference to the Judge."""
+
+    startup_timeout: float
+    active: _Slot = field(default_factory=_Slot)
+    standby: _Slot | None = None
+    closed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def launch(self) -> _Slot:
+        """Start a worker in a background thread and return its slot."""
+        slot = _Slot()
+
+        def run() -> None:
+            try:
+                worker = start_worker(self.startup_timeout)
+            except WorkerError as error:
+                slot.error = str(error)
+                return
+            if self.closed:
+                worker.stop(polite=True)
+            else:
+                slot.worker = worker
+
+        slot.thread = threading.Thread(target=run, name="mathdrill-judge-start", daemon=True)
+        slot.thread.start()
+        return slot
+
+    def settle(self, slot: _Slot | None) -> _Worker | None:
+        """Wait for a slot's background start; return its worker if it is alive."""
+        if slot is None:
+            return None
+        if slot.thread is not None:
+            slot.thread.join(self.startup_timeout)
+            slot.thread = None
+        worker = slot.worker
+        if worker is not None and not worker.alive():
+            worker.stop(polite=False)
+            slot.worker = worker = None
+        return worker
+
+    def shutdown(self) -> None:
+        """Stop every worker (politely, then SIGKILL) and reap them. Idempotent."""
+        self.closed = True
+        for slot in (self.active, self.standby):
+            worker = self.settle(slot)
+            if worker is not None:
+                worker.stop(polite=True)
+                slot.worker = None
+
+
+class Judge:
+    """A capped answer checker backed by a warm, killable worker process.
+
+    The constructor starts the worker in the background and returns at once; the first check
+    waits for it (at most ``startup_timeout``, not counted against ``timeout``). After that every
+    :meth:`check` returns within ``timeout`` plus a few milliseconds.
+
+    Args:
+        timeout: Seconds one check may take (default 2).
+        startup_timeout: Seconds to wait for a worker process to start.
+        standby: Keep a second worker ready so a check after a kill does not wait for a start
+            (costs one more process, ~100 MB).
+
+    Raises:
+        UsageError: When ``timeout`` is not positive.
+
+    Example:
+        >>> with Judge(timeout=2.0) as judge:           # doctest: +SKIP
+        ...     verdict = judge.check(spec, "sqrt(2)/2")
+    """
+
+    def __init__(
+        self,
+        timeout: float = 2.0,
+        *,
+        startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        standby: bool = True,
+    ) -> None:
+        if not timeout > 0:
+            raise UsageError(f"the check timeout must be positive, got {timeout}")
+        self.timeout = float(timeout)
+        self.startup_timeout = float(startup_timeout)
+        self._use_standby = standby
+        self._state = _State(startup_timeout=self.startup_timeout)
+        self._state.active = self._state.launch()
+        self._finalizer = weakref.finalize(self, self._state.shutdown)
+
+    # -- worker lifecycle ---------------------------------------------------------------------
+
+    def _ready_worker(self) -> _Worker:
+        """Return a live worker: the active one, else the standby, else a fresh one."""
+        state = self._state
+        worker = state.settle(state.active)
+        if worker is None and state.standby is not None:
+            state.active, state.standby = state.standby, None
+            worker = state.settle(state.active)
+        if worker is None:
+            state.active = _Slot(worker=start_worker(self.startup_timeout))
+            worker = state.active.worker
+        if self._use_standby and state.standby is None:
+            state.standby = state.launch()
+        assert worker is not None  # start_worker raises rather than return None
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill ``worker``; the next check uses the standby (or starts a fresh worker)."""
+        worker.stop(polite=False)
+        if self._state.active.worker is worker:
+            self._state.active = _Slot()
+        if not self._use_standby:
+            self._state.active = self._state.launch()
+
+    @property
+    def worker_pid(self) -> int | None:
+        """Process id of the worker that will take the next check; None when closed."""
+        with self._state.lock:
+            if self._state.closed:
+                return None
+            return self._ready_worker().process.pid
+
+    # -- checking -------------------------------------------------------------------------------
+
+    def check(self, spec: AnswerSpec, text: str) -> Verdict:
+        """Judge ``text`` against ``spec`` in the worker, within the time cap.
+
+        Args:
+            spec: What the answer should be.
+            text: The learner's answer.
+
+        Returns:
+            The verdict; ``status="undecided"`` when the cap was hit or the worker died twice.
+
+        Raises:
+            UsageError: When the spec names an unknown kind.
+            WorkerError: When the judge is closed, the spec cannot be sent to the worker, or no
+                worker can be started.
+        """
+        from mathdrill.answers.kinds import get_kind
+
+        get_kind(spec.kind)  # an unknown kind is the caller's error: raise it, not a verdict
+        with self._state.lock:
+            if self._state.closed:
+                raise WorkerError("this checker is closed")
+            deadline: float | None = None
+            for _attempt in range(2):
+                worker = self._ready_worker()
+                if deadline is None:  # waiting for a start does not count against the cap
+                    deadline = time.monotonic() + self.timeout
+                try:
+                    worker.conn.send((spec, text))
+                except (BrokenPipeError, ConnectionError, EOFError):
+                    self._discard(worker)
+                    continue
+                except OSError as error:
+                    self._discard(worker)
+                    raise WorkerError(f"could not reach the checking process: {error}") from None
+                except Exception as error:
+                    raise WorkerError(
+                        f"could not hand the answer spec to the checking process: {error}"
+                    ) from None
+                try:
+                    if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                        self._discard(worker)
+                        return undecided_within(self.timeout)
+                    payload = worker.conn.recv_bytes()
+                except (EOFError, OSError):
+                    # The worker died mid-check (killed from outside, crashed): retry once.
+                    self._discard(worker)
+                    if time.monotonic() >= deadline:
+                        return undecided_within(self.timeout)
+                    continue
+                return _decode(payload)
+            return Verdict(
+                "undecided", "could not decide: the checking process stopped unexpectedly"
+            )
+
+    def close(self) -> None:
+        """Stop the workers and reap them; further checks raise WorkerError. Idempotent."""
+        with self._state.lock:
+            self._finalizer()
+
+    def __enter__(self) -> Judge:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _decode(payload: bytes) -> Verdict:
+    try:
+        return Verdict.from_dict(json.loads(payload.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return Verdict("undecided", "could not decide: the checking process sent a bad reply")

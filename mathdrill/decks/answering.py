@@ -251,3 +251,30 @@ def describe_form(spec: Any) -> str:
         A short phrase such as "a formula in x, e.g. 2*x*cos(x^2)".
     """
     return str(_kind(spec.kind).describe_form(spec))
+
+
+def answer_text(spec: Any, value: Any) -> str:
+    """Return what a learner would type to give ``value`` — read back by the checker as it.
+
+    For most kinds this is the plain rendering. An ``eigenpairs`` reference is the matrix
+    itself, so the text is its eigenpairs, ``λ: [v]; μ: [w]`` (several vectors for a value
+    with a larger eigenspace).
+
+    Args:
+        spec: The instance's spec.
+        value: The reference or a mistake's value.
+
+    Returns:
+        The text.
+    """
+    if spec.kind != "eigenpairs" or not isinstance(value, sympy.MatrixBase):
+        return render_answer(spec, value, "plain")
+    from mathdrill.mathlang import to_plain
+
+    pairs = []
+    for eigenvalue, _multiplicity, vectors in value.eigenvects():
+        shown = ", ".join(
+            "[" + ", ".join(to_plain(entry) for entry in vector) + "]" for vector in vectors
+        )
+        pairs.append(f"{to_plain(eigenvalue)}: {shown}")
+    return "; ".join(pairs)

@@ -333,7 +333,7 @@ def generate(template: Template, seed: int) -> Instance:
         hints=tuple(rendered(h) for h in template.hints),
         solution=rendered(template.solution) if template.solution else "",
         spec=spec,
-        answer_plain=answering.render_answer(spec, reference, "plain"),
+        answer_plain=answering.answer_text(spec, reference),
         answer_unicode=answering.render_answer(spec, reference, "unicode"),
         expected_form=answering.describe_form(spec),
         expected_seconds=template.expected_seconds,

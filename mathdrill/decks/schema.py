@@ -688,3 +688,90 @@ def _answer(
         choices=tuple(choices),
         domain=tuple(domain),
     )
+
+
+def _json_type(name: str) -> dict[str, Any]:
+    """The JSON Schema of one value type of the key tables."""
+    identifier = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"}
+    expression = {"type": ["string", "number", "boolean", "array"]}
+    simple: dict[str, dict[str, Any]] = {
+        "id": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+        "string": {"type": "string"},
+        "text": {"type": ["string", "number"]},
+        "number": {"type": "number", "exclusiveMinimum": 0},
+        "integer": {"type": "integer", "const": FORMAT_VERSION},
+        "boolean": {"type": "boolean"},
+        "ids": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9-]+$"}},
+        "names": {"type": "array", "items": identifier},
+        "strings": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z0-9-]+(/[a-z0-9-]+)?$"},
+        },
+        "texts": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "exprs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "expr": expression,
+        "kind": {"enum": list(known_kinds())},
+        "domain": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+        },
+        "answer": {"$ref": "#/$defs/answer"},
+        "mistakes": {"type": "array", "items": {"$ref": "#/$defs/mistake"}},
+        "list": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/template"}},
+    }
+    if name == "mapping":
+        return {"type": "object", "propertyNames": identifier, "additionalProperties": expression}
+    return dict(simple[name])
+
+
+def _object(
+    keys: dict[str, tuple[str, str]], required: tuple[str, ...], title: str
+) -> dict[str, Any]:
+    properties = {}
+    for key, (kind, description) in keys.items():
+        properties[key] = {**_json_type(kind), "description": description}
+    return {
+        "type": "object",
+        "title": title,
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """Return a JSON Schema (draft 2020-12) of the deck format, for editors.
+
+    yaml-language-server validates and completes deck files with it: save it (``mathdrill deck
+    schema > deck.schema.json``) and put ``# yaml-language-server: $schema=deck.schema.json`` at
+    the top of a deck. The checks that need evaluation (names in expressions, placeholders,
+    samplers' arguments) are ``mathdrill deck check``'s job.
+
+    Returns:
+        The schema as JSON-ready data.
+    """
+    template = _object(TEMPLATE_KEYS, TEMPLATE_REQUIRED, "template")
+    template["properties"]["params"] = {
+        "type": "object",
+        "description": TEMPLATE_KEYS["params"][1],
+        "propertyNames": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
+        "additionalProperties": _json_type("mapping")["additionalProperties"]
+        | {"description": "A sampler call: " + "; ".join(s.signature for s in SAMPLERS.values())},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://mathdrill.invalid/deck.schema.json",
+        "title": "mathdrill deck",
+        "description": "A deck of parameterized problem templates (docs/decks.md).",
+        **_object(DECK_KEYS, DECK_REQUIRED, "deck"),
+        "$defs": {
+            "template": template,
+            "answer": _object(ANSWER_KEYS, ANSWER_REQUIRED, "answer"),
+            "mistake": _object(MISTAKE_KEYS, MISTAKE_REQUIRED, "mistake"),
+        },
+    }

@@ -19,6 +19,9 @@ from mathdrill.decks.model import Problem, Template
 MIN_DISTINCT = 5
 """A template must produce at least this many distinct instances (or one per sample, if fewer)."""
 
+MAX_MESSAGES_PER_LINE = 3
+"""Distinct messages reported per line of a template (the rest are counted)."""
+
 BUDGET_MEDIAN_SECONDS = 0.1
 """Median generation time per instance above this is reported (the target is 5 ms)."""
 
@@ -34,13 +37,14 @@ class SeedResult:
         seed: The seed.
         key: The instance key ("" when generation failed).
         seconds: Generation time (0 when no clock was given).
-        problems: ``(line, message, stage)`` for each failure.
+        problems: ``(line, message, stage, example)`` for each failure: the message is the same
+            for every seed with this failure, the example shows this seed's specifics.
     """
 
     seed: int
     key: str
     seconds: float
-    problems: tuple[tuple[int, str, str], ...] = ()
+    problems: tuple[tuple[int, str, str, str], ...] = ()
 
 
 def check_seed(
@@ -73,50 +77,52 @@ def check_seed(
             seed, "", elapsed, ((error.problem.line, error.problem.message, error.stage),)
         )
     elapsed = clock() - start if clock else 0.0
-    from mathdrill.decks.answering import render_answer
+    from mathdrill.decks.answering import answer_text
 
-    problems: list[tuple[int, str, str]] = []
+    problems: list[tuple[int, str, str, str]] = []
     answer_line = template.answer.value.line
     verdict = judge(instance.spec, instance.answer_plain)
     if verdict.status != "correct":
         problems.append(
             (
                 answer_line,
-                f"the reference answer, written as '{instance.answer_plain}', is judged "
-                f"{verdict.status} by its own checker ({verdict.reason})",
+                f"the reference answer is judged {verdict.status} by its own checker",
                 "reference",
+                f"'{instance.answer_plain}': {verdict.reason}",
             )
         )
     for definition, mistake in zip(template.mistakes, instance.spec.mistakes, strict=True):
-        text = render_answer(instance.spec, mistake.value, "plain")
+        text = answer_text(instance.spec, mistake.value)
         result = judge(instance.spec, text)
         line = definition.value.line
+        name = mistake.name
         if result.status == "correct":
             problems.append(
                 (
                     line,
-                    f"mistake '{mistake.name}' ('{text}') is judged correct: it equals the "
-                    "reference for this instance; exclude such parameters with where:",
+                    f"mistake '{name}' is judged correct: it equals the reference for some "
+                    "instances; exclude those parameters with where:",
                     "mistake",
+                    f"'{text}'",
                 )
             )
         elif result.status != "wrong":
             problems.append(
                 (
                     line,
-                    f"mistake '{mistake.name}' ('{text}') is judged {result.status} "
-                    f"({result.reason})",
+                    f"mistake '{name}' is judged {result.status}",
                     "mistake",
+                    f"'{text}': {result.reason}",
                 )
             )
-        elif result.mistake != mistake.name:
+        elif result.mistake != name:
             other = (
-                f"recognised as '{result.mistake}' instead (an earlier mistake is the same "
-                "answer here)"
+                f"recognised as '{result.mistake}' instead (the same answer as an earlier "
+                "mistake for some instances)"
                 if result.mistake
-                else "not recognised as that mistake"
+                else "judged wrong but not recognised as that mistake"
             )
-            problems.append((line, f"mistake '{mistake.name}' ('{text}') is {other}", "mistake"))
+            problems.append((line, f"mistake '{name}' is {other}", "mistake", f"'{text}'"))
     return SeedResult(seed, instance.key, elapsed, tuple(problems))
 
 
@@ -173,7 +179,7 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
     """
     report = TemplateReport(template)
     keys: set[str] = set()
-    grouped: dict[tuple[int, str], list[int]] = {}
+    grouped: dict[tuple[int, str], list[tuple[int, str]]] = {}
     generation_failures = 0
     for result in sorted(results, key=lambda r: r.seed):
         report.samples += 1
@@ -182,14 +188,27 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
             report.seconds.append(result.seconds)
         else:
             generation_failures += 1
-        for line, message, _stage in result.problems:
-            grouped.setdefault((line, message), []).append(result.seed)
+        for line, message, _stage, example in result.problems:
+            grouped.setdefault((line, message), []).append((result.seed, example))
     report.distinct = len(keys)
-    for (line, message), seeds in grouped.items():
-        count = len(seeds)
-        detail = f"seed {seeds[0]}" if count == 1 else f"seeds {seeds[0]}, … ({count} of "
-        detail += "" if count == 1 else f"{report.samples})"
+    shown_per_line: dict[int, int] = {}
+    hidden_per_line: dict[int, int] = {}
+    for (line, message), cases in grouped.items():
+        # Instance-specific messages (a value in the text) would print once per seed; show a
+        # few per line and count the rest.
+        if shown_per_line.get(line, 0) >= MAX_MESSAGES_PER_LINE:
+            hidden_per_line[line] = hidden_per_line.get(line, 0) + len(cases)
+            continue
+        shown_per_line[line] = shown_per_line.get(line, 0) + 1
+        seed, example = cases[0]
+        detail = f"seed {seed}" + (f": {example}" if example else "")
+        if len(cases) > 1:
+            detail += f"; {len(cases)} of {report.samples} samples"
         report.problems.append(Problem(template.path, line, f"{message} [{detail}]", template.id))
+    for line, count in hidden_per_line.items():
+        report.problems.append(
+            Problem(template.path, line, f"… and {count} more failing sample(s) here", template.id)
+        )
     needed = min(MIN_DISTINCT, report.samples)
     if report.samples and generation_failures < report.samples and report.distinct < needed:
         report.problems.append(

@@ -44,7 +44,8 @@ _OPERATORS = [
 ]  # fmt: skip
 _BRACKETS = "()[]{},|"
 
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)(?:([eE])([+-]?\d+))?(%?)")
+_DIGITS = frozenset("0123456789")
+_NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)(?:([eE])([+-]?[0-9]+))?(%?)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Characters that are clearly code, with the reason given to the user.
@@ -186,7 +187,7 @@ def lex_plain(text: str, limits: Limits, lo: int = 0, hi: int | None = None) -> 
         if c.isspace():
             i += 1
             continue
-        if (c.isdigit() and c.isascii()) or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        if c in _DIGITS or (c == "." and i + 1 < n and text[i + 1] in _DIGITS):
             m = _NUMBER.match(text, i, n)
             assert m is not None  # a digit or ".digit" always matches
             lit = m.group(0)

@@ -69,7 +69,7 @@ def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, ast.expr_context):
+        if isinstance(node, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
             continue
         count += 1
         if count > limits.max_nodes:
@@ -86,7 +86,17 @@ def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
                 0,
                 len(text),
             )
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        for child in ast.iter_child_nodes(node):
+            # A left-associative chain (a + b + c …) is a list, not nesting: its left spine
+            # keeps the depth of the chain (the walker walks it iteratively).
+            chained = (
+                isinstance(node, ast.BinOp)
+                and not isinstance(node.op, ast.Pow)
+                and child is node.left
+                and isinstance(child, ast.BinOp)
+                and not isinstance(child.op, ast.Pow)
+            )
+            stack.append((child, depth if chained else depth + 1))
 
 
 def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:

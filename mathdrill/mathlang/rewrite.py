@@ -349,7 +349,9 @@ class _Converter:
         i = lo
         while i < hi:
             t = toks[i]
-            if t.kind in _OPERAND_START:
+            # "2[1, 2]" scales a list; after a name or bracket, "[" indexes (author table).
+            scaled = t.kind == "[" and bool(out) and out[-1].kind == "num"
+            if t.kind in _OPERAND_START or scaled:
                 self.implicit(out, i, hi)
                 last_start = len(out)
             if t.kind == "func":

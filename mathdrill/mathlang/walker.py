@@ -180,13 +180,13 @@ class Walker:
         raise self.error("this operator is not allowed", node)
 
     def binop(self, node: ast.BinOp, exp_depth: int) -> Any:
-        """+ − × ÷ and powers."""
-        ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-        op = ops.get(type(node.op))
-        if op is None:
-            raise self.error("this operator is not allowed", node)
-        left = self.walk(node.left, exp_depth)
-        if op == "**":
+        """+ − × ÷ and powers.
+
+        Left-associative chains (``a + b + c + …``) are walked iteratively, so a long sum costs
+        no recursion depth.
+        """
+        if isinstance(node.op, ast.Pow):
+            left = self.walk(node.left, exp_depth)
             if exp_depth + 1 > self.limits.max_exp_nesting:
                 raise self.limit(
                     f"powers and exponentials nested more than {self.limits.max_exp_nesting} "
@@ -194,9 +194,57 @@ class Walker:
                     node,
                 )
             right = self.walk(node.right, exp_depth + 1)
+            return self.arith("**", left, right, node)
+        chain: list[ast.BinOp] = []
+        cur: ast.AST = node
+        while isinstance(cur, ast.BinOp) and not isinstance(cur.op, ast.Pow):
+            chain.append(cur)
+            cur = cur.left
+        value = self.walk(cur, exp_depth)
+        # Runs of scalar operands of one class (+− or ×/) are built with a single Add/Mul:
+        # building a + b + c … pairwise would cost quadratic time in sympy.
+        pending: list[Any] = []
+        run_cls = ""
+        run_node: ast.AST = node
+        for link in reversed(chain):
+            op = _BINOPS.get(type(link.op))
+            if op is None:
+                raise self.error("this operator is not allowed", link)
+            right = self.walk(link.right, exp_depth)
+            cls = "add" if op in ("+", "-") else "mul"
+            if pending and (cls != run_cls or not is_scalar(right)):
+                value = self.flush(run_cls, pending, run_node)
+                pending = []
+            if is_scalar(value) and is_scalar(right):
+                if not pending:
+                    pending = [value]
+                    run_cls = cls
+                pending.append(_operand(op, right))
+                run_node = link
+            else:
+                value = self.arith(op, value, right, link)
+        if pending:
+            value = self.flush(run_cls, pending, run_node)
+        return value
+
+    def flush(self, cls: str, operands: list[Any], node: ast.AST) -> Any:
+        """Build one Add or Mul of scalar operands, refusing oversized exact products first."""
+        if cls == "mul":
+            size = sum(
+                max(digits_of(v.p), digits_of(v.q))
+                for v in operands
+                if isinstance(v, sympy.Rational)
+            )
+            if size > self.limits.max_number_digits:
+                raise self.limit(
+                    f"this number has more than {self.limits.max_number_digits} digits "
+                    "(number size limit)",
+                    node,
+                )
+            result = self.guard(lambda: sympy.Mul(*operands), node, "could not compute this")
         else:
-            right = self.walk(node.right, exp_depth)
-        return self.arith(op, left, right, node)
+            result = self.guard(lambda: sympy.Add(*operands), node, "could not compute this")
+        return self.check_number(result, node)
 
     # -- arithmetic -----------------------------------------------------------------------------
     def guard(self, fn: Any, node: ast.AST, message: str) -> Any:
@@ -449,6 +497,15 @@ class Walker:
         return value
 
 
+def _operand(op: str, value: Any) -> Any:
+    """The operand as it enters an Add/Mul run: ``-v`` for minus, ``v**-1`` for division."""
+    if op == "-":
+        return sympy.Mul(sympy.Integer(-1), value)
+    if op == "/":
+        return sympy.Pow(value, sympy.Integer(-1))
+    return value
+
+
 def _nested(s: Sequence) -> bool:
     return any(isinstance(v, Sequence) for v in s.items)
 
@@ -462,6 +519,7 @@ def _arity(spec: FuncSpec) -> str:
     return f"{lo} to {hi} arguments"
 
 
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _SCALAR_OPS = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,

@@ -1,0 +1,137 @@
+"""Hostile input: code injection is refused without side effects; resource bombs are refused fast.
+
+The timings here are loose (< 0.5 s) only to catch hangs; latency numbers belong to the bench.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from mathdrill.errors import LimitExceededError, MathSyntaxError
+from mathdrill.mathlang import AUTHOR_LIMITS, parse, parse_author
+
+INJECTIONS = [
+    '__import__("os").system("touch {marker}")',
+    "__import__('os').system('touch {marker}')",
+    "().__class__.__bases__",
+    "().__class__.__bases__[0].__subclasses__()",
+    "lambda: 0",
+    "(lambda: 0)()",
+    "[c for c in ()]",
+    "[c for c in x]",
+    "exec(\"open('{marker}', 'w')\")",
+    'eval("1")',
+    'open("/etc/passwd")',
+    'open("{marker}", "w")',
+    "x.__class__",
+    "globals()",
+    "__builtins__",
+    "f'{{x}}'",
+    "*x",
+    "(y := 2)",
+    "x if x else 0",
+    "import os",
+    "getattr(x, 'a')",
+    "x[::-1]",
+    "{{1: 2}}",
+    "yield x",
+    "\\input{{/etc/passwd}}",
+    "\\def\\x{{1}}",
+]
+
+
+@pytest.mark.parametrize("template", INJECTIONS)
+@pytest.mark.parametrize("reader", [parse, parse_author])
+def test_injection_is_refused_without_side_effect(
+    template: str, reader: object, tmp_path: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    text = template.format(marker=marker)
+    with pytest.raises(MathSyntaxError):
+        reader(text, symbols=("x",))  # type: ignore[operator]
+    assert not marker.exists()
+
+
+def test_injection_message_is_specific() -> None:
+    with pytest.raises(MathSyntaxError, match="strings are not accepted"):
+        parse('__import__("os")')
+    with pytest.raises(MathSyntaxError, match="names starting with '_'"):
+        parse("__import__(x)", symbols=("x",))
+    with pytest.raises(MathSyntaxError, match="attribute"):
+        parse("().__class__")
+
+
+def _assert_refused_fast(text: str, reader: object = parse, **kwargs: object) -> LimitExceededError:
+    start = time.perf_counter()
+    with pytest.raises(LimitExceededError) as info:
+        reader(text, **kwargs)  # type: ignore[operator]
+    assert time.perf_counter() - start < 0.5, text[:40]
+    return info.value
+
+
+BOMBS = [
+    ("9^9^9^9", "exponent limit"),
+    ("9**9**9**9", "exponent limit"),
+    ("factorial(10^8)", "argument limit"),
+    ("(10^8)!", "argument limit"),
+    ("(x+1)^(10^6)", "exponent limit"),
+    ("x^(2^200)", "exponent limit"),
+    ("2^(10^10)", "exponent limit"),
+    ("(1/3)^(10^5)", "exponent limit"),
+    ("2^(1/10^9)", "exponent limit"),
+    ("e^(10^5)", "exponent limit"),
+    ("1e999999", "limit ±300"),
+    ("1e-999999", "limit ±300"),
+    ("1" * 200, "digits"),
+    ("binomial(10^6, 500000)", "argument limit"),
+    ("exp(exp(exp(exp(exp(x)))))", "nesting limit"),
+    ("e^e^e^e^e^x", "nesting limit"),
+    ("sigmoid(sigmoid(sigmoid(sigmoid(sigmoid(x)))))", "nesting limit"),
+    ("(" * 10_000 + "x" + ")" * 10_000, "characters"),
+    ("(" * 60 + "x" + ")" * 60, "nesting limit"),
+    ("[" * 60 + "1" + "]" * 60, "nesting limit"),
+    ("|" * 120 + "x" + "|" * 120, "nesting limit"),
+    ("x" + "+x" * 400, "size limit"),
+    ("-" * 900 + "x", "nesting limit"),
+    ("x" * 100_000, "characters"),
+    ("(10^999)*(10^999)*(10^999)", "number size limit"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BOMBS)
+def test_resource_bomb_is_refused_quickly(text: str, message: str) -> None:
+    err = _assert_refused_fast(text, symbols=("x",))
+    assert message in err.message
+
+
+def test_length_limit_caret_points_past_the_limit() -> None:
+    err = _assert_refused_fast("x" * 1001, symbols=("x",))
+    assert (err.start, err.end) == (1000, 1001)
+    assert "limit 1000 characters" in err.message
+
+
+def test_author_limits_are_larger_but_still_enforced() -> None:
+    # Allowed for authors, refused for learners.
+    long_sum = "+".join(["x"] * 300)
+    with pytest.raises(LimitExceededError):
+        parse(long_sum, symbols=("x",))
+    assert parse_author(long_sum, symbols=("x",)).value is not None
+    _assert_refused_fast("9^9^9^9", parse_author)
+    _assert_refused_fast("x" * (AUTHOR_LIMITS.max_length + 1), parse_author)
+    _assert_refused_fast("Matrix([[1]*1]) ^ 1000", parse_author)
+
+
+def test_latex_bombs_are_refused() -> None:
+    _assert_refused_fast("{" * 100 + "x" + "}" * 100 + "\\cdot 1", symbols=("x",))
+    _assert_refused_fast("\\frac{1}{2}^{10^{10}}")
+    _assert_refused_fast("e^{e^{e^{e^{e^{x}}}}}", symbols=("x",))
+
+
+def test_reasonable_powers_still_work() -> None:
+    assert parse("2^100").value == 2**100
+    assert parse("(x+1)^20", symbols=("x",)).value is not None
+    assert parse("10^999").value == 10**999
+    assert parse("factorial(20)").value == 2432902008176640000

@@ -22,11 +22,15 @@ import keyword
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
+
+import sympy
 
 from mathdrill.errors import LimitExceededError, MathSyntaxError
 from mathdrill.mathlang.lexer import Tok
 from mathdrill.mathlang.limits import Limits
+from mathdrill.mathlang.values import Sequence
 
 _OPERAND_END = frozenset({"num", "sym", "const", "value", ")", "]", "}", "absclose"})
 _OPERAND_START = frozenset({"num", "sym", "const", "value", "func", "(", "absopen", "sqrt"})
@@ -72,6 +76,26 @@ class Context:
         """Record a note once."""
         if note not in self.notes:
             self.notes.append(note)
+
+
+def coerce(value: Any) -> Any:
+    """Plain Python values bound by a deck → the values the walker computes with.
+
+    ``int``/``Fraction`` → sympy numbers, ``float`` → ``sympy.Float``, ``bool`` → sympy
+    booleans, ``list``/``tuple`` → :class:`Sequence`; anything else (sympy objects, flags for
+    deck functions) is passed through unchanged.
+    """
+    if isinstance(value, bool):
+        return sympy.true if value else sympy.false
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, float):
+        return sympy.Float(value)
+    if isinstance(value, (list, tuple)):
+        return Sequence(tuple(coerce(v) for v in value), "[" if isinstance(value, list) else "(")
+    return value
 
 
 def _split_name(name: str, pieces: Mapping[str, Any]) -> list[str] | None:
@@ -129,7 +153,7 @@ def resolve(toks: list[Tok], ctx: Context) -> list[Tok]:
             out.append(Tok("kw", key, t.start, t.end))
             continue
         if key in ctx.names:
-            out.append(Tok("value", key, t.start, t.end, ctx.names[key]))
+            out.append(Tok("value", key, t.start, t.end, coerce(ctx.names[key])))
             continue
         if key in ctx.symbols:
             out.append(Tok("sym", key, t.start, t.end, ctx.symbols[key]))
@@ -477,6 +501,11 @@ def validate(out: list[Tok], ctx: Context) -> None:
                     t.start,
                     t.end,
                 )
+        elif t.kind == "kw":
+            if nxt is None or nxt.kind in (")", "]", "}", ",", "op") and nxt.text not in "+-":
+                raise ctx.error(f"'{t.text}' needs something after it", t.start, t.end)
+            if t.text != "not" and (prev is None or prev.kind in ("(", "[", "{", ",", "op", "kw")):
+                raise ctx.error(f"'{t.text}' needs something before it", t.start, t.end)
         elif t.kind == "(" and nxt is not None and nxt.kind == ")":
             if prev is None or prev.kind != "func":
                 raise ctx.error("empty parentheses", t.start, nxt.end)

@@ -234,6 +234,16 @@ _UNARY: dict[type, Callable[[Any], Any]] = {
     sympy.re: mpmath.re,
     sympy.im: mpmath.im,
     sympy.conjugate: mpmath.conj,
+    sympy.sech: mpmath.sech,
+    sympy.csch: mpmath.csch,
+    sympy.coth: mpmath.coth,
+    sympy.acot: mpmath.acot,
+    sympy.factorial: mpmath.factorial,
+}
+#: Integer-valued steps: evaluated on the real part only (they are not analytic).
+_STEPS: dict[type, Callable[[Any], Any]] = {
+    sympy.floor: mpmath.floor,
+    sympy.ceiling: mpmath.ceil,
 }
 
 
@@ -312,6 +322,14 @@ def _eval(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
     fn = _UNARY.get(func)
     if fn is not None and len(expr.args) == 1:
         return fn(_eval(expr.args[0], env, dps))
+    step = _STEPS.get(func)
+    if step is not None and len(expr.args) == 1:
+        v = _eval(expr.args[0], env, dps)
+        if mpmath.im(v):
+            raise Undefined("floor/ceiling of a complex number")
+        return step(mpmath.re(v))
+    if func is sympy.binomial and len(expr.args) == 2:
+        return mpmath.binomial(_eval(expr.args[0], env, dps), _eval(expr.args[1], env, dps))
     if func is sympy.sign:
         return mpmath.sign(_eval(expr.args[0], env, dps))
     if func is sympy.Heaviside:

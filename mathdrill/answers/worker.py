@@ -284,11 +284,10 @@ class Judge:
         with self._state.lock:
             if self._state.closed:
                 raise WorkerError("this checker is closed")
-            deadline: float | None = None
             for _attempt in range(2):
                 worker = self._ready_worker()
-                if deadline is None:  # waiting for a start does not count against the cap
-                    deadline = time.monotonic() + self.timeout
+                # Waiting for a worker to start does not count against the cap.
+                deadline = time.monotonic() + self.timeout
                 try:
                     worker.conn.send((spec, text))
                 except (BrokenPipeError, ConnectionError, EOFError):
@@ -307,10 +306,9 @@ class Judge:
                         return undecided_within(self.timeout)
                     payload = worker.conn.recv_bytes()
                 except (EOFError, OSError):
-                    # The worker died mid-check (killed from outside, crashed): retry once.
+                    # The worker died mid-check (killed from outside, crashed): retry once
+                    # on a fresh worker; a check that kills two workers is undecided.
                     self._discard(worker)
-                    if time.monotonic() >= deadline:
-                        return undecided_within(self.timeout)
                     continue
                 return _decode(payload)
             return Verdict(

@@ -1,0 +1,194 @@
+"""The capped checker: time cap, killed workers, hostile input, shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sympy
+
+from mathdrill.answers import AnswerSpec, Judge, Verdict, judge
+from mathdrill.errors import UsageError, WorkerError
+from tests.answers.conftest import make_spec
+
+X = sympy.Symbol("x")
+
+#: A real pathological check: the reference sqrt(x) is not real anywhere on [-2, -1], so the
+#: numeric test has no usable points and the symbolic fallback has to simplify a heavy answer
+#: (several seconds in-process on this machine).
+SLOW_SPEC = AnswerSpec("expression", sympy.sqrt(X), variables={"x": (-2.0, -1.0)})
+SLOW_TEXT = "(x+1)^40*(x-2)^35*(x+3)^30 - (x-1)^38*(x+2)^33 + sqrt(x)"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_slow_check_is_undecided_within_the_cap_and_the_next_check_works() -> None:
+    quick = make_spec("number", "1/3")
+    with Judge(timeout=0.3) as capped:
+        assert capped.check(quick, "1/3").correct  # the worker is up before timing starts
+        first_pid = capped.worker_pid
+        started = time.monotonic()
+        verdict = capped.check(SLOW_SPEC, SLOW_TEXT)
+        elapsed = time.monotonic() - started
+        assert verdict.status == "undecided"
+        assert verdict.reason == "could not decide within 0.3 s — simplify your answer"
+        assert elapsed < 0.3 + 1.0
+        assert not _alive(first_pid)  # killed and reaped, not left running
+        assert capped.check(quick, "0.333").correct
+        assert capped.worker_pid != first_pid
+
+
+def test_worker_killed_from_outside_is_replaced() -> None:
+    spec = make_spec("expression", "diff(sin(x^2), x)", variables={"x": (-2.0, 2.0)})
+    with Judge(timeout=5.0) as capped:
+        pid = capped.worker_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        verdict = capped.check(spec, "2x cos(x^2)")
+        assert verdict.correct
+        assert capped.worker_pid != pid
+
+
+def test_worker_killed_between_checks_twice() -> None:
+    spec = make_spec("number", "sqrt(2)/2")
+    with Judge(timeout=5.0) as capped:
+        for _ in range(2):
+            os.kill(capped.worker_pid, signal.SIGKILL)
+            time.sleep(0.05)
+            assert capped.check(spec, "1/sqrt(2)").correct
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('touch {marker}')",
+        "open('{marker}', 'w')",
+        "exec(\"open('{marker}','w')\")",
+        "eval('1')",
+        "(lambda: 1)()",
+        "x.__class__",
+        "[c for c in ().__class__.__bases__]",
+        "import os",
+        "globals()",
+        "\x00\x01",
+        "'{marker}'",
+    ],
+)
+def test_code_injection_has_no_effect(text: str, tmp_path: Path, warm_judge: Judge) -> None:
+    marker = tmp_path / "pwned"
+    spec = make_spec("expression", "x^2", variables={"x": (-2.0, 2.0)})
+    verdict = warm_judge.check(spec, text.format(marker=marker))
+    assert verdict.status == "unreadable"
+    assert verdict.error
+    assert not marker.exists()
+
+
+BOMBS = [
+    "9^9^9^9",
+    "10^10^10",
+    "factorial(factorial(100))",
+    "(x+1)^1000000",
+    "2^(2^(2^(2^(2^x))))",
+    "(" * 5000 + "x" + ")" * 5000,
+    "x" + "+x" * 20000,
+    "1e999999999",
+    "sin(" * 200 + "x" + ")" * 200,
+    "exp(exp(exp(exp(exp(x)))))",
+    "binomial(10^9, 10^8)",
+    "x^(10^9)",
+    "[[" + ",".join(["1"] * 3000) + "]]",
+    # Inputs the parser accepts that cost the checker real work.
+    "x^2 + 10^-36*((x+1)^40*(x-2)^35*(x+3)^30 - (x-1)^38*(x+2)^33)",
+    "(x+1)^999 - (x-1)^999",
+    "tan(x)^999",
+    "sin(10^300)",
+    "floor(10^50 x)",
+    SLOW_TEXT,
+]
+
+
+@pytest.fixture(scope="module")
+def bomb_judge():
+    judge_ = Judge(timeout=1.0)
+    yield judge_
+    judge_.close()
+
+
+@pytest.mark.parametrize("text", BOMBS, ids=[f"bomb{i}" for i in range(len(BOMBS))])
+@pytest.mark.parametrize("kind", ["expression", "number", "matrix", "set"])
+def test_resource_bombs_return_within_the_cap(text: str, kind: str, bomb_judge: Judge) -> None:
+    expected = {"expression": "x^2", "number": "2", "matrix": "[[1, 2]]", "set": "{1}"}[kind]
+    spec = make_spec(kind, expected, variables={"x": (-2.0, 2.0)})
+    bomb_judge.check(spec, "1")  # a replacement worker may be starting: exclude that
+    started = time.monotonic()
+    verdict = bomb_judge.check(spec, text)
+    assert time.monotonic() - started < 1.0 + 1.0
+    assert verdict.status in ("wrong", "unreadable", "undecided")
+
+
+def test_unknown_kind_raises_usage_error(warm_judge: Judge) -> None:
+    with pytest.raises(UsageError, match="unknown answer kind"):
+        warm_judge.check(AnswerSpec("colour", "red"), "red")
+    with pytest.raises(UsageError, match="unknown answer kind"):
+        judge(AnswerSpec("colour", "red"), "red")
+
+
+def test_closed_judge_refuses_and_leaves_no_process() -> None:
+    capped = Judge(timeout=2.0)
+    pid = capped.worker_pid
+    capped.close()
+    capped.close()  # idempotent
+    assert not _alive(pid)
+    with pytest.raises(WorkerError, match="closed"):
+        capped.check(make_spec("number", "1"), "1")
+    assert capped.worker_pid is None
+
+
+def test_bad_timeout_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        Judge(timeout=0)
+
+
+def test_verdict_from_worker_is_plain_json_data(warm_judge: Judge) -> None:
+    verdict = warm_judge.check(make_spec("number", "1/3"), "0.33")
+    data = verdict.to_dict()
+    assert all(isinstance(v, str | bool | list | type(None)) for v in data.values())
+    assert Verdict.from_dict(data) == verdict
+    assert verdict.near_miss == "give at least 3 significant figures"
+
+
+def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
+    script = tmp_path / "no_close.py"
+    script.write_text(
+        "from mathdrill.answers import Judge, AnswerSpec\n"
+        "import sympy\n"
+        "j = Judge(timeout=2.0)\n"
+        "print(j.check(AnswerSpec('number', sympy.Rational(1, 2)), '0.5').status)\n"
+        "print(j.worker_pid)\n",
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert done.returncode == 0, done.stderr
+    status, pid = done.stdout.split()
+    assert status == "correct"
+    assert time.monotonic() - started < 30
+    time.sleep(0.2)
+    assert not _alive(int(pid))

@@ -502,7 +502,7 @@ def validate(out: list[Tok], ctx: Context) -> None:
                     t.end,
                 )
         elif t.kind == "kw":
-            if nxt is None or nxt.kind in (")", "]", "}", ",", "op") and nxt.text not in "+-":
+            if nxt is None or (nxt.kind in (")", "]", "}", ",", "op") and nxt.text not in "+-"):
                 raise ctx.error(f"'{t.text}' needs something after it", t.start, t.end)
             if t.text != "not" and (prev is None or prev.kind in ("(", "[", "{", ",", "op", "kw")):
                 raise ctx.error(f"'{t.text}' needs something before it", t.start, t.end)

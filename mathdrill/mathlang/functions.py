@@ -127,17 +127,35 @@ def int_value(x: Any) -> int | None:
     return None
 
 
+def small_numbers(env: CallEnv, x: Any) -> Any:
+    """Refuse an argument holding an exact number too long for functions to evaluate cheaply.
+
+    sympy evaluates ``sqrt``, ``cos(pi·q)``, ``log`` … of exact numbers eagerly (perfect-power
+    searches, reductions modulo 2π); with 1000-digit numbers that takes a noticeable time.
+    """
+    limit = env.limits.max_function_arg_digits
+    if isinstance(x, sympy.Basic):
+        for atom in x.atoms(sympy.Rational):
+            if max(digits_of(atom.p), digits_of(atom.q)) > limit:
+                raise env.limit(
+                    f"numbers inside {env.name}(...) are limited to {limit} digits "
+                    "(function argument limit)"
+                )
+    return x
+
+
 def _unary(fn: Callable[[Any], Any]) -> Callable[..., Any]:
     def build(env: CallEnv, x: Any) -> Any:
-        return fn(scalar(env, x))
+        return fn(small_numbers(env, scalar(env, x)))
 
     return build
 
 
 def _log(env: CallEnv, x: Any, base: Any = None) -> Any:
+    x = small_numbers(env, scalar(env, x))
     if base is None:
-        return sympy.log(scalar(env, x))
-    return sympy.log(scalar(env, x), scalar(env, base))
+        return sympy.log(x)
+    return sympy.log(x, small_numbers(env, scalar(env, base)))
 
 
 def _root(env: CallEnv, x: Any, n: Any) -> Any:
@@ -145,7 +163,7 @@ def _root(env: CallEnv, x: Any, n: Any) -> Any:
     k = int_value(n)
     if k is None or k == 0 or abs(k) > env.limits.max_symbolic_exponent:
         raise env.refuse("the index of a root must be a nonzero integer of reasonable size")
-    return sympy.root(scalar(env, x), n)
+    return sympy.root(small_numbers(env, scalar(env, x)), n)
 
 
 def _flatten_args(env: CallEnv, args: tuple[Any, ...]) -> list[Any]:
@@ -153,7 +171,11 @@ def _flatten_args(env: CallEnv, args: tuple[Any, ...]) -> list[Any]:
         args = args[0].items
     if not args:
         raise env.refuse(f"{env.name} needs at least one value")
-    return [scalar(env, a) for a in args]
+    if len(args) > env.limits.max_function_args:
+        raise env.limit(
+            f"{env.name} takes at most {env.limits.max_function_args} values (argument limit)"
+        )
+    return [small_numbers(env, scalar(env, a)) for a in args]
 
 
 def _max(env: CallEnv, *args: Any) -> Any:

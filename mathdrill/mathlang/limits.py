@@ -30,6 +30,10 @@ class Limits:
             exponent of ``^``): ``e^(e^(e^x))`` is 3.
         max_matrix_dim: Largest number of rows or columns of a matrix (author functions).
         max_matrix_power: Largest ``|n|`` for a matrix power ``A^n``.
+        max_function_args: Most arguments of one call (``max(…)``, ``softmax(…)`` …).
+        max_function_arg_digits: Largest exact number (in digits) inside the argument of a
+            function or under a root: ``sqrt(10^999 + 1)`` would make sympy search for an exact
+            root of a 1000-digit number.
     """
 
     max_length: int = 1000
@@ -45,6 +49,8 @@ class Limits:
     max_exp_nesting: int = 4
     max_matrix_dim: int = 10
     max_matrix_power: int = 64
+    max_function_args: int = 64
+    max_function_arg_digits: int = 100
 
 
 #: Limits for learner answers (the ``parse`` default).
@@ -62,4 +68,6 @@ AUTHOR_LIMITS = Limits(
     max_binomial=2000,
     max_exp_nesting=6,
     max_matrix_dim=12,
+    max_function_args=200,
+    max_function_arg_digits=300,
 )

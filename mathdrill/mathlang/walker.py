@@ -288,13 +288,19 @@ class Walker:
         if isinstance(base, sympy.Rational):
             if base in (sympy.Integer(0), sympy.Integer(1), sympy.Integer(-1)):
                 return
+            size = max(digits_of(base.p), digits_of(base.q))
+            if q > 1 and size > lim.max_function_arg_digits:
+                raise self.limit(
+                    f"roots of numbers longer than {lim.max_function_arg_digits} digits are "
+                    "refused (function argument limit)",
+                    node,
+                )
             if q > lim.max_symbolic_exponent:
                 raise self.limit(
                     f"a root of index above {lim.max_symbolic_exponent} is refused "
                     "(exponent limit)",
                     node,
                 )
-            size = max(digits_of(base.p), digits_of(base.q))
             if p * max(size - 1, 1) > lim.max_power_digits * q:
                 raise self.limit(
                     f"this power would have more than {lim.max_power_digits} digits "
@@ -397,6 +403,11 @@ class Walker:
         if node.keywords and not (self.ctx.author and spec.kwargs):
             raise self.error(f"{name} takes no keyword arguments", node)
         n = len(node.args)
+        if n > self.limits.max_function_args:
+            raise self.limit(
+                f"{name} takes at most {self.limits.max_function_args} arguments (argument limit)",
+                node,
+            )
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             raise self.error(f"{name} takes {_arity(spec)}, got {n}", node)
         args = [self.walk(a, depth) for a in node.args]

@@ -98,6 +98,11 @@ BOMBS = [
     ("-" * 900 + "x", "nesting limit"),
     ("x" * 100_000, "characters"),
     ("(10^999)*(10^999)*(10^999)", "number size limit"),
+    ("sqrt(10^999 + 1)", "function argument limit"),
+    ("(10^999 + 1)^(1/3)", "function argument limit"),
+    ("cos(pi*10^999/7)", "function argument limit"),
+    ("max(" + ",".join(f"x+{i}" for i in range(100)) + ")", "argument limit"),
+    ("softmax([" + ",".join(str(i) for i in range(100)) + "])", "argument limit"),
 ]
 
 

@@ -38,6 +38,9 @@ CHUNK = 20
 
 MAX_SAMPLES = 100_000
 
+WHERE_STREAK = 3
+"""After this many seeds in a row whose constraints never held, a chunk stops sampling."""
+
 
 def user_decks_dir(env: Mapping[str, str]) -> Path:
     """Return the folder of the user's own decks (``<data dir>/decks``).
@@ -240,7 +243,17 @@ def check_chunk(path: str, template_id: str, seeds: list[int]) -> list[Any]:
         _WARM.add(template.key)
         with contextlib.suppress(GenerationError):
             generate(template, seeds[0])
-    return [check_seed(template, seed, clock=time.perf_counter) for seed in seeds]
+    results = []
+    streak = 0
+    for seed in seeds:
+        result = check_seed(template, seed, clock=time.perf_counter)
+        results.append(result)
+        # A constraint that failed MAX_TRIES draws for several seeds in a row will fail for the
+        # rest too; each failure costs a second, so stop sampling this template here.
+        streak = streak + 1 if any(p[2] == "where" for p in result.problems) else 0
+        if streak >= WHERE_STREAK:
+            break
+    return results
 
 
 def check(

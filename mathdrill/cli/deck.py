@@ -113,8 +113,9 @@ def preview_command(
     ],
     seed: Annotated[
         int | None,
-        typer.Option("--seed", "-s", min=0, help="First seed (default: random). Same seed, "
-                     "same problem."),
+        typer.Option(
+            "--seed", "-s", min=0, help="First seed (default: random). Same seed, same problem."
+        ),
     ] = None,
     count: Annotated[
         int, typer.Option("--count", "-n", min=1, max=1000, help="Instances per template.")

@@ -256,7 +256,8 @@ def describe_form(spec: Any) -> str:
 def answer_text(spec: Any, value: Any) -> str:
     """Return what a learner would type to give ``value`` — read back by the checker as it.
 
-    For most kinds this is the plain rendering. An ``eigenpairs`` reference is the matrix
+    For most kinds this is the plain rendering; a ``choice`` is its option's letter. An
+    ``eigenpairs`` reference is the matrix
     itself, so the text is its eigenpairs, ``λ: [v]; μ: [w]`` (several vectors for a value
     with a larger eigenspace).
 
@@ -267,6 +268,8 @@ def answer_text(spec: Any, value: Any) -> str:
     Returns:
         The text.
     """
+    if spec.kind == "choice" and isinstance(value, int):
+        return chr(ord("a") + value)
     if spec.kind != "eigenpairs" or not isinstance(value, sympy.MatrixBase):
         return render_answer(spec, value, "plain")
     from mathdrill.mathlang import to_plain

@@ -307,6 +307,8 @@ def generate(template: Template, seed: int) -> Instance:
 
     def value_of(name: str, form: str) -> str:
         if name == "answer":
+            if template.answer.kind in ("eigenpairs", "choice") and form != "latex":
+                return answering.answer_text(draft, reference)
             style = "pretty" if form == "unicode" and _is_grid(reference) else form
             return answering.render_answer(draft, reference, style)
         return _form(mathlang, values[name], form)
@@ -334,7 +336,11 @@ def generate(template: Template, seed: int) -> Instance:
         solution=rendered(template.solution) if template.solution else "",
         spec=spec,
         answer_plain=answering.answer_text(spec, reference),
-        answer_unicode=answering.render_answer(spec, reference, "unicode"),
+        answer_unicode=(
+            answering.answer_text(spec, reference)
+            if spec.kind == "eigenpairs"
+            else answering.render_answer(spec, reference, "unicode")
+        ),
         expected_form=answering.describe_form(spec),
         expected_seconds=template.expected_seconds,
         values=values,
@@ -352,6 +358,9 @@ def _form(mathlang: Any, value: Any, form: str) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, sympy.Float):
+        # decimal() draws Floats at 15 digits; show them as written (0.9, not 0.900000000000000).
+        return f"{float(value):.12g}"
     if form == "latex":
         return mathlang.to_latex(value)
     if form == "plain":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from mathdrill.decks.model import Deck, Problem
@@ -50,12 +51,16 @@ def read_bytes(path: Path) -> bytes:
         raise DeckReadError(f"{path}: cannot read the deck file ({error.strerror})") from None
 
 
-def parse_deck(raw: bytes | str, path: str) -> tuple[Deck | None, list[Problem]]:
+def parse_deck(
+    raw: bytes | str, path: str, *, trial: bool = True
+) -> tuple[Deck | None, list[Problem]]:
     """Parse and validate deck source, collecting every problem.
 
     Args:
         raw: The file's bytes (or already decoded text).
         path: The name used in messages.
+        trial: Also generate one instance per template (seed 0) to report unknown names,
+            unreadable expressions and bad sampler arguments with their lines.
 
     Returns:
         ``(deck, problems)`` — see :func:`mathdrill.decks.schema.parse_document`.
@@ -72,8 +77,32 @@ def parse_deck(raw: bytes | str, path: str) -> tuple[Deck | None, list[Problem]]
             f"{path}: cannot read the deck file", [f"{where}: {problem.message}"]
         ) from None
     deck, problems = parse_document(document, path)
+    if deck is not None and trial:
+        deck = _trial(deck, problems)
     problems.sort(key=lambda p: p.line)
     return deck, problems
+
+
+def _trial(deck: Deck, problems: list[Problem]) -> Deck:
+    """Generate one instance of every template to find what only evaluation reveals.
+
+    Unknown names, unreadable expressions and bad sampler arguments fail the same way for every
+    seed, so one instance finds them at load time. Failures that depend on the seed (a
+    constraint that rarely holds, a division by zero for some parameters) are left to
+    ``deck check``. Templates that fail here are dropped from the deck.
+    """
+    from mathdrill.decks.generate import GenerationError, generate
+
+    kept = []
+    for template in deck.templates:
+        try:
+            generate(template, 0)
+        except GenerationError as error:
+            if error.stage in ("syntax", "sampler", "render"):
+                problems.append(error.problem)
+                continue
+        kept.append(template)
+    return replace(deck, templates=tuple(kept))
 
 
 def load_deck(raw: bytes | str, path: str) -> Deck:

@@ -63,8 +63,15 @@ def render(text: str, value_of: Callable[[str, str], str]) -> str:
         if "\n" in rendered:
             before = "".join(pieces).rstrip(" ")
             pieces = [before, "\n" if before and not before.endswith("\n") else ""]
-            pieces.append("\n".join("  " + row for row in rendered.splitlines()))
+            rows = ["  " + row for row in rendered.splitlines()]
             rest = text[position:]
+            # Punctuation right after a grid ("… = {A}.") stays on the grid's last line.
+            punctuation = re.match(r"[.,;:!?)\]]+(?=\s|$)", rest)
+            if punctuation:
+                rows[-1] += punctuation.group(0)
+                position += punctuation.end()
+                rest = text[position:]
+            pieces.append("\n".join(rows))
             stripped = rest.lstrip(" ")
             if stripped and not stripped.startswith("\n"):
                 pieces.append("\n")

@@ -8,6 +8,7 @@ Schema for editors.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import re
@@ -409,10 +410,16 @@ def _template(
             if isinstance(value, str):
                 match = SAMPLER_CALL_RE.fullmatch(value)
                 if match is None:
+                    hint = (
+                        " (YAML splits {...} mappings and [...] lists at commas: quote the "
+                        "call or write it on its own line)"
+                        if value.count("(") != value.count(")")
+                        else "; derived values belong in let:"
+                    )
                     add(
                         line,
                         f"params.{name}: '{value}' is not a sampler call such as "
-                        "integer(1, 9); derived values belong in let:",
+                        f"integer(1, 9){hint}",
                     )
                     continue
                 if match.group(1) not in SAMPLERS:
@@ -629,6 +636,10 @@ def _answer(
     numbers: dict[str, float | None] = {}
     for key in ("rtol", "atol"):
         given = block.get(key)
+        if isinstance(given, str):
+            # YAML 1.1 reads 1e-9 (no dot) as text; accept what any author means by it.
+            with contextlib.suppress(ValueError):
+                given = float(given)
         if given is None:
             numbers[key] = None
         elif isinstance(given, bool) or not isinstance(given, int | float) or given < 0:

@@ -73,9 +73,8 @@ def check_seed(
         instance = generate(template, seed)
     except GenerationError as error:
         elapsed = clock() - start if clock else 0.0
-        return SeedResult(
-            seed, "", elapsed, ((error.problem.line, error.problem.message, error.stage),)
-        )
+        problem = (error.problem.line, error.problem.message, error.stage, "")
+        return SeedResult(seed, "", elapsed, (problem,))
     elapsed = clock() - start if clock else 0.0
     from mathdrill.decks.answering import answer_text
 

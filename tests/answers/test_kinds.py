@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from mathdrill.answers import KINDS, AnswerSpec, Mistake, Verdict, judge, parse_expected
-from mathdrill.answers import render_reference
+from mathdrill.answers import (
+    KINDS,
+    AnswerSpec,
+    Mistake,
+    Verdict,
+    judge,
+    parse_expected,
+    render_reference,
+)
 from mathdrill.answers.forms import read_shape
 from mathdrill.errors import InputError, MathSyntaxError, UsageError
 from tests.answers.conftest import make_spec

@@ -764,8 +764,7 @@ def _migrate(conn: Connection, target: Target, version: int, now: datetime) -> P
     backup: Path | None = None
     if target.file is not None:
         backup = migrations.backup_name(target.file, version, now)
-        driver = conn.connection.dbapi_connection
-        migrations.backup_sqlite(driver, backup)  # type: ignore[arg-type]
+        migrations.backup_sqlite(target.file, backup)
     for step in migrations.pending(version):
         try:
             step.apply(conn)

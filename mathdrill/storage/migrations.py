@@ -195,25 +195,31 @@ def backup_name(file: Path, version: int, now: datetime) -> Path:
     return candidate
 
 
-def backup_sqlite(source: sqlite3.Connection, destination: Path) -> None:
-    """Copy a live SQLite database to ``destination`` with SQLite's online backup API.
+def backup_sqlite(source: Path, destination: Path) -> None:
+    """Copy a live SQLite database file to ``destination`` with SQLite's online backup API.
 
-    The copy is consistent even if the WAL holds committed pages not yet checkpointed; the caller
-    holds the write lock, so nothing changes during the copy.
+    The copy is read through its own read-only connection, so it includes committed pages still
+    in the WAL. The caller holds the write lock on another connection (and has written nothing
+    yet), so the database cannot change during the copy. (Backing up through the connection that
+    holds the lock does not work: SQLite reports the source as busy and Python retries forever.)
 
     Args:
-        source: A driver connection to the database.
+        source: The database file.
         destination: The new file (must not exist).
 
     Raises:
         sqlite3.Error: If the copy fails (the caller translates it).
         OSError: If the destination cannot be created.
     """
-    target = sqlite3.connect(destination)
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        source.backup(target)
+        target = sqlite3.connect(destination)
+        try:
+            reader.backup(target)
+        finally:
+            target.close()
     finally:
-        target.close()
+        reader.close()
 
 
 def pending(version: int) -> list[Migration]:

@@ -172,7 +172,7 @@ def _message(target: Target, action: str, detail: str) -> str:
         )
     if "disk is full" in lowered or "no space" in lowered or "too large" in lowered:
         return (
-            f"The disk holding {where} is full (while {action}); nothing was half-written. "
+            f"The disk holding {where} is full (while {action}); nothing half-written was kept. "
             f"Free some space and try again."
         )
     if "unable to open" in lowered:
@@ -183,8 +183,9 @@ def _message(target: Target, action: str, detail: str) -> str:
         )
     if "disk i/o" in lowered:
         return (
-            f"The system reported an I/O error on {where} while {action} ({detail}). "
-            f"Check the disk, then run `mathdrill doctor` or copy the file elsewhere."
+            f"The system could not read or write {where} while {action} ({detail}): the disk "
+            f"may be full, too small for the file, or failing. Nothing half-written was kept; "
+            f"free some space or check the disk, then try again."
         )
     return f"Database error on {where} while {action}: {detail}"
 

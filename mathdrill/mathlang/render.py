@@ -138,13 +138,23 @@ def _seq_text(items: Any, left: str, right: str, item: Any) -> str:
     return left + ", ".join(item(v) for v in items) + right
 
 
-def _collection(value: Any, item: Any) -> str | None:
-    """Text of a Sequence/SetLiteral/Matrix/list with ``item`` printing each element."""
+def _collection(value: Any, item: Any, top: bool = True) -> str | None:
+    """Text of a Sequence/SetLiteral/Matrix/list with ``item`` printing each element.
+
+    Only the outermost list may be bare (``1, 2``); a bare list inside another is printed in
+    parentheses so the text reads back with the same nesting.
+    """
     if isinstance(value, Sequence):
-        left, right = {"[": ("[", "]"), "(": ("(", ")"), "": ("", "")}[value.bracket]
-        if value.bracket == "(" and len(value.items) == 1:
-            return f"({item(value.items[0])},)"
-        return _seq_text(value.items, left, right, item)
+        bracket = value.bracket if (value.bracket or top) else "("
+
+        def inner(v: Any) -> str:
+            nested = _collection(v, item, top=False)
+            return nested if nested is not None else item(v)
+
+        if len(value.items) == 1 and bracket in ("(", ""):
+            return f"({inner(value.items[0])},)" if bracket else f"{inner(value.items[0])},"
+        left, right = {"[": ("[", "]"), "(": ("(", ")"), "": ("", "")}[bracket]
+        return _seq_text(value.items, left, right, inner)
     if isinstance(value, SetLiteral):
         return _seq_text(value.items, "{", "}", item)
     if isinstance(value, sympy.MatrixBase):

@@ -14,6 +14,8 @@ import typer
 
 from mathdrill import __version__
 from mathdrill.cli import check as check_cmd
+from mathdrill.cli import deck as deck_cmd
+from mathdrill.cli import drill as drill_cmd
 from mathdrill.config import Environment, build_environment
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
 
@@ -106,7 +108,9 @@ def _root(
     STATE.environment()
 
 
+drill_cmd.register(app)
 check_cmd.register(app)
+deck_cmd.register(app)
 
 
 def report_error(error: MathdrillError) -> int:

@@ -1,0 +1,700 @@
+"""``mathdrill drill``: the daily session, in a terminal, through a pipe, or as JSON lines.
+
+Three front ends share one loop (:func:`run_loop`) over a :class:`mathdrill.drill.DrillSession`:
+
+* :class:`TerminalUI` — stdin is a terminal: rich rendering, prompt_toolkit line editing and a
+  persistent answer history.
+* :class:`PlainUI` — stdin is not a terminal: one answer line per prompt, plain text, no colour
+  or cursor movement.
+* :class:`JsonUI` — ``--json``: one JSON object per line on stdout (see README, "JSON protocol"),
+  one answer line per problem from stdin.
+
+At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``q`` quit, ``help``. Ctrl-D and
+Ctrl-C end the session too; every answer confirmed on screen is already saved.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
+
+import typer
+
+if TYPE_CHECKING:
+    from mathdrill.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
+
+COMMANDS_HELP = (
+    "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
+    "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list"
+)
+QUIT_WORDS = frozenset({"q", "quit", "exit"})
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``drill`` command to the root application.
+
+    Args:
+        app: The root typer application.
+    """
+    app.command(
+        "drill",
+        help=(
+            "Today's drill: due skills plus a few new ones, one fresh problem at a time.\n\n"
+            "Type your answer and press Enter. At the prompt: ? hint, ! give up, s skip, "
+            "q quit, help. Every answer is saved the moment its verdict is shown."
+        ),
+    )(drill_command)
+
+
+def drill_command(
+    deck: Annotated[
+        list[str] | None,
+        typer.Option("--deck", "-d", metavar="ID", help="Only this deck (repeat for several)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", metavar="TAG", help="Only skills with this tag (repeatable)."),
+    ] = None,
+    new: Annotated[
+        int | None,
+        typer.Option(
+            "--new", metavar="N", min=0, help="Introduce N new skills today (default 10)."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", metavar="N", min=0, help="At most N problems (repeats extra)."),
+    ] = None,
+    minutes: Annotated[
+        float | None,
+        typer.Option(
+            "--minutes",
+            metavar="M",
+            help="Plan a session that fits M minutes, from your measured solve times.",
+        ),
+    ] = None,
+    cram: Annotated[
+        bool,
+        typer.Option("--cram", help="Practise ahead of schedule; the schedule does not move."),
+    ] = False,
+    self_grade: Annotated[
+        bool,
+        typer.Option("--self-grade", help="Grade yourself 0–5 after each verdict."),
+    ] = False,
+    decks: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--decks", metavar="PATH", help="Also load decks from this file or folder (repeatable)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Speak the JSON-lines protocol on stdin/stdout (see README)."),
+    ] = False,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", metavar="S", help="Seed the instance draws, to replay a session exactly."
+        ),
+    ] = None,
+) -> None:
+    """Run today's drill (see ``mathdrill drill --help``)."""
+    from mathdrill.cli.app import STATE
+    from mathdrill.drill import DrillOptions
+
+    options = DrillOptions(
+        decks=tuple(deck or ()),
+        tags=tuple(tag or ()),
+        new=new,
+        limit=limit,
+        minutes=minutes,
+        cram=cram,
+        self_grade=self_grade,
+    )
+    environment = STATE.environment()
+    if as_json:
+        ui: UI = JsonUI()
+    elif sys.stdin.isatty() and sys.stdout.isatty():
+        ui = TerminalUI(environment.data_dir)
+    else:
+        ui = PlainUI()
+    from mathdrill.drill import open_session
+
+    with open_session(environment, options, extra_decks=decks or [], seed=seed) as session:
+        run_loop(session, ui, self_grade=self_grade)
+
+
+class UI(Protocol):
+    """What a front end must do for :func:`run_loop`."""
+
+    blank_gives_up: bool
+
+    def start(self, plan: QueuePlan, cram: bool) -> None:
+        """Show the session's plan (or the first-run line)."""
+
+    def nothing_due(self, next_due: datetime | None) -> None:
+        """Say there is nothing to do, when the next review is, and offer ``--cram``."""
+
+    def show_problem(self, problem: Problem) -> None:
+        """Show a problem."""
+
+    def read_answer(self, problem: Problem) -> str | None:
+        """Read one answer line; None at end of input, Ctrl-D or Ctrl-C."""
+
+    def show_hint(self, problem: Problem, hint: str | None, number: int) -> None:
+        """Show a hint (None: no hints left)."""
+
+    def show_help(self) -> None:
+        """List the prompt commands."""
+
+    def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
+        """Say the input could not be read or decided, and ask again."""
+
+    def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
+        """Ask for a 0–5 self-grade; None at end of input."""
+
+    def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
+        """Show the verdict, the reference, feedback, grade and (when wrong) the solution."""
+
+    def after_correct(self, problem: Problem) -> bool:
+        """After a correct answer: offer the worked solution; False when the learner quits."""
+
+    def skipped(self, problem: Problem) -> None:
+        """Acknowledge a skip."""
+
+    def finish(self, summary: Summary) -> None:
+        """Show the end-of-session summary."""
+
+
+def run_loop(session: DrillSession, ui: UI, *, self_grade: bool) -> None:
+    """Drive a session through a front end until the queue is empty or the learner quits.
+
+    Args:
+        session: The session (answers are saved by it as they are graded).
+        ui: The front end.
+        self_grade: Ask the learner for each grade.
+    """
+    ui.start(session.queue_info, session.cram)
+    if not session.queue_info.items:
+        ui.nothing_due(session.next_due())
+        return
+    try:
+        while (problem := session.next_problem()) is not None:
+            if not _one_problem(session, ui, problem, self_grade=self_grade):
+                break
+    except KeyboardInterrupt:
+        pass
+    ui.finish(session.summary())
+
+
+def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade: bool) -> bool:
+    """Handle one problem; return False when the learner quits."""
+    ui.show_problem(problem)
+    started = time.monotonic()
+    while True:
+        line = ui.read_answer(problem)
+        if line is None:
+            return False
+        command = line.strip()
+        elapsed = time.monotonic() - started
+        if command.lower() in QUIT_WORDS:
+            return False
+        if command == "?":
+            hint = session.hint()
+            ui.show_hint(problem, hint, session.hints_used)
+            continue
+        if command.lower() in ("help", "h"):
+            ui.show_help()
+            continue
+        if command.lower() == "s":
+            session.skip()
+            ui.skipped(problem)
+            return True
+        if command == "!" or (not command and ui.blank_gives_up):
+            outcome = session.give_up(elapsed, blank=not command)
+            ui.show_outcome(problem, outcome)
+            return True
+        if not command:
+            continue
+        outcome = session.submit(line, elapsed)
+        if not outcome.graded:
+            ui.show_unreadable(problem, outcome)
+            continue
+        if self_grade:
+            grade = ui.ask_grade(problem, outcome)
+            outcome = session.self_grade(outcome.derived_quality if grade is None else grade)
+            if grade is None:
+                ui.show_outcome(problem, outcome)
+                return False
+        ui.show_outcome(problem, outcome)
+        if outcome.verdict is not None and outcome.verdict.correct:
+            return ui.after_correct(problem)
+        return True
+
+
+# ------------------------------------------------------------------------------- shared text
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "nothing scheduled yet"
+    return moment.astimezone().strftime("%a %d %b %H:%M")
+
+
+def _grade_words(quality: int | None) -> str:
+    words = {
+        5: "perfect",
+        4: "correct",
+        3: "correct, with effort",
+        2: "almost",
+        1: "wrong",
+        0: "not answered",
+    }
+    return "" if quality is None else f"{quality}/5 ({words[quality]})"
+
+
+def _summary_lines(summary: Summary) -> list[str]:
+    lines = []
+    minutes, seconds = divmod(round(summary.seconds), 60)
+    accuracy = "—" if summary.accuracy is None else f"{summary.accuracy:.0%}"
+    lines.append(
+        f"{summary.answered} problem(s) answered · first-try accuracy {accuracy} · "
+        f"{minutes}m {seconds:02d}s"
+    )
+    if summary.skipped:
+        lines.append(f"{summary.skipped} skipped (still due)")
+    if summary.needs_work:
+        lines.append("needs work: " + ", ".join(summary.needs_work))
+    if summary.leeches:
+        lines.append(
+            "leeches (keep failing — consider the hints or `mathdrill card show`): "
+            + ", ".join(summary.leeches)
+        )
+    lines.append(f"streak: {summary.streak} day(s)")
+    lines.append(
+        f"next review: {_when(summary.next_due)} · due by tomorrow: {summary.due_tomorrow}"
+    )
+    return lines
+
+
+# ------------------------------------------------------------------------------- plain text
+
+
+class PlainUI:
+    """Plain text for pipes and scripts: one answer line per prompt, no colour, no cursor."""
+
+    blank_gives_up = True
+
+    def __init__(self, stdin: Any = None, stdout: Any = None) -> None:
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+
+    def _say(self, text: str = "") -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def start(self, plan: QueuePlan, cram: bool) -> None:
+        """Show the plan in one line."""
+        what = "cram session" if cram else "drill"
+        self._say(f"mathdrill {what}: {len(plan.items)} problem(s). Type 'help' at the prompt.")
+
+    def nothing_due(self, next_due: datetime | None) -> None:
+        """Say nothing is due and offer --cram."""
+        self._say(f"Nothing is due now. Next review: {_when(next_due)}.")
+        self._say("Practise ahead with `mathdrill drill --cram` (it does not move the schedule).")
+
+    def show_problem(self, problem: Problem) -> None:
+        """Print the problem as plain text."""
+        instance = problem.instance
+        tag = " (again)" if problem.repeat else ""
+        self._say(
+            f"\n[{problem.number}/{problem.total}] {problem.deck_title} — {problem.title}{tag}"
+        )
+        self._say(instance.prompt)
+        self._say(f"Answer: {instance.expected_form}")
+
+    def read_answer(self, problem: Problem) -> str | None:
+        """Write the prompt marker and read one line."""
+        self._out.write("> ")
+        self._out.flush()
+        line = self._in.readline()
+        if not line:
+            return None
+        return line.rstrip("\r\n")
+
+    def show_hint(self, problem: Problem, hint: str | None, number: int) -> None:
+        """Print a hint."""
+        if hint is None:
+            self._say("No more hints. '!' shows the solution.")
+        else:
+            self._say(f"Hint {number}/{problem.hints_total}: {hint}")
+
+    def show_help(self) -> None:
+        """Print the prompt commands."""
+        self._say(COMMANDS_HELP)
+
+    def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
+        """Print the parse error or undecided reason and ask again."""
+        verdict = outcome.verdict
+        assert verdict is not None
+        self._say(verdict.error or verdict.reason)
+        self._say("Not counted — try again.")
+
+    def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
+        """Read a 0–5 grade (Enter keeps the derived one)."""
+        while True:
+            self._out.write(f"Your grade 0–5 [{outcome.derived_quality}]: ")
+            self._out.flush()
+            line = self._in.readline()
+            if not line:
+                return None
+            text = line.strip()
+            if not text:
+                return outcome.derived_quality
+            if text.isdigit() and 0 <= int(text) <= 5:
+                return int(text)
+            self._say("A grade is a whole number from 0 to 5.")
+
+    def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
+        """Print the verdict and what goes with it."""
+        for line in _outcome_lines(problem, outcome):
+            self._say(line)
+
+    def after_correct(self, problem: Problem) -> bool:
+        """Scripts do not pause after a correct answer."""
+        return True
+
+    def skipped(self, problem: Problem) -> None:
+        """Acknowledge a skip."""
+        self._say("Skipped (not logged).")
+
+    def finish(self, summary: Summary) -> None:
+        """Print the summary."""
+        self._say("\nSession over.")
+        for line in _summary_lines(summary):
+            self._say(line)
+
+
+def _outcome_lines(problem: Problem, outcome: Outcome) -> list[str]:
+    instance = problem.instance
+    verdict = outcome.verdict
+    lines: list[str] = []
+    if outcome.gave_up:
+        lines.append("Given up.")
+    elif verdict is not None:
+        if verdict.read_as:
+            lines.append(f"read as: {verdict.read_as}")
+        for note in verdict.notes:
+            lines.append(f"note: {note}")
+        lines.append("✓ correct" if verdict.correct else f"✗ not correct — {verdict.reason}")
+        if verdict.near_miss and not verdict.correct:
+            lines.append(f"close: {verdict.near_miss}")
+        if verdict.feedback:
+            lines.append(verdict.feedback)
+    lines.append(f"answer: {instance.answer_unicode}")
+    if not (verdict is not None and verdict.correct) and instance.solution:
+        lines.append("solution:")
+        lines.append(instance.solution)
+    grade = _grade_words(outcome.quality)
+    if grade:
+        due = f" · next: {_when(outcome.next_due)}" if outcome.next_due else ""
+        again = " · comes back later this session" if outcome.will_repeat else ""
+        lines.append(f"grade {grade}{due}{again}")
+    if outcome.leech_warning:
+        lines.append(
+            "This skill keeps slipping (a leech): read the solution slowly, try the hints."
+        )
+    return lines
+
+
+# ------------------------------------------------------------------------------- JSON lines
+
+
+class JsonUI:
+    """The JSON-lines protocol: events on stdout, one answer line per problem from stdin."""
+
+    blank_gives_up = True
+
+    def __init__(self, stdin: Any = None, stdout: Any = None) -> None:
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        self._out.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
+        self._out.flush()
+
+    def start(self, plan: QueuePlan, cram: bool) -> None:
+        """Emit a ``session`` event with the plan."""
+        self._emit(
+            "session",
+            planned=len(plan.items),
+            due=plan.due_total,
+            new=plan.new_total,
+            cram=cram,
+        )
+
+    def nothing_due(self, next_due: datetime | None) -> None:
+        """Emit ``nothing_due`` with the next due time."""
+        self._emit("nothing_due", next_due=next_due.isoformat() if next_due else None)
+
+    def show_problem(self, problem: Problem) -> None:
+        """Emit a ``problem`` event."""
+        instance = problem.instance
+        self._emit(
+            "problem",
+            number=problem.number,
+            total=problem.total,
+            card=problem.card,
+            deck=problem.deck_title,
+            title=problem.title,
+            review_kind=problem.review_kind,
+            seed=instance.seed,
+            prompt=instance.prompt_plain,
+            prompt_unicode=instance.prompt,
+            prompt_latex=instance.prompt_latex,
+            kind=instance.spec.kind,
+            form=instance.expected_form,
+            variables=sorted(instance.spec.variables),
+            hints=problem.hints_total,
+        )
+
+    def read_answer(self, problem: Problem) -> str | None:
+        """Read one answer line."""
+        line = self._in.readline()
+        return None if not line else line.rstrip("\r\n")
+
+    def show_hint(self, problem: Problem, hint: str | None, number: int) -> None:
+        """Emit a ``hint`` event (``text`` null when none are left)."""
+        self._emit("hint", card=problem.card, number=number, text=hint)
+
+    def show_help(self) -> None:
+        """Emit the prompt commands."""
+        self._emit("help", text=COMMANDS_HELP)
+
+    def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
+        """Emit a ``verdict`` event with ``graded: false``; the same problem waits for a line."""
+        self._verdict(problem, outcome)
+
+    def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
+        """Emit ``grade_request`` and read a 0–5 line (blank or invalid: the derived grade)."""
+        self._emit("grade_request", card=problem.card, derived_quality=outcome.derived_quality)
+        line = self._in.readline()
+        if not line:
+            return None
+        text = line.strip()
+        return int(text) if text.isdigit() and 0 <= int(text) <= 5 else outcome.derived_quality
+
+    def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
+        """Emit the ``verdict`` event."""
+        self._verdict(problem, outcome)
+
+    def _verdict(self, problem: Problem, outcome: Outcome) -> None:
+        verdict = outcome.verdict
+        instance = problem.instance
+        self._emit(
+            "verdict",
+            card=problem.card,
+            seed=instance.seed,
+            graded=outcome.graded,
+            correct=bool(verdict and verdict.correct),
+            status=verdict.status if verdict else "gave_up",
+            reason=verdict.reason if verdict else "gave up",
+            read_as=verdict.read_as_plain if verdict else None,
+            error=verdict.error if verdict else None,
+            reference=instance.answer_plain if outcome.graded else None,
+            mistake=verdict.mistake if verdict else None,
+            feedback=verdict.feedback if verdict else None,
+            near_miss=verdict.near_miss if verdict else None,
+            quality=outcome.quality,
+            saved=outcome.saved,
+            will_repeat=outcome.will_repeat,
+            next_due=outcome.next_due.isoformat() if outcome.next_due else None,
+            solution=instance.solution if outcome.graded else None,
+        )
+
+    def after_correct(self, problem: Problem) -> bool:
+        """No pause in the protocol."""
+        return True
+
+    def skipped(self, problem: Problem) -> None:
+        """Emit ``skipped``."""
+        self._emit("skipped", card=problem.card)
+
+    def finish(self, summary: Summary) -> None:
+        """Emit the ``summary`` event."""
+        self._emit(
+            "summary",
+            answered=summary.answered,
+            first_showings=summary.first_showings,
+            first_try_correct=summary.first_try_correct,
+            accuracy=summary.accuracy,
+            seconds=round(summary.seconds, 3),
+            needs_work=list(summary.needs_work),
+            leeches=list(summary.leeches),
+            streak=summary.streak,
+            next_due=summary.next_due.isoformat() if summary.next_due else None,
+            due_tomorrow=summary.due_tomorrow,
+            skipped=summary.skipped,
+        )
+
+
+# ------------------------------------------------------------------------------- terminal
+
+
+class TerminalUI:
+    """An interactive terminal: rich panels, prompt_toolkit line editing and history."""
+
+    blank_gives_up = False
+
+    def __init__(self, data_dir: Path) -> None:
+        from rich.console import Console
+
+        self._console = Console(highlight=False)
+        self._data_dir = data_dir
+        self._prompt: Any = None
+
+    def _session(self) -> Any:
+        if self._prompt is None:
+            from prompt_toolkit import PromptSession
+            from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+            try:
+                self._data_dir.mkdir(parents=True, exist_ok=True)
+                history: Any = FileHistory(str(self._data_dir / "answer_history"))
+            except OSError:
+                history = InMemoryHistory()  # a read-only home must not stop the drill
+            self._prompt = PromptSession(history=history)
+        return self._prompt
+
+    def start(self, plan: QueuePlan, cram: bool) -> None:
+        """Show the plan and the one line on getting help."""
+        what = "Cram session (the schedule does not move)" if cram else "Today's drill"
+        self._console.print(
+            f"[bold]{what}[/]: {len(plan.items)} problem(s). "
+            "[dim]Type [bold]help[/] at the prompt for commands; `mathdrill --help` for more.[/]"
+        )
+        if plan.leeches:
+            names = ", ".join(c.key for c in plan.leeches[:5])
+            self._console.print(f"[yellow]Leeches (skills that keep slipping): {names}[/]")
+
+    def nothing_due(self, next_due: datetime | None) -> None:
+        """Say nothing is due, when the next review is, and offer --cram."""
+        self._console.print(f"Nothing is due now. Next review: [bold]{_when(next_due)}[/].")
+        self._console.print(
+            "Practise ahead with [bold]mathdrill drill --cram[/] (it does not move the schedule)."
+        )
+
+    def show_problem(self, problem: Problem) -> None:
+        """Show the problem in a panel with its progress."""
+        from rich.panel import Panel
+        from rich.text import Text
+
+        instance = problem.instance
+        again = " · again" if problem.repeat else ""
+        body = Text(instance.prompt)
+        body.append(f"\n\nAnswer: {instance.expected_form}", style="dim")
+        self._console.print()
+        self._console.print(
+            Panel(
+                body,
+                title=f"{problem.deck_title} · {problem.title}",
+                title_align="left",
+                subtitle=f"{problem.number}/{problem.total}{again}",
+                subtitle_align="right",
+            )
+        )
+
+    def read_answer(self, problem: Problem) -> str | None:
+        """Read a line with editing and history; None on Ctrl-D or Ctrl-C."""
+        try:
+            return self._session().prompt("› ")
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    def show_hint(self, problem: Problem, hint: str | None, number: int) -> None:
+        """Show a hint."""
+        if hint is None:
+            self._console.print("[dim]No more hints. '!' shows the solution.[/]")
+        else:
+            self._console.print(f"[cyan]Hint {number}/{problem.hints_total}:[/] {hint}")
+
+    def show_help(self) -> None:
+        """List the prompt commands."""
+        self._console.print(COMMANDS_HELP, markup=False)
+
+    def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
+        """Show the parse error with its caret and ask again."""
+        verdict = outcome.verdict
+        assert verdict is not None
+        self._console.print(verdict.error or verdict.reason, markup=False, style="yellow")
+        self._console.print("[dim]Not counted — try again.[/]")
+
+    def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
+        """Ask for a grade 0–5 (Enter keeps the derived one)."""
+        self._show_verdict_only(outcome)
+        while True:
+            try:
+                text = self._session().prompt(f"Your grade 0–5 [{outcome.derived_quality}]: ")
+            except (EOFError, KeyboardInterrupt):
+                return None
+            text = text.strip()
+            if not text:
+                return outcome.derived_quality
+            if text.isdigit() and 0 <= int(text) <= 5:
+                return int(text)
+            self._console.print("A grade is a whole number from 0 to 5.")
+
+    def _show_verdict_only(self, outcome: Outcome) -> None:
+        verdict = outcome.verdict
+        if verdict is not None:
+            style = "green" if verdict.correct else "red"
+            self._console.print("✓ correct" if verdict.correct else "✗ not correct", style=style)
+
+    def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
+        """Show the verdict with colour, the reference, feedback and the solution when wrong."""
+        from rich.panel import Panel
+
+        for line in _outcome_lines(problem, outcome):
+            if line.startswith("✓"):
+                self._console.print(line, style="bold green", markup=False)
+            elif line.startswith("✗") or line == "Given up.":
+                self._console.print(line, style="bold red", markup=False)
+            elif line == "solution:":
+                continue
+            elif line == problem.instance.solution:
+                self._console.print(Panel(line, title="worked solution", title_align="left"))
+            else:
+                self._console.print(line, markup=False)
+
+    def after_correct(self, problem: Problem) -> bool:
+        """Offer the worked solution; Enter moves on."""
+        if not problem.instance.solution:
+            return True
+        try:
+            text = self._session().prompt("Enter: next · w: worked solution › ")
+        except (EOFError, KeyboardInterrupt):
+            return False
+        if text.strip().lower() in QUIT_WORDS:
+            return False
+        if text.strip().lower() in ("w", "s", "solution"):
+            from rich.panel import Panel
+
+            self._console.print(
+                Panel(problem.instance.solution, title="worked solution", title_align="left")
+            )
+        return True
+
+    def skipped(self, problem: Problem) -> None:
+        """Acknowledge a skip."""
+        self._console.print("[dim]Skipped (not logged).[/]")
+
+    def finish(self, summary: Summary) -> None:
+        """Show the summary."""
+        self._console.print()
+        self._console.rule("Session over")
+        for line in _summary_lines(summary):
+            self._console.print(line, markup=False)

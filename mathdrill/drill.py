@@ -1,0 +1,810 @@
+"""Use-case behind ``mathdrill drill``: today's queue, one fresh problem at a time.
+
+Each answer is judged, graded and saved before the next problem is shown.
+
+This module orchestrates the pure layers (decks → instances, answers → verdicts, scheduling →
+queue and SM-2) and storage; it never prints. The command line (``mathdrill.cli.drill``) drives
+a :class:`DrillSession` through three front ends: an interactive terminal, plain piped text and
+a JSON-lines protocol.
+
+Pinned behaviour:
+
+* One graded answer per instance. After a wrong answer the reference and the worked solution
+  are shown, so a second try at the same instance would prove nothing; the skill comes back
+  later in the session with a fresh instance instead (SM-2 step 7, at most 3 times).
+* Unreadable input and "could not decide" verdicts are not answers: the learner retypes, and
+  nothing is logged or graded.
+* Each graded answer is committed in its own transaction (storage) before
+  :meth:`DrillSession.submit` returns, so whatever the learner saw confirmed is on disk.
+* ``cram`` shows cards ahead of schedule; its reviews are logged with kind ``cram`` and never
+  move the schedule. Step-7 repeats are logged with kind ``repeat`` and never move it either.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mathdrill.errors import UsageError
+from mathdrill.scheduling.grading import derive_quality
+from mathdrill.scheduling.queue import (
+    CardInfo,
+    SchedulingSettings,
+    build_daily_queue,
+    day_start,
+    schedule_after,
+    study_day,
+)
+from mathdrill.scheduling.session import QueueItem, ReviewKind, SessionQueue
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mathdrill.answers import Judge, Verdict
+    from mathdrill.config import Environment
+    from mathdrill.decks import Template
+    from mathdrill.decks.generate import Instance
+    from mathdrill.decks.library import Library
+    from mathdrill.storage import Card, Database
+
+#: Largest instance seed (storage keeps seeds as signed 64-bit integers).
+MAX_SEED = 2**63 - 1
+#: Cards shown by ``--cram`` when no ``--limit`` is given.
+DEFAULT_CRAM_LIMIT = 20
+#: Grades below this mark a skill as "needs work" in the summary.
+NEEDS_WORK_BELOW = 3
+
+
+@dataclass(frozen=True)
+class DrillOptions:
+    """What the learner asked for on the command line.
+
+    Attributes:
+        decks: Only these deck ids (empty: all decks).
+        tags: Only templates with at least one of these tags (empty: all).
+        new: New skills to introduce today (None: the default daily limit).
+        limit: At most this many first showings in the session (None: no extra cap).
+        minutes: Plan a session that fits this many minutes (None: no time plan).
+        cram: Practise ahead of schedule; nothing moves the schedule.
+        self_grade: The learner grades each answer 0–5 instead of the derived quality.
+    """
+
+    decks: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    new: int | None = None
+    limit: int | None = None
+    minutes: float | None = None
+    cram: bool = False
+    self_grade: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("new", "limit"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise UsageError(f"--{name} must be 0 or more, got {value}")
+        if self.minutes is not None and self.minutes <= 0:
+            raise UsageError(f"--minutes must be more than 0, got {self.minutes}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem as the learner sees it.
+
+    Attributes:
+        number: Its position in this session (1-based).
+        total: Problems planned now (grows when a failed skill is queued again).
+        card: ``deck/template``.
+        deck_title: The deck's title.
+        title: The template's title.
+        review_kind: ``learn``, ``review``, ``repeat`` or ``cram``.
+        repeat: 0 for a first showing, 1–3 for a step-7 repeat.
+        instance: The generated instance (prompt, hints, solution, answer spec, seed).
+        hints_total: How many hints the template has.
+    """
+
+    number: int
+    total: int
+    card: str
+    deck_title: str
+    title: str
+    review_kind: str
+    repeat: int
+    instance: Instance
+    hints_total: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one submitted answer.
+
+    Attributes:
+        verdict: The checker's verdict.
+        graded: False when the input was unreadable or undecided: ask again, nothing saved.
+        quality: The grade given (derived, or the learner's own with ``--self-grade``); None
+            while a self-grade is still to be given or when not graded.
+        derived_quality: The grade mathdrill derived (shown next to a self-grade).
+        saved: True once the review is committed to the database.
+        will_repeat: The skill comes back later in this session.
+        leech_warning: The skill has just become (or is again) a leech.
+        gave_up: The learner gave up (``!``).
+        next_due: When the skill is due again after this review (None if unchanged/unknown).
+    """
+
+    verdict: Verdict | None
+    graded: bool
+    quality: int | None = None
+    derived_quality: int | None = None
+    saved: bool = False
+    will_repeat: bool = False
+    leech_warning: bool = False
+    gave_up: bool = False
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The end-of-session report.
+
+    Attributes:
+        answered: Problems graded in this session (repeats included).
+        first_showings: Graded first showings (repeats excluded).
+        first_try_correct: First showings answered correctly.
+        seconds: Time spent answering, in seconds.
+        needs_work: ``deck/template`` keys graded below 3 at least once, in order.
+        leeches: Titles of skills that became leeches in this session.
+        streak: Consecutive study days with at least one review, ending today.
+        next_due: When the next review falls due (None when nothing is scheduled).
+        due_tomorrow: Reviews due by the end of the next study day.
+        skipped: Problems skipped without an answer.
+    """
+
+    answered: int
+    first_showings: int
+    first_try_correct: int
+    seconds: float
+    needs_work: tuple[str, ...]
+    leeches: tuple[str, ...]
+    streak: int
+    next_due: datetime | None
+    due_tomorrow: int
+    skipped: int
+
+    @property
+    def accuracy(self) -> float | None:
+        """First-try accuracy in 0–1, or None when nothing was answered."""
+        if not self.first_showings:
+            return None
+        return self.first_try_correct / self.first_showings
+
+
+@dataclass
+class _Current:
+    """The problem on screen and what the learner has done with it so far."""
+
+    item: QueueItem
+    template: Template
+    instance: Instance
+    hints_used: int = 0
+    pending: Outcome | None = None
+    answer_text: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class _Tally:
+    answered: int = 0
+    first_showings: int = 0
+    first_try_correct: int = 0
+    seconds: float = 0.0
+    skipped: int = 0
+    needs_work: list[str] = field(default_factory=list)
+    leeches: list[str] = field(default_factory=list)
+
+
+def card_info(card: Card) -> CardInfo:
+    """Convert a stored card to the scheduler's view of it.
+
+    Args:
+        card: The stored card.
+
+    Returns:
+        The same card as :class:`~mathdrill.scheduling.queue.CardInfo`.
+    """
+    return CardInfo(
+        card_id=card.id,
+        deck=card.deck,
+        template=card.template,
+        repetitions=card.repetitions,
+        easiness=card.easiness,
+        interval=card.interval,
+        due=card.due,
+        lapses=card.lapses,
+        suspended=card.suspended,
+        leech=card.leech,
+        last_review=card.last_review,
+    )
+
+
+def select_templates(
+    templates: Sequence[Template], deck_ids: Iterable[str], tags: Iterable[str]
+) -> list[Template]:
+    """Keep the templates of the chosen decks that carry one of the chosen tags.
+
+    Args:
+        templates: All loaded templates, in deck and file order.
+        deck_ids: Deck ids to keep (empty keeps every deck).
+        tags: Tags to keep (empty keeps every template).
+
+    Returns:
+        The chosen templates, in the same order.
+
+    Raises:
+        UsageError: When a named deck or tag matches nothing (a typo should not silently give
+            an empty session).
+    """
+    decks = set(deck_ids)
+    wanted_tags = set(tags)
+    known_decks = {t.deck for t in templates}
+    unknown = sorted(decks - known_decks)
+    if unknown:
+        raise UsageError(
+            f"no deck named {', '.join(unknown)}; loaded decks: {', '.join(sorted(known_decks))}"
+        )
+    chosen = [t for t in templates if not decks or t.deck in decks]
+    if wanted_tags:
+        known_tags = {tag for t in chosen for tag in t.tags}
+        missing = sorted(wanted_tags - known_tags)
+        if missing:
+            raise UsageError(
+                f"no template is tagged {', '.join(missing)}; "
+                f"tags here: {', '.join(sorted(known_tags)) or '(none)'}"
+            )
+        chosen = [t for t in chosen if wanted_tags & set(t.tags)]
+    return chosen
+
+
+def plan_minutes(
+    items: Sequence[tuple[int, ReviewKind]],
+    estimates: Mapping[int, float],
+    minutes: float,
+) -> list[tuple[int, ReviewKind]]:
+    """Keep the first items whose estimated solve times fit in ``minutes``.
+
+    At least one item is kept, so ``--minutes 1`` on a long problem still drills something.
+
+    Args:
+        items: The queue's ``(card_id, kind)`` pairs in showing order.
+        estimates: Estimated seconds per card (measured median, or the template's
+            ``expected_seconds`` for cards without history).
+        minutes: The time the learner has.
+
+    Returns:
+        A prefix of ``items``.
+    """
+    budget = minutes * 60.0
+    kept: list[tuple[int, ReviewKind]] = []
+    used = 0.0
+    for card_id, kind in items:
+        cost = estimates[card_id]
+        if kept and used + cost > budget:
+            break
+        kept.append((card_id, kind))
+        used += cost
+    return kept
+
+
+def streak_days(days: Iterable[Any], today: Any) -> int:
+    """Count consecutive study days with reviews, ending today (or yesterday, if today is empty).
+
+    A streak is not broken before the day is over: with no review yet today, yesterday's run
+    still counts.
+
+    Args:
+        days: Study days (``datetime.date``) that have at least one review.
+        today: Today's study day.
+
+    Returns:
+        The length of the current streak, 0 when neither today nor yesterday has reviews.
+    """
+    have = set(days)
+    cursor = today if today in have else today - timedelta(days=1)
+    count = 0
+    while cursor in have:
+        count += 1
+        cursor -= timedelta(days=1)
+    return count
+
+
+class DrillSession:
+    """One drill session: the queue, the problem on screen, and every answer saved at once.
+
+    Args:
+        db: The open database.
+        templates: Every loaded template in deck and file order (cards are created for them).
+        deck_titles: Deck id → title.
+        judge: The capped answer checker (kept warm by the caller).
+        settings: Time zone, rollover hour and daily caps.
+        options: What the learner asked for.
+        clock: Returns the current aware time (``--now`` freezes it).
+        rng: Source of instance seeds.
+        generate: ``(template, seed) -> Instance`` (``mathdrill.decks.generate.generate``).
+
+    Raises:
+        UsageError: When ``--deck``/``--tag`` name nothing.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        templates: Sequence[Template],
+        deck_titles: Mapping[str, str],
+        judge: Judge,
+        settings: SchedulingSettings,
+        options: DrillOptions,
+        clock: Callable[[], datetime],
+        rng: np.random.Generator,
+        generate: Callable[[Template, int], Instance],
+    ) -> None:
+        self._db = db
+        self._judge = judge
+        self._settings = settings
+        self._options = options
+        self._clock = clock
+        self._rng = rng
+        self._generate = generate
+        self._deck_titles = dict(deck_titles)
+        self.session_id = uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 1).hex
+        self._templates = {t.key: t for t in templates}
+        now = clock()
+        db.ensure_cards(((t.deck, t.id) for t in templates), now)
+        chosen = select_templates(templates, options.decks, options.tags)
+        self._chosen = {t.key for t in chosen}
+        stored = {(c.deck, c.template): c for c in db.cards()}
+        self._cards: dict[int, CardInfo] = {}
+        ordered: list[CardInfo] = []
+        for template in chosen:
+            card = stored.get((template.deck, template.id))
+            if card is None:  # pragma: no cover - ensure_cards just created it
+                continue
+            info = card_info(card)
+            self._cards[info.card_id] = info
+            ordered.append(info)
+        self._by_id_template = {
+            info.card_id: self._templates[info.key]
+            for info in ordered
+            if info.key in self._templates
+        }
+        self.queue_info = self._plan(ordered, now)
+        self._session = SessionQueue(self.queue_info.items)
+        self._current: _Current | None = None
+        self._tally = _Tally()
+        self._planned = len(self.queue_info.items)
+        self._repeats_queued = 0
+
+    # ----------------------------------------------------------------------------- planning
+
+    def _plan(self, cards: list[CardInfo], now: datetime) -> QueuePlan:
+        options = self._options
+        if options.cram:
+            active = [c for c in cards if not c.suspended]
+            # Soonest-due first, never-seen skills last: cramming rehearses what is coming.
+            far = now + timedelta(days=365 * 100)
+            active.sort(key=lambda c: (c.due or far, c.card_id))
+            limit = DEFAULT_CRAM_LIMIT if options.limit is None else options.limit
+            items: list[tuple[int, ReviewKind]] = [(c.card_id, "cram") for c in active[:limit]]
+            due_total = new_total = 0
+            leeches: tuple[CardInfo, ...] = ()
+        else:
+            settings = self._settings
+            if options.new is not None:
+                settings = replace(settings, new_per_day=options.new)
+            start = day_start(
+                study_day(now, settings.rollover_hour, settings.tz),
+                settings.rollover_hour,
+                settings.tz,
+            )
+            new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
+            requires = {t.key: self._requires_of(t) for t in self._templates.values()}
+            queue = build_daily_queue(
+                cards,
+                requires,
+                now,
+                settings,
+                new_done_today=0 if options.new is not None else new_today,
+                reviews_done_today=reviews_today,
+            )
+            items = queue.session_items()
+            if options.limit is not None:
+                items = items[: options.limit]
+            due_total, new_total, leeches = queue.due_total, queue.new_total, queue.leeches
+        if options.minutes is not None and items:
+            estimates = self._estimates([card_id for card_id, _ in items])
+            items = plan_minutes(items, estimates, options.minutes)
+        return QueuePlan(
+            items=tuple(items), due_total=due_total, new_total=new_total, leeches=leeches
+        )
+
+    def _chosen_keys(self) -> list[tuple[str, str]]:
+        return [(t.deck, t.id) for k, t in self._templates.items() if k in self._chosen]
+
+    @staticmethod
+    def _requires_of(template: Template) -> set[str]:
+        # A bare id in `requires` names a template of the same deck.
+        return {r if "/" in r else f"{template.deck}/{r}" for r in template.requires}
+
+    def _estimates(self, card_ids: Sequence[int]) -> dict[int, float]:
+        measured = self._db.solve_seconds(card_ids)
+        estimates: dict[int, float] = {}
+        for card_id in card_ids:
+            times = measured.get(card_id) or []
+            if times:
+                estimates[card_id] = float(statistics.median(times))
+            else:
+                estimates[card_id] = float(self._by_id_template[card_id].expected_seconds)
+        return estimates
+
+    # ----------------------------------------------------------------------------- problems
+
+    @property
+    def cram(self) -> bool:
+        """Whether this is a cram session (the schedule does not move)."""
+        return self._options.cram
+
+    def next_due(self) -> datetime | None:
+        """Return when the next review of any card falls due (None if nothing is scheduled).
+
+        Returns:
+            The earliest due time among scheduled, unsuspended cards.
+        """
+        return self._db.next_due(self._clock())
+
+    @property
+    def planned(self) -> int:
+        """Problems planned so far (first showings plus repeats queued)."""
+        return self._planned + self._repeats_queued
+
+    def next_problem(self) -> Problem | None:
+        """Draw a fresh instance of the next skill in the queue.
+
+        Returns:
+            The problem, or None when the session is over.
+
+        Raises:
+            UsageError: When the previous problem has not been answered, given up or skipped.
+        """
+        if self._current is not None:
+            raise UsageError("answer, give up or skip the current problem first")
+        item = self._session.next()
+        if item is None:
+            return None
+        template = self._by_id_template[item.card_id]
+        seed = int(self._rng.integers(0, MAX_SEED, endpoint=True))
+        instance = self._generate(template, seed)
+        self._current = _Current(item=item, template=template, instance=instance)
+        return Problem(
+            number=self._session.shown,
+            total=self.planned,
+            card=template.key,
+            deck_title=self._deck_titles.get(template.deck, template.deck),
+            title=template.title,
+            review_kind=item.kind,
+            repeat=item.repeat,
+            instance=instance,
+            hints_total=len(instance.hints),
+        )
+
+    def _need_current(self) -> _Current:
+        if self._current is None:
+            raise UsageError("there is no problem on screen; ask for the next one first")
+        return self._current
+
+    def hint(self) -> str | None:
+        """Reveal the next hint of the current problem (each one lowers the grade).
+
+        Returns:
+            The hint's text, or None when every hint has been shown.
+        """
+        current = self._need_current()
+        if current.pending is not None:
+            return None
+        hints = current.instance.hints
+        if current.hints_used >= len(hints):
+            return None
+        current.hints_used += 1
+        return hints[current.hints_used - 1]
+
+    @property
+    def hints_used(self) -> int:
+        """Hints shown for the current problem."""
+        return self._current.hints_used if self._current else 0
+
+    def submit(self, text: str, seconds: float) -> Outcome:
+        """Judge an answer to the current problem; grade and save it unless it was unreadable.
+
+        With ``--self-grade`` the verdict comes back with ``quality=None``: call
+        :meth:`self_grade` with the learner's grade to save it.
+
+        Args:
+            text: The learner's answer as typed.
+            seconds: Time from showing the problem to this answer.
+
+        Returns:
+            The outcome. ``graded`` is False for unreadable or undecided input: ask again.
+        """
+        current = self._need_current()
+        if current.pending is not None:
+            raise UsageError("this problem is already answered; give its grade or move on")
+        verdict = self._judge.check(current.instance.spec, text)
+        if verdict.status in ("unreadable", "undecided"):
+            return Outcome(verdict=verdict, graded=False)
+        derived = derive_quality(
+            correct=verdict.correct,
+            first_try=True,
+            hints_used=current.hints_used,
+            solution_shown=False,
+            matched_mistake=verdict.mistake is not None,
+            near_miss=verdict.near_miss is not None,
+            gave_up=False,
+            blank=False,
+            seconds=max(0.0, seconds),
+            expected_seconds=current.instance.expected_seconds,
+        )
+        current.answer_text = text
+        current.seconds = max(0.0, seconds)
+        outcome = Outcome(verdict=verdict, graded=True, derived_quality=derived)
+        if self._options.self_grade:
+            current.pending = outcome
+            return outcome
+        return self._save(current, outcome, derived)
+
+    def self_grade(self, quality: int) -> Outcome:
+        """Save the current answer with the learner's own grade (``--self-grade``).
+
+        Args:
+            quality: 0–5.
+
+        Returns:
+            The saved outcome.
+
+        Raises:
+            UsageError: When no answer is waiting for a grade, or the grade is not 0–5.
+        """
+        current = self._need_current()
+        if current.pending is None:
+            raise UsageError("there is no answer waiting for a grade")
+        if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
+            raise UsageError(f"a grade is a whole number from 0 to 5, got {quality!r}")
+        return self._save(current, current.pending, quality)
+
+    def give_up(self, seconds: float, *, blank: bool = False) -> Outcome:
+        """Give up on the current problem: grade 0, saved; the solution is shown next.
+
+        Args:
+            seconds: Time from showing the problem to giving up.
+            blank: The learner submitted nothing (piped input), rather than typing ``!``.
+
+        Returns:
+            The saved outcome.
+        """
+        current = self._need_current()
+        current.answer_text = "" if blank else "!"
+        current.seconds = max(0.0, seconds)
+        quality = derive_quality(
+            correct=False,
+            first_try=True,
+            hints_used=current.hints_used,
+            solution_shown=True,
+            matched_mistake=False,
+            near_miss=False,
+            gave_up=not blank,
+            blank=blank,
+            seconds=current.seconds,
+            expected_seconds=current.instance.expected_seconds,
+        )
+        outcome = Outcome(verdict=None, graded=True, derived_quality=quality, gave_up=True)
+        return self._save(current, outcome, quality)
+
+    def skip(self) -> None:
+        """Skip the current problem: nothing is logged, and it does not come back this session."""
+        current = self._need_current()
+        if current.pending is not None:
+            raise UsageError("this problem is already answered; give its grade first")
+        self._session.skip(current.item.card_id)
+        self._tally.skipped += 1
+        self._current = None
+
+    def _save(self, current: _Current, outcome: Outcome, quality: int) -> Outcome:
+        from mathdrill.storage import ReviewRecord
+
+        item = current.item
+        card = self._cards[item.card_id]
+        now = self._clock()
+        update = schedule_after(card, quality, now, item.kind, self._settings)
+        verdict = outcome.verdict
+        record = ReviewRecord(
+            card_id=card.card_id,
+            reviewed_at=now,
+            kind=item.kind,
+            seed=current.instance.seed,
+            fingerprint=current.instance.fingerprint,
+            answer=current.answer_text,
+            status=verdict.status if verdict is not None else "gave_up",
+            correct=bool(verdict and verdict.correct),
+            quality=quality,
+            read_as=verdict.read_as_plain if verdict is not None else None,
+            mistake=verdict.mistake if verdict is not None else None,
+            hints=current.hints_used,
+            seconds=round(current.seconds, 3),
+            session_id=self.session_id,
+        )
+        # One transaction: the review row and the card's new state, committed before return.
+        self._db.record_review(record, update)
+        self._cards[card.card_id] = replace(
+            card,
+            repetitions=update.repetitions,
+            easiness=update.easiness,
+            interval=update.interval,
+            due=update.due,
+            lapses=update.lapses,
+            leech=update.leech,
+            last_review=update.last_review,
+        )
+        repeat = self._session.record(card.card_id, quality)
+        if repeat is not None:
+            self._repeats_queued += 1
+        tally = self._tally
+        tally.answered += 1
+        tally.seconds += current.seconds
+        if not item.is_repeat:
+            tally.first_showings += 1
+            tally.first_try_correct += int(bool(verdict and verdict.correct))
+        key = current.template.key
+        if quality < NEEDS_WORK_BELOW and key not in tally.needs_work:
+            tally.needs_work.append(key)
+        if update.leech_warning:
+            tally.leeches.append(current.template.title)
+        self._current = None
+        return replace(
+            outcome,
+            quality=quality,
+            saved=True,
+            will_repeat=repeat is not None,
+            leech_warning=update.leech_warning,
+            next_due=update.due if update.moved else None,
+        )
+
+    # ----------------------------------------------------------------------------- the end
+
+    def summary(self) -> Summary:
+        """Report the session so far (also valid after an early quit).
+
+        Returns:
+            The summary, with the streak and the next due review read from the database.
+        """
+        now = self._clock()
+        settings = self._settings
+        today = study_day(now, settings.rollover_hour, settings.tz)
+        days = self._db.review_days(settings.rollover_hour, settings.tz)
+        tomorrow_end = day_start(today + timedelta(days=2), settings.rollover_hour, settings.tz)
+        tally = self._tally
+        return Summary(
+            answered=tally.answered,
+            first_showings=tally.first_showings,
+            first_try_correct=tally.first_try_correct,
+            seconds=tally.seconds,
+            needs_work=tuple(tally.needs_work),
+            leeches=tuple(tally.leeches),
+            streak=streak_days(days, today),
+            next_due=self._db.next_due(now),
+            due_tomorrow=self._db.count_due(tomorrow_end),
+            skipped=tally.skipped,
+        )
+
+
+@dataclass(frozen=True)
+class QueuePlan:
+    """The session's plan as built at the start.
+
+    Attributes:
+        items: ``(card_id, kind)`` first showings in order.
+        due_total: Cards due today before any cap (0 when cramming).
+        new_total: New cards available before the daily limit (0 when cramming).
+        leeches: Leech cards among the chosen ones.
+    """
+
+    items: tuple[tuple[int, ReviewKind], ...]
+    due_total: int
+    new_total: int
+    leeches: tuple[CardInfo, ...]
+
+
+def load_templates(environment: Environment, extra_decks: Iterable[Path]) -> Library:
+    """Load the built-in decks, the user's decks and any ``--decks`` paths.
+
+    Args:
+        environment: Where the data directory is.
+        extra_decks: Files or folders given with ``--decks``.
+
+    Returns:
+        The library of decks.
+
+    Raises:
+        DeckError: When any deck file cannot be loaded (every problem is listed), so a broken
+            deck is fixed rather than silently missing from the drill.
+        UsageError: When no deck is found at all.
+    """
+    from mathdrill.decks.library import deck_sources, load_library
+
+    library = load_library(deck_sources(environment.data_dir / "decks", list(extra_decks)))
+    library.raise_errors()
+    if not library.templates():
+        raise UsageError(
+            "no decks found: the built-in decks are missing from this installation; "
+            "reinstall mathdrill or pass --decks PATH"
+        )
+    return library
+
+
+@contextmanager
+def open_session(
+    environment: Environment,
+    options: DrillOptions,
+    *,
+    extra_decks: Iterable[Path] = (),
+    seed: int | None = None,
+) -> Iterator[DrillSession]:
+    """Open everything a drill needs and hand out the session; close it all afterwards.
+
+    The checking worker is started first so that it warms up while decks and the database are
+    loaded.
+
+    Args:
+        environment: Clock, data directory and database option.
+        options: What the learner asked for.
+        extra_decks: Files or folders given with ``--decks``.
+        seed: Seed for the instance draws (None: fresh entropy from the operating system).
+
+    Yields:
+        The session.
+
+    Raises:
+        DeckError: A deck file cannot be loaded.
+        StorageError: The database cannot be opened.
+        UsageError: Options that name nothing.
+    """
+    import numpy as np
+
+    from mathdrill.answers import Judge
+    from mathdrill.decks.generate import generate
+    from mathdrill.storage import open_database, resolve_database
+
+    judge = Judge()
+    db: Database | None = None
+    try:
+        library = load_templates(environment, extra_decks)
+        db = open_database(resolve_database(environment.db, environment.env))
+        session = DrillSession(
+            db=db,
+            templates=library.templates(),
+            deck_titles={d.id: d.title for d in library.decks.values()},
+            judge=judge,
+            settings=SchedulingSettings(
+                tz=environment.zone, rollover_hour=environment.rollover_hour
+            ),
+            options=options,
+            clock=environment.now,
+            rng=np.random.default_rng(seed),
+            generate=generate,
+        )
+        yield session
+    finally:
+        judge.close()
+        if db is not None:
+            db.close()

@@ -683,9 +683,16 @@ def diagonalizable(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
         for _ in range(n):
             eigenvalues.append(pool.pop(_draw(rng, 0, len(pool) - 1)))
     n = len(eigenvalues)
-    p = _unimodular(rng, n, size)
     diagonal = sympy.diag(*eigenvalues)
-    return _matrix((p * diagonal * p.inv()).tolist())
+    result = diagonal
+    for _ in range(50):
+        p = _unimodular(rng, n, size)
+        result = p * diagonal * p.inv()
+        # A triangular result shows its eigenvalues on the diagonal: draw another P. (With all
+        # eigenvalues equal the matrix is λI whatever P is, and is returned as such.)
+        if n == 1 or len(set(eigenvalues)) == 1 or not (result.is_upper or result.is_lower):
+            break
+    return _matrix(result.tolist())
 
 
 def rank_k(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.ImmutableMatrix:

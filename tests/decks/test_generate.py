@@ -1,0 +1,166 @@
+"""Instance generation: determinism, rendering, answer specs, error reports with lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mathdrill.answers import judge
+from mathdrill.decks import load_deck, load_deck_file
+from mathdrill.decks.generate import GenerationError, generate
+from mathdrill.decks.placeholders import render
+from mathdrill.decks.soundness import check_seed
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FEATURES = load_deck_file(FIXTURES / "good" / "features.yaml")
+DERIVATIVES = load_deck_file(Path("decks/derivatives.yaml"))
+TEMPLATES = [*FEATURES.templates, *DERIVATIVES.templates]
+
+
+def one_template(body: str) -> object:
+    text = "deck: t\ntitle: T\ntemplates:\n" + body
+    return load_deck(text, "t.yaml").templates[0]
+
+
+def test_same_seed_same_instance_and_keys_tell_instances_apart():
+    template = DERIVATIVES.template("chain-rule-sin")
+    first, again = generate(template, 42), generate(template, 42)
+    assert first.to_json() == again.to_json()
+    assert first.seed == 42 and first.fingerprint == template.fingerprint
+    keys = {generate(template, seed).key for seed in range(30)}
+    assert len(keys) > 10
+
+
+def test_generation_is_identical_across_processes():
+    script = (
+        "import json\nfrom pathlib import Path\n"
+        "from mathdrill.decks import load_deck_file\nfrom mathdrill.decks.generate import generate\n"
+        f"deck = load_deck_file(Path({str(FIXTURES / 'good' / 'features.yaml')!r}))\n"
+        "print(json.dumps([generate(t, 123456789).to_json() for t in deck.templates]))\n"
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"},
+            cwd=Path.cwd(),
+        ).stdout
+        for seed in (1, 2)
+    ]
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])) == len(FEATURES.templates)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(TEMPLATES), st.integers(min_value=0, max_value=2**63 - 1))
+def test_any_seed_gives_a_sound_instance(template, seed):
+    result = check_seed(template, seed)
+    assert result.problems == ()
+    assert result.key
+
+
+def test_reference_text_reads_back_as_correct_and_mistakes_are_recognised():
+    template = DERIVATIVES.template("power-rule")
+    instance = generate(template, 5)
+    assert judge(instance.spec, instance.answer_plain).status == "correct"
+    mistake = instance.spec.mistakes[0]
+    from mathdrill.decks.answering import answer_text
+
+    verdict = judge(instance.spec, answer_text(instance.spec, mistake.value))
+    assert (verdict.status, verdict.mistake) == ("wrong", "exponent-not-multiplied")
+    a, b = instance.vars["a"], instance.vars["b"]
+    lost = instance.spec.mistakes[2].feedback.replace("−", "-")
+    assert f"The derivative of {b}x is {b}, not 0" in lost
+    assert a in instance.prompt
+
+
+def test_placeholder_forms_and_escapes():
+    instance = generate(FEATURES.template("number-rational"), 3)
+    p, q = instance.values["p"], instance.values["q"]
+    sign = "- " if p < 0 else ""
+    assert f"latex {sign}\\frac{{{abs(p.p)}}}{{{p.q}}}" in instance.prompt
+    assert f"plain {q.p}/{q.q}" in instance.prompt
+    assert "braces {ok} {1, 2}" in instance.prompt
+    assert instance.solution.endswith(f"= {instance.answer_unicode}")
+
+
+def test_matrices_render_as_grids_on_their_own_lines():
+    instance = generate(FEATURES.template("matrix-product"), 1)
+    lines = instance.prompt.splitlines()
+    assert lines[0] == "Multiply A ="
+    assert lines[1].startswith("  ⎡") and lines[3].startswith("  ⎣")
+    assert "by B =" in lines[4]
+
+
+def test_render_puts_multiline_values_on_their_own_lines():
+    grid = "⎡1⎤\n⎣2⎦"
+    out = render("Let v = {v}. Then", lambda name, form: grid)
+    assert out == "Let v =\n  ⎡1⎤\n  ⎣2⎦.\nThen"
+
+
+def test_unsatisfiable_constraint_names_constraint_and_line():
+    template = one_template(
+        "  - id: one\n    title: One\n    params:\n      a: integer(1, 3)\n"
+        "    where: [a > 1, a > 7]\n    prompt: '{a}'\n    answer: {kind: number, value: a}\n"
+    )
+    with pytest.raises(GenerationError) as caught:
+        generate(template, 0)
+    assert caught.value.stage == "where"
+    assert caught.value.problem.line == 8
+    assert "where[1]: 'a > 7' held in none of" in caught.value.problem.message
+
+
+def test_degenerate_reference_is_reported():
+    template = one_template(
+        "  - id: one\n    title: One\n    params:\n      a: integer(0, 0)\n"
+        "    prompt: '{a}'\n    answer:\n      kind: number\n      value: 1/a\n"
+    )
+    with pytest.raises(GenerationError) as caught:
+        generate(template, 0)
+    assert caught.value.stage == "degenerate"
+    assert "undefined" in caught.value.problem.message
+    assert caught.value.problem.line == 11
+
+
+def test_fingerprint_changes_when_the_template_is_edited():
+    body = "  - id: one\n    title: One\n    prompt: 'What is 1?'\n    answer: {kind: number, value: 1}\n"
+    first = one_template(body)
+    edited = one_template(body.replace("What is 1?", "What is one?"))
+    assert first.fingerprint != edited.fingerprint
+    assert one_template(body).fingerprint == first.fingerprint
+
+
+def test_seed_out_of_range_is_refused():
+    from mathdrill.errors import DeckError
+
+    with pytest.raises(DeckError, match="seed must be an integer"):
+        generate(DERIVATIVES.templates[0], -1)
+
+
+def test_to_json_answer_is_plain_and_kind_is_present():
+    record = generate(FEATURES.template("eigenpairs-orthogonal"), 9).to_json()
+    assert set(record) >= {"deck", "template", "seed", "prompt", "kind", "vars", "answer"}
+    assert record["kind"] == "eigenpairs" and ":" in record["answer"]
+    assert all(isinstance(v, str) for v in record["vars"].values())
+
+
+def test_choice_answer_is_the_letter():
+    instance = generate(FEATURES.template("choice-derivative"), 2)
+    assert instance.answer_plain == "b"
+    assert judge(instance.spec, "b").status == "correct"
+    assert judge(instance.spec, "a").status == "wrong"
+
+
+def test_replacing_a_template_keeps_generation_pure():
+    template = DERIVATIVES.template("power-rule")
+    renamed = replace(template, title="Another title")
+    assert generate(renamed, 3).prompt == generate(template, 3).prompt

@@ -124,7 +124,8 @@ def test_check_load_problems_exit_1_and_unreadable_exit_2(tmp_path: Path):
     assert unreadable.returncode == 2
     assert f"{BAD / 'not-yaml.yaml'}:3: not valid YAML" in unreadable.stdout
     missing = run("deck", "check", str(tmp_path / "nope.yaml"), home=tmp_path)
-    assert missing.returncode == 2 and "no such deck file" in missing.stdout
+    assert missing.returncode == 2
+    assert "no such deck file" in missing.stdout
 
 
 def test_check_json_report(tmp_path: Path):
@@ -139,7 +140,8 @@ def test_check_json_report(tmp_path: Path):
     )
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["ok"] is False and report["exit_code"] == 1
+    assert report["ok"] is False
+    assert report["exit_code"] == 1
     assert report["problems"][0]["line"] == 10
     assert report["problems"][0]["template"] == "one"
     assert report["templates"][0]["samples"] == 20
@@ -155,7 +157,8 @@ def test_new_deck_passes_check_and_is_never_overwritten(tmp_path: Path):
     assert checked.returncode == 0, checked.stdout
     before = target.read_text(encoding="utf-8")
     again = run("deck", "new", str(target), home=tmp_path)
-    assert again.returncode == 2 and "already exists" in again.stderr
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
     assert target.read_text(encoding="utf-8") == before
 
 
@@ -176,7 +179,8 @@ def test_user_decks_and_duplicate_ids(tmp_path: Path):
 
 def test_decks_option_and_schema(tmp_path: Path):
     given = run("deck", "show", "features", "--decks", str(FIXTURES / "good"), home=tmp_path)
-    assert given.returncode == 0 and "from: --decks" in given.stdout
+    assert given.returncode == 0
+    assert "from: --decks" in given.stdout
     schema = run("deck", "schema", home=tmp_path)
     assert schema.returncode == 0
     data = json.loads(schema.stdout)

@@ -33,7 +33,8 @@ def test_same_seed_same_instance_and_keys_tell_instances_apart():
     template = DERIVATIVES.template("chain-rule-sin")
     first, again = generate(template, 42), generate(template, 42)
     assert first.to_json() == again.to_json()
-    assert first.seed == 42 and first.fingerprint == template.fingerprint
+    assert first.seed == 42
+    assert first.fingerprint == template.fingerprint
     keys = {generate(template, seed).key for seed in range(30)}
     assert len(keys) > 10
 
@@ -41,7 +42,8 @@ def test_same_seed_same_instance_and_keys_tell_instances_apart():
 def test_generation_is_identical_across_processes():
     script = (
         "import json\nfrom pathlib import Path\n"
-        "from mathdrill.decks import load_deck_file\nfrom mathdrill.decks.generate import generate\n"
+        "from mathdrill.decks import load_deck_file\n"
+        "from mathdrill.decks.generate import generate\n"
         f"deck = load_deck_file(Path({str(FIXTURES / 'good' / 'features.yaml')!r}))\n"
         "print(json.dumps([generate(t, 123456789).to_json() for t in deck.templates]))\n"
     )
@@ -97,7 +99,8 @@ def test_matrices_render_as_grids_on_their_own_lines():
     instance = generate(FEATURES.template("matrix-product"), 1)
     lines = instance.prompt.splitlines()
     assert lines[0] == "Multiply A ="
-    assert lines[1].startswith("  ⎡") and lines[3].startswith("  ⎣")
+    assert lines[1].startswith("  ⎡")
+    assert lines[3].startswith("  ⎣")
     assert "by B =" in lines[4]
 
 
@@ -132,7 +135,10 @@ def test_degenerate_reference_is_reported():
 
 
 def test_fingerprint_changes_when_the_template_is_edited():
-    body = "  - id: one\n    title: One\n    prompt: 'What is 1?'\n    answer: {kind: number, value: 1}\n"
+    body = (
+        "  - id: one\n    title: One\n    prompt: 'What is 1?'\n"
+        "    answer: {kind: number, value: 1}\n"
+    )
     first = one_template(body)
     edited = one_template(body.replace("What is 1?", "What is one?"))
     assert first.fingerprint != edited.fingerprint
@@ -149,7 +155,8 @@ def test_seed_out_of_range_is_refused():
 def test_to_json_answer_is_plain_and_kind_is_present():
     record = generate(FEATURES.template("eigenpairs-orthogonal"), 9).to_json()
     assert set(record) >= {"deck", "template", "seed", "prompt", "kind", "vars", "answer"}
-    assert record["kind"] == "eigenpairs" and ":" in record["answer"]
+    assert record["kind"] == "eigenpairs"
+    assert ":" in record["answer"]
     assert all(isinstance(v, str) for v in record["vars"].values())
 
 

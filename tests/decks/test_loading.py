@@ -36,7 +36,7 @@ def test_every_bad_fixture_declares_what_it_expects():
     "path", [p for p in BAD if expectations(p, "expect")], ids=lambda p: p.stem
 )
 def test_load_time_problems_name_message_and_line(path: Path):
-    deck, problems = parse_deck(path.read_bytes(), str(path))
+    _deck, problems = parse_deck(path.read_bytes(), str(path))
     rendered = [str(p) for p in problems]
     for line, message in expectations(path, "expect"):
         assert any(r.startswith(f"{path}:{line}: ") and message in r for r in rendered), (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy
@@ -24,7 +26,8 @@ def rng(seed: int) -> np.random.Generator:
 def test_integer_respects_range_nonzero_and_exclude(seed):
     value = samplers.integer(rng(seed), -3, 3, NONZERO, exclude=[2])
     assert isinstance(value, sympy.Integer)
-    assert -3 <= value <= 3 and value not in (0, 2)
+    assert -3 <= value <= 3
+    assert value not in (0, 2)
 
 
 def test_integer_covers_every_allowed_value():
@@ -38,11 +41,15 @@ def test_integer_covers_every_allowed_value():
 def test_scalar_samplers(seed):
     r = rng(seed)
     q = samplers.rational(r, -2, 2, FLAGS["noninteger"], den=5)
-    assert -2 <= q <= 2 and not q.is_integer and q.q <= 5
+    assert -2 <= q <= 2
+    assert not q.is_integer
+    assert q.q <= 5
     p = samplers.probability(r)
-    assert 0 < p < 1 and p.q in (2, 3, 4, 5, 6, 8, 10)
+    assert 0 < p < 1
+    assert p.q in (2, 3, 4, 5, 6, 8, 10)
     d = samplers.decimal(r, 0.1, 0.9, 2)
-    assert 0.1 <= float(d) <= 0.9 and round(float(d) * 100) == pytest.approx(float(d) * 100)
+    assert 0.1 <= float(d) <= 0.9
+    assert round(float(d) * 100) == pytest.approx(float(d) * 100)
     assert samplers.sign(r) in (-1, 1)
     assert samplers.choice(r, 2, 3, 5) in (2, 3, 5)
     perm = samplers.permutation(r, 5)
@@ -54,25 +61,32 @@ def test_scalar_samplers(seed):
 def test_structured_matrices(seed):
     r = rng(seed)
     v = samplers.vector(r, 3, -1, 1, NONZERO)
-    assert v.shape == (3, 1) and any(v)
+    assert v.shape == (3, 1)
+    assert any(v)
     s = samplers.symmetric(r, 3)
     assert s == s.T
     a = samplers.invertible(r, 3, -2, 2)
     assert a.det() != 0
     u = samplers.unimodular(r, 3)
-    assert u.det() == 1 and all(e.is_integer for e in u.inv())
+    assert u.det() == 1
+    assert all(e.is_integer for e in u.inv())
     q = samplers.orthogonal(r, 3)
     assert q.T * q == sympy.eye(3)
     pd = samplers.positive_definite(r, 3)
-    assert pd == pd.T and all(m > 0 for m in (pd[:k, :k].det() for k in (1, 2, 3)))
+    assert pd == pd.T
+    assert all(m > 0 for m in (pd[:k, :k].det() for k in (1, 2, 3)))
     d = samplers.diagonalizable(r, eigenvalues=[2, 2, -1])
     assert all(e.is_integer for e in d)
-    assert d.eigenvals() == {2: 2, -1: 1} and d.is_diagonalizable()
-    assert not d.is_upper and not d.is_lower  # never triangular: eigenvalues not on display
+    assert d.eigenvals() == {2: 2, -1: 1}
+    assert d.is_diagonalizable()
+    assert not d.is_upper
+    assert not d.is_lower
     k = samplers.rank_k(r, 3, 4, 2)
-    assert k.shape == (3, 4) and k.rank() == 2
+    assert k.shape == (3, 4)
+    assert k.rank() == 2
     t = samplers.stochastic(r, 3, FLAGS["positive"], den=6)
-    assert all(sum(t.row(i)) == 1 for i in range(3)) and all(e > 0 for e in t)
+    assert all(sum(t.row(i)) == 1 for i in range(3))
+    assert all(e > 0 for e in t)
     c = samplers.stochastic(r, 3, FLAGS["column"])
     assert all(sum(c.col(j)) == 1 for j in range(3))
 
@@ -108,7 +122,8 @@ def test_bad_arguments_raise_sampler_error(call, message):
 
 
 def test_vocabulary_is_documented():
-    text = open("docs/decks.md", encoding="utf-8").read()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "decks.md").read_text(encoding="utf-8")
     for name, sampler in SAMPLERS.items():
-        assert sampler.summary and sampler.signature.startswith(name + "(")
+        assert sampler.summary
+        assert sampler.signature.startswith(name + "(")
         assert f"`{name}(" in text, f"docs/decks.md does not document {name}"

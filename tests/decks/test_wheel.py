@@ -74,7 +74,8 @@ def test_wheel_installed_in_fresh_venv_finds_builtin_decks(tmp_path: Path):
         check=True,
     ).stdout.splitlines()
     assert where[0].startswith(str(venv)), where
-    assert where[1].startswith(str(venv)) and where[1].endswith("builtin_decks"), where
+    assert where[1].startswith(str(venv)), where
+    assert where[1].endswith("builtin_decks"), where
     listed = subprocess.run(
         [str(venv / "bin" / "mathdrill"), "deck", "list"],
         cwd=work,

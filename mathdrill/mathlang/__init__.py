@@ -60,7 +60,9 @@ unary ``-`` · ``^`` / ``**`` (right-associative: ``2^3^2`` = 2⁹) · postfix `
 Implicit multiplication: ``2x``, ``x y``, ``3(x+1)``, ``(x+1)(x-1)``, ``2|x|``, ``2√x``,
 ``sin(x)cos(x)``, ``2[1, 2]``. A run of letters that is not a known name is split into declared
 symbols when it can be (``xy`` → x·y when ``x`` and ``y`` are declared and ``xy`` is not; also
-``e`` and ``pi``), with a note in ``Parsed.notes``; otherwise it is an unknown name.
+``e`` and ``pi``), with a note in ``Parsed.notes``; otherwise it is an unknown name. A function
+name glued to its argument is refused with a hint: ``sinx`` → "unknown name 'sinx': write
+sin(x) or sin x".
 
 **1/2x** — DECISION: standard precedence, so ``1/2x`` is (1/2)·x, and ``Parsed.notes`` says
 ``"1/2x was read as (1/2)·x; write 1/(2x) for the other reading"``. The same note is made for
@@ -94,7 +96,7 @@ Learner functions (``LEARNER_FUNCTIONS``)
                                            ``acosh/arcosh/arccosh``, ``atanh/artanh/arctanh``
 ``exp``, ``e^x``                           exponential
 ``ln``, ``log``                            natural logarithm; ``log(x, b)`` to base b
-``log2``, ``log10``                        logarithms to base 2 and 10
+``log2/log_2``, ``log10/log_10``          logarithms to base 2 and 10
 ``sqrt``, ``√``, ``cbrt``, ``root(x, n)``  roots
 ``abs/Abs``, ``|x|``, ``sign/sgn``         absolute value, sign
 ``floor``, ``ceil/ceiling``                rounding

@@ -99,21 +99,32 @@ def coerce(value: Any) -> Any:
 
 
 def _split_name(name: str, pieces: Mapping[str, Any]) -> list[str] | None:
-    """Split ``name`` into the fewest known pieces, or None when it cannot be split."""
+    """Split ``name`` into the fewest known pieces, or None when it cannot be split.
+
+    Dynamic programming with back-pointers: linear in ``len(name)`` times the number of pieces.
+    """
     n = len(name)
-    best: list[list[str] | None] = [None] * (n + 1)
-    best[0] = []
+    count: list[int | None] = [None] * (n + 1)
+    back: list[str] = [""] * (n + 1)
+    count[0] = 0
     for i in range(n):
-        cur = best[i]
+        cur = count[i]
         if cur is None:
             continue
         for piece in pieces:
             if piece and name.startswith(piece, i):
                 j = i + len(piece)
-                cand = [*cur, piece]
-                if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
-                    best[j] = cand
-    return best[n] if best[n] and len(best[n]) > 1 else None  # type: ignore[arg-type]
+                if count[j] is None or cur + 1 < count[j]:  # type: ignore[operator]
+                    count[j] = cur + 1
+                    back[j] = piece
+    if count[n] is None or count[n] < 2:  # type: ignore[operator]
+        return None
+    out: list[str] = []
+    j = n
+    while j > 0:
+        out.append(back[j])
+        j -= len(back[j])
+    return out[::-1]
 
 
 def resolve(toks: list[Tok], ctx: Context) -> list[Tok]:
@@ -182,6 +193,15 @@ def resolve(toks: list[Tok], ctx: Context) -> list[Tok]:
                 pos += len(piece)
             ctx.add_note(f"{key} was read as {'·'.join(split)}")
             continue
+        for fname in sorted(ctx.functions, key=len, reverse=True):
+            rest = key[len(fname) :]
+            glued = len(fname) > 1 and key.startswith(fname) and bool(rest)
+            if glued and (rest in pieces or rest.isdigit() or _split_name(rest, pieces)):
+                raise ctx.error(
+                    f"unknown name '{key}': write {fname}({rest}) or {fname} {rest}",
+                    t.start,
+                    t.end,
+                )
         if nxt is not None and nxt.kind == "(":
             raise ctx.error(f"unknown function '{key}'", t.start, t.end)
         known = sorted(ctx.symbols)
@@ -264,6 +284,7 @@ class _Converter:
         self.toks = toks
         self.ctx = ctx
         self.match = match_brackets(toks, ctx)
+        self.depth = 0
 
     # -- extents ---------------------------------------------------------------------------
     def atom_extent(self, j: int, hi: int) -> int:
@@ -276,7 +297,11 @@ class _Converter:
         if t.kind in ("(", "absopen", "[", "{"):
             return self.match[j] + 1
         if t.kind == "sqrt":
-            return self.atom_extent(j + 1, hi)
+            self.nest(j)
+            try:
+                return self.atom_extent(j + 1, hi)
+            finally:
+                self.depth -= 1
         if t.kind == "func":
             return self.func_extent(j, hi)
         return j
@@ -288,6 +313,25 @@ class _Converter:
 
     def func_extent(self, k: int, hi: int) -> int:
         """End of a function with its optional power and its argument."""
+        self.nest(k)
+        try:
+            return self._func_extent(k, hi)
+        finally:
+            self.depth -= 1
+
+    def nest(self, k: int) -> None:
+        """Count one level of parenthesis-free nesting (``ln ln ln x``), refusing too many."""
+        self.depth += 1
+        if self.depth > self.ctx.limits.max_depth:
+            t = self.toks[k]
+            raise LimitExceededError(
+                f"functions nested more than {self.ctx.limits.max_depth} deep (nesting limit)",
+                self.ctx.text,
+                t.start,
+                t.end,
+            )
+
+    def _func_extent(self, k: int, hi: int) -> int:
         j = k + 1
         if j < hi and self.toks[j].kind == "op" and self.toks[j].text == "**":
             j = self.atom_extent(self._skip_signs(j + 1, hi), hi)
@@ -386,7 +430,9 @@ class _Converter:
                     raise self.ctx.error("√ needs something after it, as in √2 or √(x+1)", t.start)
                 out.append(self.synth("func", "sqrt", t, self.ctx.functions["sqrt"]))
                 out.append(self.synth("(", "(", t))
+                self.nest(i)
                 self.convert(i + 1, j, out)
+                self.depth -= 1
                 out.append(self.synth(")", ")", toks[j - 1]))
                 i = j
             elif t.kind in _OPENERS:
@@ -416,6 +462,13 @@ class _Converter:
 
     def convert_func(self, i: int, hi: int, out: list[Tok]) -> int:
         """Convert a function at ``i`` with its power and argument; return the next index."""
+        self.nest(i)
+        try:
+            return self._convert_func(i, hi, out)
+        finally:
+            self.depth -= 1
+
+    def _convert_func(self, i: int, hi: int, out: list[Tok]) -> int:
         toks = self.toks
         f = toks[i]
         j = i + 1
@@ -478,9 +531,42 @@ def validate(out: list[Tok], ctx: Context) -> None:
         MathSyntaxError: The first problem found.
     """
     n = len(out)
+    # Every placeholder becomes exactly one node: refuse oversized input before Python parses it.
+    names = sum(1 for t in out if t.kind in ("num", "sym", "const", "value", "func"))
+    if names > ctx.limits.max_nodes:
+        raise LimitExceededError(
+            f"expression too large: more than {ctx.limits.max_nodes} parts (size limit)",
+            ctx.text,
+            0,
+            len(ctx.text),
+        )
+    depth = 0
+    for t in out:
+        if t.kind in ("(", "[", "{"):
+            depth += 1
+            if depth > ctx.limits.max_depth:
+                raise LimitExceededError(
+                    f"expression nested more than {ctx.limits.max_depth} deep (nesting limit)",
+                    ctx.text,
+                    t.start,
+                    t.end,
+                )
+        elif t.kind in (")", "]", "}"):
+            depth -= 1
+    calls: list[bool] = []  # for each open bracket: is it a call's "("?
     for p, t in enumerate(out):
         prev = out[p - 1] if p > 0 else None
         nxt = out[p + 1] if p + 1 < n else None
+        if t.kind in ("(", "[", "{"):
+            calls.append(t.kind == "(" and prev is not None and prev.kind == "func")
+        elif t.kind in (")", "]", "}") and calls:
+            calls.pop()
+        elif t.kind == "kwarg" and not (calls and calls[-1]):
+            raise ctx.error(
+                "'=' only names a keyword argument, as in f(x, n=2); use == to compare",
+                t.start,
+                t.end + 1,
+            )
         if t.kind == "op":
             src = _shown(ctx, t)
             if nxt is None or nxt.kind in (")", "]", "}", ","):

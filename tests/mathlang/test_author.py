@@ -165,6 +165,8 @@ def test_keyword_arguments_only_for_deck_functions() -> None:
         ("[x for x in v]", "'for' is not allowed"),
         ("a and", "needs something after it"),
         ("dot([1, 2], [1, 2, 3])", "same length"),
+        ("a = 2", "'=' only names a keyword argument"),
+        ("[a=2]", "'=' only names a keyword argument"),
     ],
 )
 def test_author_errors(text: str, message: str) -> None:

@@ -68,6 +68,11 @@ ERRORS = [
     ("\\begin{cases} x \\end{cases}", "only bmatrix", 0, 13),
     ("\\text{hi}", "is not accepted", 0, 9),
     ("x \\\\ y", "only used inside a matrix", 2, 4),
+    ("sinx", "unknown name 'sinx': write sin(x) or sin x", 0, 4),
+    ("2 lnx", "write ln(x) or ln x", 2, 5),
+    ("ln ln ln " * 20 + "x", "functions nested more than 50 deep", 150, 152),
+    ("2" + "!" * 60, "nested more than 50 deep", 51, 52),
+    ("√" * 60 + "2", "nested more than 50 deep", 50, 51),
 ]
 ERRORS = [row for row in ERRORS if row[0] != "x²⁻"]
 
@@ -80,7 +85,7 @@ def test_error_message_and_caret(text: str, message: str, start: int, end: int) 
     assert message in err.message
     assert (err.start, err.end) == (start, end), err.describe()
     assert err.text == text
-    assert not isinstance(err, LimitExceededError)
+    assert isinstance(err, LimitExceededError) == ("deep" in message)
 
 
 def test_caret_echo_points_under_the_span() -> None:

@@ -28,6 +28,8 @@ FORMS = [
     ("log(8, 2)", Integer(3)),
     ("log2(x)", log(x, 2)),
     ("log10 x", log(x, 10)),
+    ("log_2(x)", log(x, 2)),
+    ("log_10 x", log(x, 10)),
     ("sin x^2", sympy.sin(x**2)),
     ("sin^2 x", sympy.sin(x) ** 2),
     ("sin²x", sympy.sin(x) ** 2),

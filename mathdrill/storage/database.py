@@ -828,6 +828,7 @@ def open_database(
     *,
     create: bool = True,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    durable: bool = True,
     now: datetime | None = None,
 ) -> Database:
     """Open (creating or upgrading when needed) a mathdrill database.
@@ -844,6 +845,9 @@ def open_database(
         create: When False, a missing or empty database is an error instead of being created
             (for read-only commands such as stats and export).
         busy_timeout: Seconds a writer waits for another process's write before failing.
+        durable: When True (default) every commit is fsynced (SQLite ``synchronous=FULL``): a
+            confirmed review survives a power cut. When False (``NORMAL``) it still survives a
+            killed process, but not a power cut or OS crash; for bulk jobs.
         now: Time used to name a migration backup (aware); the clock when None.
 
     Returns:
@@ -869,7 +873,7 @@ def open_database(
                         f"start one, or check --db/MATHDRILL_DB/MATHDRILL_HOME."
                     )
                 file.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(target, busy_timeout)
+    engine = make_engine(target, busy_timeout, durable=durable)
     try:
         backup = _prepare(engine, target, create=create, now=now or datetime.now(UTC))
     except BaseException:

@@ -11,7 +11,8 @@ SQLite settings, per connection (see ``docs/data.md``, "Concurrency and durabili
 - ``foreign_keys=ON``: reviews cannot point at missing cards.
 - ``synchronous=FULL``: each commit is fsynced to the WAL before it returns, so a confirmed
   review survives not only ``kill -9`` (which ``NORMAL`` would already survive) but also a power
-  cut. One fsync per answered problem is negligible at human speed.
+  cut or OS crash. One fsync per answered problem (a few ms) is invisible at human speed;
+  ``durable=False`` selects ``NORMAL`` for bulk jobs and slow disks.
 - Write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads first and
   writes later can hit ``SQLITE_BUSY`` on its upgrade *without* the busy handler being called
   (its snapshot is stale), which is the classic source of "database is locked" under WAL.
@@ -99,7 +100,7 @@ def parse_target(url_or_path: str) -> Target:
     return Target(url=url, file=Path(database), shown=database)
 
 
-def _sqlite_connect_listener(busy_timeout_ms: int) -> Any:
+def _sqlite_connect_listener(busy_timeout_ms: int, synchronous: str) -> Any:
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # We issue BEGIN ourselves (see _on_begin); the driver must not start transactions.
         dbapi_connection.isolation_level = None
@@ -108,7 +109,7 @@ def _sqlite_connect_listener(busy_timeout_ms: int) -> Any:
             # busy_timeout first, so the following statements already wait instead of failing.
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         finally:
             cursor.close()
 
@@ -122,12 +123,16 @@ def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(target: Target, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+def make_engine(
+    target: Target, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, *, durable: bool = True
+) -> Engine:
     """Create the engine for a target, with mathdrill's SQLite settings when it is SQLite.
 
     Args:
         target: Where the database is.
         busy_timeout: Seconds a writer waits for another writer before giving up.
+        durable: SQLite ``synchronous=FULL`` (commits survive power loss) when True, ``NORMAL``
+            (commits survive a killed process, not a power cut; no fsync per commit) when False.
 
     Returns:
         A configured engine (no connection is opened yet).
@@ -146,7 +151,11 @@ def make_engine(target: Target, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> E
             f"Cannot use the database {target.shown}: {exc}. "
             "Check the URL, and install the database driver it names."
         ) from exc
-    event.listen(engine, "connect", _sqlite_connect_listener(round(busy_timeout * 1000)))
+    event.listen(
+        engine,
+        "connect",
+        _sqlite_connect_listener(round(busy_timeout * 1000), "FULL" if durable else "NORMAL"),
+    )
     event.listen(engine, "begin", _on_begin)
     return engine
 

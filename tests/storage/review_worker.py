@@ -1,0 +1,53 @@
+"""A separate process that records reviews, for the storage concurrency test.
+
+Usage: ``python review_worker.py DB TAG COUNT``. Prints ``ready``, waits for a line on stdin so
+that every worker starts writing at the same moment, then records COUNT reviews (each read-then-
+write, moving the card's schedule) and prints ``done FIRST LAST`` with the UTC times of its first
+and last review. Any exception is printed and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+from mathdrill.storage import CardState, ReviewRecord, open_database
+
+
+def main(path: str, tag: str, count: int) -> int:
+    """Record ``count`` reviews tagged ``tag`` into the database at ``path``."""
+    keys = [("deck", f"t{i}") for i in range(20)]
+    with open_database(path) as db:
+        db.ensure_cards(keys, datetime.now(UTC))
+        # Each worker reviews its own half of the cards: the schedule update is computed from a
+        # read before the write, so two sessions on the SAME card would be last-writer-wins.
+        own = slice(0, 10) if tag == "alpha" else slice(10, 20)
+        ids = [card.id for card in db.cards("deck")][own]
+        print("ready", flush=True)
+        sys.stdin.readline()
+        first = datetime.now(UTC)
+        for i in range(count):
+            now = datetime.now(UTC)
+            db.due_cards(now, 20)
+            card = db.card_by_id(ids[i % len(ids)])
+            assert card is not None
+            record = ReviewRecord(
+                card_id=card.id,
+                reviewed_at=now,
+                kind="review",
+                seed=i,
+                fingerprint="f",
+                answer=f"{tag}-{i}",
+                status="correct",
+                correct=True,
+                quality=4,
+                session_id=tag,
+            )
+            state = CardState(card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0)
+            db.record_review(record, state)
+        print("done", first.isoformat(), datetime.now(UTC).isoformat(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))

@@ -382,12 +382,12 @@ def test_in_memory_database_works() -> None:
 
 @pytest.mark.parametrize(("durable", "level"), [(True, 2), (False, 1)])
 def test_connection_settings(db_path: Path, durable: bool, level: int) -> None:
-    with open_database(str(db_path), durable=durable, busy_timeout=7.5) as database:
-        with database._live().connect() as conn:  # white-box: the per-connection pragmas
-            pragma = {
-                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                for name in ("synchronous", "busy_timeout", "foreign_keys", "journal_mode")
-            }
+    database = open_database(str(db_path), durable=durable, busy_timeout=7.5)
+    with database, database._live().connect() as conn:  # white-box: per-connection pragmas
+        pragma = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("synchronous", "busy_timeout", "foreign_keys", "journal_mode")
+        }
     assert pragma == {
         "synchronous": level,  # 2 = FULL, 1 = NORMAL
         "busy_timeout": 7500,

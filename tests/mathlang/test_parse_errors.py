@@ -71,8 +71,8 @@ ERRORS = [
     ("sinx", "unknown name 'sinx': write sin(x) or sin x", 0, 4),
     ("2 lnx", "write ln(x) or ln x", 2, 5),
     ("ln ln ln " * 20 + "x", "functions nested more than 50 deep", 150, 152),
-    ("2" + "!" * 60, "nested more than 50 deep", 51, 52),
-    ("√" * 60 + "2", "nested more than 50 deep", 50, 51),
+    ("2" + "!" * 60, "nested more than 50 deep", 10, 11),
+    ("√" * 60 + "2", "nested more than 50 deep", 51, 52),
 ]
 ERRORS = [row for row in ERRORS if row[0] != "x²⁻"]
 

@@ -14,6 +14,7 @@ import typer
 
 from mathdrill import __version__
 from mathdrill.cli import check as check_cmd
+from mathdrill.cli import collection as collection_cmd
 from mathdrill.cli import deck as deck_cmd
 from mathdrill.cli import drill as drill_cmd
 from mathdrill.config import Environment, build_environment
@@ -109,6 +110,7 @@ def _root(
 
 
 drill_cmd.register(app)
+collection_cmd.register(app)
 check_cmd.register(app)
 deck_cmd.register(app)
 

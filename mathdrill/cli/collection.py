@@ -1,0 +1,339 @@
+"""``mathdrill due``, ``mathdrill card …`` and ``mathdrill doctor``: looking after a collection."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mathdrill.errors import EXIT_FAILED
+
+if TYPE_CHECKING:
+    from mathdrill.collection import CardReport, DoctorReport, DueReport
+    from mathdrill.storage import Card
+
+card_app = typer.Typer(
+    name="card",
+    help="Look at one skill's card, or suspend, unsuspend or reset it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+CARD_ARG = typer.Argument(
+    metavar="DECK/TEMPLATE", help="The card, e.g. derivatives/chain-rule-sin."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``due``, ``card`` and ``doctor`` to the root application.
+
+    Args:
+        app: The root typer application.
+    """
+    app.command(
+        "due",
+        help="What is due now and on each of the next days, per deck.",
+    )(due_command)
+    app.add_typer(card_app, name="card")
+    app.command(
+        "doctor",
+        help=(
+            "Check the database (integrity, schema version) and the decks; list orphaned cards "
+            "and leeches. Exits 1 when the database is damaged or cannot be opened."
+        ),
+    )(doctor_command)
+
+
+def _environment():
+    from mathdrill.cli.app import STATE
+
+    return STATE.environment()
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%a %d %b")
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else moment.astimezone().strftime("%a %d %b %H:%M")
+
+
+def due_command(
+    days: Annotated[
+        int, typer.Option("--days", metavar="N", min=1, max=60, help="Days ahead to show.")
+    ] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show what is due now and in the next days, per deck."""
+    from mathdrill import collection
+
+    environment = _environment()
+    library = collection.load_library(environment)
+    with collection.open_collection(environment) as db:
+        report = collection.due_report(db, library, environment, days)
+    if as_json:
+        typer.echo(json.dumps(_due_json(report), ensure_ascii=False))
+        return
+    _print_due(report)
+
+
+def _due_json(report: DueReport) -> dict:
+    return {
+        "now": report.now.isoformat(),
+        "today": report.today.isoformat(),
+        "due_now": report.due_now,
+        "due_today": report.due_today,
+        "next_due": report.next_due.isoformat() if report.next_due else None,
+        "days": [d.isoformat() for d in report.days],
+        "decks": [
+            {
+                "deck": d.deck,
+                "title": d.title,
+                "due_now": d.due_now,
+                "due_today": d.due_today,
+                "upcoming": list(d.upcoming),
+                "new": d.new,
+                "suspended": d.suspended,
+                "total": d.total,
+            }
+            for d in report.decks
+        ],
+    }
+
+
+def _print_due(report: DueReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(
+        f"Due now: [bold]{report.due_now}[/] · today: [bold]{report.due_today}[/] · "
+        f"next review after now: {_when(report.next_due)}"
+    )
+    # box=None and one-space padding keep a week of columns inside an 80-column terminal.
+    table = Table(box=None, padding=(0, 1), header_style="bold")
+    table.add_column("deck", no_wrap=True)
+    table.add_column("today", justify="right")
+    for day in report.days:
+        table.add_column(day.strftime("%a"), justify="right")
+    table.add_column("new", justify="right")
+    table.add_column("susp", justify="right")
+    for row in report.decks:
+        name = row.deck if row.title else f"{row.deck} (not loaded)"
+        table.add_row(
+            name,
+            str(row.due_today),
+            *(str(n) for n in row.upcoming),
+            str(row.new),
+            str(row.suspended),
+        )
+    console.print(table)
+    if report.due_today:
+        console.print("Start with [bold]mathdrill drill[/].")
+
+
+@card_app.command(
+    "show", help="A card's SM-2 state, its most frequent mistakes and recent history."
+)
+def card_show(
+    ref: Annotated[str, CARD_ARG],
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", min=1, help="Reviews of history to show.")
+    ] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON.")] = False,
+) -> None:
+    """Show one card."""
+    from mathdrill import collection
+
+    environment = _environment()
+    library = collection.load_library(environment)
+    with collection.open_collection(environment) as db:
+        report = collection.card_report(db, library, ref, environment.now(), limit)
+    if as_json:
+        typer.echo(json.dumps(_card_json(report), ensure_ascii=False))
+        return
+    _print_card(report)
+
+
+def _card_fields(card: Card) -> dict:
+    return {
+        "deck": card.deck,
+        "template": card.template,
+        "repetitions": card.repetitions,
+        "easiness": card.easiness,
+        "interval": card.interval,
+        "due": card.due.isoformat() if card.due else None,
+        "lapses": card.lapses,
+        "suspended": card.suspended,
+        "leech": card.leech,
+        "created": card.created.isoformat(),
+        "last_review": card.last_review.isoformat() if card.last_review else None,
+    }
+
+
+def _card_json(report: CardReport) -> dict:
+    return {
+        **_card_fields(report.card),
+        "title": report.title,
+        "orphaned": report.orphaned,
+        "mistakes": [{"mistake": m, "count": n} for m, n in report.mistakes],
+        "history": [
+            {
+                "reviewed_at": r.reviewed_at.isoformat(),
+                "kind": r.kind,
+                "seed": r.seed,
+                "answer": r.answer,
+                "read_as": r.read_as,
+                "status": r.status,
+                "correct": r.correct,
+                "mistake": r.mistake,
+                "hints": r.hints,
+                "seconds": r.seconds,
+                "quality": r.quality,
+                "easiness_after": r.easiness_after,
+                "interval_after": r.interval_after,
+            }
+            for r in report.history
+        ],
+    }
+
+
+def _print_card(report: CardReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    card = report.card
+    title = report.title or "(template no longer in any loaded deck — orphaned)"
+    console.print(f"[bold]{card.deck}/{card.template}[/] — {title}", markup=True)
+    flags = [f for f, on in (("suspended", card.suspended), ("leech", card.leech)) if on]
+    state = "new (never reviewed)" if card.due is None else f"due {_when(card.due)}"
+    console.print(
+        f"{state} · interval {card.interval} d · EF {card.easiness:.2f} · "
+        f"repetitions {card.repetitions} · lapses {card.lapses}"
+        + (f" · {', '.join(flags)}" if flags else "")
+    )
+    if report.mistakes:
+        console.print(
+            "most frequent mistakes: " + ", ".join(f"{m} ×{n}" for m, n in report.mistakes[:3])
+        )
+    if not report.history:
+        console.print("No reviews yet.")
+        return
+    table = Table(show_edge=False)
+    for column in ("when", "kind", "answer", "verdict", "q", "EF", "ivl"):
+        table.add_column(column)
+    for r in report.history:
+        verdict = r.status + (f" ({r.mistake})" if r.mistake else "")
+        table.add_row(
+            _when(r.reviewed_at),
+            r.kind,
+            r.answer or "—",
+            verdict,
+            "—" if r.quality is None else str(r.quality),
+            f"{r.easiness_after:.2f}",
+            str(r.interval_after),
+        )
+    console.print(table)
+
+
+def _set_flag(ref: str, flag: bool) -> None:
+    from mathdrill import collection
+
+    environment = _environment()
+    library = collection.load_library(environment)
+    with collection.open_collection(environment) as db:
+        card = collection.set_suspended(db, library, ref, flag, environment.now())
+    word = "suspended" if card.suspended else "active again"
+    typer.echo(f"{card.deck}/{card.template}: {word}")
+
+
+@card_app.command("suspend", help="Take a card out of every queue (its history is kept).")
+def card_suspend(ref: Annotated[str, CARD_ARG]) -> None:
+    """Suspend a card."""
+    _set_flag(ref, True)
+
+
+@card_app.command("unsuspend", help="Put a suspended card back into the queues.")
+def card_unsuspend(ref: Annotated[str, CARD_ARG]) -> None:
+    """Unsuspend a card."""
+    _set_flag(ref, False)
+
+
+@card_app.command("reset", help="Make a card new again: SM-2 state reset, review history kept.")
+def card_reset(ref: Annotated[str, CARD_ARG]) -> None:
+    """Reset a card to new."""
+    from mathdrill import collection
+
+    environment = _environment()
+    library = collection.load_library(environment)
+    with collection.open_collection(environment) as db:
+        card = collection.reset_card(db, library, ref, environment.now())
+    typer.echo(f"{card.deck}/{card.template}: reset to new (history kept)")
+
+
+def doctor_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check the collection's health."""
+    from mathdrill import collection
+
+    report = collection.doctor(_environment())
+    if as_json:
+        typer.echo(json.dumps(_doctor_json(report), ensure_ascii=False))
+    else:
+        _print_doctor(report)
+    if not report.healthy:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _doctor_json(report: DoctorReport) -> dict:
+    return {
+        "healthy": report.healthy,
+        "database": report.database,
+        "schema_version": report.schema_version,
+        "integrity": list(report.integrity),
+        "open_error": report.open_error,
+        "cards": report.cards,
+        "reviews": report.reviews,
+        "orphaned": list(report.orphaned),
+        "leeches": [{"card": c, "lapses": n} for c, n in report.leeches],
+        "deck_problems": list(report.deck_problems),
+    }
+
+
+def _print_doctor(report: DoctorReport) -> None:
+    echo = typer.echo
+    echo(f"database: {report.database}")
+    if report.open_error:
+        echo(f"✗ cannot open the database: {report.open_error}")
+        echo(
+            "  What to do: if a migration backup (mathdrill.db.bak-…) sits next to it, copy it "
+            "back; otherwise keep the file and try `sqlite3 FILE .recover`. Nothing was changed."
+        )
+    else:
+        echo(f"schema version: {report.schema_version}")
+        if report.integrity:
+            echo("✗ integrity check failed:")
+            for line in report.integrity[:20]:
+                echo(f"  {line}")
+            echo(
+                "  What to do: stop using this file; copy it aside, then recover it with "
+                "`sqlite3 FILE .recover | sqlite3 NEW.db` or restore a backup."
+            )
+        else:
+            echo("✓ integrity check: ok")
+        echo(f"cards: {report.cards} · reviews: {report.reviews}")
+    if report.orphaned:
+        echo(
+            f"orphaned cards (template no longer in any deck; history kept): "
+            f"{', '.join(report.orphaned)}"
+        )
+    if report.leeches:
+        echo("leeches: " + ", ".join(f"{c} ({n} lapses)" for c, n in report.leeches))
+    if report.deck_problems:
+        echo("deck files with problems:")
+        for line in report.deck_problems:
+            echo(f"  {line}")

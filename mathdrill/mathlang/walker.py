@@ -485,19 +485,22 @@ class Walker:
                 raise self.error("an index must be an integer", inode)
             indices.append(k)
         value = target
-        for k in indices:
-            if isinstance(value, sympy.MatrixBase) and len(indices) == 2:
-                i, j = indices
-                if not (-value.rows <= i < value.rows and -value.cols <= j < value.cols):
-                    raise self.error("index out of range", node)
-                return value[i, j]
+        for pos, k in enumerate(indices):
+            left = len(indices) - pos
             if isinstance(value, sympy.MatrixBase):
-                value = Sequence(tuple(value.row(k)), "[") if value.cols > 1 else value
-                if value is target:
-                    if not -target.rows <= k < target.rows:
-                        raise self.error("index out of range", node)
-                    return target[k, 0]
-                continue
+                if left == 2:
+                    i, j = indices[pos:]
+                    if not (-value.rows <= i < value.rows and -value.cols <= j < value.cols):
+                        raise self.error(f"index out of range for a {_dims(value)} matrix", node)
+                    return value[i, j]
+                if left > 2:
+                    raise self.error("a matrix takes at most two indices", node)
+                if not -value.rows <= k < value.rows:
+                    raise self.error(f"index out of range for a {_dims(value)} matrix", node)
+                # One index: an entry of a column vector, otherwise a row (as a list).
+                if value.cols == 1:
+                    return value[k, 0]
+                return Sequence(tuple(value.row(k)), "[")
             if not isinstance(value, Sequence):
                 raise self.error(f"cannot index {kind_of(value)}", node)
             if not -len(value.items) <= k < len(value.items):
@@ -506,6 +509,10 @@ class Walker:
                 )
             value = value.items[k]
         return value
+
+
+def _dims(m: Any) -> str:
+    return f"{m.rows}×{m.cols}"
 
 
 def _operand(op: str, value: Any) -> Any:

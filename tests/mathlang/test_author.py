@@ -175,6 +175,24 @@ def test_author_errors(text: str, message: str) -> None:
     assert message in info.value.message
 
 
+def test_indexing_matrices_and_nested_lists() -> None:
+    m = ImmutableMatrix([[1, 2], [3, 4]])
+    column = ImmutableMatrix([5, 6])
+    rows = Sequence((Sequence((Integer(1), Integer(2))), Sequence((Integer(3), Integer(4)))))
+    names = {"M": m, "c": column, "w": rows}
+    assert author("M[0, 1]", names=names) == 2
+    assert author("M[-1, -1]", names=names) == 4
+    assert author("M[1]", names=names) == Sequence((Integer(3), Integer(4)), "[")
+    assert author("M[1][0]", names=names) == 3
+    assert author("c[1]", names=names) == 6
+    assert author("w[1][0]", names=names) == 3
+    assert author("w[0, 1]", names=names) == 2
+    with pytest.raises(MathSyntaxError, match="out of range for a 2×2 matrix"):
+        author("M[2, 0]", names=names)
+    with pytest.raises(MathSyntaxError, match="at most two indices"):
+        author("M[0, 0, 0]", names=names)
+
+
 def test_author_matrix_limits() -> None:
     with pytest.raises(LimitExceededError):
         author("eye(50)")

@@ -1045,8 +1045,29 @@ class EigenpairsKind(AnswerKind):
             parts.append(f"{render_scalar(lam, style)}: {shown}")
         return "; ".join(parts)
 
-    def render(self, value: Any, style: str) -> str:  # noqa: D102
-        return render_value(value, style)
+    def render(self, value: Any, style: str) -> str:
+        """Render the eigenpairs of the reference matrix (``2: [1, -2]; 5: [1, 1]``).
+
+        Args:
+            value: The reference matrix.
+            style: A style name.
+
+        Returns:
+            One pair per eigenvector; the matrix itself when sympy cannot find them exactly.
+        """
+        rows = as_rows(value)
+        try:
+            triples = sympy.Matrix(rows).eigenvects() if rows is not None else None
+        except (ValueError, TypeError, ArithmeticError, NotImplementedError):
+            triples = None
+        if not triples:
+            return render_value(value, style)
+        pairs = tuple(
+            (lam, tuple(tuple(_integer_scaled(list(vector))) for vector in basis))
+            for lam, _multiplicity, basis in triples
+        )
+        inner = "unicode" if style == "pretty" else style
+        return self._show(EigenPairs(pairs), inner)
 
     def compare(self, spec: AnswerSpec, expected: Any, reading: Reading) -> Outcome:  # noqa: D102
         rows = as_rows(expected)
@@ -1121,6 +1142,16 @@ class EigenpairsKind(AnswerKind):
                         " eigenvectors",
                     )
         return Outcome(True, "every pair satisfies Av = λv and every eigenvalue is given")
+
+
+def _integer_scaled(vector: list[Any]) -> list[Any]:
+    """Scale a rational vector to coprime integers (eigenvectors read better that way)."""
+    if not all(getattr(v, "is_Rational", False) for v in vector):
+        return vector
+    denominator = sympy.ilcm(*[v.q for v in vector]) if vector else 1
+    scaled = [v * denominator for v in vector]
+    divisor = sympy.igcd(*[int(v) for v in scaled]) if any(scaled) else 1
+    return [v / divisor for v in scaled] if divisor else scaled
 
 
 def _eigen_clusters(matrix: Any) -> list[tuple[Any, int]]:

@@ -754,7 +754,6 @@ def compare_functions(
     rtol_mp = mpmath.mpf(EXPRESSION_RTOL if rtol is None else rtol)
     atol_mp = mpmath.mpf(EXPRESSION_ATOL if atol is None else atol)
     names = {s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols}
-    names |= set(intervals) & names
     samples = sample_points(expected, answer, names, intervals, allow_imaginary=allow_imaginary)
     needed = POINTS_NEEDED if names else 1
     if len(samples) < needed:

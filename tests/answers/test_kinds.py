@@ -568,3 +568,10 @@ def test_verdict_dict_round_trip_and_validation() -> None:
         Verdict.from_dict({"status": "maybe", "reason": "r"})
     with pytest.raises(ValueError, match="notes"):
         Verdict.from_dict({"status": "wrong", "reason": "r", "notes": [1]})
+
+
+def test_eigenpairs_reference_renders_as_pairs_that_check_correct() -> None:
+    spec = make_spec("eigenpairs", "Matrix([[4, 1], [2, 3]])")
+    text = render_reference(spec, "plain")
+    assert text == "2: [-1, 2]; 5: [1, 1]"
+    assert judge(spec, text).correct

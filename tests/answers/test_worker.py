@@ -192,3 +192,18 @@ def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
     assert time.monotonic() - started < 30
     time.sleep(0.2)
     assert not _alive(int(pid))
+
+
+class _ExitsWhenUnpickled:
+    """A spec value whose unpickling ends the process: a worker that dies on every attempt."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+def test_worker_dying_on_the_check_itself_is_undecided_not_a_crash() -> None:
+    with Judge(timeout=5.0) as capped:
+        verdict = capped.check(AnswerSpec("number", _ExitsWhenUnpickled()), "1")
+        assert verdict.status == "undecided"
+        assert "stopped unexpectedly" in verdict.reason
+        assert capped.check(make_spec("number", "1/2"), "0.5").correct

@@ -13,7 +13,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.str import StrPrinter
 
-from mathdrill.mathlang.lexer import GREEK_NAMES
+from mathdrill.mathlang.lexer import GREEK, GREEK_NAMES
 from mathdrill.mathlang.values import Sequence, SetLiteral
 
 _GREEK_CHAR = {
@@ -30,6 +30,10 @@ _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 class _PlainPrinter(StrPrinter):
     """sympy's str printer, with the spellings the math language reads back."""
+
+    def _print_Symbol(self, expr: Any) -> str:
+        # ASCII only: a symbol declared as "λ" prints as "lambda", which parse() maps back.
+        return "".join(GREEK.get(ch, ch) for ch in expr.name)
 
     def _print_Exp1(self, expr: Any) -> str:
         return "E"

@@ -96,6 +96,14 @@ def test_to_plain_round_trips_collections_exactly(value: Any) -> None:
     assert parse(to_plain(value), symbols=("x",)).value == value
 
 
+def test_to_plain_is_ascii_for_greek_symbols() -> None:
+    lam_char = sympy.Symbol("λ")
+    text = to_plain(lam_char**2 + 1)
+    assert text.isascii()
+    assert parse(text, symbols=("λ",)).value == lam_char**2 + 1
+    assert to_unicode(lam_char) == "λ"
+
+
 def test_to_plain_of_a_matrix_reads_back_as_rows() -> None:
     matrix = ImmutableMatrix([[1, x], [Rational(1, 2), 4]])
     rows = parse(to_plain(matrix), symbols=("x",)).value

@@ -199,7 +199,7 @@ Python ``int``/``bool``/``str``.
 
 from mathdrill.mathlang.functions import AUTHOR_FUNCTIONS, LEARNER_FUNCTIONS, FuncSpec
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
-from mathdrill.mathlang.parser import parse, parse_author
+from mathdrill.mathlang.parser import parse, parse_author, warm_up
 from mathdrill.mathlang.render import to_latex, to_plain, to_pretty, to_unicode
 from mathdrill.mathlang.values import NumberLiteral, Parsed, Sequence, SetLiteral
 
@@ -220,4 +220,8 @@ __all__ = [
     "to_plain",
     "to_pretty",
     "to_unicode",
+    "warm_up",
 ]
+
+# Pay sympy's lazy first-use set-up now rather than inside the first learner's answer.
+warm_up()

@@ -80,6 +80,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         utc = value.astimezone(UTC)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """Return the row converter; on SQLite one C call per value instead of three layers.
+
+        Args:
+            dialect: The database dialect in use.
+            coltype: The DBAPI column type.
+
+        Returns:
+            A function from the stored value to an aware UTC datetime (or None).
+        """
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                # Our own fixed format, "YYYY-MM-DD HH:MM:SS.ffffff", always UTC.
+                return parse(value).replace(tzinfo=UTC)
+            return self.process_result_value(value, dialect)
+
+        return process
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return a stored timestamp as an aware UTC datetime.
 

@@ -1,0 +1,236 @@
+"""Storage benchmark: a large collection, then the queries a drill session makes.
+
+Builds a database of ``--cards`` cards (default 100k) and ``--reviews`` reviews (default 2M)
+with bulk Core inserts into a temporary file, then times, through the public ``Database`` API:
+
+- opening the database (engine, first connection, version check);
+- "today's queue": ``due_cards(limit=200)`` + ``count_due`` + ``new_cards(10)`` (target ≤ 50 ms);
+- ``record_review`` (target ≤ 5 ms), with the default ``durable=True`` (fsync per commit) and with
+  ``durable=False``;
+- ``due_forecast(30 days)`` and ``history(card, 50)``.
+
+Prints median / p95 / max per operation and the machine. Usage::
+
+    .venv/bin/python bench/bench_storage.py                 # 100k cards, 2M reviews
+    .venv/bin/python bench/bench_storage.py --reviews 200000 --calls 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy
+
+from mathdrill.storage import CardState, ReviewRecord, open_database
+from mathdrill.storage.schema import cards, reviews
+
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+BATCH = 20_000
+
+
+def machine() -> str:
+    return (
+        f"{platform.platform()} | processor={platform.processor() or platform.machine()} | "
+        f"cpus={os.cpu_count()} | python {sys.version.split()[0]} | "
+        f"sqlite {sqlite3.sqlite_version} | sqlalchemy {sqlalchemy.__version__}"
+    )
+
+
+def _ts(moment: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text form, in UTC (what the storage layer writes)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def build(path: Path, n_cards: int, n_reviews: int, rng: random.Random) -> tuple[list[int], int]:
+    """Create the schema through the API, then bulk-insert rows with executemany.
+
+    Returns:
+        The ids of scheduled cards, and how many cards are due at NOW (computed while
+        generating, to check the database answers the same).
+    """
+    open_database(str(path)).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")  # loading is set-up, not what is measured
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
+    decks = max(1, n_cards // 500)
+    now_text = _ts(NOW)
+    created = _ts(NOW - timedelta(days=1000))
+    card_rows = []
+    scheduled: list[int] = []
+    due_now = 0
+    for i in range(n_cards):
+        new = rng.random() < 0.2
+        suspended = rng.random() < 0.02
+        due = None if new else _ts(NOW + timedelta(minutes=rng.randint(-20 * 1440, 200 * 1440)))
+        if due is not None:
+            scheduled.append(i + 1)
+            due_now += (not suspended) and due <= now_text
+        card_rows.append(
+            (
+                i + 1,
+                f"deck-{i % decks:03d}",
+                f"template-{i // decks:04d}",
+                0 if new else rng.randint(1, 8),
+                250 if new else rng.randint(130, 300),
+                0 if new else rng.randint(1, 400),
+                due,
+                0 if new else rng.randint(0, 3),
+                int(suspended),
+                0,
+                created,
+                None if new else _ts(NOW - timedelta(days=rng.randint(1, 400))),
+            )
+        )
+    conn.execute("BEGIN")
+    conn.executemany(
+        f"INSERT INTO cards ({', '.join(c.name for c in cards.c)}) VALUES ({', '.join('?' * 12)})",
+        card_rows,
+    )
+    conn.execute("COMMIT")
+    start_time = NOW - timedelta(days=3 * 365)
+    span = int((NOW - start_time).total_seconds())
+    columns = [c.name for c in reviews.c if c.name != "id"]
+    sql = f"INSERT INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    # An append-only log is written in time order.
+    offsets = sorted(rng.randrange(span) for _ in range(n_reviews))
+    conn.execute("BEGIN")
+    for start in range(0, n_reviews, BATCH):
+        rows = []
+        for k in range(start, min(n_reviews, start + BATCH)):
+            quality = rng.randint(0, 5)
+            at = _ts(start_time + timedelta(seconds=offsets[k]))
+            rows.append(
+                (
+                    rng.choice(scheduled),
+                    at,
+                    "review",
+                    k,
+                    "sha256:0123456789abcdef",
+                    "2*x*cos(x**2)",
+                    "2·x·cos(x²)",
+                    "correct" if quality >= 3 else "wrong",
+                    int(quality >= 3),
+                    None,
+                    0,
+                    20.0,
+                    quality,
+                    250,
+                    250,
+                    6,
+                    15,
+                    f"s{k // 30}",
+                )
+            )
+        conn.executemany(sql, rows)
+    conn.execute("COMMIT")
+    conn.close()
+    return scheduled, due_now
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def report(name: str, samples: list[float], target: float | None = None) -> None:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    goal = f"  (target ≤ {target:g} ms)" if target is not None else ""
+    print(
+        f"{name:<44} median {statistics.median(ordered):8.2f} ms  p95 {p95:8.2f} ms  "
+        f"max {ordered[-1]:8.2f} ms  n={len(ordered)}{goal}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=2_000_000)
+    parser.add_argument("--calls", type=int, default=200, help="record_review calls per mode")
+    parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    print(machine())
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        path = Path(folder) / "mathdrill.db"
+        start = time.perf_counter()
+        scheduled, expected_due = build(path, args.cards, args.reviews, rng)
+        built = time.perf_counter() - start
+        size = path.stat().st_size + sum(
+            p.stat().st_size for p in path.parent.glob("mathdrill.db-*")
+        )
+        print(
+            f"built {args.cards:,} cards and {args.reviews:,} reviews in {built:.1f} s "
+            f"({size / 1e6:.0f} MB) in {folder}"
+        )
+        report("open_database", timed(lambda: open_database(str(path)).close(), 20))
+        with open_database(str(path)) as db:
+            due = db.count_due(NOW)
+            assert due == expected_due, (due, expected_due)  # the bulk rows read back right
+            assert db.count_reviews() == args.reviews
+            print(f"due now: {due:,}; new: {db.count_new():,}")
+
+            def queue() -> None:
+                db.due_cards(NOW, 200)
+                db.count_due(NOW)
+                db.new_cards(10)
+
+            report("today's queue (due 200 + count + new 10)", timed(queue, 50), 50)
+            report("  due_cards(limit=200)", timed(lambda: db.due_cards(NOW, 200), 50))
+            report("  count_due", timed(lambda: db.count_due(NOW), 50))
+            report("  new_cards(10)", timed(lambda: db.new_cards(10), 50))
+            report("due_forecast(30 days)", timed(lambda: db.due_forecast(NOW, 30), 20))
+            report(
+                "history(card, 50)",
+                timed(lambda: db.history(rng.choice(scheduled), 50), 50),
+            )
+        for durable in (True, False):
+            with open_database(str(path), durable=durable) as db:
+                counter = iter(range(10**9))
+
+                # Timed alone (the card read before it is not part of record_review).
+                samples = []
+                for _ in range(args.calls):
+                    card = db.card_by_id(rng.choice(scheduled))
+                    assert card is not None
+                    record = ReviewRecord(
+                        card_id=card.id,
+                        reviewed_at=NOW,
+                        kind="review",
+                        seed=next(counter),
+                        fingerprint="f",
+                        answer="x",
+                        status="correct",
+                        correct=True,
+                        quality=4,
+                    )
+                    state = CardState(card.repetitions + 1, 2.5, 6, NOW + timedelta(days=6), 0)
+                    begin = time.perf_counter()
+                    db.record_review(record, state)
+                    samples.append((time.perf_counter() - begin) * 1000)
+                mode = "FULL, fsync per commit" if durable else "NORMAL"
+                report(f"record_review (durable={durable}: {mode})", samples, 5)
+        with open_database(str(path)) as db:
+            problems = db.integrity_check() if args.reviews <= 200_000 else []
+            assert problems == [], problems
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

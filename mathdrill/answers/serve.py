@@ -16,6 +16,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from multiprocessing.connection import Connection
 
 from mathdrill.answers.verdict import Verdict
@@ -43,6 +45,26 @@ def limit_memory() -> None:
         return
 
 
+def watch_parent(interval: float = 1.0) -> None:
+    """Exit this worker when its parent dies, even in the middle of a long check.
+
+    Without it a worker orphaned by ``kill -9`` of the parent would finish whatever it was
+    computing (possibly for minutes) before noticing the closed connection.
+
+    Args:
+        interval: Seconds between checks of the parent's process id.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="mathdrill-parent-watch", daemon=True).start()
+
+
 def serve(conn: Connection) -> None:
     """Answer checks on ``conn`` until it closes or sends ``None``.
 
@@ -55,6 +77,7 @@ def serve(conn: Connection) -> None:
     from mathdrill.answers.kinds import judge
 
     limit_memory()
+    watch_parent()
     conn.send_bytes(b"ready")
     while True:
         try:

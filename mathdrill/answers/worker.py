@@ -310,6 +310,11 @@ class Judge:
                     # on a fresh worker; a check that kills two workers is undecided.
                     self._discard(worker)
                     continue
+                except BaseException:
+                    # Interrupted while waiting (Ctrl-C): the worker may still be busy with this
+                    # check and would answer the next one with a stale verdict. Replace it.
+                    self._discard(worker)
+                    raise
                 return _decode(payload)
             return Verdict(
                 "undecided", "could not decide: the checking process stopped unexpectedly"

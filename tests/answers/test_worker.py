@@ -23,14 +23,21 @@ X = sympy.Symbol("x")
 #: (several seconds in-process on this machine).
 SLOW_SPEC = AnswerSpec("expression", sympy.sqrt(X), variables={"x": (-2.0, -1.0)})
 SLOW_TEXT = "(x+1)^40*(x-2)^35*(x+3)^30 - (x-1)^38*(x+2)^33 + sqrt(x)"
+#: The same, heavier: about 20 s in-process here.
+VERY_SLOW_TEXT = "(x+1)^90*(x-2)^85*(x+3)^80 - (x-1)^88*(x+2)^83 + sqrt(x)"
 
 
 def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for a reaper counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return True
+    return "\nState:\tZ" not in status
 
 
 def test_slow_check_is_undecided_within_the_cap_and_the_next_check_works() -> None:
@@ -207,3 +214,38 @@ def test_worker_dying_on_the_check_itself_is_undecided_not_a_crash() -> None:
         assert verdict.status == "undecided"
         assert "stopped unexpectedly" in verdict.reason
         assert capped.check(make_spec("number", "1/2"), "0.5").correct
+
+
+def test_worker_exits_when_the_parent_is_killed_mid_check(tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, sympy\n"
+        "from mathdrill.answers import Judge, AnswerSpec\n"
+        "j = Judge(timeout=120.0, standby=False)\n"
+        "print(j.worker_pid, flush=True)\n"
+        "x = sympy.Symbol('x')\n"
+        "spec = AnswerSpec('expression', sympy.sqrt(x), variables={'x': (-2.0, -1.0)})\n"
+        f"j.check(spec, {VERY_SLOW_TEXT!r})\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    try:
+        worker = int(parent.stdout.readline())
+        time.sleep(0.5)  # the slow check is running in the worker now
+        assert _alive(worker)
+        parent.kill()
+        parent.wait(10)
+        # The check alone would keep the orphan busy for ~20 s; the parent watch ends it.
+        deadline = time.monotonic() + 5
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker)
+    finally:
+        parent.kill()
+        parent.wait(10)
+        parent.stdout.close()

@@ -206,12 +206,10 @@ def lex_plain(text: str, limits: Limits, lo: int = 0, hi: int | None = None) -> 
         if c.isascii() and (c.isalpha() or c == "_"):
             m = _IDENT.match(text, i, n)
             assert m is not None
-            toks.append(Tok("name", m.group(0), i, m.end()))
-            i = m.end()
+            i = _name_with_subscript(text, m.group(0), i, m.end(), n, toks)
             continue
         if c in GREEK:
-            toks.append(Tok("name", GREEK[c], i, i + 1))
-            i += 1
+            i = _name_with_subscript(text, GREEK[c], i, i + 1, n, toks)
             continue
         if c == "∞":
             toks.append(Tok("name", "oo", i, i + 1))
@@ -243,6 +241,21 @@ def lex_plain(text: str, limits: Limits, lo: int = 0, hi: int | None = None) -> 
             reason = _CODE_CHARS.get(c, f"unexpected character {c!r}")
             raise MathSyntaxError(reason, text, i, i + 1)
     return toks
+
+
+_SUBSCRIPTS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7",
+               "₈": "8", "₉": "9"}  # fmt: skip
+
+
+def _name_with_subscript(text: str, name: str, i: int, j: int, n: int, toks: list[Tok]) -> int:
+    """Append a name token; subscript digits right after it join the name (``x₁`` → ``x_1``)."""
+    k = j
+    while k < n and text[k] in _SUBSCRIPTS:
+        k += 1
+    if k > j:
+        name = name + "_" + "".join(_SUBSCRIPTS[ch] for ch in text[j:k])
+    toks.append(Tok("name", name, i, k))
+    return k
 
 
 def superscript_tokens(text: str, i: int, j: int, limits: Limits) -> list[Tok]:

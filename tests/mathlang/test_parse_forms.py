@@ -84,6 +84,7 @@ FORMS = [
     ("λ x", lam * x),
     ("lambda x", lam * x),
     ("x_1 + 1", x1 + 1),
+    ("x₁ + 1", x1 + 1),
     ("15%", Rational(3, 20)),
     ("2e-3", Rational(1, 500)),
     ("2E-3", Rational(1, 500)),

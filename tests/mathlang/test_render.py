@@ -96,6 +96,15 @@ def test_to_plain_round_trips_collections_exactly(value: Any) -> None:
     assert parse(to_plain(value), symbols=("x",)).value == value
 
 
+@pytest.mark.parametrize(
+    "value",
+    [lam * x1, Abs(x - 1), Max(0, x), sqrt(x + 1), x ** Rational(1, 3), exp(x**2), log(x, 2),
+     sympy.factorial(x) / 2, (x + 1) ** -2, sympy.binomial(x, 2), -sympy.oo],
+)  # fmt: skip
+def test_unicode_echo_reads_back(value: Any) -> None:
+    assert parse(to_unicode(value), symbols=("x", "lambda", "x_1")).value == value
+
+
 def test_to_plain_is_ascii_for_greek_symbols() -> None:
     lam_char = sympy.Symbol("λ")
     text = to_plain(lam_char**2 + 1)

@@ -249,3 +249,28 @@ def test_worker_exits_when_the_parent_is_killed_mid_check(tmp_path: Path) -> Non
         parent.kill()
         parent.wait(10)
         parent.stdout.close()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_interrupted_check_never_leaks_a_stale_verdict_into_the_next() -> None:
+    def interrupt(signum, frame):
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with Judge(timeout=30.0) as capped:
+            wrong_spec = make_spec("number", "7")
+            capped.check(wrong_spec, "7")  # started and warm
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            with pytest.raises(_Interrupted):
+                capped.check(SLOW_SPEC, SLOW_TEXT)
+            # Without replacing the busy worker, this would read the slow check's reply.
+            verdict = capped.check(wrong_spec, "8")
+            assert verdict.status == "wrong"
+            assert verdict.read_as == "8"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -33,6 +33,9 @@ limits=AUTHOR_LIMITS) -> Parsed``
     Rendering (below). ``to_plain`` output parses back to an equivalent value.
 ``Limits``, ``LEARNER_LIMITS``, ``AUTHOR_LIMITS``, ``LEARNER_FUNCTIONS``, ``AUTHOR_FUNCTIONS``
     The limits and the function tables (name → :class:`FuncSpec`).
+``warm_up()``
+    Parses a few representative answers so sympy's lazy first-use set-up (10–70 ms) is not
+    paid by the first real answer; run once when this package is imported.
 
 Values
 ======
@@ -83,8 +86,8 @@ sigmoid. Constants: ``pi``/``π``, ``e``/``E``, ``oo``/``inf``/``infinity``/``�
 ``j``, ``I`` are the imaginary unit only with ``allow_imaginary`` (otherwise the error
 "i (the imaginary unit) is not accepted here"). Greek letters may be typed as characters or
 spelled out (``λ`` or ``lambda``); a symbol declared as ``"λ"`` or ``"lambda"`` accepts both
-spellings and is built with the declared spelling. Subscripted names such as ``x_1`` are one
-name (declare them). Names starting with ``_`` are refused.
+spellings and is built with the declared spelling. Subscripted names such as ``x_1`` (also
+typed ``x₁``) are one name (declare them). Names starting with ``_`` are refused.
 
 Learner functions (``LEARNER_FUNCTIONS``)
 -----------------------------------------

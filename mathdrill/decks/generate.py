@@ -299,19 +299,32 @@ def generate(template: Template, seed: int) -> Instance:
         (m, answering.mistake_value(template, m, values, seed, _evaluate, _fail))
         for m in template.mistakes
     ]
-    plain_vars = {name: _form(mathlang, value, "plain") for name, value in values.items()}
-    param_names = [name for name, _ in template.params]
-    key = instance_key(template, {n: plain_vars[n] for n in param_names} or plain_vars)
     # The spec is needed to render {answer}; feedback and options are rendered into it after.
     draft = answering.make_spec(template, reference, [], ())
+    # Texts repeat the same values ({u} in prompt, hints and solution): render each form once.
+    cache: dict[tuple[str, str], str] = {}
 
     def value_of(name: str, form: str) -> str:
-        if name == "answer":
-            if template.answer.kind in ("eigenpairs", "choice") and form != "latex":
-                return answering.answer_text(draft, reference)
-            style = "pretty" if form == "unicode" and _is_grid(reference) else form
-            return answering.render_answer(draft, reference, style)
-        return _form(mathlang, values[name], form)
+        key = (name, form)
+        if key not in cache:
+            cache[key] = (
+                _answer_form(form) if name == "answer" else _form(mathlang, values[name], form)
+            )
+        return cache[key]
+
+    def _answer_form(form: str) -> str:
+        if form == "text":  # what a learner types
+            return answering.answer_text(draft, reference)
+        if template.answer.kind in ("eigenpairs", "choice") and form != "latex":
+            return value_of("answer", "text")
+        if form == "display":  # one line, for "the answer was …"
+            return answering.render_answer(draft, reference, "unicode")
+        style = "pretty" if form == "unicode" and _is_grid(reference) else form
+        return answering.render_answer(draft, reference, style)
+
+    plain_vars = {name: value_of(name, "plain") for name in values}
+    param_names = [name for name, _ in template.params]
+    key = instance_key(template, {n: plain_vars[n] for n in param_names} or plain_vars)
 
     def rendered(text: Text) -> str:
         try:
@@ -335,12 +348,8 @@ def generate(template: Template, seed: int) -> Instance:
         hints=tuple(rendered(h) for h in template.hints),
         solution=rendered(template.solution) if template.solution else "",
         spec=spec,
-        answer_plain=answering.answer_text(spec, reference),
-        answer_unicode=(
-            answering.answer_text(spec, reference)
-            if spec.kind == "eigenpairs"
-            else answering.render_answer(spec, reference, "unicode")
-        ),
+        answer_plain=value_of("answer", "text"),
+        answer_unicode=value_of("answer", "text" if spec.kind == "eigenpairs" else "display"),
         expected_form=answering.describe_form(spec),
         expected_seconds=template.expected_seconds,
         values=values,

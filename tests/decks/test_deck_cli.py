@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mathdrill.decks import load_deck_file
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +41,8 @@ def test_list_and_show(tmp_path: Path):
     listed = run("deck", "list", home=tmp_path)
     assert listed.returncode == 0, listed.stderr
     row = next(line for line in listed.stdout.splitlines() if line.startswith("derivatives "))
-    assert row.split()[1:3] == ["5", "built-in"]
+    count = len(load_deck_file(REPO / "decks" / "derivatives.yaml").templates)
+    assert row.split()[1:3] == [str(count), "built-in"]
     shown = run("deck", "show", "derivatives", home=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "derivatives/chain-rule-sin — Chain rule, sine of a quadratic" in shown.stdout
@@ -58,7 +61,6 @@ def test_preview_json_is_deterministic_and_its_answer_checks_correct(tmp_path: P
     records = [json.loads(line) for line in first.stdout.splitlines()]
     assert [r["seed"] for r in records] == [11, 12, 13]
     from mathdrill.answers import judge
-    from mathdrill.decks import load_deck_file
     from mathdrill.decks.generate import generate
 
     template = load_deck_file(REPO / "decks" / "derivatives.yaml").template("chain-rule-sin")

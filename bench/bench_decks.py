@@ -1,0 +1,93 @@
+"""Benchmark deck instance generation and ``deck check``.
+
+Prints machine info, then
+
+* per template: instance generation time (``generate(template, seed)``) over ``--seeds`` seeds,
+  median / p95 / max in milliseconds (target: median ≤ 5 ms for built-in templates), after one
+  untimed warm-up instance;
+* the wall time of ``deck check`` over the same decks at ``--samples`` samples per template with
+  the default worker count (target: ≤ 60 s for the built-in decks at 200 samples on 2 cores).
+
+Usage::
+
+    .venv/bin/python bench/bench_decks.py [PATH ...] [--seeds 200] [--samples 200] [--no-check]
+
+With no PATH it uses ``decks/derivatives.yaml`` (the deck this issue ships); pass ``decks/`` for
+every built-in deck.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mathdrill import authoring  # noqa: E402
+from mathdrill.decks import load_deck_file  # noqa: E402
+from mathdrill.decks.generate import generate  # noqa: E402
+from mathdrill.decks.library import deck_files  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "decks/derivatives.yaml"])
+    parser.add_argument("--seeds", type=int, default=200, help="seeds timed per template")
+    parser.add_argument("--samples", type=int, default=200, help="deck check samples")
+    parser.add_argument("--no-check", action="store_true", help="skip the deck check timing")
+    args = parser.parse_args()
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, cpus: {os.cpu_count()}, "
+        f"python {platform.python_version()}, {platform.platform()}"
+    )
+    try:
+        print(f"load average: {os.getloadavg()}")
+    except OSError:
+        pass
+    files = [f for p in args.paths for f in deck_files(p)]
+    medians = []
+    print(f"\ngeneration, {args.seeds} seeds per template (ms):")
+    print(f"{'template':45} {'median':>8} {'p95':>8} {'max':>8}")
+    for path in files:
+        deck = load_deck_file(path)
+        for template in deck.templates:
+            generate(template, 10**9)  # warm-up: lazy imports and caches
+            times = []
+            for seed in range(args.seeds):
+                start = time.perf_counter()
+                generate(template, seed)
+                times.append((time.perf_counter() - start) * 1000)
+            median = statistics.median(times)
+            medians.append(median)
+            print(
+                f"{template.key:45} {median:8.2f} {percentile(times, 0.95):8.2f} {max(times):8.2f}"
+            )
+    if medians:
+        print(
+            f"templates: {len(medians)}; median of medians {statistics.median(medians):.2f} ms; "
+            f"worst median {max(medians):.2f} ms; target ≤ 5 ms"
+        )
+    if args.no_check:
+        return
+    print(f"\ndeck check at {args.samples} samples per template, default workers:")
+    report = authoring.check(files, args.samples)
+    print(
+        f"wall time {report.seconds:.1f} s for {len(report.templates)} templates "
+        f"(exit code {report.exit_code}); target ≤ 60 s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ every built-in deck.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -52,10 +53,8 @@ def main() -> None:
         f"machine: {platform.processor() or platform.machine()}, cpus: {os.cpu_count()}, "
         f"python {platform.python_version()}, {platform.platform()}"
     )
-    try:
+    with contextlib.suppress(OSError):
         print(f"load average: {os.getloadavg()}")
-    except OSError:
-        pass
     files = [f for p in args.paths for f in deck_files(p)]
     medians = []
     print(f"\ngeneration, {args.seeds} seeds per template (ms):")

@@ -19,10 +19,10 @@ and every node maps back to a span of the original input.
 from __future__ import annotations
 
 import keyword
+import numbers
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -81,18 +81,21 @@ class Context:
 def coerce(value: Any) -> Any:
     """Plain Python values bound by a deck → the values the walker computes with.
 
-    ``int``/``Fraction`` → sympy numbers, ``float`` → ``sympy.Float``, ``bool`` → sympy
-    booleans, ``list``/``tuple`` → :class:`Sequence`; anything else (sympy objects, flags for
-    deck functions) is passed through unchanged.
+    Integers and fractions (Python or numpy) → sympy numbers, floats → ``sympy.Float``,
+    ``bool`` → sympy booleans, ``list``/``tuple`` → :class:`Sequence`; anything else (sympy
+    objects, flags for deck functions) is passed through unchanged.
     """
+    if isinstance(value, sympy.Basic):
+        return value
     if isinstance(value, bool):
         return sympy.true if value else sympy.false
-    if isinstance(value, int):
-        return sympy.Integer(value)
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, float):
-        return sympy.Float(value)
+    # numbers.Integral/Rational/Real also cover numpy scalars (np.int64, np.float64).
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    if isinstance(value, numbers.Rational):
+        return sympy.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, numbers.Real):
+        return sympy.Float(float(value))
     if isinstance(value, (list, tuple)):
         return Sequence(tuple(coerce(v) for v in value), "[" if isinstance(value, list) else "(")
     return value

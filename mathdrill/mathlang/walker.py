@@ -27,7 +27,7 @@ from mathdrill.mathlang.functions import (
     kind_of,
     to_matrix,
 )
-from mathdrill.mathlang.rewrite import Context, Emitted
+from mathdrill.mathlang.rewrite import Context, Emitted, coerce
 from mathdrill.mathlang.values import Sequence, SetLiteral
 
 _REFUSED = {
@@ -439,11 +439,7 @@ class Walker:
                 text = str(exc)[:200]
                 detail = f": {type(exc).__name__}: {text}" if text else ""
             raise self.error(f"could not compute {name}(...){detail}", node) from None
-        if isinstance(result, bool):
-            return sympy.true if result else sympy.false
-        if isinstance(result, int):
-            return sympy.Integer(result)
-        return self.check_number(result, node)
+        return self.check_number(coerce(result), node)
 
     # -- author-only ----------------------------------------------------------------------------
     def compare(self, node: ast.Compare, exp_depth: int) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pytest
 import sympy
 from sympy import ImmutableMatrix, Integer, Rational, cos, pi, sin, symbols
@@ -212,4 +214,7 @@ def test_bound_names_win_and_python_values_are_coerced() -> None:
     # e is bound (not Euler's e); a Python int and a list become sympy values.
     assert value == Sequence((Integer(6), Integer(12)), "[")
     assert author("h", names={"h": 0.5}) == sympy.Float(0.5)
+    assert author("k + 1", names={"k": np.int64(4)}) == 5
+    assert author("q", names={"q": Fraction(1, 3)}) == Rational(1, 3)
+    assert author("g(2) + 1", functions={"g": lambda v: np.int64(v) * 2}) == 5
     assert author("t", names={"t": True}) is sympy.true

@@ -1,0 +1,344 @@
+"""Independent cross-checks of the derivatives deck (decks/derivatives.yaml).
+
+Every test draws real instances through the deck generator, takes the sampled parameters from
+``Instance.values``, writes the function down again in numpy (never through the template's sympy
+``diff``/``jacobian``/``hessian``) and compares the reference answer with central finite
+differences.
+
+Tolerances: a central difference with step h has truncation error ≈ h²·|f'''|/6 and rounding
+error ≈ ε·|f|/h (ε ≈ 1e-16). With h = 1e-5 and the small parameters of the deck (|f| ≲ 1e4,
+|f'''| ≲ 1e5 at the test points) both stay below ~1e-5, so ``rtol = atol = 1e-4`` is safe and
+still far smaller than any authored mistake (which change values by O(1) factors). Second
+differences use h = 1e-3: truncation h²·|f''''|/12, rounding ε·|f|/h² ≈ 1e-10·|f|.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+
+from mathdrill.decks import Deck, load_deck_file
+from mathdrill.decks.generate import Instance, generate
+
+DECK_PATH = Path(__file__).resolve().parents[2] / "decks" / "derivatives.yaml"
+SEEDS = [104_729 * k + 11 for k in range(15)]
+TOL = {"rel": 1e-4, "abs": 1e-4}
+H1 = 1e-5
+H2 = 1e-3
+
+
+@cache
+def _deck() -> Deck:
+    return load_deck_file(DECK_PATH)
+
+
+def _instances(template_id: str, seeds: list[int] = SEEDS) -> list[Instance]:
+    template = _deck().template(template_id)
+    assert template is not None, f"template {template_id} missing from {DECK_PATH}"
+    return [generate(template, seed) for seed in seeds]
+
+
+def _p(inst: Instance, *names: str) -> list[float]:
+    return [float(inst.values[name]) for name in names]
+
+
+def _scalar(expr: object, point: dict[str, float]) -> float:
+    """Evaluate a sympy expression of the deck's symbols at a point given by symbol names."""
+    assert isinstance(expr, sympy.Basic)
+    subs = {sympy.Symbol(name): value for name, value in point.items()}
+    value = expr.subs(subs)
+    assert not value.free_symbols, f"{expr} still has {value.free_symbols}"
+    return float(value)
+
+
+def _reference(inst: Instance, point: dict[str, float] | None = None) -> np.ndarray:
+    """The instance's reference answer evaluated at a point, as a float array."""
+    expected = inst.spec.expected
+    point = point or {}
+    if isinstance(expected, sympy.MatrixBase):
+        return np.array([[_scalar(e, point) for e in row] for row in expected.tolist()])
+    if hasattr(expected, "items"):  # a Sequence: a vector, or a matrix as a Sequence of rows
+        return np.array(
+            [
+                [_scalar(e, point) for e in row.items]
+                if hasattr(row, "items")
+                else _scalar(row, point)
+                for row in expected.items
+            ]
+        )
+    return np.array(_scalar(expected, point))
+
+
+def d1(f: Callable[[float], float], x: float, h: float = H1) -> float:
+    """Central first difference."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def grad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = H1) -> np.ndarray:
+    """Central-difference gradient."""
+    eye = np.eye(len(x))
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in eye])
+
+
+def jac(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = H1) -> np.ndarray:
+    """Central-difference Jacobian: row i = outputs, column j = inputs."""
+    eye = np.eye(len(x))
+    cols = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in eye]
+    return np.stack(cols, axis=1)
+
+
+def hess(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = H2) -> np.ndarray:
+    """Central-difference Hessian."""
+    n = len(x)
+    eye = np.eye(n)
+    out = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            ei, ej = h * eye[i], h * eye[j]
+            out[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
+                4 * h * h
+            )
+    return out
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+POINTS = [-1.3, -0.45, 0.2, 0.85, 1.6]
+
+
+def _check_scalar_derivative(
+    template_id: str, make_f: Callable[[Instance], Callable[[float], float]], points=POINTS
+) -> None:
+    for inst in _instances(template_id):
+        f = make_f(inst)
+        for x in points:
+            assert _reference(inst, {"x": x}) == pytest.approx(d1(f, x), **TOL), (inst.seed, x)
+
+
+# --------------------------------------------------------------------------- one variable
+
+
+def test_power_rule() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, n, b = _p(inst, "a", "n", "b")
+        return lambda x: a * x**n + b * x
+
+    _check_scalar_derivative("power-rule", make)
+
+
+def test_chain_rule_sin() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, b = _p(inst, "a", "b")
+        return lambda x: np.sin(a * x**2 + b * x)
+
+    _check_scalar_derivative("chain-rule-sin", make)
+
+
+def test_product_rule_exp() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        n, a = _p(inst, "n", "a")
+        return lambda x: x**n * np.exp(a * x)
+
+    _check_scalar_derivative("product-rule-exp", make)
+
+
+def test_sigmoid_chain() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, b = _p(inst, "a", "b")
+        return lambda x: sigmoid(a * x + b)
+
+    _check_scalar_derivative("sigmoid-chain", make)
+
+
+def test_softplus_derivative() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, b = _p(inst, "a", "b")
+        return lambda x: np.log1p(np.exp(a * x + b))
+
+    _check_scalar_derivative("softplus-derivative", make)
+
+
+def test_quotient_rule() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, b, c = _p(inst, "a", "b", "c")
+        return lambda x: (a * x + b) / (x**2 + c)
+
+    _check_scalar_derivative("quotient-rule", make)
+
+
+def test_log_chain() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, c = _p(inst, "a", "c")
+        return lambda x: np.log(a * x**2 + c)
+
+    _check_scalar_derivative("log-chain", make)
+
+
+def test_tanh_derivative() -> None:
+    def make(inst: Instance) -> Callable[[float], float]:
+        a, b = _p(inst, "a", "b")
+        return lambda x: np.tanh(a * x + b)
+
+    _check_scalar_derivative("tanh-derivative", make)
+
+
+def test_relu_two_units_slope() -> None:
+    for inst in _instances("relu-two-units"):
+        w1, b1, w2, b2, v1, v2, x0 = _p(inst, "w1", "b1", "w2", "b2", "v1", "v2", "x0")
+
+        def net(x: float, w1=w1, b1=b1, w2=w2, b2=b2, v1=v1, v2=v2) -> float:
+            return v1 * max(0.0, w1 * x + b1) + v2 * max(0.0, w2 * x + b2)
+
+        # Integer pre-activations are ≠ 0, so the nearest kink is ≥ 1/3 away: the difference
+        # quotient over ±1e-3 is exact up to rounding.
+        assert float(inst.spec.expected) == pytest.approx(d1(net, x0, 1e-3), abs=1e-9)
+
+
+def test_logistic_loss_gradient() -> None:
+    for inst in _instances("logistic-loss-gradient"):
+        x0, y0 = _p(inst, "x0", "y0")
+
+        def loss(w: float, x0=x0, y0=y0) -> float:
+            p = sigmoid(w * x0)
+            return -(y0 * np.log(p) + (1 - y0) * np.log(1 - p))
+
+        for w in [-0.8, -0.2, 0.0, 0.35, 1.1]:
+            assert _reference(inst, {"w": w}) == pytest.approx(d1(loss, w), **TOL)
+
+
+def test_backprop_two_layer() -> None:
+    for inst in _instances("backprop-two-layer"):
+        x, w1, b1, w2, y = _p(inst, "x", "w1", "b1", "w2", "y")
+
+        def loss(w: float, x=x, b1=b1, w2=w2, y=y) -> float:
+            h = max(0.0, w * x + b1)
+            return (w2 * h - y) ** 2 / 2
+
+        # z = w1·x + b1 ≥ 1, so ReLU is linear within ±1e-3 of w1 and L is a quadratic there:
+        # the central difference is exact up to rounding.
+        assert float(inst.spec.expected) == pytest.approx(d1(loss, w1, 1e-3), rel=1e-7)
+
+
+# --------------------------------------------------------------------------- several variables
+
+PLANE = [np.array(p) for p in [(-1.2, 0.7), (0.3, -0.9), (1.1, 1.4), (-0.5, -0.25)]]
+
+
+def test_partial_derivative() -> None:
+    for inst in _instances("partial-derivative"):
+        a, b, c, m, n = _p(inst, "a", "b", "c", "m", "n")
+        for x, y in PLANE:
+
+            def in_y(t: float, x=x, a=a, b=b, c=c, m=m, n=n) -> float:
+                return a * x**m * t**n + b * x * t + c * t
+
+            assert _reference(inst, {"x": x, "y": y}) == pytest.approx(d1(in_y, y), **TOL)
+
+
+def test_grad_quadratic_form() -> None:
+    for inst in _instances("grad-quadratic-form"):
+        a = np.array(_p(inst, "a11", "a12", "a21", "a22")).reshape(2, 2)
+        for x in PLANE:
+            fd = grad(lambda v, a=a: float(v @ a @ v), x)
+            assert _reference(inst, {"x1": x[0], "x2": x[1]}) == pytest.approx(fd, **TOL)
+
+
+def test_grad_least_squares() -> None:
+    for inst in _instances("grad-least-squares"):
+        a = np.array(_p(inst, "a11", "a12", "a21", "a22")).reshape(2, 2)
+        b = np.array([float(v) for v in inst.values["b"].items])
+        x0 = np.array(_p(inst, "u1", "u2"))
+        fd = grad(lambda v, a=a, b=b: float(np.sum((a @ v - b) ** 2)), x0)
+        assert _reference(inst) == pytest.approx(fd, **TOL)
+
+
+def test_jacobian() -> None:
+    for inst in _instances("jacobian-2x2"):
+        a, b, c, d = _p(inst, "a", "b", "c", "d")
+
+        def field(v: np.ndarray, a=a, b=b, c=c, d=d) -> np.ndarray:
+            x, y = v
+            return np.array([a * x * y + b * y**2, c * x**2 + d * y])
+
+        for point in PLANE:
+            ref = _reference(inst, {"x": point[0], "y": point[1]})
+            assert ref == pytest.approx(jac(field, point), **TOL)
+
+
+def test_hessian() -> None:
+    for inst in _instances("hessian-2var"):
+        a, b, c = _p(inst, "a", "b", "c")
+
+        def f(v: np.ndarray, a=a, b=b, c=c) -> float:
+            x, y = v
+            return a * x**3 + b * x * y**2 + c * y
+
+        for point in PLANE:
+            ref = _reference(inst, {"x": point[0], "y": point[1]})
+            assert ref == pytest.approx(hess(f, point), **TOL)
+
+
+def test_mse_gradient() -> None:
+    for inst in _instances("mse-gradient"):
+        xs = np.array(_p(inst, "x1", "x2", "x3"))
+        ys = np.array(_p(inst, "y1", "y2", "y3"))
+        w, b = _p(inst, "w", "b")
+
+        def mse(v: np.ndarray, xs=xs, ys=ys) -> float:
+            return float(np.mean((v[0] * xs + v[1] - ys) ** 2))
+
+        assert _reference(inst) == pytest.approx(grad(mse, np.array([w, b])), **TOL)
+
+
+def test_softmax_cross_entropy_gradient() -> None:
+    for inst in _instances("softmax-cross-entropy"):
+        n = np.array(_p(inst, "n1", "n2", "n3"))
+        k = int(inst.values["k"]) - 1
+        z0 = np.log(n)
+
+        def ce(z: np.ndarray, k=k) -> float:
+            return float(-(z[k] - np.log(np.sum(np.exp(z)))))
+
+        assert _reference(inst) == pytest.approx(grad(ce, z0), **TOL)
+
+
+def test_directional_derivative() -> None:
+    for inst in _instances("directional-derivative"):
+        a, b, c, p1, p2 = _p(inst, "a", "b", "c", "p1", "p2")
+        v = np.array([float(t) for t in inst.values["v"].items])
+        u = v / np.linalg.norm(v)
+        p = np.array([p1, p2])
+
+        def along(t: float, a=a, b=b, c=c, p=p, u=u) -> float:
+            x, y = p + t * u
+            return a * x**2 + b * x * y + c * y**2
+
+        assert float(inst.spec.expected) == pytest.approx(d1(along, 0.0), **TOL)
+
+
+def test_taylor_second_order_matches_derivatives_at_zero() -> None:
+    origin = np.zeros(2)
+    for inst in _instances("taylor-second-order"):
+        a, b = _p(inst, "a", "b")
+
+        def f(v: np.ndarray, a=a, b=b) -> float:
+            return float(np.exp(a * v[0] + b * v[1]))
+
+        def t2(v: np.ndarray, inst=inst) -> float:
+            return float(_reference(inst, {"x": v[0], "y": v[1]}))
+
+        # The Taylor polynomial must share value, gradient and Hessian with f at 0.
+        assert t2(origin) == pytest.approx(f(origin), abs=1e-12)
+        assert grad(t2, origin) == pytest.approx(grad(f, origin), **TOL)
+        assert hess(t2, origin) == pytest.approx(hess(f, origin), **TOL)
+        # And the error shrinks like ‖x‖³: halving the step divides it by about 8.
+        direction = np.array([0.6, -0.8])
+        err = [abs(f(s * direction) - t2(s * direction)) for s in (0.02, 0.01)]
+        assert err[0] / err[1] == pytest.approx(8, rel=0.1)

@@ -114,10 +114,11 @@ def start_worker(startup_timeout: float) -> _Worker:
             env=_worker_env(),
             close_fds=True,
         )
-    except OSError as error:
+    except (OSError, ValueError) as error:
+        # ValueError: pass_fds is not supported (Windows); the capped checker needs POSIX.
         parent_sock.close()
         child_sock.close()
-        raise WorkerError(f"could not start the checking process: {error.strerror}") from None
+        raise WorkerError(f"could not start the checking process: {error}") from None
     child_sock.close()
     worker = _Worker(process, Connection(parent_sock.detach()))
     try:
@@ -156,7 +157,7 @@ class _State:
         def run() -> None:
             try:
                 worker = start_worker(self.startup_timeout)
-            except WorkerError as error:
+            except Exception as error:  # never let a background thread print a traceback
                 slot.error = str(error)
                 return
             if self.closed:

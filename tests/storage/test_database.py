@@ -380,9 +380,9 @@ def test_in_memory_database_works() -> None:
         assert database.integrity_check() == []
 
 
-@pytest.mark.parametrize(("durable", "level"), [(True, 2), (False, 1)])
-def test_connection_settings(db_path: Path, durable: bool, level: int) -> None:
-    database = open_database(str(db_path), durable=durable, busy_timeout=7.5)
+@pytest.mark.parametrize(("options", "level"), [({}, 1), ({"fsync_each_commit": True}, 2)])
+def test_connection_settings(db_path: Path, options: dict[str, bool], level: int) -> None:
+    database = open_database(str(db_path), busy_timeout=7.5, **options)
     with database, database._live().connect() as conn:  # white-box: per-connection pragmas
         pragma = {
             name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()

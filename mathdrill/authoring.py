@@ -54,12 +54,16 @@ def user_decks_dir(env: Mapping[str, str]) -> Path:
     return data_dir(env) / "decks"
 
 
-def open_library(env: Mapping[str, str], given: Iterable[Path] = ()) -> Library:
+def open_library(
+    env: Mapping[str, str], given: Iterable[Path] = (), *, trial: bool = True
+) -> Library:
     """Load the built-in decks, the user's decks and any ``--decks`` files or folders.
 
     Args:
         env: The process environment.
         given: Paths from ``--decks``.
+        trial: Evaluate one instance per template while loading (see
+            :func:`mathdrill.decks.library.load_library`).
 
     Returns:
         The library (load errors collected in ``errors``).
@@ -67,7 +71,7 @@ def open_library(env: Mapping[str, str], given: Iterable[Path] = ()) -> Library:
     Raises:
         DeckError: When a deck id is defined twice (never silently shadowed).
     """
-    library = load_library(deck_sources(user_decks_dir(env), given))
+    library = load_library(deck_sources(user_decks_dir(env), given), trial=trial)
     duplicates = [e for e in library.errors if "is defined twice" in e.message]
     if duplicates:
         raise DeckError("the same deck id is defined in two files", [e.message for e in duplicates])

@@ -47,10 +47,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(deck_app, name="deck")
 
 
-def _library(decks: list[Path] | None) -> Any:
+def _library(decks: list[Path] | None, *, trial: bool = True) -> Any:
     from mathdrill import authoring
 
-    return authoring.open_library(os.environ, decks or [])
+    return authoring.open_library(os.environ, decks or [], trial=trial)
 
 
 def _warn(library: Any) -> None:
@@ -62,7 +62,8 @@ def _warn(library: Any) -> None:
 @deck_app.command("list")
 def list_command(decks: DecksOption = None) -> None:
     """List every deck with its template count and where it comes from."""
-    library = _library(decks)
+    # A structural load is enough to list; `deck check` evaluates the expressions.
+    library = _library(decks, trial=False)
     rows = [
         (deck.id, str(len(deck.templates)), deck.source, deck.title, deck.path)
         for deck in library.decks.values()
@@ -86,8 +87,9 @@ def show_command(
     decks: DecksOption = None,
 ) -> None:
     """Show a deck's templates with their tags, prerequisites and answer kinds."""
-    library = _library(decks)
+    library = _library(decks, trial=False)
     found = library.deck(deck)
+    _warn(library)
     typer.echo(f"{found.id} — {found.title}")
     if found.description:
         typer.echo(found.description)
@@ -139,6 +141,7 @@ def preview_command(
 
     library = _library(decks)
     _deck, templates = authoring.resolve_template(library, target)
+    _warn(library)
     first = seed if seed is not None else secrets.randbelow(2**31)
     seeds = list(range(first, first + count))
     instances = authoring.preview(templates, seeds)

@@ -163,11 +163,14 @@ class Library:
             raise DeckError(f"{len(self.errors)} deck file(s) could not be loaded", problems)
 
 
-def load_library(sources: Iterable[DeckSource]) -> Library:
+def load_library(sources: Iterable[DeckSource], *, trial: bool = True) -> Library:
     """Load every deck of the given sources.
 
     Args:
         sources: Where to look (see :func:`deck_sources`).
+        trial: Generate one instance per template while loading, to report unknown names and
+            unreadable expressions (a few milliseconds per template); False for a structural
+            load only (listing decks).
 
     Returns:
         The library; problems are collected in ``errors`` rather than raised, so one broken
@@ -187,7 +190,7 @@ def load_library(sources: Iterable[DeckSource]) -> Library:
                 continue  # the same file named twice (e.g. --decks decks/) is not a duplicate
             seen_files.add(resolved)
             try:
-                deck = load_deck_file(path)
+                deck = load_deck_file(path, trial=trial)
             except DeckError as error:
                 library.errors.append(error)
                 continue

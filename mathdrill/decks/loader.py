@@ -105,12 +105,14 @@ def _trial(deck: Deck, problems: list[Problem]) -> Deck:
     return replace(deck, templates=tuple(kept))
 
 
-def load_deck(raw: bytes | str, path: str) -> Deck:
+def load_deck(raw: bytes | str, path: str, *, trial: bool = True) -> Deck:
     """Parse deck source and insist that it is valid.
 
     Args:
         raw: The file's bytes or text.
         path: The name used in messages.
+        trial: Generate one instance per template to find unknown names (see
+            :func:`parse_deck`); False skips it for a fast structural load.
 
     Returns:
         The deck.
@@ -119,7 +121,7 @@ def load_deck(raw: bytes | str, path: str) -> Deck:
         DeckReadError: The file cannot be read as YAML at all.
         DeckError: The deck has problems; ``problems`` lists every one as ``path:line: message``.
     """
-    deck, problems = parse_deck(raw, path)
+    deck, problems = parse_deck(raw, path, trial=trial)
     if problems or deck is None:
         count = len(problems)
         raise DeckError(
@@ -129,11 +131,12 @@ def load_deck(raw: bytes | str, path: str) -> Deck:
     return deck
 
 
-def load_deck_file(path: Path) -> Deck:
+def load_deck_file(path: Path, *, trial: bool = True) -> Deck:
     """Read and validate one deck file.
 
     Args:
         path: The file.
+        trial: See :func:`load_deck`.
 
     Returns:
         The deck.
@@ -142,4 +145,4 @@ def load_deck_file(path: Path) -> Deck:
         DeckReadError: The file cannot be read.
         DeckError: The deck has problems.
     """
-    return load_deck(read_bytes(path), str(path))
+    return load_deck(read_bytes(path), str(path), trial=trial)

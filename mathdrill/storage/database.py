@@ -204,7 +204,11 @@ class Database:
         _aware("now", now)
         wanted = list(dict.fromkeys(keys))
         for key in wanted:
-            if len(key) != 2 or not all(isinstance(part, str) and part for part in key):
+            if (
+                not isinstance(key, tuple)
+                or len(key) != 2
+                or not all(isinstance(part, str) and part for part in key)
+            ):
                 raise ValueError(f"a card key is (deck, template), both non-empty; got {key!r}")
         if not wanted:
             return 0

@@ -89,6 +89,8 @@ def test_bad_keys_rejected(db: Database) -> None:
     with pytest.raises(ValueError):
         db.ensure_cards([("d", "")], NOW)
     with pytest.raises(ValueError):
+        db.ensure_cards(["da"], NOW)  # type: ignore[list-item]
+    with pytest.raises(ValueError):
         db.ensure_cards([("d", "a")], datetime(2026, 1, 1))  # naive
 
 

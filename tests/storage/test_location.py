@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -58,3 +60,16 @@ def test_awkward_file_names_round_trip(tmp_path: Path, name: str) -> None:
 def test_tilde_uses_home_from_env() -> None:
     assert _file(resolve_database("~/x/m.db", {"HOME": "/home/ada"})) == "/home/ada/x/m.db"
     assert resolve_data_dir({"MATHDRILL_HOME": "~/md", "HOME": "/home/bo"}) == Path("/home/bo/md")
+
+
+def test_importing_storage_does_not_load_sqlalchemy() -> None:
+    # `mathdrill --help` must stay fast: the package loads SQLAlchemy only when a name needs it.
+    code = "import sys, mathdrill.storage; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.stdout.strip() == "False"

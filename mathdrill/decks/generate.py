@@ -59,7 +59,7 @@ class Instance:
         key: A hash of the rendered parameter values: two instances with equal keys pose the
             same problem.
         fingerprint: The template's source fingerprint (changes when the template is edited).
-        vars: Every parameter and ``let`` value as plain text, in definition order.
+        vars: The parameter values (the random draws) as plain text, in definition order.
         prompt: The question, rendered.
         hints: The hints, rendered.
         solution: The worked solution, rendered ("" when the template has none).
@@ -322,9 +322,11 @@ def generate(template: Template, seed: int) -> Instance:
         style = "pretty" if form == "unicode" and _is_grid(reference) else form
         return answering.render_answer(draft, reference, style)
 
-    plain_vars = {name: value_of(name, "plain") for name in values}
-    param_names = [name for name, _ in template.params]
-    key = instance_key(template, {n: plain_vars[n] for n in param_names} or plain_vars)
+    # The random draws identify the instance; a template without params is identified by its
+    # (fixed) let values instead.
+    drawn = [name for name, _ in template.params] or list(values)
+    plain_vars = {name: value_of(name, "plain") for name in drawn}
+    key = instance_key(template, plain_vars)
 
     def rendered(text: Text) -> str:
         try:

@@ -318,6 +318,8 @@ def generate(template: Template, seed: int) -> Instance:
         if template.answer.kind in ("eigenpairs", "choice") and form != "latex":
             return value_of("answer", "text")
         if form == "display":  # one line, for "the answer was …"
+            if not _is_grid(reference):
+                return value_of("answer", "unicode")
             return answering.render_answer(draft, reference, "unicode")
         style = "pretty" if form == "unicode" and _is_grid(reference) else form
         return answering.render_answer(draft, reference, style)

@@ -83,6 +83,11 @@ class _UnicodePrinter(StrPrinter):
     def _print_Abs(self, expr: Any) -> str:
         return f"|{self._print(expr.args[0])}|"
 
+    def _print_Float(self, expr: Any) -> str:
+        # An echo shows a decimal the way people write it (0.5, 3.14159), not 15 digits.
+        text = format(float(expr), ".10g")
+        return text if "e" not in text else text.replace("e", "·10^").replace("+", "")
+
     def _print_Max(self, expr: Any) -> str:
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 

@@ -47,6 +47,8 @@ GRID = Sequence((Sequence((ONE, TWO), "["), Sequence((THREE, FOUR), "[")), "[")
         (SetLiteral((ONE, THREE)), "{1, 3}"),
         (GRID, "[[1, 2], [3, 4]]"),
         (ImmutableMatrix([[1, 2], [3, 4]]), "[[1, 2], [3, 4]]"),
+        (sympy.Float(0.5), "0.5"),
+        (sympy.Float(1) / 3, "0.3333333333"),
         (7, "7"),
         ("text", "text"),
         (True, "True"),

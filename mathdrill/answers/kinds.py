@@ -790,6 +790,14 @@ class SetKind(AnswerKind):
             return SetLiteral(())
         return super().parse_expected(text, variables)
 
+    def render(self, value: Any, style: str) -> str:  # noqa: D102
+        items = _set_items(value)
+        if items is None:
+            return render_value(value, style)
+        if not items:
+            return {"plain": "{}", "latex": r"\emptyset"}.get(style, "∅")
+        return render_value(SetLiteral(tuple(items)), style)
+
     def compare(self, spec: AnswerSpec, expected: Any, reading: Reading) -> Outcome:  # noqa: D102
         e = _set_items(expected)
         if e is None:

@@ -575,3 +575,15 @@ def test_eigenpairs_reference_renders_as_pairs_that_check_correct() -> None:
     text = render_reference(spec, "plain")
     assert text == "2: [-1, 2]; 5: [1, 1]"
     assert judge(spec, text).correct
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected", "plain"),
+    [("set", "{1, 3}", "{1, 3}"), ("multiset", "[2, 2, 3]", "{2, 2, 3}"), ("set", "{}", "{}")],
+)
+def test_set_references_render_in_braces_and_read_back(
+    kind: str, expected: str, plain: str
+) -> None:
+    spec = make_spec(kind, expected)
+    assert render_reference(spec, "plain") == plain
+    assert judge(spec, plain).correct

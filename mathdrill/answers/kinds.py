@@ -665,6 +665,17 @@ class MatrixKind(AnswerKind):
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
         parsed, value = _read_structured(spec, text)
         if as_rows(value) is None:
+            lengths = [
+                len(item.items) if isinstance(item, MathSequence) else 1
+                for item in getattr(value, "items", ())
+            ]
+            if len(set(lengths)) > 1:
+                raise _whole(
+                    text,
+                    "the rows have different lengths ("
+                    + ", ".join(str(n) for n in lengths)
+                    + "); every row needs the same number of entries",
+                )
             raise _whole(text, "expected a matrix as rows, e.g. [[1, 2], [3, 4]]")
         return _structured_reading(parsed, value)
 

@@ -587,3 +587,9 @@ def test_set_references_render_in_braces_and_read_back(
     spec = make_spec(kind, expected)
     assert render_reference(spec, "plain") == plain
     assert judge(spec, plain).correct
+
+
+def test_ragged_matrix_is_unreadable_with_row_lengths() -> None:
+    result = verdict("matrix", "[[1, 2], [3, 4]]", "[[1, 2], [3]]")
+    assert result.status == "unreadable"
+    assert result.reason.startswith("the rows have different lengths (2, 1)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -662,6 +662,120 @@ class Database:
             result = conn.execution_options(yield_per=1000).execute(query)
             for row in result:
                 yield _review(row)
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """Return the earliest due time after ``now`` of any scheduled, unsuspended card.
+
+        Args:
+            now: The current time (aware).
+
+        Returns:
+            That time (aware, UTC), or None when no card is due later.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        _aware("now", now)
+        query = select(func.min(cards.c.due)).where(cards.c.suspended == false(), cards.c.due > now)
+        with storage_errors(self._target, "reading the next due time"), self._read() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def counts_since(
+        self, start: datetime, keys: Iterable[tuple[str, str]] | None = None
+    ) -> tuple[int, int]:
+        """Count cards first learned and cards reviewed since ``start`` (e.g. this study day).
+
+        Args:
+            start: The beginning of the period (aware).
+            keys: Only these ``(deck, template)`` cards, or None for all.
+
+        Returns:
+            ``(new, reviewed)``: distinct cards with a ``learn`` review and distinct cards with a
+            ``review`` review at or after ``start``. Repeats and cramming are not counted.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        _aware("start", start)
+        wanted = None if keys is None else set(keys)
+        query = (
+            select(reviews.c.card_id, reviews.c.kind, cards.c.deck, cards.c.template)
+            .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+            .where(reviews.c.reviewed_at >= start, reviews.c.kind.in_(("learn", "review")))
+        )
+        learned: set[int] = set()
+        reviewed: set[int] = set()
+        with storage_errors(self._target, "counting today's reviews"), self._read() as conn:
+            for card_id, kind, deck, template in conn.execute(query):
+                if wanted is None or (deck, template) in wanted:
+                    (learned if kind == "learn" else reviewed).add(card_id)
+        return len(learned), len(reviewed)
+
+    def solve_seconds(self, card_ids: Iterable[int], per_card: int = 20) -> dict[int, list[float]]:
+        """Return how long recent answers to each card took (for session time estimates).
+
+        Args:
+            card_ids: The cards of interest.
+            per_card: At most this many of the most recent timings per card.
+
+        Returns:
+            ``{card_id: [seconds, newest first]}``; cards without timed reviews are absent.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        ids = sorted(set(card_ids))
+        result: dict[int, list[float]] = {}
+        with storage_errors(self._target, "reading answer times"), self._read() as conn:
+            # Chunked so the IN list stays under every database's parameter limit.
+            for start in range(0, len(ids), _INSERT_BATCH):
+                query = (
+                    select(reviews.c.card_id, reviews.c.seconds)
+                    .where(
+                        reviews.c.card_id.in_(ids[start : start + _INSERT_BATCH]),
+                        reviews.c.seconds.is_not(None),
+                    )
+                    .order_by(reviews.c.card_id, reviews.c.reviewed_at.desc(), reviews.c.id.desc())
+                )
+                for card_id, seconds in conn.execute(query):
+                    times = result.setdefault(card_id, [])
+                    if len(times) < per_card:
+                        times.append(float(seconds))
+        return result
+
+    def review_days(
+        self, rollover_hour: int, tz: tzinfo, *, since: datetime | None = None
+    ) -> set[date]:
+        """Return the study days on which at least one review was logged (for streaks).
+
+        A study day is the local date in ``tz``, minus one day before ``rollover_hour`` (a
+        review at 01:00 belongs to the previous evening). This reads every review's time (or
+        those since ``since``): pass ``since`` on very large logs.
+
+        Args:
+            rollover_hour: Local hour (0–23) at which a study day begins.
+            tz: The learner's time zone.
+            since: Only reviews at or after this time (aware), or None for all.
+
+        Returns:
+            The study days.
+
+        Raises:
+            StorageError: If the database cannot be read.
+            ValueError: If ``rollover_hour`` is outside 0–23 or ``since`` is naive.
+        """
+        if not 0 <= rollover_hour <= 23:
+            raise ValueError(f"rollover_hour must be 0–23, got {rollover_hour}")
+        query = select(reviews.c.reviewed_at).distinct()
+        if since is not None:
+            _aware("since", since)
+            query = query.where(reviews.c.reviewed_at >= since)
+        shift = timedelta(hours=rollover_hour)
+        days: set[date] = set()
+        with storage_errors(self._target, "reading review days"), self._read() as conn:
+            for (moment,) in conn.execute(query):
+                days.add((moment.astimezone(tz).replace(tzinfo=None) - shift).date())
+        return days
 
     def count_reviews(self) -> int:
         """Return how many reviews are logged.

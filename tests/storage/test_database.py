@@ -396,3 +396,61 @@ def test_connection_settings(db_path: Path, options: dict[str, bool], level: int
         "foreign_keys": 1,
         "journal_mode": "wal",
     }
+
+
+def test_next_due_ignores_past_suspended_and_new(db: Database) -> None:
+    keys = [("d", str(i)) for i in range(4)]
+    db.ensure_cards(keys, NOW)
+    assert db.next_due(NOW) is None
+    _schedule(db, keys[0], NOW - timedelta(hours=1))  # already due: not "next"
+    _schedule(db, keys[1], NOW + timedelta(hours=5))
+    _schedule(db, keys[2], NOW + timedelta(hours=2))
+    db.set_suspended(*keys[2], True)
+    assert db.next_due(NOW) == NOW + timedelta(hours=5)
+
+
+def test_counts_since_counts_distinct_learned_and_reviewed_cards(
+    db: Database, make_record: RecordFactory
+) -> None:
+    db.ensure_cards([("d", "a"), ("d", "b"), ("e", "c")], NOW)
+    a, b, c = (db.card(*k) for k in [("d", "a"), ("d", "b"), ("e", "c")])
+    start = NOW - timedelta(hours=2)
+    db.record_review(make_record(a.id, start - timedelta(minutes=1), kind="learn"), None)
+    db.record_review(make_record(a.id, start, kind="review"), None)  # at start: counts
+    db.record_review(make_record(a.id, NOW, kind="review"), None)  # same card again
+    db.record_review(make_record(a.id, NOW, kind="repeat"), None)
+    db.record_review(make_record(b.id, NOW, kind="learn"), None)
+    db.record_review(make_record(c.id, NOW, kind="learn"), None)
+    db.record_review(make_record(c.id, NOW, kind="cram"), None)
+    assert db.counts_since(start) == (2, 1)
+    assert db.counts_since(start, [("d", "a"), ("d", "b")]) == (1, 1)
+    assert db.counts_since(NOW + timedelta(seconds=1)) == (0, 0)
+
+
+def test_solve_seconds_newest_first_capped(db: Database, make_record: RecordFactory) -> None:
+    db.ensure_cards([("d", "a"), ("d", "b"), ("d", "c")], NOW)
+    a, b, c = (db.card("d", t) for t in "abc")
+    for i in range(5):
+        db.record_review(make_record(a.id, NOW + timedelta(minutes=i), seconds=float(10 + i)), None)
+    db.record_review(make_record(b.id, seconds=None), None)
+    assert db.solve_seconds([a.id, b.id, c.id], per_card=3) == {a.id: [14.0, 13.0, 12.0]}
+    assert db.solve_seconds([]) == {}
+
+
+def test_review_days_use_local_study_days(db: Database, make_record: RecordFactory) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    for moment in [
+        datetime(2026, 3, 10, 3, 59, tzinfo=berlin),  # before 04:00 → 9 March
+        datetime(2026, 3, 10, 4, 0, tzinfo=berlin),  # 10 March
+        datetime(2026, 3, 10, 23, 30, tzinfo=berlin),  # 10 March (22:30 UTC)
+        datetime(2026, 3, 12, 12, 0, tzinfo=berlin),
+    ]:
+        db.record_review(make_record(card.id, moment), None)
+    assert db.review_days(4, berlin) == {date(2026, 3, 9), date(2026, 3, 10), date(2026, 3, 12)}
+    assert db.review_days(0, UTC) == {date(2026, 3, 10), date(2026, 3, 12)}
+    since = datetime(2026, 3, 11, tzinfo=UTC)
+    assert db.review_days(4, berlin, since=since) == {date(2026, 3, 12)}
+    with pytest.raises(ValueError):
+        db.review_days(24, berlin)

@@ -514,8 +514,10 @@ class Database:
         Args:
             record: The answered problem.
             new_state: The card's schedule after the review, or None for reviews that do not
-                move the schedule (same-session repeats, cramming). ``last_review`` is updated
-                either way.
+                move the schedule (same-session repeats, cramming), which leave the card as it
+                is. ``last_review`` (the last review that moved the schedule) is taken from
+                ``new_state.last_review`` when the object has that attribute, else it becomes
+                ``record.reviewed_at``.
 
         Returns:
             The stored review.
@@ -529,6 +531,9 @@ class Database:
             ef_after = _state_x100(new_state)
             if new_state.due is not None:
                 _aware("new_state.due", new_state.due)
+            last = getattr(new_state, "last_review", record.reviewed_at)
+            if last is not None:
+                _aware("new_state.last_review", last)
         with storage_errors(self._target, "recording a review"), self._write() as conn:
             row = conn.execute(
                 select(*_CARD_COLUMNS).where(cards.c.id == record.card_id)
@@ -536,15 +541,13 @@ class Database:
             if row is None:
                 raise NotFoundError(f"There is no card with id {record.card_id} in {self.path}.")
             ef_before, interval_before = row.easiness_x100, row.interval_days
-            last = record.reviewed_at.astimezone(UTC)
-            if row.last_review is not None and row.last_review > last:
-                last = row.last_review
-            values: dict[str, Any] = {"last_review": last}
+            values: dict[str, Any] = {}
             if new_state is None:
                 ef_after, interval_after = ef_before, interval_before
             else:
                 interval_after = int(new_state.interval)
                 values.update(
+                    last_review=last,
                     repetitions=int(new_state.repetitions),
                     easiness_x100=ef_after,
                     interval_days=interval_after,
@@ -555,7 +558,8 @@ class Database:
                     value = getattr(new_state, flag, None)
                     if value is not None:
                         values[flag] = bool(value)
-            conn.execute(update(cards).where(cards.c.id == record.card_id).values(**values))
+            if values:
+                conn.execute(update(cards).where(cards.c.id == record.card_id).values(**values))
             review_id = conn.execute(
                 insert(reviews).values(
                     card_id=record.card_id,

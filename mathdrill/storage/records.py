@@ -77,7 +77,8 @@ class Card:
         suspended: True when the learner took it out of the queue.
         leech: True when the scheduler flagged it as repeatedly forgotten.
         created: When the card was first seen by this database (aware, UTC).
-        last_review: When it was last reviewed (any kind), or None.
+        last_review: When a review last moved its schedule (``learn``/``review``; repeats and
+            cramming do not count), or None.
     """
 
     id: int

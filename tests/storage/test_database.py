@@ -125,9 +125,7 @@ def test_repeat_without_state_does_not_move_schedule(
     before = _schedule(db, ("d", "a"), NOW + timedelta(days=1))
     later = NOW + timedelta(minutes=3)
     review = db.record_review(make_record(before.id, later, kind="repeat", quality=2), None)
-    after = db.card("d", "a")
-    assert dataclasses.replace(after, last_review=before.last_review) == before
-    assert after.last_review == later
+    assert db.card("d", "a") == before  # last_review included: it tracks scheduling reviews
     assert review.easiness_before == review.easiness_after == before.easiness
     assert review.interval_before == review.interval_after == before.interval
 
@@ -146,6 +144,27 @@ def test_easiness_stored_exactly_in_hundredths(
     assert back.easiness == easiness
     assert repr(back.easiness) == repr(easiness)
     assert back.easiness_x100 == raw
+
+
+def test_last_review_taken_from_state_when_given(db: Database, make_record: RecordFactory) -> None:
+    @dataclasses.dataclass
+    class Update:
+        repetitions: int
+        easiness: float
+        interval: int
+        due: datetime | None
+        lapses: int
+        leech: bool
+        last_review: datetime | None
+
+    db.ensure_cards([("d", "a")], NOW)
+    card = db.card("d", "a")
+    # A cram of a new card: the scheduler says the card stays new, last_review stays None.
+    db.record_review(make_record(card.id, kind="cram"), Update(0, 2.5, 0, None, 0, False, None))
+    assert db.card("d", "a") == card
+    earlier = NOW - timedelta(days=3)
+    db.record_review(make_record(card.id), Update(1, 2.5, 1, NOW, 0, False, earlier))
+    assert db.card("d", "a").last_review == earlier
 
 
 def test_easiness_hundredths_attribute_preferred(

@@ -578,6 +578,7 @@ class ExpressionKind(AnswerKind):
             render_scalar(value, "plain"),
             tuple(parsed.notes),
             NO_ALLOWANCE,  # decimals in a formula count at face value: 0.5x is x/2
+            tuple(parsed.numbers),
         )
 
     def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
@@ -594,6 +595,7 @@ class ExpressionKind(AnswerKind):
             atol=spec.atol,
             up_to_constant=spec.up_to_constant,
             allow_imaginary=spec.allow_imaginary,
+            decimals=any(getattr(n, "is_decimal", False) for n in reading.numbers),
         )
 
 

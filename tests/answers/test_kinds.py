@@ -593,3 +593,21 @@ def test_ragged_matrix_is_unreadable_with_row_lengths() -> None:
     result = verdict("matrix", "[[1, 2], [3, 4]]", "[[1, 2], [3]]")
     assert result.status == "unreadable"
     assert result.reason.startswith("the rows have different lengths (2, 1)")
+
+
+def test_expression_rounding_doubt_is_settled_with_more_digits() -> None:
+    # cosh(25)² − sinh(25)² = 1, but at 30 digits the cancellation leaves ~1e-9 of noise: the
+    # 80-digit re-check must accept it, and must still reject a real 1e-9 difference.
+    fine = verdict("expression", "x", "x*(cosh(25)^2 - sinh(25)^2)", variables=X)
+    assert fine.correct
+    assert fine.reason == "equal to the reference (confirmed at 80 digits)"
+    assert not verdict("expression", "x", "x*(cosh(25)^2 - sinh(25)^2) + 1e-9", variables=X).correct
+
+
+def test_expression_close_near_miss_mentions_decimals_only_when_typed() -> None:
+    typed = verdict("expression", "x/3", "0.333x", variables=X)
+    assert (
+        typed.near_miss == "close but not within tolerance — use exact values, not rounded decimals"
+    )
+    exact = verdict("expression", "x/3", "333x/1000", variables=X)
+    assert exact.near_miss == "close but not within tolerance"

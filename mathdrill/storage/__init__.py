@@ -9,9 +9,9 @@ name that needs it is used)::
     resolve_database(db, env) -> str          # --db, MATHDRILL_DB, MATHDRILL_HOME, platformdirs
     open_database(url, *, create=True) -> Database
     Database: ensure_cards, card, card_by_id, cards, due_cards, count_due, count_new, new_cards,
-              due_forecast, record_review, set_suspended, reset_card, history, iter_reviews,
-              count_reviews, orphaned, integrity_check, schema_version, get_meta, set_meta,
-              path, backup_path, close
+              next_due, due_forecast, record_review, set_suspended, reset_card, history,
+              iter_reviews, count_reviews, counts_since, solve_seconds, review_days, orphaned,
+              integrity_check, schema_version, get_meta, set_meta, path, backup_path, close
     Card, Review, ReviewRecord, CardState, CardStateLike
 
 See ``docs/data.md`` for the tables, migrations and concurrency rules.

@@ -148,6 +148,7 @@ GRID_TOL = 1e-6  # midpoint-rule error h²·max|f''|/24 is below 1e-8 for these 
 
 
 def check_urn(inst: Instance) -> None:
+    """P(A | red) by enumerating every ball."""
     balls = {"A": (int(inst.values["ra"]), int(inst.values["ba"])),
              "B": (int(inst.values["rb"]), int(inst.values["bb"]))}  # fmt: skip
     # One cell per physical ball: the urn is chosen by a fair coin, then a ball uniformly.
@@ -160,31 +161,37 @@ def check_urn(inst: Instance) -> None:
 
 
 def check_total_positive(inst: Instance) -> None:
+    """P(+) by enumerating the disease × test table."""
     table = disease_model(inst, 1)
     assert expected_fraction(inst) == probability(table, lambda c: c[1])
 
 
 def check_posterior_positive(inst: Instance) -> None:
+    """P(ill | +) by enumeration."""
     table = disease_model(inst, 1)
     assert expected_fraction(inst) == conditional(table, ill, lambda c: c[1])
 
 
 def check_posterior_negative(inst: Instance) -> None:
+    """P(ill | −) by enumeration."""
     table = disease_model(inst, 1)
     assert expected_fraction(inst) == conditional(table, ill, lambda c: not c[1])
 
 
 def check_two_positives(inst: Instance) -> None:
+    """P(ill | +, +) by enumerating two conditionally independent tests."""
     table = disease_model(inst, 2)
     assert expected_fraction(inst) == conditional(table, ill, lambda c: c[1] and c[2])
 
 
 def check_positive_then_negative(inst: Instance) -> None:
+    """P(ill | +, −) by enumeration."""
     table = disease_model(inst, 2)
     assert expected_fraction(inst) == conditional(table, ill, lambda c: c[1] and not c[2])
 
 
 def check_likelihood_ratio(inst: Instance) -> None:
+    """LR+ = P(+ | ill)/P(+ | healthy) from the joint table."""
     # Any prevalence gives the same LR; enumerate with a deliberately odd one.
     table = disease_model(inst, 1, prev=Fraction(3, 7))
     p_pos_ill = conditional(table, lambda c: c[1], ill)
@@ -193,6 +200,7 @@ def check_likelihood_ratio(inst: Instance) -> None:
 
 
 def check_posterior_odds(inst: Instance) -> None:
+    """Posterior odds P(ill | +)/P(healthy | +) by enumeration."""
     prev = Fraction(1, int(inst.values["n"]) + 1)
     table = disease_model(inst, 1, prev=prev)
     odds = conditional(table, ill, lambda c: c[1]) / conditional(
@@ -202,6 +210,7 @@ def check_posterior_odds(inst: Instance) -> None:
 
 
 def check_odds_two_tests(inst: Instance) -> None:
+    """Posterior probability in a concrete model with the stated prior odds and LRs."""
     # A concrete model with the stated prior odds 1 : n and likelihood ratios lr1, lr2:
     # P(Eᵢ | H) = 1/2, P(Eᵢ | ¬H) = 1/(2·lrᵢ).
     n = int(inst.values["n"])
@@ -219,6 +228,7 @@ def check_odds_two_tests(inst: Instance) -> None:
 
 
 def check_naive_bayes(inst: Instance) -> None:
+    """P(spam | word 1, not word 2) by enumerating class × word × word."""
     ps = param(inst, "ps")
     table = joint_table(
         {"spam": ps, "ham": 1 - ps},
@@ -232,6 +242,7 @@ def check_naive_bayes(inst: Instance) -> None:
 
 
 def check_two_coins(inst: Instance) -> None:
+    """P(H₂ | H₁) by enumeration and by a seeded Monte Carlo simulation."""
     h, r = param(inst, "h"), param(inst, "r")
     coin_heads = {"biased": h, "fair": Fraction(1, 2)}
     table = joint_table({"biased": r, "fair": 1 - r}, [coin_heads, coin_heads])
@@ -263,6 +274,7 @@ def beta_log_posterior(inst: Instance) -> np.ndarray:
 
 
 def check_beta_update(inst: Instance) -> None:
+    """Grid posterior moments equal those of Beta(α, β) from the reference."""
     alpha, beta = expected_floats(inst)
     mean, var = grid_moments(beta_log_posterior(inst), THETA)
     assert abs(mean - alpha / (alpha + beta)) < GRID_TOL
@@ -270,12 +282,14 @@ def check_beta_update(inst: Instance) -> None:
 
 
 def check_beta_mean(inst: Instance) -> None:
+    """Grid posterior mean equals the reference."""
     (answer,) = expected_floats(inst)
     mean, _ = grid_moments(beta_log_posterior(inst), THETA)
     assert abs(mean - answer) < GRID_TOL
 
 
 def check_beta_map_mle(inst: Instance) -> None:
+    """Grid argmax of likelihood and posterior equal the reference [MLE, MAP]."""
     mle, map_ = expected_floats(inst)
     a, b = int(inst.values["a"]), int(inst.values["b"])
     n, k = int(inst.values["n"]), int(inst.values["k"])
@@ -287,6 +301,7 @@ def check_beta_map_mle(inst: Instance) -> None:
 
 
 def check_beta_predictive(inst: Instance) -> None:
+    """Grid E[θ²] under the posterior equals the reference."""
     (answer,) = expected_floats(inst)
     weights = np.exp(beta_log_posterior(inst) - beta_log_posterior(inst).max())
     weights /= weights.sum()
@@ -297,6 +312,7 @@ LAMBDA = (np.arange(400_000) + 0.5) * (80 / 400_000)  # midpoints of (0, 80)
 
 
 def check_gamma_update(inst: Instance) -> None:
+    """Grid posterior moments equal those of Gamma(α, β) from the reference."""
     alpha, beta = expected_floats(inst)
     al, be = int(inst.values["al"]), int(inst.values["be"])
     log_density = xlogy(al - 1, LAMBDA) - be * LAMBDA
@@ -308,6 +324,7 @@ def check_gamma_update(inst: Instance) -> None:
 
 
 def check_gamma_mean(inst: Instance) -> None:
+    """Grid posterior mean of λ equals the reference."""
     (answer,) = expected_floats(inst)
     al, be = int(inst.values["al"]), int(inst.values["be"])
     n, total = int(inst.values["n"]), int(inst.values["sx"])
@@ -333,6 +350,7 @@ def synthetic_sample(n: int, mean: float) -> list[float]:
 
 
 def check_normal_mean(inst: Instance) -> None:
+    """Grid posterior mean of μ equals the reference."""
     (answer,) = expected_floats(inst)
     m0, t2, s2 = (float(inst.values[k]) for k in ("m0", "t2", "s2"))
     data = synthetic_sample(int(inst.values["n"]), float(inst.values["xb"]))
@@ -341,6 +359,7 @@ def check_normal_mean(inst: Instance) -> None:
 
 
 def check_normal_variance(inst: Instance) -> None:
+    """Grid posterior variance of μ equals the reference."""
     (answer,) = expected_floats(inst)
     t2, s2 = float(inst.values["t2"]), float(inst.values["s2"])
     _, var = normal_posterior(0.0, t2, s2, synthetic_sample(int(inst.values["n"]), 1.5))

@@ -101,11 +101,13 @@ def with_eigenvalues(values: list[float], seed: int) -> np.ndarray:
 
 
 def check_eigenvalue_from_eigenvector(inst: Instance) -> None:
+    """The stated v is an eigenvector of A for the reference eigenvalue."""
     a, v = mat(inst.values["A"]), vec(inst.values["v"])
     assert_eigvec(a, v, num(inst.spec.expected))
 
 
 def check_trace_det(inst: Instance) -> None:
+    """[sum, product] equal the sum and product of numpy's eigenvalues."""
     a = mat(inst.values["A"])
     total, product = vec(inst.spec.expected)
     eig = np.linalg.eigvals(a)
@@ -114,6 +116,7 @@ def check_trace_det(inst: Instance) -> None:
 
 
 def check_charpoly(inst: Instance) -> None:
+    """The reference polynomial agrees with numpy.poly(A) at several points."""
     a = mat(inst.values["A"])
     coefficients = np.poly(a)  # monic det(λI − A), from numpy's eigenvalues
     (lam,) = inst.spec.expected.free_symbols
@@ -122,17 +125,20 @@ def check_charpoly(inst: Instance) -> None:
 
 
 def check_eigenvalues(inst: Instance) -> None:
+    """The reference multiset equals numpy.linalg.eigvals(A)."""
     a = mat(inst.values["A"])
     assert same_multiset(vec(inst.spec.expected), np.linalg.eigvals(a))
 
 
 def check_eigenvector_2x2(inst: Instance) -> None:
+    """The reference direction is the (unique) eigenvector for the prompt's eigenvalue."""
     a, lam = mat(inst.values["A"]), num(inst.values["mu"])
     assert eigenspace_dim(a, lam) == 1, "the direction must be unique"
     assert_eigvec(a, vec(inst.spec.expected), lam)
 
 
 def check_eigenpairs(inst: Instance) -> None:
+    """The solution's pairs are all of A's eigenpairs; the mistake matrices encode the slips."""
     # The reference of the eigenpairs kind is the matrix itself; the pairs the solution shows
     # (l1, v1), (l2, v2) must be eigenpairs and all of them; the "swapped" mistake matrix has them
     # the other way round, which is what makes it recognise the pairing slip.
@@ -150,12 +156,14 @@ def check_eigenpairs(inst: Instance) -> None:
 
 
 def check_eigenvector_3x3(inst: Instance) -> None:
+    """The reference direction spans the eigenspace of the prompt's eigenvalue."""
     a, lam = mat(inst.values["A"]), num(inst.values["d3"])
     assert eigenspace_dim(a, lam) == 1
     assert_eigvec(a, vec(inst.spec.expected), lam)
 
 
 def check_det_scaled(inst: Instance) -> None:
+    """det(cA) of a numeric matrix with the stated eigenvalues equals the reference."""
     values = [num(inst.values[k]) for k in ("l1", "l2", "l3")]
     c = num(inst.values["c"])
     a = with_eigenvalues(values, inst.seed % 2**32)
@@ -163,18 +171,21 @@ def check_det_scaled(inst: Instance) -> None:
 
 
 def check_trace_of_square(inst: Instance) -> None:
+    """tr(A²) of a numeric matrix with the stated eigenvalues equals the reference."""
     values = [num(inst.values[k]) for k in ("l1", "l2", "l3")]
     a = with_eigenvalues(values, inst.seed % 2**32)
     assert abs(np.trace(a @ a) - num(inst.spec.expected)) < 1e-6
 
 
 def check_inverse_shift(inst: Instance) -> None:
+    """The reference equals the eigenvalues of inv(A − sI) computed by numpy."""
     a, s = mat(inst.values["A"]), num(inst.values["s"])
     shifted_inverse = np.linalg.inv(a - s * np.eye(2))
     assert same_multiset(vec(inst.spec.expected), np.linalg.eigvals(shifted_inverse))
 
 
 def check_matrix_power(inst: Instance) -> None:
+    """The stated factorisation holds and the reference is numpy's matrix_power."""
     a, k = mat(inst.values["A"]), int(inst.values["k"])
     p, p_inv, d = mat(inst.values["P"]), mat(inst.values["Pi"]), mat(inst.values["D"])
     # The factorisation shown in the prompt is true …
@@ -185,6 +196,7 @@ def check_matrix_power(inst: Instance) -> None:
 
 
 def check_symmetric_other_eigenvector(inst: Instance) -> None:
+    """The reference is orthogonal to v and an eigenvector for the other eigenvalue."""
     s = mat(inst.values["S"])
     assert np.allclose(s, s.T)
     v, big = vec(inst.values["v"]), num(inst.values["big"])
@@ -197,6 +209,7 @@ def check_symmetric_other_eigenvector(inst: Instance) -> None:
 
 
 def check_symmetric_from_eigenpairs(inst: Instance) -> None:
+    """The reference matrix is symmetric and has both stated eigenpairs."""
     s = mat(inst.spec.expected)
     assert np.allclose(s, s.T)
     assert_eigvec(s, vec(inst.values["v"]), num(inst.values["big"]))
@@ -204,6 +217,7 @@ def check_symmetric_from_eigenpairs(inst: Instance) -> None:
 
 
 def check_pd_interval(inst: Instance) -> None:
+    """Inside the open interval S is positive definite, at its ends singular, outside not."""
     a, c = num(inst.values["a"]), num(inst.values["c"])
     (piece,) = inst.spec.expected.pieces
     lo, hi = num(piece.lo), num(piece.hi)
@@ -222,21 +236,25 @@ def check_pd_interval(inst: Instance) -> None:
 
 
 def check_pd_boolean(inst: Instance) -> None:
+    """The reference boolean equals 'all eigvalsh > 0'."""
     s = mat(inst.values["S"])
     assert inst.spec.expected == bool(np.all(np.linalg.eigvalsh(s) > 0))
 
 
 def check_singular_values(inst: Instance) -> None:
+    """The reference multiset equals numpy.linalg.svd's singular values."""
     s = mat(inst.values["S"])
     assert same_multiset(vec(inst.spec.expected), np.linalg.svd(s, compute_uv=False))
 
 
 def check_spectral_norm(inst: Instance) -> None:
+    """The reference equals numpy.linalg.norm(A, 2)."""
     a = mat(inst.values["A"])
     assert abs(num(inst.spec.expected) - np.linalg.norm(a, 2)) < TOL
 
 
 def check_pca_direction(inst: Instance) -> None:
+    """The reference is parallel to eigh's eigenvector of the largest eigenvalue."""
     cov = mat(inst.values["C"])
     values, vectors = np.linalg.eigh(cov)
     assert values[1] - values[0] > 0.5, "distinct eigenvalues: the direction is unique"
@@ -246,11 +264,13 @@ def check_pca_direction(inst: Instance) -> None:
 
 
 def check_pca_fraction(inst: Instance) -> None:
+    """The reference equals λ_max / tr C from eigvalsh."""
     values = np.linalg.eigvalsh(mat(inst.values["C"]))
     assert abs(num(inst.spec.expected) - values[-1] / values.sum()) < TOL
 
 
 def check_null_space(inst: Instance) -> None:
+    """A has a one-dimensional null space and the reference spans it."""
     a = mat(inst.values["A"])
     n = a.shape[1]
     assert np.linalg.matrix_rank(a) == n - 1, "a one-dimensional null space"
@@ -260,6 +280,7 @@ def check_null_space(inst: Instance) -> None:
 
 
 def check_rank(inst: Instance) -> None:
+    """The reference equals numpy.linalg.matrix_rank(A)."""
     assert np.linalg.matrix_rank(mat(inst.values["A"])) == int(inst.spec.expected)
 
 

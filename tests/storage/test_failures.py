@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -309,3 +310,27 @@ def test_full_disk_loses_nothing_committed(tmp_path: Path) -> None:
         _check_survivors(path, committed)
     finally:
         subprocess.run(["umount", str(mount)], check=False, timeout=10)
+
+
+@pytest.mark.parametrize("page", [1, 3, -3, -1])
+def test_damaged_pages_detected_never_raw_and_untouched(tmp_path: Path, page: int) -> None:
+    path = tmp_path / "mathdrill.db"
+    with open_database(str(path)) as db:
+        db.ensure_cards([("deck", f"template-{i}") for i in range(3000)], NOW)
+    data = bytearray(path.read_bytes())
+    pages = len(data) // 4096
+    index = page if page >= 0 else pages + page
+    noise = random.Random(page).randbytes(4096)
+    data[index * 4096 : (index + 1) * 4096] = noise
+    path.write_bytes(bytes(data))
+    problems: list[str] = []
+    try:
+        with open_database(str(path)) as db:
+            problems = db.integrity_check()
+            if not problems:
+                db.cards()
+                db.due_cards(NOW, 200)
+    except StorageError as exc:
+        problems = [str(exc)]
+    assert problems, "damage went unnoticed"
+    assert path.read_bytes() == bytes(data)  # reading never "repairs" or rewrites the file

@@ -1582,7 +1582,8 @@ def judge(spec: AnswerSpec, text: str) -> Verdict:
 
     Never raises because of the learner's text: unreadable text gives ``status="unreadable"``
     with the message and caret echo in ``error``; a comparison that fails unexpectedly gives
-    ``status="undecided"``.
+    ``status="undecided"``. Not for concurrent use from several threads of one process: mpmath's
+    working precision is process-wide (``Judge`` runs each check in its own process).
 
     Args:
         spec: What the answer should be.

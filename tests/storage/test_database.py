@@ -6,13 +6,25 @@ import dataclasses
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mathdrill.errors import NotFoundError, StorageError
-from mathdrill.storage import Card, CardState, Database, Review, ReviewRecord, open_database
+from mathdrill.storage import (
+    Card,
+    CardState,
+    Database,
+    Review,
+    ReviewRecord,
+    easiness_to_x100,
+    open_database,
+)
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RecordFactory = Callable[..., ReviewRecord]
@@ -473,3 +485,19 @@ def test_review_days_use_local_study_days(db: Database, make_record: RecordFacto
     assert db.review_days(4, berlin, since=since) == {date(2026, 3, 12)}
     with pytest.raises(ValueError):
         db.review_days(24, berlin)
+
+
+@given(st.integers(min_value=130, max_value=10_000))
+def test_easiness_hundredths_round_trip_exactly(x100: int) -> None:
+    easiness = x100 / 100  # what Card.easiness holds
+    assert easiness_to_x100(easiness) == x100
+    assert easiness_to_x100(Decimal(x100) / 100) == x100
+    assert easiness_to_x100(Fraction(x100, 100)) == x100
+    assert round(easiness * 100) == x100
+    assert len(repr(easiness).split(".")[1]) <= 2  # prints with at most two decimals
+
+
+@pytest.mark.parametrize("bad", [2.505, Fraction(1, 3), Decimal("2.001"), float("nan"), True])
+def test_easiness_off_grid_rejected(bad: object) -> None:
+    with pytest.raises(ValueError):
+        easiness_to_x100(bad)  # type: ignore[arg-type]

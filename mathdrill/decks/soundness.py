@@ -17,7 +17,7 @@ from mathdrill.decks.generate import GenerationError, generate
 from mathdrill.decks.model import Problem, Template
 
 MIN_DISTINCT = 5
-"""A template must produce at least this many distinct instances (or one per sample, if fewer)."""
+"""A template must produce this many distinct instances (a quarter of the samples if fewer)."""
 
 MAX_MESSAGES_PER_LINE = 3
 """Distinct messages reported per line of a template (the rest are counted)."""
@@ -208,7 +208,8 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
         report.problems.append(
             Problem(template.path, line, f"… and {count} more failing sample(s) here", template.id)
         )
-    needed = min(MIN_DISTINCT, report.samples)
+    # With few samples even a varied template repeats itself: ask for a quarter of them then.
+    needed = min(MIN_DISTINCT, -(-report.samples // 4))
     if report.samples and generation_failures < report.samples and report.distinct < needed:
         report.problems.append(
             Problem(

@@ -69,6 +69,9 @@ class Instance:
         expected_form: What shape of answer is expected, in words (from the answer kind).
         expected_seconds: How long a fluent learner takes.
         values: The raw values (sympy objects) by name, for callers that compute further.
+        prompt_plain: The question with every value in plain ASCII (``x**2``), for scripts.
+        prompt_latex: The question with every value as inline LaTeX between ``$…$``, for front
+            ends that typeset (KaTeX, MathJax).
     """
 
     deck: str
@@ -86,6 +89,8 @@ class Instance:
     expected_form: str
     expected_seconds: float
     values: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    prompt_plain: str = ""
+    prompt_latex: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Return the instance as JSON-ready data (the ``deck preview --json`` record).
@@ -338,6 +343,11 @@ def generate(template: Template, seed: int) -> Instance:
                 template, text.line, f"{text.where}: unknown placeholder {error}", seed, "render"
             )
 
+    def rendered_as(text: Text, form: str, wrap: str = "") -> str:
+        # Every placeholder in one form, whatever its own suffix asks for: scripts want ASCII
+        # throughout, typesetting front ends want LaTeX throughout.
+        return render(text.text, lambda name, _: wrap + value_of(name, form) + wrap)
+
     choices = tuple(rendered(option) for option in template.answer.choices)
     mistakes = [(m.name, value, rendered(m.feedback)) for m, value in mistake_values]
     spec = answering.make_spec(template, reference, mistakes, choices)
@@ -357,6 +367,8 @@ def generate(template: Template, seed: int) -> Instance:
         expected_form=answering.describe_form(spec),
         expected_seconds=template.expected_seconds,
         values=values,
+        prompt_plain=rendered_as(template.prompt, "plain"),
+        prompt_latex=rendered_as(template.prompt, "latex", "$"),
     )
 
 

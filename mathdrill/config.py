@@ -15,8 +15,6 @@ from pathlib import Path
 
 from mathdrill.errors import UsageError
 
-APP_NAME = "mathdrill"
-
 #: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
 DEFAULT_ROLLOVER_HOUR = 4
 
@@ -63,7 +61,8 @@ def local_zone() -> tzinfo:
 def data_dir(env: Mapping[str, str]) -> Path:
     """Return the directory that holds the database and user decks.
 
-    ``MATHDRILL_HOME`` wins; otherwise the platform's user data directory (platformdirs).
+    ``MATHDRILL_HOME`` wins; otherwise the platform's user data directory (platformdirs). The
+    rule lives in storage, which resolves the database path the same way.
 
     Args:
         env: The process environment (or a test's stand-in).
@@ -71,12 +70,9 @@ def data_dir(env: Mapping[str, str]) -> Path:
     Returns:
         The directory path (not created here).
     """
-    home = env.get("MATHDRILL_HOME")
-    if home:
-        return Path(home).expanduser()
-    from platformdirs import user_data_dir
+    from mathdrill.storage.location import resolve_data_dir
 
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    return resolve_data_dir(env)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -89,11 +90,15 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def start_worker(startup_timeout: float) -> _Worker:
+def start_worker(
+    startup_timeout: float, on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None
+) -> _Worker:
     """Start one worker process and wait until it is ready.
 
     Args:
         startup_timeout: Seconds to wait for the worker's ready message.
+        on_spawn: Called with the process as soon as it exists (before it is ready), so a
+            shutdown can kill a worker that is still importing sympy.
 
     Returns:
         The running worker.
@@ -120,6 +125,8 @@ def start_worker(startup_timeout: float) -> _Worker:
         child_sock.close()
         raise WorkerError(f"could not start the checking process: {error}") from None
     child_sock.close()
+    if on_spawn is not None:
+        on_spawn(process)
     worker = _Worker(process, Connection(parent_sock.detach()))
     try:
         ready = worker.conn.poll(startup_timeout) and worker.conn.recv_bytes() == b"ready"
@@ -138,6 +145,7 @@ class _Slot:
     thread: threading.Thread | None = None
     worker: _Worker | None = None
     error: str | None = None
+    process: subprocess.Popen[bytes] | None = None
 
 
 @dataclass
@@ -154,9 +162,12 @@ class _State:
         """Start a worker in a background thread and return its slot."""
         slot = _Slot()
 
+        def on_spawn(process: subprocess.Popen[bytes]) -> None:
+            slot.process = process
+
         def run() -> None:
             try:
-                worker = start_worker(self.startup_timeout)
+                worker = start_worker(self.startup_timeout, on_spawn)
             except Exception as error:  # never let a background thread print a traceback
                 slot.error = str(error)
                 return
@@ -183,12 +194,27 @@ class _State:
         return worker
 
     def shutdown(self) -> None:
-        """Stop every worker (politely, then SIGKILL) and reap them. Idempotent."""
+        """Stop every worker (SIGKILL) and reap it. Idempotent.
+
+        A worker still starting (importing sympy) is killed rather than waited for, so closing
+        a judge right after one check does not wait for the standby's start.
+        """
         self.closed = True
         for slot in (self.active, self.standby):
+            if slot is None:
+                continue
+            thread = slot.thread
+            deadline = time.monotonic() + self.startup_timeout
+            while thread is not None and thread.is_alive() and time.monotonic() < deadline:
+                if slot.process is not None:
+                    with contextlib.suppress(OSError):
+                        slot.process.kill()
+                thread.join(0.05)
             worker = self.settle(slot)
             if worker is not None:
-                worker.stop(polite=True)
+                # Workers hold no state worth a graceful exit (which would spend ~0.3 s tearing
+                # down sympy): kill and reap.
+                worker.stop(polite=False)
                 slot.worker = None
 
 
@@ -241,10 +267,13 @@ class Judge:
         if worker is None:
             state.active = _Slot(worker=start_worker(self.startup_timeout))
             worker = state.active.worker
-        if self._use_standby and state.standby is None:
-            state.standby = state.launch()
         assert worker is not None  # start_worker raises rather than return None
         return worker
+
+    def _ensure_standby(self) -> None:
+        """Start the standby worker once a check is done (never competing with the check)."""
+        if self._use_standby and self._state.standby is None and not self._state.closed:
+            self._state.standby = self._state.launch()
 
     def _discard(self, worker: _Worker) -> None:
         """Kill ``worker``; the next check uses the standby (or starts a fresh worker)."""
@@ -285,41 +314,46 @@ class Judge:
         with self._state.lock:
             if self._state.closed:
                 raise WorkerError("this checker is closed")
-            for _attempt in range(2):
-                worker = self._ready_worker()
-                # Waiting for a worker to start does not count against the cap.
-                deadline = time.monotonic() + self.timeout
-                try:
-                    worker.conn.send((spec, text))
-                except (BrokenPipeError, ConnectionError, EOFError):
+            try:
+                return self._check_locked(spec, text)
+            finally:
+                self._ensure_standby()
+
+    def _check_locked(self, spec: AnswerSpec, text: str) -> Verdict:
+        """The body of :meth:`check`; the caller holds the lock."""
+        for _attempt in range(2):
+            worker = self._ready_worker()
+            # Waiting for a worker to start does not count against the cap.
+            deadline = time.monotonic() + self.timeout
+            try:
+                worker.conn.send((spec, text))
+            except (BrokenPipeError, ConnectionError, EOFError):
+                self._discard(worker)
+                continue
+            except OSError as error:
+                self._discard(worker)
+                raise WorkerError(f"could not reach the checking process: {error}") from None
+            except Exception as error:
+                raise WorkerError(
+                    f"could not hand the answer spec to the checking process: {error}"
+                ) from None
+            try:
+                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                     self._discard(worker)
-                    continue
-                except OSError as error:
-                    self._discard(worker)
-                    raise WorkerError(f"could not reach the checking process: {error}") from None
-                except Exception as error:
-                    raise WorkerError(
-                        f"could not hand the answer spec to the checking process: {error}"
-                    ) from None
-                try:
-                    if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                        self._discard(worker)
-                        return undecided_within(self.timeout)
-                    payload = worker.conn.recv_bytes()
-                except (EOFError, OSError):
-                    # The worker died mid-check (killed from outside, crashed): retry once
-                    # on a fresh worker; a check that kills two workers is undecided.
-                    self._discard(worker)
-                    continue
-                except BaseException:
-                    # Interrupted while waiting (Ctrl-C): the worker may still be busy with this
-                    # check and would answer the next one with a stale verdict. Replace it.
-                    self._discard(worker)
-                    raise
-                return _decode(payload)
-            return Verdict(
-                "undecided", "could not decide: the checking process stopped unexpectedly"
-            )
+                    return undecided_within(self.timeout)
+                payload = worker.conn.recv_bytes()
+            except (EOFError, OSError):
+                # The worker died mid-check (killed from outside, crashed): retry once
+                # on a fresh worker; a check that kills two workers is undecided.
+                self._discard(worker)
+                continue
+            except BaseException:
+                # Interrupted while waiting (Ctrl-C): the worker may still be busy with this
+                # check and would answer the next one with a stale verdict. Replace it.
+                self._discard(worker)
+                raise
+            return _decode(payload)
+        return Verdict("undecided", "could not decide: the checking process stopped unexpectedly")
 
     def close(self) -> None:
         """Stop the workers and reap them; further checks raise WorkerError. Idempotent."""

@@ -274,3 +274,35 @@ def test_interrupted_check_never_leaks_a_stale_verdict_into_the_next() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _worker_children() -> set[int]:
+    """Pids of this process's children running the checking worker."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if (
+            ppid == os.getpid()
+            and b"mathdrill.answers.serve" in cmdline
+            and _alive(int(entry.name))
+        ):
+            found.add(int(entry.name))
+    return found
+
+
+def test_close_right_after_a_check_is_quick_and_leaves_no_worker() -> None:
+    before = _worker_children()
+    capped = Judge(timeout=2.0)
+    assert capped.check(make_spec("number", "1/2"), "0.5").correct
+    # The standby worker is starting now; close must not wait for its sympy import.
+    started = time.monotonic()
+    capped.close()
+    assert time.monotonic() - started < 0.5
+    assert _worker_children() - before == set()

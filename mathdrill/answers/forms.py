@@ -409,18 +409,42 @@ class PairText:
     vectors_start: int
 
 
+_VECTOR_PREFIX = re.compile(r"^\s*(?:v|x|u|w|e|vec)\s*_?\d*\s*=\s*", re.IGNORECASE)
+
+
+def _top_level_parts(chunk: str) -> list[tuple[str, int]]:
+    """Split at commas outside brackets: [(part, offset in chunk)]."""
+    parts: list[tuple[str, int]] = []
+    depth = 0
+    begin = 0
+    for index, char in enumerate(chunk):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append((chunk[begin:index], begin))
+            begin = index + 1
+    parts.append((chunk[begin:], begin))
+    return parts
+
+
 def split_pairs(text: str) -> list[PairText] | None:
-    """Split ``2: [1, 1]; 3: [1, -2]`` (or lines, or ``λ=2 -> (1,1)``) into pair chunks.
+    """Split an eigenpairs answer into ``value: vector(s)`` pairs located in the text.
+
+    Accepted: pairs separated by ``;``, new lines or commas — ``2: [1, 1]; 3: [1, -2]``,
+    ``2 -> (1, 1), 3 -> (1, -2)``, ``λ=2 → [1, 1]`` — several vectors for one value
+    (``1: [1, 0], [0, 1]``), and ``λ1 = 2, v1 = (1, 1); λ2 = 3, v2 = (1, -2)``.
 
     Args:
         text: The learner's eigenpairs text.
 
     Returns:
-        The chunks, or None when the text uses no ``:``/``->`` separator (then the caller reads
-        the whole text as a list of ``(value, vector)`` tuples).
+        The pairs, or None when the text names no pair at all (no ``:``/``->``/``λ =``): the
+        caller then reads it as a list of ``(value, vector)`` tuples.
 
     Raises:
-        MathSyntaxError: When some chunk has a separator and another has none.
+        MathSyntaxError: When a vector comes before any eigenvalue, or a value has no vector.
     """
     _too_long(text)
     chunks: list[tuple[str, int]] = []
@@ -431,29 +455,55 @@ def split_pairs(text: str) -> list[PairText] | None:
             chunks.append((text[position:end], position))
         if match is not None:
             position = match.end()
-    pairs: list[PairText] = []
-    for chunk, start in chunks:
-        arrow = _PAIR_ARROW.search(chunk)
-        if arrow is None:
-            if pairs or len(chunks) > 1:
-                raise MathSyntaxError(
-                    "write each pair as eigenvalue: eigenvector, e.g. 2: [1, 1]; 3: [1, -2]",
-                    text,
-                    start,
-                    start + len(chunk),
+    # Each open pair: [value_text, value_start, vectors_start or None, vectors_end].
+    open_pairs: list[list[Any]] = []
+    named = False
+    for chunk, chunk_start in chunks:
+        for part, offset in _top_level_parts(chunk):
+            start = chunk_start + offset
+            arrow = _PAIR_ARROW.search(part)
+            prefix = _LAMBDA_PREFIX.match(part)
+            if arrow is not None:
+                named = True
+                left = part[: arrow.start()]
+                lam = _LAMBDA_PREFIX.match(left)
+                skip = lam.end() if lam else 0
+                open_pairs.append(
+                    [left[skip:], start + skip, start + arrow.end(), start + len(part)]
                 )
-            return None
-        left = chunk[: arrow.start()]
-        prefix = _LAMBDA_PREFIX.match(left)
-        skip = prefix.end() if prefix else 0
-        pairs.append(
-            PairText(
-                left[skip:],
-                start + skip,
-                chunk[arrow.end() :],
-                start + arrow.end(),
-            )
-        )
-    if not pairs:
+            elif prefix is not None:
+                named = True
+                open_pairs.append([part[prefix.end() :], start + prefix.end(), None, None])
+            elif not part.strip():
+                continue
+            else:
+                vector = _VECTOR_PREFIX.match(part)
+                skip = vector.end() if vector else 0
+                if not open_pairs:
+                    if not named and len(chunks) == 1:
+                        return None
+                    raise MathSyntaxError(
+                        "write each pair as eigenvalue: eigenvector, e.g. 2: [1, 1]; 3: [1, -2]",
+                        text,
+                        start,
+                        start + max(1, len(part)),
+                    )
+                current = open_pairs[-1]
+                if current[2] is None:
+                    current[2] = start + skip
+                current[3] = start + len(part)
+    if not named:
         return None
+    pairs: list[PairText] = []
+    for value_text, value_start, vectors_start, vectors_end in open_pairs:
+        if vectors_start is None:
+            raise MathSyntaxError(
+                "this eigenvalue has no eigenvector; write e.g. 2: [1, 1]",
+                text,
+                value_start,
+                value_start + max(1, len(value_text)),
+            )
+        pairs.append(
+            PairText(value_text, value_start, text[vectors_start:vectors_end], vectors_start)
+        )
     return pairs

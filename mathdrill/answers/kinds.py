@@ -945,7 +945,8 @@ class EigenPairs:
 class EigenpairsKind(AnswerKind):
     """Eigenvalue → eigenvector pairs of the reference matrix.
 
-    Accepted forms: ``2: [1, 1]; 3: [1, -2]`` (also ``->``, ``→``, one pair per line, an optional
+    Accepted forms: ``2: [1, 1]; 3: [1, -2]`` (also ``->``, ``→``, pairs separated by ``;``, new
+    lines or commas, ``λ1 = 2, v1 = (1, 1)``, an optional
     ``λ =`` prefix), several vectors for one value ``1: [1, 0], [0, 1]``, or tuples
     ``[(2, [1, 1]), (3, [1, -2])]``. Correct when every pair satisfies Av = λv with v ≠ 0 and
     every eigenvalue appears; for an eigenvalue whose eigenspace has dimension g the learner gives

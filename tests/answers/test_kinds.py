@@ -316,6 +316,9 @@ A = "Matrix([[4, 1], [2, 3]])"
         "(5, [1, 1]), (2, [1, -2])",
         "λ = 2 -> [1, -2]\nλ = 5 -> [1, 1]",
         "2 → (1, -2); 5 → (1, 1)",
+        "2 -> (1, -2), 5 -> (1, 1)",
+        "λ1 = 2, v1 = (1, -2); λ2 = 5, v2 = (1, 1)",
+        "lambda = 2, v = [1, -2]\nlambda = 5, v = [1, 1]",
     ],
 )
 def test_eigenpairs_forms(answer: str) -> None:
@@ -611,3 +614,9 @@ def test_expression_close_near_miss_mentions_decimals_only_when_typed() -> None:
     )
     exact = verdict("expression", "x/3", "333x/1000", variables=X)
     assert exact.near_miss == "close but not within tolerance"
+
+
+def test_eigenpairs_value_without_vector_is_unreadable() -> None:
+    result = verdict("eigenpairs", A, "λ = 2; 5: [1, 1]")
+    assert result.status == "unreadable"
+    assert "no eigenvector" in result.reason

@@ -317,6 +317,8 @@ def read_interval(
         return IntervalValue(())
     if words in _REALS:
         return IntervalValue((Piece(NEG_INF, POS_INF, False, False, "-∞", "∞"),))
+    if _INEQUALITY_SIGN.search(text):
+        return IntervalValue((_read_inequality(text, read_math),))
     pieces: list[Piece] = []
     position = 0
     for match in [*_UNION.finditer(text), None]:
@@ -325,6 +327,47 @@ def read_interval(
         if match is not None:
             position = match.end()
     return IntervalValue(tuple(pieces))
+
+
+_INEQUALITY_SIGN = re.compile(r"<=|>=|<|>|≤|≥")
+_INEQUALITY = re.compile(
+    r"^\s*(?:(?P<lo>[^<>≤≥]+?)\s*(?P<op1><=|<|≤)\s*)?(?P<name>[A-Za-zα-ωΑ-Ω_]\w*)"
+    r"\s*(?P<op2><=|<|≤|>=|>|≥)\s*(?P<hi>[^<>≤≥]+?)\s*$"
+)
+
+
+def _read_inequality(text: str, read_math: Callable[[str], tuple[Any, tuple[Any, ...]]]) -> Piece:
+    """Read ``0 <= x < 1``, ``x > 2``, ``x ≤ 3`` (one variable) as an interval."""
+    match = _INEQUALITY.match(text)
+    if match is None or (match.group("lo") is not None and match.group("op2") not in "<=≤"):
+        raise MathSyntaxError(
+            "write an interval such as [0, 1) or an inequality such as 0 <= x < 1",
+            text,
+            0,
+            max(1, len(text)),
+        )
+    lo_text, op1, op2, bound = (
+        match.group("lo"),
+        match.group("op1"),
+        match.group("op2"),
+        match.group("hi"),
+    )
+    bound_value, bound_numbers = _endpoint(text, match.start("hi"), bound, read_math)
+    if lo_text is not None:
+        lo_value, lo_numbers = _endpoint(text, match.start("lo"), lo_text, read_math)
+        return Piece(
+            lo_value,
+            bound_value,
+            op1 != "<" and lo_value != NEG_INF,
+            op2 != "<" and bound_value != POS_INF,
+            lo_text.strip(),
+            bound.strip(),
+            tuple(lo_numbers) + tuple(bound_numbers),
+        )
+    closed = op2 in ("<=", ">=", "≤", "≥")
+    if op2 in ("<", "<=", "≤"):
+        return Piece(NEG_INF, bound_value, False, closed, "-∞", bound.strip(), tuple(bound_numbers))
+    return Piece(bound_value, POS_INF, closed, False, bound.strip(), "∞", tuple(bound_numbers))
 
 
 def _read_piece(

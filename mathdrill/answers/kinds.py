@@ -1422,18 +1422,29 @@ def _endpoint_text(value: Any, closed: bool, side: str, style: str) -> str:
     return render_scalar(value, "unicode" if style == "pretty" else style)
 
 
-def render_interval(value: IntervalValue, style: str) -> str:
-    """Render intervals as ``[0, 1) ∪ (2, ∞)`` (plain: ``[0, 1) U (2, oo)``)."""
+def render_interval(value: IntervalValue, style: str, *, typed: bool = False) -> str:
+    """Render intervals as ``[0, 1) ∪ (2, ∞)`` (plain: ``[0, 1) U (2, oo)``).
+
+    Args:
+        value: The intervals.
+        style: A style name.
+        typed: Show finite endpoints as the learner typed them (``0.693``, not ``693/1000``).
+
+    Returns:
+        The text.
+    """
     if not value.pieces:
         return "{}" if style == "plain" else (r"\emptyset" if style == "latex" else "∅")
     parts = []
     for piece in value.pieces:
         left = "[" if piece.lo_closed else "("
         right = "]" if piece.hi_closed else ")"
-        parts.append(
-            f"{left}{_endpoint_text(piece.lo, piece.lo_closed, 'lo', style)}, "
-            f"{_endpoint_text(piece.hi, piece.hi_closed, 'hi', style)}{right}"
-        )
+        lo = _endpoint_text(piece.lo, piece.lo_closed, "lo", style)
+        hi = _endpoint_text(piece.hi, piece.hi_closed, "hi", style)
+        if typed and style in ("plain", "unicode"):
+            lo = piece.lo_text if piece.lo_text and piece.lo != NEG_INF else lo
+            hi = piece.hi_text if piece.hi_text and piece.hi != POS_INF else hi
+        parts.append(f"{left}{lo}, {hi}{right}")
     joiner = {"plain": " U ", "latex": r" \cup "}.get(style, " ∪ ")
     return joiner.join(parts)
 
@@ -1444,7 +1455,7 @@ class IntervalKind(AnswerKind):
     name = "interval"
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
-        return "an interval such as [0, 1) or (-oo, 2]; join several with U"
+        return "an interval such as [0, 1) or (-oo, 2] (or 0 <= x < 1); join several with U"
 
     def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
         def read_math(part: str) -> tuple[Any, tuple[Any, ...]]:
@@ -1471,8 +1482,8 @@ class IntervalKind(AnswerKind):
         numbers = [n for piece in value.pieces for n in piece.numbers]
         return Reading(
             value,
-            render_interval(value, "unicode"),
-            render_interval(value, "plain"),
+            render_interval(value, "unicode", typed=True),
+            render_interval(value, "plain", typed=True),
             (),
             allowance_from(numbers, single=False, entries=True),
             tuple(numbers),

@@ -458,6 +458,13 @@ def test_shape_error_and_order() -> None:
         ("[0, log(2)]", "[0, 0.693]", True),
         ("[0, log(2)]", "[0, ln(2)]", True),
         ("(-oo, oo)", "R", True),
+        ("[0, 1)", "0 <= x < 1", True),
+        ("[0, 1)", "0 ≤ x < 1", True),
+        ("[0, 1)", "0 < x <= 1", False),
+        ("(2, oo)", "x > 2", True),
+        ("[2, oo)", "x >= 2", True),
+        ("(-oo, 3]", "x ≤ 3", True),
+        ("(-oo, 3]", "x < 3", False),
     ],
 )
 def test_interval(expected: str, answer: str, correct: bool) -> None:
@@ -620,3 +627,10 @@ def test_eigenpairs_value_without_vector_is_unreadable() -> None:
     result = verdict("eigenpairs", A, "λ = 2; 5: [1, 1]")
     assert result.status == "unreadable"
     assert "no eigenvector" in result.reason
+
+
+def test_interval_read_as_shows_endpoints_as_typed() -> None:
+    result = verdict("interval", "[0, log(2)]", "0 <= x <= 0.693")
+    assert result.correct
+    assert result.read_as_plain == "[0, 0.693]"
+    assert verdict("interval", "[0, oo)", "[0, inf)").read_as == "[0, ∞)"

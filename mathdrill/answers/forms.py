@@ -317,13 +317,14 @@ def read_interval(
         return IntervalValue(())
     if words in _REALS:
         return IntervalValue((Piece(NEG_INF, POS_INF, False, False, "-∞", "∞"),))
-    if _INEQUALITY_SIGN.search(text):
-        return IntervalValue((_read_inequality(text, read_math),))
     pieces: list[Piece] = []
     position = 0
     for match in [*_UNION.finditer(text), None]:
         end = match.start() if match is not None else len(text)
-        pieces.append(_read_piece(text, position, end, read_math))
+        if _INEQUALITY_SIGN.search(text[position:end]):
+            pieces.append(_read_inequality(text, position, end, read_math))
+        else:
+            pieces.append(_read_piece(text, position, end, read_math))
         if match is not None:
             position = match.end()
     return IntervalValue(tuple(pieces))
@@ -336,15 +337,17 @@ _INEQUALITY = re.compile(
 )
 
 
-def _read_inequality(text: str, read_math: Callable[[str], tuple[Any, tuple[Any, ...]]]) -> Piece:
-    """Read ``0 <= x < 1``, ``x > 2``, ``x ≤ 3`` (one variable) as an interval."""
-    match = _INEQUALITY.match(text)
+def _read_inequality(
+    text: str, start: int, end: int, read_math: Callable[[str], tuple[Any, tuple[Any, ...]]]
+) -> Piece:
+    """Read ``0 <= x < 1``, ``x > 2``, ``x ≤ 3`` (one variable) in ``text[start:end]``."""
+    match = _INEQUALITY.match(text[start:end])
     if match is None or (match.group("lo") is not None and match.group("op2") not in "<=≤"):
         raise MathSyntaxError(
             "write an interval such as [0, 1) or an inequality such as 0 <= x < 1",
             text,
-            0,
-            max(1, len(text)),
+            start,
+            max(start + 1, end),
         )
     lo_text, op1, op2, bound = (
         match.group("lo"),
@@ -352,9 +355,9 @@ def _read_inequality(text: str, read_math: Callable[[str], tuple[Any, tuple[Any,
         match.group("op2"),
         match.group("hi"),
     )
-    bound_value, bound_numbers = _endpoint(text, match.start("hi"), bound, read_math)
+    bound_value, bound_numbers = _endpoint(text, start + match.start("hi"), bound, read_math)
     if lo_text is not None:
-        lo_value, lo_numbers = _endpoint(text, match.start("lo"), lo_text, read_math)
+        lo_value, lo_numbers = _endpoint(text, start + match.start("lo"), lo_text, read_math)
         return Piece(
             lo_value,
             bound_value,

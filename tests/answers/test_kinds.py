@@ -465,6 +465,8 @@ def test_shape_error_and_order() -> None:
         ("[2, oo)", "x >= 2", True),
         ("(-oo, 3]", "x ≤ 3", True),
         ("(-oo, 3]", "x < 3", False),
+        ("(-oo, 0) U (1, oo)", "x < 0 or x > 1", True),
+        ("(-oo, 0) U (1, oo)", "x < 0 ∪ (1, oo)", True),
     ],
 )
 def test_interval(expected: str, answer: str, correct: bool) -> None:

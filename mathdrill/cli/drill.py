@@ -573,9 +573,11 @@ class TerminalUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan and the one line on getting help."""
         what = "Cram session (the schedule does not move)" if cram else "Today's drill"
+        self._console.print(f"[bold]{what}[/]: {len(plan.items)} problem(s).")
         self._console.print(
-            f"[bold]{what}[/]: {len(plan.items)} problem(s). "
-            "[dim]Type [bold]help[/] at the prompt for commands; `mathdrill --help` for more.[/]"
+            "Type help at the prompt for commands; mathdrill --help for everything else.",
+            style="dim",
+            markup=False,
         )
         if plan.leeches:
             names = ", ".join(c.key for c in plan.leeches[:5])

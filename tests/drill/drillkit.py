@@ -1,0 +1,59 @@
+"""Helpers for the drill's end-to-end tests: the fixture deck, its answers, DB readers."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+ARITH = Path(__file__).resolve().parent / "fixtures" / "arith.yaml"
+ADD = re.compile(r"What is (\d+) \+ (\d+)\?")
+TIMES = re.compile(r"What is (\d+) × (\d+)\?")
+
+
+def solve(prompt: str) -> tuple[int, int]:
+    """Return (correct answer, the authored mistake's value) for an arith prompt."""
+    if match := ADD.search(prompt):
+        a, b = int(match[1]), int(match[2])
+        return a + b, a - b
+    match = TIMES.search(prompt)
+    assert match, f"not an arith prompt: {prompt!r}"
+    a, b = int(match[1]), int(match[2])
+    return a * b, a + b
+
+
+def drill_argv(now: str, *extra: str) -> list[str]:
+    """The argv of ``mathdrill drill`` on the arith deck at a fixed time."""
+    return [
+        sys.executable,
+        "-m",
+        "mathdrill",
+        "--now",
+        now,
+        "drill",
+        "--decks",
+        str(ARITH),
+        "--deck",
+        "arith",
+        *extra,
+    ]
+
+
+def reviews(home: Path) -> list[sqlite3.Row]:
+    """Every review in the home's database, oldest first, with its card's template id."""
+    db = home / "mathdrill.db"
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(
+            "SELECT r.*, c.template AS template FROM reviews r JOIN cards c ON c.id = r.card_id "
+            "ORDER BY r.id"
+        ).fetchall()
+
+
+def integrity(home: Path) -> str:
+    """SQLite's own integrity check of the home's database."""
+    with sqlite3.connect(home / "mathdrill.db") as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]

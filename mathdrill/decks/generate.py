@@ -20,7 +20,7 @@ import sympy
 from mathdrill.decks.model import Expr, Problem, Template, Text
 from mathdrill.decks.placeholders import render
 from mathdrill.decks.samplers import FLAGS, SamplerError, bind
-from mathdrill.errors import DeckError, MathSyntaxError
+from mathdrill.errors import DeckError, MathdrillError, MathSyntaxError
 from mathdrill.mathlang.values import Sequence, SetLiteral
 
 MAX_TRIES = 1000
@@ -341,6 +341,12 @@ def generate(template: Template, seed: int) -> Instance:
         except KeyError as error:
             return _fail(
                 template, text.line, f"{text.where}: unknown placeholder {error}", seed, "render"
+            )
+        except (MathdrillError, ArithmeticError, ValueError, TypeError, RecursionError) as error:
+            # A value the printers cannot show (too large, an exotic sympy object) is the
+            # deck's problem, reported with its line rather than as a crash.
+            return _fail(
+                template, text.line, f"{text.where}: cannot render: {error}", seed, "render"
             )
 
     def rendered_as(text: Text, form: str, wrap: str = "") -> str:

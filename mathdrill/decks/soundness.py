@@ -12,8 +12,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from mathdrill.decks.generate import GenerationError, generate
+from mathdrill.decks.generate import GenerationError, Instance, generate
 from mathdrill.decks.model import Problem, Template
 
 MIN_DISTINCT = 5
@@ -75,7 +76,24 @@ def check_seed(
         elapsed = clock() - start if clock else 0.0
         problem = (error.problem.line, error.problem.message, error.stage, "")
         return SeedResult(seed, "", elapsed, (problem,))
+    except Exception as error:  # an untrusted deck must not crash the whole check
+        elapsed = clock() - start if clock else 0.0
+        message = f"generating an instance failed: {type(error).__name__}: {str(error)[:200]}"
+        return SeedResult(seed, "", elapsed, ((template.line, message, "crash", ""),))
     elapsed = clock() - start if clock else 0.0
+    try:
+        return _judge_instance(template, seed, instance, elapsed, judge)
+    except Exception as error:  # report, then keep checking the other seeds
+        message = f"checking the answers failed: {type(error).__name__}: {str(error)[:200]}"
+        return SeedResult(
+            seed, instance.key, elapsed, ((template.answer.line, message, "crash", ""),)
+        )
+
+
+def _judge_instance(
+    template: Template, seed: int, instance: Instance, elapsed: float, judge: Callable[..., Any]
+) -> SeedResult:
+    """Judge the reference and every mistake of one generated instance."""
     from mathdrill.decks.answering import answer_text
 
     problems: list[tuple[int, str, str, str]] = []

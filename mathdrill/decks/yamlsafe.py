@@ -194,24 +194,33 @@ def parse_yaml(text: str) -> Document:
     """
     if len(text) > MAX_DECK_BYTES:
         raise YamlProblem(0, f"the text is longer than {MAX_DECK_BYTES:,} characters")
-    loader = _DeckLoader(text)
+    loader = None
     try:
-        try:
-            root = loader.get_single_node()
-        except yaml.composer.ComposerError as error:
-            mark = error.problem_mark or error.context_mark
-            line = mark.line + 1 if mark else 0
-            raise YamlProblem(line, f"not a single YAML document: {error.problem}") from None
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line = mark.line + 1 if mark else 0
-            raise YamlProblem(line, f"not valid YAML: {error.problem or error.context}") from None
-        except yaml.YAMLError as error:
-            raise YamlProblem(0, f"not valid YAML: {error}") from None
-        except RecursionError:
-            raise YamlProblem(0, "the YAML is nested too deeply") from None
+        # The reader checks the characters when the loader is built: keep it inside the try.
+        loader = _DeckLoader(text)
+        root = loader.get_single_node()
+    except yaml.reader.ReaderError as error:
+        line = text[: max(error.position, 0)].count("\n") + 1
+        raise YamlProblem(
+            line,
+            f"the text holds a control character (code {error.character!r}) YAML does not "
+            "allow; remove it",
+        ) from None
+    except yaml.composer.ComposerError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        raise YamlProblem(line, f"not a single YAML document: {error.problem}") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        raise YamlProblem(line, f"not valid YAML: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(0, f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise YamlProblem(0, "the YAML is nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     document = Document(data=None, text=text)
     if root is None:
         return document

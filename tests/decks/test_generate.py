@@ -171,3 +171,15 @@ def test_replacing_a_template_keeps_generation_pure():
     template = DERIVATIVES.template("power-rule")
     renamed = replace(template, title="Another title")
     assert generate(renamed, 3).prompt == generate(template, 3).prompt
+
+
+def test_check_seed_reports_a_failing_judge_instead_of_crashing():
+    def broken(spec, text):
+        raise RuntimeError("boom")
+
+    template = DERIVATIVES.template("power-rule")
+    result = check_seed(template, 1, judge=broken)
+    assert result.key
+    ((line, message, stage, _example),) = result.problems
+    assert (line, stage) == (template.answer.line, "crash")
+    assert "RuntimeError: boom" in message

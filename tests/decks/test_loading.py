@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mathdrill.decks import DeckReadError, load_deck, load_deck_file, parse_deck, read_bytes
 from mathdrill.decks.yamlsafe import MAX_DECK_BYTES, MAX_DEPTH
@@ -132,3 +134,48 @@ def test_not_a_mapping_and_empty_templates():
     assert "a deck file must be a mapping" in problems[0].message
     _deck, problems = parse_deck("deck: d\ntitle: T\ntemplates: []\n", "empty.yaml")
     assert [(p.line, "'templates' is empty" in p.message) for p in problems] == [(3, True)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "deck: d\n",
+                "title: T\n",
+                "templates:\n",
+                "  - id: one\n",
+                "    title: One\n",
+                "    prompt: '{a} {{b}} {c:latex}'\n",
+                "    answer: {kind: number, value: a}\n",
+                "    params:\n",
+                "      a: integer(1, 9)\n",
+                "      b: choice(1,\n",
+                "&x [*x]\n",
+                "- [\n",
+                "key: !!binary aGk=\n",
+                "'\n",
+                ": :\n",
+                "\t- x\n",
+                "\x00\n",
+                "~: ~\n",
+                "    where: a > \n",
+                "    let: {f: 1/0}\n",
+                "    mistakes: [1, {value: 2}]\n",
+            ]
+        ),
+        max_size=14,
+    ),
+    st.text(max_size=20),
+)
+def test_any_text_gives_problems_or_a_read_error_never_a_crash(pieces, noise):
+    text = "".join(pieces) + noise
+    try:
+        _deck, problems = parse_deck(text, "fuzz.yaml")
+    except DeckReadError as error:
+        problems = error.problems
+        assert problems
+        return
+    for problem in problems:
+        assert problem.path == "fuzz.yaml"
+        assert problem.message

@@ -342,3 +342,27 @@ def test_taylor_second_order_matches_derivatives_at_zero() -> None:
         direction = np.array([0.6, -0.8])
         err = [abs(f(s * direction) - t2(s * direction)) for s in (0.02, 0.01)]
         assert err[0] / err[1] == pytest.approx(8, rel=0.1)
+
+
+def test_linear_layer_weight_gradient() -> None:
+    for inst in _instances("linear-layer-weight-gradient"):
+        x = np.array(_p(inst, "x1", "x2"))
+        delta = np.array(_p(inst, "d1", "d2"))
+        w0 = np.arange(4.0).reshape(2, 2)  # any W: L is linear in y = Wx near the point
+
+        def loss(flat: np.ndarray, x=x, delta=delta) -> float:
+            return float(delta @ (flat.reshape(2, 2) @ x))
+
+        fd = grad(loss, w0.ravel()).reshape(2, 2)  # entry (i, j) = ∂L/∂Wᵢⱼ
+        assert _reference(inst) == pytest.approx(fd, **TOL)
+
+
+def test_linear_layer_input_gradient() -> None:
+    for inst in _instances("linear-layer-input-gradient"):
+        w = np.array(_p(inst, "w11", "w12", "w21", "w22")).reshape(2, 2)
+        delta = np.array(_p(inst, "d1", "d2"))
+
+        def loss(x: np.ndarray, w=w, delta=delta) -> float:
+            return float(delta @ (w @ x))
+
+        assert _reference(inst) == pytest.approx(grad(loss, np.array([0.4, -1.1])), **TOL)

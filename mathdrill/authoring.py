@@ -199,16 +199,19 @@ def check_files(env: Mapping[str, str], paths: Iterable[Path]) -> list[Path]:
         The files (missing paths are kept: they are reported as unreadable).
     """
     given = list(paths)
+    found: list[Path] = []
     if given:
-        files: list[Path] = []
         for path in given:
-            files.extend(deck_files(path) if path.is_dir() else [path])
-        return files
-    found = []
-    for source in deck_sources(user_decks_dir(env), ()):
-        if source.path.exists():
-            found.extend(deck_files(source.path))
-    return found
+            found.extend(deck_files(path) if path.is_dir() else [path])
+    else:
+        for source in deck_sources(user_decks_dir(env), ()):
+            if source.path.exists():
+                found.extend(deck_files(source.path))
+    # A file named twice (a folder and a file in it) is checked once, not reported as a clash.
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 _WORKER_DECKS: dict[str, Deck | None] = {}

@@ -13,6 +13,11 @@ from mathdrill.errors import DeckError
 DECK_SUFFIXES = (".yaml", ".yml")
 """File name endings of deck files."""
 
+TRIAL_SEEDS = (0, 1, 2)
+"""Seeds tried at load time; an expression error is reported only when every one hits it, so a
+failure that depends on the drawn values (a singular matrix for some seeds) is left to
+``deck check``."""
+
 
 class DeckReadError(DeckError):
     """A deck file cannot be read at all (missing, unreadable, not UTF-8, not YAML, absurd).
@@ -84,10 +89,10 @@ def parse_deck(
 
 
 def _trial(deck: Deck, problems: list[Problem]) -> Deck:
-    """Generate one instance of every template to find what only evaluation reveals.
+    """Generate a few instances of every template to find what only evaluation reveals.
 
     Unknown names, unreadable expressions and bad sampler arguments fail the same way for every
-    seed, so one instance finds them at load time. Failures that depend on the seed (a
+    seed, so a few instances find them at load time. Failures that depend on the seed (a
     constraint that rarely holds, a division by zero for some parameters) are left to
     ``deck check``. Templates that fail here are dropped from the deck.
     """
@@ -95,12 +100,21 @@ def _trial(deck: Deck, problems: list[Problem]) -> Deck:
 
     kept = []
     for template in deck.templates:
-        try:
-            generate(template, 0)
-        except GenerationError as error:
-            if error.stage in ("syntax", "sampler", "render"):
-                problems.append(error.problem)
+        first: GenerationError | None = None
+        for seed in TRIAL_SEEDS:
+            try:
+                generate(template, seed)
+            except GenerationError as error:
+                if error.stage not in ("syntax", "sampler", "render"):
+                    first = None  # seed-dependent (constraints, degenerate values): check's job
+                    break
+                first = first or error
                 continue
+            first = None  # one good instance: whatever failed depends on the seed
+            break
+        if first is not None:
+            problems.append(first.problem)
+            continue
         kept.append(template)
     return replace(deck, templates=tuple(kept))
 

@@ -179,3 +179,34 @@ def test_any_text_gives_problems_or_a_read_error_never_a_crash(pieces, noise):
     for problem in problems:
         assert problem.path == "fuzz.yaml"
         assert problem.message
+
+
+SINGULAR_SOMETIMES = """\
+deck: t
+title: T
+templates:
+  - id: one
+    title: One
+    params:
+      a: integer(0, 1)
+    let:
+      M: Matrix([[a, 0], [0, 1]])
+      N: inv(M)
+    prompt: '{N}'
+    answer:
+      kind: matrix
+      value: N
+"""
+
+
+def test_seed_dependent_failures_are_left_to_deck_check():
+    from mathdrill.decks.soundness import check_seed
+
+    deck, problems = parse_deck(SINGULAR_SOMETIMES, "t.yaml")
+    assert problems == []
+    assert len(deck.templates) == 1
+    results = [check_seed(deck.templates[0], seed) for seed in range(8)]
+    failing = [r for r in results if r.problems]
+    assert failing, "a = 0 makes M singular for some seed"
+    assert all(r.problems[0][0] == 10 and "singular" in r.problems[0][1] for r in failing)
+    assert len(failing) < len(results)

@@ -11,8 +11,10 @@ How workers start: ``python -m mathdrill.answers.serve FD`` with one end of a so
 inherited as ``FD``. Unlike ``multiprocessing``'s ``spawn``/``forkserver`` this never re-imports
 the caller's ``__main__`` (a script without an ``if __name__ == "__main__"`` guard would start
 workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start cost
-about half a second, so a second, *standby* worker is kept ready: after a kill the standby takes
-over at once and a new standby starts in the background (measured in ``bench/README.md``).
+about a second, so the replacement for a killed worker starts in the background at once: by the
+time the learner has retyped, it is ready. ``Judge(standby=True)`` additionally keeps a second
+worker warm at all times (one more process) so even an immediate re-check does not wait
+(measured in ``bench/README.md``).
 
 Data: requests are pickled by ``multiprocessing.connection`` (the parent built the spec; the
 worker trusts it); replies are **JSON bytes**, so the parent never unpickles anything learner
@@ -228,8 +230,10 @@ class Judge:
     Args:
         timeout: Seconds one check may take (default 2).
         startup_timeout: Seconds to wait for a worker process to start.
-        standby: Keep a second worker ready so a check after a kill does not wait for a start
-            (costs one more process, ~100 MB).
+        standby: Keep a second worker warm so a check right after a kill never waits for a
+            start (costs one more process, ~100 MB, and its start competes for CPU with the
+            learner's session; off by default because a kill already starts the replacement in
+            the background).
 
     Raises:
         UsageError: When ``timeout`` is not positive.
@@ -244,7 +248,7 @@ class Judge:
         timeout: float = 2.0,
         *,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
-        standby: bool = True,
+        standby: bool = False,
     ) -> None:
         if not timeout > 0:
             raise UsageError(f"the check timeout must be positive, got {timeout}")
@@ -276,12 +280,13 @@ class Judge:
             self._state.standby = self._state.launch()
 
     def _discard(self, worker: _Worker) -> None:
-        """Kill ``worker``; the next check uses the standby (or starts a fresh worker)."""
+        """Kill ``worker`` and line up its replacement: the standby, or a fresh start now."""
         worker.stop(polite=False)
-        if self._state.active.worker is worker:
-            self._state.active = _Slot()
-        if not self._use_standby:
-            self._state.active = self._state.launch()
+        state = self._state
+        if state.standby is not None:
+            state.active, state.standby = state.standby, None
+        else:
+            state.active = state.launch()
 
     @property
     def worker_pid(self) -> int | None:

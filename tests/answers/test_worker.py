@@ -297,11 +297,15 @@ def _worker_children() -> set[int]:
     return found
 
 
-def test_close_right_after_a_check_is_quick_and_leaves_no_worker() -> None:
+@pytest.mark.parametrize("standby", [True, False])
+def test_close_while_a_worker_is_starting_is_quick_and_leaves_no_worker(standby: bool) -> None:
     before = _worker_children()
-    capped = Judge(timeout=2.0)
+    capped = Judge(timeout=0.3, standby=standby)
     assert capped.check(make_spec("number", "1/2"), "0.5").correct
-    # The standby worker is starting now; close must not wait for its sympy import.
+    if not standby:
+        # A cap kill starts the replacement in the background.
+        assert capped.check(SLOW_SPEC, SLOW_TEXT).status == "undecided"
+    # A worker is importing sympy now; close must kill it, not wait for it.
     started = time.monotonic()
     capped.close()
     assert time.monotonic() - started < 0.5

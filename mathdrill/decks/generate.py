@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -61,17 +62,19 @@ class Instance:
         fingerprint: The template's source fingerprint (changes when the template is edited).
         vars: The parameter values (the random draws) as plain text, in definition order.
         prompt: The question, rendered.
-        hints: The hints, rendered.
-        solution: The worked solution, rendered ("" when the template has none).
-        spec: The :class:`mathdrill.answers.AnswerSpec` that judges answers.
+        spec: The :class:`mathdrill.answers.AnswerSpec` that judges answers (mistake feedback
+            rendered).
         answer_plain: The reference answer as plain text the checker reads back as correct.
-        answer_unicode: The reference answer for display.
         expected_form: What shape of answer is expected, in words (from the answer kind).
         expected_seconds: How long a fluent learner takes.
         values: The raw values (sympy objects) by name, for callers that compute further.
-        prompt_plain: The question with every value in plain ASCII (``x**2``), for scripts.
-        prompt_latex: The question with every value as inline LaTeX between ``$…$``, for front
-            ends that typeset (KaTeX, MathJax).
+        lazy: Renders the texts below on first use (``lazy(name)``); only the prompt is needed
+            to pose the problem, so hints, solution and the other forms cost nothing until asked.
+
+    The lazily rendered texts, each computed once: :attr:`hints`, :attr:`solution`,
+    :attr:`answer_unicode`, :attr:`prompt_plain`, :attr:`prompt_latex`. A rendering failure
+    raises :class:`GenerationError` when one is first read; :meth:`render_all` renders them all
+    at once (``deck check`` does, so a sound deck never fails later).
     """
 
     deck: str
@@ -81,16 +84,46 @@ class Instance:
     fingerprint: str
     vars: dict[str, str]
     prompt: str
-    hints: tuple[str, ...]
-    solution: str
     spec: Any
     answer_plain: str
-    answer_unicode: str
     expected_form: str
     expected_seconds: float
     values: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    prompt_plain: str = ""
-    prompt_latex: str = ""
+    lazy: Callable[[str], Any] = field(default=lambda name: "", compare=False, repr=False)
+
+    @cached_property
+    def hints(self) -> tuple[str, ...]:
+        """The hints, rendered."""
+        return tuple(self.lazy("hints"))
+
+    @cached_property
+    def solution(self) -> str:
+        """The worked solution, rendered ("" when the template has none)."""
+        return str(self.lazy("solution"))
+
+    @cached_property
+    def answer_unicode(self) -> str:
+        """The reference answer for display (one line; eigenpairs as ``λ: [v]; …``)."""
+        return str(self.lazy("answer_unicode"))
+
+    @cached_property
+    def prompt_plain(self) -> str:
+        """The question with every value in plain ASCII (``x**2``), for scripts."""
+        return str(self.lazy("prompt_plain"))
+
+    @cached_property
+    def prompt_latex(self) -> str:
+        """The question with every value as inline LaTeX between ``$…$`` (KaTeX, MathJax)."""
+        return str(self.lazy("prompt_latex"))
+
+    def render_all(self) -> None:
+        """Render every lazy text now.
+
+        Raises:
+            GenerationError: When a placeholder cannot be rendered (with the text's line).
+        """
+        for name in ("hints", "solution", "answer_unicode", "prompt_plain", "prompt_latex"):
+            getattr(self, name)
 
     def to_json(self) -> dict[str, Any]:
         """Return the instance as JSON-ready data (the ``deck preview --json`` record).
@@ -352,11 +385,30 @@ def generate(template: Template, seed: int) -> Instance:
     def rendered_as(text: Text, form: str, wrap: str = "") -> str:
         # Every placeholder in one form, whatever its own suffix asks for: scripts want ASCII
         # throughout, typesetting front ends want LaTeX throughout.
-        return render(text.text, lambda name, _: wrap + value_of(name, form) + wrap)
+        try:
+            return render(text.text, lambda name, _: wrap + value_of(name, form) + wrap)
+        except (MathdrillError, ArithmeticError, ValueError, TypeError, RecursionError) as error:
+            return _fail(
+                template, text.line, f"{text.where}: cannot render: {error}", seed, "render"
+            )
 
     choices = tuple(rendered(option) for option in template.answer.choices)
     mistakes = [(m.name, value, rendered(m.feedback)) for m, value in mistake_values]
     spec = answering.make_spec(template, reference, mistakes, choices)
+
+    def lazy(name: str) -> Any:
+        if name == "hints":
+            return tuple(rendered(h) for h in template.hints)
+        if name == "solution":
+            return rendered(template.solution) if template.solution else ""
+        if name == "answer_unicode":
+            return value_of("answer", "text" if spec.kind == "eigenpairs" else "display")
+        if name == "prompt_plain":
+            return rendered_as(template.prompt, "plain")
+        if name == "prompt_latex":
+            return rendered_as(template.prompt, "latex", "$")
+        raise KeyError(name)
+
     return Instance(
         deck=template.deck,
         template=template.id,
@@ -365,16 +417,12 @@ def generate(template: Template, seed: int) -> Instance:
         fingerprint=template.fingerprint,
         vars=plain_vars,
         prompt=rendered(template.prompt),
-        hints=tuple(rendered(h) for h in template.hints),
-        solution=rendered(template.solution) if template.solution else "",
         spec=spec,
         answer_plain=value_of("answer", "text"),
-        answer_unicode=value_of("answer", "text" if spec.kind == "eigenpairs" else "display"),
         expected_form=answering.describe_form(spec),
         expected_seconds=template.expected_seconds,
         values=values,
-        prompt_plain=rendered_as(template.prompt, "plain"),
-        prompt_latex=rendered_as(template.prompt, "latex", "$"),
+        lazy=lazy,
     )
 
 

@@ -72,6 +72,7 @@ def check_seed(
     start = clock() if clock else 0.0
     try:
         instance = generate(template, seed)
+        instance.render_all()  # every placeholder of every text must render
     except GenerationError as error:
         elapsed = clock() - start if clock else 0.0
         problem = (error.problem.line, error.problem.message, error.stage, "")

@@ -2,9 +2,10 @@
 
 Prints machine info, then
 
-* per template: instance generation time (``generate(template, seed)``) over ``--seeds`` seeds,
-  median / p95 / max in milliseconds (target: median ≤ 5 ms for built-in templates), after one
-  untimed warm-up instance;
+* per template: instance generation time (``generate(template, seed)``: parameters, values,
+  reference, mistakes, prompt) over ``--seeds`` seeds, wall median / p95 / max and CPU median in
+  milliseconds (target: median ≤ 5 ms for built-in templates), after one untimed warm-up
+  instance; the last column adds rendering every lazy text (hints, solution, plain/LaTeX prompt);
 * the wall time of ``deck check`` over the same decks at ``--samples`` samples per template with
   the default worker count (target: ≤ 60 s for the built-in decks at 200 samples on 2 cores).
 
@@ -61,23 +62,25 @@ def main() -> None:
     # Wall time suffers when other processes share the CPUs; the CPU-time median (process_time)
     # is the load-independent figure.
     print(f"\ngeneration, {args.seeds} seeds per template (ms; wall median/p95/max, cpu median):")
-    print(f"{'template':45} {'median':>8} {'p95':>8} {'max':>8} {'cpu':>8}")
+    print(f"{'template':45} {'median':>8} {'p95':>8} {'max':>8} {'cpu':>8} {'cpu+all':>8}")
     for path in files:
         deck = load_deck_file(path)
         for template in deck.templates:
             generate(template, 10**9)  # warm-up: lazy imports and caches
-            times, cpu = [], []
+            times, cpu, full = [], [], []
             for seed in range(args.seeds):
                 start, start_cpu = time.perf_counter(), time.process_time()
-                generate(template, seed)
+                instance = generate(template, seed)
                 times.append((time.perf_counter() - start) * 1000)
                 cpu.append((time.process_time() - start_cpu) * 1000)
+                instance.render_all()  # hints, solution, plain/LaTeX prompt: rendered on demand
+                full.append((time.process_time() - start_cpu) * 1000)
             median = statistics.median(times)
             medians.append(median)
             cpu_medians.append(statistics.median(cpu))
             print(
                 f"{template.key:45} {median:8.2f} {percentile(times, 0.95):8.2f} "
-                f"{max(times):8.2f} {cpu_medians[-1]:8.2f}"
+                f"{max(times):8.2f} {cpu_medians[-1]:8.2f} {statistics.median(full):8.2f}"
             )
     if medians:
         print(

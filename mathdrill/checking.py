@@ -11,8 +11,12 @@ A batch request is one JSON object per line::
      "answer": "2x cos(x^2)", "vars": {"x": [-2, 2]}, "rtol": null, "atol": null}
 
 ``id`` is echoed back; ``vars`` maps each free symbol to its sampling interval (a bare list of
-names, or ``null`` intervals, use the default domain); ``choices`` (list of option texts) and
-``up_to_constant`` (bool) are accepted too. Each result line carries at least ``id, correct,
+names, or ``null`` intervals, use the default domain); ``choices`` (list of option texts),
+``up_to_constant`` (bool) and ``mistakes`` (a list of ``{"name", "value", "feedback"}``, values
+read like ``expected``) are accepted too. The annotation fields ``correct``, ``status``,
+``mistake``, ``near_miss`` and ``note`` are ignored, so a labelled corpus (such as the test
+suite's ``tests/answers/corpus.jsonl``) can be fed in as it is; any other field is an error, so
+a misspelt field is never silently dropped. Each result line carries at least ``id, correct,
 reason, read_as, duration_ms``; a line that cannot be used yields ``{"id": …, "error": …}``
 instead and the batch goes on.
 """
@@ -39,8 +43,21 @@ MAX_LINE_CHARS = 100_000
 
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REQUEST_KEYS = frozenset(
-    {"id", "kind", "expected", "answer", "vars", "rtol", "atol", "choices", "up_to_constant"}
+    {
+        "id",
+        "kind",
+        "expected",
+        "answer",
+        "vars",
+        "rtol",
+        "atol",
+        "choices",
+        "up_to_constant",
+        "mistakes",
+    }
 )
+#: Labels a corpus may carry next to a request; read and ignored.
+_ANNOTATION_KEYS = frozenset({"correct", "status", "mistake", "near_miss", "note"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class CheckRequest:
         atol: Absolute tolerance, or None for the kind's default rule.
         choices: Option texts for the ``choice`` kind.
         up_to_constant: Accept answers that differ by a constant (antiderivatives).
+        mistakes: Authored mistakes as ``(name, value text, feedback)``.
     """
 
     kind: str
@@ -66,6 +84,7 @@ class CheckRequest:
     atol: float | None = None
     choices: tuple[str, ...] = ()
     up_to_constant: bool = False
+    mistakes: tuple[tuple[str, str, str], ...] = ()
 
 
 def parse_var_option(text: str) -> tuple[str, tuple[float, float]]:
@@ -142,6 +161,26 @@ def _variables_from_json(raw: object) -> dict[str, tuple[float, float]]:
     return variables
 
 
+def _mistakes_from_json(raw: object) -> tuple[tuple[str, str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError('"mistakes" must be a list of {"name", "value", "feedback"} objects')
+    mistakes = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or set(item) - {"name", "value", "feedback"}:
+            raise InputError(f'"mistakes" item {number}: use the fields name, value, feedback')
+        fields = (
+            item.get("name", f"mistake-{number}"),
+            item.get("value"),
+            item.get("feedback", ""),
+        )
+        if not all(isinstance(f, str) for f in fields):
+            raise InputError(f'"mistakes" item {number}: name, value and feedback must be strings')
+        mistakes.append(fields)
+    return tuple(mistakes)
+
+
 def request_from_json(line: str) -> tuple[Any, CheckRequest]:
     """Read one batch line into its id and a :class:`CheckRequest`.
 
@@ -163,7 +202,7 @@ def request_from_json(line: str) -> tuple[Any, CheckRequest]:
         raise InputError(f"not JSON: {error.msg} at column {error.colno}") from None
     if not isinstance(data, dict):
         raise InputError("each line must be a JSON object")
-    unknown = sorted(set(data) - _REQUEST_KEYS)
+    unknown = sorted(set(data) - _REQUEST_KEYS - _ANNOTATION_KEYS)
     if unknown:
         raise InputError(
             f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_REQUEST_KEYS))}"
@@ -179,6 +218,7 @@ def request_from_json(line: str) -> tuple[Any, CheckRequest]:
     if not isinstance(up_to_constant, bool):
         raise InputError('"up_to_constant" must be true or false')
     return ident, CheckRequest(
+        mistakes=_mistakes_from_json(data.get("mistakes")),
         kind=data["kind"],
         expected=data["expected"],
         answer=data["answer"],
@@ -204,12 +244,21 @@ def build_spec(request: CheckRequest) -> AnswerSpec:
         MathSyntaxError: When ``expected`` cannot be read (with the caret echo).
         InputError: When ``expected`` does not fit the kind.
     """
-    from mathdrill.answers import KINDS, AnswerSpec, parse_expected
+    from mathdrill.answers import KINDS, AnswerSpec, Mistake, parse_expected
 
     if request.kind not in KINDS:
         raise UsageError(f"unknown answer kind {request.kind!r}; known kinds: {', '.join(KINDS)}")
     expected = parse_expected(request.kind, request.expected, request.variables)
+    mistakes = tuple(
+        Mistake(
+            name=name,
+            value=parse_expected(request.kind, value, request.variables),
+            feedback=feedback,
+        )
+        for name, value, feedback in request.mistakes
+    )
     return AnswerSpec(
+        mistakes=mistakes,
         kind=request.kind,
         expected=expected,
         variables=dict(request.variables),

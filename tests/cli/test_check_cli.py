@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 
 def test_correct_expression_exits_zero_and_echoes_reading(run_md) -> None:
@@ -108,3 +109,46 @@ def test_debug_shows_the_traceback(run_md, tmp_path) -> None:
     done = run_md("--debug", "check", "--batch", str(tmp_path / "nope.jsonl"))
     assert done.returncode != 0
     assert "Traceback" in done.stderr
+
+
+def test_the_whole_corpus_through_the_batch_command(run_md) -> None:
+    """The labelled corpus, fed to `check --batch` as it is, gets every label right."""
+    corpus = Path(__file__).resolve().parents[1] / "answers" / "corpus.jsonl"
+    cases = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    done = run_md("check", "--batch", str(corpus), timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in results] == [c["id"] for c in cases]
+    for case, result in zip(cases, results, strict=True):
+        assert "line" not in result, result
+        assert result["correct"] is case["correct"], (case, result)
+        if case.get("mistake"):
+            assert result["mistake"] == case["mistake"], (case, result)
+        assert result["duration_ms"] < 2500
+
+
+def test_batch_rejects_misspelt_fields_but_ignores_labels(run_md) -> None:
+    lines = [
+        {
+            "id": "a",
+            "kind": "number",
+            "expected": "1/2",
+            "answer": "0.5",
+            "correct": True,
+            "note": "labels are ignored",
+        },
+        {"id": "b", "kind": "number", "expected": "1/2", "answr": "0.5"},
+        {
+            "id": "c",
+            "kind": "number",
+            "expected": "1/2",
+            "answer": "1",
+            "mistakes": [{"name": "one", "value": "1", "feedback": "Not one."}],
+        },
+    ]
+    done = run_md("check", "--batch", "-", stdin="\n".join(json.dumps(x) for x in lines))
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert results[0]["correct"] is True
+    assert "unknown field(s) answr" in results[1]["error"]
+    assert results[2]["mistake"] == "one"
+    assert results[2]["feedback"] == "Not one."

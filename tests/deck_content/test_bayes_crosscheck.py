@@ -334,6 +334,18 @@ def check_gamma_mean(inst: Instance) -> None:
     assert abs(mean - answer) < GRID_TOL * 10
 
 
+def check_gamma_predictive_zero(inst: Instance) -> None:
+    """Grid E[P(0 events | λ)] = E[e^(−λ)] under the posterior equals the reference."""
+    (answer,) = expected_floats(inst)
+    al, be = int(inst.values["al"]), int(inst.values["be"])
+    log_density = xlogy(al - 1, LAMBDA) - be * LAMBDA
+    for name in ("x1", "x2"):
+        log_density = log_density + xlogy(int(inst.values[name]), LAMBDA) - LAMBDA
+    weights = np.exp(log_density - log_density.max())
+    weights /= weights.sum()
+    assert abs(float(weights @ np.exp(-LAMBDA)) - answer) < GRID_TOL * 10
+
+
 def normal_posterior(m0: float, t2: float, s2: float, data: Iterable[float]) -> tuple[float, float]:
     """Posterior mean and variance of μ by grid integration of N(μ; m0, t2)·Π N(xᵢ; μ, s2)."""
     grid = np.linspace(m0 - 40, m0 + 40, 800_001)
@@ -383,6 +395,7 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
     "beta-predictive": check_beta_predictive,
     "gamma-poisson-update": check_gamma_update,
     "gamma-poisson-mean": check_gamma_mean,
+    "gamma-poisson-predictive-zero": check_gamma_predictive_zero,
     "normal-normal-mean": check_normal_mean,
     "normal-normal-variance": check_normal_variance,
     "two-coins-predictive": check_two_coins,

@@ -242,9 +242,15 @@ def check_pd_boolean(inst: Instance) -> None:
 
 
 def check_singular_values(inst: Instance) -> None:
-    """The reference multiset equals numpy.linalg.svd's singular values."""
-    s = mat(inst.values["S"])
+    """The reference multiset equals numpy.linalg.svd's singular values (of S or of A)."""
+    s = mat(inst.values["S"] if "S" in inst.values else inst.values["A"])
     assert same_multiset(vec(inst.spec.expected), np.linalg.svd(s, compute_uv=False))
+
+
+def check_rank_one_singular_values(inst: Instance) -> None:
+    """A has rank one and the reference equals numpy's singular values."""
+    assert np.linalg.matrix_rank(mat(inst.values["A"])) == 1
+    check_singular_values(inst)
 
 
 def check_spectral_norm(inst: Instance) -> None:
@@ -304,6 +310,8 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
     "positive-definite-interval": check_pd_interval,
     "positive-definite-2x2": check_pd_boolean,
     "singular-values-symmetric": check_singular_values,
+    "singular-values-orthogonal-columns": check_singular_values,
+    "singular-values-rank-one": check_rank_one_singular_values,
     "spectral-norm-2x2": check_spectral_norm,
     "pca-first-component": check_pca_direction,
     "pca-explained-variance": check_pca_fraction,

@@ -166,36 +166,29 @@ def due_report(
     ends = [day_start(today + timedelta(days=i + 1), hour, zone) for i in range(days + 1)]
     titles = {d.id: d.title for d in library.decks.values()}
     order = {deck_id: i for i, deck_id in enumerate(titles)}
-    per_deck: dict[str, list[Card]] = {}
-    for card in db.cards():
-        per_deck.setdefault(card.deck, []).append(card)
+    counts = db.due_by_deck(now, ends)
     rows = []
-    for deck_id in sorted(per_deck, key=lambda d: (order.get(d, len(order)), d)):
-        cards = per_deck[deck_id]
-        active = [c for c in cards if not c.suspended and c.due is not None]
-        upcoming = tuple(
-            sum(1 for c in active if ends[i] <= c.due < ends[i + 1]) for i in range(days)
-        )
+    for deck_id in sorted(counts, key=lambda d: (order.get(d, len(order)), d)):
+        c = counts[deck_id]
+        before = c.due_before
         rows.append(
             DeckDue(
                 deck=deck_id,
                 title=titles.get(deck_id, ""),
-                due_now=sum(1 for c in active if c.due <= now),
-                due_today=sum(1 for c in active if c.due < ends[0]),
-                upcoming=upcoming,
-                new=sum(1 for c in cards if c.due is None and not c.suspended),
-                suspended=sum(1 for c in cards if c.suspended),
-                total=len(cards),
+                due_now=c.due_now,
+                due_today=before[0],
+                upcoming=tuple(before[i + 1] - before[i] for i in range(days)),
+                new=c.new,
+                suspended=c.suspended,
+                total=c.total,
             )
         )
-    future = [c.due for cards in per_deck.values() for c in cards if c.due and not c.suspended]
-    later = [d for d in future if d > now]
     return DueReport(
         now=now,
         today=today,
         days=tuple(today + timedelta(days=i + 1) for i in range(days)),
         decks=tuple(rows),
-        next_due=min(later) if later else None,
+        next_due=db.next_due(now),
     )
 
 

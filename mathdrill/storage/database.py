@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Row, false, func, insert, inspect, select, update
+from sqlalchemy import Connection, Row, case, false, func, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 
 from mathdrill.errors import NotFoundError, StorageError
@@ -31,6 +31,7 @@ from mathdrill.storage.records import (
     INITIAL_EASINESS_X100,
     Card,
     CardStateLike,
+    DeckCounts,
     Review,
     ReviewRecord,
     easiness_to_x100,
@@ -336,6 +337,50 @@ class Database:
         )
         with storage_errors(self._target, "counting due cards"), self._read() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def due_by_deck(self, now: datetime, edges: Iterable[datetime]) -> dict[str, DeckCounts]:
+        """Count each deck's cards by state in one pass: due now, due before each edge, new.
+
+        Args:
+            now: The current time (aware).
+            edges: Increasing aware instants; ``due_before[i]`` counts unsuspended cards due
+                before ``edges[i]`` (overdue ones included), so consecutive differences give
+                the cards falling due in each interval.
+
+        Returns:
+            ``{deck: DeckCounts}`` for every deck with cards.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        _aware("now", now)
+        bounds = list(edges)
+        for edge in bounds:
+            _aware("edge", edge)
+        active = cards.c.suspended == false()
+        # One GROUP BY with conditional sums, so the cost does not grow with the number of days
+        # asked for and 100k cards are counted without building 100k objects.
+        columns = [
+            cards.c.deck,
+            func.count(),
+            func.sum(case((active & (cards.c.due <= now), 1), else_=0)),
+            func.sum(case((active & cards.c.due.is_(None), 1), else_=0)),
+            func.sum(case((cards.c.suspended != false(), 1), else_=0)),
+            *(func.sum(case((active & (cards.c.due < edge), 1), else_=0)) for edge in bounds),
+        ]
+        query = select(*columns).group_by(cards.c.deck).order_by(cards.c.deck)
+        result: dict[str, DeckCounts] = {}
+        with storage_errors(self._target, "counting due cards per deck"), self._read() as conn:
+            for row in conn.execute(query):
+                deck, total, due_now, new, suspended, *before = row
+                result[deck] = DeckCounts(
+                    total=int(total),
+                    due_now=int(due_now or 0),
+                    new=int(new or 0),
+                    suspended=int(suspended or 0),
+                    due_before=tuple(int(n or 0) for n in before),
+                )
+        return result
 
     def count_new(self, decks: Iterable[str] | None = None) -> int:
         """Return how many cards were never scheduled (not suspended).

@@ -260,3 +260,22 @@ class Review:
     interval_before: int
     interval_after: int
     session_id: str | None
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    """One deck's cards counted by state (see ``Database.due_by_deck``).
+
+    Attributes:
+        total: All cards of the deck.
+        due_now: Unsuspended cards due at the given time (overdue included).
+        new: Unsuspended cards never reviewed.
+        suspended: Suspended cards.
+        due_before: For each edge, unsuspended cards due before it.
+    """
+
+    total: int
+    due_now: int
+    new: int
+    suspended: int
+    due_before: tuple[int, ...]

@@ -23,6 +23,7 @@ import platform
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -168,6 +169,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200, help="record_review calls per mode")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5, help="runs of `mathdrill due`")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     print(machine())
@@ -231,6 +233,14 @@ def main() -> int:
                     samples.append((time.perf_counter() - begin) * 1000)
                 mode = "FULL: fsync each commit" if fsync else "NORMAL: default"
                 report(f"record_review ({mode})", samples, 5 if not fsync else None)
+        # `mathdrill due` end to end: a real process (imports, deck loading, one GROUP BY).
+        env = {**os.environ, "MATHDRILL_HOME": folder, "NO_COLOR": "1"}
+        argv = [sys.executable, "-m", "mathdrill", "--db", str(path), "--now", NOW.isoformat()]
+
+        def due_command() -> None:
+            subprocess.run([*argv, "due"], env=env, check=True, capture_output=True)
+
+        report("`mathdrill due` end to end", timed(due_command, args.runs))
         print(f"load average now: {os.getloadavg()[0]:.1f}")
         with open_database(str(path)) as db:
             problems = db.integrity_check() if args.reviews <= 200_000 else []

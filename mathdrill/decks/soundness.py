@@ -26,7 +26,7 @@ MAX_MESSAGES_PER_LINE = 3
 BUDGET_MEDIAN_SECONDS = 0.1
 """Median generation time per instance above this is reported (the target is 5 ms)."""
 
-BUDGET_MAX_SECONDS = 2.0
+BUDGET_MAX_SECONDS = 10.0
 """A single instance taking longer than this to generate is reported."""
 
 

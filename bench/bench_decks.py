@@ -106,6 +106,8 @@ def main() -> None:
         f"(exit code {report.exit_code}); CPU time {cpu_total:.1f} s over all processes "
         f"(≈ {cpu_total / cores:.1f} s on {cores} idle cores); target ≤ 60 s"
     )
+    for problem in report.all_problems[:10]:
+        print(f"  {problem}")
 
 
 if __name__ == "__main__":

@@ -136,15 +136,18 @@ def test_json_protocol_unreadable_then_wrong_then_blank(md_env, home: Path) -> N
     for event in _events(proc):
         if event["event"] == "verdict":
             verdicts.append(event)
-        if (event["event"] in ("problem", "verdict") and not (
-            event["event"] == "verdict" and event["graded"]
-        )) or event["event"] == "verdict":
-            line = next(script, None)
-            if line is None:
-                proc.stdin.close()
-                continue
-            proc.stdin.write(line + "\n")
-            proc.stdin.flush()
+        # A line answers each problem, and retries after a verdict that was not graded.
+        wants_line = event["event"] == "problem" or (
+            event["event"] == "verdict" and not event["graded"]
+        )
+        if not wants_line:
+            continue
+        line = next(script, None)
+        if line is None:
+            proc.stdin.close()
+            continue
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
     proc.wait(timeout=60)
     assert verdicts[0]["graded"] is False
     assert verdicts[0]["status"] == "unreadable"

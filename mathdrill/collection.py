@@ -57,7 +57,8 @@ def load_library(environment: Environment) -> Library:
     from mathdrill.decks.library import deck_sources
     from mathdrill.decks.library import load_library as load
 
-    return load(deck_sources(environment.data_dir / "decks"))
+    # Structure only (no trial instances): these commands need template ids, not problems.
+    return load(deck_sources(environment.data_dir / "decks"), trial=False)
 
 
 def parse_card_ref(text: str) -> tuple[str, str]:

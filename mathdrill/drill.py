@@ -162,6 +162,7 @@ class Summary:
         next_due: When the next review falls due (None when nothing is scheduled).
         due_tomorrow: Reviews due by the end of the next study day.
         skipped: Problems skipped without an answer.
+        broken: Templates that could not generate a problem (``path:line: message``).
     """
 
     answered: int
@@ -174,6 +175,7 @@ class Summary:
     next_due: datetime | None
     due_tomorrow: int
     skipped: int
+    broken: tuple[str, ...] = ()
 
     @property
     def accuracy(self) -> float | None:
@@ -205,6 +207,7 @@ class _Tally:
     skipped: int = 0
     needs_work: list[str] = field(default_factory=list)
     leeches: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
 
 
 def card_info(card: Card) -> CardInfo:
@@ -481,12 +484,23 @@ class DrillSession:
         """
         if self._current is not None:
             raise UsageError("answer, give up or skip the current problem first")
-        item = self._session.next()
-        if item is None:
-            return None
-        template = self._by_id_template[item.card_id]
-        seed = int(self._rng.integers(0, MAX_SEED, endpoint=True))
-        instance = self._generate(template, seed)
+        from mathdrill.decks.generate import GenerationError
+
+        while True:
+            item = self._session.next()
+            if item is None:
+                return None
+            template = self._by_id_template[item.card_id]
+            seed = int(self._rng.integers(0, MAX_SEED, endpoint=True))
+            try:
+                instance = self._generate(template, seed)
+            except GenerationError as error:
+                # A broken template must not end the session: skip it (nothing is logged,
+                # it stays due) and say which one and why in the summary.
+                self._session.skip(item.card_id)
+                self._tally.broken.append(str(error.problem) if error.problem else str(error))
+                continue
+            break
         self._current = _Current(item=item, template=template, instance=instance)
         return Problem(
             number=self._session.shown,
@@ -705,6 +719,7 @@ class DrillSession:
             next_due=self._db.next_due(now),
             due_tomorrow=self._db.count_due(tomorrow_end),
             skipped=tally.skipped,
+            broken=tuple(tally.broken),
         )
 
 
@@ -742,7 +757,11 @@ def load_templates(environment: Environment, extra_decks: Iterable[Path]) -> Lib
     """
     from mathdrill.decks.library import deck_sources, load_library
 
-    library = load_library(deck_sources(environment.data_dir / "decks", list(extra_decks)))
+    # No trial instances here: they cost ~5 ms a template at every start. A template that only
+    # fails when generated is skipped by the session and reported (`deck check` finds it first).
+    library = load_library(
+        deck_sources(environment.data_dir / "decks", list(extra_decks)), trial=False
+    )
     library.raise_errors()
     if not library.templates():
         raise UsageError(

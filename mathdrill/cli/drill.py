@@ -278,6 +278,8 @@ def _summary_lines(summary: Summary) -> list[str]:
     lines.append(
         f"next review: {_when(summary.next_due)} · due by tomorrow: {summary.due_tomorrow}"
     )
+    for problem in summary.broken:
+        lines.append(f"skipped a broken template (run `mathdrill deck check`): {problem}")
     return lines
 
 
@@ -539,6 +541,7 @@ class JsonUI:
             next_due=summary.next_due.isoformat() if summary.next_due else None,
             due_tomorrow=summary.due_tomorrow,
             skipped=summary.skipped,
+            broken=list(summary.broken),
         )
 
 

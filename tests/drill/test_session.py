@@ -183,3 +183,19 @@ def test_a_skill_failed_every_other_day_becomes_a_leech(db, library) -> None:
     assert card.lapses >= 8
     assert card.leech
     assert warned == ["Add two numbers"]
+
+
+def test_a_template_that_cannot_generate_is_skipped_and_reported(db) -> None:
+    broken = ARITH.parent / "broken" / "broken.yaml"
+    library = load_library(
+        [DeckSource(ARITH, "--decks"), DeckSource(broken, "--decks")], trial=False
+    )
+    assert not library.errors
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), decks=("broken",))
+    assert drill.next_problem() is None
+    summary = drill.summary()
+    assert summary.answered == 0
+    assert len(summary.broken) == 1
+    assert "broken.yaml:" in summary.broken[0]
+    assert "division by zero" in summary.broken[0]
+    assert db.count_reviews() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -25,7 +26,7 @@ from mathdrill.mathlang.functions import (
 from mathdrill.mathlang.latex import is_latex, lex_latex
 from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
-from mathdrill.mathlang.rewrite import Context, Emitted, rewrite
+from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
 from mathdrill.mathlang.values import Parsed
 from mathdrill.mathlang.walker import Walker
 
@@ -112,6 +113,64 @@ def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
     return MathSyntaxError("could not read the input here", text, start, end)
 
 
+@dataclass(frozen=True)
+class _Front:
+    """The text-only half of reading an author expression, kept for the next instance."""
+
+    em: Emitted
+    tree: ast.Expression
+    numbers: tuple[Any, ...]
+    single: bool
+    latex: bool
+    notes: tuple[str, ...]
+
+
+#: Author expressions read before, by (text, names present, tables, limits).
+_FRONT: dict[tuple[Any, ...], _Front] = {}
+_FRONT_SIZE = 20_000
+
+
+def _walk_cached(
+    front: _Front,
+    text: str,
+    author: bool,
+    symbols: Iterable[str],
+    names: Mapping[str, Any],
+    functions: Mapping[str, FuncSpec],
+    allow_imaginary: bool,
+    limits: Limits,
+) -> Parsed:
+    """Walk a cached tree with this call's bound values and functions."""
+    ctx = Context(
+        text=text,
+        author=author,
+        allow_imaginary=allow_imaginary,
+        limits=limits,
+        symbols=_symbol_table(tuple(symbols)),
+        names=names,
+        functions=functions,
+        constants=_constants(allow_imaginary, author),
+        notes=list(front.notes),
+    )
+    refs = []
+    for tok in front.em.refs:
+        if tok.kind == "value":
+            tok = replace(tok, data=coerce(names[tok.text]))
+        elif tok.kind == "func":
+            tok = replace(tok, data=functions[tok.text])
+        refs.append(tok)
+    em = replace(front.em, refs=refs)
+    value = Walker(em, ctx).walk(front.tree.body)
+    return Parsed(
+        value=value,
+        text=text,
+        numbers=front.numbers,
+        single_number=front.single,
+        latex=front.latex,
+        notes=tuple(ctx.notes),
+    )
+
+
 def _read(
     text: str,
     *,
@@ -133,6 +192,24 @@ def _read(
         )
     if not text.strip():
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    key = None
+    if author:
+        # Deck expressions are read again for every instance with new values bound: the text
+        # work (lexing, rewriting, ast.parse, size checks) depends only on the text and on
+        # which names exist, so it is done once and only the bound values are refreshed.
+        key = (
+            text,
+            tuple(symbols),
+            frozenset(names),
+            frozenset(functions),
+            allow_imaginary,
+            limits,
+        )
+        cached = _FRONT.get(key)
+        if cached is not None:
+            return _walk_cached(
+                cached, text, author, symbols, names, functions, allow_imaginary, limits
+            )
     latex = is_latex(text)
     toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
     if not toks:
@@ -160,6 +237,10 @@ def _read(
     except SyntaxError as exc:
         raise _syntax_error(exc, em, text) from None
     _measure(tree, text, limits)
+    if key is not None:
+        if len(_FRONT) >= _FRONT_SIZE:
+            _FRONT.clear()  # simple bound; decks hold a few thousand expressions at most
+        _FRONT[key] = _Front(em, tree, numbers, single, latex, tuple(ctx.notes))
     value = Walker(em, ctx).walk(tree.body)
     return Parsed(
         value=value,

@@ -692,10 +692,42 @@ def sample_points(
         Up to :data:`POINTS_WANTED` samples.
     """
     names = sorted(names)
-    rng = np.random.default_rng(_seed(expected, names, intervals))
-    expected_fn = compile_expr(expected, dps)
     answer_fn = compile_expr(answer, dps)
     samples: list[PointSample] = []
+    for draws, env, a in _reference_points(expected, names, intervals, allow_imaginary, dps):
+        try:
+            b = realify(run_compiled(answer_fn, env, dps), dps)
+        except Undefined:
+            b = None
+        if b is not None and not allow_imaginary and not is_real(b, dps):
+            b = None
+        samples.append(PointSample(draws, a, b))
+    return samples
+
+
+#: Reference points already found, by (reference, names, domain, imaginary, digits): a verdict
+#: judges the answer and then every authored mistake against the same reference, and the drill
+#: worker judges retyped answers to the same problem, so each reference is sampled once.
+_POINTS: dict[tuple[Any, ...], list[tuple[dict[str, float], dict[str, Any], Any]]] = {}
+_POINTS_SIZE = 512
+
+
+def _reference_points(
+    expected: Any,
+    names: list[str],
+    intervals: Mapping[str, tuple[float, float]],
+    allow_imaginary: bool,
+    dps: int,
+) -> list[tuple[dict[str, float], dict[str, Any], Any]]:
+    """The test points of a reference and its values there (they never depend on the answer)."""
+    domain = tuple((name, tuple(intervals.get(name, DEFAULT_INTERVAL))) for name in names)
+    key = (expected, tuple(names), domain, allow_imaginary, dps)
+    cached = _POINTS.get(key)
+    if cached is not None:
+        return cached
+    rng = np.random.default_rng(_seed(expected, names, intervals))
+    expected_fn = compile_expr(expected, dps)
+    points: list[tuple[dict[str, float], dict[str, Any], Any]] = []
     for _ in range(POINTS_TRIED):
         draws = {}
         for name in names:
@@ -709,17 +741,13 @@ def sample_points(
             continue
         if not allow_imaginary and not is_real(a, dps):
             continue
-        a = realify(a, dps)
-        try:
-            b = realify(run_compiled(answer_fn, env, dps), dps)
-        except Undefined:
-            b = None
-        if b is not None and not allow_imaginary and not is_real(b, dps):
-            b = None
-        samples.append(PointSample(draws, a, b))
-        if len(samples) >= POINTS_WANTED or not names:
+        points.append((draws, env, realify(a, dps)))
+        if len(points) >= POINTS_WANTED or not names:
             break
-    return samples
+    if len(_POINTS) >= _POINTS_SIZE:
+        _POINTS.clear()
+    _POINTS[key] = points
+    return points
 
 
 def _describe_point(point: Mapping[str, Any]) -> str:

@@ -83,3 +83,22 @@ def test_doctor_with_a_missing_database_says_so(run_md) -> None:
     done = run_md("doctor")
     assert done.returncode == 1
     assert "cannot open the database" in done.stdout
+
+
+def test_removed_template_leaves_an_orphan_with_its_history(run_md, md_env, tmp_path: Path) -> None:
+    arith = Path(__file__).resolve().parents[1] / "drill" / "fixtures" / "arith.yaml"
+    user_decks = Path(md_env["MATHDRILL_HOME"]) / "decks"
+    user_decks.mkdir(parents=True)
+    (user_decks / "arith.yaml").write_text(arith.read_text())
+    done = run_md(
+        "--now", "2026-11-21T09:00", "drill", "--deck", "arith", "--limit", "1", stdin="!\n"
+    )
+    assert done.returncode == 0, done.stderr
+    (user_decks / "arith.yaml").unlink()
+    report = json.loads(run_md("doctor", "--json").stdout)
+    assert report["healthy"] is True
+    assert "arith/add" in report["orphaned"]
+    assert report["reviews"] == 1
+    shown = json.loads(run_md("card", "show", "arith/add", "--json").stdout)
+    assert shown["orphaned"] is True
+    assert len(shown["history"]) == 1

@@ -130,40 +130,22 @@ _FRONT: dict[tuple[Any, ...], _Front] = {}
 _FRONT_SIZE = 20_000
 
 
-def _walk_cached(
-    front: _Front,
-    text: str,
-    author: bool,
-    symbols: Iterable[str],
-    names: Mapping[str, Any],
-    functions: Mapping[str, FuncSpec],
-    allow_imaginary: bool,
-    limits: Limits,
-) -> Parsed:
-    """Walk a cached tree with this call's bound values and functions."""
-    ctx = Context(
-        text=text,
-        author=author,
-        allow_imaginary=allow_imaginary,
-        limits=limits,
-        symbols=_symbol_table(tuple(symbols)),
-        names=names,
-        functions=functions,
-        constants=_constants(allow_imaginary, author),
-        notes=list(front.notes),
-    )
-    refs = []
-    for tok in front.em.refs:
-        if tok.kind == "value":
-            tok = replace(tok, data=coerce(names[tok.text]))
-        elif tok.kind == "func":
-            tok = replace(tok, data=functions[tok.text])
-        refs.append(tok)
-    em = replace(front.em, refs=refs)
+def _walk(front: _Front, ctx: Context, *, rebind: bool = False) -> Parsed:
+    """Walk a read tree into a value; ``rebind`` swaps in this call's values and functions."""
+    em = front.em
+    if rebind:
+        refs = []
+        for tok in em.refs:
+            if tok.kind == "value":
+                tok = replace(tok, data=coerce(ctx.names[tok.text]))
+            elif tok.kind == "func":
+                tok = replace(tok, data=ctx.functions[tok.text])
+            refs.append(tok)
+        em = replace(em, refs=refs)
     value = Walker(em, ctx).walk(front.tree.body)
     return Parsed(
         value=value,
-        text=text,
+        text=ctx.text,
         numbers=front.numbers,
         single_number=front.single,
         latex=front.latex,
@@ -192,6 +174,16 @@ def _read(
         )
     if not text.strip():
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    ctx = Context(
+        text=text,
+        author=author,
+        allow_imaginary=allow_imaginary,
+        limits=limits,
+        symbols=_symbol_table(tuple(symbols)),
+        names=names,
+        functions=functions,
+        constants=_constants(allow_imaginary, author),
+    )
     key = None
     if author:
         # Deck expressions are read again for every instance with new values bound: the text
@@ -207,9 +199,8 @@ def _read(
         )
         cached = _FRONT.get(key)
         if cached is not None:
-            return _walk_cached(
-                cached, text, author, symbols, names, functions, allow_imaginary, limits
-            )
+            ctx.notes.extend(cached.notes)
+            return _walk(cached, ctx, rebind=True)
     latex = is_latex(text)
     toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
     if not toks:
@@ -221,35 +212,18 @@ def _read(
     single = single or (
         len(typed) == 2 and kinds[0] in (("op", "-"), ("op", "+")) and kinds[1][0] == "num"
     )
-    ctx = Context(
-        text=text,
-        author=author,
-        allow_imaginary=allow_imaginary,
-        limits=limits,
-        symbols=_symbol_table(tuple(symbols)),
-        names=names,
-        functions=functions,
-        constants=_constants(allow_imaginary, author),
-    )
     em = rewrite(toks, ctx)
     try:
         tree = ast.parse(em.source, mode="eval")
     except SyntaxError as exc:
         raise _syntax_error(exc, em, text) from None
     _measure(tree, text, limits)
+    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes))
     if key is not None:
         if len(_FRONT) >= _FRONT_SIZE:
             _FRONT.clear()  # simple bound; decks hold a few thousand expressions at most
-        _FRONT[key] = _Front(em, tree, numbers, single, latex, tuple(ctx.notes))
-    value = Walker(em, ctx).walk(tree.body)
-    return Parsed(
-        value=value,
-        text=text,
-        numbers=numbers,
-        single_number=single,
-        latex=latex,
-        notes=tuple(ctx.notes),
-    )
+        _FRONT[key] = front
+    return _walk(front, ctx)
 
 
 def parse(

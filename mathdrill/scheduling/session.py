@@ -170,14 +170,7 @@ class SessionQueue:
         Raises:
             UsageError: If no item is outstanding or ``card_id`` is not that item's card.
         """
-        current = self._current
-        if current is None:
-            raise UsageError("SessionQueue: there is no item to skip; call next() first.")
-        if current.card_id != card_id:
-            raise UsageError(
-                f"SessionQueue: the item shown was card {current.card_id}, not card {card_id}."
-            )
-        self._current = None
+        self._take(card_id, "skip")
 
     def record(self, card_id: int, quality: int) -> QueueItem | None:
         """Record the grade of the item last handed out and queue a repeat if step 7 asks.
@@ -195,14 +188,7 @@ class SessionQueue:
                 quality is not an int in 0–5.
         """
         check_quality(quality)
-        current = self._current
-        if current is None:
-            raise UsageError("SessionQueue: there is no item to record; call next() first.")
-        if current.card_id != card_id:
-            raise UsageError(
-                f"SessionQueue: the item shown was card {current.card_id}, not card {card_id}."
-            )
-        self._current = None
+        self._take(card_id, "record")
         if quality >= REPEAT_BELOW or self._repeats[card_id] >= self._max_repeats:
             return None
         self._repeats[card_id] += 1
@@ -210,3 +196,15 @@ class SessionQueue:
         # deque.insert clamps an index past the end to the end: "at the end if fewer remain".
         self._pending.insert(min(self._gap, len(self._pending)), repeat)
         return repeat
+
+    def _take(self, card_id: int, verb: str) -> QueueItem:
+        """Close the item handed out by :meth:`next`, checking it is ``card_id``'s."""
+        current = self._current
+        if current is None:
+            raise UsageError(f"SessionQueue: there is no item to {verb}; call next() first.")
+        if current.card_id != card_id:
+            raise UsageError(
+                f"SessionQueue: the item shown was card {current.card_id}, not card {card_id}."
+            )
+        self._current = None
+        return current

@@ -92,7 +92,16 @@ def drill_times(runs: int, answers: int, env: dict[str, str]) -> tuple[list[floa
         start = time.perf_counter()
         child = pexpect.spawn(
             sys.executable,
-            ["-m", "mathdrill", "--now", NOW.isoformat(), "drill", "--seed", str(run)],
+            # A new study day per run, so every run starts with new and due skills.
+            [
+                "-m",
+                "mathdrill",
+                "--now",
+                (NOW + timedelta(days=run)).isoformat(),
+                "drill",
+                "--seed",
+                str(run),
+            ],
             env=env,
             encoding="utf-8",
             timeout=60,
@@ -112,11 +121,10 @@ def drill_times(runs: int, answers: int, env: dict[str, str]) -> tuple[list[floa
             elif index == 2:
                 child.expect_exact(READY)
                 child.sendline("!")
-            try:
-                child.expect("Answer:", timeout=30)
-            except pexpect.TIMEOUT:
+            if child.expect(["Answer:", "Session over"], timeout=30) == 1:
                 break
-        child.sendline("q")
+        if child.isalive():
+            child.sendline("q")
         child.expect(pexpect.EOF)
         child.close()
     return first, verdicts

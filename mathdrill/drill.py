@@ -23,7 +23,6 @@ Pinned behaviour:
 from __future__ import annotations
 
 import statistics
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -363,7 +362,8 @@ class DrillSession:
         self._rng = rng
         self._generate = generate
         self._deck_titles = dict(deck_titles)
-        self.session_id = uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 1).hex
+        # Drawn from the session's generator, so a seeded session is reproducible end to end.
+        self.session_id = f"{int(rng.integers(0, MAX_SEED, endpoint=True)):016x}"
         self._templates = {t.key: t for t in templates}
         now = clock()
         db.ensure_cards(((t.deck, t.id) for t in templates), now)
@@ -379,11 +379,7 @@ class DrillSession:
             info = card_info(card)
             self._cards[info.card_id] = info
             ordered.append(info)
-        self._by_id_template = {
-            info.card_id: self._templates[info.key]
-            for info in ordered
-            if info.key in self._templates
-        }
+        self._by_id_template = {info.card_id: self._templates[info.key] for info in ordered}
         self.queue_info = self._plan(ordered, now)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None

@@ -1275,6 +1275,18 @@ class ChoiceKind(AnswerKind):
         return Outcome(False, "not the right option")
 
 
+def _expected_with(reader: Callable[[str], Any], text: str) -> Any:
+    """Read an author's reference with a kind's own text reader (yes/no, shapes).
+
+    Raises:
+        InputError: The reference cannot be read, with the reader's reason.
+    """
+    try:
+        return reader(text)
+    except MathSyntaxError as error:
+        raise InputError(f"expected answer {text!r}: {error.message}") from None
+
+
 class BooleanKind(AnswerKind):
     """Yes or no: yes/no/true/false/y/n/t/f/1/0."""
 
@@ -1284,10 +1296,7 @@ class BooleanKind(AnswerKind):
         return "yes or no"
 
     def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
-        try:
-            return read_boolean(text)
-        except MathSyntaxError as error:
-            raise InputError(f"expected answer {text!r}: {error.message}") from None
+        return _expected_with(read_boolean, text)
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
         value = read_boolean(text)
@@ -1351,10 +1360,7 @@ class ShapeKind(AnswerKind):
         return "a shape such as (3, 4) or 3x4, () for a scalar, or error if it fails"
 
     def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
-        try:
-            return read_shape(text)
-        except MathSyntaxError as error:
-            raise InputError(f"expected answer {text!r}: {error.message}") from None
+        return _expected_with(read_shape, text)
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
         value = read_shape(text)

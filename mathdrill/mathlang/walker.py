@@ -253,18 +253,24 @@ class Walker:
             return fn()
         except MathSyntaxError:
             raise
-        except Refusal as exc:
-            if exc.limit:
-                raise self.limit(exc.message, node) from None
-            raise self.error(exc.message, node) from None
-        except RecursionError:
-            raise self.limit("this expression is too deeply nested to build", node) from None
         except Exception as exc:
-            detail = ""
-            if self.ctx.author:
-                text = str(exc)[:200]
-                detail = f" ({type(exc).__name__}: {text})" if text else ""
-            raise self.error(f"{message}{detail}", node) from None
+            raise self.failure(exc, node, message, " ({kind}: {text})") from None
+
+    def failure(self, exc: Exception, node: ast.AST, message: str, detail: str) -> MathSyntaxError:
+        """The located error for a failed construction or call.
+
+        A refusal keeps its own message (as a limit when it is one), runaway recursion is a
+        nesting limit, and anything else gets ``message`` — with the exception's type and text
+        formatted into ``detail`` for deck authors, who need them to fix an expression.
+        """
+        if isinstance(exc, Refusal):
+            return self.limit(exc.message, node) if exc.limit else self.error(exc.message, node)
+        if isinstance(exc, RecursionError):
+            return self.limit("this expression is too deeply nested to build", node)
+        text = str(exc)[:200]
+        if self.ctx.author and text:
+            message += detail.format(kind=type(exc).__name__, text=text)
+        return self.error(message, node)
 
     def check_number(self, value: Any, node: ast.AST) -> Any:
         """Refuse exact rationals with too many digits."""
@@ -427,18 +433,9 @@ class Walker:
             raise cls(exc.message, self.ctx.text, start, end) from None
         except MathdrillError:
             raise
-        except Refusal as exc:
-            if exc.limit:
-                raise self.limit(exc.message, node) from None
-            raise self.error(exc.message, node) from None
-        except RecursionError:
-            raise self.limit("this expression is too deeply nested to build", node) from None
         except Exception as exc:
-            detail = ""
-            if self.ctx.author:
-                text = str(exc)[:200]
-                detail = f": {type(exc).__name__}: {text}" if text else ""
-            raise self.error(f"could not compute {name}(...){detail}", node) from None
+            message = f"could not compute {name}(...)"
+            raise self.failure(exc, node, message, ": {kind}: {text}") from None
         return self.check_number(coerce(result), node)
 
     # -- author-only ----------------------------------------------------------------------------

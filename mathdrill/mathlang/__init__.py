@@ -102,6 +102,8 @@ Learner functions (``LEARNER_FUNCTIONS``)
 ``log2/log_2``, ``log10/log_10``          logarithms to base 2 and 10
 ``sqrt``, ``√``, ``cbrt``, ``root(x, n)``  roots
 ``abs/Abs``, ``|x|``, ``sign/sgn``         absolute value, sign
+``re``, ``im``, ``conjugate``              real and imaginary parts, conjugate (sympy writes
+                                           ``|e^x|`` as ``exp(re(x))``: it must read back)
 ``floor``, ``ceil/ceiling``                rounding
 ``max/Max``, ``min/Min``                   of arguments or of one list
 ``factorial``, ``n!``                      argument ≤ 500 when numeric
@@ -127,7 +129,7 @@ Author functions (``AUTHOR_FUNCTIONS``: all of the above, plus)
 ``eye``/``identity``, ``zeros``, ``ones``, ``diag``, ``norm(v[, p])``, ``dot``, ``cross``,
 ``gradient``/``grad(f, [x, y])``, ``hessian(f, [x, y])``, ``jacobian([f, g], [x, y])``
 (matrices from these three come back as lists of rows), ``Piecewise((a, cond), (b, True))``,
-``Heaviside``, ``sum``, ``prod``, ``len``, ``re``, ``im``, ``conjugate``, ``numer``,
+``Heaviside``, ``sum``, ``prod``, ``len``, ``numer``,
 ``denom``, ``gcd``, ``lcm``, ``Mod``/``mod``; constants ``True``/``False``.
 
 Authors may also write comparisons ``== != < <= > >=`` (chained: ``1 < a < 5`` is a

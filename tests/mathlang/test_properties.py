@@ -134,3 +134,12 @@ collections = st.recursive(
 @given(collections)
 def test_collections_round_trip_exactly(value: object) -> None:
     assert parse(to_plain(value), symbols=("x", "y")).value == value
+
+
+def test_abs_of_exp_round_trips() -> None:
+    # Regression (found by the property above): sympy writes |e^x| as exp(re(x)) for a complex
+    # symbol, so the learner table must read re/im/conjugate back.
+    expr = sympy.Abs(sympy.exp(x))
+    assert to_plain(expr) == "exp(re(x))"
+    parsed = parse(to_plain(expr), symbols=("x", "y"), allow_imaginary=True)
+    assert _equivalent(parsed.value, expr)

@@ -17,6 +17,7 @@ from mathdrill.cli import check as check_cmd
 from mathdrill.cli import collection as collection_cmd
 from mathdrill.cli import deck as deck_cmd
 from mathdrill.cli import drill as drill_cmd
+from mathdrill.cli import stats as stats_cmd
 from mathdrill.config import Environment, build_environment
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
 
@@ -113,6 +114,7 @@ drill_cmd.register(app)
 collection_cmd.register(app)
 check_cmd.register(app)
 deck_cmd.register(app)
+stats_cmd.register(app)
 
 
 def report_error(error: MathdrillError) -> int:

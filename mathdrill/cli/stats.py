@@ -1,0 +1,277 @@
+"""``mathdrill stats``: progress on screen with rich, as JSON, or as a figure (``--plot``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mathdrill.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mathdrill.progress import GroupStats, Stats, WeakSkill
+
+#: Heatmap shades from no review to the busiest day; plain characters read without colour.
+SHADES = " ░▒▓█"
+BAR = "█"
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``stats`` to the root application.
+
+    Args:
+        app: The root typer application.
+    """
+    app.command(
+        "stats",
+        help=(
+            "Your progress: today, streaks, activity, retention, per deck and tag, weakest "
+            "skills, mistakes and the forecast. --json for the documented JSON object, --plot "
+            "for a figure."
+        ),
+    )(stats_command)
+
+
+def stats_command(
+    deck: Annotated[
+        list[str] | None,
+        typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", metavar="T", help="Only skills with this tag (repeat for several)."),
+    ] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days", metavar="N", min=1, max=3660, help="Length of the activity period in days."
+        ),
+    ] = 30,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print everything as one JSON object (docs/data.md).")
+    ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE",
+            help="Write a multi-panel figure to FILE (.png, .svg or .pdf); needs mathdrill[plots].",
+        ),
+    ] = None,
+) -> None:
+    """Show your progress."""
+    from mathdrill.cli.app import STATE
+
+    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
+        raise InputError(
+            f"--plot {plot}: the file name must end in .png, .svg or .pdf "
+            "(the ending chooses the format)"
+        )
+    if plot is not None:
+        from mathdrill.plotting import require_matplotlib
+
+        require_matplotlib()
+    from mathdrill import collection
+    from mathdrill.decks.catalog import catalog_files, read_catalog
+    from mathdrill.progress import build_stats, stats_to_json
+
+    environment = STATE.environment()
+    catalog = read_catalog(catalog_files(environment.data_dir / "decks"))
+    with collection.open_collection(environment, create=False) as db:
+        stats = build_stats(
+            db,
+            catalog,
+            environment.now(),
+            zone=environment.zone,
+            rollover_hour=environment.rollover_hour,
+            days=days,
+            decks=deck or (),
+            tags=tag or (),
+        )
+    if plot is not None:
+        from mathdrill.plotting import write_figure
+
+        write_figure(stats, plot)
+        typer.echo(f"Wrote {plot}", err=as_json)
+    if as_json:
+        typer.echo(json.dumps(stats_to_json(stats), ensure_ascii=False))
+        return
+    if plot is None:
+        _print(stats)
+
+
+# ------------------------------------------------------------------------------- screen
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def _print(stats: Stats) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    for warning in stats.warnings:
+        console.print(f"[yellow]warning:[/] {warning} (skipped)")
+    if stats.empty:
+        _first_day(console, stats)
+        return
+    t = stats.today
+    console.rule(f"[bold]Today[/] · {t.day:%a %d %b %Y}")
+    console.print(
+        f"reviewed [bold]{t.reviewed}[/] · still due [bold]{t.still_due}[/] · new "
+        f"[bold]{t.learned}[/] · time {_duration(t.seconds)}"
+    )
+    console.print(
+        f"streak [bold]{t.current_streak}[/] day{'s' * (t.current_streak != 1)} · longest "
+        f"{t.longest_streak} · {t.active_days} study days · {stats.total_reviews} reviews in all"
+    )
+    _activity(console, stats)
+    _heatmap(console, stats)
+    _retention(console, stats)
+    _groups(console, "Decks", stats.decks, stats.days)
+    _groups(console, "Tags", stats.tags, stats.days)
+    _weakest(console, stats)
+    _mistakes(console, stats)
+    _forecast(console, stats)
+
+
+def _first_day(console: Console, stats: Stats) -> None:
+    scope = ""
+    if stats.decks_filter or stats.tags_filter:
+        scope = " for " + ", ".join([*stats.decks_filter, *(f"#{t}" for t in stats.tags_filter)])
+    console.rule("[bold]Welcome to mathdrill[/]")
+    console.print(f"No reviews yet{scope} — this is day one.")
+    skills = sum(g.skills for g in stats.decks)
+    if skills:
+        console.print(f"{skills} skills in {len(stats.decks)} decks are waiting for you:")
+        for g in stats.decks:
+            console.print(f"  {g.id:<16} {g.title}  ({g.skills} skills)")
+    console.print(
+        "Start with [bold]mathdrill drill[/]; come back here to watch your streak, retention "
+        "and the mistakes you stop making."
+    )
+
+
+def _activity(console: Console, stats: Stats) -> None:
+    console.rule(f"[bold]Activity[/] · reviews per day, last {stats.days} days")
+    peak = max((p.reviews for p in stats.activity), default=0)
+    width = 40
+    for p in stats.activity:
+        bar = BAR * (round(width * p.reviews / peak) if peak else 0)
+        if p.reviews and not bar:
+            bar = "▏"
+        console.print(
+            f"{p.day:%a %d %b} {bar:<{width}} {p.reviews:>5}  first try {_pct(p.accuracy):>4}"
+        )
+
+
+def _heatmap(console: Console, stats: Stats) -> None:
+    console.rule("[bold]Calendar[/] · last 16 weeks")
+    if not stats.heatmap:
+        return
+    peak = max(n for _, n in stats.heatmap) or 1
+    first = stats.heatmap[0][0]
+    weeks = (len(stats.heatmap) + 6) // 7
+    grid = [[" "] * weeks for _ in range(7)]
+    for day, n in stats.heatmap:
+        column = (day - first).days // 7
+        level = 0 if n == 0 else 1 + min(3, (n * 4 - 1) // peak)
+        grid[day.weekday()][column] = "·" if level == 0 else SHADES[level]
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    for row, name in zip(grid, names, strict=True):
+        console.print(f"{name} " + " ".join(row))
+    console.print(f"    from {first:%d %b}; · none  ░▒▓█ more (busiest day: {peak} reviews)")
+
+
+def _retention(console: Console, stats: Stats) -> None:
+    from rich.table import Table
+
+    console.rule("[bold]True retention[/] · first review of a card per day")
+    table = Table(box=None, padding=(0, 2), header_style="bold")
+    for name in ("period", "young", "mature", "all"):
+        table.add_column(name, justify="left" if name == "period" else "right")
+    for r in stats.retention:
+
+        def cell(right: int, n: int) -> str:
+            return f"{_pct(right / n if n else None)} ({n})"
+
+        table.add_row(
+            r.period,
+            cell(r.young_correct, r.young),
+            cell(r.mature_correct, r.mature),
+            cell(r.total_correct, r.total),
+        )
+    console.print(table)
+
+
+def _groups(console: Console, title: str, groups: tuple[GroupStats, ...], days: int) -> None:
+    from rich.table import Table
+
+    if not groups:
+        return
+    console.rule(f"[bold]{title}[/] · accuracy and time over the last {days} days")
+    table = Table(box=None, padding=(0, 2), header_style="bold")
+    for name in ("", "seen/total", "mastered", "first try", "median time"):
+        table.add_column(name, justify="left" if not name else "right")
+    for g in groups:
+        median = "—" if g.median_seconds is None else f"{g.median_seconds:.0f} s"
+        table.add_row(
+            g.id,
+            f"{g.seen}/{g.skills}",
+            str(g.mastered),
+            f"{_pct(g.accuracy)} ({g.first_try})",
+            median,
+        )
+    console.print(table)
+
+
+def _weak_line(s: WeakSkill) -> str:
+    name = f"{s.deck}/{s.template}" + (f" — {s.title}" if s.title else "")
+    facts = f"EF {s.easiness:.2f}, {s.lapses} lapses, interval {s.interval} d"
+    mistake = f"; most often: {s.mistake} ×{s.mistake_count}" if s.mistake else ""
+    return f"{name} ({facts}{mistake})"
+
+
+def _weakest(console: Console, stats: Stats) -> None:
+    if not (stats.lowest_ease or stats.most_lapses or stats.leeches):
+        return
+    console.rule("[bold]Weakest skills[/]")
+    for label, skills in (
+        ("lowest ease", stats.lowest_ease),
+        ("most lapses", stats.most_lapses),
+        ("leeches", stats.leeches),
+    ):
+        if skills:
+            console.print(f"[bold]{label}[/]")
+            for s in skills:
+                console.print(f"  {_weak_line(s)}")
+
+
+def _mistakes(console: Console, stats: Stats) -> None:
+    if not stats.mistakes:
+        return
+    console.rule(f"[bold]Your most frequent mistakes[/] · last {stats.days} days")
+    for m in stats.mistakes:
+        where = f"{m.deck}/{m.template}"
+        console.print(f"  ×{m.count:<4} [bold]{m.mistake}[/] in {where}")
+        if m.feedback:
+            console.print(f"         {m.feedback}")
+
+
+def _forecast(console: Console, stats: Stats) -> None:
+    console.rule("[bold]Forecast[/]")
+    days = " · ".join(f"{d:%a} {n}" for d, n in stats.forecast)
+    console.print(f"due {days} (today includes overdue)")
+    console.print(f"next 30 days: [bold]{stats.due_next_30_days}[/] reviews")

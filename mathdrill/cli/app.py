@@ -18,6 +18,7 @@ from mathdrill.cli import collection as collection_cmd
 from mathdrill.cli import deck as deck_cmd
 from mathdrill.cli import drill as drill_cmd
 from mathdrill.cli import stats as stats_cmd
+from mathdrill.cli import transfer as transfer_cmd
 from mathdrill.config import Environment, build_environment
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
 
@@ -115,6 +116,7 @@ collection_cmd.register(app)
 check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)
+transfer_cmd.register(app)
 
 
 def report_error(error: MathdrillError) -> int:

@@ -13,6 +13,8 @@ name that needs it is used)::
               iter_reviews, count_reviews, counts_since, solve_seconds, review_days, orphaned,
               integrity_check, schema_version, get_meta, set_meta, path, backup_path, close
     Card, Review, ReviewRecord, CardState, CardStateLike
+    transfer: iter_cards, iter_reviews, iter_skill_stats, review_csv_batches, count_cards,
+              count_reviews, snapshot, merge_import; CardRow, ReviewRow, SkillRow, MergeResult
 
 See ``docs/data.md`` for the tables, migrations and concurrency rules.
 """
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
         easiness_to_x100,
     )
     from mathdrill.storage.schema import SCHEMA_VERSION
+    from mathdrill.storage.transfer import CardRow, MergeResult, ReviewRow, SkillRow
 
 _EXPORTS = {
     "Database": "mathdrill.storage.database",
@@ -48,17 +51,25 @@ _EXPORTS = {
     "ReviewRecord": "mathdrill.storage.records",
     "easiness_to_x100": "mathdrill.storage.records",
     "SCHEMA_VERSION": "mathdrill.storage.schema",
+    "CardRow": "mathdrill.storage.transfer",
+    "ReviewRow": "mathdrill.storage.transfer",
+    "SkillRow": "mathdrill.storage.transfer",
+    "MergeResult": "mathdrill.storage.transfer",
 }
 
 __all__ = [
     "SCHEMA_VERSION",
     "Card",
+    "CardRow",
     "CardState",
     "CardStateLike",
     "Database",
     "DeckCounts",
+    "MergeResult",
     "Review",
     "ReviewRecord",
+    "ReviewRow",
+    "SkillRow",
     "easiness_to_x100",
     "open_database",
     "resolve_data_dir",

@@ -1,0 +1,314 @@
+"""``mathdrill export`` and ``mathdrill import``: take your progress out, bring it back in."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mathdrill.errors import UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime, tzinfo
+
+    from mathdrill.transfer import ImportResult
+
+
+class What(StrEnum):
+    """What ``export`` writes."""
+
+    reviews = "reviews"
+    cards = "cards"
+    stats = "stats"
+    all = "all"
+
+
+class Format(StrEnum):
+    """Export formats."""
+
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    fsrs = "fsrs"
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``export`` and ``import`` to the root application.
+
+    Args:
+        app: The root typer application.
+    """
+    app.command(
+        "export",
+        help=(
+            "Write your reviews, cards, per-skill statistics or all of it as CSV, JSON, JSON "
+            "lines, or (reviews) the FSRS optimizer's review log. Columns: docs/data.md. "
+            "Standard output unless -o is given."
+        ),
+    )(export_command)
+    app.command(
+        "import",
+        help=(
+            "Merge an `export all` file (JSON or JSON lines) into the database: the whole file "
+            "is checked first, the database is backed up, and records already present are "
+            "skipped, so importing the same file twice adds nothing."
+        ),
+    )(import_command)
+
+
+def _environment():
+    from mathdrill.cli.app import STATE
+
+    return STATE.environment()
+
+
+def parse_since(text: str, zone: tzinfo, rollover_hour: int) -> datetime:
+    """Read ``--since``: a date (the start of that study day) or an ISO 8601 date-time.
+
+    Args:
+        text: e.g. ``2026-03-01`` or ``2026-03-01T08:00`` (local time) or with an offset/``Z``.
+        zone: The learner's time zone (for dates and times without an offset).
+        rollover_hour: The hour a study day starts (a bare date means that hour, local time).
+
+    Returns:
+        The aware instant.
+
+    Raises:
+        UsageError: When the text is neither.
+    """
+    from datetime import date, datetime
+
+    from mathdrill.scheduling.queue import day_start
+
+    cleaned = text.strip()
+    try:
+        if len(cleaned) == 10:
+            return day_start(date.fromisoformat(cleaned), rollover_hour, zone)
+        if cleaned.endswith(("Z", "z")):
+            cleaned = cleaned[:-1] + "+00:00"
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise UsageError(
+            f"--since: {text!r} is not a date or time; use e.g. 2026-03-01 (from the start of "
+            "that study day) or 2026-03-01T08:00 or 2026-03-01T08:00:00Z"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _tty() -> bool:
+    with contextlib.suppress(AttributeError, ValueError):
+        return sys.stderr.isatty()
+    return False
+
+
+@contextlib.contextmanager
+def _bar(label: str, unit: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """Yield a progress callback drawing a rich bar on stderr, or None when not a terminal."""
+    if not _tty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        f"[bold]{label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        unit,
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def export_command(
+    what: Annotated[
+        What, typer.Argument(help="reviews (the log), cards (schedules), stats (per skill), all.")
+    ],
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv (default), json, jsonl, or fsrs (reviews only); `all` defaults to json.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (complete or not at all) instead of standard output.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Only reviews from this study day (2026-03-01) or time (2026-03-01T08:00) on.",
+        ),
+    ] = None,
+    decks: Annotated[
+        list[str] | None,
+        typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
+    ] = None,
+) -> None:
+    """Export reviews, cards, per-skill statistics or everything."""
+    from mathdrill import transfer
+    from mathdrill.collection import open_collection
+
+    environment = _environment()
+    name = what.value
+    chosen = fmt.value if fmt is not None else transfer.default_format(name)
+    filters = transfer.ExportFilters(
+        since=None
+        if since is None
+        else parse_since(since, environment.zone, environment.rollover_hour),
+        decks=None if not decks else tuple(dict.fromkeys(decks)),
+    )
+    transfer.check_request(name, chosen, filters)
+    with (
+        open_collection(environment, create=False) as db,
+        _bar(f"export {name}", "records") as progress,
+    ):
+        if output is not None:
+            with transfer.atomic_output(output) as out:
+                result = transfer.export(
+                    db,
+                    name,
+                    chosen,
+                    out,
+                    now=environment.now(),
+                    filters=filters,
+                    progress=progress,
+                )
+        else:
+            result = _to_stdout(
+                lambda out: transfer.export(
+                    db,
+                    name,
+                    chosen,
+                    out,
+                    now=environment.now(),
+                    filters=filters,
+                    progress=progress,
+                )
+            )
+    if output is not None:
+        parts = []
+        if name in ("cards", "stats", "all"):
+            parts.append(f"{result.cards} {'skills' if name == 'stats' else 'cards'}")
+        if name in ("reviews", "all"):
+            parts.append(f"{result.reviews} reviews")
+        typer.echo(f"Wrote {' and '.join(parts)} to {output}.", err=True)
+
+
+def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
+    # A large buffer and no newline translation: CSV rows end in "\n" exactly as written.
+    import io
+
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+    try:
+        result = write(stream)
+        stream.flush()
+    except BrokenPipeError:
+        # `mathdrill export reviews | head`: the reader left; that is not an error. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    finally:
+        with contextlib.suppress(ValueError, BrokenPipeError):
+            stream.detach()
+    return result
+
+
+def import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A file written by `mathdrill export all` (JSON or JSON lines).",
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was imported as JSON.")
+    ] = False,
+) -> None:
+    """Import an `export all` file."""
+    import json
+
+    from mathdrill import transfer
+    from mathdrill.collection import open_collection
+
+    environment = _environment()
+    size = file.stat().st_size if file.is_file() else None
+    with _bar("import", "characters") as progress:
+        if progress is None:
+            on_read = None
+        else:
+            done = {"checking": 0, "importing": 0}
+
+            def on_read(phase: str, n: int) -> None:
+                done[phase] += n
+                # Two passes over the file: checking is the first half of the bar.
+                offset = 0 if phase == "checking" else (size or 0)
+                progress(offset + done[phase], None if size is None else 2 * size)
+
+        result = transfer.import_file(
+            lambda: open_collection(environment, create=True),
+            file,
+            now=environment.now(),
+            on_read=on_read,
+        )
+    if as_json:
+        typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
+        return
+    _print_import(result)
+
+
+def _import_json(result: ImportResult) -> dict:
+    merge = result.merge
+    return {
+        "file": str(result.plan.path),
+        "format": result.plan.fmt,
+        "exported_at": result.plan.exported_at,
+        "cards": {
+            "in_file": result.plan.cards,
+            "added": merge.cards_added,
+            "updated": merge.cards_updated,
+            "unchanged": merge.cards_unchanged,
+        },
+        "reviews": {
+            "in_file": result.plan.reviews,
+            "added": merge.reviews_added,
+            "already_present": merge.reviews_present,
+        },
+        "backup": None if merge.backup is None else str(merge.backup),
+    }
+
+
+def _print_import(result: ImportResult) -> None:
+    merge = result.merge
+    typer.echo(
+        f"Imported {result.plan.path}: {merge.reviews_added} reviews added "
+        f"({merge.reviews_present} already present), {merge.cards_added} cards added, "
+        f"{merge.cards_updated} updated with a more recent schedule, "
+        f"{merge.cards_unchanged} unchanged."
+    )
+    if merge.backup is not None:
+        typer.echo(f"The database as it was before is saved at {merge.backup}.")

@@ -1,0 +1,838 @@
+"""Streaming reads for exports, the per-skill aggregate, and the import merge.
+
+Exports read the log in batches (``yield_per``: the driver's cursor is consumed with
+``fetchmany``), so memory does not grow with the number of reviews. Rows cross the storage
+boundary as the plain named tuples below (:class:`CardRow`, :class:`ReviewRow`,
+:class:`SkillRow`) rather than SQLAlchemy rows; named tuples because an export converts millions
+of them and a tuple is the cheapest record Python builds.
+
+Imports stage the validated records in temporary tables inside ONE write transaction and merge
+them with set-based SQL, so nothing is held in Python memory per review either. The rules (see
+``docs/data.md``, "Export and import"):
+
+- a card is matched by ``(deck, template)``; a card missing from the database is added with the
+  file's schedule; a card present in both takes the file's schedule only when the file's
+  ``last_review`` is strictly later (it was studied more recently elsewhere), otherwise the
+  database's is kept;
+- a review is matched by its natural key ``(deck, template, reviewed_at, kind, seed)``; keys are
+  counted with multiplicity, so a file holding a key *k* times adds only the copies beyond those
+  already stored. Importing the same file twice therefore adds nothing the second time, and an
+  export imported into an empty database reproduces it exactly, duplicates included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
+
+from mathdrill.storage import migrations
+from mathdrill.storage.database import Database
+from mathdrill.storage.engine import storage_errors
+from mathdrill.storage.schema import UTCDateTime, cards, reviews
+
+#: Rows fetched from the driver per batch while streaming.
+STREAM_BATCH = 2000
+
+#: Rows written per ``executemany`` while staging an import.
+_STAGE_BATCH = 2000
+
+#: Review kinds that are a first attempt at a scheduled showing (repeats retry within a session;
+#: cramming is practice outside the schedule).
+FIRST_TRY_KINDS = ("learn", "review")
+
+
+class CardRow(NamedTuple):
+    """One card as exported and imported (no database id: a card's identity is its key).
+
+    Attributes:
+        deck: Deck id.
+        template: Template id.
+        repetitions: SM-2 ``n``.
+        easiness_x100: E-Factor in hundredths.
+        interval_days: Current interval in days.
+        due: Next due time (aware, UTC), or None for a new card.
+        lapses: Lapse count.
+        suspended: Taken out of the queues by the learner.
+        leech: Flagged as repeatedly forgotten.
+        created: When the database first saw the skill (aware, UTC).
+        last_review: Last review that moved the schedule (aware, UTC), or None.
+    """
+
+    deck: str
+    template: str
+    repetitions: int
+    easiness_x100: int
+    interval_days: int
+    due: datetime | None
+    lapses: int
+    suspended: bool
+    leech: bool
+    created: datetime
+    last_review: datetime | None
+
+
+class ReviewRow(NamedTuple):
+    """One logged review as exported and imported (its card named by ``(deck, template)``).
+
+    ``card_id`` is the database id of the card in the database it was read from; it is 0 in a
+    row built from an import file (the id is assigned by the database it is merged into).
+
+    Attributes:
+        card_id: The card's database id (0 when not read from a database).
+        deck: Deck id.
+        template: Template id.
+        reviewed_at: When the verdict was given (aware, UTC).
+        kind: ``learn``, ``review``, ``repeat`` or ``cram``.
+        seed: The instance seed.
+        fingerprint: Fingerprint of the template text at the time.
+        answer: The learner's raw answer.
+        read_as: How the answer was read, or None.
+        status: Verdict status.
+        correct: Judged correct.
+        mistake: The recognised mistake, or None.
+        hints: Hints shown.
+        seconds: Time taken, or None.
+        quality: SM-2 grade 0–5, or None.
+        easiness_before_x100: E-Factor before, in hundredths.
+        easiness_after_x100: E-Factor after, in hundredths.
+        interval_before: Interval in days before.
+        interval_after: Interval in days after.
+        session_id: Drill session, or None.
+    """
+
+    card_id: int
+    deck: str
+    template: str
+    reviewed_at: datetime
+    kind: str
+    seed: int
+    fingerprint: str
+    answer: str
+    read_as: str | None
+    status: str
+    correct: bool
+    mistake: str | None
+    hints: int
+    seconds: float | None
+    quality: int | None
+    easiness_before_x100: int
+    easiness_after_x100: int
+    interval_before: int
+    interval_after: int
+    session_id: str | None
+
+
+class SkillRow(NamedTuple):
+    """One skill's schedule and the aggregates of its review log (``export stats``).
+
+    Attributes:
+        deck: Deck id.
+        template: Template id.
+        repetitions: SM-2 ``n``.
+        easiness_x100: E-Factor in hundredths.
+        interval_days: Current interval in days.
+        due: Next due time (aware, UTC), or None.
+        lapses: Lapse count.
+        leech: Leech flag.
+        suspended: Suspended flag.
+        reviews: Reviews of every kind in the period.
+        first_try: Reviews that were a first attempt (``learn``/``review``).
+        first_try_correct: Of those, how many were correct.
+        median_seconds: Median answer time over timed reviews of every kind, or None.
+        last_reviewed: Most recent review of any kind in the period, or None.
+        top_mistake: The recognised mistake made most often (ties: alphabetical), or None.
+        top_mistake_count: How often it was made (0 when none).
+    """
+
+    deck: str
+    template: str
+    repetitions: int
+    easiness_x100: int
+    interval_days: int
+    due: datetime | None
+    lapses: int
+    leech: bool
+    suspended: bool
+    reviews: int
+    first_try: int
+    first_try_correct: int
+    median_seconds: float | None
+    last_reviewed: datetime | None
+    top_mistake: str | None
+    top_mistake_count: int
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What an import merge did.
+
+    Attributes:
+        cards_added: Cards created.
+        cards_updated: Existing cards whose schedule was replaced by a more recent one.
+        cards_unchanged: Cards already present and kept as they were.
+        reviews_added: Reviews appended to the log.
+        reviews_present: Reviews in the file that the log already held.
+        backup: The backup copy made before writing, or None (in-memory or server database).
+    """
+
+    cards_added: int
+    cards_updated: int
+    cards_unchanged: int
+    reviews_added: int
+    reviews_present: int
+    backup: Path | None
+
+
+_CARD_SELECT = (
+    cards.c.deck,
+    cards.c.template,
+    cards.c.repetitions,
+    cards.c.easiness_x100,
+    cards.c.interval_days,
+    cards.c.due,
+    cards.c.lapses,
+    cards.c.suspended,
+    cards.c.leech,
+    cards.c.created,
+    cards.c.last_review,
+)
+
+_REVIEW_SELECT = (
+    reviews.c.card_id,
+    cards.c.deck,
+    cards.c.template,
+    reviews.c.reviewed_at,
+    reviews.c.kind,
+    reviews.c.seed,
+    reviews.c.fingerprint,
+    reviews.c.answer,
+    reviews.c.read_as,
+    reviews.c.status,
+    reviews.c.correct,
+    reviews.c.mistake,
+    reviews.c.hints,
+    reviews.c.seconds,
+    reviews.c.quality,
+    reviews.c.easiness_before_x100,
+    reviews.c.easiness_after_x100,
+    reviews.c.interval_before,
+    reviews.c.interval_after,
+    reviews.c.session_id,
+)
+
+
+def _deck_list(decks: Iterable[str] | None) -> list[str] | None:
+    return None if decks is None else sorted(set(decks))
+
+
+def _review_filters(since: datetime | None, decks: list[str] | None) -> list[Any]:
+    where: list[Any] = []
+    if since is not None:
+        if since.tzinfo is None or since.utcoffset() is None:
+            raise ValueError(f"since must be a timezone-aware datetime, got {since!r}")
+        where.append(reviews.c.reviewed_at >= since)
+    if decks is not None:
+        where.append(reviews.c.card_id.in_(select(cards.c.id).where(cards.c.deck.in_(decks))))
+    return where
+
+
+class Snapshot:
+    """One read transaction shared by several streaming reads (see :func:`snapshot`).
+
+    Pass it wherever a function of this module takes ``db``: every read then sees the same
+    committed state, so an ``export all`` never holds a review whose card it lacks, even while a
+    drill writes meanwhile.
+
+    Args:
+        db: The open database.
+        conn: The connection holding the read transaction.
+    """
+
+    def __init__(self, db: Database, conn: Any) -> None:
+        self._db = db
+        self._target = db._target
+        self._conn = conn
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Return True when the database is SQLite."""
+        return bool(self._target.is_sqlite)
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        yield self._conn
+
+
+@contextmanager
+def snapshot(db: Database) -> Iterator[Snapshot]:
+    """Open one read transaction for several reads that must agree with each other.
+
+    Args:
+        db: The open database.
+
+    Yields:
+        A :class:`Snapshot` to pass instead of ``db``; the transaction ends when the block does.
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    with storage_errors(db._target, "reading the database"), db._read() as conn, conn.begin():
+        yield Snapshot(db, conn)
+
+
+Source = Database | Snapshot
+
+
+def _stream(db: Source, query: Any, action: str, make: Any) -> Iterator[Any]:
+    # yield_per makes SQLAlchemy pull rows from the DBAPI cursor with fetchmany(STREAM_BATCH)
+    # and never buffer the whole result; partitions() hands them over batch by batch.
+    with storage_errors(db._target, action), db._read() as conn:
+        result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+        try:
+            for part in result.partitions():
+                yield from map(make, part)
+        finally:
+            result.close()
+
+
+def count_cards(db: Source, *, decks: Iterable[str] | None = None) -> int:
+    """Return how many cards an export of cards (or skills) would hold.
+
+    Args:
+        db: The open database.
+        decks: Only these decks, or None for all.
+
+    Returns:
+        The count.
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    query = select(func.count()).select_from(cards)
+    wanted = _deck_list(decks)
+    if wanted is not None:
+        query = query.where(cards.c.deck.in_(wanted))
+    with storage_errors(db._target, "counting cards"), db._read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def count_reviews(
+    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
+) -> int:
+    """Return how many reviews an export with these filters would hold (for progress bars).
+
+    Args:
+        db: The open database.
+        since: Only reviews at or after this time (aware), or None.
+        decks: Only these decks, or None for all.
+
+    Returns:
+        The count.
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    query = select(func.count()).select_from(reviews)
+    for condition in _review_filters(since, _deck_list(decks)):
+        query = query.where(condition)
+    with storage_errors(db._target, "counting reviews"), db._read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def iter_cards(db: Source, *, decks: Iterable[str] | None = None) -> Iterator[CardRow]:
+    """Yield cards ordered by deck then template, streamed in batches.
+
+    Args:
+        db: The open database or a :class:`Snapshot`.
+        decks: Only these decks, or None for all.
+
+    Yields:
+        One :class:`CardRow` per card.
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    query = select(*_CARD_SELECT).order_by(cards.c.deck, cards.c.template)
+    wanted = _deck_list(decks)
+    if wanted is not None:
+        query = query.where(cards.c.deck.in_(wanted))
+    yield from _stream(db, query, "reading cards", CardRow._make)
+
+
+def iter_reviews(
+    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
+) -> Iterator[ReviewRow]:
+    """Yield reviews in the order they happened (time, then storage order), streamed.
+
+    Args:
+        db: The open database.
+        since: Only reviews at or after this time (aware), or None.
+        decks: Only these decks, or None for all.
+
+    Yields:
+        One :class:`ReviewRow` per review.
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    query = (
+        select(*_REVIEW_SELECT)
+        .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+        .order_by(reviews.c.reviewed_at, reviews.c.id)
+    )
+    for condition in _review_filters(since, _deck_list(decks)):
+        query = query.where(condition)
+    yield from _stream(db, query, "reading reviews", ReviewRow._make)
+
+
+def _iso_text(column: Any) -> Any:
+    # SQLite stores our timestamps as fixed-width UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (see
+    # schema.UTCDateTime); rewriting it to "YYYY-MM-DDTHH:MM:SS.ffffffZ" in SQL costs a fraction
+    # of parsing it into a datetime and formatting it again in Python.
+    raw = type_coerce(column, String)
+    return func.substr(raw, 1, 10).concat("T").concat(func.substr(raw, 12)).concat("Z")
+
+
+def review_csv_batches(
+    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
+) -> Iterator[list[tuple[Any, ...]]] | None:
+    """Return the reviews already in CSV cell form, in batches, or None off SQLite.
+
+    The fast path of ``export reviews --format csv``: the database formats the timestamps
+    (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) and ``correct`` (``true``/``false``), so Python only
+    hands each batch of tuples to ``csv.writer``. The columns and values are exactly those
+    ``mathdrill.transfer`` produces from :func:`iter_reviews` (a test holds the two paths
+    equal); the order is the same as :func:`iter_reviews`.
+
+    Args:
+        db: The open database or a :class:`Snapshot`.
+        since: Only reviews at or after this time (aware), or None.
+        decks: Only these decks, or None for all.
+
+    Returns:
+        An iterator of lists of tuples (deck, template, reviewed_at, kind, seed, fingerprint,
+        answer, read_as, status, correct, mistake, hints, seconds, quality,
+        easiness_before_x100, easiness_after_x100, interval_before, interval_after,
+        session_id), or None when the database is not SQLite (use :func:`iter_reviews`).
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    if not db._target.is_sqlite:
+        return None
+    columns = [
+        cards.c.deck,
+        cards.c.template,
+        _iso_text(reviews.c.reviewed_at),
+        reviews.c.kind,
+        reviews.c.seed,
+        reviews.c.fingerprint,
+        reviews.c.answer,
+        reviews.c.read_as,
+        reviews.c.status,
+        case((reviews.c.correct == true(), "true"), else_="false"),
+        reviews.c.mistake,
+        reviews.c.hints,
+        reviews.c.seconds,
+        reviews.c.quality,
+        reviews.c.easiness_before_x100,
+        reviews.c.easiness_after_x100,
+        reviews.c.interval_before,
+        reviews.c.interval_after,
+        reviews.c.session_id,
+    ]
+    query = (
+        select(*columns)
+        .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+        .order_by(reviews.c.reviewed_at, reviews.c.id)
+    )
+    for condition in _review_filters(since, _deck_list(decks)):
+        query = query.where(condition)
+    return _batches(db, query)
+
+
+def _batches(db: Source, query: Any) -> Iterator[list[tuple[Any, ...]]]:
+    with storage_errors(db._target, "reading reviews"), db._read() as conn:
+        result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+        try:
+            for part in result.partitions():
+                yield [tuple(row) for row in part]
+        finally:
+            result.close()
+
+
+def iter_skill_stats(
+    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
+) -> Iterator[SkillRow]:
+    """Yield one row per skill: its schedule and aggregates of its log, computed in SQL.
+
+    Counts, the last review and the most frequent mistake are GROUP BY aggregates; the median
+    answer time uses window functions (``row_number``/``count`` over each card's timed reviews,
+    averaging the middle one or two), so no card's log is loaded into Python.
+
+    Args:
+        db: The open database.
+        since: Aggregate only reviews at or after this time (aware), or None for all.
+        decks: Only these decks, or None for all.
+
+    Yields:
+        One :class:`SkillRow` per card, ordered by deck then template; cards without reviews
+        in the period have zero counts and None aggregates.
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    wanted = _deck_list(decks)
+    where = _review_filters(since, wanted)
+    first_try = reviews.c.kind.in_(FIRST_TRY_KINDS)
+    counts = (
+        select(
+            reviews.c.card_id,
+            func.count().label("n"),
+            func.sum(case((first_try, 1), else_=0)).label("first_try"),
+            func.sum(case((first_try & (reviews.c.correct == true()), 1), else_=0)).label("ok"),
+            func.max(reviews.c.reviewed_at).label("last"),
+        )
+        .where(*where)
+        .group_by(reviews.c.card_id)
+        .subquery("counts")
+    )
+    timed = (
+        select(
+            reviews.c.card_id,
+            reviews.c.seconds,
+            func.row_number()
+            .over(partition_by=reviews.c.card_id, order_by=reviews.c.seconds)
+            .label("rn"),
+            func.count().over(partition_by=reviews.c.card_id).label("cnt"),
+        )
+        .where(reviews.c.seconds.is_not(None), *where)
+        .subquery("timed")
+    )
+    # The middle element for an odd count, the mean of the two middle ones for an even count;
+    # ``//`` is integer division on every backend.
+    median = (
+        select(timed.c.card_id, func.avg(timed.c.seconds).label("median"))
+        .where(or_(timed.c.rn == (timed.c.cnt + 1) // 2, timed.c.rn == (timed.c.cnt + 2) // 2))
+        .group_by(timed.c.card_id)
+        .subquery("median")
+    )
+    mistakes = (
+        select(reviews.c.card_id, reviews.c.mistake, func.count().label("n"))
+        .where(reviews.c.mistake.is_not(None), *where)
+        .group_by(reviews.c.card_id, reviews.c.mistake)
+        .subquery("mistakes")
+    )
+    ranked = select(
+        mistakes.c.card_id,
+        mistakes.c.mistake,
+        mistakes.c.n,
+        func.row_number()
+        .over(partition_by=mistakes.c.card_id, order_by=(mistakes.c.n.desc(), mistakes.c.mistake))
+        .label("rk"),
+    ).subquery("ranked")
+    query = (
+        select(
+            cards.c.deck,
+            cards.c.template,
+            cards.c.repetitions,
+            cards.c.easiness_x100,
+            cards.c.interval_days,
+            cards.c.due,
+            cards.c.lapses,
+            cards.c.leech,
+            cards.c.suspended,
+            func.coalesce(counts.c.n, 0),
+            func.coalesce(counts.c.first_try, 0),
+            func.coalesce(counts.c.ok, 0),
+            median.c.median,
+            counts.c.last,
+            ranked.c.mistake,
+            func.coalesce(ranked.c.n, 0),
+        )
+        .select_from(cards)
+        .outerjoin(counts, counts.c.card_id == cards.c.id)
+        .outerjoin(median, median.c.card_id == cards.c.id)
+        .outerjoin(ranked, and_(ranked.c.card_id == cards.c.id, ranked.c.rk == 1))
+        .order_by(cards.c.deck, cards.c.template)
+    )
+    if wanted is not None:
+        query = query.where(cards.c.deck.in_(wanted))
+
+    def make(row: Any) -> SkillRow:
+        (deck, template, reps, ef, interval, due, lapses, leech, suspended, *rest) = row
+        n, first, ok, med, last, mistake, mistake_n = rest
+        return SkillRow(
+            deck,
+            template,
+            int(reps),
+            int(ef),
+            int(interval),
+            due,
+            int(lapses),
+            bool(leech),
+            bool(suspended),
+            int(n),
+            int(first),
+            int(ok),
+            None if med is None else float(med),
+            _as_utc(last),
+            mistake,
+            int(mistake_n),
+        )
+
+    yield from _stream(db, query, "computing per-skill statistics", make)
+
+
+def _as_utc(value: Any) -> datetime | None:
+    # MAX() over a timestamp comes back through the column type on most backends, but SQLite
+    # may hand back the stored text when the aggregate loses the type: normalise both.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+# -- import ------------------------------------------------------------------------------------
+
+_staging = MetaData()
+
+# TEMPORARY tables live in the importing connection only and vanish with it; they are also
+# dropped explicitly because the engine's pool keeps the connection open.
+_import_cards = Table(
+    "mathdrill_import_cards",
+    _staging,
+    Column("n", Integer, primary_key=True),
+    Column("deck", String(200), nullable=False),
+    Column("template", String(200), nullable=False),
+    Column("repetitions", Integer, nullable=False),
+    Column("easiness_x100", Integer, nullable=False),
+    Column("interval_days", Integer, nullable=False),
+    Column("due", UTCDateTime(), nullable=True),
+    Column("lapses", Integer, nullable=False),
+    Column("suspended", Boolean, nullable=False),
+    Column("leech", Boolean, nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("last_review", UTCDateTime(), nullable=True),
+    prefixes=["TEMPORARY"],
+)
+
+_import_reviews = Table(
+    "mathdrill_import_reviews",
+    _staging,
+    Column("n", Integer, primary_key=True),
+    Column("deck", String(200), nullable=False),
+    Column("template", String(200), nullable=False),
+    Column("reviewed_at", UTCDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("read_as", Text, nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("mistake", String(200), nullable=True),
+    Column("hints", Integer, nullable=False),
+    Column("seconds", Float, nullable=True),
+    Column("quality", Integer, nullable=True),
+    Column("easiness_before_x100", Integer, nullable=False),
+    Column("easiness_after_x100", Integer, nullable=False),
+    Column("interval_before", Integer, nullable=False),
+    Column("interval_after", Integer, nullable=False),
+    Column("session_id", String(64), nullable=True),
+    prefixes=["TEMPORARY"],
+)
+
+_CARD_STATE = (
+    "repetitions",
+    "easiness_x100",
+    "interval_days",
+    "due",
+    "lapses",
+    "suspended",
+    "leech",
+    "last_review",
+)
+
+_REVIEW_VALUES = tuple(c.name for c in _import_reviews.c if c.name not in ("n", "deck", "template"))
+
+
+def _stage(conn: Any, records: Iterable[CardRow | ReviewRow]) -> tuple[int, int]:
+    card_batch: list[dict[str, Any]] = []
+    review_batch: list[dict[str, Any]] = []
+    n_cards = n_reviews = 0
+    for record in records:
+        if isinstance(record, CardRow):
+            n_cards += 1
+            card_batch.append({"n": n_cards, **record._asdict()})
+            if len(card_batch) >= _STAGE_BATCH:
+                conn.execute(insert(_import_cards), card_batch)
+                card_batch = []
+        else:
+            n_reviews += 1
+            values = record._asdict()
+            del values["card_id"]
+            values["n"] = n_reviews
+            review_batch.append(values)
+            if len(review_batch) >= _STAGE_BATCH:
+                conn.execute(insert(_import_reviews), review_batch)
+                review_batch = []
+    if card_batch:
+        conn.execute(insert(_import_cards), card_batch)
+    if review_batch:
+        conn.execute(insert(_import_reviews), review_batch)
+    return n_cards, n_reviews
+
+
+def _merge_cards(conn: Any) -> tuple[int, int]:
+    staged = _import_cards
+    same = and_(cards.c.deck == staged.c.deck, cards.c.template == staged.c.template)
+    newer = staged.c.last_review.is_not(None) & (
+        cards.c.last_review.is_(None) | (staged.c.last_review > cards.c.last_review)
+    )
+    # Cards are few (one per skill), so the ids to update may be listed; the review log is what
+    # must never be loaded.
+    changes = conn.execute(
+        select(cards.c.id.label("target"), *(staged.c[name] for name in _CARD_STATE))
+        .join_from(staged, cards, same)
+        .where(newer)
+    ).all()
+    if changes:
+        statement = (
+            update(cards)
+            .where(cards.c.id == bindparam("target"))
+            .values({name: bindparam(name) for name in _CARD_STATE})
+        )
+        rows = [row._asdict() for row in changes]
+        for start in range(0, len(rows), _STAGE_BATCH):
+            conn.execute(statement, rows[start : start + _STAGE_BATCH])
+    names = [c.name for c in staged.c if c.name != "n"]
+    missing = (
+        select(*(staged.c[name] for name in names))
+        .where(~exists().where(same))
+        .order_by(staged.c.n)
+    )
+    added = conn.execute(insert(cards).from_select(names, missing)).rowcount
+    return int(added), len(changes)
+
+
+def _merge_reviews(conn: Any) -> int:
+    staged = _import_reviews
+    key = (staged.c.deck, staged.c.template, staged.c.reviewed_at, staged.c.kind, staged.c.seed)
+    ranked = (
+        select(
+            staged.c.n,
+            cards.c.id.label("card_id"),
+            *(staged.c[name] for name in _REVIEW_VALUES),
+            func.row_number().over(partition_by=key, order_by=staged.c.n).label("copy"),
+        )
+        .join_from(
+            staged,
+            cards,
+            and_(cards.c.deck == staged.c.deck, cards.c.template == staged.c.template),
+        )
+        .subquery("ranked")
+    )
+    # How many copies of this natural key the log holds already (served by the (card_id,
+    # reviewed_at) index); the file's copies beyond that number are the new ones.
+    stored = (
+        select(func.count())
+        .select_from(reviews)
+        .where(
+            reviews.c.card_id == ranked.c.card_id,
+            reviews.c.reviewed_at == ranked.c.reviewed_at,
+            reviews.c.kind == ranked.c.kind,
+            reviews.c.seed == ranked.c.seed,
+        )
+        .scalar_subquery()
+    )
+    names = ["card_id", *_REVIEW_VALUES]
+    fresh = (
+        select(*(ranked.c[name] for name in names))
+        .where(ranked.c.copy > stored)
+        .order_by(ranked.c.n)
+    )
+    return int(conn.execute(insert(reviews).from_select(names, fresh)).rowcount)
+
+
+def merge_import(
+    db: Database, records: Iterable[CardRow | ReviewRow], *, now: datetime
+) -> MergeResult:
+    """Back the database up, then merge validated records into it in ONE transaction.
+
+    The write lock is taken first (``BEGIN IMMEDIATE`` on SQLite), then an SQLite file is
+    copied next to itself with :func:`~mathdrill.storage.migrations.backup_sqlite` (named like a
+    migration backup, ``<file>.bak-v<schema>-<UTC time>``), then the records are staged and
+    merged (see the module docstring for the matching rules). If anything fails, nothing is
+    written. Every review must name a card that is in ``records`` or already in the database.
+
+    Args:
+        db: The open database.
+        records: Cards and reviews, already validated by the caller, in any order.
+        now: Time stamped on the backup's name (aware).
+
+    Returns:
+        What was added, updated and already present, and where the backup is.
+
+    Raises:
+        StorageError: If the database cannot be backed up or written (nothing is changed then).
+    """
+    target = db._target
+    with storage_errors(target, "importing"), db._write() as conn:
+        backup: Path | None = None
+        if target.file is not None:
+            backup = migrations.backup_name(target.file, _schema(conn), now)
+            migrations.backup_sqlite(target.file, backup)
+        _staging.drop_all(conn, checkfirst=True)
+        _staging.create_all(conn)
+        try:
+            n_cards, n_reviews = _stage(conn, records)
+            cards_added, cards_updated = _merge_cards(conn)
+            reviews_added = _merge_reviews(conn)
+        finally:
+            _staging.drop_all(conn, checkfirst=True)
+    return MergeResult(
+        cards_added=cards_added,
+        cards_updated=cards_updated,
+        cards_unchanged=n_cards - cards_added - cards_updated,
+        reviews_added=reviews_added,
+        reviews_present=n_reviews - reviews_added,
+        backup=backup,
+    )
+
+
+def _schema(conn: Any) -> int:
+    from mathdrill.storage.schema import SCHEMA_VERSION_KEY, meta
+
+    raw = conn.execute(select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)).scalar_one()
+    return int(raw)

@@ -1,0 +1,142 @@
+"""Streaming reads of ``mathdrill.storage.transfer`` against independent Python computations."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mathdrill.storage import open_database
+from mathdrill.storage import transfer as store
+from mathdrill.transfer import csv_cells, review_record
+from tests.transfer.history import NOW, History, random_history, write_history
+
+
+def _key(history: History, index: int) -> tuple[str, str]:
+    card = history.cards[index]
+    return (card.deck, card.template)
+
+
+@pytest.fixture
+def filled(db_file: Path) -> tuple[Path, History]:
+    history = random_history(40, 1500)
+    return write_history(db_file, history), history
+
+
+def test_reviews_come_in_time_order_with_every_field(filled) -> None:
+    path, history = filled
+    with open_database(str(path), create=False) as db:
+        got = list(store.iter_reviews(db))
+    expected = sorted(range(len(history.reviews)), key=lambda i: history.reviews[i].reviewed_at)
+    assert len(got) == len(history.reviews)
+    for row, index in zip(got, expected, strict=True):
+        spec = history.reviews[index]
+        assert (row.deck, row.template) == _key(history, spec.card)
+        assert row.reviewed_at == spec.reviewed_at
+        assert (row.kind, row.seed, row.answer, row.read_as) == (
+            spec.kind,
+            spec.seed,
+            spec.answer,
+            spec.read_as,
+        )
+        assert (row.seconds, row.quality, row.mistake, row.session_id) == (
+            spec.seconds,
+            spec.quality,
+            spec.mistake,
+            spec.session_id,
+        )
+        assert (row.easiness_before_x100, row.easiness_after_x100) == (
+            spec.easiness_before_x100,
+            spec.easiness_after_x100,
+        )
+
+
+def test_since_and_deck_filters_select_exactly_the_matching_reviews(filled) -> None:
+    path, history = filled
+    since = NOW - timedelta(days=100)
+    with open_database(str(path), create=False) as db:
+        got = [(r.deck, r.reviewed_at) for r in store.iter_reviews(db, since=since, decks=["d2"])]
+        counted = store.count_reviews(db, since=since, decks=["d2"])
+    expected = sorted(
+        (_key(history, s.card)[0], s.reviewed_at)
+        for s in history.reviews
+        if s.reviewed_at >= since and _key(history, s.card)[0] == "d2"
+    )
+    assert got == [e for e in expected]
+    assert counted == len(expected) > 0
+    assert len(expected) < len(history.reviews) / 2
+
+
+def test_cards_are_ordered_by_key_and_filtered_by_deck(filled) -> None:
+    path, history = filled
+    with open_database(str(path), create=False) as db:
+        every = list(store.iter_cards(db))
+        d1 = list(store.iter_cards(db, decks=["d1"]))
+        assert store.count_cards(db, decks=["d1"]) == len(d1)
+    assert [(c.deck, c.template) for c in every] == sorted(
+        (c.deck, c.template) for c in history.cards
+    )
+    assert {c.deck for c in d1} == {"d1"}
+    by_key = {(c.deck, c.template): c for c in history.cards}
+    for row in every:
+        spec = by_key[(row.deck, row.template)]
+        assert (row.easiness_x100, row.interval_days, row.due, row.last_review) == (
+            spec.easiness_x100,
+            spec.interval_days,
+            spec.due,
+            spec.last_review,
+        )
+        assert (row.suspended, row.leech) == (spec.suspended, spec.leech)
+
+
+def test_skill_aggregates_match_a_python_computation(filled) -> None:
+    path, history = filled
+    since = NOW - timedelta(days=150)
+    with open_database(str(path), create=False) as db:
+        rows = {(r.deck, r.template): r for r in store.iter_skill_stats(db, since=since)}
+    assert len(rows) == len(history.cards)
+    for index, card in enumerate(history.cards):
+        mine = [s for s in history.reviews if s.card == index and s.reviewed_at >= since]
+        row = rows[(card.deck, card.template)]
+        first = [s for s in mine if s.kind in ("learn", "review")]
+        assert row.reviews == len(mine)
+        assert row.first_try == len(first)
+        assert row.first_try_correct == sum(s.correct for s in first)
+        timed = [s.seconds for s in mine if s.seconds is not None]
+        if timed:
+            assert row.median_seconds == pytest.approx(statistics.median(timed))
+        else:
+            assert row.median_seconds is None
+        assert row.last_reviewed == max((s.reviewed_at for s in mine), default=None)
+        mistakes = Counter(s.mistake for s in mine if s.mistake is not None)
+        if mistakes:
+            top = max(mistakes.values())
+            assert row.top_mistake == min(m for m, n in mistakes.items() if n == top)
+            assert row.top_mistake_count == top
+        else:
+            assert (row.top_mistake, row.top_mistake_count) == (None, 0)
+        assert (row.repetitions, row.easiness_x100, row.lapses) == (
+            card.repetitions,
+            card.easiness_x100,
+            card.lapses,
+        )
+
+
+def test_csv_fast_path_gives_the_cells_of_the_generic_path(filled) -> None:
+    path, _history = filled
+    with open_database(str(path), create=False) as db:
+        batches = store.review_csv_batches(db, decks=["d1", "d2"])
+        assert batches is not None
+        fast = [row for batch in batches for row in batch]
+        generic = [csv_cells(review_record(r)) for r in store.iter_reviews(db)]
+    assert len(fast) == 1500
+    assert fast == generic
+
+
+def test_naive_since_is_refused(filled) -> None:
+    path, _ = filled
+    with open_database(str(path), create=False) as db, pytest.raises(ValueError, match="aware"):
+        list(store.iter_reviews(db, since=NOW.replace(tzinfo=None)))

@@ -39,7 +39,8 @@ CHUNK = 20
 MAX_SAMPLES = 100_000
 
 WHERE_STREAK = 3
-"""After this many seeds in a row whose constraints never held, a chunk stops sampling."""
+"""After this many seeds in a row whose constraints never held, or that ran out of CPU time, a
+chunk stops sampling (each such seed costs seconds, and the rest would fail the same way)."""
 
 
 def user_decks_dir(env: Mapping[str, str]) -> Path:
@@ -216,6 +217,11 @@ def check_files(env: Mapping[str, str], paths: Iterable[Path]) -> list[Path]:
 
 _WORKER_DECKS: dict[str, Deck | None] = {}
 _WARM: set[str] = set()
+#: Per template (in this worker), the results of seeds by drawn parameters: seeds that draw the
+#: same values share one check (see :func:`mathdrill.decks.soundness.check_seed`).
+_MEMOS: dict[tuple[str, str], dict[Any, Any]] = {}
+#: Templates (in this worker) whose sampling stopped on a streak of exhausting failures.
+_EXHAUSTED: set[tuple[str, str]] = set()
 
 
 def _worker_template(path: str, template_id: str) -> Template:
@@ -243,6 +249,8 @@ def check_chunk(path: str, template_id: str, seeds: list[int]) -> list[Any]:
     from mathdrill.decks.generate import GenerationError, generate
     from mathdrill.decks.soundness import check_seed
 
+    if (path, template_id) in _EXHAUSTED:
+        return []  # an earlier chunk of this template already stopped on a failing streak
     template = _worker_template(path, template_id)
     if template.key not in _WARM:
         # The first instance in a process pays for lazy imports and caches; keep that out of
@@ -252,13 +260,18 @@ def check_chunk(path: str, template_id: str, seeds: list[int]) -> list[Any]:
             generate(template, seeds[0])
     results = []
     streak = 0
+    memo = _MEMOS.setdefault((path, template_id), {})
     for seed in seeds:
-        result = check_seed(template, seed, clock=time.perf_counter)
+        # CPU time, not wall time: the budget judges the template, and a shared CI machine
+        # must not fail a sound deck.
+        result = check_seed(template, seed, clock=time.process_time, memo=memo)
         results.append(result)
         # A constraint that failed MAX_TRIES draws for several seeds in a row will fail for the
         # rest too; each failure costs a second, so stop sampling this template here.
-        streak = streak + 1 if any(p[2] == "where" for p in result.problems) else 0
+        exhausting = any(p[2] in ("where", "timeout") for p in result.problems)
+        streak = streak + 1 if exhausting else 0
         if streak >= WHERE_STREAK:
+            _EXHAUSTED.add((path, template_id))
             break
     return results
 
@@ -292,6 +305,11 @@ def check(
     if not 1 <= samples <= MAX_SAMPLES:
         raise UsageError(f"--samples must be between 1 and {MAX_SAMPLES}")
     started = clock()
+    # A check in this process (workers=1, or tests) must not see a previous check's decks.
+    _WORKER_DECKS.clear()
+    _WARM.clear()
+    _MEMOS.clear()
+    _EXHAUSTED.clear()
     report = CheckReport(samples=samples)
     decks: list[Deck] = []
     seen_ids: dict[str, str] = {}

@@ -41,6 +41,10 @@ DEFAULT_DOMAIN: tuple[float, float] = (-2.0, 2.0)
 #: Longest accepted batch line, so one absurd line cannot exhaust memory.
 MAX_LINE_CHARS = 100_000
 
+EXPECTED_CPU_SECONDS = 2.0
+"""CPU time reading one request's ``expected`` answer and mistakes may take (the same bound as
+the learner's answer has in the checking worker)."""
+
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REQUEST_KEYS = frozenset(
     {
@@ -246,17 +250,29 @@ def build_spec(request: CheckRequest) -> AnswerSpec:
     """
     from mathdrill.answers import KINDS, AnswerSpec, Mistake, parse_expected
 
+    from mathdrill.mathlang.deadline import cpu_deadline
+
     if request.kind not in KINDS:
         raise UsageError(f"unknown answer kind {request.kind!r}; known kinds: {', '.join(KINDS)}")
-    expected = parse_expected(request.kind, request.expected, request.variables)
-    mistakes = tuple(
-        Mistake(
-            name=name,
-            value=parse_expected(request.kind, value, request.variables),
-            feedback=feedback,
+
+    def too_slow(seconds: float) -> InputError:
+        return InputError(
+            f"reading the expected answer took more than {seconds:g} s of CPU time; write it "
+            "in a simpler form (an evaluated value rather than integrate/solve/simplify)"
         )
-        for name, value, feedback in request.mistakes
-    )
+
+    # The learner's answer is judged in the capped worker; the reference is author text read
+    # here with the author table (integrate, solve …), so it gets its own bound.
+    with cpu_deadline(EXPECTED_CPU_SECONDS, too_slow):
+        expected = parse_expected(request.kind, request.expected, request.variables)
+        mistakes = tuple(
+            Mistake(
+                name=name,
+                value=parse_expected(request.kind, value, request.variables),
+                feedback=feedback,
+            )
+            for name, value, feedback in request.mistakes
+        )
     return AnswerSpec(
         mistakes=mistakes,
         kind=request.kind,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,10 @@ MAX_TRIES = 1000
 
 MAX_SEED = 2**63 - 1
 """Seeds are integers from 0 to this."""
+
+GENERATION_CPU_SECONDS = 5.0
+"""CPU time one instance may take (a sound template needs milliseconds): a deck is untrusted
+input, and an expression chain that would run for minutes must fail with its template named."""
 
 
 class GenerationError(DeckError):
@@ -229,6 +234,25 @@ def draw_values(template: Template, seed: int) -> dict[str, Any]:
     Raises:
         GenerationError: A sampler or expression fails, or the constraints never hold.
     """
+    return evaluate_let(template, draw_params(template, seed), seed)
+
+
+def draw_params(template: Template, seed: int) -> dict[str, Any]:
+    """Draw the parameters, resampling until every ``where:`` constraint holds.
+
+    Everything after this step is a pure function of the drawn values (``let:`` uses no
+    randomness), which is what lets ``deck check`` reuse the verdicts of a repeated draw.
+
+    Args:
+        template: The template.
+        seed: The instance seed, 0 … 2⁶³−1.
+
+    Returns:
+        ``{name: value}`` for every parameter, in definition order.
+
+    Raises:
+        GenerationError: A sampler or expression fails, or the constraints never hold.
+    """
     if not 0 <= seed <= MAX_SEED:
         raise DeckError(f"seed must be an integer from 0 to {MAX_SEED}, not {seed}")
     rng = np.random.default_rng(seed)
@@ -274,6 +298,24 @@ def draw_values(template: Template, seed: int) -> dict[str, Any]:
             seed,
             "where",
         )
+    return values
+
+
+def evaluate_let(template: Template, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """Evaluate the ``let:`` bindings on drawn parameters.
+
+    Args:
+        template: The template.
+        params: The drawn parameters (:func:`draw_params`).
+        seed: The instance seed (named in error messages).
+
+    Returns:
+        ``{name: value}`` for every parameter and let binding, in definition order.
+
+    Raises:
+        GenerationError: An expression fails or is undefined for these parameters.
+    """
+    values = dict(params)
     for name, expr in template.let:
         value = _evaluate(template, expr, values, seed)
         if undefined(value):
@@ -314,24 +356,81 @@ def instance_key(template: Template, plain: Mapping[str, str]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def generate(template: Template, seed: int) -> Instance:
-    """Generate the instance of ``template`` for ``seed``.
+def generate(template: Template, seed: int, params: Mapping[str, Any] | None = None) -> Instance:
+    """Generate the instance of ``template`` for ``seed``, within a CPU-time budget.
 
     Args:
         template: A validated template.
         seed: 0 … 2⁶³−1.
+        params: The parameters already drawn for this seed by :func:`draw_params` (None: draw
+            them here).
 
     Returns:
         The instance: rendered texts, the answer spec with its mistakes, the instance key.
 
     Raises:
         GenerationError: The template cannot produce a sound instance for this seed (the message
-            names the file, line and field).
+            names the file, line and field), or generating it took more than
+            :data:`GENERATION_CPU_SECONDS` of CPU time (stage ``"timeout"``).
     """
+    with generation_deadline(template, seed):
+        if params is None:
+            params = draw_params(template, seed)
+        return _build(template, seed, evaluate_let(template, params, seed))
+
+
+def generation_deadline(template: Template, seed: int) -> AbstractContextManager[None]:
+    """Bound the body by :data:`GENERATION_CPU_SECONDS` of CPU time, as :func:`generate` is.
+
+    Args:
+        template: The template whose instance is being made (named in the error).
+        seed: The seed.
+
+    Returns:
+        A context manager raising :class:`GenerationError` (stage ``"timeout"``) when the
+        budget is spent inside it.
+    """
+    from mathdrill.mathlang.deadline import cpu_deadline
+
+    def too_slow(seconds: float) -> GenerationError:
+        message = (
+            f"generating an instance took more than {seconds:g} s of CPU time; simplify the "
+            "let: expressions (heavy sympy calls such as simplify, solve or integrate on large "
+            "inputs) or draw nicer parameters"
+        )
+        problem = Problem(template.path, template.line, message, template.id)
+        return GenerationError(problem, seed, "timeout")
+
+    return cpu_deadline(GENERATION_CPU_SECONDS, too_slow)
+
+
+def params_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A hashable key of drawn parameters: equal keys give identical instances.
+
+    Args:
+        params: What :func:`draw_params` returned.
+
+    Returns:
+        The key (types are part of it, so ``2`` and ``2.0`` differ).
+    """
+    return tuple((name, _value_key(value)) for name, value in params.items())
+
+
+def _value_key(value: Any) -> Any:
+    if isinstance(value, sympy.MatrixBase):
+        return ("matrix", value.shape, tuple(_value_key(v) for v in value))
+    if isinstance(value, Sequence | SetLiteral):
+        return (type(value).__name__, tuple(_value_key(v) for v in value.items))
+    if isinstance(value, list | tuple):
+        return ("tuple", tuple(_value_key(v) for v in value))
+    return (type(value).__name__, value)
+
+
+def _build(template: Template, seed: int, values: dict[str, Any]) -> Instance:
+    """Build the instance from every value (parameters and let bindings)."""
     from mathdrill.decks import answering
 
     mathlang = _math()
-    values = draw_values(template, seed)
     reference = answering.reference_value(template, values, seed, _evaluate, _fail)
     mistake_values = [
         (m, answering.mistake_value(template, m, values, seed, _evaluate, _fail))

@@ -152,3 +152,27 @@ def test_batch_rejects_misspelt_fields_but_ignores_labels(run_md) -> None:
     assert "unknown field(s) answr" in results[1]["error"]
     assert results[2]["mistake"] == "one"
     assert results[2]["feedback"] == "Not one."
+
+
+ENDLESS = "integrate(exp(-x^2)*sin(x)^5*log(x+1), x)"  # sympy runs for minutes on this
+
+
+def test_an_endless_expected_answer_is_bounded_and_refused(run_md) -> None:
+    done = run_md(
+        "check", "--kind", "expression", "--expected", ENDLESS, "--answer", "x", "--var", "x"
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "more than 2 s of CPU time" in done.stderr
+
+
+def test_an_endless_expected_answer_in_a_batch_costs_one_line_only(run_md) -> None:
+    lines = [
+        {"id": "slow", "kind": "expression", "expected": ENDLESS, "answer": "x", "vars": ["x"]},
+        {"id": "fine", "kind": "number", "expected": "1/4", "answer": "0.25"},
+    ]
+    done = run_md("check", "--batch", "-", stdin="".join(json.dumps(x) + "\n" for x in lines))
+    assert done.returncode == 0, done.stderr
+    slow, fine = (json.loads(line) for line in done.stdout.splitlines())
+    assert slow["id"] == "slow" and "CPU time" in slow["error"]
+    assert fine["id"] == "fine" and fine["correct"] is True

@@ -249,7 +249,6 @@ def build_spec(request: CheckRequest) -> AnswerSpec:
         InputError: When ``expected`` does not fit the kind.
     """
     from mathdrill.answers import KINDS, AnswerSpec, Mistake, parse_expected
-
     from mathdrill.mathlang.deadline import cpu_deadline
 
     if request.kind not in KINDS:

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from mathdrill.decks.loader import DECK_SUFFIXES, load_deck_file
-from mathdrill.decks.model import Deck, Template
+from mathdrill.decks.model import DECK_SUFFIXES, Deck, Template
 from mathdrill.errors import DeckError, NotFoundError
 
 BUILTIN = "built-in"
@@ -190,6 +189,9 @@ def load_library(sources: Iterable[DeckSource], *, trial: bool = True) -> Librar
                 continue  # the same file named twice (e.g. --decks decks/) is not a duplicate
             seen_files.add(resolved)
             try:
+                # Imported here: finding deck files must not import sympy (decks.catalog).
+                from mathdrill.decks.loader import load_deck_file
+
                 deck = load_deck_file(path, trial=trial)
             except DeckError as error:
                 library.errors.append(error)

@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from mathdrill.decks.model import Deck, Problem
+from mathdrill.decks.model import DECK_SUFFIXES, Deck, Problem
 from mathdrill.decks.schema import parse_document
 from mathdrill.decks.yamlsafe import MAX_DECK_BYTES, YamlProblem, decode, parse_yaml
 from mathdrill.errors import DeckError
 
-DECK_SUFFIXES = (".yaml", ".yml")
-"""File name endings of deck files."""
+__all__ = [
+    "DECK_SUFFIXES",
+    "DeckReadError",
+    "load_deck",
+    "load_deck_file",
+    "parse_deck",
+    "read_bytes",
+]
 
 TRIAL_SEEDS = (0, 1, 2)
 """Seeds tried at load time; an expression error is reported only when every one hits it, so a

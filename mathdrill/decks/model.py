@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+DECK_SUFFIXES = (".yaml", ".yml")
+"""File name endings of deck files (a folder is searched recursively for these)."""
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -174,5 +174,7 @@ def test_an_endless_expected_answer_in_a_batch_costs_one_line_only(run_md) -> No
     done = run_md("check", "--batch", "-", stdin="".join(json.dumps(x) + "\n" for x in lines))
     assert done.returncode == 0, done.stderr
     slow, fine = (json.loads(line) for line in done.stdout.splitlines())
-    assert slow["id"] == "slow" and "CPU time" in slow["error"]
-    assert fine["id"] == "fine" and fine["correct"] is True
+    assert slow["id"] == "slow"
+    assert "CPU time" in slow["error"]
+    assert fine["id"] == "fine"
+    assert fine["correct"] is True

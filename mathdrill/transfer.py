@@ -458,27 +458,43 @@ def export(
     counter = _Counter(progress, total)
     since, decks = filters.since, filters.decks
     n_cards = n_reviews = 0
-    with store.snapshot(db) as snap:
+    # The readers are closed before the snapshot's connection is (ExitStack unwinds first), so a
+    # write that fails half-way (a closed pipe, a full disk) never leaves a cursor to close on a
+    # closed connection.
+    with store.snapshot(db) as snap, contextlib.ExitStack() as readers:
+
+        def opened(generator: Iterator[Any]) -> Iterator[Any]:
+            return readers.enter_context(contextlib.closing(generator))
+
         if what == "all":
-            n_cards, n_reviews = _export_all(snap, fmt, out, now, filters, counter)
+            n_cards, n_reviews = _export_all(
+                fmt,
+                out,
+                now,
+                filters,
+                counter,
+                opened(store.iter_cards(snap, decks=decks)),
+                opened(store.iter_reviews(snap, since=since, decks=decks)),
+            )
         elif what == "reviews" and fmt == "fsrs":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(FSRS_COLUMNS)
-            for row in fsrs_rows(store.iter_reviews(snap, since=since, decks=decks)):
+            for row in fsrs_rows(opened(store.iter_reviews(snap, since=since, decks=decks))):
                 writer.writerow(row)
                 n_reviews += 1
                 counter.add(1)
         elif what == "reviews":
+            fast = (
+                store.review_csv_batches(snap, since=since, decks=decks) if fmt == "csv" else None
+            )
             n_reviews = _write_table(
                 fmt,
                 out,
                 REVIEW_COLUMNS,
                 "review",
-                map(review_record, store.iter_reviews(snap, since=since, decks=decks)),
+                map(review_record, opened(store.iter_reviews(snap, since=since, decks=decks))),
                 counter,
-                fast=store.review_csv_batches(snap, since=since, decks=decks)
-                if fmt == "csv"
-                else None,
+                fast=None if fast is None else opened(fast),
             )
         elif what == "cards":
             n_cards = _write_table(
@@ -486,7 +502,7 @@ def export(
                 out,
                 CARD_COLUMNS,
                 "card",
-                map(card_record, store.iter_cards(snap, decks=decks)),
+                map(card_record, opened(store.iter_cards(snap, decks=decks))),
                 counter,
             )
         else:
@@ -495,7 +511,7 @@ def export(
                 out,
                 STATS_COLUMNS,
                 "skill",
-                map(skill_record, store.iter_skill_stats(snap, since=since, decks=decks)),
+                map(skill_record, opened(store.iter_skill_stats(snap, since=since, decks=decks))),
                 counter,
             )
     counter.finish()
@@ -558,18 +574,17 @@ def _meta(now: datetime, filters: ExportFilters) -> dict[str, Any]:
 
 
 def _export_all(
-    snap: Any,
     fmt: str,
     out: IO[str],
     now: datetime,
     filters: ExportFilters,
     counter: _Counter,
+    card_rows: Iterator[CardRow],
+    review_rows: Iterator[ReviewRow],
 ) -> tuple[int, int]:
-    from mathdrill.storage import transfer as store
-
     meta = _meta(now, filters)
-    cards = map(card_record, store.iter_cards(snap, decks=filters.decks))
-    reviews = map(review_record, store.iter_reviews(snap, since=filters.since, decks=filters.decks))
+    cards = map(card_record, card_rows)
+    reviews = map(review_record, review_rows)
     n_cards = n_reviews = 0
     if fmt == "jsonl":
         out.write(_dump({"type": "meta", **meta}) + "\n")

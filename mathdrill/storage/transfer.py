@@ -22,8 +22,9 @@ them with set-based SQL, so nothing is held in Python memory per review either. 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +62,7 @@ from mathdrill.storage.schema import UTCDateTime, cards, reviews
 STREAM_BATCH = 2000
 
 #: Rows written per ``executemany`` while staging an import.
-_STAGE_BATCH = 2000
+_STAGE_BATCH = 1000
 
 #: Review kinds that are a first attempt at a scheduled showing (repeats retry within a session;
 #: cramming is practice outside the schedule).
@@ -303,8 +304,21 @@ def snapshot(db: Database) -> Iterator[Snapshot]:
     Raises:
         StorageError: If the database cannot be read.
     """
-    with storage_errors(db._target, "reading the database"), db._read() as conn, conn.begin():
+    # Only opening and closing are translated into StorageError: an exception raised by the
+    # caller's own work inside the block (a closed output pipe is an OSError too) must pass
+    # through as it is.
+    stack = ExitStack()
+    with storage_errors(db._target, "reading the database"):
+        conn = stack.enter_context(db._read())
+        stack.enter_context(conn.begin())
+    try:
         yield Snapshot(db, conn)
+    except BaseException:
+        with suppress(Exception):
+            stack.__exit__(*sys.exc_info())
+        raise
+    with storage_errors(db._target, "reading the database"):
+        stack.close()
 
 
 Source = Database | Snapshot

@@ -295,5 +295,6 @@ def test_memory_stays_flat_when_the_log_grows_fourfold(tmp_path: Path, n_and_4n,
     small_peak = _peak_export(small_db, what, fmt, tmp_path / "n.out")
     large_peak = _peak_export(large_db, what, fmt, tmp_path / "4n.out")
     assert (tmp_path / "4n.out").stat().st_size > 3.5 * (tmp_path / "n.out").stat().st_size
-    # Loading the log would make the peak grow with it (~4x); streaming keeps it to a batch.
-    assert large_peak < 1.3 * small_peak + 200_000, (small_peak, large_peak)
+    # Loading the log would make the peak grow with it (~4x); streaming keeps it to about a
+    # batch (rows differ in length, so batches do too: hence the margin).
+    assert large_peak < 1.5 * small_peak + 200_000, (small_peak, large_peak)

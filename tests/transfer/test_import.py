@@ -266,6 +266,7 @@ def _peak_import(history: History, tmp_path: Path, name: str) -> int:
 
 
 def test_import_memory_stays_flat_when_the_file_grows_fourfold(tmp_path: Path) -> None:
+    # Both sizes span several staging batches (1000 rows), so only growth with the file shows.
     small = _peak_import(random_history(30, 1_500, seed=4), tmp_path, "n")
     large = _peak_import(random_history(30, 6_000, seed=5), tmp_path, "4n")
-    assert large < 1.3 * small + 300_000, (small, large)
+    assert large < 1.5 * small + 300_000, (small, large)

@@ -32,7 +32,7 @@ from mathdrill.scheduling.queue import day_start, study_day
 if TYPE_CHECKING:
     from mathdrill.decks.catalog import Catalog
     from mathdrill.storage import Database
-    from mathdrill.storage.stats import DayActivity, ReviewSummary, Scope
+    from mathdrill.storage.stats import ReviewSummary, Scope
 
 #: Version of the ``--json`` object; bumped only when a key changes meaning or disappears.
 STATS_FORMAT = 1
@@ -399,11 +399,13 @@ def build_stats(
     days: int = 30,
     decks: Sequence[str] = (),
     tags: Sequence[str] = (),
+    cache: bool = True,
 ) -> Stats:
     """Compute a learner's statistics.
 
     Args:
-        db: The open database (only read).
+        db: The open database (read; the unfiltered scope also updates the derived per-day
+            cache, best effort).
         catalog: Deck titles, tags and mistake texts (see :mod:`mathdrill.decks.catalog`).
         now: The current time (aware).
         zone: The learner's time zone.
@@ -411,6 +413,9 @@ def build_stats(
         days: Length of the activity period in study days (1–3660), today included.
         decks: Only these decks (``--deck``); empty for all.
         tags: Only skills carrying one of these tags (``--tag``); empty for all.
+        cache: Use (and update) the per-day rollup in the database for the unfiltered scope
+            (:func:`mathdrill.storage.stats.day_figures`); False computes everything from the
+            log. Both give the same statistics.
 
     Returns:
         The statistics.
@@ -451,34 +456,36 @@ def build_stats(
 
     period_start = today - timedelta(days=days - 1)
     heat_start = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
-    first = q.first_review_at(db, scope)
+    # The rule spans the whole log (not just the scope's part): the same rule every time, so
+    # the cached day rows stay valid.
+    first = q.first_review_at(db)
     rule = day_rule(zone, rollover_hour, min(first or now, now), now)
 
-    # Activity per study day over the longer of the period and the heatmap.
-    activity_start = min(period_start, heat_start)
-    per_day = q.day_activity(db, rule, start_of(activity_start), scope)
-    empty_day = _no_activity()
+    # Every per-day figure, all time: activity, heatmap, streaks, retention and the total are
+    # sums and walks over these (a few thousand rows at most). The unfiltered scope reads
+    # completed days from the cache (storage.stats.day_figures); filters compute live.
+    figures = q.day_figures(
+        db,
+        rule,
+        scope,
+        cache_key=f"{_zone_name(zone, now)}@{rollover_hour}" if cache else None,
+        today=today,
+    )
+    nothing = q.DayFigures()
 
     def point(day: date) -> DayPoint:
-        a = per_day.get(day, empty_day)
-        return DayPoint(day, a.reviews, a.first_try, a.first_try_correct, a.seconds)
+        f = figures.get(day, nothing)
+        return DayPoint(day, f.reviews, f.first_try, f.first_try_correct, f.seconds)
 
     activity = tuple(point(period_start + timedelta(days=i)) for i in range(days))
     heatmap = tuple(
         (
             heat_start + timedelta(days=i),
-            per_day.get(heat_start + timedelta(days=i), empty_day).reviews,
+            figures.get(heat_start + timedelta(days=i), nothing).reviews,
         )
         for i in range((today - heat_start).days + 1)
     )
-
-    # Streaks walk the time index once per active day.
-    active = q.active_days(
-        db,
-        lambda moment: study_day(moment, rollover_hour, zone),
-        lambda day: start_of(day + timedelta(days=1)),
-        scope,
-    )
+    active = sorted(figures)
     current, longest = streaks(active, today)
 
     # Forecast and "still due": cumulative counts before each coming day's start.
@@ -488,7 +495,7 @@ def build_stats(
         (today + timedelta(days=i), cumulative[i] - (cumulative[i - 1] if i else 0))
         for i in range(FORECAST_DAYS)
     )
-    todays = per_day.get(today, empty_day)
+    todays = figures.get(today, nothing)
     today_stats = TodayStats(
         day=today,
         reviewed=todays.reviews,
@@ -500,13 +507,21 @@ def build_stats(
         active_days=len(active),
     )
 
-    # True retention over nested periods.
-    starts = [start_of(today - timedelta(days=n - 1)) for _, n in PERIODS if n is not None]
-    counts = q.retention(db, rule, starts, scope)
-    retention = tuple(
-        RetentionRow(name, n, c.young, c.young_correct, c.mature, c.mature_correct)
-        for (name, n), c in zip(PERIODS, counts, strict=True)
-    )
+    # True retention over nested periods (days after today, from a clock set back, count in
+    # every period, as reviews at or after each period's start).
+    rows = []
+    for name, n in PERIODS:
+        first_day = None if n is None else today - timedelta(days=n - 1)
+        counts = q.RetentionCounts()
+        for day, f in figures.items():
+            if first_day is None or day >= first_day:
+                counts = counts + f.retention
+        rows.append(
+            RetentionRow(
+                name, n, counts.young, counts.young_correct, counts.mature, counts.mature_correct
+            )
+        )
+    retention = tuple(rows)
 
     since = start_of(period_start)
     deck_rows = _deck_stats(db, catalog, scope, since, in_scope)
@@ -547,7 +562,7 @@ def build_stats(
             )
         )
 
-    total_reviews = q.count_reviews(db, scope)
+    total_reviews = sum(f.reviews for f in figures.values())
     return Stats(
         now=now,
         zone=_zone_name(zone, now),
@@ -573,12 +588,6 @@ def build_stats(
         intervals=tuple(sorted(q.interval_histogram(db, scope).items())),
         warnings=catalog.problems,
     )
-
-
-def _no_activity() -> DayActivity:
-    from mathdrill.storage.stats import DayActivity
-
-    return DayActivity(0, 0, 0, 0, 0.0)
 
 
 def _summary_numbers(summary: ReviewSummary | None) -> tuple[int, int, float | None]:

@@ -12,28 +12,45 @@ A :class:`Scope` restricts every query to some decks and/or some ``(deck, templa
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Column,
+    Connection,
     Date,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
     and_,
     case,
     cast,
+    delete,
     false,
     func,
+    insert,
+    inspect,
     literal,
     select,
     true,
     tuple_,
+    type_coerce,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
+from mathdrill.errors import StorageError
 from mathdrill.storage.engine import storage_errors
 from mathdrill.storage.records import Card
-from mathdrill.storage.schema import cards, reviews
+from mathdrill.storage.schema import UTCDateTime, cards, reviews
 
 if TYPE_CHECKING:
     from mathdrill.storage.database import Database
@@ -92,11 +109,51 @@ class DayRule:
         Returns:
             Its study day.
         """
+        return (moment + timedelta(minutes=self.shift_at(moment))).date()
+
+    def shift_at(self, moment: datetime) -> int:
+        """Return the shift in minutes (UTC offset minus rollover) in force at an instant.
+
+        Args:
+            moment: An aware datetime.
+
+        Returns:
+            The minutes added to the instant to get a time whose date is the study day.
+        """
         minutes = self.segments[0][1]
         for starts, shift in self.segments[1:]:
             if starts is not None and moment >= starts:
                 minutes = shift
-        return (moment + timedelta(minutes=minutes)).date()
+        return minutes
+
+    def start_of(self, day: date) -> datetime:
+        """Return the first instant whose study day is ``day`` or later.
+
+        Within a segment the study day of ``t`` is the date of ``t + shift``, so the segment's
+        part of the day starts at ``midnight - shift`` (or at the segment's own start, if that is
+        later); the earliest such instant over all segments is the day's start. Real zones map
+        instants to study days monotonically (a clock set back never crosses a whole-hour
+        rollover), so every instant from this one to the next day's start is on ``day``.
+
+        Args:
+            day: A study day.
+
+        Returns:
+            The instant (aware, UTC).
+        """
+        midnight = datetime.combine(day, time(), UTC)
+        best: datetime | None = None
+        for i, (starts, minutes) in enumerate(self.segments):
+            ends = self.segments[i + 1][0] if i + 1 < len(self.segments) else None
+            candidate = midnight - timedelta(minutes=minutes)
+            if starts is not None and candidate < starts:
+                candidate = starts
+            if ends is not None and candidate >= ends:
+                continue
+            if best is None or candidate < best:
+                best = candidate
+        assert best is not None  # the last segment reaches forward forever
+        return best
 
 
 @dataclass(frozen=True)
@@ -294,48 +351,6 @@ def count_reviews(db: Database, scope: Scope = Scope()) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def active_days(
-    db: Database,
-    day_of: Callable[[datetime], date],
-    next_day_start: Callable[[date], datetime],
-    scope: Scope = Scope(),
-    *,
-    since: datetime | None = None,
-) -> list[date]:
-    """Return every study day with at least one review, in order (for streaks).
-
-    Walks the time index: one seek per active day ("the first review at or after the start of the
-    next day"), so a log of millions of reviews costs a few hundred index lookups, not a scan.
-
-    Args:
-        db: The open database.
-        day_of: Maps an instant to its study day.
-        next_day_start: Maps a study day to the instant the *following* day starts.
-        scope: Which cards.
-        since: Only reviews at or after this instant, or None for all.
-
-    Returns:
-        The study days, ascending.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    column = reviews.c.reviewed_at
-    condition = _review_condition(scope)
-    days: list[date] = []
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        start = since
-        while True:
-            where = condition if start is None else and_(condition, column >= start)
-            row = conn.execute(select(column).where(where).order_by(column).limit(1)).first()
-            if row is None:
-                break
-            day = day_of(row[0])
-            days.append(day)
-            start = next_day_start(day)
-    return days
-
-
 def day_activity(
     db: Database, rule: DayRule, since: datetime, scope: Scope = Scope()
 ) -> dict[date, DayActivity]:
@@ -444,6 +459,404 @@ def retention(
         total = total + counts
         result.append(total)
     return result
+
+
+# ----------------------------------------------------------------- per-day figures and cache
+
+#: The derived per-study-day rollup behind ``mathdrill stats`` (``docs/data.md``, "Statistics").
+#: A separate MetaData: these tables are not part of the schema (no migration, no version), are
+#: created on demand by :func:`day_figures` and can be dropped at any time.
+cache_metadata = MetaData()
+
+#: One row per (study-day rule, study day) with reviews, for days before the writing run's today.
+stats_days = Table(
+    "stats_days",
+    cache_metadata,
+    Column("rule", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("reviews", Integer, nullable=False),
+    Column("learned", Integer, nullable=False),
+    Column("first_try", Integer, nullable=False),
+    Column("first_try_correct", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("young", Integer, nullable=False),
+    Column("young_correct", Integer, nullable=False),
+    Column("mature", Integer, nullable=False),
+    Column("mature_correct", Integer, nullable=False),
+)
+
+#: Per rule: the segments the rows were computed with, the first day not cached, and the
+#: watermark review (the largest id the cache has seen) that proves the log it summarises.
+stats_state = Table(
+    "stats_state",
+    cache_metadata,
+    Column("rule", String(200), primary_key=True),
+    Column("segments", Text, nullable=False),
+    Column("complete_until", Date, nullable=False),
+    Column("review_id", Integer, nullable=False),
+    Column("reviewed_at", UTCDateTime(), nullable=False),
+    Column("card_id", Integer, nullable=False),
+)
+
+_FIGURES = (
+    "reviews",
+    "learned",
+    "first_try",
+    "first_try_correct",
+    "seconds",
+    "young",
+    "young_correct",
+    "mature",
+    "mature_correct",
+)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """Every per-day figure the statistics need, for one study day.
+
+    Attributes:
+        reviews: Problems answered (every kind).
+        learned: ``learn`` reviews.
+        first_try: ``learn``/``review`` reviews.
+        first_try_correct: Of those, correct.
+        seconds: Time spent (sum of ``seconds`` in log order; reviews without a time add 0).
+        young: True-retention reviews of young cards (the first ``review`` of a card that day,
+            ``interval_before`` < 21).
+        young_correct: Of those, correct.
+        mature: True-retention reviews of mature cards (``interval_before`` ≥ 21).
+        mature_correct: Of those, correct.
+    """
+
+    reviews: int = 0
+    learned: int = 0
+    first_try: int = 0
+    first_try_correct: int = 0
+    seconds: float = 0.0
+    young: int = 0
+    young_correct: int = 0
+    mature: int = 0
+    mature_correct: int = 0
+
+    @property
+    def retention(self) -> RetentionCounts:
+        """Return the day's true-retention counts."""
+        return RetentionCounts(self.young, self.young_correct, self.mature, self.mature_correct)
+
+
+def _day_starts(rule: DayRule, first: date, last: date) -> list[datetime]:
+    """Return the start instant of every study day from ``first`` to ``last`` + 1, ascending."""
+    starts: list[datetime] = []
+    day = first
+    while day <= last + timedelta(days=1):
+        start = rule.start_of(day)
+        # The mapping is monotone for every real zone (see DayRule.start_of); the running max
+        # keeps the list sorted for bisection even if it were not.
+        starts.append(start if not starts or start >= starts[-1] else starts[-1])
+        day += timedelta(days=1)
+    return starts
+
+
+def _bound_key(db: Database) -> tuple[Any, Callable[[datetime], Any]]:
+    """Return the ``reviewed_at`` column as fetched by the pass, and how to compare bounds to it.
+
+    On SQLite the stored text is fetched as is (parsing 2M timestamps would cost seconds) and
+    bounds are formatted like SQLAlchemy stores them (fixed width: text order is time order);
+    elsewhere the column comes back as aware datetimes and bounds stay datetimes.
+    """
+    if db._live().dialect.name == "sqlite":
+
+        def text(moment: datetime) -> str:
+            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+        return type_coerce(reviews.c.reviewed_at, String), text
+    return reviews.c.reviewed_at, lambda moment: moment
+
+
+def _figures_pass(
+    conn: Connection,
+    db: Database,
+    rule: DayRule,
+    scope: Scope,
+    first_day: date,
+    last_day: date,
+) -> dict[date, DayFigures]:
+    """Compute every day's figures from ``first_day`` on in one pass over the log.
+
+    Rows come in time order (``reviewed_at``, then id: the time index gives that order without a
+    sort), so "the first ``review`` of a card on a day" is the first time the card shows up in
+    that day's run of rows, and each row's day is found by bisecting the day starts (no date
+    arithmetic per row). Filtered scopes read their cards' rows through the card index instead
+    (card, then time order) and keep the first row of each (card, day) run.
+    """
+    column, key = _bound_key(db)
+    starts = _day_starts(rule, first_day, last_day)
+    bounds = [key(s) for s in starts]
+    card_major = not scope.everything
+    query = select(
+        column,
+        reviews.c.card_id,
+        reviews.c.kind,
+        type_coerce(reviews.c.correct, Integer),
+        reviews.c.interval_before,
+        reviews.c.seconds,
+    ).where(reviews.c.reviewed_at >= starts[0], _review_condition(scope))
+    if card_major:
+        query = query.order_by(reviews.c.card_id, reviews.c.reviewed_at, reviews.c.id)
+    else:
+        query = query.order_by(reviews.c.reviewed_at, reviews.c.id)
+    # [reviews, learned, first_try, first_try_correct, seconds, young, yc, mature, mc] per day.
+    totals: dict[int, list[Any]] = {}
+    seen: set[int] = set()
+    seen_day = -1
+    last_card = last_index = -1
+    lower, upper, index = bounds[0], bounds[1], 0
+    count = len(bounds) - 1
+    result = conn.execute(query, execution_options={"yield_per": 20_000})
+    for at, card, kind, correct, interval_before, seconds in result:
+        if not lower <= at < upper:
+            index = bisect_right(bounds, at) - 1
+            if index >= count:  # after the last known day: cannot happen (last_day is the max)
+                index = count - 1
+            lower, upper = bounds[index], bounds[index + 1]
+        row = totals.get(index)
+        if row is None:
+            row = totals[index] = [0, 0, 0, 0, 0.0, 0, 0, 0, 0]
+        row[0] += 1
+        if seconds is not None:
+            row[4] += seconds
+        if kind == "review":
+            row[2] += 1
+            if correct:
+                row[3] += 1
+            if card_major:
+                first = card != last_card or index != last_index
+                last_card, last_index = card, index
+            else:
+                if index != seen_day:
+                    seen, seen_day = set(), index
+                first = card not in seen
+                if first:
+                    seen.add(card)
+            if first:
+                if interval_before >= MATURE_DAYS:
+                    row[7] += 1
+                    if correct:
+                        row[8] += 1
+                else:
+                    row[5] += 1
+                    if correct:
+                        row[6] += 1
+        elif kind == "learn":
+            row[1] += 1
+            row[2] += 1
+            if correct:
+                row[3] += 1
+    return {
+        first_day + timedelta(days=i): DayFigures(*values) for i, values in sorted(totals.items())
+    }
+
+
+def _review_span(conn: Connection) -> tuple[datetime, datetime] | None:
+    """Return the earliest and latest ``reviewed_at`` of the whole log (time index: two seeks)."""
+    column = reviews.c.reviewed_at
+    first = conn.execute(select(func.min(column))).scalar_one()
+    if first is None:
+        return None
+    last = conn.execute(select(func.max(column))).scalar_one()
+    return first, last
+
+
+def _rule_text(rule: DayRule) -> str:
+    return json.dumps([[None if s is None else s.isoformat(), m] for s, m in rule.segments])
+
+
+def _rule_from_text(text: str) -> DayRule | None:
+    try:
+        return DayRule(
+            tuple(
+                (None if s is None else datetime.fromisoformat(s), int(m))
+                for s, m in json.loads(text)
+            )
+        )
+    except (ValueError, TypeError):
+        return None
+
+
+def _same_mapping(old: DayRule, new: DayRule, first: date, until: date) -> bool:
+    """Return True when both rules map every instant of days ``first`` … ``until`` - 1 alike."""
+    lo = datetime.combine(first, time(), UTC) - timedelta(days=2)
+    midnight = datetime.combine(until, time(), UTC)
+    hi = midnight - timedelta(minutes=new.shift_at(midnight))
+    edges = {lo} | {
+        s for rule in (old, new) for s, _ in rule.segments if s is not None and lo < s <= hi
+    }
+    return all(old.shift_at(e) == new.shift_at(e) for e in edges)
+
+
+def _state_values(row: Any) -> tuple[Any, ...] | None:
+    return None if row is None else tuple(row)
+
+
+def day_figures(
+    db: Database,
+    rule: DayRule,
+    scope: Scope = Scope(),
+    *,
+    cache_key: str | None = None,
+    today: date | None = None,
+) -> dict[date, DayFigures]:
+    """Return every study day's figures, all time (days without reviews are absent).
+
+    With ``cache_key`` (and ``today``) and an unfiltered scope, completed days come from the
+    ``stats_days`` rollup and only stale or uncached days are computed from the log; the rollup
+    is then brought up to date in one short write transaction. The append-only log validates it:
+    the watermark review must still exist unchanged (else the rule's rows are dropped), and any
+    review with a larger id (a review since, or an import with old timestamps) makes its day and
+    every later day stale. Today is never cached. If writing fails (read-only file, database
+    locked beyond the busy timeout) the figures are still returned.
+
+    Args:
+        db: The open database.
+        rule: How instants map to study days.
+        scope: Which cards; filtered scopes are always computed live.
+        cache_key: Names the study-day rule (zone and rollover) the cached rows belong to, or
+            None to compute everything live.
+        today: Today's study day (required with ``cache_key``): days before it are cached.
+
+    Returns:
+        ``{study day: figures}``, ascending.
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    if cache_key is None or today is None or not scope.everything:
+        with storage_errors(db._target, "reading statistics"), db._read() as conn:
+            span = _review_span(conn)
+            if span is None:
+                return {}
+            return _figures_pass(conn, db, rule, scope, rule.day_of(span[0]), rule.day_of(span[1]))
+    with storage_errors(db._target, "reading statistics"), db._read() as conn:
+        # One read transaction: the state, the watermark check, max(id) and the live rows all
+        # come from the same snapshot, so the watermark written below matches what was counted.
+        span = _review_span(conn)
+        if span is None:
+            return {}
+        state = None
+        if inspect(conn).has_table(stats_state.name):
+            state = conn.execute(
+                select(*stats_state.c).where(stats_state.c.rule == cache_key)
+            ).first()
+        top = conn.execute(
+            select(reviews.c.id, reviews.c.reviewed_at, reviews.c.card_id)
+            .order_by(reviews.c.id.desc())
+            .limit(1)
+        ).one()
+        cached: dict[date, DayFigures] = {}
+        live_from = rule.day_of(span[0])
+        drop = state is not None
+        if state is not None:
+            valid = _state_is_valid(conn, state, rule)
+            if valid:
+                drop = False
+                # A rowid range: the reviews since the watermark (min() over the time index
+                # would walk the whole index looking for a large id).
+                stale = min(
+                    conn.execute(
+                        select(reviews.c.reviewed_at)
+                        .where(reviews.c.id > state.review_id)
+                        .order_by(reviews.c.id)
+                    ).scalars(),
+                    default=None,
+                )
+                live_from = state.complete_until
+                if stale is not None:
+                    live_from = min(live_from, rule.day_of(stale))
+                rows = conn.execute(
+                    select(stats_days.c.day, *(stats_days.c[n] for n in _FIGURES)).where(
+                        stats_days.c.rule == cache_key, stats_days.c.day < live_from
+                    )
+                )
+                cached = {_as_date(day): DayFigures(*values) for day, *values in rows}
+        last_day = rule.day_of(span[1])
+        live = (
+            _figures_pass(conn, db, rule, Scope(), live_from, max(last_day, live_from))
+            if live_from <= last_day
+            else {}
+        )
+        read_state = _state_values(state)
+    if drop or state is None or live_from < today:
+        store = {day: f for day, f in live.items() if day < today}
+        _write_cache(
+            db, cache_key, rule, read_state, drop, live_from, store, max(today, live_from), top
+        )
+    return {**cached, **live}
+
+
+def _state_is_valid(conn: Connection, state: Any, rule: DayRule) -> bool:
+    """Return True when the cached rows of ``state``'s rule still describe this log."""
+    mark = conn.execute(
+        select(reviews.c.reviewed_at, reviews.c.card_id).where(reviews.c.id == state.review_id)
+    ).first()
+    if mark is None or tuple(mark) != (state.reviewed_at, state.card_id):
+        return False  # the database was replaced or restored: the rows summarise another log
+    old = _rule_from_text(state.segments)
+    if old is None:
+        return False
+    first = conn.execute(
+        select(func.min(stats_days.c.day)).where(stats_days.c.rule == state.rule)
+    ).scalar_one()
+    if first is None:
+        return True
+    return _same_mapping(old, rule, _as_date(first), _as_date(state.complete_until))
+
+
+def _write_cache(
+    db: Database,
+    cache_key: str,
+    rule: DayRule,
+    read_state: tuple[Any, ...] | None,
+    drop: bool,
+    live_from: date,
+    store: dict[date, DayFigures],
+    complete_until: date,
+    top: Any,
+) -> None:
+    """Bring the rule's cached rows up to date; give up silently if the database says no."""
+    try:
+        with db._write() as conn:
+            cache_metadata.create_all(conn)
+            current = conn.execute(
+                select(*stats_state.c).where(stats_state.c.rule == cache_key)
+            ).first()
+            if _state_values(current) != read_state:
+                return  # another stats run updated the cache meanwhile: its rows stand
+            rows = delete(stats_days).where(stats_days.c.rule == cache_key)
+            conn.execute(
+                rows if drop or read_state is None else rows.where(stats_days.c.day >= live_from)
+            )
+            if store:
+                conn.execute(
+                    insert(stats_days),
+                    [
+                        {"rule": cache_key, "day": day, **{n: getattr(f, n) for n in _FIGURES}}
+                        for day, f in store.items()
+                    ],
+                )
+            conn.execute(delete(stats_state).where(stats_state.c.rule == cache_key))
+            conn.execute(
+                insert(stats_state).values(
+                    rule=cache_key,
+                    segments=_rule_text(rule),
+                    complete_until=complete_until,
+                    review_id=top.id,
+                    reviewed_at=top.reviewed_at,
+                    card_id=top.card_id,
+                )
+            )
+    except (StorageError, SQLAlchemyError, sqlite3.Error, OSError):
+        # The cache is an optimisation: a read-only or busy database still gets its statistics.
+        return
 
 
 def review_summaries(

@@ -96,24 +96,6 @@ def test_retention_counts_first_review_per_card_and_day_young_and_mature(db, his
     assert got[2] == got[1]  # all time: nothing older than a week was a review
 
 
-def test_active_days_walk_matches_distinct_study_days(db, history):
-    zone = ZoneInfo("America/New_York")
-    card = history.card("d", "t", NOW - timedelta(days=100))
-    rng = random.Random(7)
-    instants = [NOW - timedelta(minutes=rng.randrange(60 * 24 * 90)) for _ in range(120)]
-    for at in sorted(instants):
-        history.review(card, at, kind="cram", interval=None)
-    rule = day_rule(zone, 4, min(instants), NOW)
-
-    def next_start(day: date) -> datetime:
-        from mathdrill.scheduling.queue import day_start
-
-        return day_start(day + timedelta(days=1), 4, zone)
-
-    got = q.active_days(db, rule.day_of, next_start)
-    assert got == sorted({naive_study_day(at, zone, 4) for at in instants})
-
-
 def test_scopes_filter_by_deck_and_skill(db, history):
     a = history.card("alpha", "one", NOW - timedelta(days=5))
     b = history.card("alpha", "two", NOW - timedelta(days=5))

@@ -22,7 +22,9 @@ Pinned behaviour:
 
 from __future__ import annotations
 
+import contextlib
 import statistics
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -209,6 +211,12 @@ class _Tally:
     broken: list[str] = field(default_factory=list)
 
 
+def _render_quietly(instance: Instance) -> None:
+    """Render an instance's lazy texts now, ignoring failures (see :meth:`next_problem`)."""
+    with contextlib.suppress(Exception):
+        instance.render_all()
+
+
 def card_info(card: Card) -> CardInfo:
     """Convert a stored card to the scheduler's view of it.
 
@@ -337,6 +345,10 @@ class DrillSession:
         rng: Source of instance seeds.
         generate: ``(template, seed) -> Instance`` (``mathdrill.decks.generate.generate``).
 
+    Attributes:
+        rendering: The thread rendering the current problem's hints, solution and display forms
+            in the background (None before the first problem); benchmarks and tests may join it.
+
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
     """
@@ -383,6 +395,7 @@ class DrillSession:
         self.queue_info = self._plan(ordered, now)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
+        self.rendering: threading.Thread | None = None
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
@@ -498,6 +511,13 @@ class DrillSession:
                 continue
             break
         self._current = _Current(item=item, template=template, instance=instance)
+        # Render the hints, the worked solution and the answer's display form while the
+        # learner reads and thinks, so the verdict after Enter does not wait for sympy's
+        # printers. A daemon thread: rendering is bounded by the values' sizes (generation
+        # already ran under its CPU budget), and a text that fails here is rendered again —
+        # and its error reported — when it is needed.
+        self.rendering = threading.Thread(target=_render_quietly, args=(instance,), daemon=True)
+        self.rendering.start()
         return Problem(
             number=self._session.shown,
             total=self.planned,
@@ -507,7 +527,7 @@ class DrillSession:
             review_kind=item.kind,
             repeat=item.repeat,
             instance=instance,
-            hints_total=len(instance.hints),
+            hints_total=len(template.hints),
         )
 
     def _need_current(self) -> _Current:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -381,36 +382,34 @@ class PlainUI:
             self._say(line)
 
 
-def _outcome_lines(problem: Problem, outcome: Outcome) -> list[str]:
+def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
+    # A generator: the verdict is on the screen before the answer and the solution are rendered
+    # (usually they are ready: the session renders them while the learner thinks).
     instance = problem.instance
     verdict = outcome.verdict
-    lines: list[str] = []
     if outcome.gave_up:
-        lines.append("Given up.")
+        yield "Given up."
     elif verdict is not None:
         if verdict.read_as:
-            lines.append(f"read as: {verdict.read_as}")
+            yield f"read as: {verdict.read_as}"
         for note in verdict.notes:
-            lines.append(f"note: {note}")
-        lines.append("✓ correct" if verdict.correct else f"✗ not correct — {verdict.reason}")
+            yield f"note: {note}"
+        yield "✓ correct" if verdict.correct else f"✗ not correct — {verdict.reason}"
         if verdict.near_miss and not verdict.correct:
-            lines.append(f"close: {verdict.near_miss}")
+            yield f"close: {verdict.near_miss}"
         if verdict.feedback:
-            lines.append(verdict.feedback)
-    lines.append(f"answer: {instance.answer_unicode}")
+            yield verdict.feedback
+    yield f"answer: {instance.answer_unicode}"
     if not (verdict is not None and verdict.correct) and instance.solution:
-        lines.append("solution:")
-        lines.append(instance.solution)
+        yield "solution:"
+        yield instance.solution
     grade = _grade_words(outcome.quality)
     if grade:
         due = f" · next: {_when(outcome.next_due)}" if outcome.next_due else ""
         again = " · comes back later this session" if outcome.will_repeat else ""
-        lines.append(f"grade {grade}{due}{again}")
+        yield f"grade {grade}{due}{again}"
     if outcome.leech_warning:
-        lines.append(
-            "This skill keeps slipping (a leech): read the solution slowly, try the hints."
-        )
-    return lines
+        yield "This skill keeps slipping (a leech): read the solution slowly, try the hints."
 
 
 # ------------------------------------------------------------------------------- JSON lines

@@ -199,3 +199,16 @@ def test_a_template_that_cannot_generate_is_skipped_and_reported(db) -> None:
     assert "broken.yaml:" in summary.broken[0]
     assert "division by zero" in summary.broken[0]
     assert db.count_reviews() == 0
+
+
+def test_texts_are_rendered_in_the_background_while_the_learner_thinks(db, library) -> None:
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
+    problem = drill.next_problem()
+    assert problem is not None
+    assert drill.rendering is not None
+    drill.rendering.join(timeout=30)
+    assert not drill.rendering.is_alive()
+    cached = problem.instance.__dict__  # functools.cached_property stores rendered texts here
+    for name in ("hints", "solution", "answer_unicode", "prompt_plain", "prompt_latex"):
+        assert name in cached, f"{name} was not rendered ahead"
+    assert problem.hints_total == len(cached["hints"])

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from mpmath.libmp import prec_to_dps
 
 from mathdrill.decks.model import Expr, Problem, Template, Text
 from mathdrill.decks.placeholders import render
@@ -538,7 +539,10 @@ def _form(mathlang: Any, value: Any, form: str) -> str:
         return "true" if value else "false"
     if isinstance(value, sympy.Float):
         # decimal() draws Floats at 15 digits; show them as written (0.9, not 0.900000000000000).
-        return f"{float(value):.12g}"
+        # A Float made with fewer digits (N(89/94, 3)) shows only those: 0.947, not the binary
+        # expansion 0.94677734375 of its 3-digit value.
+        digits = min(12, max(1, prec_to_dps(value._prec)))
+        return f"{float(value):.{digits}g}"
     if form == "latex":
         return mathlang.to_latex(value)
     if form == "plain":

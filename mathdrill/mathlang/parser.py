@@ -42,7 +42,10 @@ _CONSTANTS: Mapping[str, Any] = MappingProxyType(
     }
 )
 _IMAGINARY: Mapping[str, Any] = MappingProxyType({"i": sympy.I, "j": sympy.I, "I": sympy.I})
-_AUTHOR_CONSTANTS: Mapping[str, Any] = MappingProxyType({"True": sympy.true, "False": sympy.false})
+# Deck authors write YAML, where booleans are spelt true/false (docs/decks.md: `integer=true`).
+_AUTHOR_CONSTANTS: Mapping[str, Any] = MappingProxyType(
+    {"True": sympy.true, "False": sympy.false, "true": sympy.true, "false": sympy.false}
+)
 
 
 @lru_cache(maxsize=256)

@@ -183,3 +183,16 @@ def test_check_seed_reports_a_failing_judge_instead_of_crashing():
     ((line, message, stage, _example),) = result.problems
     assert (line, stage) == (template.answer.line, "crash")
     assert "RuntimeError: boom" in message
+
+
+def test_decimals_render_with_the_digits_they_were_made_with():
+    template = one_template(
+        "  - id: q\n    title: Q\n    params:\n      a: decimal(0, 1, 2, nonzero)\n"
+        "    let:\n      d: N(89/94, 3)\n      f: N(2/3)\n"
+        "    prompt: '{d} | {f} | {a}'\n    answer: {kind: number, value: a}\n"
+    )
+    d, f, a = generate(template, 3).prompt.split(" | ")
+    assert d == "0.947"  # not the binary expansion 0.94677734375 of a 3-digit Float
+    assert f == "0.666666666667"  # 15 digits are shown at 12 significant figures
+    assert len(a) <= 4  # decimal(…, 2): at most two places, as drawn
+    assert float(a) == round(float(a), 2)

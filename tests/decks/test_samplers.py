@@ -127,3 +127,19 @@ def test_vocabulary_is_documented():
         assert sampler.summary
         assert sampler.signature.startswith(name + "(")
         assert f"`{name}(" in text, f"docs/decks.md does not document {name}"
+
+
+@pytest.mark.parametrize("spelling", ["true", "True"])
+def test_keyword_booleans_in_yaml_spelling_as_documented(spelling):
+    from mathdrill.decks import load_deck
+    from mathdrill.decks.generate import generate
+
+    text = (
+        "deck: t\ntitle: T\ntemplates:\n  - id: q\n    title: Q\n    params:\n"
+        f"      R: orthogonal(3, integer={spelling})\n"
+        "    prompt: '{R}'\n    answer: {kind: matrix, value: transpose(R)*R}\n"
+    )
+    template = load_deck(text, "t.yaml").template("q")
+    values = generate(template, 5).values
+    assert set(values["R"]) <= {-1, 0, 1}  # signed permutation: integer entries only
+    assert values["R"].T * values["R"] == sympy.eye(3)

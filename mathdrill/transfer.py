@@ -15,8 +15,10 @@ import csv
 import json
 import math
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,27 +223,83 @@ def skill_record(row: SkillRow) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> Any:
-    # CSV has no types: booleans are written true/false (as in JSON, and pandas reads them as
-    # booleans), null as an empty cell; numbers and text as Python writes them.
+class Bare(str):
+    """Text written into a CSV cell as it is, unquoted (a number already formatted)."""
+
+    __slots__ = ()
+
+
+def csv_cell(value: Any) -> str:
+    """Format one CSV cell the way every mathdrill CSV export does.
+
+    Text is always quoted (``"..."``, inner quotes doubled, so commas and line breaks inside
+    an answer are safe) and cut at a NUL character, which SQLite's formatter, used on the fast
+    path, cannot carry; null is an empty unquoted cell, so null and empty text stay distinct;
+    booleans are ``true``/``false``; numbers are written bare (floats as Python's shortest
+    round-trip form).
+
+    Args:
+        value: None, bool, int, float, str or :class:`Bare`.
+
+    Returns:
+        The cell's text.
+    """
+    if value is None:
+        return ""
     if value is True:
         return "true"
     if value is False:
         return "false"
-    return value
+    if isinstance(value, Bare):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.split("\0", 1)[0].replace('"', '""') + '"'
+    return repr(value) if isinstance(value, float) else str(value)
 
 
-def csv_cells(record: dict[str, Any]) -> tuple[Any, ...]:
-    """Return a record's values as CSV cells (booleans as ``true``/``false``, null empty).
+def csv_line(values: Iterable[Any]) -> str:
+    """Return one CSV line (ending in a newline) of cells formatted by :func:`csv_cell`.
 
     Args:
-        record: A record from :func:`card_record`, :func:`review_record` or
-            :func:`skill_record`.
+        values: The cells.
 
     Returns:
-        The cells in the record's key order.
+        The line.
     """
-    return tuple(_cell(value) for value in record.values())
+    return ",".join(map(csv_cell, values)) + "\n"
+
+
+def csv_seconds(seconds: float | None) -> Bare | None:
+    """Format an answer time for CSV: rounded to the millisecond, e.g. ``12.346``.
+
+    The rounding is ``int(seconds * 1000 + 0.5)``, the same arithmetic the SQLite fast path
+    does, so both print the same digits. (JSON exports keep the stored value exactly.)
+
+    Args:
+        seconds: The time, ≥ 0, or None.
+
+    Returns:
+        The cell, or None.
+    """
+    if seconds is None:
+        return None
+    millis = int(seconds * 1000 + 0.5)
+    return Bare(f"{millis // 1000}.{millis % 1000:03d}")
+
+
+def review_csv_line(row: ReviewRow) -> str:
+    """Return a review's line of ``export reviews --format csv`` (columns: REVIEW_COLUMNS).
+
+    Args:
+        row: The review as storage returned it.
+
+    Returns:
+        The line, ending in a newline.
+    """
+    record = review_record(row)
+    record["reviewed_at"] = Bare(record["reviewed_at"])
+    record["seconds"] = csv_seconds(row.seconds)
+    return csv_line(record.values())
 
 
 def fsrs_rating(quality: int) -> int:
@@ -406,16 +464,19 @@ class _Counter:
     """Counts written records and reports progress every batch."""
 
     def __init__(self, progress: Progress | None, total: int | None) -> None:
+        self._lock = threading.Lock()
         self.done = 0
         self._progress = progress
         self._total = total
         self._next = 0
 
     def add(self, n: int) -> None:
-        self.done += n
-        if self._progress is not None and self.done >= self._next:
-            self._progress(self.done, self._total)
-            self._next = self.done + 5000
+        # Parts of a CSV export are read by several threads.
+        with self._lock:
+            self.done += n
+            if self._progress is not None and self.done >= self._next:
+                self._progress(self.done, self._total)
+                self._next = self.done + 5000
 
     def finish(self) -> None:
         if self._progress is not None:
@@ -458,6 +519,13 @@ def export(
     counter = _Counter(progress, total)
     since, decks = filters.since, filters.decks
     n_cards = n_reviews = 0
+    if what == "reviews" and fmt == "csv":
+        parts = store.review_csv_parts(db, since=since, decks=decks, parts=2)
+        if parts is not None:
+            out.write(",".join(REVIEW_COLUMNS) + "\n")
+            n_reviews = _write_parts(parts, out, counter)
+            counter.finish()
+            return ExportResult(what=what, fmt=fmt, cards=0, reviews=n_reviews)
     # The readers are closed before the snapshot's connection is (ExitStack unwinds first), so a
     # write that fails half-way (a closed pipe, a full disk) never leaves a cursor to close on a
     # closed connection.
@@ -484,9 +552,6 @@ def export(
                 n_reviews += 1
                 counter.add(1)
         elif what == "reviews":
-            fast = (
-                store.review_csv_batches(snap, since=since, decks=decks) if fmt == "csv" else None
-            )
             n_reviews = _write_table(
                 fmt,
                 out,
@@ -494,7 +559,6 @@ def export(
                 "review",
                 map(review_record, opened(store.iter_reviews(snap, since=since, decks=decks))),
                 counter,
-                fast=None if fast is None else opened(fast),
             )
         elif what == "cards":
             n_cards = _write_table(
@@ -518,6 +582,90 @@ def export(
     return ExportResult(what=what, fmt=fmt, cards=n_cards, reviews=n_reviews)
 
 
+#: Columns holding timestamps: written bare in CSV (they contain no comma or quote).
+TIMESTAMP_COLUMNS = frozenset({"due", "created", "last_review", "reviewed_at", "last_reviewed"})
+
+
+def _csv_record_line(record: dict[str, Any]) -> str:
+    values = []
+    for name, value in record.items():
+        if name == "seconds":
+            value = csv_seconds(value)
+        elif value is not None and name in TIMESTAMP_COLUMNS:
+            value = Bare(value)
+        values.append(value)
+    return csv_line(values)
+
+
+def _write_parts(parts: list[Iterator[tuple[int, str]]], out: IO[str], counter: _Counter) -> int:
+    """Write CSV text parts in order, reading the later ones in threads meanwhile.
+
+    The first part goes straight to ``out``; each later part is read by its own thread (SQLite
+    formats the lines without holding the GIL, so the threads use separate cores) into a
+    temporary file, appended once the parts before it are written. Memory stays at a batch per
+    part; the temporary files hold at most the later parts of the export.
+    """
+    if len(parts) == 1:
+        return _drain(parts[0], out, counter)
+    stop = threading.Event()
+    with contextlib.ExitStack() as files:
+        spools = [
+            files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
+            for _ in parts[1:]
+        ]
+        errors: list[BaseException | None] = [None] * len(spools)
+        done = [0] * len(spools)
+
+        def spool(index: int) -> None:
+            try:
+                done[index] = _drain(parts[index + 1], spools[index], counter, stop)
+            except BaseException as exc:  # re-raised by the main thread after join
+                errors[index] = exc
+
+        threads = [
+            threading.Thread(target=spool, args=(i,), daemon=True) for i in range(len(spools))
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            n = _drain(parts[0], out, counter)
+            for index, thread in enumerate(threads):
+                thread.join()
+                error = errors[index]
+                if error is not None:
+                    raise error
+                spools[index].seek(0)
+                shutil.copyfileobj(spools[index], out, 1 << 20)
+                n += done[index]
+            return n
+        finally:
+            # On any failure (a closed pipe, say) the other readers stop at their next chunk.
+            stop.set()
+            for thread in threads:
+                thread.join()
+            for part in parts:
+                part.close()  # type: ignore[attr-defined]
+
+
+def _drain(
+    chunks: Iterator[tuple[int, str]],
+    out: IO[str],
+    counter: _Counter,
+    stop: threading.Event | None = None,
+) -> int:
+    n = 0
+    try:
+        for count, text in chunks:
+            if stop is not None and stop.is_set():
+                break
+            out.write(text)
+            n += count
+            counter.add(count)
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+    return n
+
+
 def _write_table(
     fmt: str,
     out: IO[str],
@@ -525,22 +673,12 @@ def _write_table(
     kind: str,
     records: Iterator[dict[str, Any]],
     counter: _Counter,
-    *,
-    fast: Iterator[list[tuple[Any, ...]]] | None = None,
 ) -> int:
     n = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        if fast is not None:
-            # The database already formatted every cell (see storage.review_csv_batches).
-            for batch in fast:
-                writer.writerows(batch)
-                n += len(batch)
-                counter.add(len(batch))
-            return n
+        out.write(",".join(columns) + "\n")
         for record in records:
-            writer.writerow(csv_cells(record))
+            out.write(_csv_record_line(record))
             n += 1
             counter.add(1)
         return n

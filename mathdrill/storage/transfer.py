@@ -22,6 +22,7 @@ them with set-based SQL, so nothing is held in Python memory per review either. 
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -43,6 +44,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     insert,
@@ -428,35 +430,83 @@ def iter_reviews(
     yield from _stream(db, query, "reading reviews", ReviewRow._make)
 
 
-def _iso_text(column: Any) -> Any:
-    # SQLite stores our timestamps as fixed-width UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (see
-    # schema.UTCDateTime); rewriting it to "YYYY-MM-DDTHH:MM:SS.ffffffZ" in SQL costs a fraction
-    # of parsing it into a datetime and formatting it again in Python.
-    raw = type_coerce(column, String)
-    return func.substr(raw, 1, 10).concat("T").concat(func.substr(raw, 12)).concat("Z")
+#: A CSV export of at least this many reviews is read in two halves at once (see
+#: :func:`review_csv_parts`); below it, starting the second reader costs more than it saves.
+PARALLEL_MIN_ROWS = 200_000
+
+# One printf() per review builds its whole CSV line inside SQLite (see review_csv_parts).
+# Text cells are always quoted, with inner quotes doubled (%w); NULL is an empty cell.
+_CSV_LINE = '"%w","%w",%.10sT%sZ,"%w",%s,"%w","%w",%s,"%w",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s' + "\n"
 
 
-def review_csv_batches(
-    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
-) -> Iterator[list[tuple[Any, ...]]] | None:
-    """Return the reviews already in CSV cell form, in batches, or None off SQLite.
+def _quoted_or_empty(column: Any) -> Any:
+    return case((column.is_(None), ""), else_=func.printf('"%w"', column))
 
-    The fast path of ``export reviews --format csv``: the database formats the timestamps
-    (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) and ``correct`` (``true``/``false``), so Python only
-    hands each batch of tuples to ``csv.writer``. The columns and values are exactly those
-    ``mathdrill.transfer`` produces from :func:`iter_reviews` (a test holds the two paths
-    equal); the order is the same as :func:`iter_reviews`.
+
+def _csv_line() -> Any:
+    raw_time = type_coerce(reviews.c.reviewed_at, String)
+    # Seconds rounded to the millisecond with the same IEEE operations Python uses
+    # (int(s * 1000 + 0.5)), so both paths print the same digits.
+    millis = cast(reviews.c.seconds * 1000 + 0.5, Integer)
+    seconds = case(
+        (reviews.c.seconds.is_(None), ""),
+        else_=func.printf("%d.%03d", millis // 1000, millis % 1000),
+    )
+    return func.printf(
+        _CSV_LINE,
+        cards.c.deck,
+        cards.c.template,
+        # Stored as fixed-width UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (schema.UTCDateTime).
+        raw_time,
+        func.substr(raw_time, 12),
+        reviews.c.kind,
+        reviews.c.seed,
+        reviews.c.fingerprint,
+        reviews.c.answer,
+        _quoted_or_empty(reviews.c.read_as),
+        reviews.c.status,
+        case((reviews.c.correct == true(), "true"), else_="false"),
+        _quoted_or_empty(reviews.c.mistake),
+        reviews.c.hints,
+        seconds,
+        reviews.c.quality,
+        reviews.c.easiness_before_x100,
+        reviews.c.easiness_after_x100,
+        reviews.c.interval_before,
+        reviews.c.interval_after,
+        _quoted_or_empty(reviews.c.session_id),
+    )
+
+
+def review_csv_parts(
+    db: Database,
+    *,
+    since: datetime | None = None,
+    decks: Iterable[str] | None = None,
+    parts: int = 2,
+) -> list[Iterator[tuple[int, str]]] | None:
+    """Return the reviews as CSV text, formatted by SQLite, in consecutive parts; None off SQLite.
+
+    The fast path of ``export reviews --format csv``. Each review's line is built by one
+    ``printf()`` inside SQLite, which runs without Python's GIL; a large export is split at a
+    review time into ``parts`` ranges, each read through its own connection, so the caller can
+    read them in parallel threads (one core each) and write them out in order. The text is
+    exactly what ``mathdrill.transfer.review_csv_line`` makes of :func:`iter_reviews` rows (a
+    test holds the two equal); lines come in the order of :func:`iter_reviews`.
+
+    Each part is its own read transaction: a review stored while the export runs may or may
+    not be included (``export all`` reads everything in one snapshot instead).
 
     Args:
-        db: The open database or a :class:`Snapshot`.
+        db: The open database.
         since: Only reviews at or after this time (aware), or None.
         decks: Only these decks, or None for all.
+        parts: How many parts at most; fewer (one) when there are fewer than
+            :data:`PARALLEL_MIN_ROWS` reviews per extra part.
 
     Returns:
-        An iterator of lists of tuples (deck, template, reviewed_at, kind, seed, fingerprint,
-        answer, read_as, status, correct, mistake, hints, seconds, quality,
-        easiness_before_x100, easiness_after_x100, interval_before, interval_after,
-        session_id), or None when the database is not SQLite (use :func:`iter_reviews`).
+        Iterators of ``(reviews, text)`` chunks (many lines each), in order, or None when the
+        database is not SQLite (use :func:`iter_reviews`).
 
     Raises:
         StorageError: If the database cannot be read.
@@ -464,43 +514,49 @@ def review_csv_batches(
     """
     if not db._target.is_sqlite:
         return None
-    columns = [
-        cards.c.deck,
-        cards.c.template,
-        _iso_text(reviews.c.reviewed_at),
-        reviews.c.kind,
-        reviews.c.seed,
-        reviews.c.fingerprint,
-        reviews.c.answer,
-        reviews.c.read_as,
-        reviews.c.status,
-        case((reviews.c.correct == true(), "true"), else_="false"),
-        reviews.c.mistake,
-        reviews.c.hints,
-        reviews.c.seconds,
-        reviews.c.quality,
-        reviews.c.easiness_before_x100,
-        reviews.c.easiness_after_x100,
-        reviews.c.interval_before,
-        reviews.c.interval_after,
-        reviews.c.session_id,
-    ]
-    query = (
-        select(*columns)
+    where = _review_filters(since, _deck_list(decks))
+    edges: list[Any] = []
+    if parts > 1:
+        total = count_reviews(db, since=since, decks=decks)
+        parts = max(1, min(parts, total // PARALLEL_MIN_ROWS))
+        with storage_errors(db._target, "reading reviews"), db._read() as conn:
+            for i in range(1, parts):
+                # The time of the review at the split: an index-only walk of ix_reviews_time.
+                edge = conn.execute(
+                    select(type_coerce(reviews.c.reviewed_at, String))
+                    .where(*where)
+                    .order_by(reviews.c.reviewed_at, reviews.c.id)
+                    .limit(1)
+                    .offset(total * i // parts)
+                ).scalar_one()
+                if not edges or edge > edges[-1]:
+                    edges.append(edge)
+    base = (
+        select(_csv_line())
         .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+        .where(*where)
         .order_by(reviews.c.reviewed_at, reviews.c.id)
     )
-    for condition in _review_filters(since, _deck_list(decks)):
-        query = query.where(condition)
-    return _batches(db, query)
+    raw_time = type_coerce(reviews.c.reviewed_at, String)
+    bounds = [None, *edges, None]
+    queries = []
+    for low, high in itertools.pairwise(bounds):
+        query = base
+        # Compared as the stored text, whose order is time order (fixed width, UTC).
+        if low is not None:
+            query = query.where(raw_time >= low)
+        if high is not None:
+            query = query.where(raw_time < high)
+        queries.append(query)
+    return [_text_chunks(db, query) for query in queries]
 
 
-def _batches(db: Source, query: Any) -> Iterator[list[tuple[Any, ...]]]:
+def _text_chunks(db: Database, query: Any) -> Iterator[tuple[int, str]]:
     with storage_errors(db._target, "reading reviews"), db._read() as conn:
         result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
         try:
             for part in result.partitions():
-                yield [tuple(row) for row in part]
+                yield len(part), "".join([row[0] for row in part])
         finally:
             result.close()
 

@@ -122,7 +122,7 @@ def random_history(
                 + timedelta(milliseconds=offset, microseconds=rng.randrange(1000)),
                 kind=rng.choice(KINDS),
                 seed=rng.randrange(2**63),
-                answer=rng.choice(["2*x", 'say "hi", then\nleave', "√2/2", ""]),
+                answer=rng.choice(["2*x", 'say "hi", then\nleave', "√2/2", "", "nul\x00cut"]),
                 read_as=rng.choice([None, "2·x", "a,b"]),
                 status="correct" if quality and quality >= 3 else "wrong",
                 correct=bool(quality and quality >= 3),

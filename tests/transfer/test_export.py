@@ -88,6 +88,8 @@ def test_reviews_csv_has_the_documented_header_and_exact_values(small) -> None:
     text = _export(path, "reviews", "csv")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert tuple(rows[0]) == REVIEW_COLUMNS
+    # Text is always quoted; null is an empty unquoted cell, empty text a quoted one.
+    assert text.splitlines()[1].startswith('"calc","chain",2026-02-28T12:00:00.000000Z,"learn",5,')
     assert len(rows) == 4
     first = dict(zip(REVIEW_COLUMNS, rows[1], strict=True))
     assert first["deck"] == "calc"
@@ -97,7 +99,7 @@ def test_reviews_csv_has_the_documented_header_and_exact_values(small) -> None:
     assert first["mistake"] == "sign"
     second = dict(zip(REVIEW_COLUMNS, rows[2], strict=True))
     assert (second["seconds"], second["easiness_after_x100"], second["correct"]) == (
-        "7.25",
+        "7.250",
         "236",
         "true",
     )
@@ -298,3 +300,25 @@ def test_memory_stays_flat_when_the_log_grows_fourfold(tmp_path: Path, n_and_4n,
     # Loading the log would make the peak grow with it (~4x); streaming keeps it to about a
     # batch (rows differ in length, so batches do too: hence the margin).
     assert large_peak < 1.5 * small_peak + 200_000, (small_peak, large_peak)
+
+
+def test_a_large_csv_export_read_in_parallel_parts_is_the_same_file(
+    db_file: Path, monkeypatch
+) -> None:
+    write_history(db_file, random_history(20, 1_500, seed=9))
+    whole = _export(db_file, "reviews", "csv")
+    # Pretend 1500 reviews are a large log: three parts, two of them read by threads.
+    monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 500)
+    seen: list[tuple[int, int | None]] = []
+    out = io.StringIO(newline="")
+    with open_database(str(db_file), create=False) as db:
+        real = store.review_csv_parts
+        monkeypatch.setattr(
+            store, "review_csv_parts", lambda *a, **k: real(*a, **{**k, "parts": 3})
+        )
+        result = export(
+            db, "reviews", "csv", out, now=LATER, progress=lambda d, t: seen.append((d, t))
+        )
+    assert out.getvalue() == whole
+    assert result.reviews == 1_500
+    assert seen[-1] == (1_500, 1_500)

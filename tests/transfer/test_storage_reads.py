@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from collections import Counter
 from datetime import timedelta
@@ -11,7 +13,7 @@ import pytest
 
 from mathdrill.storage import open_database
 from mathdrill.storage import transfer as store
-from mathdrill.transfer import csv_cells, review_record
+from mathdrill.transfer import csv_line, csv_seconds, review_csv_line
 from tests.transfer.history import NOW, History, random_history, write_history
 
 
@@ -125,15 +127,40 @@ def test_skill_aggregates_match_a_python_computation(filled) -> None:
         )
 
 
-def test_csv_fast_path_gives_the_cells_of_the_generic_path(filled) -> None:
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_csv_fast_path_gives_the_text_of_the_generic_path(filled, monkeypatch, parts) -> None:
     path, _history = filled
+    # Small enough that 1500 reviews are split into the requested number of parts.
+    monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 200)
+    since = NOW - timedelta(days=200)
     with open_database(str(path), create=False) as db:
-        batches = store.review_csv_batches(db, decks=["d1", "d2"])
-        assert batches is not None
-        fast = [row for batch in batches for row in batch]
-        generic = [csv_cells(review_record(r)) for r in store.iter_reviews(db)]
-    assert len(fast) == 1500
-    assert fast == generic
+        chunks = store.review_csv_parts(db, since=since, decks=["d1", "d2"], parts=parts)
+        assert chunks is not None
+        assert len(chunks) == parts
+        fast = [list(chunk) for chunk in chunks]
+        generic = "".join(review_csv_line(r) for r in store.iter_reviews(db, since=since))
+        total = store.count_reviews(db, since=since)
+    assert "".join(text for chunk in fast for _, text in chunk) == generic
+    assert sum(n for chunk in fast for n, _ in chunk) == total
+    assert all(chunk for chunk in fast)  # every part holds reviews
+
+
+def test_csv_cells_quote_text_and_keep_null_apart_from_empty() -> None:
+    line = csv_line(["a", 'say "hi", then\nleave', "", None, True, False, 3, 0.1])
+    assert line == '"a","say ""hi"", then\nleave","",,true,false,3,0.1\n'
+    assert next(csv.reader(io.StringIO(line, newline=""))) == [
+        "a",
+        'say "hi", then\nleave',
+        "",
+        "",
+        "true",
+        "false",
+        "3",
+        "0.1",
+    ]
+    assert csv_seconds(1.0005) == "1.001"
+    assert csv_seconds(20.0) == "20.000"
+    assert csv_seconds(None) is None
 
 
 def test_naive_since_is_refused(filled) -> None:

@@ -7,6 +7,7 @@ so ``--now``/``MATHDRILL_NOW`` make every command reproducible.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,14 +49,48 @@ def parse_now(text: str, local: tzinfo) -> datetime:
     return moment
 
 
-def local_zone() -> tzinfo:
-    """Return the machine's local time zone as a fixed-offset or named tzinfo.
+def local_zone(env: Mapping[str, str] | None = None, etc: Path = Path("/etc")) -> tzinfo:
+    """Return the learner's time zone, by name when it can be found (so DST is followed).
+
+    ``datetime.now().astimezone()`` gives only today's fixed offset: a study day computed with
+    it in January would be an hour off for a July review in a zone with summer time. So the
+    zone's name is looked for first: ``TZ`` (``Europe/Berlin`` or ``:Europe/Berlin``), then the
+    ``/etc/localtime`` link into the zoneinfo database, then ``/etc/timezone`` (Debian).
+
+    Args:
+        env: The process environment (``TZ``); None reads nothing from it.
+        etc: Where ``localtime``/``timezone`` are looked for (a test's stand-in for ``/etc``).
 
     Returns:
-        The zone ``datetime.now().astimezone()`` reports.
+        A :class:`zoneinfo.ZoneInfo` when a name was found and is known, else today's fixed
+        offset (UTC when even that is unknown).
     """
+    candidates: list[str] = []
+    if env and env.get("TZ"):
+        candidates.append(env["TZ"].lstrip(":"))
+    with contextlib.suppress(OSError):
+        target = str((etc / "localtime").resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        candidates.append((etc / "timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        zone = _named_zone(name)
+        if zone is not None:
+            return zone
     zone = datetime.now().astimezone().tzinfo
     return zone if zone is not None else UTC
+
+
+def _named_zone(name: str) -> tzinfo | None:
+    if not name or name.startswith("/") or ".." in name:
+        return None  # a file path or POSIX rule string is not an IANA name
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except (ValueError, OSError, LookupError):
+        return None
 
 
 def data_dir(env: Mapping[str, str]) -> Path:
@@ -123,7 +158,7 @@ def build_environment(
     Raises:
         UsageError: When ``--now``/``MATHDRILL_NOW`` or ``MATHDRILL_ROLLOVER_HOUR`` is malformed.
     """
-    zone = local_zone()
+    zone = local_zone(env)
     fixed = now if now is not None else env.get("MATHDRILL_NOW")
     rollover_text = env.get("MATHDRILL_ROLLOVER_HOUR", str(DEFAULT_ROLLOVER_HOUR))
     if not rollover_text.isdigit() or not 0 <= int(rollover_text) <= 23:

@@ -72,3 +72,38 @@ def test_bad_now_on_the_command_line_exits_two(run_md) -> None:
     assert done.returncode == 2
     assert "ISO 8601" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_local_zone_follows_a_named_zone_through_dst(tmp_path) -> None:
+    from datetime import datetime as dt
+
+    from mathdrill.config import local_zone
+
+    zone = local_zone({"TZ": ":Europe/Berlin"}, etc=tmp_path)
+    winter = dt(2026, 1, 15, 12, tzinfo=zone).utcoffset()
+    summer = dt(2026, 7, 15, 12, tzinfo=zone).utcoffset()
+    assert (winter.total_seconds(), summer.total_seconds()) == (3600, 7200)
+
+
+def test_local_zone_reads_the_localtime_link_then_etc_timezone(tmp_path) -> None:
+    from mathdrill.config import local_zone
+
+    zoneinfo = tmp_path / "usr" / "share" / "zoneinfo" / "America"
+    zoneinfo.mkdir(parents=True)
+    (zoneinfo / "Chicago").write_bytes(b"")
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "localtime").symlink_to(zoneinfo / "Chicago")
+    assert str(local_zone({}, etc=etc)) == "America/Chicago"
+    (etc / "localtime").unlink()
+    (etc / "timezone").write_text("Asia/Tokyo\n")
+    assert str(local_zone({"TZ": "Not/AZone"}, etc=etc)) == "Asia/Tokyo"
+
+
+def test_local_zone_without_a_name_falls_back_to_todays_offset(tmp_path) -> None:
+    from datetime import datetime as dt
+
+    from mathdrill.config import local_zone
+
+    zone = local_zone({"TZ": "/some/file"}, etc=tmp_path)
+    assert zone.utcoffset(dt.now()) == dt.now().astimezone().utcoffset()

@@ -21,7 +21,7 @@ Definitions (also in ``docs/data.md``):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from mathdrill.scheduling.queue import day_start, study_day
 if TYPE_CHECKING:
     from mathdrill.decks.catalog import Catalog
     from mathdrill.storage import Database
-    from mathdrill.storage.stats import ReviewSummary, Scope
+    from mathdrill.storage.stats import CardOverview, ReviewSummary
 
 #: Version of the ``--json`` object; bumped only when a key changes meaning or disappears.
 STATS_FORMAT = 1
@@ -444,9 +444,11 @@ def build_stats(
         keys = tuple(dict.fromkeys(k for t in tag_filter for k in skills_by_tag[t]))
     scope = q.Scope(decks=deck_filter or None, keys=keys)
 
+    key_set = set(keys) if keys is not None else None
+
     def in_scope(deck: str, template: str) -> bool:
         return (not deck_filter or deck in deck_filter) and (
-            keys is None or (deck, template) in keys
+            key_set is None or (deck, template) in key_set
         )
 
     today = study_day(now, rollover_hour, zone)
@@ -488,9 +490,15 @@ def build_stats(
     active = sorted(figures)
     current, longest = streaks(active, today)
 
-    # Forecast and "still due": cumulative counts before each coming day's start.
+    # One pass over the cards: states per deck and skill, intervals, the weakest, and the
+    # forecast and "still due" (cumulative counts before each coming day's start).
     edges = [start_of(today + timedelta(days=i + 1)) for i in range(FORECAST_TOTAL_DAYS)]
-    cumulative = q.due_before(db, edges, scope)
+    catalogued = [
+        (d.id, t) for d in catalog.decks.values() for t in d.templates if in_scope(d.id, t)
+    ]
+    since = start_of(period_start)
+    overview = q.card_overview(db, edges, WEAKEST_LIMIT, since, scope, catalogued)
+    cumulative = overview.due_before
     forecast = tuple(
         (today + timedelta(days=i), cumulative[i] - (cumulative[i - 1] if i else 0))
         for i in range(FORECAST_DAYS)
@@ -523,13 +531,11 @@ def build_stats(
         )
     retention = tuple(rows)
 
-    since = start_of(period_start)
-    deck_rows = _deck_stats(db, catalog, scope, since, in_scope)
-    tag_rows = _tag_stats(db, catalog, skills_by_tag, tag_filter, scope, since, in_scope)
+    deck_rows = _deck_stats(catalog, overview, catalogued)
+    tag_rows = _tag_stats(skills_by_tag, tag_filter, overview, in_scope)
 
-    weakest = q.weakest_cards(db, WEAKEST_LIMIT, scope)
-    ids = [card.id for cards in weakest.values() for card in cards]
-    top = q.top_mistake_per_card(db, ids)
+    weakest = (overview.lowest_ease, overview.most_lapses, overview.leeches)
+    top = q.top_mistake_per_card(db, [card.id for cards in weakest for card in cards])
 
     def weak(card: Any) -> WeakSkill:
         info = catalog.template(card.deck, card.template)
@@ -579,13 +585,13 @@ def build_stats(
         retention=retention,
         decks=deck_rows,
         tags=tag_rows,
-        lowest_ease=tuple(weak(c) for c in weakest["lowest_ease"]),
-        most_lapses=tuple(weak(c) for c in weakest["most_lapses"]),
-        leeches=tuple(weak(c) for c in weakest["leeches"]),
+        lowest_ease=tuple(weak(c) for c in overview.lowest_ease),
+        most_lapses=tuple(weak(c) for c in overview.most_lapses),
+        leeches=tuple(weak(c) for c in overview.leeches),
         mistakes=tuple(mistakes),
         forecast=forecast,
         due_next_30_days=cumulative[-1],
-        intervals=tuple(sorted(q.interval_histogram(db, scope).items())),
+        intervals=tuple(sorted(overview.intervals.items())),
         warnings=catalog.problems,
     )
 
@@ -601,30 +607,21 @@ def _summary_numbers(summary: ReviewSummary | None) -> tuple[int, int, float | N
 
 
 def _deck_stats(
-    db: Database, catalog: Catalog, scope: Scope, since: datetime, in_scope
+    catalog: Catalog,
+    overview: CardOverview,
+    catalogued: list[tuple[str, str]],
 ) -> tuple[GroupStats, ...]:
-    from mathdrill.storage import stats as q
-
-    counts = q.card_counts(db, by_skill=False, scope=scope)
-    summaries = q.review_summaries(db, since, by_skill=False, scope=scope)
+    counts = overview.decks
     # Loaded templates never drilled have no card yet: they still count as skills of the deck.
-    catalogued = [
-        (d.id, t) for d in catalog.decks.values() for t in d.templates if in_scope(d.id, t)
-    ]
-    with_card = (
-        set(q.card_counts(db, by_skill=True, scope=q.Scope(keys=tuple(catalogued))))
-        if catalogued
-        else set()
-    )
     unseen: dict[str, int] = {}
     for key in catalogued:
-        if key not in with_card:
+        if key not in overview.skills:
             unseen[key[0]] = unseen.get(key[0], 0) + 1
     order = {deck_id: i for i, deck_id in enumerate(catalog.decks)}
     rows = []
     for deck_id in sorted(set(counts) | set(unseen), key=lambda d: (order.get(d, len(order)), d)):
         c = counts.get(deck_id)
-        tries, right, median = _summary_numbers(summaries.get(deck_id))
+        tries, right, median = _summary_numbers(overview.deck_summaries.get(deck_id))
         info = catalog.decks.get(deck_id)
         rows.append(
             GroupStats(
@@ -642,53 +639,36 @@ def _deck_stats(
 
 
 def _tag_stats(
-    db: Database,
-    catalog: Catalog,
     skills_by_tag: dict[str, list[tuple[str, str]]],
     tag_filter: tuple[str, ...],
-    scope: Scope,
-    since: datetime,
-    in_scope,
+    overview: CardOverview,
+    in_scope: Callable[[str, str], bool],
 ) -> tuple[GroupStats, ...]:
-    from mathdrill.storage import stats as q
+    from mathdrill.storage.stats import merge_summaries
 
-    wanted = {
-        tag: [k for k in skills if in_scope(*k)]
-        for tag, skills in skills_by_tag.items()
-        if not tag_filter or tag in tag_filter
-    }
-    wanted = {tag: skills for tag, skills in wanted.items() if skills}
-    keys = tuple(dict.fromkeys(k for skills in wanted.values() for k in skills))
-    if not keys:
-        return ()
-    skill_scope = q.Scope(keys=keys)
-    counts = q.card_counts(db, by_skill=True, scope=skill_scope)
-    summaries = q.review_summaries(db, since, by_skill=True, scope=skill_scope)
     rows = []
-    for tag, skills in wanted.items():
-        tries = right = seen = mastered = 0
-        merged: dict[float, int] = {}
-        for key in skills:
-            c = counts.get(key)
-            if c is not None:
-                seen += c.seen
-                mastered += c.mastered
-            s = summaries.get(key)
-            if s is not None:
-                tries += s.first_try
-                right += s.first_try_correct
-                for value, n in s.seconds_histogram:
-                    merged[value] = merged.get(value, 0) + n
+    for tag, skills in skills_by_tag.items():
+        if tag_filter and tag not in tag_filter:
+            continue
+        mine = [k for k in skills if in_scope(*k)]
+        if not mine:
+            continue
+        counts = [overview.skills[k] for k in mine if k in overview.skills]
+        tries, right, median = _summary_numbers(
+            merge_summaries(
+                overview.skill_summaries[k] for k in mine if k in overview.skill_summaries
+            )
+        )
         rows.append(
             GroupStats(
                 id=tag,
                 title="",
-                skills=len(skills),
-                seen=seen,
-                mastered=mastered,
+                skills=len(mine),
+                seen=sum(c.seen for c in counts),
+                mastered=sum(c.mastered for c in counts),
                 first_try=tries,
                 first_try_correct=right,
-                median_seconds=median_of_histogram(sorted(merged.items())),
+                median_seconds=median,
             )
         )
     return tuple(rows)

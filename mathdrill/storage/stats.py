@@ -12,12 +12,14 @@ A :class:`Scope` restricts every query to some decks and/or some ``(deck, templa
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -31,14 +33,11 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    case,
-    cast,
     delete,
     false,
     func,
     insert,
     inspect,
-    literal,
     select,
     true,
     tuple_,
@@ -157,25 +156,6 @@ class DayRule:
 
 
 @dataclass(frozen=True)
-class DayActivity:
-    """What happened on one study day.
-
-    Attributes:
-        reviews: Problems answered (every kind).
-        learned: New cards introduced (``learn`` reviews).
-        first_try: Reviews of kind ``learn`` or ``review``.
-        first_try_correct: Of those, the correct ones.
-        seconds: Time spent answering (sum of ``seconds``; reviews without a time add nothing).
-    """
-
-    reviews: int
-    learned: int
-    first_try: int
-    first_try_correct: int
-    seconds: float
-
-
-@dataclass(frozen=True)
 class RetentionCounts:
     """True-retention counts of one period (first ``review`` of a card per study day).
 
@@ -276,37 +256,6 @@ def _review_condition(scope: Scope) -> ColumnElement[bool]:
     return reviews.c.card_id.in_(select(cards.c.id).where(_card_condition(scope)))
 
 
-def study_day_expression(db: Database, rule: DayRule) -> ColumnElement[Any]:
-    """Return a SQL expression giving the study day of ``reviews.reviewed_at``.
-
-    On SQLite the stored text is shifted with ``date(t, '+N minutes')`` (one C call per row); on
-    other databases the shift is interval arithmetic cast to a date.
-
-    Args:
-        db: The database (for its dialect).
-        rule: How instants map to study days.
-
-    Returns:
-        An expression whose value is the study day as ISO text (SQLite) or a date.
-    """
-    column = reviews.c.reviewed_at
-    sqlite = db._live().dialect.name == "sqlite"
-
-    def shifted(minutes: int) -> ColumnElement[Any]:
-        if sqlite:
-            return func.date(column, literal(f"{minutes:+d} minutes"))
-        return cast(column + timedelta(minutes=minutes), Date)
-
-    first = rule.segments[0][1]
-    if len(rule.segments) == 1:
-        return shifted(first)
-    # Segment i applies before the start of segment i+1: a CASE of a few text comparisons.
-    whens = []
-    for (_, minutes), (next_start, _) in zip(rule.segments, rule.segments[1:], strict=False):
-        whens.append((column < next_start, shifted(minutes)))
-    return case(*whens, else_=shifted(rule.segments[-1][1]))
-
-
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -331,134 +280,6 @@ def first_review_at(db: Database, scope: Scope = Scope()) -> datetime | None:
     # min() keeps the column's type, so the value comes back as an aware UTC datetime.
     with storage_errors(db._target, "reading statistics"), db._read() as conn:
         return conn.execute(query).scalar_one()
-
-
-def count_reviews(db: Database, scope: Scope = Scope()) -> int:
-    """Return how many reviews are logged for the cards in scope.
-
-    Args:
-        db: The open database.
-        scope: Which cards.
-
-    Returns:
-        The count.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    query = select(func.count()).select_from(reviews).where(_review_condition(scope))
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        return int(conn.execute(query).scalar_one())
-
-
-def day_activity(
-    db: Database, rule: DayRule, since: datetime, scope: Scope = Scope()
-) -> dict[date, DayActivity]:
-    """Return each study day's activity from ``since`` on (days without reviews are absent).
-
-    Args:
-        db: The open database.
-        rule: How instants map to study days.
-        since: The first instant counted (normally a study day's start).
-        scope: Which cards.
-
-    Returns:
-        ``{study day: activity}``.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    day = study_day_expression(db, rule).label("day")
-    first_try = reviews.c.kind.in_(FIRST_TRY_KINDS)
-    query = (
-        select(
-            day,
-            func.count(),
-            func.coalesce(func.sum(case((reviews.c.kind == "learn", 1), else_=0)), 0),
-            func.coalesce(func.sum(case((first_try, 1), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((and_(first_try, reviews.c.correct == true()), 1), else_=0)), 0
-            ),
-            func.coalesce(func.sum(reviews.c.seconds), 0.0),
-        )
-        .where(reviews.c.reviewed_at >= since, _review_condition(scope))
-        .group_by(day)
-    )
-    result: dict[date, DayActivity] = {}
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        for value, n, learned, tries, right, seconds in conn.execute(query):
-            result[_as_date(value)] = DayActivity(
-                int(n), int(learned), int(tries), int(right), float(seconds)
-            )
-    return result
-
-
-def retention(
-    db: Database, rule: DayRule, starts: Sequence[datetime], scope: Scope = Scope()
-) -> list[RetentionCounts]:
-    """Count true retention over nested periods, young and mature apart.
-
-    Only ``review`` reviews count (not ``learn``, repeats or cramming), and of those only the
-    first of each card on each study day; young means ``interval_before`` < 21 days.
-
-    Args:
-        db: The open database.
-        rule: How instants map to study days.
-        starts: Period starts, latest first (e.g. today, 7 days ago, …), each a study-day start.
-        scope: Which cards.
-
-    Returns:
-        One :class:`RetentionCounts` per start (reviews at or after it), then one for all time.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    day = study_day_expression(db, rule)
-    rank = (
-        func.row_number()
-        .over(partition_by=(reviews.c.card_id, day), order_by=(reviews.c.reviewed_at, reviews.c.id))
-        .label("rank")
-    )
-    bucket_whens = [(reviews.c.reviewed_at >= s, i) for i, s in enumerate(starts)]
-    bucket = (case(*bucket_whens, else_=len(starts)) if bucket_whens else literal(0)).label(
-        "bucket"
-    )
-    firsts = (
-        select(
-            rank,
-            bucket,
-            (reviews.c.interval_before >= MATURE_DAYS).label("mature"),
-            reviews.c.correct.label("correct"),
-        )
-        .where(reviews.c.kind == "review", _review_condition(scope))
-        .subquery()
-    )
-    query = (
-        select(
-            firsts.c.bucket,
-            firsts.c.mature,
-            func.count(),
-            func.coalesce(func.sum(case((firsts.c.correct == true(), 1), else_=0)), 0),
-        )
-        .where(firsts.c.rank == 1)
-        .group_by(firsts.c.bucket, firsts.c.mature)
-    )
-    per_bucket = [RetentionCounts() for _ in range(len(starts) + 1)]
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        for index, mature, n, right in conn.execute(query):
-            counts = (
-                RetentionCounts(0, 0, int(n), int(right))
-                if mature
-                else RetentionCounts(int(n), int(right), 0, 0)
-            )
-            per_bucket[int(index)] = per_bucket[int(index)] + counts
-    # Buckets are disjoint (latest first); periods are nested, so accumulate.
-    result: list[RetentionCounts] = []
-    total = RetentionCounts()
-    for counts in per_bucket:
-        total = total + counts
-        result.append(total)
-    return result
 
 
 # ----------------------------------------------------------------- per-day figures and cache
@@ -557,8 +378,8 @@ def _day_starts(rule: DayRule, first: date, last: date) -> list[datetime]:
     return starts
 
 
-def _bound_key(db: Database) -> tuple[Any, Callable[[datetime], Any]]:
-    """Return the ``reviewed_at`` column as fetched by the pass, and how to compare bounds to it.
+def _bound_key(db: Database, column: Any) -> tuple[Any, Callable[[datetime], Any]]:
+    """Return a timestamp column as a pass fetches it, and how to turn bounds into its values.
 
     On SQLite the stored text is fetched as is (parsing 2M timestamps would cost seconds) and
     bounds are formatted like SQLAlchemy stores them (fixed width: text order is time order);
@@ -569,8 +390,8 @@ def _bound_key(db: Database) -> tuple[Any, Callable[[datetime], Any]]:
         def text(moment: datetime) -> str:
             return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
-        return type_coerce(reviews.c.reviewed_at, String), text
-    return reviews.c.reviewed_at, lambda moment: moment
+        return type_coerce(column, String), text
+    return column, lambda moment: moment
 
 
 def _figures_pass(
@@ -589,7 +410,7 @@ def _figures_pass(
     arithmetic per row). Filtered scopes read their cards' rows through the card index instead
     (card, then time order) and keep the first row of each (card, day) run.
     """
-    column, key = _bound_key(db)
+    column, key = _bound_key(db, reviews.c.reviewed_at)
     starts = _day_starts(rule, first_day, last_day)
     bounds = [key(s) for s in starts]
     card_major = not scope.everything
@@ -859,68 +680,28 @@ def _write_cache(
         return
 
 
-def review_summaries(
-    db: Database, since: datetime, *, by_skill: bool, scope: Scope = Scope()
-) -> dict[Any, ReviewSummary]:
-    """Return first-try accuracy and solve-time histograms per deck or per skill.
+def merge_summaries(summaries: Iterable[ReviewSummary]) -> ReviewSummary | None:
+    """Add up summaries (of a deck's or a tag's skills).
 
     Args:
-        db: The open database.
-        since: The first instant counted.
-        by_skill: Group by ``(deck, template)`` when True, by deck when False.
-        scope: Which cards.
+        summaries: The summaries.
 
     Returns:
-        ``{deck: summary}`` or ``{(deck, template): summary}``; groups without first tries are
-        absent.
-
-    Raises:
-        StorageError: If the database cannot be read.
+        Their sum, or None when there is none.
     """
-    keys = (cards.c.deck, cards.c.template) if by_skill else (cards.c.deck,)
-    where = (
-        reviews.c.reviewed_at >= since,
-        reviews.c.kind.in_(FIRST_TRY_KINDS),
-        _card_condition(scope),
-    )
-    joined = reviews.join(cards, reviews.c.card_id == cards.c.id)
-    totals = (
-        select(
-            *keys,
-            func.count(),
-            func.coalesce(func.sum(case((reviews.c.correct == true(), 1), else_=0)), 0),
-        )
-        .select_from(joined)
-        .where(*where)
-        .group_by(*keys)
-    )
-    tenth = func.round(reviews.c.seconds, 1).label("tenth")
-    histogram = (
-        select(*keys, tenth, func.count())
-        .select_from(joined)
-        .where(*where, reviews.c.seconds.is_not(None))
-        .group_by(*keys, tenth)
-        .order_by(*keys, tenth)
-    )
-    width = len(keys)
-    counts: dict[Any, tuple[int, int]] = {}
-    bins: dict[Any, list[tuple[float, int]]] = {}
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        for row in conn.execute(totals):
-            key = tuple(row[:width]) if by_skill else row[0]
-            counts[key] = (int(row[width]), int(row[width + 1]))
-        for row in conn.execute(histogram):
-            key = tuple(row[:width]) if by_skill else row[0]
-            bins.setdefault(key, []).append((float(row[width]), int(row[width + 1])))
-    return {
-        key: ReviewSummary(
-            first_try=n,
-            first_try_correct=right,
-            timed=sum(c for _, c in bins.get(key, ())),
-            seconds_histogram=tuple(bins.get(key, ())),
-        )
-        for key, (n, right) in counts.items()
-    }
+    tries = right = timed = 0
+    merged: dict[float, int] = {}
+    found = False
+    for s in summaries:
+        found = True
+        tries += s.first_try
+        right += s.first_try_correct
+        timed += s.timed
+        for value, n in s.seconds_histogram:
+            merged[value] = merged.get(value, 0) + n
+    if not found:
+        return None
+    return ReviewSummary(tries, right, timed, tuple(sorted(merged.items())))
 
 
 def frequent_mistakes(
@@ -988,124 +769,202 @@ def top_mistake_per_card(db: Database, card_ids: Sequence[int]) -> dict[int, tup
 # --------------------------------------------------------------------------------- cards
 
 
-def card_counts(db: Database, *, by_skill: bool, scope: Scope = Scope()) -> dict[Any, CardCounts]:
-    """Count cards by state per deck or per skill.
+@dataclass(frozen=True)
+class CardOverview:
+    """Everything the statistics read from the cards table, from one pass over it.
 
-    Args:
-        db: The open database.
-        by_skill: Group by ``(deck, template)`` when True (one card each), by deck when False.
-        scope: Which cards.
-
-    Returns:
-        ``{deck: counts}`` or ``{(deck, template): counts}``.
-
-    Raises:
-        StorageError: If the database cannot be read.
+    Attributes:
+        decks: ``{deck: counts}`` for every deck with a card in scope.
+        skills: ``{(deck, template): counts}`` for the requested skills that have a card.
+        intervals: ``{interval_days: cards}`` of seen, unsuspended cards.
+        due_before: Per edge, unsuspended scheduled cards due before it (overdue included).
+        lowest_ease: Seen unsuspended cards with the lowest E-Factor (ties: more lapses, id).
+        most_lapses: Seen unsuspended cards with a lapse, most lapses first (ties: lower EF, id).
+        leeches: Seen unsuspended leeches, most lapses first (ties: lower EF, id).
+        deck_summaries: First tries and solve times per deck over the period.
+        skill_summaries: The same per requested skill.
     """
-    keys = (cards.c.deck, cards.c.template) if by_skill else (cards.c.deck,)
-    seen = cards.c.due.is_not(None)
 
-    def count_if(condition: ColumnElement[bool]) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    decks: dict[str, CardCounts]
+    skills: dict[tuple[str, str], CardCounts]
+    intervals: dict[int, int]
+    due_before: list[int]
+    lowest_ease: list[Card]
+    most_lapses: list[Card]
+    leeches: list[Card]
+    deck_summaries: dict[str, ReviewSummary]
+    skill_summaries: dict[tuple[str, str], ReviewSummary]
 
-    query = (
-        select(
-            *keys,
-            func.count(),
-            count_if(seen),
-            count_if(and_(seen, cards.c.interval_days >= MATURE_DAYS)),
-            count_if(cards.c.suspended == true()),
-            count_if(cards.c.leech == true()),
+
+class _Tries:
+    """First tries of one group: count, correct, and solve times in tenths of a second."""
+
+    __slots__ = ("bins", "n", "right")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.right = 0
+        self.bins: dict[float, int] = {}
+
+    def add(self, n: int, right: int, tenths: list[float]) -> None:
+        self.n += n
+        self.right += right
+        bins = self.bins
+        for tenth in tenths:
+            bins[tenth] = bins.get(tenth, 0) + 1
+
+    def summary(self) -> ReviewSummary:
+        return ReviewSummary(
+            self.n, self.right, sum(self.bins.values()), tuple(sorted(self.bins.items()))
         )
-        .where(_card_condition(scope))
-        .group_by(*keys)
-    )
-    width = len(keys)
-    result: dict[Any, CardCounts] = {}
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        for row in conn.execute(query):
-            key = tuple(row[:width]) if by_skill else row[0]
-            result[key] = CardCounts(*(int(v) for v in row[width:]))
-    return result
 
 
-def weakest_cards(db: Database, limit: int, scope: Scope = Scope()) -> dict[str, list[Card]]:
-    """Return the weakest seen, unsuspended cards by three measures.
+class _Smallest:
+    """The ``limit`` smallest keys seen so far (a bounded heap of negated keys)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.heap: list[tuple[Any, ...]] = []
+
+    def offer(self, key: tuple[int, int, int]) -> None:
+        negated = (-key[0], -key[1], -key[2])
+        if len(self.heap) < self.limit:
+            heapq.heappush(self.heap, negated)
+        elif self.limit and negated > self.heap[0]:
+            heapq.heapreplace(self.heap, negated)
+
+    def ids(self) -> list[int]:
+        """Return the card ids, smallest key first (the id is the key's last element)."""
+        return [-k[2] for k in sorted(self.heap, reverse=True)]
+
+
+def card_overview(
+    db: Database,
+    edges: Sequence[datetime],
+    limit: int,
+    since: datetime,
+    scope: Scope = Scope(),
+    skills: Collection[tuple[str, str]] = (),
+) -> CardOverview:
+    """Read every per-card figure of the statistics from one scan of the cards.
+
+    Counts cards by state per deck and per skill, finds the weakest, counts due cards, and sums
+    the period's first tries and solve times per deck and skill.
+
+    One scan of the cards in scope replaces a query per figure: at 100k cards each of those was
+    a scan of its own, while the per-row work here is a few comparisons. The period's first
+    tries are read first (a range of the time index, no join) and added to their card's deck
+    and skill during the scan.
 
     Args:
         db: The open database.
-        limit: Cards per list.
+        edges: Instants, ascending (the start of each coming study day), for ``due_before``.
+        limit: Cards per "weakest" list.
+        since: Start of the period for the summaries.
         scope: Which cards.
+        skills: The ``(deck, template)`` skills to count one by one (those a deck file defines).
 
     Returns:
-        ``{"lowest_ease": …, "most_lapses": …, "leeches": …}``: lowest E-Factor first (ties:
-        more lapses, then id); most lapses first (only cards with a lapse; ties: lower EF, id);
-        leeches by most lapses.
+        The overview.
 
     Raises:
         StorageError: If the database cannot be read.
     """
     from mathdrill.storage.database import _CARD_COLUMNS, _card
 
-    base = select(*_CARD_COLUMNS).where(
-        cards.c.due.is_not(None), cards.c.suspended == false(), _card_condition(scope)
+    due, key = _bound_key(db, cards.c.due)
+    edge_keys = [key(e) for e in edges]
+    wanted = set(skills)
+    query = select(
+        cards.c.id,
+        cards.c.deck,
+        cards.c.template,
+        cards.c.interval_days,
+        due,
+        type_coerce(cards.c.suspended, Integer),
+        type_coerce(cards.c.leech, Integer),
+        cards.c.easiness_x100,
+        cards.c.lapses,
+    ).where(_card_condition(scope))
+    decks: dict[str, list[int]] = {}
+    per_skill: dict[tuple[str, str], list[int]] = {}
+    intervals: dict[int, int] = {}
+    due_at = [0] * (len(edges) + 1)
+    lowest, lapsed, leeches = _Smallest(limit), _Smallest(limit), _Smallest(limit)
+    tries = select(
+        reviews.c.card_id,
+        type_coerce(reviews.c.correct, Integer),
+        # SQLite's round() (half away from zero) decides the bins, as it always has.
+        func.round(reviews.c.seconds, 1),
+    ).where(
+        reviews.c.reviewed_at >= since,
+        reviews.c.kind.in_(FIRST_TRY_KINDS),
+        _review_condition(scope),
     )
-    queries = {
-        "lowest_ease": base.order_by(
-            cards.c.easiness_x100, cards.c.lapses.desc(), cards.c.id
-        ).limit(limit),
-        "most_lapses": base.where(cards.c.lapses > 0)
-        .order_by(cards.c.lapses.desc(), cards.c.easiness_x100, cards.c.id)
-        .limit(limit),
-        "leeches": base.where(cards.c.leech == true())
-        .order_by(cards.c.lapses.desc(), cards.c.easiness_x100, cards.c.id)
-        .limit(limit),
-    }
+    per_card: dict[int, list[Any]] = {}
+    deck_tries: dict[str, _Tries] = {}
+    skill_tries: dict[tuple[str, str], _Tries] = {}
     with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        return {name: [_card(row) for row in conn.execute(q)] for name, q in queries.items()}
-
-
-def due_before(db: Database, edges: Sequence[datetime], scope: Scope = Scope()) -> list[int]:
-    """Count unsuspended scheduled cards due before each edge (overdue cards included).
-
-    Args:
-        db: The open database.
-        edges: Instants, ascending (e.g. the start of each coming study day).
-        scope: Which cards.
-
-    Returns:
-        One cumulative count per edge.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    # One count per edge over the (suspended, due) index: each is an index range count.
-    base = (
-        select(func.count())
-        .select_from(cards)
-        .where(cards.c.suspended == false(), cards.c.due.is_not(None), _card_condition(scope))
+        for card_id, correct, tenth in conn.execute(tries):
+            entry = per_card.get(card_id)
+            if entry is None:
+                entry = per_card[card_id] = [0, 0, []]
+            entry[0] += 1
+            entry[1] += bool(correct)
+            if tenth is not None:
+                entry[2].append(float(tenth))
+        rows = conn.execute(query, execution_options={"yield_per": 20_000})
+        for id_, deck, template, interval, due_value, suspended, leech, ef, lapses in rows:
+            entry = per_card.get(id_)
+            if entry is not None:
+                group_tries = deck_tries.get(deck)
+                if group_tries is None:
+                    group_tries = deck_tries[deck] = _Tries()
+                group_tries.add(*entry)
+                if wanted and (deck, template) in wanted:
+                    skill_tries.setdefault((deck, template), _Tries()).add(*entry)
+            seen = due_value is not None
+            mastered = seen and interval >= MATURE_DAYS
+            counts = decks.get(deck)
+            if counts is None:
+                counts = decks[deck] = [0, 0, 0, 0, 0]
+            groups = [counts]
+            if wanted and (deck, template) in wanted:
+                groups.append(per_skill.setdefault((deck, template), [0, 0, 0, 0, 0]))
+            for group in groups:
+                group[0] += 1
+                group[1] += seen
+                group[2] += mastered
+                group[3] += bool(suspended)
+                group[4] += bool(leech)
+            if seen and not suspended:
+                intervals[interval] = intervals.get(interval, 0) + 1
+                # Due before edge i exactly when i >= the number of edges at or before it.
+                due_at[bisect_right(edge_keys, due_value)] += 1
+                lowest.offer((ef, -lapses, id_))
+                if lapses > 0:
+                    lapsed.offer((-lapses, ef, id_))
+                if leech:
+                    leeches.offer((-lapses, ef, id_))
+        chosen = {i for pick in (lowest, lapsed, leeches) for i in pick.ids()}
+        by_id = (
+            {
+                row[0]: _card(row)
+                for row in conn.execute(
+                    select(*_CARD_COLUMNS).where(cards.c.id.in_(sorted(chosen)))
+                )
+            }
+            if chosen
+            else {}
+        )
+    return CardOverview(
+        decks={d: CardCounts(*c) for d, c in decks.items()},
+        skills={k: CardCounts(*c) for k, c in per_skill.items()},
+        intervals=intervals,
+        due_before=list(accumulate(due_at[: len(edges)])),
+        lowest_ease=[by_id[i] for i in lowest.ids()],
+        most_lapses=[by_id[i] for i in lapsed.ids()],
+        leeches=[by_id[i] for i in leeches.ids()],
+        deck_summaries={d: t.summary() for d, t in deck_tries.items()},
+        skill_summaries={k: t.summary() for k, t in skill_tries.items()},
     )
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        return [int(conn.execute(base.where(cards.c.due < edge)).scalar_one()) for edge in edges]
-
-
-def interval_histogram(db: Database, scope: Scope = Scope()) -> dict[int, int]:
-    """Return how many seen, unsuspended cards have each interval (days).
-
-    Args:
-        db: The open database.
-        scope: Which cards.
-
-    Returns:
-        ``{interval_days: cards}``.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    query = (
-        select(cards.c.interval_days, func.count())
-        .where(cards.c.due.is_not(None), cards.c.suspended == false(), _card_condition(scope))
-        .group_by(cards.c.interval_days)
-    )
-    with storage_errors(db._target, "reading statistics"), db._read() as conn:
-        return {int(i): int(n) for i, n in conn.execute(query)}

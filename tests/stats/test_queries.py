@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import statistics
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mathdrill.progress import day_rule, median_of_histogram
+from mathdrill.storage import open_database as q_open
 from mathdrill.storage import stats as q
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -49,12 +51,17 @@ def test_day_buckets_match_the_definition_across_dst(db, history, zone_name, rol
         history.review(card, at, kind="cram", interval=None)
     expected = Counter(naive_study_day(at, zone, rollover) for at in instants)
     rule = day_rule(zone, rollover, instants[0], NOW)
-    got = q.day_activity(db, rule, instants[0] - timedelta(days=2))
+    got = q.day_figures(db, rule)
     assert {d: a.reviews for d, a in got.items()} == dict(expected)
+    # Through the cache too (cold, then warm), with today the day after the last instant.
+    today = naive_study_day(NOW, zone, rollover) + timedelta(days=1)
+    for _ in range(2):
+        cached = q.day_figures(db, rule, cache_key=f"{zone_name}@{rollover}", today=today)
+        assert cached == got
     assert all(rule.day_of(at) == naive_study_day(at, zone, rollover) for at in instants)
 
 
-def test_day_activity_counts_kinds_accuracy_and_time(db, history):
+def test_day_figures_count_kinds_accuracy_and_time(db, history):
     zone = ZoneInfo("Europe/Berlin")
     a = history.card("d", "a", NOW - timedelta(days=10))
     b = history.card("d", "b", NOW - timedelta(days=10))
@@ -64,10 +71,10 @@ def test_day_activity_counts_kinds_accuracy_and_time(db, history):
     history.review(b, day1 + timedelta(hours=8), kind="learn", correct=True, seconds=None)  # 02:00
     history.review(b, day1 + timedelta(hours=11), kind="cram", correct=True, seconds=7)  # 05:00
     rule = day_rule(zone, 4, day1, NOW)
-    got = q.day_activity(db, rule, day1 - timedelta(days=1))
+    got = q.day_figures(db, rule)
     assert got == {
-        date(2026, 5, 30): q.DayActivity(3, 2, 2, 1, 35.0),
-        date(2026, 5, 31): q.DayActivity(1, 0, 0, 0, 7.0),
+        date(2026, 5, 30): q.DayFigures(3, 2, 2, 1, 35.0),
+        date(2026, 5, 31): q.DayFigures(1, 0, 0, 0, 7.0),
     }
 
 
@@ -89,11 +96,13 @@ def test_retention_counts_first_review_per_card_and_day_young_and_mature(db, his
     # the next study day (after 04:00): young again, its interval before is 1 → young, right.
     history.review(young, day + timedelta(hours=9), correct=True, interval=2)
     rule = day_rule(zone, 4, t0, NOW)
-    today_start = datetime(2026, 6, 1, 4, 0, tzinfo=zone)
-    got = q.retention(db, rule, [today_start, today_start - timedelta(days=6)])
-    assert got[0] == q.RetentionCounts(young=1, young_correct=1)
-    assert got[1] == q.RetentionCounts(2, 1, 1, 1)
-    assert got[2] == got[1]  # all time: nothing older than a week was a review
+    per_day = {d: f.retention for d, f in q.day_figures(db, rule).items()}
+    assert per_day[date(2026, 5, 31)] == q.RetentionCounts(1, 0, 1, 1)
+    assert per_day[date(2026, 6, 1)] == q.RetentionCounts(young=1, young_correct=1)
+    assert per_day[date(2026, 5, 1)] == q.RetentionCounts()  # learn reviews: never counted
+    # The same from a scope (card-ordered pass) as from the whole log (time-ordered pass).
+    scoped = q.day_figures(db, rule, q.Scope(decks=("d",)))
+    assert {d: f.retention for d, f in scoped.items()} == per_day
 
 
 def test_scopes_filter_by_deck_and_skill(db, history):
@@ -103,11 +112,16 @@ def test_scopes_filter_by_deck_and_skill(db, history):
     for card, n in ((a, 1), (b, 2), (c, 4)):
         for i in range(n):
             history.review(card, NOW - timedelta(hours=i + 1), kind="cram", interval=None)
-    assert q.count_reviews(db) == 7
-    assert q.count_reviews(db, q.Scope(decks=("alpha",))) == 3
-    assert q.count_reviews(db, q.Scope(keys=(("alpha", "two"), ("beta", "one")))) == 6
-    assert q.count_reviews(db, q.Scope(decks=("beta",), keys=(("alpha", "two"),))) == 0
-    assert q.count_reviews(db, q.Scope(keys=())) == 0
+    rule = day_rule(UTC, 0, NOW - timedelta(days=1), NOW)
+
+    def count(scope: q.Scope) -> int:
+        return sum(f.reviews for f in q.day_figures(db, rule, scope).values())
+
+    assert count(q.Scope()) == 7
+    assert count(q.Scope(decks=("alpha",))) == 3
+    assert count(q.Scope(keys=(("alpha", "two"), ("beta", "one")))) == 6
+    assert count(q.Scope(decks=("beta",), keys=(("alpha", "two"),))) == 0
+    assert count(q.Scope(keys=())) == 0
 
 
 def test_summaries_mistakes_and_card_states(db, history):
@@ -133,7 +147,10 @@ def test_summaries_mistakes_and_card_states(db, history):
     history.review(a, NOW - timedelta(days=1), kind="repeat", mistake="sign", seconds=99)
     history.review(c, NOW - timedelta(days=1), kind="cram", mistake="drop", seconds=99)
     since = NOW - timedelta(days=10)
-    by_deck = q.review_summaries(db, since, by_skill=False)
+    edges = [NOW, NOW + timedelta(days=30)]
+    skills = [("beta", "one"), ("beta", "never"), ("alpha", "two")]
+    overview = q.card_overview(db, edges, 2, since, skills=skills)
+    by_deck = overview.deck_summaries
     assert by_deck["alpha"].first_try == 4
     assert by_deck["alpha"].first_try_correct == 3
     alpha_times = [12.0, 30.5, 7.25, 3.0]
@@ -143,8 +160,14 @@ def test_summaries_mistakes_and_card_states(db, history):
             [float(Decimal(str(t)).quantize(Decimal("0.1"), ROUND_HALF_UP)) for t in alpha_times]
         )
     )
-    by_skill = q.review_summaries(db, since, by_skill=True)
+    by_skill = overview.skill_summaries
+    assert set(by_skill) == {("beta", "one"), ("alpha", "two")}  # "never" has no first try
     assert by_skill[("beta", "one")].first_try == 2
+    assert by_skill[("alpha", "two")].seconds_histogram == ((3.0, 1),)
+    assert q.merge_summaries(by_skill.values()) == q.ReviewSummary(
+        3, 2, 3, ((3.0, 1), (40.0, 1), (41.0, 1))
+    )
+    assert q.merge_summaries([]) is None
     mistakes = q.frequent_mistakes(db, since, 10)
     assert mistakes == [
         q.MistakeCount("alpha", "one", "sign", 2),
@@ -155,17 +178,23 @@ def test_summaries_mistakes_and_card_states(db, history):
         q.MistakeCount("alpha", "one", "sign", 1)
     ]
     assert q.top_mistake_per_card(db, [a, b, c]) == {a: ("sign", 2), c: ("drop", 1)}
-    counts = q.card_counts(db, by_skill=False)
+    counts = overview.decks
     assert counts["beta"] == q.CardCounts(total=2, seen=1, mastered=1, suspended=0, leeches=0)
     assert counts["alpha"] == q.CardCounts(total=2, seen=2, mastered=0, suspended=0, leeches=1)
-    weakest = q.weakest_cards(db, 2)
-    assert [x.id for x in weakest["lowest_ease"]] == [b, a]
-    assert [x.id for x in weakest["most_lapses"]] == [b]
-    assert [x.id for x in weakest["leeches"]] == [b]
-    assert q.interval_histogram(db) == {2: 2, 25: 1}
+    assert overview.skills == {
+        ("beta", "one"): q.CardCounts(1, 1, 1, 0, 0),
+        ("beta", "never"): q.CardCounts(1, 0, 0, 0, 0),
+        ("alpha", "two"): q.CardCounts(1, 1, 0, 0, 1),
+    }
+    assert [x.id for x in overview.lowest_ease] == [b, a]
+    assert [x.id for x in overview.most_lapses] == [b]
+    assert [x.id for x in overview.leeches] == [b]
+    assert overview.intervals == {2: 2, 25: 1}
     # a's last review was 3 days ago with interval 2 → overdue; b's likewise; c due in 22 days.
-    assert q.due_before(db, [NOW, NOW + timedelta(days=30)]) == [2, 3]
-    assert q.due_before(db, [NOW], q.Scope(decks=("beta",))) == [0]
+    assert overview.due_before == [2, 3]
+    beta = q.card_overview(db, [NOW], 2, since, q.Scope(decks=("beta",)))
+    assert beta.due_before == [0]
+    assert set(beta.deck_summaries) == {"beta"}
 
 
 @pytest.mark.parametrize("values", [[1], [1, 2], [3, 1, 2], [5, 5, 5, 1], [0.5, 9.9, 2.2, 2.2, 7]])
@@ -176,3 +205,55 @@ def test_median_of_histogram_agrees_with_statistics(values):
 
 def test_median_of_empty_histogram_is_none():
     assert median_of_histogram([]) is None
+
+
+def test_card_overview_agrees_with_sorting_every_card(tmp_path):
+    """Top-k lists, counts, intervals and due counts against a plain sort of all cards."""
+    path = tmp_path / "cards.db"
+    db = q_open(str(path))
+    try:
+        rng = random.Random(11)
+        keys = [(f"deck-{i % 7}", f"t{i}") for i in range(300)]
+        db.ensure_cards(keys, NOW - timedelta(days=400))
+        conn = sqlite3.connect(path)
+        cards_state = []
+        for card_id in range(1, 301):
+            due = None if rng.random() < 0.2 else NOW + timedelta(hours=rng.randrange(-500, 900))
+            values = (
+                rng.choice([130, 150, 170, 250]),  # ties in EF on purpose
+                rng.choice([0, 0, 1, 2, 3]),
+                rng.random() < 0.1,
+                rng.random() < 0.15,
+                rng.choice([0, 1, 5, 21, 30]),
+                None if due is None else due.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            )
+            conn.execute(
+                "UPDATE cards SET easiness_x100=?, lapses=?, leech=?, suspended=?,"
+                " interval_days=?, due=? WHERE id=?",
+                (*values, card_id),
+            )
+            cards_state.append((card_id, keys[card_id - 1], values, due))
+        conn.commit()
+        conn.close()
+        edges = [NOW + timedelta(days=d) for d in range(0, 40, 3)]
+        got = q.card_overview(db, edges, 6, NOW, skills=keys[:50])
+    finally:
+        db.close()
+    active = [c for c in cards_state if c[3] is not None and not c[2][3]]
+    lowest = sorted(active, key=lambda c: (c[2][0], -c[2][1], c[0]))[:6]
+    lapsed = sorted((c for c in active if c[2][1] > 0), key=lambda c: (-c[2][1], c[2][0], c[0]))
+    leeches = sorted((c for c in active if c[2][2]), key=lambda c: (-c[2][1], c[2][0], c[0]))
+    assert [c.id for c in got.lowest_ease] == [c[0] for c in lowest]
+    assert [c.id for c in got.most_lapses] == [c[0] for c in lapsed[:6]]
+    assert [c.id for c in got.leeches] == [c[0] for c in leeches[:6]]
+    assert got.intervals == dict(Counter(c[2][4] for c in active))
+    assert got.due_before == [sum(c[3] < e for c in active) for e in edges]
+    deck0 = [c for c in cards_state if c[1][0] == "deck-0"]
+    assert got.decks["deck-0"] == q.CardCounts(
+        len(deck0),
+        sum(c[3] is not None for c in deck0),
+        sum(c[3] is not None and c[2][4] >= 21 for c in deck0),
+        sum(c[2][3] for c in deck0),
+        sum(c[2][2] for c in deck0),
+    )
+    assert set(got.skills) == set(keys[:50])

@@ -1,0 +1,114 @@
+"""Export benchmark: ``mathdrill export reviews --format csv`` on a large collection.
+
+Builds the storage benchmark's collection (``build`` from ``bench_storage.py``: 100k cards, 2M
+reviews by default) and the same with 4x fewer reviews, then runs the real command as a
+subprocess, end to end (interpreter start, imports, query, CSV to a file)::
+
+    mathdrill --db DB export reviews --format csv -o FILE
+
+and reports, per collection, rows/s (median / p95 / max over ``--runs`` runs) and the child's peak
+resident memory (``os.wait4`` rusage ``ru_maxrss``), so flat memory shows as the same peak for
+4x the rows. Target: ≥ 200k rows/s. Usage::
+
+    .venv/bin/python bench/bench_export.py                      # 100k cards, 2M reviews
+    .venv/bin/python bench/bench_export.py --reviews 400000 --runs 3
+    .venv/bin/python bench/bench_export.py --format json        # other formats, for reference
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_storage import build, machine
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_export(db: Path, out: Path, fmt: str) -> tuple[float, int, float]:
+    """Run the export once; return (wall seconds, peak RSS in kB, CPU seconds of the child)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDRILL_")}
+    env["PYTHONPATH"] = str(REPO)
+    argv = [sys.executable, "-m", "mathdrill", "--db", str(db), "export", "reviews"]
+    argv += ["--format", fmt, "-o", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        assert proc.stderr is not None
+        sys.exit(f"export failed ({proc.returncode}): {proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path) -> None:
+    rates: list[float] = []
+    peaks: list[int] = []
+    cpu: list[float] = []
+    out = folder / f"reviews.{fmt}"
+    for _ in range(runs):
+        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt)
+        rates.append(rows / seconds)
+        peaks.append(peak_kb)
+        cpu.append(cpu_seconds)
+    # Lines, not rows: a quoted answer may hold a line break (not in this collection).
+    lines = sum(1 for _ in out.open("rb")) - 1
+    print(
+        f"  {rows:>9,} reviews, {fmt}: rows/s median {statistics.median(rates):,.0f}  "
+        f"p95(slowest) {percentile(rates, 0.05):,.0f}  max {max(rates):,.0f}  |  "
+        f"peak RSS median {statistics.median(peaks) / 1024:.0f} MB, max {max(peaks) / 1024:.0f} "
+        f"MB  |  file {out.stat().st_size / 1e6:.0f} MB, {lines:,} rows"
+    )
+    # On a shared machine the wall clock includes waiting for a core; CPU time does not.
+    print(
+        f"    wall s {', '.join(f'{rows / r:.1f}' for r in rates)}  |  CPU s (both threads) "
+        f"{', '.join(f'{c:.1f}' for c in cpu)}  |  load average {os.getloadavg()[0]:.1f}"
+    )
+    if fmt == "csv" and lines != rows:
+        sys.exit(f"expected {rows} rows in the export, found {lines}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=2_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--format", default="csv", choices=["csv", "json", "jsonl", "fsrs"])
+    parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    print(machine())
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        base = Path(folder)
+        for n in (args.reviews, args.reviews // 4):
+            db = base / f"bench-{n}.db"
+            start = time.perf_counter()
+            build(db, args.cards, n, random.Random(args.seed))
+            took = time.perf_counter() - start
+            print(f"built {args.cards:,} cards / {n:,} reviews in {took:.0f} s")
+            measure(db, n, args.runs, args.format, base)
+            db.unlink()
+            for extra in base.glob(f"bench-{n}.db-*"):
+                extra.unlink()
+    print(machine())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1143,11 +1143,19 @@ def _read_json(
 def _read_jsonl(
     stream: IO[str], name: str, on_read: Callable[[int], None] | None
 ) -> Iterator[_Item]:
-    for number, line in enumerate(stream, start=1):
+    number = 0
+    while True:
+        # readline with a limit: a huge line is refused without being read whole.
+        line = stream.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            break
+        number += 1
         if on_read is not None:
             on_read(len(line))
         if len(line) > MAX_RECORD_CHARS:
-            raise _Refused(f"line {number}", f"the line is longer than {MAX_RECORD_CHARS} chars")
+            raise _Refused(
+                f"line {number}", f"the line is longer than {MAX_RECORD_CHARS} characters"
+            )
         if not line.strip():
             continue
         where = f"line {number}"

@@ -131,6 +131,16 @@ def _cases(json_text: str, jsonl_text: str) -> dict[str, tuple[str | bytes, str]
         ),
         "unknown top-level key": (with_doc(lambda d: d.update(extra=1)), "unknown top-level key"),
         "text after the object": (json_text + "{}", "after the end"),
+        "huge jsonl line": (
+            _edit_jsonl(
+                jsonl_text, first_review, lambda r: r.__setitem__("answer", "x" * 1_100_000)
+            ),
+            "longer than 1000000 characters",
+        ),
+        "huge json record": (
+            with_doc(lambda d: d["reviews"][0].__setitem__("answer", "x" * 1_100_000)),
+            "larger than 1000000 characters",
+        ),
         "review in json without meta": (
             json.dumps({"cards": document["cards"], "reviews": [], "counts": document["counts"]}),
             "no meta record",

@@ -781,7 +781,13 @@ def atomic_output(path: Path) -> Iterator[IO[str]]:
     try:
         with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
             yield stream
-        os.replace(temp, path)
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write {path}: {exc.strerror or exc} (is it a folder?). Nothing was "
+                "written there."
+            ) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

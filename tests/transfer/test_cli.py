@@ -83,6 +83,11 @@ def test_export_to_a_file_is_all_or_nothing(run_md, collection: Path, tmp_path: 
     assert "cannot write" in missing_folder.stderr
     assert not out.parent.exists()
     out.parent.mkdir()
+    (out.parent / "a-folder").mkdir()
+    onto_folder = _md(run_md, collection, "export", "cards", "-o", str(out.parent / "a-folder"))
+    assert onto_folder.returncode == 2, onto_folder.stderr
+    assert "cannot write" in onto_folder.stderr
+    (out.parent / "a-folder").rmdir()
     done = _md(run_md, collection, "export", "all", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""

@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy
 
+from mathdrill.decks.generate import GenerationError
 from mathdrill.decks.model import Expr, MistakeDef, Template
 from mathdrill.errors import InputError, MathSyntaxError
 
@@ -59,7 +60,7 @@ def _value(
     words = forms.normalize_words(text)
     try:
         if kind_name == "choice":
-            return _choice(template, expr, seed, fail)
+            return _choice(template, expr, names, seed, evaluate, fail)
         if kind_name == "boolean" and (words in forms.TRUE_WORDS or words in forms.FALSE_WORDS):
             return forms.read_boolean(text)
         if kind_name == "shape" and words in forms.ERROR_WORDS:
@@ -79,6 +80,8 @@ def _value(
                 raise InputError(f"'{text}' is not a shape (m, n, …) of whole numbers ≥ 0")
             return forms.ShapeValue(dims)
         return kind.check_expected(value, text)
+    except GenerationError:
+        raise  # already located and classified (an expression of the values failed)
     except MathSyntaxError as error:
         return fail(
             template, expr.line, f"{expr.where}: {error.message} in '{text}'", seed, "syntax"
@@ -113,23 +116,51 @@ def _dims(value: Any) -> tuple[int, ...] | None:
     return tuple(dims)
 
 
-def _choice(template: Template, expr: Expr, seed: int, fail: Fail) -> int:
-    """The right option's index, from its text or letter."""
+def _choice(
+    template: Template,
+    expr: Expr,
+    names: Mapping[str, Any],
+    seed: int,
+    evaluate: Evaluate,
+    fail: Fail,
+) -> int:
+    """The right option's index: from its text, its letter, or an expression of the values.
+
+    An expression lets the right option depend on the instance — draw the case first
+    (``case: integer(0, 3)``), build the problem from it, and answer ``value: case``. Its value
+    must be a whole number from 0 (the first option) to the number of options minus one.
+    """
     options = [c.text.strip() for c in template.answer.choices]
     text = expr.text.strip()
     if text in options:
         return options.index(text)
-    if len(text) == 1 and text.isalpha():
+    if len(text) == 1 and text.isalpha():  # a letter, even when a value has that name
         index = ord(text.lower()) - ord("a")
         if 0 <= index < len(options):
             return index
     last = chr(ord("a") + max(len(options) - 1, 0))
+    try:
+        value = evaluate(template, expr, names, seed)
+    except GenerationError as error:
+        if error.stage != "syntax":
+            raise
+        return fail(
+            template,
+            expr.line,
+            f"{expr.where}: '{text}' is neither an option's text, nor its letter (a–{last}), "
+            "nor an expression of the values giving the option's index",
+            seed,
+            "syntax",
+        )
+    if isinstance(value, sympy.Basic) and value.is_Integer and 0 <= value < len(options):
+        return int(value)
     return fail(
         template,
         expr.line,
-        f"{expr.where}: '{text}' is neither an option's text nor its letter (a–{last})",
+        f"{expr.where}: '{text}' gives {value}, not an option index from 0 to "
+        f"{len(options) - 1} (0 is the first option)",
         seed,
-        "syntax",
+        "degenerate",
     )
 
 

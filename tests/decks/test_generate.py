@@ -196,3 +196,52 @@ def test_decimals_render_with_the_digits_they_were_made_with():
     assert f == "0.666666666667"  # 15 digits are shown at 12 significant figures
     assert len(a) <= 4  # decimal(…, 2): at most two places, as drawn
     assert float(a) == round(float(a), 2)
+
+
+CHOICE_BY_CASE = """\
+  - id: q
+    title: Q
+    params:
+      case: integer(0, 2)
+      k: integer(1, 5)
+    let:
+      det: (case - 1)*k
+    prompt: 'det = {det}. Its sign?'
+    answer:
+      kind: choice
+      choices: [negative, zero, positive]
+      value: ANSWER
+"""
+
+
+def test_a_choice_answer_can_depend_on_the_drawn_values():
+    template = one_template(CHOICE_BY_CASE.replace("ANSWER", "case"))
+    seen = set()
+    for seed in range(40):
+        instance = generate(template, seed)
+        det = int(instance.prompt.split("=")[1].split(".")[0].replace("−", "-"))
+        expected = "abc"[(det > 0) - (det < 0) + 1]
+        assert instance.answer_plain == expected
+        assert judge(instance.spec, expected).correct
+        seen.add(expected)
+    assert seen == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize(
+    ("value", "stage", "message"),
+    [
+        ("case + 3", "degenerate", "not an option index from 0 to 2"),
+        ("nonsense", "syntax", "nor an expression of the values"),
+    ],
+)
+def test_a_choice_expression_must_give_an_option_index(value, stage, message):
+    template = load_deck(
+        "deck: t\ntitle: T\ntemplates:\n" + CHOICE_BY_CASE.replace("ANSWER", value),
+        "t.yaml",
+        trial=False,
+    ).templates[0]
+    with pytest.raises(GenerationError) as caught:
+        generate(template, 1)
+    assert caught.value.stage == stage
+    assert caught.value.problem.line == 15
+    assert message in caught.value.problem.message

@@ -32,6 +32,10 @@ from mathdrill.answers.verdict import DEFAULT_INTERVAL
 NUMBER_DPS = 50
 #: Two exact values are equal when they differ by less than this, relative to max(1, |value|).
 EXACT_EPS = mpmath.mpf("1e-40")
+#: A reference holding floating-point numbers (a deck's ``decimal()`` draws are 15-digit Floats,
+#: so ``exp(h)`` with h = 3.5 is evaluated in floating point) is only this accurate, relatively:
+#: an exact answer such as ``exp(7/2)`` must still count as equal to it.
+FLOAT_EPS = mpmath.mpf("1e-12")
 #: Digits used to evaluate expressions at test points.
 POINT_DPS = 30
 #: Default relative tolerance of the expression test (30-digit evaluation leaves ~1e-28 noise,
@@ -571,7 +575,8 @@ def compare_numbers(
         b = realify(evaluate(answer, {}, NUMBER_DPS), NUMBER_DPS)
     except Undefined:
         return Outcome(False, "your answer has no finite value (division by zero?)")
-    return compare_values(a, b, allowance=allowance, rtol=rtol, atol=atol)
+    inexact = isinstance(expected, sympy.Basic) and expected.has(sympy.Float)
+    return compare_values(a, b, allowance=allowance, rtol=rtol, atol=atol, inexact=inexact)
 
 
 def compare_values(
@@ -581,6 +586,7 @@ def compare_values(
     allowance: Allowance = NO_ALLOWANCE,
     rtol: float | None = None,
     atol: float | None = None,
+    inexact: bool = False,
 ) -> Outcome:
     """Compare two evaluated numbers (mpmath) by the ``number`` rule; see :func:`compare_numbers`.
 
@@ -590,23 +596,26 @@ def compare_values(
         allowance: Rounding allowance from the learner's typed decimals.
         rtol: Template relative tolerance.
         atol: Template absolute tolerance.
+        inexact: The reference was computed from floating-point numbers: "equal" then means
+            within :data:`FLOAT_EPS` instead of :data:`EXACT_EPS`.
 
     Returns:
         The outcome.
     """
+    eps = FLOAT_EPS if inexact else EXACT_EPS
     with mpmath.workdps(NUMBER_DPS):
         diff = abs(a - b)
         scale = max(abs(a), abs(b))
         if rtol is not None or atol is not None:
             limit = mpmath.mpf(atol or 0) + mpmath.mpf(rtol or 0) * abs(a)
-            if diff <= limit * (1 + EXACT_EPS) or diff <= EXACT_EPS * max(1, scale):
+            if diff <= limit * (1 + EXACT_EPS) or diff <= eps * max(1, scale):
                 return Outcome(True, "equal to the reference within the template's tolerance")
             return Outcome(
                 False,
                 f"not within the template's tolerance (off by {show(diff, 3)})",
                 _near_miss(a, b, diff, close=diff <= 10 * limit),
             )
-        if diff <= EXACT_EPS * max(1, scale):
+        if diff <= eps * max(1, scale):
             return Outcome(True, "equal to the reference")
         if allowance.any:
             limit = (

@@ -245,3 +245,19 @@ def test_a_choice_expression_must_give_an_option_index(value, stage, message):
     assert caught.value.stage == stage
     assert caught.value.problem.line == 15
     assert message in caught.value.problem.message
+
+
+def test_exact_answers_equal_a_reference_computed_from_drawn_decimals():
+    # Regression (reported by the information/estimation author): decimal() draws 15-digit
+    # Floats, so exp(h) at h = 3.5 is a floating-point reference, and exp(7/2) was judged wrong.
+    template = one_template(
+        "  - id: q\n    title: Q\n    params:\n      h: decimal(1.5, 4.5, 1)\n"
+        "    prompt: 'exp({h})'\n    answer: {kind: number, value: exp(h)}\n"
+    )
+    instance = generate(template, 5)
+    h = instance.prompt[4:-1]
+    numerator = round(float(h) * 10)
+    for text in (f"exp({numerator}/10)", f"e^({numerator}/10)", f"exp({h})"):
+        verdict = judge(instance.spec, text)
+        assert verdict.correct, (text, verdict.reason)
+    assert not judge(instance.spec, f"exp({numerator + 1}/10)").correct

@@ -16,6 +16,7 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 def documented_keys() -> set[str]:
     section = DOC.read_text(encoding="utf-8").split("## Statistics (`mathdrill stats --json`)")[1]
+    section = section.split("\n## ")[0]  # up to the next section (export's tables follow)
     keys: set[str] = set()
     for line in section.splitlines():
         if line.startswith("| `"):

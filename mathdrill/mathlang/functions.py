@@ -179,11 +179,19 @@ def _flatten_args(env: CallEnv, args: tuple[Any, ...]) -> list[Any]:
 
 
 def _max(env: CallEnv, *args: Any) -> Any:
-    return sympy.Max(*_flatten_args(env, args))
+    values = _flatten_args(env, args)
+    if all(isinstance(v, sympy.Rational) for v in values):
+        # Exact rationals compare directly; sympy.Max's general machinery (assumptions,
+        # argument sorting) costs ~0.5 ms a call, a real share of a deck instance's budget.
+        return max(values)
+    return sympy.Max(*values)
 
 
 def _min(env: CallEnv, *args: Any) -> Any:
-    return sympy.Min(*_flatten_args(env, args))
+    values = _flatten_args(env, args)
+    if all(isinstance(v, sympy.Rational) for v in values):
+        return min(values)
+    return sympy.Min(*values)
 
 
 def _factorial(env: CallEnv, n: Any) -> Any:

@@ -361,6 +361,7 @@ CHECKS: dict[str, Callable[[Instance], Answer]] = {
 
 @functools.cache
 def _independent(template_id: str) -> tuple[Answer, ...]:
+    """The independent answers of a template's instances (computed once per test session)."""
     return tuple(CHECKS[template_id](inst) for inst in _instances(template_id))
 
 

@@ -170,6 +170,7 @@ def golden_min(func: Callable[[float], float], lo: float, hi: float, steps: int 
 
 
 def to_array(x: Vector) -> np.ndarray:
+    """A rational vector as a float array."""
     return np.array([float(v) for v in x])
 
 
@@ -194,6 +195,7 @@ def check_gd_step_2d(inst: Instance) -> Answer:
 
 
 def spectral_radius(m: np.ndarray) -> float:
+    """The largest |eigenvalue| of m, by numpy."""
     return float(np.max(np.abs(np.linalg.eigvals(m))))
 
 
@@ -319,6 +321,7 @@ ASYMPTOTIC_ZERO = {2, 4, 11}
 
 
 def second_difference(func: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Central second differences (f(x + s) − 2f(x) + f(x − s))/s² with s = 10⁻³."""
     step = 1e-3
     return (func(x + step) - 2 * func(x) + func(x - step)) / step**2
 
@@ -527,6 +530,7 @@ CHECKS: dict[str, Callable[[Instance], Answer]] = {
 
 @functools.cache
 def _independent(template_id: str) -> tuple[Answer, ...]:
+    """The independent answers of a template's instances (computed once per test session)."""
     return tuple(CHECKS[template_id](inst) for inst in _instances(template_id))
 
 

@@ -309,8 +309,15 @@ class _Converter:
             if isinstance(key, YMap | YList) or (key is None and key_node.tag != _NULL):
                 self.document.problems.append((key_line, "a mapping key must be plain text"))
                 continue
-            # YAML allows 1: or true: as keys; deck keys are names, so compare them as text.
-            key = "null" if key is None else str(key).lower() if isinstance(key, bool) else key
+            # Deck keys are names, so a key is its text as written: YAML 1.1 would read `off:`,
+            # `yes:` or `null:` as a boolean or null (a let named `off` became "false").
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (
+                _BOOL,
+                _NULL,
+                _INT,
+                _FLOAT,
+            ):
+                key = key_node.value
             key = key if isinstance(key, str) else str(key)
             if key in result:
                 result.duplicates.append((key, key_line))

@@ -210,3 +210,19 @@ def test_seed_dependent_failures_are_left_to_deck_check():
     assert failing, "a = 0 makes M singular for some seed"
     assert all(r.problems[0][0] == 10 and "singular" in r.problems[0][1] for r in failing)
     assert len(failing) < len(results)
+
+
+def test_keys_that_yaml_11_reads_as_booleans_stay_names():
+    # Reported by a deck author: a let named `off` was refused as "name 'false' is reserved".
+    text = (
+        "deck: t\ntitle: T\ntemplates:\n  - id: q\n    title: Q\n    params:\n"
+        "      on: integer(1, 3)\n    let:\n      off: on + 1\n"
+        "    prompt: '{off} > {on}'\n    answer: {kind: number, value: off - on}\n"
+    )
+    from mathdrill.decks.generate import generate
+
+    template = load_deck(text, "t.yaml").templates[0]
+    assert [name for name, _ in template.params] == ["on"]
+    assert [name for name, _ in template.let] == ["off"]
+    high, low = generate(template, 1).prompt.split(" > ")
+    assert int(high) == int(low) + 1

@@ -1,13 +1,16 @@
-"""Aggregation queries behind ``mathdrill stats``: GROUP BY in the database, small results out.
+"""The reads behind ``mathdrill stats``, and its per-study-day cache.
 
 Every function takes an open :class:`~mathdrill.storage.database.Database` and returns plain
-frozen dataclasses or dicts of them; no query loads the review log into Python. Time zones and
-study days are the caller's business: a :class:`DayRule` tells the queries how to map a stored
+frozen dataclasses or dicts of them. Two passes do the heavy work, each streaming rows (memory
+stays flat) and keeping only small totals: :func:`day_figures` reads the review log once per
+study day it has not summed before (the ``stats_days`` rollup keeps finished days, validated by
+the append-only log), and :func:`card_overview` reads the cards once for every per-card figure.
+Time zones and study days are the caller's business: a :class:`DayRule` says how to map a stored
 UTC instant to its study day (local date minus the rollover hour), and instants passed in are
 aware datetimes the caller computed with :mod:`mathdrill.scheduling.queue`.
 
-A :class:`Scope` restricts every query to some decks and/or some ``(deck, template)`` skills
-(``--deck`` and ``--tag``).
+A :class:`Scope` restricts every read to some decks and/or some ``(deck, template)`` skills
+(``--deck`` and ``--tag``); filtered reads never use the cache.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import"); this module never prints (``mathdrill.cli.transfer`` does).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import json
@@ -609,16 +610,15 @@ def _write_parts(parts: list[Iterator[tuple[int, str]]], out: IO[str], counter: 
         return _drain(parts[0], out, counter)
     stop = threading.Event()
     with contextlib.ExitStack() as files:
-        spools = [
-            files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
-            for _ in parts[1:]
-        ]
+        # Spooled as UTF-8 bytes and copied back as bytes when the output has a byte buffer:
+        # decoding and re-encoding a few hundred megabytes would cost more than reading them.
+        spools = [files.enter_context(tempfile.TemporaryFile("w+b")) for _ in parts[1:]]
         errors: list[BaseException | None] = [None] * len(spools)
         done = [0] * len(spools)
 
         def spool(index: int) -> None:
             try:
-                done[index] = _drain(parts[index + 1], spools[index], counter, stop)
+                done[index] = _drain(parts[index + 1], _Utf8(spools[index]), counter, stop)
             except BaseException as exc:  # re-raised by the main thread after join
                 errors[index] = exc
 
@@ -634,8 +634,7 @@ def _write_parts(parts: list[Iterator[tuple[int, str]]], out: IO[str], counter: 
                 error = errors[index]
                 if error is not None:
                     raise error
-                spools[index].seek(0)
-                shutil.copyfileobj(spools[index], out, 1 << 20)
+                _append(spools[index], out)
                 n += done[index]
             return n
         finally:
@@ -645,6 +644,29 @@ def _write_parts(parts: list[Iterator[tuple[int, str]]], out: IO[str], counter: 
                 thread.join()
             for part in parts:
                 part.close()  # type: ignore[attr-defined]
+
+
+class _Utf8:
+    """A minimal text sink writing UTF-8 into a binary file."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    def write(self, text: str) -> int:
+        return self._file.write(text.encode("utf-8"))
+
+
+def _append(spool: IO[bytes], out: IO[str]) -> None:
+    spool.seek(0)
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        out.flush()
+        shutil.copyfileobj(spool, buffer, 1 << 20)
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    while chunk := spool.read(1 << 20):
+        out.write(decoder.decode(chunk))
+    out.write(decoder.decode(b"", final=True))
 
 
 def _drain(

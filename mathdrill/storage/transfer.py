@@ -48,6 +48,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     true,
@@ -440,7 +441,8 @@ _CSV_LINE = '"%w","%w",%.10sT%sZ,"%w",%s,"%w","%w",%s,"%w",%s,%s,%s,%s,%s,%s,%s,
 
 
 def _quoted_or_empty(column: Any) -> Any:
-    return case((column.is_(None), ""), else_=func.printf('"%w"', column))
+    # replace() is cheaper than a nested printf('"%w"') and gives the same text.
+    return case((column.is_(None), ""), else_=literal('"') + func.replace(column, '"', '""') + '"')
 
 
 def _csv_line() -> Any:
@@ -553,10 +555,13 @@ def review_csv_parts(
 
 def _text_chunks(db: Database, query: Any) -> Iterator[tuple[int, str]]:
     with storage_errors(db._target, "reading reviews"), db._read() as conn:
-        result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+        result = conn.execute(query)
         try:
-            for part in result.partitions():
-                yield len(part), "".join([row[0] for row in part])
+            # Each row is one ready string: read the DBAPI cursor directly (SQLAlchemy has
+            # bound and processed the parameters) instead of wrapping every row in a Row.
+            cursor = result.cursor
+            while rows := cursor.fetchmany(STREAM_BATCH):
+                yield len(rows), "".join([row[0] for row in rows])
         finally:
             result.close()
 

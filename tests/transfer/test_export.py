@@ -322,3 +322,9 @@ def test_a_large_csv_export_read_in_parallel_parts_is_the_same_file(
     assert out.getvalue() == whole
     assert result.reviews == 1_500
     assert seen[-1] == (1_500, 1_500)
+    # A real file takes the later parts as bytes (the StringIO above decodes them).
+    target = db_file.parent / "reviews.csv"
+    with open_database(str(db_file), create=False) as db, atomic_output(target) as stream:
+        export(db, "reviews", "csv", stream, now=LATER)
+    assert target.read_text(encoding="utf-8") == whole
+    assert "√2/2" in whole

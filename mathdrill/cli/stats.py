@@ -81,7 +81,11 @@ def stats_command(
     from mathdrill.progress import build_stats, stats_to_json
 
     environment = STATE.environment()
-    catalog = read_catalog(catalog_files(environment.data_dir / "decks"))
+    # The catalogue cache saves re-parsing unchanged deck files on every run (docs/data.md).
+    catalog = read_catalog(
+        catalog_files(environment.data_dir / "decks"),
+        cache=environment.data_dir / "cache" / "catalog.json",
+    )
     with collection.open_collection(environment, create=False) as db:
         stats = build_stats(
             db,

@@ -35,3 +35,16 @@ def test_ci_runs_ruff_and_handles_no_tests_exit_code() -> None:
     ci = (REPO / ".ci" / "run").read_text()
     assert ".venv/bin/ruff check" in ci
     assert '"$status" -eq 5' in ci
+
+
+def test_readme_lists_every_shipped_deck_with_its_skill_count() -> None:
+    from mathdrill.decks.catalog import read_catalog
+
+    shipped = read_catalog(sorted((REPO / "decks").glob("*.yaml"))).decks
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What you can drill", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (\d+) \|", section, flags=re.MULTILINE))
+    assert rows == {deck: str(len(info.templates)) for deck, info in shipped.items()}
+    total = sum(len(info.templates) for info in shipped.values())
+    assert f"{len(shipped)} built-in decks" in section.replace("Twelve", "12")
+    assert f"{total} skills" in section

@@ -36,11 +36,20 @@ from bench_storage import build, machine
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_export(db: Path, out: Path, fmt: str) -> tuple[float, int, float]:
+# The same command with the CSV export read by one thread (the parallel split disabled), for
+# comparison on the same machine at the same moment.
+SINGLE = (
+    "import sys; import mathdrill.storage.transfer as t; t.PARALLEL_MIN_ROWS = 10**18; "
+    "from mathdrill.cli.app import main; sys.argv[0] = 'mathdrill'; main()"
+)
+
+
+def run_export(db: Path, out: Path, fmt: str, single: bool = False) -> tuple[float, int, float]:
     """Run the export once; return (wall seconds, peak RSS in kB, CPU seconds of the child)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDRILL_")}
     env["PYTHONPATH"] = str(REPO)
-    argv = [sys.executable, "-m", "mathdrill", "--db", str(db), "export", "reviews"]
+    start_argv = ["-c", SINGLE] if single else ["-m", "mathdrill"]
+    argv = [sys.executable, *start_argv, "--db", str(db), "export", "reviews"]
     argv += ["--format", fmt, "-o", str(out)]
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -58,20 +67,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path) -> None:
+def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path, single: bool = False) -> None:
     rates: list[float] = []
     peaks: list[int] = []
     cpu: list[float] = []
     out = folder / f"reviews.{fmt}"
     for _ in range(runs):
-        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt)
+        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt, single)
         rates.append(rows / seconds)
         peaks.append(peak_kb)
         cpu.append(cpu_seconds)
     # Lines, not rows: a quoted answer may hold a line break (not in this collection).
     lines = sum(1 for _ in out.open("rb")) - 1
+    how = "one reader" if single else "default"
     print(
-        f"  {rows:>9,} reviews, {fmt}: rows/s median {statistics.median(rates):,.0f}  "
+        f"  {rows:>9,} reviews, {fmt} ({how}): rows/s median {statistics.median(rates):,.0f}  "
         f"p95(slowest) {percentile(rates, 0.05):,.0f}  max {max(rates):,.0f}  |  "
         f"peak RSS median {statistics.median(peaks) / 1024:.0f} MB, max {max(peaks) / 1024:.0f} "
         f"MB  |  file {out.stat().st_size / 1e6:.0f} MB, {lines:,} rows"
@@ -94,6 +104,9 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--compare-single", action="store_true", help="also run with one reader thread"
+    )
+    parser.add_argument(
         "--build", nargs=3, metavar=("DB", "CARDS", "REVIEWS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -115,6 +128,8 @@ def main() -> int:
             took = time.perf_counter() - start
             print(f"built {args.cards:,} cards / {n:,} reviews in {took:.0f} s")
             measure(db, n, args.runs, args.format, base)
+            if args.compare_single:
+                measure(db, n, args.runs, args.format, base, single=True)
             db.unlink()
             for extra in base.glob(f"bench-{n}.db-*"):
                 extra.unlink()

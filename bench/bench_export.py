@@ -36,19 +36,19 @@ from bench_storage import build, machine
 REPO = Path(__file__).resolve().parent.parent
 
 
-# The same command with the CSV export read by one thread (the parallel split disabled), for
-# comparison on the same machine at the same moment.
-SINGLE = (
-    "import sys; import mathdrill.storage.transfer as t; t.PARALLEL_MIN_ROWS = 10**18; "
+# The same command with the CSV export read by two threads (each half of the log on its own
+# connection), for comparison on the same machine at the same moment.
+TWO_READERS = (
+    "import sys; import mathdrill.transfer as t; t.CSV_READERS = 2; "
     "from mathdrill.cli.app import main; sys.argv[0] = 'mathdrill'; main()"
 )
 
 
-def run_export(db: Path, out: Path, fmt: str, single: bool = False) -> tuple[float, int, float]:
+def run_export(db: Path, out: Path, fmt: str, two: bool = False) -> tuple[float, int, float]:
     """Run the export once; return (wall seconds, peak RSS in kB, CPU seconds of the child)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDRILL_")}
     env["PYTHONPATH"] = str(REPO)
-    start_argv = ["-c", SINGLE] if single else ["-m", "mathdrill"]
+    start_argv = ["-c", TWO_READERS] if two else ["-m", "mathdrill"]
     argv = [sys.executable, *start_argv, "--db", str(db), "export", "reviews"]
     argv += ["--format", fmt, "-o", str(out)]
     start = time.perf_counter()
@@ -67,19 +67,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path, single: bool = False) -> None:
+def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path, two: bool = False) -> None:
     rates: list[float] = []
     peaks: list[int] = []
     cpu: list[float] = []
     out = folder / f"reviews.{fmt}"
     for _ in range(runs):
-        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt, single)
+        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt, two)
         rates.append(rows / seconds)
         peaks.append(peak_kb)
         cpu.append(cpu_seconds)
     # Lines, not rows: a quoted answer may hold a line break (not in this collection).
     lines = sum(1 for _ in out.open("rb")) - 1
-    how = "one reader" if single else "default"
+    how = "two reader threads" if two else "default, one reader"
     print(
         f"  {rows:>9,} reviews, {fmt} ({how}): rows/s median {statistics.median(rates):,.0f}  "
         f"p95(slowest) {percentile(rates, 0.05):,.0f}  max {max(rates):,.0f}  |  "
@@ -88,7 +88,7 @@ def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path, single: bool
     )
     # On a shared machine the wall clock includes waiting for a core; CPU time does not.
     print(
-        f"    wall s {', '.join(f'{rows / r:.1f}' for r in rates)}  |  CPU s (both threads) "
+        f"    wall s {', '.join(f'{rows / r:.1f}' for r in rates)}  |  CPU s "
         f"{', '.join(f'{c:.1f}' for c in cpu)}  |  load average {os.getloadavg()[0]:.1f}"
     )
     if fmt == "csv" and lines != rows:
@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--compare-single", action="store_true", help="also run with one reader thread"
+        "--compare-two", action="store_true", help="also run with two reader threads"
     )
     parser.add_argument(
         "--build", nargs=3, metavar=("DB", "CARDS", "REVIEWS"), help=argparse.SUPPRESS
@@ -128,8 +128,8 @@ def main() -> int:
             took = time.perf_counter() - start
             print(f"built {args.cards:,} cards / {n:,} reviews in {took:.0f} s")
             measure(db, n, args.runs, args.format, base)
-            if args.compare_single:
-                measure(db, n, args.runs, args.format, base, single=True)
+            if args.compare_two:
+                measure(db, n, args.runs, args.format, base, two=True)
             db.unlink()
             for extra in base.glob(f"bench-{n}.db-*"):
                 extra.unlink()

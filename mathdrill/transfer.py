@@ -111,6 +111,11 @@ FSRS_NEW, FSRS_LEARNING, FSRS_REVIEW, FSRS_RELEARNING = 0, 1, 2, 3
 #: well under 1 kB, so anything this large is not a mathdrill export.
 MAX_RECORD_CHARS = 1_000_000
 
+#: Threads reading a large CSV export of reviews. Two readers (each half of the log on its own
+#: connection) measured slower than one on the 2-core development machine — the sqlite3 module
+#: hands the GIL back and forth around every row — so one is the default (bench/README.md).
+CSV_READERS = 1
+
 _READ_CHUNK = 1 << 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_INT = 2**31 - 1
@@ -521,7 +526,7 @@ def export(
     since, decks = filters.since, filters.decks
     n_cards = n_reviews = 0
     if what == "reviews" and fmt == "csv":
-        parts = store.review_csv_parts(db, since=since, decks=decks, parts=2)
+        parts = store.review_csv_parts(db, since=since, decks=decks, parts=CSV_READERS)
         if parts is not None:
             out.write(",".join(REVIEW_COLUMNS) + "\n")
             n_reviews = _write_parts(parts, out, counter)

@@ -91,8 +91,8 @@ def check_seed(
         with generation_deadline(template, seed):
             params = draw_params(template, seed)
             if memo is not None:
-                key = params_key(params)
-                if key in memo:
+                key = _memo_key(params)
+                if key is not None and key in memo:
                     return replace(memo[key], seed=seed)
             instance = generate(template, seed, params)
             instance.render_all()  # every placeholder of every text must render
@@ -124,6 +124,16 @@ def check_seed(
     if memo is not None and key is not None:
         memo[key] = result
     return result
+
+
+def _memo_key(params: dict[str, Any]) -> Any:
+    """The memo key of drawn parameters, or None when a value cannot be hashed (no reuse)."""
+    key = params_key(params)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 class _JudgingTooSlow(MathdrillError):

@@ -134,3 +134,10 @@ def test_params_key_tells_types_and_matrices_apart():
     assert params_key({"m": m1}) != params_key({"m": m2})
     assert params_key({"m": m1}) == params_key({"m": sympy.Matrix([[1, 2], [3, 4]])})
     hash(params_key({"m": m1, "p": (0, 2, 1)}))
+
+
+def test_a_draw_that_cannot_be_hashed_is_checked_without_reuse():
+    from mathdrill.decks.soundness import _memo_key
+
+    assert _memo_key({"a": {"unhashable": [1]}}) is None
+    assert _memo_key({"a": (0, 2, 1)}) == params_key({"a": (0, 2, 1)})

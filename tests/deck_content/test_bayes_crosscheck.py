@@ -15,46 +15,27 @@ Only the problem data (the numbers shown in the prompt) is read from the instanc
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
+from tests.deck_content.deckkit import deck_loader, frac
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "bayes.yaml"
 SEEDS = tuple(range(0, 50 * 7919, 7919))  # 50 well-spread seeds per template
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"bayes deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("bayes", SEEDS)
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def frac(value: Any) -> Fraction:
-    """An exact sympy rational (or integer) as a Fraction; anything else is a test failure."""
-    assert isinstance(value, sympy.Rational), f"expected an exact rational, got {value!r}"
-    return Fraction(int(value.p), int(value.q))
 
 
 def param(inst: Instance, name: str) -> Fraction:

@@ -13,60 +13,24 @@ while still catching any wrong reference (those are off by at least a rational s
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence, SetLiteral
+from tests.deck_content.deckkit import deck_loader, mat, num, vec
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "eigen.yaml"
 SEEDS = tuple(range(0, 50 * 7919, 7919))  # 50 well-spread seeds per template
 TOL = 1e-8
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"eigen deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("eigen", SEEDS)
 
 
 # ----------------------------------------------------------------------------- value conversion
-
-
-def num(value: Any) -> float:
-    """A sympy scalar as a float."""
-    return float(sympy.N(value, 30))
-
-
-def vec(value: Any) -> np.ndarray:
-    """A Sequence or a column/row matrix as a float vector."""
-    if isinstance(value, Sequence | SetLiteral):
-        return np.array([num(v) for v in value.items])
-    if isinstance(value, sympy.MatrixBase):
-        return np.array([num(v) for v in value], dtype=float)
-    raise TypeError(f"not a vector: {value!r}")
-
-
-def mat(value: Any) -> np.ndarray:
-    """A sympy matrix (or a Sequence of row Sequences) as a float array."""
-    if isinstance(value, Sequence):
-        return np.array([[num(v) for v in row.items] for row in value.items])
-    return np.array([[num(v) for v in row] for row in value.tolist()], dtype=float)
 
 
 def same_multiset(a: np.ndarray, b: np.ndarray) -> bool:

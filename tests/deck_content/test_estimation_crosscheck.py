@@ -31,19 +31,16 @@ import itertools
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
+from tests.deck_content.deckkit import deck_loader, num
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "estimation.yaml"
 SEEDS = tuple(range(0, 30 * 7919, 7919))  # 30 well-spread seeds per template
 RTOL = 1e-9  # references are exact; float64 recomputations agree to ~1e-12
 MISTAKE_RTOL = 1e-6  # a mistake must differ by more than any rounding of the recomputation
@@ -55,24 +52,10 @@ EXPRESSION_POINTS = {
 Answer = float | np.ndarray
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"estimation deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("estimation", SEEDS)
 
 
 # ----------------------------------------------------------------------------- value conversion
-
-
-def num(value: Any) -> float:
-    """A sympy scalar as a float (evaluated at 30 digits first)."""
-    return float(sympy.N(value, 30))
 
 
 def ints_of(value: Any) -> list[int]:

@@ -28,19 +28,16 @@ import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence, SetLiteral
+from tests.deck_content.deckkit import deck_loader, frac, num
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "information.yaml"
 SEEDS = tuple(range(0, 30 * 7919, 7919))  # 30 well-spread seeds per template
 RTOL = 1e-9  # references are exact; float64 recomputations agree to ~1e-13
 MISTAKE_RTOL = 1e-6  # a mistake must differ by more than any rounding of the recomputation
@@ -52,30 +49,10 @@ EXPRESSION_POINTS = {"bce-logit-form": ("z", (-2.5, -1.0, -0.3, 0.0, 0.4, 1.0, 2
 Answer = float | np.ndarray | Fraction | frozenset[int]
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"information deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("information", SEEDS)
 
 
 # ----------------------------------------------------------------------------- value conversion
-
-
-def num(value: Any) -> float:
-    """A sympy scalar as a float (evaluated at 30 digits first)."""
-    return float(sympy.N(value, 30))
-
-
-def frac(value: Any) -> Fraction:
-    """An exact sympy rational (or integer) as a Fraction; anything else is a test failure."""
-    assert isinstance(value, sympy.Rational), f"expected an exact rational, got {value!r}"
-    return Fraction(int(value.p), int(value.q))
 
 
 def fractions_of(value: Any) -> list[Fraction]:

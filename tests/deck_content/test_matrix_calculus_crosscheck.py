@@ -17,10 +17,8 @@ differ by more than 1e-3 (they are off by rational amounts of at least ~1/100).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,37 +26,21 @@ import pytest
 import sympy
 
 from mathdrill.answers.forms import ShapeValue
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang import to_plain, to_unicode
 from mathdrill.mathlang.values import Sequence
+from tests.deck_content.deckkit import deck_loader, num
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "matrix-calculus.yaml"
 SEEDS = tuple(range(0, 30 * 7919, 7919))  # 30 well-spread seeds per template
 STEP = 1e-6
 AGREE = 1e-5
 DIFFER = 1e-3
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"matrix-calculus deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("matrix-calculus", SEEDS)
 
 
 # ----------------------------------------------------------------------------- value conversion
-
-
-def num(value: Any) -> float:
-    """A sympy scalar as a float."""
-    return float(sympy.N(value, 30))
 
 
 def arr(value: Any) -> np.ndarray:

@@ -29,7 +29,6 @@ import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,12 +36,10 @@ import pytest
 import sympy
 
 from mathdrill.answers.forms import IntervalValue
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
+from tests.deck_content.deckkit import deck_loader, frac, mat, num, vec
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "numerics.yaml"
 SEEDS = tuple(range(0, 30 * 7919, 7919))  # 30 well-spread seeds per template
 RTOL = 1e-9  # references are exact; float64 recomputations agree to ~1e-13
 MISTAKE_RTOL = 1e-12  # a mistake must really differ (relative), or by more than the atol
@@ -53,42 +50,10 @@ Interval = tuple[tuple[float, float, bool, bool], ...]
 Answer = float | bool | np.ndarray | Interval
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"numerics deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("numerics", SEEDS)
 
 
 # ----------------------------------------------------------------------------- value conversion
-
-
-def num(value: Any) -> float:
-    """A sympy scalar as a float (evaluated at 30 digits first)."""
-    return float(sympy.N(value, 30))
-
-
-def frac(value: Any) -> Fraction:
-    """An exact sympy rational (or integer) as a Fraction."""
-    assert isinstance(value, sympy.Rational), f"expected an exact rational, got {value!r}"
-    return Fraction(int(value.p), int(value.q))
-
-
-def vec(value: Any) -> np.ndarray:
-    """A Sequence or a column matrix as a float vector."""
-    if isinstance(value, Sequence):
-        return np.array([num(v) for v in value.items])
-    return np.array([num(v) for v in value], dtype=float)
-
-
-def mat(value: Any) -> np.ndarray:
-    """A sympy matrix as a float array."""
-    return np.array([[num(v) for v in row] for row in value.tolist()], dtype=float)
 
 
 def as_answer(value: Any) -> Answer:

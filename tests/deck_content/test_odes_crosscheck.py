@@ -25,56 +25,25 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
-from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.decks.generate import Instance
+from mathdrill.mathlang.values import Sequence
+from tests.deck_content.deckkit import deck_loader, mat, num, vec
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "odes.yaml"
 SEEDS = tuple(range(5, 40 * 7919, 7919))  # 40 well-spread seeds per template
 TIMES = (0.0, 0.3, 0.7, 1.1, 1.5)  # where formulas are compared with the integrator
 RTOL = 1e-6
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"odes deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("odes", SEEDS)
 
 
 # ----------------------------------------------------------------------------- numeric tools
-
-
-def num(value: Any) -> float:
-    """A sympy scalar as a float."""
-    return float(sympy.N(value, 30))
-
-
-def vec(value: Any) -> np.ndarray:
-    """A Sequence or a column/row matrix of numbers as a float vector."""
-    if isinstance(value, Sequence | SetLiteral):
-        return np.array([num(v) for v in value.items])
-    if isinstance(value, sympy.MatrixBase):
-        return np.array([num(v) for v in value], dtype=float)
-    raise TypeError(f"not a vector: {value!r}")
-
-
-def mat(value: Any) -> np.ndarray:
-    """A sympy matrix as a float array."""
-    return np.array([[num(v) for v in row] for row in value.tolist()], dtype=float)
 
 
 def p(inst: Instance, name: str) -> float:

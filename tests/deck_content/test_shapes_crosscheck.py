@@ -16,11 +16,9 @@ answer checker that ``deck check`` exercises.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,28 +27,17 @@ import sympy
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mathdrill.answers.forms import ShapeValue
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
+from tests.deck_content.deckkit import deck_loader
 
-DECK_FILE = Path(__file__).resolve().parents[2] / "decks" / "shapes.yaml"
 SEEDS = tuple(range(0, 40 * 7919, 7919))  # 40 well-spread seeds per template
 
 ERROR = "error"
 """The truth for an operation NumPy refuses (it raises ValueError)."""
 
 
-@functools.cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_FILE)
-
-
-@functools.cache
-def _instances(template_id: str) -> tuple[Instance, ...]:
-    template = _deck().template(template_id)
-    assert template is not None, f"shapes deck has no template {template_id}"
-    return tuple(generate(template, seed) for seed in SEEDS)
+_deck, _instances = deck_loader("shapes", SEEDS)
 
 
 # ----------------------------------------------------------------------------- value conversion

@@ -57,7 +57,7 @@ from sqlalchemy import (
 )
 
 from mathdrill.storage import migrations
-from mathdrill.storage.database import Database
+from mathdrill.storage.database import _CARD_COLUMNS, Database
 from mathdrill.storage.engine import storage_errors
 from mathdrill.storage.schema import UTCDateTime, cards, reviews
 
@@ -214,19 +214,8 @@ class MergeResult:
     backup: Path | None
 
 
-_CARD_SELECT = (
-    cards.c.deck,
-    cards.c.template,
-    cards.c.repetitions,
-    cards.c.easiness_x100,
-    cards.c.interval_days,
-    cards.c.due,
-    cards.c.lapses,
-    cards.c.suspended,
-    cards.c.leech,
-    cards.c.created,
-    cards.c.last_review,
-)
+# The card columns the database reads, without the id (exports never carry database ids).
+_CARD_SELECT = _CARD_COLUMNS[1:]
 
 _REVIEW_SELECT = (
     reviews.c.card_id,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -118,7 +118,11 @@ def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
 
 @dataclass(frozen=True)
 class _Front:
-    """The text-only half of reading an author expression, kept for the next instance."""
+    """The text-only half of reading an author expression, kept for the next instance.
+
+    ``bound`` lists the references whose data changes between instances: ``(index, kind,
+    name)`` for every bound value and every function (samplers are rebound per instance).
+    """
 
     em: Emitted
     tree: ast.Expression
@@ -126,6 +130,7 @@ class _Front:
     single: bool
     latex: bool
     notes: tuple[str, ...]
+    bound: tuple[tuple[int, str, str], ...] = ()
 
 
 #: Author expressions read before, by (text, names present, tables, limits).
@@ -135,17 +140,15 @@ _FRONT_SIZE = 20_000
 
 def _walk(front: _Front, ctx: Context, *, rebind: bool = False) -> Parsed:
     """Walk a read tree into a value; ``rebind`` swaps in this call's values and functions."""
-    em = front.em
-    if rebind:
-        refs = []
-        for tok in em.refs:
-            if tok.kind == "value":
-                tok = replace(tok, data=coerce(ctx.names[tok.text]))
-            elif tok.kind == "func":
-                tok = replace(tok, data=ctx.functions[tok.text])
-            refs.append(tok)
-        em = replace(em, refs=refs)
-    value = Walker(em, ctx).walk(front.tree.body)
+    data = None
+    if rebind and front.bound:
+        # Only the data of bound references changes; the walker reads it from this list
+        # rather than from copies of the tokens.
+        data = [tok.data for tok in front.em.refs]
+        names, functions = ctx.names, ctx.functions
+        for index, kind, name in front.bound:
+            data[index] = coerce(names[name]) if kind == "value" else functions[name]
+    value = Walker(front.em, ctx, data).walk(front.tree.body)
     return Parsed(
         value=value,
         text=ctx.text,
@@ -196,7 +199,7 @@ def _read(
             text,
             tuple(symbols),
             frozenset(names),
-            frozenset(functions),
+            functions.key if isinstance(functions, _AuthorTable) else frozenset(functions),
             allow_imaginary,
             limits,
         )
@@ -221,12 +224,51 @@ def _read(
     except SyntaxError as exc:
         raise _syntax_error(exc, em, text) from None
     _measure(tree, text, limits)
-    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes))
+    bound = tuple(
+        (index, tok.kind, tok.text)
+        for index, tok in enumerate(em.refs)
+        if tok.kind in ("value", "func")
+    )
+    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound)
     if key is not None:
         if len(_FRONT) >= _FRONT_SIZE:
             _FRONT.clear()  # simple bound; decks hold a few thousand expressions at most
         _FRONT[key] = front
     return _walk(front, ctx)
+
+
+class _AuthorTable(Mapping[str, FuncSpec]):
+    """The author functions with a deck's callables on top, each wrapped on first use.
+
+    Samplers are bound to a fresh generator for every instance; merging and wrapping the whole
+    table for each expression cost more than reading the expression itself.
+
+    Args:
+        extra: Name → callable; these win over the built-in functions.
+    """
+
+    def __init__(self, extra: Mapping[str, Callable[..., Any]]) -> None:
+        self._extra = extra
+        self._wrapped: dict[str, FuncSpec] = {}
+        self.key = ("author+", frozenset(extra))
+
+    def __getitem__(self, name: str) -> FuncSpec:
+        if name in self._extra:
+            spec = self._wrapped.get(name)
+            if spec is None:
+                spec = self._wrapped[name] = wrap_callable(name, self._extra[name])
+            return spec
+        return AUTHOR_FUNCTIONS[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._extra or name in AUTHOR_FUNCTIONS
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._extra
+        yield from (name for name in AUTHOR_FUNCTIONS if name not in self._extra)
+
+    def __len__(self) -> int:
+        return len(self._extra) + sum(1 for name in AUTHOR_FUNCTIONS if name not in self._extra)
 
 
 def parse(
@@ -305,9 +347,7 @@ def parse_author(
         MathSyntaxError: The text cannot be read or computed, with its span.
         LimitExceededError: A size limit was hit.
     """
-    table: Mapping[str, FuncSpec] = AUTHOR_FUNCTIONS
-    if functions:
-        table = {**AUTHOR_FUNCTIONS, **{k: wrap_callable(k, f) for k, f in functions.items()}}
+    table: Mapping[str, FuncSpec] = _AuthorTable(functions) if functions else AUTHOR_FUNCTIONS
     try:
         return _read(
             text,

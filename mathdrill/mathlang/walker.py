@@ -58,10 +58,13 @@ class Walker:
         ctx: Name tables, limits and notes.
     """
 
-    def __init__(self, emitted: Emitted, ctx: Context) -> None:
+    def __init__(self, emitted: Emitted, ctx: Context, data: list[Any] | None = None) -> None:
         self.em = emitted
         self.ctx = ctx
         self.limits = ctx.limits
+        # The data of each reference (bound values and functions change between walks of the
+        # same cached tree); the tokens' own data when not given.
+        self.data = data if data is not None else [tok.data for tok in emitted.refs]
 
     # -- errors ---------------------------------------------------------------------------------
     def span(self, node: ast.AST) -> tuple[int, int]:
@@ -151,22 +154,27 @@ class Walker:
 
     def ref(self, node: ast.Name) -> Any:
         """The token a placeholder name stands for."""
+        return self.em.refs[self.ref_index(node)]
+
+    def ref_index(self, node: ast.Name) -> int:
+        """The index of the token a placeholder name stands for."""
         ident = node.id
         if not (ident.startswith("_t") and ident[2:].isdigit()):
             raise self.error("this name is not allowed", node)
         k = int(ident[2:])
         if k >= len(self.em.refs):
             raise self.error("this name is not allowed", node)
-        return self.em.refs[k]
+        return k
 
     def name(self, node: ast.Name) -> Any:
         """Value of a number, symbol, constant or bound name."""
-        tok = self.ref(node)
+        k = self.ref_index(node)
+        tok = self.em.refs[k]
         if tok.kind == "num":
             return tok.data.value
         if tok.kind == "func":
             raise self.error(f"{tok.text} needs an argument, as in {tok.text}(x)", node)
-        return tok.data
+        return self.data[k]
 
     def unary(self, node: ast.UnaryOp, exp_depth: int) -> Any:
         """Unary minus, plus and (author) not."""
@@ -395,10 +403,11 @@ class Walker:
         """Call an allow-listed function."""
         if not isinstance(node.func, ast.Name):
             raise self.error("only named functions can be called", node)
-        tok = self.ref(node.func)
+        k = self.ref_index(node.func)
+        tok = self.em.refs[k]
         if tok.kind != "func":
             raise self.error(f"'{tok.text}' is not a function", node.func)
-        spec: FuncSpec = tok.data
+        spec: FuncSpec = self.data[k]
         name = tok.text
         depth = exp_depth + 1 if spec.exp_like else exp_depth
         if depth > self.limits.max_exp_nesting:

@@ -7,6 +7,10 @@ queue and SM-2) and storage; it never prints. The command line (``mathdrill.cli.
 a :class:`DrillSession` through three front ends: an interactive terminal, plain piped text and
 a JSON-lines protocol.
 
+The main process never imports sympy (see :mod:`mathdrill.problems`): the queue is built from
+the light deck catalogue, and problems are made and judged in the worker process, which makes
+the next problem while the learner thinks about the current one.
+
 Pinned behaviour:
 
 * One graded answer per instance. After a wrong answer the reference and the worked solution
@@ -18,13 +22,17 @@ Pinned behaviour:
   :meth:`DrillSession.submit` returns, so whatever the learner saw confirmed is on disk.
 * ``cram`` shows cards ahead of schedule; its reviews are logged with kind ``cram`` and never
   move the schedule. Step-7 repeats are logged with kind ``repeat`` and never move it either.
+* A template that cannot produce a problem — including every template of a deck file whose
+  expressions do not load — is skipped (nothing logged, it stays due) and named in the summary;
+  the session goes on with the others. Deck files that cannot be read at all, or that define a
+  deck id twice, stop the drill before it starts (exit 2), as before. (Validating every
+  expression of every deck up front would cost ~0.5 s of sympy work at each start; ``mathdrill
+  deck check`` is where authors find such errors.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import statistics
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -47,11 +55,9 @@ from mathdrill.scheduling.session import QueueItem, ReviewKind, SessionQueue
 if TYPE_CHECKING:
     import numpy as np
 
-    from mathdrill.answers import Judge, Verdict
+    from mathdrill.answers.verdict import Verdict
     from mathdrill.config import Environment
-    from mathdrill.decks import Template
-    from mathdrill.decks.generate import Instance
-    from mathdrill.decks.library import Library
+    from mathdrill.problems import ProblemSource, ProblemView, Skill
     from mathdrill.storage import Card, Database
 
 #: Largest instance seed (storage keeps seeds as signed 64-bit integers).
@@ -105,7 +111,7 @@ class Problem:
         title: The template's title.
         review_kind: ``learn``, ``review``, ``repeat`` or ``cram``.
         repeat: 0 for a first showing, 1–3 for a step-7 repeat.
-        instance: The generated instance (prompt, hints, solution, answer spec, seed).
+        view: The generated problem, every text rendered (prompt, hints, solution, answer).
         hints_total: How many hints the template has.
     """
 
@@ -116,7 +122,7 @@ class Problem:
     title: str
     review_kind: str
     repeat: int
-    instance: Instance
+    view: ProblemView
     hints_total: int
 
 
@@ -191,8 +197,8 @@ class _Current:
     """The problem on screen and what the learner has done with it so far."""
 
     item: QueueItem
-    template: Template
-    instance: Instance
+    skill: Skill
+    view: ProblemView
     hints_used: int = 0
     pending: Outcome | None = None
     answer_text: str = ""
@@ -209,12 +215,6 @@ class _Tally:
     needs_work: list[str] = field(default_factory=list)
     leeches: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
-
-
-def _render_quietly(instance: Instance) -> None:
-    """Render an instance's lazy texts now, ignoring failures (see :meth:`next_problem`)."""
-    with contextlib.suppress(Exception):
-        instance.render_all()
 
 
 def card_info(card: Card) -> CardInfo:
@@ -241,13 +241,13 @@ def card_info(card: Card) -> CardInfo:
     )
 
 
-def select_templates(
-    templates: Sequence[Template], deck_ids: Iterable[str], tags: Iterable[str]
-) -> list[Template]:
-    """Keep the templates of the chosen decks that carry one of the chosen tags.
+def select_skills(
+    skills: Sequence[Skill], deck_ids: Iterable[str], tags: Iterable[str]
+) -> list[Skill]:
+    """Keep the skills of the chosen decks that carry one of the chosen tags.
 
     Args:
-        templates: All loaded templates, in deck and file order.
+        skills: Every catalogued skill, in deck and file order.
         deck_ids: Deck ids to keep (empty keeps every deck).
         tags: Tags to keep (empty keeps every template).
 
@@ -260,13 +260,13 @@ def select_templates(
     """
     decks = set(deck_ids)
     wanted_tags = set(tags)
-    known_decks = {t.deck for t in templates}
+    known_decks = {t.deck for t in skills}
     unknown = sorted(decks - known_decks)
     if unknown:
         raise UsageError(
             f"no deck named {', '.join(unknown)}; loaded decks: {', '.join(sorted(known_decks))}"
         )
-    chosen = [t for t in templates if not decks or t.deck in decks]
+    chosen = [t for t in skills if not decks or t.deck in decks]
     if wanted_tags:
         known_tags = {tag for t in chosen for tag in t.tags}
         missing = sorted(wanted_tags - known_tags)
@@ -336,18 +336,12 @@ class DrillSession:
 
     Args:
         db: The open database.
-        templates: Every loaded template in deck and file order (cards are created for them).
-        deck_titles: Deck id → title.
-        judge: The capped answer checker (kept warm by the caller).
+        skills: Every catalogued skill in deck and file order (cards are created for them).
+        problems: Makes problems and judges answers (a worker process in the drill).
         settings: Time zone, rollover hour and daily caps.
         options: What the learner asked for.
         clock: Returns the current aware time (``--now`` freezes it).
         rng: Source of instance seeds.
-        generate: ``(template, seed) -> Instance`` (``mathdrill.decks.generate.generate``).
-
-    Attributes:
-        rendering: The thread rendering the current problem's hints, solution and display forms
-            in the background (None before the first problem); benchmarks and tests may join it.
 
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
@@ -357,45 +351,42 @@ class DrillSession:
         self,
         *,
         db: Database,
-        templates: Sequence[Template],
-        deck_titles: Mapping[str, str],
-        judge: Judge,
+        skills: Sequence[Skill],
+        problems: ProblemSource,
         settings: SchedulingSettings,
         options: DrillOptions,
         clock: Callable[[], datetime],
         rng: np.random.Generator,
-        generate: Callable[[Template, int], Instance],
     ) -> None:
         self._db = db
-        self._judge = judge
+        self._problems = problems
         self._settings = settings
         self._options = options
         self._clock = clock
         self._rng = rng
-        self._generate = generate
-        self._deck_titles = dict(deck_titles)
         # Drawn from the session's generator, so a seeded session is reproducible end to end.
         self.session_id = f"{int(rng.integers(0, MAX_SEED, endpoint=True)):016x}"
-        self._templates = {t.key: t for t in templates}
+        self._skills = {t.key: t for t in skills}
         now = clock()
-        db.ensure_cards(((t.deck, t.id) for t in templates), now)
-        chosen = select_templates(templates, options.decks, options.tags)
+        db.ensure_cards(((t.deck, t.id) for t in skills), now)
+        chosen = select_skills(skills, options.decks, options.tags)
         self._chosen = {t.key for t in chosen}
         stored = {(c.deck, c.template): c for c in db.cards()}
         self._cards: dict[int, CardInfo] = {}
         ordered: list[CardInfo] = []
-        for template in chosen:
-            card = stored.get((template.deck, template.id))
+        for skill in chosen:
+            card = stored.get((skill.deck, skill.id))
             if card is None:  # pragma: no cover - ensure_cards just created it
                 continue
             info = card_info(card)
             self._cards[info.card_id] = info
             ordered.append(info)
-        self._by_id_template = {info.card_id: self._templates[info.key] for info in ordered}
+        self._skill_of = {info.card_id: self._skills[info.key] for info in ordered}
         self.queue_info = self._plan(ordered, now)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
-        self.rendering: threading.Thread | None = None
+        # The item the worker is making a problem for in advance, and the seed drawn for it.
+        self._prefetched: tuple[QueueItem, int] | None = None
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
@@ -423,7 +414,7 @@ class DrillSession:
                 settings.tz,
             )
             new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
-            requires = {t.key: self._requires_of(t) for t in self._templates.values()}
+            requires = {t.key: set(t.requires) for t in self._skills.values()}
             queue = build_daily_queue(
                 cards,
                 requires,
@@ -444,12 +435,7 @@ class DrillSession:
         )
 
     def _chosen_keys(self) -> list[tuple[str, str]]:
-        return [(t.deck, t.id) for k, t in self._templates.items() if k in self._chosen]
-
-    @staticmethod
-    def _requires_of(template: Template) -> set[str]:
-        # A bare id in `requires` names a template of the same deck.
-        return {r if "/" in r else f"{template.deck}/{r}" for r in template.requires}
+        return [(t.deck, t.id) for k, t in self._skills.items() if k in self._chosen]
 
     def _estimates(self, card_ids: Sequence[int]) -> dict[int, float]:
         measured = self._db.solve_seconds(card_ids)
@@ -459,7 +445,7 @@ class DrillSession:
             if times:
                 estimates[card_id] = float(statistics.median(times))
             else:
-                estimates[card_id] = float(self._by_id_template[card_id].expected_seconds)
+                estimates[card_id] = float(self._skill_of[card_id].expected_seconds)
         return estimates
 
     # ----------------------------------------------------------------------------- problems
@@ -485,50 +471,67 @@ class DrillSession:
     def next_problem(self) -> Problem | None:
         """Draw a fresh instance of the next skill in the queue.
 
+        The problem of the skill after it starts being made at once (in the worker, while the
+        learner thinks), so the next call usually finds it ready.
+
         Returns:
             The problem, or None when the session is over.
 
         Raises:
             UsageError: When the previous problem has not been answered, given up or skipped.
         """
+        from mathdrill.problems import SkillBroken
+
         if self._current is not None:
             raise UsageError("answer, give up or skip the current problem first")
-        from mathdrill.decks.generate import GenerationError
-
         while True:
             item = self._session.next()
             if item is None:
                 return None
-            template = self._by_id_template[item.card_id]
-            seed = int(self._rng.integers(0, MAX_SEED, endpoint=True))
+            skill = self._skill_of[item.card_id]
+            prefetched, self._prefetched = self._prefetched, None
+            if prefetched is not None and prefetched[0] == item:
+                seed = prefetched[1]
+            else:
+                seed = self._draw_seed()
             try:
-                instance = self._generate(template, seed)
-            except GenerationError as error:
+                view = self._problems.generate(skill, seed)
+            except SkillBroken as error:
                 # A broken template must not end the session: skip it (nothing is logged,
                 # it stays due) and say which one and why in the summary.
                 self._session.skip(item.card_id)
-                self._tally.broken.append(str(error.problem) if error.problem else str(error))
+                self._tally.broken.append(error.problem)
                 continue
             break
-        self._current = _Current(item=item, template=template, instance=instance)
-        # Render the hints, the worked solution and the answer's display form while the
-        # learner reads and thinks, so the verdict after Enter does not wait for sympy's
-        # printers. A daemon thread: rendering is bounded by the values' sizes (generation
-        # already ran under its CPU budget), and a text that fails here is rendered again —
-        # and its error reported — when it is needed.
-        self.rendering = threading.Thread(target=_render_quietly, args=(instance,), daemon=True)
-        self.rendering.start()
+        self._current = _Current(item=item, skill=skill, view=view)
+        self._prefetch_next()
         return Problem(
             number=self._session.shown,
             total=self.planned,
-            card=template.key,
-            deck_title=self._deck_titles.get(template.deck, template.deck),
-            title=template.title,
+            card=skill.key,
+            deck_title=skill.deck_title,
+            title=skill.title,
             review_kind=item.kind,
             repeat=item.repeat,
-            instance=instance,
-            hints_total=len(template.hints),
+            view=view,
+            hints_total=len(view.hints),
         )
+
+    def _draw_seed(self) -> int:
+        return int(self._rng.integers(0, MAX_SEED, endpoint=True))
+
+    def _prefetch_next(self) -> None:
+        """Start making the problem that will most likely come next.
+
+        The guess is the queue's next item; it is wrong only when a failed skill's repeat is
+        queued in front of it (few items left), and then the guess is simply not used.
+        """
+        upcoming = self._session.peek()
+        if upcoming is None:
+            return
+        seed = self._draw_seed()
+        self._prefetched = (upcoming, seed)
+        self._problems.prefetch(self._skill_of[upcoming.card_id], seed)
 
     def _need_current(self) -> _Current:
         if self._current is None:
@@ -544,7 +547,7 @@ class DrillSession:
         current = self._need_current()
         if current.pending is not None:
             return None
-        hints = current.instance.hints
+        hints = current.view.hints
         if current.hints_used >= len(hints):
             return None
         current.hints_used += 1
@@ -571,7 +574,7 @@ class DrillSession:
         current = self._need_current()
         if current.pending is not None:
             raise UsageError("this problem is already answered; give its grade or move on")
-        verdict = self._judge.check(current.instance.spec, text)
+        verdict = self._problems.check(current.skill, current.view.seed, text)
         if verdict.status in ("unreadable", "undecided"):
             return Outcome(verdict=verdict, graded=False)
         derived = derive_quality(
@@ -584,7 +587,7 @@ class DrillSession:
             gave_up=False,
             blank=False,
             seconds=max(0.0, seconds),
-            expected_seconds=current.instance.expected_seconds,
+            expected_seconds=current.view.expected_seconds,
         )
         current.answer_text = text
         current.seconds = max(0.0, seconds)
@@ -636,7 +639,7 @@ class DrillSession:
             gave_up=not blank,
             blank=blank,
             seconds=current.seconds,
-            expected_seconds=current.instance.expected_seconds,
+            expected_seconds=current.view.expected_seconds,
         )
         outcome = Outcome(verdict=None, graded=True, derived_quality=quality, gave_up=True)
         return self._save(current, outcome, quality)
@@ -662,8 +665,8 @@ class DrillSession:
             card_id=card.card_id,
             reviewed_at=now,
             kind=item.kind,
-            seed=current.instance.seed,
-            fingerprint=current.instance.fingerprint,
+            seed=current.view.seed,
+            fingerprint=current.view.fingerprint,
             answer=current.answer_text,
             status=verdict.status if verdict is not None else "gave_up",
             correct=bool(verdict and verdict.correct),
@@ -695,11 +698,11 @@ class DrillSession:
         if not item.is_repeat:
             tally.first_showings += 1
             tally.first_try_correct += int(bool(verdict and verdict.correct))
-        key = current.template.key
+        key = current.skill.key
         if quality < NEEDS_WORK_BELOW and key not in tally.needs_work:
             tally.needs_work.append(key)
         if update.leech_warning:
-            tally.leeches.append(current.template.title)
+            tally.leeches.append(current.skill.title)
         self._current = None
         return replace(
             outcome,
@@ -756,35 +759,51 @@ class QueuePlan:
     leeches: tuple[CardInfo, ...]
 
 
-def load_templates(environment: Environment, extra_decks: Iterable[Path]) -> Library:
-    """Load the built-in decks, the user's decks and any ``--decks`` paths.
+def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[Skill]:
+    """List the skills of the built-in decks, the user's decks and any ``--decks`` paths.
+
+    Reads the light catalogue (cached in the data directory), not the decks' expressions: the
+    worker loads a deck file when it first makes one of its problems.
 
     Args:
         environment: Where the data directory is.
         extra_decks: Files or folders given with ``--decks``.
 
     Returns:
-        The library of decks.
+        Every skill, in deck and file order.
 
     Raises:
-        DeckError: When any deck file cannot be loaded (every problem is listed), so a broken
-            deck is fixed rather than silently missing from the drill.
+        DeckError: A ``--decks`` path does not exist, a deck file cannot be read as a deck, or
+            a deck id is defined twice (every problem is listed), so a broken deck is fixed
+            rather than silently missing from the drill.
         UsageError: When no deck is found at all.
     """
-    from mathdrill.decks.library import deck_sources, load_library
+    from mathdrill.decks.catalog import catalog_files, read_catalog
+    from mathdrill.errors import DeckError
+    from mathdrill.problems import skills_from_catalog
 
-    # No trial instances here: they cost ~5 ms a template at every start. A template that only
-    # fails when generated is skipped by the session and reported (`deck check` finds it first).
-    library = load_library(
-        deck_sources(environment.data_dir / "decks", list(extra_decks)), trial=False
+    given = list(extra_decks)
+    missing = [f"{path}: no such deck file or folder" for path in given if not path.exists()]
+    if missing:
+        raise DeckError(missing[0], missing)
+    catalog = read_catalog(
+        catalog_files(environment.data_dir / "decks", given),
+        cache=environment.data_dir / "cache" / "catalog.json",
     )
-    library.raise_errors()
-    if not library.templates():
+    if catalog.problems:
+        count = len(catalog.problems)
+        raise DeckError(
+            f"{count} deck file problem{'s' if count != 1 else ''}; fix the file or run "
+            "`mathdrill deck check` on it",
+            list(catalog.problems),
+        )
+    skills = skills_from_catalog(catalog)
+    if not skills:
         raise UsageError(
             "no decks found: the built-in decks are missing from this installation; "
             "reinstall mathdrill or pass --decks PATH"
         )
-    return library
+    return skills
 
 
 @contextmanager
@@ -794,52 +813,52 @@ def open_session(
     *,
     extra_decks: Iterable[Path] = (),
     seed: int | None = None,
+    problems: ProblemSource | None = None,
 ) -> Iterator[DrillSession]:
     """Open everything a drill needs and hand out the session; close it all afterwards.
 
-    The checking worker is started first so that it warms up while decks and the database are
-    loaded.
+    The problem worker is started first so that it imports sympy while the catalogue and the
+    database are read.
 
     Args:
         environment: Clock, data directory and database option.
         options: What the learner asked for.
         extra_decks: Files or folders given with ``--decks``.
         seed: Seed for the instance draws (None: fresh entropy from the operating system).
+        problems: Where problems come from (None: a new worker process, closed at the end).
 
     Yields:
         The session.
 
     Raises:
-        DeckError: A deck file cannot be loaded.
+        DeckError: A deck file cannot be read.
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
     import numpy as np
 
-    from mathdrill.answers import Judge
-    from mathdrill.decks.generate import generate
+    from mathdrill.problems import WorkerProblems
     from mathdrill.storage import open_database, resolve_database
 
-    judge = Judge()
+    source = problems if problems is not None else WorkerProblems()
     db: Database | None = None
     try:
-        library = load_templates(environment, extra_decks)
+        skills = load_skills(environment, extra_decks)
         db = open_database(resolve_database(environment.db, environment.env))
         session = DrillSession(
             db=db,
-            templates=library.templates(),
-            deck_titles={d.id: d.title for d in library.decks.values()},
-            judge=judge,
+            skills=skills,
+            problems=source,
             settings=SchedulingSettings(
                 tz=environment.zone, rollover_hour=environment.rollover_hour
             ),
             options=options,
             clock=environment.now,
             rng=np.random.default_rng(seed),
-            generate=generate,
         )
         yield session
     finally:
-        judge.close()
+        if problems is None:
+            source.close()
         if db is not None:
             db.close()

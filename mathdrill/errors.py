@@ -105,6 +105,10 @@ class WorkerError(MathdrillError):
     exit_code = EXIT_ENVIRONMENT
 
 
+class WorkerStoppedError(WorkerError):
+    """A request found the worker dead twice in a row (killed from outside, crashed)."""
+
+
 class DeckError(InputError):
     """A deck file is invalid. ``problems`` holds every ``path:line: message`` found at once.
 

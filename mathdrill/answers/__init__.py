@@ -10,18 +10,42 @@ Public API::
     Judge(timeout=2.0).check(spec, text)  the same judge in a killable worker, under a time cap
 
 See ``docs`` in each module for the rules (numeric.py: the number and expression comparisons).
+
+The names are imported lazily (PEP 562): ``kinds`` brings sympy (about half a second), and the
+drill's main process, which only reads verdicts (``mathdrill.answers.verdict``) and talks to a
+worker, must not pay for it.
 """
 
-from mathdrill.answers.kinds import (
-    KINDS,
-    AnswerKind,
-    Reading,
-    judge,
-    parse_expected,
-    render_reference,
-)
-from mathdrill.answers.verdict import DEFAULT_INTERVAL, AnswerSpec, Mistake, Verdict
-from mathdrill.answers.worker import Judge
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mathdrill.answers.kinds import (
+        KINDS,
+        AnswerKind,
+        Reading,
+        judge,
+        parse_expected,
+        render_reference,
+    )
+    from mathdrill.answers.verdict import DEFAULT_INTERVAL, AnswerSpec, Mistake, Verdict
+    from mathdrill.answers.worker import Judge
+
+_EXPORTS = {
+    "KINDS": "mathdrill.answers.kinds",
+    "AnswerKind": "mathdrill.answers.kinds",
+    "Reading": "mathdrill.answers.kinds",
+    "judge": "mathdrill.answers.kinds",
+    "parse_expected": "mathdrill.answers.kinds",
+    "render_reference": "mathdrill.answers.kinds",
+    "DEFAULT_INTERVAL": "mathdrill.answers.verdict",
+    "AnswerSpec": "mathdrill.answers.verdict",
+    "Mistake": "mathdrill.answers.verdict",
+    "Verdict": "mathdrill.answers.verdict",
+    "Judge": "mathdrill.answers.worker",
+}
 
 __all__ = [
     "DEFAULT_INTERVAL",
@@ -36,3 +60,13 @@ __all__ = [
     "parse_expected",
     "render_reference",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mathdrill.answers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -20,7 +20,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
-from mathdrill.answers.verdict import Verdict
+from mathdrill.answers.verdict import AnswerSpec, Verdict
 
 #: Extra address space a worker may use beyond what it starts with (bytes). A memory bomb then
 #: fails with MemoryError (reported as undecided) instead of swapping the shared machine.
@@ -65,19 +65,53 @@ def watch_parent(interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="mathdrill-parent-watch", daemon=True).start()
 
 
+def judge_safely(spec: AnswerSpec, text: str) -> Verdict:
+    """Judge an answer, turning every failure into an "undecided" verdict.
+
+    In a worker, a learner's answer that exhausts memory or recursion, or trips a bug, must
+    cost the learner one "could not decide", never the worker's life.
+
+    Args:
+        spec: What the answer should be.
+        text: The learner's answer.
+
+    Returns:
+        The verdict.
+    """
+    from mathdrill.answers.kinds import judge
+
+    try:
+        return judge(spec, text)
+    except MemoryError:
+        return Verdict("undecided", "could not decide: too much memory — simplify your answer")
+    except RecursionError:
+        return Verdict("undecided", "could not decide: too deeply nested — simplify your answer")
+    except Exception:
+        return Verdict("undecided", UNDECIDED)
+
+
+def ignore_interrupts() -> None:
+    """Ignore Ctrl-C: in a terminal it reaches the whole process group, and the parent decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def prepare_worker() -> None:
+    """Cap this worker's memory and make it exit with its parent (call after the imports)."""
+    limit_memory()
+    watch_parent()
+
+
 def serve(conn: Connection) -> None:
     """Answer checks on ``conn`` until it closes or sends ``None``.
 
     Args:
         conn: The worker's end of the connection to the parent.
     """
-    # Ctrl-C in a terminal reaches the whole process group; the parent decides what happens.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import mathdrill.mathlang  # noqa: F401 - warm the parser before saying ready
-    from mathdrill.answers.kinds import judge
+    ignore_interrupts()
+    import mathdrill.answers.kinds
+    import mathdrill.mathlang  # noqa: F401 - and the parser
 
-    limit_memory()
-    watch_parent()
+    prepare_worker()
     conn.send_bytes(b"ready")
     while True:
         try:
@@ -88,17 +122,10 @@ def serve(conn: Connection) -> None:
             return
         try:
             spec, text = message
-            verdict = judge(spec, text)
-        except MemoryError:
-            verdict = Verdict(
-                "undecided", "could not decide: too much memory — simplify your answer"
-            )
-        except RecursionError:
-            verdict = Verdict(
-                "undecided", "could not decide: too deeply nested — simplify your answer"
-            )
-        except Exception:
+        except (TypeError, ValueError):
             verdict = Verdict("undecided", UNDECIDED)
+        else:
+            verdict = judge_safely(spec, text)
         try:
             payload = json.dumps(verdict.to_dict()).encode("utf-8")
         except (TypeError, ValueError):

@@ -37,12 +37,14 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 from mathdrill.answers.verdict import AnswerSpec, Verdict
-from mathdrill.errors import UsageError, WorkerError
+from mathdrill.errors import CheckTimeoutError, UsageError, WorkerError, WorkerStoppedError
 
 #: Seconds to wait for a worker's "ready" message before giving up.
 DEFAULT_STARTUP_TIMEOUT = 60.0
 #: Seconds a worker gets to exit after a polite stop, before SIGKILL.
 STOP_GRACE = 1.0
+#: The module a worker runs unless told otherwise: the answer checker.
+DEFAULT_SERVER = "mathdrill.answers.serve"
 
 
 def undecided_within(timeout: float) -> Verdict:
@@ -93,7 +95,10 @@ def _worker_env() -> dict[str, str]:
 
 
 def start_worker(
-    startup_timeout: float, on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None
+    startup_timeout: float,
+    on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    *,
+    server: str = DEFAULT_SERVER,
 ) -> _Worker:
     """Start one worker process and wait until it is ready.
 
@@ -101,6 +106,8 @@ def start_worker(
         startup_timeout: Seconds to wait for the worker's ready message.
         on_spawn: Called with the process as soon as it exists (before it is ready), so a
             shutdown can kill a worker that is still importing sympy.
+        server: The module the worker runs with ``python -m MODULE FD``; it must say
+            ``ready`` on the connection and then answer each request with one reply.
 
     Returns:
         The running worker.
@@ -111,7 +118,7 @@ def start_worker(
     parent_sock, child_sock = socket.socketpair()
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mathdrill.answers.serve", str(child_sock.fileno())],
+            [sys.executable, "-m", server, str(child_sock.fileno())],
             pass_fds=(child_sock.fileno(),),
             stdin=subprocess.DEVNULL,
             # The CLI owns the terminal: a worker never writes to it (its failures become
@@ -155,6 +162,7 @@ class _State:
     """What the finalizer needs to stop the workers; holds no reference to the Judge."""
 
     startup_timeout: float
+    server: str = DEFAULT_SERVER
     active: _Slot = field(default_factory=_Slot)
     standby: _Slot | None = None
     closed: bool = False
@@ -169,7 +177,7 @@ class _State:
 
         def run() -> None:
             try:
-                worker = start_worker(self.startup_timeout, on_spawn)
+                worker = start_worker(self.startup_timeout, on_spawn, server=self.server)
             except Exception as error:  # never let a background thread print a traceback
                 slot.error = str(error)
                 return
@@ -234,6 +242,9 @@ class Judge:
             start (costs one more process, ~100 MB, and its start competes for CPU with the
             learner's session; off by default because a kill already starts the replacement in
             the background).
+        server: The module each worker runs (``python -m MODULE FD``); the default serves
+            :meth:`check`. Another server (the drill's problem worker) speaks its own protocol
+            through :meth:`exchange`.
 
     Raises:
         UsageError: When ``timeout`` is not positive.
@@ -249,13 +260,14 @@ class Judge:
         *,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         standby: bool = False,
+        server: str = DEFAULT_SERVER,
     ) -> None:
         if not timeout > 0:
             raise UsageError(f"the check timeout must be positive, got {timeout}")
         self.timeout = float(timeout)
         self.startup_timeout = float(startup_timeout)
         self._use_standby = standby
-        self._state = _State(startup_timeout=self.startup_timeout)
+        self._state = _State(startup_timeout=self.startup_timeout, server=server)
         self._state.active = self._state.launch()
         self._finalizer = weakref.finalize(self, self._state.shutdown)
 
@@ -269,7 +281,7 @@ class Judge:
             state.active, state.standby = state.standby, None
             worker = state.settle(state.active)
         if worker is None:
-            state.active = _Slot(worker=start_worker(self.startup_timeout))
+            state.active = _Slot(worker=start_worker(self.startup_timeout, server=state.server))
             worker = state.active.worker
         assert worker is not None  # start_worker raises rather than return None
         return worker
@@ -326,12 +338,62 @@ class Judge:
 
     def _check_locked(self, spec: AnswerSpec, text: str) -> Verdict:
         """The body of :meth:`check`; the caller holds the lock."""
+        try:
+            return _decode(self._round_trip(lambda conn: conn.send((spec, text)), self.timeout))
+        except _CapHit:
+            return undecided_within(self.timeout)
+        except _WorkerDied:
+            return Verdict(
+                "undecided", "could not decide: the checking process stopped unexpectedly"
+            )
+
+    def exchange(self, payload: bytes, timeout: float | None = None) -> bytes:
+        """Send one request as raw bytes and return the worker's reply bytes.
+
+        For servers with their own protocol (``server=`` in the constructor); the default
+        server expects :meth:`check`'s pickled requests instead.
+
+        Args:
+            payload: The request, e.g. JSON bytes.
+            timeout: Seconds the reply may take (default: the judge's ``timeout``); waiting
+                for a worker to start is not counted.
+
+        Returns:
+            The reply.
+
+        Raises:
+            CheckTimeoutError: No reply within ``timeout``; the worker was killed and its
+                replacement is starting.
+            WorkerStoppedError: The request found two dead workers in a row.
+            WorkerError: The judge is closed or no worker can be started.
+        """
+        cap = self.timeout if timeout is None else float(timeout)
+        with self._state.lock:
+            if self._state.closed:
+                raise WorkerError("this checker is closed")
+            try:
+                return self._round_trip(lambda conn: conn.send_bytes(payload), cap)
+            except _CapHit:
+                raise CheckTimeoutError(f"no reply from the worker within {cap:g} s") from None
+            except _WorkerDied:
+                raise WorkerStoppedError("the worker process stopped unexpectedly, twice") from None
+            finally:
+                self._ensure_standby()
+
+    def _round_trip(self, send: Callable[[Connection], None], timeout: float) -> bytes:
+        """Send one request with ``send`` and return the reply; the caller holds the lock.
+
+        Raises:
+            _CapHit: No reply within ``timeout`` (the worker was killed).
+            _WorkerDied: The request found two dead workers in a row.
+            WorkerError: The request could not be handed over, or no worker can start.
+        """
         for _attempt in range(2):
             worker = self._ready_worker()
             # Waiting for a worker to start does not count against the cap.
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + timeout
             try:
-                worker.conn.send((spec, text))
+                send(worker.conn)
             except (BrokenPipeError, ConnectionError, EOFError):
                 self._discard(worker)
                 continue
@@ -345,20 +407,21 @@ class Judge:
             try:
                 if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                     self._discard(worker)
-                    return undecided_within(self.timeout)
-                payload = worker.conn.recv_bytes()
+                    raise _CapHit
+                return worker.conn.recv_bytes()
             except (EOFError, OSError):
-                # The worker died mid-check (killed from outside, crashed): retry once
-                # on a fresh worker; a check that kills two workers is undecided.
+                # The worker died mid-request (killed from outside, crashed): retry once
+                # on a fresh worker; a request that kills two workers gets no reply.
                 self._discard(worker)
                 continue
+            except _CapHit:
+                raise
             except BaseException:
                 # Interrupted while waiting (Ctrl-C): the worker may still be busy with this
-                # check and would answer the next one with a stale verdict. Replace it.
+                # request and would answer the next one with a stale reply. Replace it.
                 self._discard(worker)
                 raise
-            return _decode(payload)
-        return Verdict("undecided", "could not decide: the checking process stopped unexpectedly")
+        raise _WorkerDied
 
     def close(self) -> None:
         """Stop the workers and reap them; further checks raise WorkerError. Idempotent."""
@@ -370,6 +433,14 @@ class Judge:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _CapHit(Exception):
+    """A request got no reply within its cap; the worker was killed."""
+
+
+class _WorkerDied(Exception):
+    """A request found two dead workers in a row."""
 
 
 def _decode(payload: bytes) -> Verdict:

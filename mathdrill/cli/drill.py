@@ -312,13 +312,13 @@ class PlainUI:
 
     def show_problem(self, problem: Problem) -> None:
         """Print the problem as plain text."""
-        instance = problem.instance
+        view = problem.view
         tag = " (again)" if problem.repeat else ""
         self._say(
             f"\n[{problem.number}/{problem.total}] {problem.deck_title} — {problem.title}{tag}"
         )
-        self._say(instance.prompt)
-        self._say(f"Answer: {instance.expected_form}")
+        self._say(view.prompt)
+        self._say(f"Answer: {view.expected_form}")
 
     def read_answer(self, problem: Problem) -> str | None:
         """Write the prompt marker and read one line."""
@@ -385,7 +385,7 @@ class PlainUI:
 def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
     # A generator: the verdict is on the screen before the answer and the solution are rendered
     # (usually they are ready: the session renders them while the learner thinks).
-    instance = problem.instance
+    view = problem.view
     verdict = outcome.verdict
     if outcome.gave_up:
         yield "Given up."
@@ -399,10 +399,10 @@ def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
             yield f"close: {verdict.near_miss}"
         if verdict.feedback:
             yield verdict.feedback
-    yield f"answer: {instance.answer_unicode}"
-    if not (verdict is not None and verdict.correct) and instance.solution:
+    yield f"answer: {view.answer_unicode}"
+    if not (verdict is not None and verdict.correct) and view.solution:
         yield "solution:"
-        yield instance.solution
+        yield view.solution
     grade = _grade_words(outcome.quality)
     if grade:
         due = f" · next: {_when(outcome.next_due)}" if outcome.next_due else ""
@@ -444,7 +444,7 @@ class JsonUI:
 
     def show_problem(self, problem: Problem) -> None:
         """Emit a ``problem`` event."""
-        instance = problem.instance
+        view = problem.view
         self._emit(
             "problem",
             number=problem.number,
@@ -453,13 +453,13 @@ class JsonUI:
             deck=problem.deck_title,
             title=problem.title,
             review_kind=problem.review_kind,
-            seed=instance.seed,
-            prompt=instance.prompt_plain,
-            prompt_unicode=instance.prompt,
-            prompt_latex=instance.prompt_latex,
-            kind=instance.spec.kind,
-            form=instance.expected_form,
-            variables=sorted(instance.spec.variables),
+            seed=view.seed,
+            prompt=view.prompt_plain,
+            prompt_unicode=view.prompt,
+            prompt_latex=view.prompt_latex,
+            kind=view.kind,
+            form=view.expected_form,
+            variables=list(view.variables),
             hints=problem.hints_total,
         )
 
@@ -495,18 +495,18 @@ class JsonUI:
 
     def _verdict(self, problem: Problem, outcome: Outcome) -> None:
         verdict = outcome.verdict
-        instance = problem.instance
+        view = problem.view
         self._emit(
             "verdict",
             card=problem.card,
-            seed=instance.seed,
+            seed=view.seed,
             graded=outcome.graded,
             correct=bool(verdict and verdict.correct),
             status=verdict.status if verdict else "gave_up",
             reason=verdict.reason if verdict else "gave up",
             read_as=verdict.read_as_plain if verdict else None,
             error=verdict.error if verdict else None,
-            reference=instance.answer_plain if outcome.graded else None,
+            reference=view.answer_plain if outcome.graded else None,
             mistake=verdict.mistake if verdict else None,
             feedback=verdict.feedback if verdict else None,
             near_miss=verdict.near_miss if verdict else None,
@@ -514,7 +514,7 @@ class JsonUI:
             saved=outcome.saved,
             will_repeat=outcome.will_repeat,
             next_due=outcome.next_due.isoformat() if outcome.next_due else None,
-            solution=instance.solution if outcome.graded else None,
+            solution=view.solution if outcome.graded else None,
         )
 
     def after_correct(self, problem: Problem) -> bool:
@@ -597,10 +597,10 @@ class TerminalUI:
         from rich.panel import Panel
         from rich.text import Text
 
-        instance = problem.instance
+        view = problem.view
         again = " · again" if problem.repeat else ""
-        body = Text(instance.prompt)
-        body.append(f"\n\nAnswer: {instance.expected_form}", style="dim")
+        body = Text(view.prompt)
+        body.append(f"\n\nAnswer: {view.expected_form}", style="dim")
         self._console.print()
         self._console.print(
             Panel(
@@ -669,14 +669,14 @@ class TerminalUI:
                 self._console.print(line, style="bold red", markup=False)
             elif line == "solution:":
                 continue
-            elif line == problem.instance.solution:
+            elif line == problem.view.solution:
                 self._console.print(Panel(line, title="worked solution", title_align="left"))
             else:
                 self._console.print(line, markup=False)
 
     def after_correct(self, problem: Problem) -> bool:
         """Offer the worked solution; Enter moves on."""
-        if not problem.instance.solution:
+        if not problem.view.solution:
             return True
         try:
             text = self._session().prompt("Enter: next · w: worked solution › ")
@@ -688,7 +688,7 @@ class TerminalUI:
             from rich.panel import Panel
 
             self._console.print(
-                Panel(problem.instance.solution, title="worked solution", title_align="left")
+                Panel(problem.view.solution, title="worked solution", title_align="left")
             )
         return True
 

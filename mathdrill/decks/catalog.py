@@ -1,9 +1,12 @@
-"""A light reader of deck files: ids, titles, tags and mistake names, no expressions.
+"""A light reader of deck files: ids, titles, tags, prerequisites and mistakes, no expressions.
 
 Statistics need to know what a deck is called, which tags each template carries and what each
-authored mistake says, but not how to generate a problem. Reading that much is a YAML parse (with
-the same safety limits as :mod:`mathdrill.decks.yamlsafe`) and a walk over a few keys; no
-expression is parsed and this module imports no sympy itself.
+authored mistake says; the drill's queue needs prerequisites, expected solve times and hint
+counts. Neither needs to generate a problem. Reading that much is a YAML parse (with the same
+safety limits as :mod:`mathdrill.decks.yamlsafe`) and a walk over a few keys; no expression is
+parsed and this module imports no sympy itself. The values are *not validated* here (that is the
+loader's job, in ``deck check`` and wherever a problem is generated): a value of the wrong type
+reads as its default.
 
 A file that cannot be read is reported in :attr:`Catalog.problems` and skipped: statistics still
 work for every other deck.
@@ -21,6 +24,9 @@ from typing import Any
 
 from mathdrill.decks.yamlsafe import MAX_DECK_BYTES, YamlProblem, YList, YMap, decode, parse_yaml
 
+DEFAULT_EXPECTED_SECONDS = 60.0
+"""``expected_seconds`` of a template that does not say (the loader's default)."""
+
 
 @dataclass(frozen=True)
 class TemplateInfo:
@@ -32,12 +38,19 @@ class TemplateInfo:
         tags: Its tags, in file order.
         mistakes: ``{mistake id: feedback text}`` (ids default to ``mistake-1``, … by position,
             as the deck loader names them).
+        requires: Prerequisites as written (``id`` in the same deck or ``deck/id``).
+        expected_seconds: Seconds a fluent learner needs (the loader's default, 60, when
+            missing or not a number from 1 to 3600).
+        hints: How many hints the template has.
     """
 
     id: str
     title: str
     tags: tuple[str, ...] = ()
     mistakes: dict[str, str] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    expected_seconds: float = DEFAULT_EXPECTED_SECONDS
+    hints: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,14 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _seconds(value: object) -> float:
+    # The loader refuses anything else; a refused template never generates, so its default
+    # here only orders a queue that will report it as broken.
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value <= 3600:
+        return float(value)
+    return DEFAULT_EXPECTED_SECONDS
+
+
 def read_deck_info(raw: bytes, path: str) -> DeckInfo:
     """Read one deck file's ids, titles, tags and mistakes.
 
@@ -127,6 +148,8 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
         if not isinstance(item, YMap) or not isinstance(item.get("id"), str):
             continue
         tags = item.get("tags")
+        requires = item.get("requires")
+        hints = item.get("hints")
         mistakes: dict[str, str] = {}
         raw_mistakes = item.get("mistakes")
         for i, mistake in enumerate(raw_mistakes if isinstance(raw_mistakes, YList) else ()):
@@ -143,6 +166,12 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
                 if isinstance(tags, YList)
                 else (),
                 mistakes=mistakes,
+                requires=tuple(r for r in requires if isinstance(r, str))
+                if isinstance(requires, YList)
+                else (),
+                expected_seconds=_seconds(item.get("expected_seconds")),
+                # A single text is one hint (the loader accepts it too).
+                hints=len(hints) if isinstance(hints, YList) else int(isinstance(hints, str)),
             ),
         )
     return DeckInfo(
@@ -150,7 +179,7 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
     )
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Version of the cache file's layout; a cache of another version is ignored."""
 
 
@@ -203,7 +232,10 @@ def _info_to_json(info: DeckInfo) -> dict[str, Any]:
         "id": info.id,
         "title": info.title,
         "path": info.path,
-        "templates": [[t.id, t.title, list(t.tags), t.mistakes] for t in info.templates.values()],
+        "templates": [
+            [t.id, t.title, list(t.tags), t.mistakes, list(t.requires), t.expected_seconds, t.hints]
+            for t in info.templates.values()
+        ],
     }
 
 
@@ -216,8 +248,11 @@ def _info_from_json(data: Any) -> DeckInfo | None:
                 title=str(title),
                 tags=tuple(str(tag) for tag in tags),
                 mistakes={str(k): str(v) for k, v in mistakes.items()},
+                requires=tuple(str(r) for r in requires),
+                expected_seconds=float(seconds),
+                hints=int(hints),
             )
-            for tid, title, tags, mistakes in data["templates"]
+            for tid, title, tags, mistakes, requires, seconds, hints in data["templates"]
         }
         return DeckInfo(
             id=str(data["id"]),

@@ -157,6 +157,17 @@ class SessionQueue:
         self._shown += 1
         return self._current
 
+    def peek(self) -> QueueItem | None:
+        """Return the item :meth:`next` would hand out now, without handing it out.
+
+        A grade recorded before that call may still queue a repeat in front of it (when fewer
+        than ``gap`` items remain), so this is a forecast, not a promise.
+
+        Returns:
+            The next waiting item, or ``None`` when none is waiting.
+        """
+        return self._pending[0] if self._pending else None
+
     def skip(self, card_id: int) -> None:
         """Drop the item last handed out without a grade: no repeat is queued for it.
 

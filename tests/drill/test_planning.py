@@ -1,4 +1,4 @@
-"""The drill's planning helpers: template selection, --minutes plans, streaks."""
+"""The drill's planning helpers: skill selection, --minutes plans, streaks."""
 
 from __future__ import annotations
 
@@ -7,40 +7,40 @@ from datetime import date
 
 import pytest
 
-from mathdrill.drill import DrillOptions, plan_minutes, select_templates, streak_days
+from mathdrill.drill import DrillOptions, plan_minutes, select_skills, streak_days
 from mathdrill.errors import UsageError
 
 
 @dataclass(frozen=True)
-class FakeTemplate:  # the fields select_templates reads; real templates come from deck files
+class FakeSkill:  # the fields select_skills reads; real skills come from the deck catalogue
     deck: str
     id: str
     tags: tuple[str, ...] = ()
 
 
 TEMPLATES = [
-    FakeTemplate("derivatives", "power", ("rules",)),
-    FakeTemplate("derivatives", "chain", ("rules", "chain-rule")),
-    FakeTemplate("eigen", "eigvals-2x2", ("eigenvalues",)),
+    FakeSkill("derivatives", "power", ("rules",)),
+    FakeSkill("derivatives", "chain", ("rules", "chain-rule")),
+    FakeSkill("eigen", "eigvals-2x2", ("eigenvalues",)),
 ]
 
 
 def test_select_all_by_default() -> None:
-    assert select_templates(TEMPLATES, (), ()) == TEMPLATES
+    assert select_skills(TEMPLATES, (), ()) == TEMPLATES
 
 
 def test_select_by_deck_and_tag_keeps_order() -> None:
-    assert [t.id for t in select_templates(TEMPLATES, ["derivatives"], ())] == ["power", "chain"]
-    assert [t.id for t in select_templates(TEMPLATES, (), ["chain-rule"])] == ["chain"]
+    assert [t.id for t in select_skills(TEMPLATES, ["derivatives"], ())] == ["power", "chain"]
+    assert [t.id for t in select_skills(TEMPLATES, (), ["chain-rule"])] == ["chain"]
 
 
 def test_unknown_deck_or_tag_is_a_usage_error_naming_what_exists() -> None:
     with pytest.raises(UsageError, match="no deck named bayes; loaded decks: derivatives, eigen"):
-        select_templates(TEMPLATES, ["bayes"], ())
+        select_skills(TEMPLATES, ["bayes"], ())
     with pytest.raises(UsageError, match="no template is tagged duality"):
-        select_templates(TEMPLATES, (), ["duality"])
+        select_skills(TEMPLATES, (), ["duality"])
     with pytest.raises(UsageError, match="tagged rules"):
-        select_templates(TEMPLATES, ["eigen"], ["rules"])
+        select_skills(TEMPLATES, ["eigen"], ["rules"])
 
 
 def test_minutes_plan_takes_a_prefix_that_fits() -> None:

@@ -1,7 +1,8 @@
 """DrillSession in-process, on a real SQLite file and the real fixture deck.
 
-The checker is the real, uncapped ``mathdrill.answers.judge`` (the capped worker is exercised by
-the end-to-end tests); the clock is a settable stand-in, because time is a parameter.
+Problems come from :class:`mathdrill.problems.LocalProblems` — the worker's own code (real deck
+loading, generation and the real uncapped checker) without the process, which the end-to-end
+tests exercise; the clock is a settable stand-in, because time is a parameter.
 """
 
 from __future__ import annotations
@@ -13,21 +14,28 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mathdrill.answers import judge
-from mathdrill.decks.generate import generate
-from mathdrill.decks.library import DeckSource, load_library
+from mathdrill.decks.catalog import read_catalog
 from mathdrill.drill import DrillOptions, DrillSession
 from mathdrill.errors import UsageError
+from mathdrill.problems import LocalProblems, skills_from_catalog
 from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
 from tests.drill.drillkit import ARITH, solve
 
 
-class InProcessJudge:
-    """The real checker without the worker process (same verdicts, no time cap)."""
+class RecordingProblems(LocalProblems):
+    """LocalProblems that remembers which problems were asked for, and how."""
 
-    def check(self, spec, text):
-        return judge(spec, text)
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, str, int]] = []
+
+    def generate(self, skill, seed):
+        self.calls.append(("generate", skill.key, seed))
+        return super().generate(skill, seed)
+
+    def prefetch(self, skill, seed):
+        self.calls.append(("prefetch", skill.key, seed))
 
 
 @dataclass
@@ -40,7 +48,7 @@ class Clock:
 
 @pytest.fixture
 def library():
-    return load_library([DeckSource(ARITH, "--decks", required=True)])
+    return skills_from_catalog(read_catalog([ARITH]))
 
 
 @pytest.fixture
@@ -50,24 +58,22 @@ def db(tmp_path: Path):
     database.close()
 
 
-def session(db, library, clock: Clock, seed: int = 1, **options) -> DrillSession:
+def session(db, library, clock: Clock, seed: int = 1, problems=None, **options) -> DrillSession:
     return DrillSession(
         db=db,
-        templates=library.templates(),
-        deck_titles={d.id: d.title for d in library.decks.values()},
-        judge=InProcessJudge(),
+        skills=library,
+        problems=problems or LocalProblems(),
         settings=SchedulingSettings(tz=UTC, rollover_hour=4),
         options=DrillOptions(**options),
         clock=clock,
         rng=np.random.default_rng(seed),
-        generate=generate,
     )
 
 
 def answer_all(drill: DrillSession, *, correct: bool = True) -> list:
     outcomes = []
     while (problem := drill.next_problem()) is not None:
-        right, wrong = solve(problem.instance.prompt)
+        right, wrong = solve(problem.view.prompt)
         outcomes.append(drill.submit(str(right if correct else wrong), seconds=5.0))
     return outcomes
 
@@ -82,7 +88,7 @@ def test_first_session_learns_new_skills_in_prerequisite_order(db, library) -> N
     second = drill.next_problem()
     assert second is not None
     assert second.card == "arith/times"
-    right, _ = solve(second.instance.prompt)
+    right, _ = solve(second.view.prompt)
     outcome = drill.submit(str(right), seconds=3.0)
     assert outcome.saved
     assert outcome.quality == 5  # fast (under expected_seconds), first try, no hint
@@ -101,7 +107,7 @@ def test_unreadable_and_undecided_are_not_answers(db, library) -> None:
     assert not outcome.graded
     assert not outcome.saved
     assert outcome.verdict.status == "unreadable"
-    right, _ = solve(problem.instance.prompt)
+    right, _ = solve(problem.view.prompt)
     assert drill.submit(str(right), seconds=2.0).saved
     assert len(db.history(db.card("arith", problem.card.split("/")[1]).id)) == 1
 
@@ -110,7 +116,7 @@ def test_hints_lower_the_grade(db, library) -> None:
     drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
     problem = drill.next_problem()
     assert drill.hint() is not None
-    right, _ = solve(problem.instance.prompt)
+    right, _ = solve(problem.view.prompt)
     assert drill.submit(str(right), seconds=2.0).quality == 3
 
 
@@ -136,7 +142,7 @@ def test_cram_is_logged_but_never_moves_the_schedule(db, library) -> None:
 def test_self_grade_waits_for_the_learners_grade(db, library) -> None:
     drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), self_grade=True)
     problem = drill.next_problem()
-    right, _ = solve(problem.instance.prompt)
+    right, _ = solve(problem.view.prompt)
     pending = drill.submit(str(right), seconds=1.0)
     assert pending.quality is None
     assert not pending.saved
@@ -173,7 +179,7 @@ def test_a_skill_failed_every_other_day_becomes_a_leech(db, library) -> None:
         # Even days pass (learn, relearn), odd days fail the first showing: a lapse every two
         # days, since a fail only counts as a lapse once the card had been learned again.
         while (problem := drill.next_problem()) is not None:
-            right, wrong = solve(problem.instance.prompt)
+            right, wrong = solve(problem.view.prompt)
             fail = day % 2 == 1 and problem.repeat == 0
             drill.submit(str(wrong if fail else right), seconds=5.0)
         warned.extend(drill.summary().leeches)
@@ -187,10 +193,7 @@ def test_a_skill_failed_every_other_day_becomes_a_leech(db, library) -> None:
 
 def test_a_template_that_cannot_generate_is_skipped_and_reported(db) -> None:
     broken = ARITH.parent / "broken" / "broken.yaml"
-    library = load_library(
-        [DeckSource(ARITH, "--decks"), DeckSource(broken, "--decks")], trial=False
-    )
-    assert not library.errors
+    library = skills_from_catalog(read_catalog([ARITH, broken]))
     drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), decks=("broken",))
     assert drill.next_problem() is None
     summary = drill.summary()
@@ -201,14 +204,70 @@ def test_a_template_that_cannot_generate_is_skipped_and_reported(db) -> None:
     assert db.count_reviews() == 0
 
 
-def test_texts_are_rendered_in_the_background_while_the_learner_thinks(db, library) -> None:
+def test_the_next_problem_is_made_in_advance_with_the_seed_it_is_shown_with(db, library) -> None:
+    problems = RecordingProblems()
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), problems=problems)
+    first = drill.next_problem()
+    assert first is not None
+    # The first problem is made on demand; the one after it is asked for at once.
+    assert [c[0] for c in problems.calls] == ["generate", "prefetch"]
+    _, upcoming, seed = problems.calls[1]
+    assert upcoming != first.card
+    drill.skip()
+    second = drill.next_problem()
+    assert second.card == upcoming
+    assert second.view.seed == seed
+    assert problems.calls[2] == ("generate", upcoming, seed)
+    # Nothing is left to make in advance after the last problem.
+    assert len(problems.calls) == 3
+
+
+def test_a_wrong_guess_about_the_next_problem_is_not_used(db, library) -> None:
+    problems = RecordingProblems()
+    # One skill only: a failed answer queues its repeat right behind it, which is not the
+    # (empty) forecast, so the repeat gets a freshly drawn seed.
+    drill = session(
+        db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), problems=problems, limit=1
+    )
+    problem = drill.next_problem()
+    _, wrong = solve(problem.view.prompt)
+    assert drill.submit(str(wrong), seconds=2.0).will_repeat
+    again = drill.next_problem()
+    assert again.repeat == 1
+    assert again.card == problem.card
+    assert again.view.seed != problem.view.seed
+    assert [c[0] for c in problems.calls] == ["generate", "generate"]
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> list:
+    """The arith deck as deck ``bad`` with one text replaced, as skills."""
+    text = ARITH.read_text(encoding="utf-8").replace("deck: arith", "deck: bad")
+    assert old in text
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return skills_from_catalog(read_catalog([path]))
+
+
+def test_a_template_naming_something_unknown_is_skipped_and_the_others_drilled(
+    db, tmp_path
+) -> None:
+    library = _variant(tmp_path, "value: a + b", "value: a + nosuchname")
     drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
     problem = drill.next_problem()
     assert problem is not None
-    assert drill.rendering is not None
-    drill.rendering.join(timeout=30)
-    assert not drill.rendering.is_alive()
-    cached = problem.instance.__dict__  # functools.cached_property stores rendered texts here
-    for name in ("hints", "solution", "answer_unicode", "prompt_plain", "prompt_latex"):
-        assert name in cached, f"{name} was not rendered ahead"
-    assert problem.hints_total == len(cached["hints"])
+    assert problem.card == "bad/times"
+    drill.skip()
+    assert drill.next_problem() is None
+    (broken,) = drill.summary().broken
+    assert "bad.yaml:" in broken
+    assert "nosuchname" in broken
+
+
+def test_a_deck_file_that_does_not_load_reports_each_of_its_templates(db, tmp_path) -> None:
+    library = _variant(tmp_path, "kind: number", "kind: numbr")
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
+    assert drill.next_problem() is None
+    broken = drill.summary().broken
+    assert len(broken) == 2
+    assert all("bad.yaml:" in line and "numbr" in line for line in broken)
+    assert db.count_reviews() == 0

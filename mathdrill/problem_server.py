@@ -1,0 +1,72 @@
+"""Entry point of the drill's problem worker: ``python -m mathdrill.problem_server FD``.
+
+Started by :class:`mathdrill.problems.WorkerProblems` (through the capped checker's process
+management in :mod:`mathdrill.answers.worker`) with one end of a socket pair inherited as file
+descriptor ``FD``. It imports sympy and the deck machinery once, says ``ready``, then answers
+JSON requests (see :meth:`mathdrill.problems.ProblemMaker.handle`) with JSON replies until the
+connection closes. Requests and replies are JSON bytes in both directions: nothing is unpickled
+on either side.
+
+A separate module (not imported by :mod:`mathdrill.problems`) so that running it with ``-m``
+does not import it twice.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+
+
+def _requests(conn: Connection) -> Iterator[bytes]:
+    while True:
+        try:
+            yield conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+
+
+def serve(conn: Connection) -> None:
+    """Answer problem requests on ``conn`` until it closes.
+
+    Args:
+        conn: The worker's end of the connection to the parent.
+    """
+    from mathdrill.answers.serve import ignore_interrupts, prepare_worker
+
+    ignore_interrupts()
+    # Warm everything a first request needs before saying ready: the loader, the generator
+    # and the checker (their imports are most of a worker's start).
+    import mathdrill.answers.kinds
+    import mathdrill.decks.generate
+    import mathdrill.decks.loader  # noqa: F401
+    from mathdrill.problems import ProblemMaker, serve_requests
+
+    prepare_worker()
+    conn.send_bytes(b"ready")
+    for reply in serve_requests(ProblemMaker(), _requests(conn)):
+        try:
+            conn.send_bytes(reply)
+        except (OSError, ValueError):
+            return
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a problem worker on the inherited descriptor named in ``argv``.
+
+    Args:
+        argv: ``[FD]``; defaults to ``sys.argv[1:]``.
+
+    Returns:
+        The process exit status.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not args[0].isdigit():
+        sys.stderr.write("usage: python -m mathdrill.problem_server FD\n")
+        return 2
+    serve(Connection(int(args[0])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,6 @@ import csv
 import json
 import math
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -111,10 +110,11 @@ FSRS_NEW, FSRS_LEARNING, FSRS_REVIEW, FSRS_RELEARNING = 0, 1, 2, 3
 #: well under 1 kB, so anything this large is not a mathdrill export.
 MAX_RECORD_CHARS = 1_000_000
 
-#: Threads reading a large CSV export of reviews. Two readers (each half of the log on its own
-#: connection) measured slower than one on the 2-core development machine — the sqlite3 module
-#: hands the GIL back and forth around every row — so one is the default (bench/README.md).
-CSV_READERS = 1
+#: Processes sharing a large CSV export of reviews: this one and a worker formatting the second
+#: half of the log meanwhile (bench/README.md: two threads were slower than one — the sqlite3
+#: module hands the GIL back and forth around every row — two processes are not). At most the
+#: machine's CPU count.
+CSV_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
 _READ_CHUNK = 1 << 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -526,12 +526,20 @@ def export(
     since, decks = filters.since, filters.decks
     n_cards = n_reviews = 0
     if what == "reviews" and fmt == "csv":
-        parts = store.review_csv_parts(db, since=since, decks=decks, parts=CSV_READERS)
-        if parts is not None:
-            out.write(",".join(REVIEW_COLUMNS) + "\n")
-            n_reviews = _write_parts(parts, out, counter)
+        sink = _binary(out)
+        written = store.write_reviews_csv(
+            db,
+            sink,
+            header=(",".join(REVIEW_COLUMNS) + "\n").encode(),
+            since=since,
+            decks=decks,
+            parts=CSV_PROCESSES,
+            counted=counter.add,
+        )
+        if written is not None:  # None: not an SQLite file, nothing written; the path below
+            sink.flush()
             counter.finish()
-            return ExportResult(what=what, fmt=fmt, cards=0, reviews=n_reviews)
+            return ExportResult(what=what, fmt=fmt, cards=0, reviews=written)
     # The readers are closed before the snapshot's connection is (ExitStack unwinds first), so a
     # write that fails half-way (a closed pipe, a full disk) never leaves a cursor to close on a
     # closed connection.
@@ -603,94 +611,29 @@ def _csv_record_line(record: dict[str, Any]) -> str:
     return csv_line(values)
 
 
-def _write_parts(parts: list[Iterator[tuple[int, str]]], out: IO[str], counter: _Counter) -> int:
-    """Write CSV text parts in order, reading the later ones in threads meanwhile.
+class _TextSink:
+    """A binary sink decoding UTF-8 into a text stream that has no byte buffer (``StringIO``)."""
 
-    The first part goes straight to ``out``; each later part is read by its own thread (SQLite
-    formats the lines without holding the GIL, so the threads use separate cores) into a
-    temporary file, appended once the parts before it are written. Memory stays at a batch per
-    part; the temporary files hold at most the later parts of the export.
-    """
-    if len(parts) == 1:
-        return _drain(parts[0], out, counter)
-    stop = threading.Event()
-    with contextlib.ExitStack() as files:
-        # Spooled as UTF-8 bytes and copied back as bytes when the output has a byte buffer:
-        # decoding and re-encoding a few hundred megabytes would cost more than reading them.
-        spools = [files.enter_context(tempfile.TemporaryFile("w+b")) for _ in parts[1:]]
-        errors: list[BaseException | None] = [None] * len(spools)
-        done = [0] * len(spools)
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+        # Incremental: a copied chunk of a part may end inside a character.
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
-        def spool(index: int) -> None:
-            try:
-                done[index] = _drain(parts[index + 1], _Utf8(spools[index]), counter, stop)
-            except BaseException as exc:  # re-raised by the main thread after join
-                errors[index] = exc
+    def write(self, data: bytes) -> int:
+        self._out.write(self._decoder.decode(data))
+        return len(data)
 
-        threads = [
-            threading.Thread(target=spool, args=(i,), daemon=True) for i in range(len(spools))
-        ]
-        for thread in threads:
-            thread.start()
-        try:
-            n = _drain(parts[0], out, counter)
-            for index, thread in enumerate(threads):
-                thread.join()
-                error = errors[index]
-                if error is not None:
-                    raise error
-                _append(spools[index], out)
-                n += done[index]
-            return n
-        finally:
-            # On any failure (a closed pipe, say) the other readers stop at their next chunk.
-            stop.set()
-            for thread in threads:
-                thread.join()
-            for part in parts:
-                part.close()  # type: ignore[attr-defined]
+    def flush(self) -> None:
+        self._out.write(self._decoder.decode(b"", final=True))
 
 
-class _Utf8:
-    """A minimal text sink writing UTF-8 into a binary file."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self._file = file
-
-    def write(self, text: str) -> int:
-        return self._file.write(text.encode("utf-8"))
-
-
-def _append(spool: IO[bytes], out: IO[str]) -> None:
-    spool.seek(0)
+def _binary(out: IO[str]) -> Any:
+    """Return a binary sink writing to ``out`` after what was written to it as text."""
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
-        out.flush()
-        shutil.copyfileobj(spool, buffer, 1 << 20)
-        return
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    while chunk := spool.read(1 << 20):
-        out.write(decoder.decode(chunk))
-    out.write(decoder.decode(b"", final=True))
-
-
-def _drain(
-    chunks: Iterator[tuple[int, str]],
-    out: IO[str],
-    counter: _Counter,
-    stop: threading.Event | None = None,
-) -> int:
-    n = 0
-    try:
-        for count, text in chunks:
-            if stop is not None and stop.is_set():
-                break
-            out.write(text)
-            n += count
-            counter.add(count)
-    finally:
-        chunks.close()  # type: ignore[attr-defined]
-    return n
+        out.flush()  # the header and anything before it, ahead of the bytes
+        return buffer
+    return _TextSink(out)
 
 
 def _write_table(

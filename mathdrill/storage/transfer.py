@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -44,21 +44,19 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
     true,
-    type_coerce,
     update,
 )
 
-from mathdrill.storage import migrations
+from mathdrill.errors import StorageError
+from mathdrill.storage import csv_worker, migrations
 from mathdrill.storage.database import _CARD_COLUMNS, Database
-from mathdrill.storage.engine import storage_errors
+from mathdrill.storage.engine import DEFAULT_BUSY_TIMEOUT, storage_errors
 from mathdrill.storage.schema import UTCDateTime, cards, reviews
 
 #: Rows fetched from the driver per batch while streaming.
@@ -420,139 +418,201 @@ def iter_reviews(
     yield from _stream(db, query, "reading reviews", ReviewRow._make)
 
 
-#: A CSV export of at least this many reviews is read in two halves at once (see
-#: :func:`review_csv_parts`); below it, starting the second reader costs more than it saves.
-PARALLEL_MIN_ROWS = 200_000
+#: A CSV export of reviews is split into parts formatted by separate processes when each part
+#: would hold at least this many reviews (starting a worker costs ~30 ms, ~5k reviews' worth).
+PARALLEL_MIN_ROWS = 50_000
 
-# One printf() per review builds its whole CSV line inside SQLite (see review_csv_parts).
-# Text cells are always quoted, with inner quotes doubled (%w); NULL is an empty cell.
-_CSV_LINE = '"%w","%w",%.10sT%sZ,"%w",%s,"%w","%w",%s,"%w",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s' + "\n"
-
-
-def _quoted_or_empty(column: Any) -> Any:
-    # replace() is cheaper than a nested printf('"%w"') and gives the same text.
-    return case((column.is_(None), ""), else_=literal('"') + func.replace(column, '"', '""') + '"')
-
-
-def _csv_line() -> Any:
-    raw_time = type_coerce(reviews.c.reviewed_at, String)
-    # Seconds rounded to the millisecond with the same IEEE operations Python uses
-    # (int(s * 1000 + 0.5)), so both paths print the same digits.
-    millis = cast(reviews.c.seconds * 1000 + 0.5, Integer)
-    seconds = case(
-        (reviews.c.seconds.is_(None), ""),
-        else_=func.printf("%d.%03d", millis // 1000, millis % 1000),
-    )
-    return func.printf(
-        _CSV_LINE,
-        cards.c.deck,
-        cards.c.template,
-        # Stored as fixed-width UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (schema.UTCDateTime).
-        raw_time,
-        func.substr(raw_time, 12),
-        reviews.c.kind,
-        reviews.c.seed,
-        reviews.c.fingerprint,
-        reviews.c.answer,
-        _quoted_or_empty(reviews.c.read_as),
-        reviews.c.status,
-        case((reviews.c.correct == true(), "true"), else_="false"),
-        _quoted_or_empty(reviews.c.mistake),
-        reviews.c.hints,
-        seconds,
-        reviews.c.quality,
-        reviews.c.easiness_before_x100,
-        reviews.c.easiness_after_x100,
-        reviews.c.interval_before,
-        reviews.c.interval_after,
-        _quoted_or_empty(reviews.c.session_id),
-    )
+#: Review kinds are a CHECK-constrained set; every other text cell is quoted with ``%w``
+#: (inner quotes doubled) or, when it may be null, ``printf('"%w"', …)`` inside a CASE, so null
+#: is an empty cell and a NUL character cuts the text but keeps the closing quote. Timestamps
+#: are the stored fixed-width UTC text ``YYYY-MM-DD HH:MM:SS.ffffff`` (schema.UTCDateTime) with
+#: the space made a ``T``; seconds are rounded to the millisecond with the same IEEE operations
+#: as Python's ``int(s * 1000 + 0.5)``, so this text is byte for byte what
+#: ``mathdrill.transfer.review_csv_line`` makes of an :func:`iter_reviews` row (tested).
+CSV_LINE_SQL = """printf('"%w","%w",%sZ,"%w",%s,"%w","%w",%s,"%w",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s
+',
+  cards.deck, cards.template, replace(reviews.reviewed_at, ' ', 'T'), reviews.kind,
+  reviews.seed, reviews.fingerprint, reviews.answer,
+  CASE WHEN reviews.read_as IS NULL THEN '' ELSE printf('"%w"', reviews.read_as) END,
+  reviews.status,
+  CASE WHEN reviews.correct = 1 THEN 'true' ELSE 'false' END,
+  CASE WHEN reviews.mistake IS NULL THEN '' ELSE printf('"%w"', reviews.mistake) END,
+  reviews.hints,
+  CASE WHEN reviews.seconds IS NULL THEN '' ELSE printf('%d.%03d',
+    CAST(reviews.seconds * 1000 + 0.5 AS INTEGER) / 1000,
+    CAST(reviews.seconds * 1000 + 0.5 AS INTEGER) % 1000) END,
+  reviews.quality, reviews.easiness_before_x100, reviews.easiness_after_x100,
+  reviews.interval_before, reviews.interval_after,
+  CASE WHEN reviews.session_id IS NULL THEN '' ELSE printf('"%w"', reviews.session_id) END)"""
 
 
-def review_csv_parts(
+def _stored_time(moment: datetime) -> str:
+    # The stored text of a timestamp (schema.UTCDateTime on SQLite): text order is time order.
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def review_csv_plan(
     db: Database,
     *,
     since: datetime | None = None,
     decks: Iterable[str] | None = None,
     parts: int = 2,
-) -> list[Iterator[tuple[int, str]]] | None:
-    """Return the reviews as CSV text, formatted by SQLite, in consecutive parts; None off SQLite.
+) -> tuple[Path, list[csv_worker.Part]] | None:
+    """Return the CSV export of reviews as SQL parts for :mod:`~mathdrill.storage.csv_worker`.
 
-    The fast path of ``export reviews --format csv``. Each review's line is built by one
-    ``printf()`` inside SQLite, which runs without Python's GIL; a large export is split at a
-    review time into ``parts`` ranges, each read through its own connection, so the caller can
-    read them in parallel threads (one core each) and write them out in order. The text is
-    exactly what ``mathdrill.transfer.review_csv_line`` makes of :func:`iter_reviews` rows (a
-    test holds the two equal); lines come in the order of :func:`iter_reviews`.
-
-    Each part is its own read transaction: a review stored while the export runs may or may
-    not be included (``export all`` reads everything in one snapshot instead).
+    The parts are consecutive ranges of the log in export order (``reviewed_at``, then id, the
+    order of :func:`iter_reviews`), split at a review time so that each holds about the same
+    number of reviews; each query returns one ready CSV line per review.
 
     Args:
         db: The open database.
         since: Only reviews at or after this time (aware), or None.
         decks: Only these decks, or None for all.
-        parts: How many parts at most; fewer (one) when there are fewer than
-            :data:`PARALLEL_MIN_ROWS` reviews per extra part.
+        parts: How many parts at most; fewer when a part would hold fewer than
+            :data:`PARALLEL_MIN_ROWS` reviews (one for a small log).
 
     Returns:
-        Iterators of ``(reviews, text)`` chunks (many lines each), in order, or None when the
-        database is not SQLite (use :func:`iter_reviews`).
+        The SQLite file and the parts, or None when the database is not an SQLite file (use
+        :func:`iter_reviews`).
 
     Raises:
         StorageError: If the database cannot be read.
         ValueError: If ``since`` is naive.
     """
-    if not db._target.is_sqlite:
+    target = db._target
+    if not target.is_sqlite or target.file is None:
         return None
-    where = _review_filters(since, _deck_list(decks))
-    edges: list[Any] = []
+    wanted = _deck_list(decks)
+    where: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        if since.tzinfo is None or since.utcoffset() is None:
+            raise ValueError(f"since must be a timezone-aware datetime, got {since!r}")
+        where.append("reviews.reviewed_at >= ?")
+        params.append(_stored_time(since))
+    if wanted is not None:
+        marks = ", ".join("?" * len(wanted))
+        where.append(f"reviews.card_id IN (SELECT id FROM cards WHERE deck IN ({marks}))")  # noqa: S608 — placeholders only
+        params.extend(wanted)
+    edges: list[str] = []
     if parts > 1:
-        total = count_reviews(db, since=since, decks=decks)
+        total = count_reviews(db, since=since, decks=wanted)
         parts = max(1, min(parts, total // PARALLEL_MIN_ROWS))
-        with storage_errors(db._target, "reading reviews"), db._read() as conn:
+        condition = " AND ".join(where) or "1"
+        # The time of the review at each split: an index-only walk of ix_reviews_time.
+        at_offset = (
+            f"SELECT reviews.reviewed_at FROM reviews WHERE {condition} "  # noqa: S608 — only placeholders are inserted
+            "ORDER BY reviews.reviewed_at, reviews.id LIMIT 1 OFFSET ?"
+        )
+        with storage_errors(target, "reading reviews"), db._read() as conn:
+            raw = conn.connection.driver_connection
             for i in range(1, parts):
-                # The time of the review at the split: an index-only walk of ix_reviews_time.
-                edge = conn.execute(
-                    select(type_coerce(reviews.c.reviewed_at, String))
-                    .where(*where)
-                    .order_by(reviews.c.reviewed_at, reviews.c.id)
-                    .limit(1)
-                    .offset(total * i // parts)
-                ).scalar_one()
+                (edge,) = raw.execute(at_offset, (*params, total * i // parts)).fetchone()
                 if not edges or edge > edges[-1]:
-                    edges.append(edge)
-    base = (
-        select(_csv_line())
-        .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
-        .where(*where)
-        .order_by(reviews.c.reviewed_at, reviews.c.id)
-    )
-    raw_time = type_coerce(reviews.c.reviewed_at, String)
-    bounds = [None, *edges, None]
-    queries = []
+                    edges.append(str(edge))
+    bounds: list[str | None] = [None, *edges, None]
+    plan = []
     for low, high in itertools.pairwise(bounds):
-        query = base
+        conditions, values = list(where), list(params)
         # Compared as the stored text, whose order is time order (fixed width, UTC).
         if low is not None:
-            query = query.where(raw_time >= low)
+            conditions.append("reviews.reviewed_at >= ?")
+            values.append(low)
         if high is not None:
-            query = query.where(raw_time < high)
-        queries.append(query)
-    return [_text_chunks(db, query) for query in queries]
+            conditions.append("reviews.reviewed_at < ?")
+            values.append(high)
+        sql = (
+            f"SELECT {CSV_LINE_SQL} FROM reviews JOIN cards ON cards.id = reviews.card_id "  # noqa: S608 — only placeholders are inserted
+            f"WHERE {' AND '.join(conditions) or '1'} ORDER BY reviews.reviewed_at, reviews.id"
+        )
+        plan.append(csv_worker.Part(sql, tuple(values)))
+    return target.file, plan
 
 
-def _text_chunks(db: Database, query: Any) -> Iterator[tuple[int, str]]:
-    with storage_errors(db._target, "reading reviews"), db._read() as conn:
-        result = conn.execute(query)
+def write_reviews_csv(
+    db: Database,
+    out: IO[bytes],
+    *,
+    header: bytes = b"",
+    since: datetime | None = None,
+    decks: Iterable[str] | None = None,
+    parts: int = 2,
+    counted: Callable[[int], None] | None = None,
+) -> int | None:
+    """Write a header, then the reviews' CSV lines, to a binary sink, formatted by SQLite.
+
+    The fast path of ``export reviews --format csv`` (see :mod:`mathdrill.storage.csv_worker`):
+    with ``parts`` > 1 and a large log, the later parts are formatted by worker processes on the
+    other cores meanwhile. The text and the order are exactly those of
+    ``mathdrill.transfer.review_csv_line`` over :func:`iter_reviews` (tested). Each part is its
+    own read transaction: a review stored while the export runs may or may not be included
+    (``export all`` reads everything in one snapshot instead).
+
+    Args:
+        db: The open database.
+        out: Where the UTF-8 text goes.
+        header: Written first (once the database is known to be an SQLite file).
+        since: Only reviews at or after this time (aware), or None.
+        decks: Only these decks, or None for all.
+        parts: Processes to share the work among, at most (see :func:`review_csv_plan`).
+        counted: Called with row counts as rows are formatted (possibly from other threads).
+
+    Returns:
+        The number of reviews written, or None when the database is not an SQLite file (nothing
+        was written: use :func:`iter_reviews`).
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    plan = review_csv_plan(db, since=since, decks=decks, parts=parts)
+    if plan is None:
+        return None
+    file, queries = plan
+    sink = _GuardedSink(out)
+    try:
+        sink.write(header)
+        with storage_errors(db._target, "reading reviews"):
+            try:
+                return csv_worker.write_parts(
+                    file, round(DEFAULT_BUSY_TIMEOUT * 1000), queries, sink, counted
+                )
+            except csv_worker.WorkerError as exc:
+                raise StorageError(
+                    f"Cannot export the reviews of {db._target.shown}: {exc}. Nothing was "
+                    "written to a file given with -o; try again, or export with --format jsonl."
+                ) from exc
+    except _OutputFailed as failed:
+        # The caller's output failed (a closed pipe, a full disk): its own error, not the
+        # database's, so it passes through untranslated.
+        raise failed.error from None
+
+
+class _OutputFailed(Exception):
+    """Carries an error raised by the output past :func:`storage_errors`."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _GuardedSink:
+    """A binary sink whose failures are told apart from the database's."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+
+    def write(self, data: bytes) -> int:
         try:
-            # Each row is one ready string: read the DBAPI cursor directly (SQLAlchemy has
-            # bound and processed the parameters) instead of wrapping every row in a Row.
-            cursor = result.cursor
-            while rows := cursor.fetchmany(STREAM_BATCH):
-                yield len(rows), "".join([row[0] for row in rows])
-        finally:
-            result.close()
+            return self._out.write(data)
+        except Exception as exc:
+            raise _OutputFailed(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._out.flush()
+        except Exception as exc:
+            raise _OutputFailed(exc) from exc
 
 
 def iter_skill_stats(

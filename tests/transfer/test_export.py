@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from mathdrill import transfer
 from mathdrill.errors import UsageError
-from mathdrill.storage import open_database
+from mathdrill.storage import csv_worker, open_database
 from mathdrill.storage import transfer as store
 from mathdrill.transfer import (
     CARD_COLUMNS,
@@ -307,24 +308,31 @@ def test_a_large_csv_export_read_in_parallel_parts_is_the_same_file(
 ) -> None:
     write_history(db_file, random_history(20, 1_500, seed=9))
     whole = _export(db_file, "reviews", "csv")
-    # Pretend 1500 reviews are a large log: three parts, two of them read by threads.
+    # Pretend 1500 reviews are a large log: three parts, two of them formatted by workers.
     monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 500)
+    monkeypatch.setattr(transfer, "CSV_PROCESSES", 3)
+    started: list[object] = []
+    real = csv_worker._Worker
+
+    def spy(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(csv_worker, "_Worker", spy)
     seen: list[tuple[int, int | None]] = []
     out = io.StringIO(newline="")
     with open_database(str(db_file), create=False) as db:
-        real = store.review_csv_parts
-        monkeypatch.setattr(
-            store, "review_csv_parts", lambda *a, **k: real(*a, **{**k, "parts": 3})
-        )
         result = export(
             db, "reviews", "csv", out, now=LATER, progress=lambda d, t: seen.append((d, t))
         )
+    assert len(started) == 2
     assert out.getvalue() == whole
     assert result.reviews == 1_500
     assert seen[-1] == (1_500, 1_500)
-    # A real file takes the later parts as bytes (the StringIO above decodes them).
+    # A real file takes the text as bytes (the StringIO above decodes them).
     target = db_file.parent / "reviews.csv"
     with open_database(str(db_file), create=False) as db, atomic_output(target) as stream:
         export(db, "reviews", "csv", stream, now=LATER)
+    assert len(started) == 4
     assert target.read_text(encoding="utf-8") == whole
     assert "√2/2" in whole

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import statistics
 from collections import Counter
 from datetime import timedelta
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import open_database
+from mathdrill.storage import csv_worker, open_database
 from mathdrill.storage import transfer as store
 from mathdrill.transfer import csv_line, csv_seconds, review_csv_line
 from tests.transfer.history import NOW, History, random_history, write_history
@@ -127,6 +128,14 @@ def test_skill_aggregates_match_a_python_computation(filled) -> None:
         )
 
 
+def _fast_csv(db, **kwargs) -> tuple[str, int, list[int]]:
+    out = io.BytesIO()
+    counts: list[int] = []
+    n = store.write_reviews_csv(db, out, counted=counts.append, **kwargs)
+    assert n is not None
+    return out.getvalue().decode("utf-8"), n, counts
+
+
 @pytest.mark.parametrize("parts", [1, 2, 3])
 def test_csv_fast_path_gives_the_text_of_the_generic_path(filled, monkeypatch, parts) -> None:
     path, _history = filled
@@ -134,15 +143,76 @@ def test_csv_fast_path_gives_the_text_of_the_generic_path(filled, monkeypatch, p
     monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 200)
     since = NOW - timedelta(days=200)
     with open_database(str(path), create=False) as db:
-        chunks = store.review_csv_parts(db, since=since, decks=["d1", "d2"], parts=parts)
-        assert chunks is not None
-        assert len(chunks) == parts
-        fast = [list(chunk) for chunk in chunks]
+        plan = store.review_csv_plan(db, since=since, decks=["d1", "d2"], parts=parts)
+        assert plan is not None
+        assert len(plan[1]) == parts
+        text, n, counts = _fast_csv(db, since=since, decks=["d1", "d2"], parts=parts)
         generic = "".join(review_csv_line(r) for r in store.iter_reviews(db, since=since))
         total = store.count_reviews(db, since=since)
-    assert "".join(text for chunk in fast for _, text in chunk) == generic
-    assert sum(n for chunk in fast for n, _ in chunk) == total
-    assert all(chunk for chunk in fast)  # every part holds reviews
+    assert text == generic
+    assert n == total == sum(counts)
+
+
+def test_csv_fast_path_keeps_time_order_and_odd_text_when_ids_are_not_in_time_order(
+    db_file: Path, monkeypatch
+) -> None:
+    history = random_history(30, 1200, seed=3, decks=("d1", 'd"q,2'))
+    # An import appends old reviews after newer ones: storage order is not time order.
+    random.Random(5).shuffle(history.reviews)
+    for i, review in enumerate(history.reviews[:50]):
+        review.read_as = f'cut\x00here"{i}'
+        review.mistake = 'mis"take\x00tail'
+        review.session_id = "s\x00x"
+        review.reviewed_at = history.reviews[0].reviewed_at  # ties in time: id order decides
+    write_history(db_file, history)
+    monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 100)
+    with open_database(str(db_file), create=False) as db:
+        generic = "".join(review_csv_line(r) for r in store.iter_reviews(db))
+        for parts in (1, 2, 4):
+            text, n, _ = _fast_csv(db, parts=parts)
+            assert text == generic, parts
+            assert n == 1200
+        only = _fast_csv(db, decks=['d"q,2'], parts=2)[0]
+        assert only == "".join(review_csv_line(r) for r in store.iter_reviews(db, decks=['d"q,2']))
+        assert 0 < only.count("\n") < generic.count("\n")
+    assert '"cut",' in generic  # the text stops at the NUL, the closing quote stays
+    assert '"""d""q,2"""' not in generic
+    assert '"d""q,2",' in generic
+
+
+def test_a_failing_worker_is_reported_with_its_reason(db_file: Path) -> None:
+    write_history(db_file, random_history(5, 50))
+    good = csv_worker.Part("SELECT 'x' || char(10) FROM reviews", ())
+    bad = csv_worker.Part("SELECT no_such_column FROM reviews", ())
+    out = io.BytesIO()
+    with pytest.raises(csv_worker.WorkerError, match="no_such_column"):
+        csv_worker.write_parts(db_file, 1000, [good, bad], out)
+    assert csv_worker.write_parts(db_file, 1000, [good, good], out) == 100
+
+
+def test_a_failing_output_passes_through_and_stops_the_worker(db_file: Path, monkeypatch) -> None:
+    write_history(db_file, random_history(20, 3000))
+    monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 500)
+    started: list[csv_worker._Worker] = []
+    real = csv_worker._Worker
+
+    def spy(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(csv_worker, "_Worker", spy)
+
+    class Closed(io.BytesIO):
+        # Takes the header, then the reader leaves (as `export reviews | head -0` would).
+        def write(self, data: bytes) -> int:
+            if self.tell():
+                raise BrokenPipeError("the reader left")
+            return super().write(data)
+
+    with open_database(str(db_file), create=False) as db, pytest.raises(BrokenPipeError):
+        store.write_reviews_csv(db, Closed(), header=b"h\n", parts=2)
+    assert len(started) == 1
+    assert started[0]._process.poll() is not None  # killed or finished, not left running
 
 
 def test_csv_cells_quote_text_and_keep_null_apart_from_empty() -> None:

@@ -174,6 +174,31 @@ def _collection(value: Any, item: Any, top: bool = True) -> str | None:
     return None
 
 
+#: Printed texts by (printer, type, value). sympy's printers are pure functions of the
+#: expression tree, and two sympy objects are equal only when their trees are identical (a Float
+#: carries its precision, a Symbol its assumptions), so an equal value prints the same. Decks
+#: print the same values over and over (a value in the prompt, the hints and the solution; the
+#: reference written out and read back; small parameters in every instance), and sympy's
+#: printers cost 20–500 µs per call.
+_TEXTS: dict[tuple[Any, ...], str] = {}
+_TEXTS_SIZE = 20_000
+
+
+def _cached(kind: str, value: Any, print_: Any) -> str:
+    """Return ``print_(value)``, remembered by the value's tree."""
+    key = (kind, type(value), value)
+    try:
+        text = _TEXTS.get(key)
+    except TypeError:  # an unhashable object (a mutable matrix): print it every time
+        return str(print_(value))
+    if text is None:
+        text = str(print_(value))
+        if len(_TEXTS) >= _TEXTS_SIZE:
+            _TEXTS.clear()  # a simple bound; a deck check reuses a few thousand texts
+        _TEXTS[key] = text
+    return text
+
+
 def _scalar_text(value: Any, printer: Any) -> str:
     if isinstance(value, str):
         return value
@@ -181,6 +206,8 @@ def _scalar_text(value: Any, printer: Any) -> str:
         return "True" if value else "False"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, sympy.Basic):
+        return _cached(type(printer).__name__, value, printer.doprint)
     return printer.doprint(value)
 
 
@@ -301,6 +328,8 @@ def to_latex(value: Any) -> str:
         return inner
     if isinstance(value, SetLiteral):
         return r"\left\{ " + ", ".join(to_latex(v) for v in value.items) + r" \right\}"
+    if isinstance(value, sympy.Basic):
+        return _cached("latex", value, sympy.latex)
     return sympy.latex(value)
 
 

@@ -148,3 +148,25 @@ def test_to_latex() -> None:
 def test_latex_output_reads_back() -> None:
     for value in (sqrt(2) / 2, x**2 + 1, GRID, SetLiteral((ONE, THREE))):
         assert parse(to_latex(value), symbols=("x",)).value == value
+
+
+def test_printed_texts_are_remembered_by_the_value_tree(monkeypatch) -> None:
+    from mathdrill.mathlang import render
+
+    render._TEXTS.clear()
+    calls = []
+    real = render._PLAIN.doprint
+
+    def counting(value: Any) -> str:
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(render._PLAIN, "doprint", counting)
+    expr = 3 * x**2 - sin(x) / 2
+    assert to_plain(expr) == to_plain(3 * x**2 - sin(x) / 2) == "3*x**2 - sin(x)/2"
+    assert len(calls) == 1
+    # Equal-looking values with different trees never share a text.
+    assert to_plain(sympy.Float("0.5", 3)) == "0.500"
+    assert to_plain(sympy.Float("0.5", 30)) == "0." + "5" + "0" * 29
+    assert (to_plain(sympy.Float(2.0)), to_plain(Integer(2))) == ("2.00000000000000", "2")
+    assert to_latex(expr) == to_latex(3 * x**2 - sin(x) / 2) == sympy.latex(expr)

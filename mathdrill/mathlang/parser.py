@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -294,8 +295,19 @@ def parse(
             ``text``. :class:`LimitExceededError` (a subclass) when a size limit is hit. Never any
             other exception, whatever the text.
     """
+    key: tuple[Any, ...] | None = None
+    with contextlib.suppress(TypeError):  # unhashable arguments: read without the cache
+        symbols = tuple(symbols)
+        candidate = (text, symbols, allow_imaginary, limits)
+        hash(candidate)
+        if isinstance(text, str):
+            key = candidate
+    if key is not None:
+        cached = _PARSED.get(key)
+        if cached is not None:
+            return cached
     try:
-        return _read(
+        parsed = _read(
             text,
             author=False,
             symbols=symbols,
@@ -314,6 +326,18 @@ def parse(
         raise MathSyntaxError(
             f"could not read this input ({type(exc).__name__})", _text(text), 0, len(_text(text))
         ) from exc
+    if key is not None:
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
+
+
+#: Learner readings by (text, symbols, imaginary unit, limits). A reading is immutable (sympy
+#: values, frozen dataclasses) and a pure function of these, and the same text is read again
+#: and again: a retyped answer, the same reference or mistake in another ``deck check`` seed.
+_PARSED: dict[tuple[Any, ...], Parsed] = {}
+_PARSED_SIZE = 4096
 
 
 def parse_author(

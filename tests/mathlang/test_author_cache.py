@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy
 
 from mathdrill.mathlang import parse_author
@@ -42,3 +43,28 @@ def test_notes_survive_the_cache() -> None:
     notes = [parse_author("1/2x", symbols=["x"]).notes for _ in range(2)]
     assert notes[0] == notes[1]
     assert notes[0]
+
+
+def test_samplers_shadow_built_in_functions_of_the_same_name() -> None:
+    # A deck callable named like a built-in (here `max`) wins, and the built-in comes back
+    # when the callable is gone.
+    assert parse_author("max(1, 5)", functions={"max": lambda a, b: a - b}).value == -4
+    assert parse_author("max(1, 5)").value == 5
+
+
+def test_learner_readings_are_reused_and_errors_are_not_remembered() -> None:
+    from mathdrill.errors import MathSyntaxError
+    from mathdrill.mathlang import parse
+    from mathdrill.mathlang import parser as parser_module
+
+    first = parse("2x + sin(x)", symbols=["x"])
+    assert parse("2x + sin(x)", symbols=("x",)) is first
+    # Other symbols or another imaginary-unit setting are another reading.
+    assert parse("2x + sin(x)", symbols=["x", "y"]) is not first
+    for _ in range(2):
+        with pytest.raises(MathSyntaxError):
+            parse("2x +", symbols=["x"])
+    assert ("2x +", ("x",), False, parser_module.LEARNER_LIMITS) not in parser_module._PARSED
+    # Unhashable arguments still get the parser's own error, never a TypeError.
+    with pytest.raises(MathSyntaxError):
+        parse("x", symbols=[["x"]])

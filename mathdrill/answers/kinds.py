@@ -348,7 +348,14 @@ def _shape_words(rows: list[list[Any]] | None) -> str:
     return f"a {len(rows)}×{len(rows[0])} matrix"
 
 
-def compare_scalar(spec: AnswerSpec, expected: Any, answer: Any, allowance: Allowance) -> Outcome:
+def compare_scalar(
+    spec: AnswerSpec,
+    expected: Any,
+    answer: Any,
+    allowance: Allowance,
+    *,
+    decide_only: bool = False,
+) -> Outcome:
     """Compare two scalars: as numbers when both are constant, else as functions.
 
     Args:
@@ -356,6 +363,7 @@ def compare_scalar(spec: AnswerSpec, expected: Any, answer: Any, allowance: Allo
         expected: Reference scalar.
         answer: Learner scalar.
         allowance: Decimal allowance of the learner's answer.
+        decide_only: Only ``equal`` is wanted (see :func:`compare_functions`).
 
     Returns:
         The outcome.
@@ -364,7 +372,12 @@ def compare_scalar(spec: AnswerSpec, expected: Any, answer: Any, allowance: Allo
         return Outcome(False, "not a single value")
     if not expected.free_symbols and not answer.free_symbols:
         return compare_numbers(
-            expected, answer, allowance=allowance, rtol=spec.rtol, atol=spec.atol
+            expected,
+            answer,
+            allowance=allowance,
+            rtol=spec.rtol,
+            atol=spec.atol,
+            decide_only=decide_only,
         )
     return compare_functions(
         expected,
@@ -374,6 +387,7 @@ def compare_scalar(spec: AnswerSpec, expected: Any, answer: Any, allowance: Allo
         atol=spec.atol,
         up_to_constant=spec.up_to_constant,
         allow_imaginary=spec.allow_imaginary,
+        decide_only=decide_only,
     )
 
 
@@ -383,12 +397,13 @@ def _entries_outcome(
     answer: list[Any],
     numbers: tuple[Any, ...],
     label: Callable[[int], str],
+    decide_only: bool = False,
 ) -> Outcome:
     """Compare entries pairwise; the first wrong entry decides."""
     undecided: Outcome | None = None
     near_misses: set[str | None] = set()
     for index, (e, a) in enumerate(zip(expected, answer, strict=True)):
-        outcome = compare_scalar(spec, e, a, entry_allowance(numbers, a))
+        outcome = compare_scalar(spec, e, a, entry_allowance(numbers, a), decide_only=decide_only)
         if outcome.equal is False:
             near = (
                 outcome.near_miss
@@ -473,6 +488,22 @@ class AnswerKind:
         """
         raise NotImplementedError
 
+    def decide(self, spec: AnswerSpec, expected: Any, reading: Reading) -> bool | None:
+        """Decide only whether a reading equals a value: :meth:`compare`'s ``equal``.
+
+        Kinds override it to skip what only the explanation needs (the worst test point, near
+        misses); the decision itself never differs from :meth:`compare`'s.
+
+        Args:
+            spec: The answer spec.
+            expected: The reference or mistake value.
+            reading: The learner's reading.
+
+        Returns:
+            True (equal), False (not equal) or None (could not decide).
+        """
+        return self.compare(spec, expected, reading).equal
+
     def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:
         """Read an author's reference text with the author function table.
 
@@ -556,6 +587,16 @@ class NumberKind(AnswerKind):
             expected, reading.value, allowance=reading.allowance, rtol=spec.rtol, atol=spec.atol
         )
 
+    def decide(self, spec: AnswerSpec, expected: Any, reading: Reading) -> bool | None:  # noqa: D102
+        return compare_numbers(
+            expected,
+            reading.value,
+            allowance=reading.allowance,
+            rtol=spec.rtol,
+            atol=spec.atol,
+            decide_only=True,
+        ).equal
+
 
 class ExpressionKind(AnswerKind):
     """A formula in the declared variables, compared as a function."""
@@ -587,6 +628,13 @@ class ExpressionKind(AnswerKind):
         return value
 
     def compare(self, spec: AnswerSpec, expected: Any, reading: Reading) -> Outcome:  # noqa: D102
+        return self._compare(spec, expected, reading, decide_only=False)
+
+    def decide(self, spec: AnswerSpec, expected: Any, reading: Reading) -> bool | None:  # noqa: D102
+        return self._compare(spec, expected, reading, decide_only=True).equal
+
+    @staticmethod
+    def _compare(spec: AnswerSpec, expected: Any, reading: Reading, decide_only: bool) -> Outcome:
         return compare_functions(
             expected,
             reading.value,
@@ -596,6 +644,7 @@ class ExpressionKind(AnswerKind):
             up_to_constant=spec.up_to_constant,
             allow_imaginary=spec.allow_imaginary,
             decimals=any(getattr(n, "is_decimal", False) for n in reading.numbers),
+            decide_only=decide_only,
         )
 
 
@@ -637,6 +686,13 @@ class VectorKind(AnswerKind):
         return value
 
     def compare(self, spec: AnswerSpec, expected: Any, reading: Reading) -> Outcome:  # noqa: D102
+        return self._compare(spec, expected, reading, decide_only=False)
+
+    def decide(self, spec: AnswerSpec, expected: Any, reading: Reading) -> bool | None:  # noqa: D102
+        return self._compare(spec, expected, reading, decide_only=True).equal
+
+    @staticmethod
+    def _compare(spec: AnswerSpec, expected: Any, reading: Reading, decide_only: bool) -> Outcome:
         e = as_vector(expected)
         a = as_vector(reading.value)
         if e is None:
@@ -648,8 +704,10 @@ class VectorKind(AnswerKind):
             )
         if len(a) != len(e):
             return Outcome(False, f"expected a vector of length {len(e)}, got length {len(a)}")
-        outcome = _entries_outcome(spec, e, a, reading.numbers, lambda i: f"entry {i + 1}")
-        if outcome.equal is False and outcome.near_miss is None:
+        outcome = _entries_outcome(
+            spec, e, a, reading.numbers, lambda i: f"entry {i + 1}", decide_only
+        )
+        if outcome.equal is False and outcome.near_miss is None and not decide_only:
             return Outcome(False, outcome.reason, _structure_near_miss(spec, e, a))
         return outcome
 
@@ -687,6 +745,13 @@ class MatrixKind(AnswerKind):
         return value
 
     def compare(self, spec: AnswerSpec, expected: Any, reading: Reading) -> Outcome:  # noqa: D102
+        return self._compare(spec, expected, reading, decide_only=False)
+
+    def decide(self, spec: AnswerSpec, expected: Any, reading: Reading) -> bool | None:  # noqa: D102
+        return self._compare(spec, expected, reading, decide_only=True).equal
+
+    @staticmethod
+    def _compare(spec: AnswerSpec, expected: Any, reading: Reading, decide_only: bool) -> Outcome:
         e = as_rows(expected)
         a = as_rows(reading.value)
         if e is None:
@@ -712,8 +777,9 @@ class MatrixKind(AnswerKind):
             flat_a,
             reading.numbers,
             lambda i: f"entry ({i // cols + 1}, {i % cols + 1})",
+            decide_only,
         )
-        if outcome.equal is False and outcome.near_miss is None:
+        if outcome.equal is False and outcome.near_miss is None and not decide_only:
             near = _structure_near_miss(spec, flat_e, flat_a)
             if near is None and len(e) == len(e[0]):
                 transposed = [a[j][i] for i in range(len(a)) for j in range(len(a))]
@@ -1595,7 +1661,7 @@ def get_kind(name: str) -> AnswerKind:
         raise UsageError(f"unknown answer kind {name!r}; known kinds: {', '.join(KINDS)}") from None
 
 
-def judge(spec: AnswerSpec, text: str) -> Verdict:
+def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
     """Judge a learner's text against a spec. Pure, in-process, no time cap.
 
     Never raises because of the learner's text: unreadable text gives ``status="unreadable"``
@@ -1603,9 +1669,15 @@ def judge(spec: AnswerSpec, text: str) -> Verdict:
     ``status="undecided"``. Not for concurrent use from several threads of one process: mpmath's
     working precision is process-wide (``Judge`` runs each check in its own process).
 
+    Authored mistakes are only *decided* (:meth:`AnswerKind.decide`): the first one equal to
+    the answer is named, as :meth:`AnswerKind.compare` would find it.
+
     Args:
         spec: What the answer should be.
         text: The learner's answer as typed.
+        explain: False when only the status and the mistake matter (``deck check``): the
+            reference is then decided too, and a wrong verdict's reason is the short one of the
+            first point that settled it, without a near miss. Status and mistake are the same.
 
     Returns:
         The verdict.
@@ -1631,7 +1703,11 @@ def judge(spec: AnswerSpec, text: str) -> Verdict:
             "unreadable", "could not read this answer", error="could not read this answer"
         )
     try:
-        outcome = kind.compare(spec, spec.expected, reading)
+        if explain:
+            outcome = kind.compare(spec, spec.expected, reading)
+        else:
+            decided = kind.decide(spec, spec.expected, reading)
+            outcome = Outcome(decided, _DECIDED_REASONS[decided])
     except Exception:
         outcome = Outcome(None, UNDECIDED_REASON)
     base = {
@@ -1645,7 +1721,7 @@ def judge(spec: AnswerSpec, text: str) -> Verdict:
         return Verdict("undecided", outcome.reason, **base)
     for mistake in spec.mistakes:
         try:
-            matched = kind.compare(spec, mistake.value, reading).equal is True
+            matched = kind.decide(spec, mistake.value, reading) is True
         except Exception:
             matched = False
         if matched:
@@ -1658,6 +1734,13 @@ def judge(spec: AnswerSpec, text: str) -> Verdict:
                 **base,
             )
     return Verdict("wrong", outcome.reason, near_miss=outcome.near_miss, **base)
+
+
+_DECIDED_REASONS = {
+    True: "equal to the reference",
+    False: "not equal to the reference",
+    None: UNDECIDED_REASON,
+}
 
 
 def parse_expected(

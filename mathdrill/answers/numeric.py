@@ -356,11 +356,19 @@ def _eval(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
 Compiled = Callable[[Mapping[str, Any]], Any]
 
 
+#: Compiled expressions by (expression, digits): a verdict compares the answer with the
+#: reference and then with each authored mistake, and ``deck check`` judges every mistake's
+#: text, so the same expression is compiled again and again. Closures hold no state.
+_COMPILED: dict[tuple[Any, int], Compiled] = {}
+_COMPILED_SIZE = 2048
+
+
 def compile_expr(expr: Any, dps: int) -> Compiled:
     """Turn a sympy expression into nested closures that evaluate it with mpmath.
 
     Same semantics as :func:`evaluate`, but the tree is walked once: evaluating the result at
     each of the test points then costs only the arithmetic (about 3x faster on the corpus).
+    Results are remembered by (expression, digits).
 
     Args:
         expr: A sympy expression.
@@ -370,8 +378,15 @@ def compile_expr(expr: Any, dps: int) -> Compiled:
         A function of ``env`` (symbol name → mpmath number) returning an mpmath number; call it
         through :func:`run_compiled`.
     """
-    with mpmath.workdps(dps):
-        return _compile(expr, dps)
+    key = (expr, dps)
+    fn = _COMPILED.get(key)
+    if fn is None:
+        with mpmath.workdps(dps):
+            fn = _compile(expr, dps)
+        if len(_COMPILED) >= _COMPILED_SIZE:
+            _COMPILED.clear()
+        _COMPILED[key] = fn
+    return fn
 
 
 def run_compiled(fn: Compiled, env: Mapping[str, Any], dps: int) -> Any:
@@ -554,6 +569,7 @@ def compare_numbers(
     allowance: Allowance = NO_ALLOWANCE,
     rtol: float | None = None,
     atol: float | None = None,
+    decide_only: bool = False,
 ) -> Outcome:
     """Compare two numeric sympy values by the ``number`` rule.
 
@@ -563,14 +579,35 @@ def compare_numbers(
         allowance: Rounding allowance from the learner's typed decimals.
         rtol: Template relative tolerance; with ``atol`` it replaces the decimal rule.
         atol: Template absolute tolerance.
+        decide_only: Only ``equal`` is wanted: two exact rationals are then compared exactly
+            when that settles the rule, and no near miss is named. ``equal`` is the same.
 
     Returns:
         The outcome; ``equal`` is None only when the reference has no finite value.
     """
+    tolerance = rtol is not None or atol is not None
+    same = answer == expected  # the identical tree: the difference is exactly zero
+    if same and isinstance(expected, sympy.Rational | sympy.Float):
+        return Outcome(True, _EQUAL_WITHIN if tolerance else "equal to the reference")
+    if (
+        decide_only
+        and not tolerance
+        and not allowance.any
+        and isinstance(expected, sympy.Rational)
+        and isinstance(answer, sympy.Rational)
+    ):
+        # Different exact rationals: "equal" would need a relative difference within
+        # EXACT_EPS (1e-40). Far beyond it (the usual case) settles it without mpmath; a
+        # difference near that bound is left to the 50-digit rule.
+        a, b = Fraction(int(expected.p), int(expected.q)), Fraction(int(answer.p), int(answer.q))
+        if abs(a - b) > _EXACT_EPS_TWICE * max(1, abs(a), abs(b)):
+            return Outcome(False, "not equal to the reference")
     try:
         a = realify(evaluate(expected, {}, NUMBER_DPS), NUMBER_DPS)
     except Undefined:
         return Outcome(None, "the reference has no finite value — report this template")
+    if same:
+        return Outcome(True, _EQUAL_WITHIN if tolerance else "equal to the reference")
     try:
         b = realify(evaluate(answer, {}, NUMBER_DPS), NUMBER_DPS)
     except Undefined:
@@ -609,7 +646,7 @@ def compare_values(
         if rtol is not None or atol is not None:
             limit = mpmath.mpf(atol or 0) + mpmath.mpf(rtol or 0) * abs(a)
             if diff <= limit * (1 + EXACT_EPS) or diff <= eps * max(1, scale):
-                return Outcome(True, "equal to the reference within the template's tolerance")
+                return Outcome(True, _EQUAL_WITHIN)
             return Outcome(
                 False,
                 f"not within the template's tolerance (off by {show(diff, 3)})",
@@ -641,6 +678,10 @@ def compare_values(
                 _near_miss(a, b, diff, close=diff <= max(10 * limit, abs(a) / 100)),
             )
         return Outcome(False, "not equal to the reference", _near_miss(a, b, diff, close=False))
+
+
+_EQUAL_WITHIN = "equal to the reference within the template's tolerance"
+_EXACT_EPS_TWICE = Fraction(2, 10**40)
 
 
 def _near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> str | None:
@@ -773,6 +814,7 @@ def compare_functions(
     up_to_constant: bool = False,
     allow_imaginary: bool = False,
     decimals: bool = False,
+    decide_only: bool = False,
 ) -> Outcome:
     """Decide whether two expressions are the same function (the ``expression`` rule).
 
@@ -794,15 +836,32 @@ def compare_functions(
         allow_imaginary: Compare complex values too.
         decimals: The answer contains typed decimals (a "close" near miss then says to use
             exact values).
+        decide_only: Only ``equal`` is wanted (an authored mistake is tried against the
+            answer): stop at the first point that settles "not equal", with a short reason and
+            no near miss. ``equal`` is the same as without it. (Up to a constant, the full
+            comparison runs.)
 
     Returns:
         The outcome.
     """
+    equal = (
+        "equal to the reference up to a constant" if up_to_constant else "equal to the reference"
+    )
+    if answer == expected:
+        # The identical tree has the same value wherever the reference is defined, and
+        # simplify(0) is 0 where too few points are: every path below would say equal.
+        return Outcome(True, equal)
     rtol_mp = mpmath.mpf(EXPRESSION_RTOL if rtol is None else rtol)
     atol_mp = mpmath.mpf(EXPRESSION_ATOL if atol is None else atol)
     names = {s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols}
-    samples = sample_points(expected, answer, names, intervals, allow_imaginary=allow_imaginary)
     needed = POINTS_NEEDED if names else 1
+    if decide_only and not up_to_constant:
+        decided = _first_difference(
+            expected, answer, names, intervals, rtol_mp, atol_mp, needed, allow_imaginary
+        )
+        if decided is not None:
+            return decided
+    samples = sample_points(expected, answer, names, intervals, allow_imaginary=allow_imaginary)
     if len(samples) < needed:
         if _symbolically_equal(expected, answer, names, up_to_constant=up_to_constant):
             return Outcome(True, "equal to the reference (shown symbolically)")
@@ -818,9 +877,6 @@ def compare_functions(
             f"your answer is undefined at {_describe_point(undefined.point)}, where the"
             " reference is defined",
         )
-    equal = (
-        "equal to the reference up to a constant" if up_to_constant else "equal to the reference"
-    )
     if worst_sample is None:
         return Outcome(True, equal)
     if worst <= RECHECK_BELOW:
@@ -837,6 +893,44 @@ def compare_functions(
     reason = f"differs from the reference at {where}" if where else "not equal to the reference"
     near = _function_near_miss(samples, up_to_constant=up_to_constant, decimals=decimals)
     return Outcome(False, reason, near)
+
+
+def _first_difference(
+    expected: Any,
+    answer: Any,
+    names: set[str],
+    intervals: Mapping[str, tuple[float, float]],
+    rtol: Any,
+    atol: Any,
+    needed: int,
+    allow_imaginary: bool,
+) -> Outcome | None:
+    """Settle "not equal" at the first point that shows it, or return None to decide in full.
+
+    Only for the plain comparison (not up to a constant): the first reference point where the
+    answer is undefined, or differs by more than the tolerance and more than
+    :data:`RECHECK_BELOW` relatively, decides exactly as the full scan would (that scan says
+    "not equal" as soon as one such point exists among at least ``needed`` points). Anything
+    else — too few points, only tiny differences, agreement everywhere — is left to the full
+    comparison.
+    """
+    dps = POINT_DPS
+    points = _reference_points(expected, sorted(names), intervals, allow_imaginary, dps)
+    if len(points) < needed:
+        return None
+    answer_fn = compile_expr(answer, dps)
+    for draws, env, a in points:
+        try:
+            b = realify(run_compiled(answer_fn, env, dps), dps)
+        except Undefined:
+            b = None
+        if b is None or (not allow_imaginary and not is_real(b, dps)):
+            return Outcome(False, f"your answer is undefined at {_describe_point(draws)}")
+        gap = abs(a - b)
+        scale = max(abs(a), abs(b))
+        if gap > rtol * scale + atol and gap > RECHECK_BELOW * scale:
+            return Outcome(False, f"differs from the reference at {_describe_point(draws)}")
+    return None
 
 
 def _scan(

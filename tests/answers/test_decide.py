@@ -1,0 +1,176 @@
+"""Deciding without explaining: ``AnswerKind.decide`` and ``judge(explain=False)``.
+
+The decision must never differ from the full comparison's (``compare(...).equal``): authored
+mistakes are matched with ``decide`` for learners too, and ``deck check`` judges mistakes with
+``explain=False``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import sympy
+
+from mathdrill.answers import KINDS, Mistake, judge, numeric
+from mathdrill.errors import MathSyntaxError
+from tests.answers.conftest import corpus_cases, make_spec, spec_for_case
+
+CASES = corpus_cases()
+X = {"x": (-3.0, 3.0)}
+x = sympy.Symbol("x")
+
+# Pairs chosen for the edges of the early exit: undefined answers, differences only the
+# 80-digit re-check settles, references defined at too few points, constants, tolerances.
+EXPRESSION_PAIRS = [
+    ("x**2", "x**2 + 1", {}),
+    ("x**2", "x*x", {}),
+    ("x", "x*(cosh(25)^2 - sinh(25)^2)", {}),
+    ("x", "x*(cosh(25)^2 - sinh(25)^2) + 1e-9", {}),
+    ("x", "x + 1e-12", {}),
+    ("1/x", "1/(x - 1)", {}),
+    ("x", "sqrt(x)", {}),
+    ("x", "log(x - 10)", {}),
+    ("sqrt(x - 2.9)", "sqrt(x - 2.9) + 1", {}),
+    ("sqrt(x - 2.9)", "sqrt(x - 2.9)", {}),
+    ("2*x", "2*x + 5", {"up_to_constant": True}),
+    ("2*x", "3*x", {"up_to_constant": True}),
+    ("x", "1.0000001*x", {"rtol": 1e-6}),
+    ("x", "1.01*x", {"rtol": 1e-6}),
+    ("sin(x)", "-sin(x)", {}),
+]
+NUMBER_PAIRS = [
+    ("1/3", "2/6"),
+    ("1/3", "1/4"),
+    ("1/3", "0.333"),
+    ("1/3", "0.33"),
+    ("1/2", "0.5"),
+    ("sqrt(2)/2", "1/sqrt(2)"),
+    ("10^-50", "0"),
+    ("10^-30", "0"),
+    ("7", "-7"),
+]
+
+
+def _both(kind_name: str, spec, answer: str) -> tuple:
+    kind = KINDS[kind_name]
+    reading = kind.read(spec, answer)
+    return kind.compare(spec, spec.expected, reading).equal, kind.decide(
+        spec, spec.expected, reading
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_decide_agrees_with_compare_on_the_corpus(case: dict) -> None:
+    spec = spec_for_case(case)
+    try:
+        full, decided = _both(case["kind"], spec, case["answer"])
+    except MathSyntaxError:
+        return  # unreadable: nothing to compare (the corpus tests the message)
+    assert decided is full
+
+
+@pytest.mark.parametrize(("expected", "answer", "options"), EXPRESSION_PAIRS)
+def test_decide_agrees_with_compare_for_expressions(expected, answer, options) -> None:
+    spec = make_spec("expression", expected, variables=X, **options)
+    full, decided = _both("expression", spec, answer)
+    assert decided is full
+
+
+@pytest.mark.parametrize(("expected", "answer"), NUMBER_PAIRS)
+def test_decide_agrees_with_compare_for_numbers(expected, answer) -> None:
+    spec = make_spec("number", expected)
+    full, decided = _both("number", spec, answer)
+    assert decided is full
+
+
+def test_exact_rationals_within_the_exact_tolerance_still_count_as_equal() -> None:
+    # 10^-50 and 0 differ by less than EXACT_EPS (1e-40): equal by the number rule, which the
+    # exact shortcut must leave to the 50-digit comparison.
+    tiny, zero = sympy.Rational(1, 10**50), sympy.Integer(0)
+    assert numeric.compare_numbers(tiny, zero).equal is True
+    assert numeric.compare_numbers(tiny, zero, decide_only=True).equal is True
+    small = sympy.Rational(1, 10**30)
+    assert numeric.compare_numbers(small, zero, decide_only=True).equal is False
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_unexplained_verdicts_have_the_same_status_and_mistake(case: dict) -> None:
+    spec = spec_for_case(case)
+    full = judge(spec, case["answer"])
+    quick = judge(spec, case["answer"], explain=False)
+    assert (quick.status, quick.mistake, quick.feedback) == (
+        full.status,
+        full.mistake,
+        full.feedback,
+    )
+
+
+def test_a_mistake_is_matched_by_decision_in_order() -> None:
+    spec = make_spec(
+        "expression",
+        "2*x",
+        variables=X,
+        mistakes=[
+            {"name": "squared", "value": "x**2", "feedback": "f1"},
+            {"name": "halved", "value": "x", "feedback": "f2"},
+            {"name": "also-x", "value": "x*1", "feedback": "f3"},
+        ],
+    )
+    for explain in (True, False):
+        verdict = judge(spec, "x", explain=explain)
+        assert (verdict.status, verdict.mistake) == ("wrong", "halved")
+        assert judge(spec, "x^2", explain=explain).mistake == "squared"
+        assert judge(spec, "3x", explain=explain).mistake is None
+
+
+def test_identical_expressions_are_equal_without_sampling(monkeypatch) -> None:
+    # sqrt(x - 2.9) is real at few points of [-3, 3]: the sampled test cannot decide, but the
+    # identical tree is the same function.
+    expected = sympy.sqrt(x - sympy.Rational(29, 10))
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("identical expressions need no test points")
+
+    monkeypatch.setattr(numeric, "sample_points", no_sampling)
+    monkeypatch.setattr(numeric, "_reference_points", no_sampling)
+    outcome = numeric.compare_functions(
+        expected, sympy.sqrt(x - sympy.Rational(29, 10)), intervals=X
+    )
+    assert outcome.equal is True
+
+
+def test_a_clear_difference_stops_at_the_first_point(monkeypatch) -> None:
+    calls = []
+    real = numeric.run_compiled
+
+    def counting(fn, env, dps):
+        calls.append(dps)
+        return real(fn, env, dps)
+
+    monkeypatch.setattr(numeric, "run_compiled", counting)
+    numeric._POINTS.clear()
+    full = numeric.compare_functions(x**2, x**2 + 1, intervals=X)
+    full_calls = len(calls)
+    calls.clear()
+    quick = numeric.compare_functions(x**2, x**2 + 1, intervals=X, decide_only=True)
+    assert full.equal is quick.equal is False
+    assert full_calls == 20  # 10 reference points + 10 answer values
+    assert len(calls) == 1  # reference points cached; one answer value settles it
+    assert "differs from the reference at x = " in quick.reason
+
+
+def test_compiled_expressions_are_reused() -> None:
+    first = numeric.compile_expr(x**3 + 2 * x, 30)
+    assert numeric.compile_expr(x**3 + 2 * x, 30) is first
+    assert numeric.compile_expr(x**3 + 2 * x, 80) is not first
+    assert numeric.run_compiled(first, {"x": numeric.mpmath.mpf(2)}, 30) == 12
+
+
+def test_explain_false_keeps_the_reason_short_but_true() -> None:
+    spec = make_spec("expression", "x**2", variables=X)
+    verdict = judge(spec, "x**2 + 1", explain=False)
+    assert verdict.status == "wrong"
+    assert verdict.reason == "not equal to the reference"
+    assert verdict.near_miss is None
+    assert judge(replace(spec, mistakes=(Mistake("m", x**2 + 1, "fb"),)), "x^2+1").mistake == "m"

@@ -72,7 +72,8 @@ def check_seed(
         seed: The seed.
         clock: Seconds counter for timing generation (``time.process_time`` in ``deck check``,
             so a loaded machine does not fail a sound deck); None: no timing.
-        judge: The judge (default :func:`mathdrill.answers.judge`, in-process).
+        judge: The judge (default :func:`mathdrill.answers.judge`, in-process; it then judges
+            the mistakes with ``explain=False``: only their status and name are checked).
         memo: Results of earlier seeds of this template by drawn parameters. An instance is a
             pure function of its drawn parameters, so a seed that draws the same values as an
             earlier one gets that seed's result (with its own seed and the generation time
@@ -81,10 +82,15 @@ def check_seed(
     Returns:
         The result; ``problems`` is empty when the instance is sound.
     """
+    mistake_judge = judge
     if judge is None:
-        from mathdrill.answers import judge as pure_judge
+        from mathdrill.answers.kinds import judge as pure_judge
 
         judge = pure_judge
+
+        def mistake_judge(spec: Any, text: str) -> Any:
+            return pure_judge(spec, text, explain=False)
+
     start = clock() if clock else 0.0
     key = None
     try:
@@ -107,7 +113,7 @@ def check_seed(
     elapsed = clock() - start if clock else 0.0
     try:
         with cpu_deadline(JUDGE_CPU_SECONDS, _JudgingTooSlow):
-            result = _judge_instance(template, seed, instance, elapsed, judge)
+            result = _judge_instance(template, seed, instance, elapsed, judge, mistake_judge)
     except _JudgingTooSlow as error:
         message = (
             f"judging the reference and the mistakes took more than {error.seconds:g} s of CPU "
@@ -143,9 +149,15 @@ class _JudgingTooSlow(MathdrillError):
 
 
 def _judge_instance(
-    template: Template, seed: int, instance: Instance, elapsed: float, judge: Callable[..., Any]
+    template: Template,
+    seed: int,
+    instance: Instance,
+    elapsed: float,
+    judge: Callable[..., Any],
+    mistake_judge: Callable[..., Any] | None = None,
 ) -> SeedResult:
     """Judge the reference and every mistake of one generated instance."""
+    mistake_judge = mistake_judge or judge
     from mathdrill.decks.answering import answer_text
 
     problems: list[tuple[int, str, str, str]] = []
@@ -162,7 +174,7 @@ def _judge_instance(
         )
     for definition, mistake in zip(template.mistakes, instance.spec.mistakes, strict=True):
         text = answer_text(instance.spec, mistake.value)
-        result = judge(instance.spec, text)
+        result = mistake_judge(instance.spec, text)
         line = definition.value.line
         name = mistake.name
         if result.status == "correct":

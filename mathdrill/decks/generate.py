@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from mpmath.libmp import prec_to_dps
 
 from mathdrill.decks.model import Expr, Problem, Template, Text
 from mathdrill.decks.placeholders import render
-from mathdrill.decks.samplers import FLAGS, SamplerError, bind
+from mathdrill.decks.samplers import FLAGS, SAMPLERS, SamplerError, bind
 from mathdrill.errors import DeckError, MathdrillError, MathSyntaxError
 from mathdrill.mathlang.values import Sequence, SetLiteral
 
@@ -261,9 +262,19 @@ def draw_params(template: Template, seed: int) -> dict[str, Any]:
     failures = [0] * len(template.where)
     values: dict[str, Any] = {}
     exhausted = False
+    plans = [_sampler_call(template, expr) for _name, expr in template.params]
     for _attempt in range(MAX_TRIES):
         values = {}
-        for name, expr in template.params:
+        for (name, expr), plan in zip(template.params, plans, strict=True):
+            if plan is not None:
+                state = rng.bit_generator.state
+                try:
+                    values[name] = plan(rng)
+                    continue
+                except Exception:
+                    # Read it in full from the same generator state: the error (or, should a
+                    # sampler fail only for some draws, the value) is exactly what it always was.
+                    rng.bit_generator.state = state
             scope = {**FLAGS, **values}
             values[name] = _evaluate(template, expr, scope, seed, functions)
         failed = None
@@ -300,6 +311,85 @@ def draw_params(template: Template, seed: int) -> dict[str, Any]:
             "where",
         )
     return values
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: Direct sampler calls by (text, symbols, imaginary unit, parameter names); None when the
+#: expression is not one.
+_SAMPLER_CALLS: dict[tuple[Any, ...], Callable[[np.random.Generator], Any] | None] = {}
+_SAMPLER_CALLS_SIZE = 20_000
+
+
+def _sampler_call(
+    template: Template, expr: Expr
+) -> Callable[[np.random.Generator], Any] | None:
+    """The parameter as a direct sampler call, when it is exactly one with constant arguments.
+
+    Most parameters are written ``integer(-6, 6, nonzero)``: reading the text and walking the
+    arguments for every draw costs more than the draw. When the whole expression is a single
+    sampler call whose arguments name no parameter, the arguments are the same for every
+    instance: they are read once (by the same parser, with a recording stand-in for the
+    samplers) and the sampler is then called directly with them, drawing from the instance's
+    generator exactly as the full reading would.
+
+    Args:
+        template: The template.
+        expr: A ``params:`` expression.
+
+    Returns:
+        ``draw(rng) -> value``, or None when the expression must be read in full each time.
+    """
+    params = frozenset(name for name, _ in template.params)
+    key = (expr.text, template.symbols, template.answer.allow_imaginary, params)
+    if key in _SAMPLER_CALLS:
+        return _SAMPLER_CALLS[key]
+    plan = None
+    text = expr.text
+    # Any identifier that might be a parameter (or a non-ASCII spelling of one) makes the
+    # arguments depend on the draw.
+    if text.isascii() and not params & set(_IDENTIFIER.findall(text)):
+        plan = _record_call(template, text)
+    if len(_SAMPLER_CALLS) >= _SAMPLER_CALLS_SIZE:
+        _SAMPLER_CALLS.clear()
+    _SAMPLER_CALLS[key] = plan
+    return plan
+
+
+def _record_call(template: Template, text: str) -> Callable[[np.random.Generator], Any] | None:
+    """Read ``text`` with recording samplers; a plan when it is exactly one sampler call."""
+    from mathdrill.mathlang.rewrite import coerce
+
+    mathlang = _math()
+    marker = object()  # what the recorder returns: the value of the expression must be it
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def recorder(name: str) -> Callable[..., Any]:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            calls.append((name, args, dict(kwargs)))
+            return marker
+
+        return record
+
+    try:
+        parsed = mathlang.parse_author(
+            text,
+            names=FLAGS,
+            symbols=template.symbols,
+            functions={name: recorder(name) for name in SAMPLERS},
+            allow_imaginary=template.answer.allow_imaginary,
+        )
+    except Exception:
+        return None
+    if parsed.value is not marker or len(calls) != 1:
+        return None
+    name, args, kwargs = calls[0]
+    draw = SAMPLERS[name].draw
+
+    def plan(rng: np.random.Generator) -> Any:
+        return coerce(draw(rng, *args, **dict(kwargs)))
+
+    return plan
 
 
 def evaluate_let(template: Template, params: Mapping[str, Any], seed: int) -> dict[str, Any]:

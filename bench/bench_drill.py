@@ -8,7 +8,14 @@ decks that are not loaded, some of them due):
   the terminal (target ≤ 0.6 s median);
 * verdict after Enter: from sending an answer to its ✓/✗ line (target ≤ 100 ms p95).
 
-Usage: ``.venv/bin/python bench/bench_drill.py [--runs 10] [--answers 8] [--cards 10000]``
+Each run is a new study day (``--now`` one day later), as a learner drilling every morning.
+Answers are typed ``--think`` seconds after the answer prompt appears (default 1 s: nobody reads
+a problem and types an answer faster); ``--think 0`` answers the instant the prompt is live. The
+first run starts with no spare problem (see ``mathdrill.problems.SpareShelf``); later runs find
+the one their predecessor left, as daily use does. Both are reported.
+
+Usage: ``.venv/bin/python bench/bench_drill.py [--runs 10] [--answers 8] [--cards 10000]
+[--think 1.0]``
 """
 
 from __future__ import annotations
@@ -86,7 +93,9 @@ def help_times(runs: int, env: dict[str, str]) -> list[float]:
     return samples
 
 
-def drill_times(runs: int, answers: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
+def drill_times(
+    runs: int, answers: int, env: dict[str, str], think: float
+) -> tuple[list[float], list[float]]:
     first, verdicts = [], []
     for run in range(runs):
         start = time.perf_counter()
@@ -99,8 +108,6 @@ def drill_times(runs: int, answers: int, env: dict[str, str]) -> tuple[list[floa
                 "--now",
                 (NOW + timedelta(days=run)).isoformat(),
                 "drill",
-                "--seed",
-                str(run),
             ],
             env=env,
             encoding="utf-8",
@@ -111,6 +118,7 @@ def drill_times(runs: int, answers: int, env: dict[str, str]) -> tuple[list[floa
         first.append((time.perf_counter() - start) * 1000)
         for _ in range(answers):
             child.expect_exact(READY)
+            time.sleep(think)
             sent = time.perf_counter()
             child.sendline("0")  # a readable answer, wrong for nearly every problem
             index = child.expect(["✓ correct", "✗ not correct", "Not counted"])
@@ -135,6 +143,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--answers", type=int, default=8, help="answers timed per run")
     parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="seconds between the prompt and the answer"
+    )
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -147,7 +158,8 @@ def main() -> int:
             "PROMPT_TOOLKIT_NO_CPR": "1",
         }
         report("mathdrill --help", help_times(20, env), "(target ≤ 150 ms)")
-        first, verdicts = drill_times(args.runs, args.answers, env)
+        first, verdicts = drill_times(args.runs, args.answers, env, args.think)
+        print(f"first problem, run 1 (no spare yet): {first[0]:.1f} ms")
         report("first problem visible", first, "(target ≤ 600 ms median)")
         report("verdict after Enter", verdicts, "(target ≤ 100 ms p95)")
     print(f"load average now: {os.getloadavg()[0]:.1f}")

@@ -32,7 +32,9 @@ Pinned behaviour:
 
 from __future__ import annotations
 
+import random
 import statistics
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -53,12 +55,11 @@ from mathdrill.scheduling.queue import (
 from mathdrill.scheduling.session import QueueItem, ReviewKind, SessionQueue
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from mathdrill.answers.verdict import Verdict
     from mathdrill.config import Environment
-    from mathdrill.problems import ProblemSource, ProblemView, Skill
+    from mathdrill.problems import ProblemSource, ProblemView, Skill, SpareShelf
     from mathdrill.storage import Card, Database
+    from mathdrill.storage.snapshot import PlanSnapshot
 
 #: Largest instance seed (storage keeps seeds as signed 64-bit integers).
 MAX_SEED = 2**63 - 1
@@ -331,17 +332,100 @@ def streak_days(days: Iterable[Any], today: Any) -> int:
     return count
 
 
+class DeferredDatabase:
+    """A database that is opened on first use — or in the background once :meth:`start` is called.
+
+    Importing SQLAlchemy and opening the database take a third of a second; a session planned
+    from a quick read shows its first problem first and opens the database while the learner
+    reads it.
+
+    Args:
+        opener: Opens the database (may raise ``StorageError``).
+    """
+
+    def __init__(self, opener: Callable[[], Database]) -> None:
+        self._opener = opener
+        self._db: Database | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, db: Database) -> DeferredDatabase:
+        """Wrap a database that is already open.
+
+        Args:
+            db: The open database.
+
+        Returns:
+            A handle whose :meth:`get` returns ``db``.
+        """
+        handle = cls(lambda: db)
+        handle._db = db
+        return handle
+
+    def _open(self) -> None:
+        try:
+            self._db = self._opener()
+        except BaseException as error:  # handed to the thread that needs the database
+            self._error = error
+
+    def start(self) -> None:
+        """Begin opening the database in a background thread (once; no-op when open)."""
+        with self._lock:
+            if self._db is None and self._thread is None and self._error is None:
+                self._thread = threading.Thread(
+                    target=self._open, name="mathdrill-open-db", daemon=True
+                )
+                self._thread.start()
+
+    def get(self) -> Database:
+        """Return the open database, waiting for (or doing) the opening.
+
+        Returns:
+            The database.
+
+        Raises:
+            StorageError: The database cannot be opened (raised again on every call).
+        """
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        elif self._db is None and self._error is None:
+            self._open()
+        if self._error is not None:
+            raise self._error
+        assert self._db is not None
+        return self._db
+
+    def close(self) -> None:
+        """Close the database if it was opened (waits for an opening in progress)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        if self._db is not None:
+            self._db.close()
+
+
 class DrillSession:
     """One drill session: the queue, the problem on screen, and every answer saved at once.
 
     Args:
-        db: The open database.
+        db: The database, open or being opened (:class:`DeferredDatabase`).
         skills: Every catalogued skill in deck and file order (cards are created for them).
         problems: Makes problems and judges answers (a worker process in the drill).
         settings: Time zone, rollover hour and daily caps.
         options: What the learner asked for.
         clock: Returns the current aware time (``--now`` freezes it).
-        rng: Source of instance seeds.
+        rng: Source of instance seeds (and of the session id).
+        quick_read: Reads the cards and today's activity without opening ``db``
+            (:func:`mathdrill.storage.snapshot.read_snapshot` bound to the file), so the first
+            problem is planned before the database layer is even imported; None, or a None
+            result, plans from ``db``. Used only when every skill already has a card.
+        spares: Problems made ahead by earlier sessions for their successors' first problems
+            (None: always make problems now — ``--seed`` replays must draw every seed).
 
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
@@ -350,28 +434,46 @@ class DrillSession:
     def __init__(
         self,
         *,
-        db: Database,
+        db: Database | DeferredDatabase,
         skills: Sequence[Skill],
         problems: ProblemSource,
         settings: SchedulingSettings,
         options: DrillOptions,
         clock: Callable[[], datetime],
-        rng: np.random.Generator,
+        rng: random.Random,
+        quick_read: Callable[[datetime], PlanSnapshot | None] | None = None,
+        spares: SpareShelf | None = None,
     ) -> None:
-        self._db = db
+        self._dbh = db if isinstance(db, DeferredDatabase) else DeferredDatabase.of(db)
         self._problems = problems
         self._settings = settings
         self._options = options
         self._clock = clock
         self._rng = rng
+        self._spares = spares
         # Drawn from the session's generator, so a seeded session is reproducible end to end.
-        self.session_id = f"{int(rng.integers(0, MAX_SEED, endpoint=True)):016x}"
+        self.session_id = f"{self._draw_seed():016x}"
         self._skills = {t.key: t for t in skills}
         now = clock()
-        db.ensure_cards(((t.deck, t.id) for t in skills), now)
         chosen = select_skills(skills, options.decks, options.tags)
         self._chosen = {t.key for t in chosen}
-        stored = {(c.deck, c.template): c for c in db.cards()}
+        start = day_start(
+            study_day(now, settings.rollover_hour, settings.tz),
+            settings.rollover_hour,
+            settings.tz,
+        )
+        snapshot = quick_read(start) if quick_read is not None and options.minutes is None else None
+        if snapshot is not None and not self._skills.keys() <= {
+            f"{c.deck}/{c.template}" for c in snapshot.cards
+        }:
+            snapshot = None  # new skills need cards: that is a write, for the database
+        if snapshot is None:
+            self._db.ensure_cards(((t.deck, t.id) for t in skills), now)
+            stored_cards: Sequence[Card] = self._db.cards()
+        else:
+            stored_cards = snapshot.cards
+        self._snapshot = snapshot
+        stored = {(c.deck, c.template): c for c in stored_cards}
         self._cards: dict[int, CardInfo] = {}
         ordered: list[CardInfo] = []
         for skill in chosen:
@@ -413,7 +515,12 @@ class DrillSession:
                 settings.rollover_hour,
                 settings.tz,
             )
-            new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
+            if self._snapshot is not None:
+                chosen_ids = {c.card_id for c in cards}
+                new_today = len(self._snapshot.learned & chosen_ids)
+                reviews_today = len(self._snapshot.reviewed & chosen_ids)
+            else:
+                new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
             requires = {t.key: set(t.requires) for t in self._skills.values()}
             queue = build_daily_queue(
                 cards,
@@ -490,12 +597,14 @@ class DrillSession:
                 return None
             skill = self._skill_of[item.card_id]
             prefetched, self._prefetched = self._prefetched, None
+            spare = None
             if prefetched is not None and prefetched[0] == item:
                 seed = prefetched[1]
             else:
-                seed = self._draw_seed()
+                spare = self._spares.take(skill) if self._spares is not None else None
+                seed = spare.seed if spare is not None else self._draw_seed()
             try:
-                view = self._problems.generate(skill, seed)
+                view = spare or self._problems.generate(skill, seed)
             except SkillBroken as error:
                 # A broken template must not end the session: skip it (nothing is logged,
                 # it stays due) and say which one and why in the summary.
@@ -518,7 +627,19 @@ class DrillSession:
         )
 
     def _draw_seed(self) -> int:
-        return int(self._rng.integers(0, MAX_SEED, endpoint=True))
+        return self._rng.randrange(MAX_SEED + 1)
+
+    @property
+    def _db(self) -> Database:
+        return self._dbh.get()
+
+    def problem_shown(self) -> None:
+        """Say the current problem is on the screen: a good moment for background work.
+
+        Opens the database in the background if the session was planned from a quick read (the
+        learner reads the problem meanwhile; the answer is saved through it).
+        """
+        self._dbh.start()
 
     def _prefetch_next(self) -> None:
         """Start making the problem that will most likely come next.
@@ -715,6 +836,47 @@ class DrillSession:
 
     # ----------------------------------------------------------------------------- the end
 
+    def stock_spares(self) -> int:
+        """Make the problems the next session will most likely open with (see ``SpareShelf``).
+
+        Two guesses: the next waiting problem of this session (where a session resumed later
+        today starts) and the first problem of the queue one day from now. Does nothing
+        without a shelf, or when the problem source is not ready (never waits for a worker to
+        start, so quitting right away stays instant).
+
+        Returns:
+            How many spares were made.
+        """
+        from mathdrill.problems import SkillBroken
+
+        if self._spares is None or not self._problems.ready:
+            return 0
+        guesses: list[int] = []
+        upcoming = self._session.peek()
+        if upcoming is not None:
+            guesses.append(upcoming.card_id)
+        tomorrow = build_daily_queue(
+            list(self._cards.values()),
+            {t.key: set(t.requires) for t in self._skills.values()},
+            self._clock() + timedelta(days=1),
+            self._settings,
+        ).session_items()
+        guesses.extend(card_id for card_id, _ in tomorrow[:1])
+        made = 0
+        for card_id in dict.fromkeys(guesses):
+            skill = self._skill_of[card_id]
+            if self._spares.has(skill):
+                continue
+            try:
+                view = self._problems.generate(skill, self._draw_seed())
+            except SkillBroken:
+                continue
+            self._spares.put(skill, view)
+            made += 1
+        if made:
+            self._spares.save()
+        return made
+
     def summary(self) -> Summary:
         """Report the session so far (also valid after an early quit).
 
@@ -817,8 +979,11 @@ def open_session(
 ) -> Iterator[DrillSession]:
     """Open everything a drill needs and hand out the session; close it all afterwards.
 
-    The problem worker is started first so that it imports sympy while the catalogue and the
-    database are read.
+    The order is chosen for a fast first problem: the problem worker starts first (it imports
+    sympy on the other core); the deck catalogue and a quick read of the cards plan the queue;
+    the first problem comes from the spare shelf when an earlier session left one; the full
+    database opens in the background once the problem is on screen. On a normal end the session
+    leaves spares for the next one (not with ``seed``: a replay must draw every seed itself).
 
     Args:
         environment: Clock, data directory and database option.
@@ -835,18 +1000,25 @@ def open_session(
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
-    import numpy as np
-
-    from mathdrill.problems import WorkerProblems
-    from mathdrill.storage import open_database, resolve_database
+    from mathdrill.problems import SpareShelf, WorkerProblems
+    from mathdrill.storage.location import resolve_database_file
 
     source = problems if problems is not None else WorkerProblems()
-    db: Database | None = None
+    database = DeferredDatabase(lambda: _open_database(environment))
     try:
         skills = load_skills(environment, extra_decks)
-        db = open_database(resolve_database(environment.db, environment.env))
+        file = resolve_database_file(environment.db, environment.env)
+        quick_read = None
+        if file is not None:
+            from mathdrill.storage.snapshot import read_snapshot
+
+            decks = {skill.deck for skill in skills}
+
+            def quick_read(since: datetime) -> PlanSnapshot | None:
+                return read_snapshot(file, since, decks)
+
         session = DrillSession(
-            db=db,
+            db=database,
             skills=skills,
             problems=source,
             settings=SchedulingSettings(
@@ -854,11 +1026,23 @@ def open_session(
             ),
             options=options,
             clock=environment.now,
-            rng=np.random.default_rng(seed),
+            rng=random.Random(seed),  # noqa: S311 - problem seeds, not secrets
+            quick_read=quick_read,
+            spares=None if seed is not None else SpareShelf(_spares_file(environment)),
         )
         yield session
+        session.stock_spares()
     finally:
         if problems is None:
             source.close()
-        if db is not None:
-            db.close()
+        database.close()
+
+
+def _open_database(environment: Environment) -> Database:
+    from mathdrill.storage import open_database, resolve_database
+
+    return open_database(resolve_database(environment.db, environment.env))
+
+
+def _spares_file(environment: Environment) -> Path:
+    return environment.data_dir / "cache" / "spares.json"

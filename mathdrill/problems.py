@@ -26,7 +26,9 @@ skips it and names it in the summary.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -252,6 +254,10 @@ class ProblemView:
 class ProblemSource(Protocol):
     """Where a drill session gets problems and verdicts."""
 
+    @property
+    def ready(self) -> bool:
+        """Whether a problem can be made now without waiting for a process to start."""
+
     def generate(self, skill: Skill, seed: int) -> ProblemView:
         """Make the problem of ``skill`` for ``seed``; raises :class:`SkillBroken`."""
 
@@ -427,6 +433,11 @@ class LocalProblems:
     def __init__(self) -> None:
         self._maker = ProblemMaker()
 
+    @property
+    def ready(self) -> bool:
+        """Always: nothing has to start."""
+        return True
+
     def generate(self, skill: Skill, seed: int) -> ProblemView:
         """Make the problem of ``skill`` for ``seed``.
 
@@ -504,13 +515,17 @@ class WorkerProblems:
         self.timeout = self._judge.timeout
         self._generate_timeout = generate_timeout
         self._pending: dict[tuple[str, int], Future[ProblemView]] = {}
-        self._executor: Any = None
         self._lock = threading.Lock()
 
     @property
     def worker_pid(self) -> int | None:
         """Process id of the worker that takes the next request (waits for it to start)."""
         return self._judge.worker_pid
+
+    @property
+    def ready(self) -> bool:
+        """Whether the worker has started and is idle-or-busy but alive (never waits)."""
+        return self._judge.warm
 
     def _ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         reply = self._judge.exchange(json.dumps(request).encode("utf-8"), timeout)
@@ -568,14 +583,22 @@ class WorkerProblems:
             skill: The skill probably shown next.
             seed: The seed it will be shown with.
         """
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import Future
+
+        future: Future[ProblemView] = Future()
+
+        def make() -> None:
+            try:
+                future.set_result(self._make(skill, seed))
+            except BaseException as error:  # handed to whoever collects the problem
+                future.set_exception(error)
 
         with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="mathdrill-prefetch")
             # Only the latest guess is worth keeping; an older one was not shown.
             self._pending.clear()
-            self._pending[(skill.key, seed)] = self._executor.submit(self._make, skill, seed)
+            self._pending[(skill.key, seed)] = future
+        # A daemon thread, not an executor's: quitting must never wait for a guess.
+        threading.Thread(target=make, name="mathdrill-prefetch", daemon=True).start()
 
     def check(self, skill: Skill, seed: int, text: str) -> Verdict:
         """Judge ``text`` in the worker, within the time cap.
@@ -617,11 +640,116 @@ class WorkerProblems:
     def close(self) -> None:
         """Stop the worker (and forget prefetched problems). Idempotent."""
         with self._lock:
-            executor, self._executor = self._executor, None
             self._pending.clear()
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
         self._judge.close()
+
+
+SPARES_FORMAT = 1
+"""Version of the spare-problem file's layout; another version is ignored."""
+#: Most spare problems kept (one per skill; the oldest go first).
+MAX_SPARES = 64
+
+
+def _stamp(path: str) -> list[int] | None:
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    return [status.st_size, status.st_mtime_ns]
+
+
+class SpareShelf:
+    """Problems made ahead of time, for the first problem of a coming session.
+
+    A session ends by making the problem its successor will most likely open with (the worker
+    is warm then; it takes milliseconds); the next session shows it at once instead of waiting
+    about a second for a fresh worker to import sympy. A spare is an ordinary problem with a
+    seed drawn from fresh entropy, used once: taking it removes it from the file. A spare whose
+    deck file changed since it was made is thrown away.
+
+    The file is a cache (JSON, in the data directory's ``cache/``): missing, unreadable or
+    foreign content reads as empty, and failing to write it is not an error.
+
+    Args:
+        path: The file, e.g. ``<data dir>/cache/spares.json``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._entries: dict[str, dict[str, Any]] = {}
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == SPARES_FORMAT:
+                entries = data.get("spares")
+                if isinstance(entries, dict):
+                    self._entries = {
+                        str(k): v
+                        for k, v in entries.items()
+                        if isinstance(v, dict) and {"path", "stamp", "view"} <= v.keys()
+                    }
+
+    def _valid(self, skill: Skill, entry: Mapping[str, Any]) -> ProblemView | None:
+        if entry.get("path") != skill.path or entry.get("stamp") != _stamp(skill.path):
+            return None
+        try:
+            view = ProblemView.from_dict(entry["view"])
+        except (WorkerError, TypeError):
+            return None
+        return view if (view.deck, view.template) == (skill.deck, skill.id) else None
+
+    def has(self, skill: Skill) -> bool:
+        """Whether a usable spare of ``skill`` is on the shelf.
+
+        Args:
+            skill: The skill.
+
+        Returns:
+            True when one is there and its deck file is unchanged.
+        """
+        entry = self._entries.get(skill.key)
+        return entry is not None and self._valid(skill, entry) is not None
+
+    def take(self, skill: Skill) -> ProblemView | None:
+        """Remove the spare of ``skill`` from the shelf (and its file) and return it.
+
+        Args:
+            skill: The skill about to be shown.
+
+        Returns:
+            The spare problem, or None when there is none that is still valid.
+        """
+        entry = self._entries.pop(skill.key, None)
+        if entry is None:
+            return None
+        # Written at once: a spare must never be shown twice, even if this process dies.
+        self.save()
+        return self._valid(skill, entry)
+
+    def put(self, skill: Skill, view: ProblemView) -> None:
+        """Put a problem on the shelf (replacing an older spare of the same skill).
+
+        Args:
+            skill: Its skill.
+            view: The problem.
+        """
+        self._entries.pop(skill.key, None)
+        self._entries[skill.key] = {
+            "path": skill.path,
+            "stamp": _stamp(skill.path),
+            "view": view.to_dict(),
+        }
+        while len(self._entries) > MAX_SPARES:
+            self._entries.pop(next(iter(self._entries)))
+
+    def save(self) -> None:
+        """Write the shelf to its file (atomically; failures are ignored)."""
+        with contextlib.suppress(OSError):
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+            partial.write_text(
+                json.dumps({"format": SPARES_FORMAT, "spares": self._entries}), encoding="utf-8"
+            )
+            os.replace(partial, self._path)
 
 
 def serve_requests(maker: ProblemMaker, requests: Iterator[bytes]) -> Iterator[bytes]:

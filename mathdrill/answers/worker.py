@@ -169,8 +169,11 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def launch(self) -> _Slot:
-        """Start a worker in a background thread and return its slot."""
+        """Start a worker in a background thread and return its slot (an empty one if closed)."""
         slot = _Slot()
+        if self.closed:
+            slot.error = "closed"
+            return slot
 
         def on_spawn(process: subprocess.Popen[bytes]) -> None:
             slot.process = process
@@ -276,6 +279,8 @@ class Judge:
     def _ready_worker(self) -> _Worker:
         """Return a live worker: the active one, else the standby, else a fresh one."""
         state = self._state
+        if state.closed:
+            raise WorkerError("this checker is closed")
         worker = state.settle(state.active)
         if worker is None and state.standby is not None:
             state.active, state.standby = state.standby, None
@@ -299,6 +304,14 @@ class Judge:
             state.active, state.standby = state.standby, None
         else:
             state.active = state.launch()
+
+    @property
+    def warm(self) -> bool:
+        """Whether a started worker is alive now (never waits for one that is starting)."""
+        slot = self._state.active
+        if self._state.closed or (slot.thread is not None and slot.thread.is_alive()):
+            return False
+        return slot.worker is not None and slot.worker.alive()
 
     @property
     def worker_pid(self) -> int | None:
@@ -424,9 +437,13 @@ class Judge:
         raise _WorkerDied
 
     def close(self) -> None:
-        """Stop the workers and reap them; further checks raise WorkerError. Idempotent."""
-        with self._state.lock:
-            self._finalizer()
+        """Stop the workers and reap them; further checks raise WorkerError. Idempotent.
+
+        Does not wait for a request in progress (say, one waiting for a worker that is still
+        starting): its worker is killed and the request fails with WorkerError, so quitting
+        right after starting is instant.
+        """
+        self._finalizer()
 
     def __enter__(self) -> Judge:
         return self

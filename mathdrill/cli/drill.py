@@ -195,6 +195,7 @@ def run_loop(session: DrillSession, ui: UI, *, self_grade: bool) -> None:
 def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade: bool) -> bool:
     """Handle one problem; return False when the learner quits."""
     ui.show_problem(problem)
+    session.problem_shown()
     started = time.monotonic()
     while True:
         line = ui.read_answer(problem)

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdrill.decks.yamlsafe import MAX_DECK_BYTES, YamlProblem, YList, YMap, decode, parse_yaml
-
 DEFAULT_EXPECTED_SECONDS = 60.0
 """``expected_seconds`` of a template that does not say (the loader's default)."""
 
@@ -135,6 +133,9 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
         ValueError: The file is not readable YAML or not shaped like a deck (the message says
             where).
     """
+    # Imported here: a catalogue read from its cache (every run of the drill) needs no YAML.
+    from mathdrill.decks.yamlsafe import YamlProblem, YList, YMap, decode, parse_yaml
+
     try:
         data = parse_yaml(decode(raw)).data
     except YamlProblem as problem:
@@ -204,12 +205,14 @@ def read_catalog(files: Iterable[Path], cache: Path | None = None) -> Catalog:
     for path in files:
         try:
             status = path.stat()
-            if status.st_size > MAX_DECK_BYTES:
-                raise ValueError(f"{path}: larger than {MAX_DECK_BYTES:,} bytes")
             stamp = [status.st_size, status.st_mtime_ns]
             entry = remembered.get(str(path))
             info = _info_from_json(entry["info"]) if entry and entry["stamp"] == stamp else None
             if info is None:
+                from mathdrill.decks.yamlsafe import MAX_DECK_BYTES
+
+                if status.st_size > MAX_DECK_BYTES:
+                    raise ValueError(f"{path}: larger than {MAX_DECK_BYTES:,} bytes")
                 info = read_deck_info(path.read_bytes(), str(path))
             fresh[str(path)] = {"stamp": stamp, "info": _info_to_json(info)}
         except OSError as error:

@@ -39,11 +39,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-#: The schema version this code writes and understands; older databases are migrated up to it.
-SCHEMA_VERSION = 2
-
-#: Key of the schema version row in the ``meta`` table.
-SCHEMA_VERSION_KEY = "schema_version"
+# The schema version this code writes and understands (older databases are migrated up to it)
+# and its key in the ``meta`` table live in version.py, readable without SQLAlchemy.
+from mathdrill.storage.version import SCHEMA_VERSION as SCHEMA_VERSION
+from mathdrill.storage.version import SCHEMA_VERSION_KEY as SCHEMA_VERSION_KEY
 
 #: Review kinds: first showing of a new card, a due review, a same-session repeat (SM-2 step 7,
 #: does not move the schedule) and cramming (practice outside the schedule).

@@ -7,11 +7,11 @@ tests exercise; the clock is a settable stand-in, because time is a parameter.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from mathdrill.decks.catalog import read_catalog
@@ -66,7 +66,7 @@ def session(db, library, clock: Clock, seed: int = 1, problems=None, **options) 
         settings=SchedulingSettings(tz=UTC, rollover_hour=4),
         options=DrillOptions(**options),
         clock=clock,
-        rng=np.random.default_rng(seed),
+        rng=random.Random(seed),
     )
 
 

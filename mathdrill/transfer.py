@@ -16,6 +16,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -1169,6 +1170,7 @@ class ImportPlan:
         cards: Card records.
         reviews: Review records.
         exported_at: When it was exported (from its meta), or None.
+        name: How messages name the file (its path, or ``-`` for standard input).
     """
 
     path: Path
@@ -1176,17 +1178,20 @@ class ImportPlan:
     cards: int
     reviews: int
     exported_at: str | None
+    name: str = ""
 
 
 def _records(
-    path: Path, fmt: str, on_read: Callable[[int], None] | None
+    path: Path, fmt: str, on_read: Callable[[int], None] | None, shown: str | None = None
 ) -> Iterator[CardRow | ReviewRow | dict[str, Any]]:
     """Yield the file's validated meta (a dict), cards and reviews; raise InputError otherwise.
 
     Everything is checked: structure, the meta's marker and version, every field, unique cards,
-    that every review names a card of the file, and the closing counts.
+    that every review names a card of the file, and the closing counts. Messages name the file
+    ``shown`` (default: its path).
     """
     name = path.name
+    label = shown or str(path)
     read = _read_jsonl if fmt == "jsonl" else _read_json
     seen_meta = False
     counts: Any = None
@@ -1238,15 +1243,15 @@ def _records(
                     raise _Refused(item.where, str(exc)) from None
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: not a mathdrill export (not UTF-8 text: byte {exc.start} cannot be read). "
+            f"{label}: not a mathdrill export (not UTF-8 text: byte {exc.start} cannot be read). "
             "Nothing was imported; the database is unchanged."
         ) from None
     except _Refused as exc:
         raise InputError(
-            f"{path}: {exc.where}: {exc.what}. Nothing was imported; the database is unchanged."
+            f"{label}: {exc.where}: {exc.what}. Nothing was imported; the database is unchanged."
         ) from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
     problems: list[str] = []
     if not seen_meta:
         problems.append("it has no meta record: this is not a mathdrill `export all` file")
@@ -1271,15 +1276,20 @@ def _records(
             )
             break
     if problems:
-        raise InputError(f"{path}: {problems[0]}. Nothing was imported; the database is unchanged.")
+        raise InputError(
+            f"{label}: {problems[0]}. Nothing was imported; the database is unchanged."
+        )
 
 
-def validate_import(path: Path, *, on_read: Callable[[int], None] | None = None) -> ImportPlan:
+def validate_import(
+    path: Path, *, on_read: Callable[[int], None] | None = None, shown: str | None = None
+) -> ImportPlan:
     """Read and check a whole import file without touching any database.
 
     Args:
         path: The file (``export all`` as JSON or JSON lines).
         on_read: Called with the number of characters read, as the file is read.
+        shown: How messages name the file (default: its path).
 
     Returns:
         What the file holds.
@@ -1290,12 +1300,13 @@ def validate_import(path: Path, *, on_read: Callable[[int], None] | None = None)
             wrong type or out of range, a duplicate card, a review of a card not in the file,
             or counts that do not match.
     """
+    label = shown or str(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{label}: no such file")
     fmt = _sniff(path)
     cards = reviews = 0
     exported_at: str | None = None
-    for record in _records(path, fmt, on_read):
+    for record in _records(path, fmt, on_read, label):
         if isinstance(record, dict):
             value = record.get("exported_at")
             exported_at = value if isinstance(value, str) else None
@@ -1303,7 +1314,9 @@ def validate_import(path: Path, *, on_read: Callable[[int], None] | None = None)
             reviews += 1
         else:
             cards += 1
-    return ImportPlan(path=path, fmt=fmt, cards=cards, reviews=reviews, exported_at=exported_at)
+    return ImportPlan(
+        path=path, fmt=fmt, cards=cards, reviews=reviews, exported_at=exported_at, name=label
+    )
 
 
 @dataclass(frozen=True)
@@ -1325,13 +1338,14 @@ def import_file(
     *,
     now: datetime,
     on_read: Callable[[str, int], None] | None = None,
+    shown: str | None = None,
 ) -> ImportResult:
     """Import an ``export all`` file: validate all of it, back the database up, merge.
 
     The database is opened only after the whole file passed validation, so a refused file
     leaves it untouched (not even created). The merge is one transaction (see
     :func:`mathdrill.storage.transfer.merge_import`), idempotent: importing the same file again
-    adds nothing.
+    adds nothing, and makes no backup.
 
     Args:
         open_db: Opens the learner's database (a context manager).
@@ -1339,6 +1353,7 @@ def import_file(
         now: The time stamped on the backup's name (aware).
         on_read: Called with ``("checking" | "importing", characters read)`` as the file is
             read in each pass.
+        shown: How messages name the file (default: its path; see :func:`spooled`).
 
     Returns:
         What the file held and what was added.
@@ -1350,9 +1365,37 @@ def import_file(
     from mathdrill.storage import transfer as store
 
     check = None if on_read is None else (lambda n: on_read("checking", n))
-    plan = validate_import(path, on_read=check)
+    plan = validate_import(path, on_read=check, shown=shown)
     apply = None if on_read is None else (lambda n: on_read("importing", n))
-    records = (r for r in _records(path, plan.fmt, apply) if not isinstance(r, dict))
+    records = (r for r in _records(path, plan.fmt, apply, plan.name) if not isinstance(r, dict))
     with open_db() as db:
         merged = store.merge_import(db, records, now=now)
     return ImportResult(plan=plan, merge=merged)
+
+
+@contextlib.contextmanager
+def spooled(stream: IO[bytes]) -> Iterator[Path]:
+    """Copy a byte stream (standard input) into a temporary file, for ``import -``.
+
+    An import reads its file twice (once to check all of it, once to merge), which a pipe
+    cannot give; the copy is made in blocks, so memory stays flat, and deleted afterwards.
+
+    Args:
+        stream: The stream to read to its end.
+
+    Yields:
+        The temporary file's path.
+
+    Raises:
+        InputError: If the stream cannot be read or the copy cannot be written.
+    """
+    with tempfile.TemporaryDirectory(prefix="mathdrill-import-") as folder:
+        path = Path(folder) / "stdin"
+        try:
+            with path.open("wb") as copy:
+                shutil.copyfileobj(stream, copy, 1 << 20)
+        except OSError as exc:
+            raise InputError(
+                f"cannot copy standard input to a temporary file: {exc.strerror or exc}"
+            ) from None
+        yield path

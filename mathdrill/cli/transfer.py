@@ -242,7 +242,8 @@ def import_command(
         Path,
         typer.Argument(
             metavar="FILE",
-            help="A file written by `mathdrill export all` (JSON or JSON lines).",
+            help="A file written by `mathdrill export all` (JSON or JSON lines); - reads "
+            "standard input.",
         ),
     ],
     as_json: Annotated[
@@ -253,9 +254,25 @@ def import_command(
     import json
 
     from mathdrill import transfer
-    from mathdrill.collection import open_collection
 
     environment = _environment()
+    with contextlib.ExitStack() as stack:
+        shown = None
+        if str(file) == "-":
+            # Read twice (check, then merge): a pipe is copied to a temporary file first.
+            file = stack.enter_context(transfer.spooled(sys.stdin.buffer))
+            shown = "standard input"
+        result = _import(environment, file, shown)
+    if as_json:
+        typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
+        return
+    _print_import(result)
+
+
+def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:
+    from mathdrill import transfer
+    from mathdrill.collection import open_collection
+
     size = file.stat().st_size if file.is_file() else None
     with _bar("import", "characters") as progress:
         if progress is None:
@@ -274,17 +291,15 @@ def import_command(
             file,
             now=environment.now(),
             on_read=on_read,
+            shown=shown,
         )
-    if as_json:
-        typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
-        return
-    _print_import(result)
+    return result
 
 
 def _import_json(result: ImportResult) -> dict:
     merge = result.merge
     return {
-        "file": str(result.plan.path),
+        "file": result.plan.name or str(result.plan.path),
         "format": result.plan.fmt,
         "exported_at": result.plan.exported_at,
         "cards": {
@@ -305,10 +320,12 @@ def _import_json(result: ImportResult) -> dict:
 def _print_import(result: ImportResult) -> None:
     merge = result.merge
     typer.echo(
-        f"Imported {result.plan.path}: {merge.reviews_added} reviews added "
+        f"Imported {result.plan.name or result.plan.path}: {merge.reviews_added} reviews added "
         f"({merge.reviews_present} already present), {merge.cards_added} cards added, "
         f"{merge.cards_updated} updated with a more recent schedule, "
         f"{merge.cards_unchanged} unchanged."
     )
     if merge.backup is not None:
         typer.echo(f"The database as it was before is saved at {merge.backup}.")
+    elif not (merge.reviews_added or merge.cards_added or merge.cards_updated):
+        typer.echo("Nothing new: the database was not changed (and needed no backup).")

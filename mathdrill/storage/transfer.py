@@ -44,6 +44,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     exists,
     func,
     insert,
@@ -797,6 +798,20 @@ _import_reviews = Table(
     prefixes=["TEMPORARY"],
 )
 
+#: The staged reviews the log does not hold yet, with their card's id (see _stage_fresh_reviews).
+_fresh_reviews = Table(
+    "mathdrill_import_fresh",
+    _staging,
+    Column("n", Integer, primary_key=True),
+    Column("card_id", Integer, nullable=False),
+    *(
+        Column(c.name, c.type, nullable=c.nullable)
+        for c in _import_reviews.c
+        if c.name not in ("n", "deck", "template")
+    ),
+    prefixes=["TEMPORARY"],
+)
+
 _CARD_STATE = (
     "repetitions",
     "easiness_x100",
@@ -838,9 +853,9 @@ def _stage(conn: Any, records: Iterable[CardRow | ReviewRow]) -> tuple[int, int]
     return n_cards, n_reviews
 
 
-def _merge_cards(conn: Any) -> tuple[int, int]:
+def _card_changes(conn: Any) -> tuple[list[dict[str, Any]], int]:
+    """Return the staged schedules that replace stored ones, and how many cards are new."""
     staged = _import_cards
-    same = and_(cards.c.deck == staged.c.deck, cards.c.template == staged.c.template)
     newer = staged.c.last_review.is_not(None) & (
         cards.c.last_review.is_(None) | (staged.c.last_review > cards.c.last_review)
     )
@@ -848,29 +863,47 @@ def _merge_cards(conn: Any) -> tuple[int, int]:
     # must never be loaded.
     changes = conn.execute(
         select(cards.c.id.label("target"), *(staged.c[name] for name in _CARD_STATE))
-        .join_from(staged, cards, same)
+        .join_from(staged, cards, _same_card())
         .where(newer)
     ).all()
+    missing = conn.execute(
+        select(func.count()).select_from(staged).where(~exists().where(_same_card()))
+    ).scalar_one()
+    return [row._asdict() for row in changes], int(missing)
+
+
+def _same_card() -> Any:
+    staged = _import_cards
+    return and_(cards.c.deck == staged.c.deck, cards.c.template == staged.c.template)
+
+
+def _merge_cards(conn: Any, changes: list[dict[str, Any]]) -> int:
+    """Apply the schedule changes and add the missing cards; return how many were added."""
+    staged = _import_cards
     if changes:
         statement = (
             update(cards)
             .where(cards.c.id == bindparam("target"))
             .values({name: bindparam(name) for name in _CARD_STATE})
         )
-        rows = [row._asdict() for row in changes]
-        for start in range(0, len(rows), _STAGE_BATCH):
-            conn.execute(statement, rows[start : start + _STAGE_BATCH])
+        for start in range(0, len(changes), _STAGE_BATCH):
+            conn.execute(statement, changes[start : start + _STAGE_BATCH])
     names = [c.name for c in staged.c if c.name != "n"]
     missing = (
         select(*(staged.c[name] for name in names))
-        .where(~exists().where(same))
+        .where(~exists().where(_same_card()))
         .order_by(staged.c.n)
     )
-    added = conn.execute(insert(cards).from_select(names, missing)).rowcount
-    return int(added), len(changes)
+    return int(conn.execute(insert(cards).from_select(names, missing)).rowcount)
 
 
-def _merge_reviews(conn: Any) -> int:
+def _stage_fresh_reviews(conn: Any) -> int:
+    """Copy the staged reviews the log does not hold yet into ``_fresh_reviews``; count them.
+
+    Runs after the cards are merged (a review's card must exist to be matched by id), or before
+    it, as here when deciding whether anything is new: a review of a card the database lacks has
+    no ``card_id`` yet, so it is counted through :func:`_card_changes`' missing cards instead.
+    """
     staged = _import_reviews
     key = (staged.c.deck, staged.c.template, staged.c.reviewed_at, staged.c.kind, staged.c.seed)
     ranked = (
@@ -900,25 +933,30 @@ def _merge_reviews(conn: Any) -> int:
         )
         .scalar_subquery()
     )
+    names = ["n", "card_id", *_REVIEW_VALUES]
+    fresh = select(*(ranked.c[name] for name in names)).where(ranked.c.copy > stored)
+    conn.execute(delete(_fresh_reviews))
+    return int(conn.execute(insert(_fresh_reviews).from_select(names, fresh)).rowcount)
+
+
+def _merge_reviews(conn: Any) -> int:
     names = ["card_id", *_REVIEW_VALUES]
-    fresh = (
-        select(*(ranked.c[name] for name in names))
-        .where(ranked.c.copy > stored)
-        .order_by(ranked.c.n)
-    )
-    return int(conn.execute(insert(reviews).from_select(names, fresh)).rowcount)
+    rows = select(*(_fresh_reviews.c[name] for name in names)).order_by(_fresh_reviews.c.n)
+    return int(conn.execute(insert(reviews).from_select(names, rows)).rowcount)
 
 
 def merge_import(
     db: Database, records: Iterable[CardRow | ReviewRow], *, now: datetime
 ) -> MergeResult:
-    """Back the database up, then merge validated records into it in ONE transaction.
+    """Merge validated records into the database in ONE transaction, backing it up first.
 
-    The write lock is taken first (``BEGIN IMMEDIATE`` on SQLite), then an SQLite file is
-    copied next to itself with :func:`~mathdrill.storage.migrations.backup_sqlite` (named like a
-    migration backup, ``<file>.bak-v<schema>-<UTC time>``), then the records are staged and
-    merged (see the module docstring for the matching rules). If anything fails, nothing is
-    written. Every review must name a card that is in ``records`` or already in the database.
+    The write lock is taken first (``BEGIN IMMEDIATE`` on SQLite); the records are staged in
+    temporary tables and compared with the database (see the module docstring for the matching
+    rules). Only when they add or change something is an SQLite file copied next to itself with
+    :func:`~mathdrill.storage.migrations.backup_sqlite` (named like a migration backup,
+    ``<file>.bak-v<schema>-<UTC time>``) and the merge applied; a file that adds nothing leaves
+    the database, and its folder, as they were. If anything fails, nothing is written. Every
+    review must name a card that is in ``records`` or already in the database.
 
     Args:
         db: The open database.
@@ -926,7 +964,8 @@ def merge_import(
         now: Time stamped on the backup's name (aware).
 
     Returns:
-        What was added, updated and already present, and where the backup is.
+        What was added, updated and already present, and where the backup is (None when
+        nothing changed, or for an in-memory or server database).
 
     Raises:
         StorageError: If the database cannot be backed up or written (nothing is changed then).
@@ -934,21 +973,28 @@ def merge_import(
     target = db._target
     with storage_errors(target, "importing"), db._write() as conn:
         backup: Path | None = None
-        if target.file is not None:
-            backup = migrations.backup_name(target.file, _schema(conn), now)
-            migrations.backup_sqlite(target.file, backup)
         _staging.drop_all(conn, checkfirst=True)
         _staging.create_all(conn)
         try:
             n_cards, n_reviews = _stage(conn, records)
-            cards_added, cards_updated = _merge_cards(conn)
+            changes, missing = _card_changes(conn)
+            # Reviews of cards already stored can be matched now; those of missing cards are
+            # new with their card (a missing card means a change anyway).
+            fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
+            if not (changes or missing or fresh):
+                return MergeResult(0, 0, n_cards, 0, n_reviews, None)
+            if target.file is not None:
+                backup = migrations.backup_name(target.file, _schema(conn), now)
+                migrations.backup_sqlite(target.file, backup)
+            cards_added = _merge_cards(conn, changes)
+            _stage_fresh_reviews(conn)
             reviews_added = _merge_reviews(conn)
         finally:
             _staging.drop_all(conn, checkfirst=True)
     return MergeResult(
         cards_added=cards_added,
-        cards_updated=cards_updated,
-        cards_unchanged=n_cards - cards_added - cards_updated,
+        cards_updated=len(changes),
+        cards_unchanged=n_cards - cards_added - len(changes),
         reviews_added=reviews_added,
         reviews_present=n_reviews - reviews_added,
         backup=backup,

@@ -116,9 +116,31 @@ def test_import_reports_and_is_idempotent(run_md, collection: Path, tmp_path: Pa
     report = json.loads(second.stdout)
     assert report["reviews"] == {"in_file": 300, "added": 0, "already_present": 300}
     assert report["cards"]["added"] == 0
-    assert Path(report["backup"]).exists()
+    assert report["backup"] is None  # nothing was added: no backup either
+    assert len(list(fresh.parent.glob("*.bak-*"))) == 1  # the first import's
     again = _md(run_md, fresh, "export", "all", "-f", "jsonl")
     assert again.stdout == file.read_text()
+
+
+def test_import_reads_standard_input(run_md, collection: Path, tmp_path: Path) -> None:
+    text = _md(run_md, collection, "export", "all").stdout
+    fresh = tmp_path / "piped" / "mathdrill.db"
+    first = _md(run_md, fresh, "import", "-", stdin=text)
+    assert first.returncode == 0, first.stderr
+    assert "Imported standard input: 300 reviews added" in first.stdout
+    second = _md(run_md, fresh, "import", "-", "--json", stdin=text)
+    report = json.loads(second.stdout)
+    assert (report["file"], report["reviews"]["added"], report["backup"]) == (
+        "standard input",
+        0,
+        None,
+    )
+    third = _md(run_md, fresh, "import", "-", stdin=text)
+    assert "Nothing new: the database was not changed" in third.stdout
+    cut = _md(run_md, fresh, "import", "-", stdin=text[: len(text) // 2])
+    assert cut.returncode == 2
+    assert "mathdrill: standard input: line " in cut.stderr
+    assert "it is truncated. Nothing was imported" in cut.stderr
 
 
 def test_a_refused_import_exits_2_and_leaves_the_database_alone(

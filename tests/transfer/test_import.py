@@ -198,11 +198,15 @@ def test_import_backs_up_merges_and_a_second_import_adds_nothing(
     assert first.merge.backup.parent == target.parent
     assert _review_count(first.merge.backup) == 1  # the database as it was before
     assert _review_count(target) == 41
+    folder = sorted(p.name for p in target.parent.iterdir())
     second = _import(target, file)
     assert (second.merge.cards_added, second.merge.cards_updated) == (0, 0)
     assert second.merge.cards_unchanged == 6
     assert (second.merge.reviews_added, second.merge.reviews_present) == (0, 40)
     assert _review_count(target) == 41
+    # Nothing to add: no backup either (the folder is as it was).
+    assert second.merge.backup is None
+    assert sorted(p.name for p in target.parent.iterdir()) == folder
     # Importing a collection's export into itself adds nothing either.
     again = _import(source, file)
     assert again.merge.reviews_added == 0
@@ -229,10 +233,14 @@ def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_pat
     file.write_text(_export_text(there))
     result = _import(here, file)
     assert (result.merge.cards_updated, result.merge.cards_unchanged) == (1, 1)
+    # No review is new, but a schedule changes: that is worth a backup.
+    assert (result.merge.reviews_added, result.merge.cards_added) == (0, 0)
+    assert result.merge.backup is not None
     with open_database(str(here), create=False) as db:
         got = {c.template: (c.interval, c.last_review) for c in db.cards()}
     assert got == {"newer": (40, NOW + timedelta(days=1)), "older": (5, NOW)}
-    assert _import(here, file).merge.cards_updated == 0
+    again = _import(here, file).merge
+    assert (again.cards_updated, again.backup) == (0, None)
 
 
 def test_identical_reviews_are_kept_with_their_multiplicity(tmp_path: Path) -> None:
@@ -246,6 +254,7 @@ def test_identical_reviews_are_kept_with_their_multiplicity(tmp_path: Path) -> N
     once = write_history(tmp_path / "once.db", History(twice.cards, twice.reviews[:1]))
     result = _import(once, file)
     assert (result.merge.reviews_added, result.merge.reviews_present) == (1, 1)
+    assert result.merge.backup is not None  # one review is new, its card is not
 
 
 def test_a_filtered_export_merges_its_part(source: Path, tmp_path: Path) -> None:

@@ -327,13 +327,50 @@ def _print_doctor(report: DoctorReport) -> None:
             echo("✓ integrity check: ok")
         echo(f"cards: {report.cards} · reviews: {report.reviews}")
     if report.orphaned:
-        echo(
-            f"orphaned cards (template no longer in any deck; history kept): "
-            f"{', '.join(report.orphaned)}"
-        )
+        for line in orphan_lines(report.orphaned):
+            echo(line)
     if report.leeches:
         echo("leeches: " + ", ".join(f"{c} ({n} lapses)" for c, n in report.leeches))
     if report.deck_problems:
         echo("deck files with problems:")
         for line in report.deck_problems:
             echo(f"  {line}")
+
+
+#: Decks listed one per line under "orphaned cards"; the rest are counted (``--json`` has all).
+ORPHAN_DECKS_SHOWN = 10
+#: Templates named per deck line.
+ORPHAN_NAMES_SHOWN = 3
+
+
+def orphan_lines(orphaned: tuple[str, ...]) -> list[str]:
+    """Summarise orphaned cards for the screen: one line per deck, the first few decks only.
+
+    A database can hold many thousands of orphans (a deck file removed); naming them all on one
+    line helps nobody. Each deck line gives its count and a few template names.
+
+    Args:
+        orphaned: ``deck/template`` of each orphaned card.
+
+    Returns:
+        The lines to print (none for no orphans).
+    """
+    if not orphaned:
+        return []
+    by_deck: dict[str, list[str]] = {}
+    for key in orphaned:
+        deck, _, template = key.partition("/")
+        by_deck.setdefault(deck, []).append(template)
+    lines = [
+        f"orphaned cards: {len(orphaned)} in {len(by_deck)} "
+        f"deck{'s' * (len(by_deck) != 1)} (template no longer in any loaded deck; history kept):"
+    ]
+    for deck, templates in list(by_deck.items())[:ORPHAN_DECKS_SHOWN]:
+        names = ", ".join(templates[:ORPHAN_NAMES_SHOWN])
+        extra = len(templates) - ORPHAN_NAMES_SHOWN
+        more = f", … {extra} more" if extra > 0 else ""
+        lines.append(f"  {deck}: {len(templates)} ({names}{more})")
+    hidden = len(by_deck) - ORPHAN_DECKS_SHOWN
+    if hidden > 0:
+        lines.append(f"  … and {hidden} more decks (`mathdrill doctor --json` lists every card)")
+    return lines

@@ -15,13 +15,16 @@ in a separate process and this one stays small; the peak reported is the export'
     .venv/bin/python bench/bench_export.py                      # 100k cards, 2M reviews
     .venv/bin/python bench/bench_export.py --reviews 400000 --runs 3
     .venv/bin/python bench/bench_export.py --format json        # other formats, for reference
+    .venv/bin/python bench/bench_export.py --db /tmp/big.db --compare-single   # reuse a build
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -36,19 +39,23 @@ from bench_storage import build, machine
 REPO = Path(__file__).resolve().parent.parent
 
 
-# The same command with the CSV export read by two threads (each half of the log on its own
-# connection), for comparison on the same machine at the same moment.
-TWO_READERS = (
-    "import sys; import mathdrill.transfer as t; t.CSV_READERS = 2; "
+# The same command with the CSV export formatted by this process alone (no worker process for
+# the second half of the log), for comparison on the same machine at the same moment.
+ONE_PROCESS = (
+    "import sys; import mathdrill.transfer as t; t.CSV_PROCESSES = 1; "
     "from mathdrill.cli.app import main; sys.argv[0] = 'mathdrill'; main()"
 )
 
 
-def run_export(db: Path, out: Path, fmt: str, two: bool = False) -> tuple[float, int, float]:
-    """Run the export once; return (wall seconds, peak RSS in kB, CPU seconds of the child)."""
+def run_export(db: Path, out: Path, fmt: str, single: bool = False) -> tuple[float, int, float]:
+    """Run the export once; return (wall seconds, peak RSS in kB, CPU seconds of the child).
+
+    The CPU time and peak RSS come from ``os.wait4``: the CPU time includes the worker process
+    the export starts (a waited-for grandchild), the peak RSS is the largest of the two.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDRILL_")}
     env["PYTHONPATH"] = str(REPO)
-    start_argv = ["-c", TWO_READERS] if two else ["-m", "mathdrill"]
+    start_argv = ["-c", ONE_PROCESS] if single else ["-m", "mathdrill"]
     argv = [sys.executable, *start_argv, "--db", str(db), "export", "reviews"]
     argv += ["--format", fmt, "-o", str(out)]
     start = time.perf_counter()
@@ -67,19 +74,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path, two: bool = False) -> None:
+def measure(db: Path, rows: int, runs: int, fmt: str, folder: Path, single: bool = False) -> None:
     rates: list[float] = []
     peaks: list[int] = []
     cpu: list[float] = []
     out = folder / f"reviews.{fmt}"
     for _ in range(runs):
-        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt, two)
+        seconds, peak_kb, cpu_seconds = run_export(db, out, fmt, single)
         rates.append(rows / seconds)
         peaks.append(peak_kb)
         cpu.append(cpu_seconds)
     # Lines, not rows: a quoted answer may hold a line break (not in this collection).
     lines = sum(1 for _ in out.open("rb")) - 1
-    how = "two reader threads" if two else "default, one reader"
+    how = "one process" if single else "default: this process + a worker"
     print(
         f"  {rows:>9,} reviews, {fmt} ({how}): rows/s median {statistics.median(rates):,.0f}  "
         f"p95(slowest) {percentile(rates, 0.05):,.0f}  max {max(rates):,.0f}  |  "
@@ -104,7 +111,16 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--compare-two", action="store_true", help="also run with two reader threads"
+        "--compare-single",
+        action="store_true",
+        help="also run CSV with one process (no worker for the second half)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        action="append",
+        default=None,
+        help="measure this already built collection instead of building two (repeatable)",
     )
     parser.add_argument(
         "--build", nargs=3, metavar=("DB", "CARDS", "REVIEWS"), help=argparse.SUPPRESS
@@ -118,7 +134,14 @@ def main() -> int:
     print(machine())
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         base = Path(folder)
-        for n in (args.reviews, args.reviews // 4):
+        for db in args.db or ():
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                (n,) = conn.execute("SELECT count(*) FROM reviews").fetchone()
+            print(f"{db}: {n:,} reviews")
+            measure(db, n, args.runs, args.format, base)
+            if args.compare_single:
+                measure(db, n, args.runs, args.format, base, single=True)
+        for n in () if args.db else (args.reviews, args.reviews // 4):
             db = base / f"bench-{n}.db"
             start = time.perf_counter()
             subprocess.run(
@@ -128,8 +151,8 @@ def main() -> int:
             took = time.perf_counter() - start
             print(f"built {args.cards:,} cards / {n:,} reviews in {took:.0f} s")
             measure(db, n, args.runs, args.format, base)
-            if args.compare_two:
-                measure(db, n, args.runs, args.format, base, two=True)
+            if args.compare_single:
+                measure(db, n, args.runs, args.format, base, single=True)
             db.unlink()
             for extra in base.glob(f"bench-{n}.db-*"):
                 extra.unlink()

@@ -140,22 +140,31 @@ def write_parts(
         sqlite3.Error: If this process cannot read the database.
         WorkerError: If a worker failed (its message says why).
     """
-    workers: list[_Worker] = []
+    workers: list[_Worker | Part] = []
     try:
         for part in parts[1:]:
-            workers.append(_Worker(database, busy_timeout_ms, part, counted))
+            try:
+                workers.append(_Worker(database, busy_timeout_ms, part, counted))
+            except OSError:
+                # No process could be started (a sandbox, no interpreter path): this process
+                # formats that part itself, after the ones before it. Slower, same text.
+                workers.append(part)
         conn = connect(database, busy_timeout_ms)
         try:
             n = write_part(conn, parts[0], out, counted)
+            for worker in workers:
+                if isinstance(worker, Part):
+                    n += write_part(conn, worker, out, counted)
+                else:
+                    n += worker.finish()
+                    worker.copy_to(out)
         finally:
             conn.close()
-        for worker in workers:
-            n += worker.finish()
-            worker.copy_to(out)
         return n
     finally:
         for worker in workers:
-            worker.close()
+            if not isinstance(worker, Part):
+                worker.close()
 
 
 class WorkerError(Exception):
@@ -186,15 +195,25 @@ class _Worker:
         # -I: no environment variables, user site or script folder on the path (this file
         # sits in the package, next to modules the worker must not import); -S: no site
         # packages either — the worker needs the standard library only.
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", __file__],
-            stdin=subprocess.PIPE,
-            stdout=self._spool,
-            stderr=subprocess.PIPE,
-        )
+        try:
+            if not sys.executable:
+                raise FileNotFoundError("no interpreter path to start a worker with")
+            # Our own interpreter running our own script (no shell, no user input in argv).
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", __file__],
+                stdin=subprocess.PIPE,
+                stdout=self._spool,
+                stderr=subprocess.PIPE,
+            )
+        except BaseException:
+            self._spool.close()
+            raise
         assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(spec).encode("utf-8"))
-        self._process.stdin.close()
+        try:
+            self._process.stdin.write(json.dumps(spec).encode("utf-8"))
+            self._process.stdin.close()
+        except OSError:
+            pass  # the worker died at once: finish() reports why
         self._reader = threading.Thread(target=self._read_reports, daemon=True)
         self._reader.start()
 

@@ -493,7 +493,8 @@ def review_csv_plan(
         params.append(_stored_time(since))
     if wanted is not None:
         marks = ", ".join("?" * len(wanted))
-        where.append(f"reviews.card_id IN (SELECT id FROM cards WHERE deck IN ({marks}))")  # noqa: S608 — placeholders only
+        # Only placeholders are put into the SQL text (here and below); values are bound.
+        where.append(f"reviews.card_id IN (SELECT id FROM cards WHERE deck IN ({marks}))")  # noqa: S608
         params.extend(wanted)
     edges: list[str] = []
     if parts > 1:
@@ -502,7 +503,7 @@ def review_csv_plan(
         condition = " AND ".join(where) or "1"
         # The time of the review at each split: an index-only walk of ix_reviews_time.
         at_offset = (
-            f"SELECT reviews.reviewed_at FROM reviews WHERE {condition} "  # noqa: S608 — only placeholders are inserted
+            f"SELECT reviews.reviewed_at FROM reviews WHERE {condition} "  # noqa: S608
             "ORDER BY reviews.reviewed_at, reviews.id LIMIT 1 OFFSET ?"
         )
         with storage_errors(target, "reading reviews"), db._read() as conn:
@@ -523,7 +524,7 @@ def review_csv_plan(
             conditions.append("reviews.reviewed_at < ?")
             values.append(high)
         sql = (
-            f"SELECT {CSV_LINE_SQL} FROM reviews JOIN cards ON cards.id = reviews.card_id "  # noqa: S608 — only placeholders are inserted
+            f"SELECT {CSV_LINE_SQL} FROM reviews JOIN cards ON cards.id = reviews.card_id "  # noqa: S608
             f"WHERE {' AND '.join(conditions) or '1'} ORDER BY reviews.reviewed_at, reviews.id"
         )
         plan.append(csv_worker.Part(sql, tuple(values)))

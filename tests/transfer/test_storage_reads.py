@@ -190,6 +190,18 @@ def test_a_failing_worker_is_reported_with_its_reason(db_file: Path) -> None:
     assert csv_worker.write_parts(db_file, 1000, [good, good], out) == 100
 
 
+def test_without_a_worker_process_the_parts_are_formatted_here(filled, monkeypatch) -> None:
+    path, _history = filled
+    monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 200)
+    with open_database(str(path), create=False) as db:
+        generic = "".join(review_csv_line(r) for r in store.iter_reviews(db))
+        # No interpreter to start (an embedded or sandboxed Python): same text, one process.
+        monkeypatch.setattr(csv_worker.sys, "executable", str(path.parent / "no-python"))
+        text, n, counts = _fast_csv(db, parts=3)
+    assert text == generic
+    assert n == sum(counts) == 1500
+
+
 def test_a_failing_output_passes_through_and_stops_the_worker(db_file: Path, monkeypatch) -> None:
     write_history(db_file, random_history(20, 3000))
     monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 500)

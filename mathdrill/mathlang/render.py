@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.str import StrPrinter
@@ -28,7 +29,33 @@ _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-class _PlainPrinter(StrPrinter):
+#: The printed order of the terms of a sum, by (sum, order). Ordering terms is the costly part of
+#: printing a sum (sympy splits every term into monomials to sort them), and the same sum is
+#: printed in several forms (plain, unicode, LaTeX, 2-D).
+_TERMS: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+_TERMS_SIZE = 20_000
+
+
+class _OrderedTerms:
+    """Mixin for sympy printers: remember the term order of each sum (see :data:`_TERMS`)."""
+
+    order: Any
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        order = order or self.order
+        if order in ("old", "none"):
+            return super()._as_ordered_terms(expr, order)  # type: ignore[misc]
+        key = (expr, order)
+        terms = _TERMS.get(key)
+        if terms is None:
+            terms = tuple(expr.as_ordered_terms(order=order))
+            if len(_TERMS) >= _TERMS_SIZE:
+                _TERMS.clear()
+            _TERMS[key] = terms
+        return list(terms)
+
+
+class _PlainPrinter(_OrderedTerms, StrPrinter):
     """sympy's str printer, with the spellings the math language reads back."""
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -51,7 +78,7 @@ class _PlainPrinter(StrPrinter):
         return "False"
 
 
-class _UnicodePrinter(StrPrinter):
+class _UnicodePrinter(_OrderedTerms, StrPrinter):
     """One-line unicode: superscripts, √, π, ∞, |x|; products joined later with ``·``."""
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -248,7 +275,14 @@ def to_unicode(value: Any) -> str:
     return text.replace("**", "^").replace("*", "·").replace("-", "−")
 
 
-class _Pretty(PrettyPrinter):
+class _Latex(_OrderedTerms, LatexPrinter):
+    """sympy's LaTeX printer (``sympy.latex`` with default settings)."""
+
+
+_LATEX = _Latex()
+
+
+class _Pretty(_OrderedTerms, PrettyPrinter):
     def seq(self, items: Any, left: str, right: str) -> Any:
         return self._print_seq([_pretty_item(v) for v in items], left, right)
 
@@ -329,8 +363,8 @@ def to_latex(value: Any) -> str:
     if isinstance(value, SetLiteral):
         return r"\left\{ " + ", ".join(to_latex(v) for v in value.items) + r" \right\}"
     if isinstance(value, sympy.Basic):
-        return _cached("latex", value, sympy.latex)
-    return sympy.latex(value)
+        return _cached("latex", value, _LATEX.doprint)
+    return _LATEX.doprint(value)
 
 
 __all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_unicode"]

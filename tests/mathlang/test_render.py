@@ -170,3 +170,26 @@ def test_printed_texts_are_remembered_by_the_value_tree(monkeypatch) -> None:
     assert to_plain(sympy.Float("0.5", 30)) == "0." + "5" + "0" * 29
     assert (to_plain(sympy.Float(2.0)), to_plain(Integer(2))) == ("2.00000000000000", "2")
     assert to_latex(expr) == to_latex(3 * x**2 - sin(x) / 2) == sympy.latex(expr)
+
+
+def test_the_order_of_a_sums_terms_is_worked_out_once_for_every_form(monkeypatch) -> None:
+    from mathdrill.mathlang import render
+
+    render._TEXTS.clear()
+    render._TERMS.clear()
+    calls = []
+    real = sympy.Expr.as_ordered_terms
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(sympy.Expr, "as_ordered_terms", counting)
+    total = 7 * x**3 - 2 * x * y + y**2 / 3 - 5
+    texts = (to_plain(total), to_unicode(total), to_latex(total), to_pretty(total))
+    assert calls.count(total) == 1
+    assert texts[0] == "7*x**3 - 2*x*y + y**2/3 - 5"
+    assert texts[1] == "7·x³ − 2·x·y + y²/3 − 5"
+    monkeypatch.setattr(sympy.Expr, "as_ordered_terms", real)
+    assert texts[2] == sympy.latex(total)
+    assert texts[3] == sympy.pretty(total, use_unicode=True)

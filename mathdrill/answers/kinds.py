@@ -46,6 +46,7 @@ from mathdrill.answers.numeric import (
     compare_numbers,
     entry_allowance,
     evaluate,
+    functions_differ,
     realify,
     vector_allowances,
 )
@@ -504,6 +505,23 @@ class AnswerKind:
         """
         return self.compare(spec, expected, reading).equal
 
+    def matches(self, spec: AnswerSpec, value: Any, reading: Reading) -> bool:
+        """Return True when a reading equals an authored mistake's value (:meth:`decide` is True).
+
+        Kinds may first look for a quick proof of "not equal" that :meth:`decide` could not
+        use for a reference (it must tell "not equal" from "could not decide"); the answer is
+        never True where :meth:`decide` would not be.
+
+        Args:
+            spec: The answer spec.
+            value: The mistake's value.
+            reading: The learner's reading.
+
+        Returns:
+            Whether the reading is that mistake.
+        """
+        return self.decide(spec, value, reading) is True
+
     def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:
         """Read an author's reference text with the author function table.
 
@@ -632,6 +650,18 @@ class ExpressionKind(AnswerKind):
 
     def decide(self, spec: AnswerSpec, expected: Any, reading: Reading) -> bool | None:  # noqa: D102
         return self._compare(spec, expected, reading, decide_only=True).equal
+
+    def matches(self, spec: AnswerSpec, value: Any, reading: Reading) -> bool:  # noqa: D102
+        if not spec.up_to_constant and functions_differ(
+            value,
+            reading.value,
+            intervals=_intervals(spec),
+            rtol=spec.rtol,
+            atol=spec.atol,
+            allow_imaginary=spec.allow_imaginary,
+        ):
+            return False
+        return self.decide(spec, value, reading) is True
 
     @staticmethod
     def _compare(spec: AnswerSpec, expected: Any, reading: Reading, decide_only: bool) -> Outcome:
@@ -1721,7 +1751,7 @@ def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
         return Verdict("undecided", outcome.reason, **base)
     for mistake in spec.mistakes:
         try:
-            matched = kind.decide(spec, mistake.value, reading) is True
+            matched = kind.matches(spec, mistake.value, reading)
         except Exception:
             matched = False
         if matched:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -770,14 +770,39 @@ def _reference_points(
     dps: int,
 ) -> list[tuple[dict[str, float], dict[str, Any], Any]]:
     """The test points of a reference and its values there (they never depend on the answer)."""
-    domain = tuple((name, tuple(intervals.get(name, DEFAULT_INTERVAL))) for name in names)
-    key = (expected, tuple(names), domain, allow_imaginary, dps)
+    key = _points_key(expected, names, intervals, allow_imaginary, dps)
     cached = _POINTS.get(key)
     if cached is not None:
         return cached
+    points = list(_iter_points(expected, names, intervals, allow_imaginary, dps))
+    if len(_POINTS) >= _POINTS_SIZE:
+        _POINTS.clear()
+    _POINTS[key] = points
+    return points
+
+
+def _points_key(
+    expected: Any,
+    names: list[str],
+    intervals: Mapping[str, tuple[float, float]],
+    allow_imaginary: bool,
+    dps: int,
+) -> tuple[Any, ...]:
+    domain = tuple((name, tuple(intervals.get(name, DEFAULT_INTERVAL))) for name in names)
+    return (expected, tuple(names), domain, allow_imaginary, dps)
+
+
+def _iter_points(
+    expected: Any,
+    names: list[str],
+    intervals: Mapping[str, tuple[float, float]],
+    allow_imaginary: bool,
+    dps: int,
+) -> Iterator[tuple[dict[str, float], dict[str, Any], Any]]:
+    """Yield the test points of a reference one by one (see :func:`_reference_points`)."""
     rng = np.random.default_rng(_seed(expected, names, intervals))
     expected_fn = compile_expr(expected, dps)
-    points: list[tuple[dict[str, float], dict[str, Any], Any]] = []
+    found = 0
     for _ in range(POINTS_TRIED):
         draws = {}
         for name in names:
@@ -791,13 +816,67 @@ def _reference_points(
             continue
         if not allow_imaginary and not is_real(a, dps):
             continue
-        points.append((draws, env, realify(a, dps)))
-        if len(points) >= POINTS_WANTED or not names:
+        yield draws, env, realify(a, dps)
+        found += 1
+        if found >= POINTS_WANTED or not names:
             break
-    if len(_POINTS) >= _POINTS_SIZE:
-        _POINTS.clear()
-    _POINTS[key] = points
-    return points
+
+
+def functions_differ(
+    expected: Any,
+    answer: Any,
+    *,
+    intervals: Mapping[str, tuple[float, float]],
+    rtol: float | None = None,
+    atol: float | None = None,
+    allow_imaginary: bool = False,
+) -> bool:
+    """Return True when a test point shows that two expressions are clearly not equal.
+
+    For matching an answer against an authored mistake, where only "equal" matters: the test
+    points of ``expected`` are produced one at a time, and the first one where ``answer`` is
+    undefined or differs beyond the tolerance and beyond :data:`RECHECK_BELOW` relatively ends
+    the search — usually after one evaluation of each side instead of ten of the reference.
+    :func:`compare_functions` could not say "equal" then (the recheck only rescues tiny
+    differences, and two functions that differ at a point where both are defined do not
+    simplify to the same one). False means "not shown": compare in full.
+
+    Args:
+        expected: The mistake's (or reference's) expression.
+        answer: The learner's expression.
+        intervals: Variable name → sampling interval.
+        rtol: Relative tolerance (None: default).
+        atol: Absolute tolerance (None: default).
+        allow_imaginary: Compare complex values too.
+
+    Returns:
+        True when a clear difference was found.
+    """
+    if answer == expected:
+        return False
+    rtol_mp = mpmath.mpf(EXPRESSION_RTOL if rtol is None else rtol)
+    atol_mp = mpmath.mpf(EXPRESSION_ATOL if atol is None else atol)
+    names = sorted({s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols})
+    dps = POINT_DPS
+    cached = _POINTS.get(_points_key(expected, names, intervals, allow_imaginary, dps))
+    points = (
+        cached
+        if cached is not None
+        else _iter_points(expected, names, intervals, allow_imaginary, dps)
+    )
+    answer_fn = compile_expr(answer, dps)
+    for _draws, env, a in points:
+        try:
+            b = realify(run_compiled(answer_fn, env, dps), dps)
+        except Undefined:
+            return True
+        if not allow_imaginary and not is_real(b, dps):
+            return True
+        gap = abs(a - b)
+        scale = max(abs(a), abs(b))
+        if gap > rtol_mp * scale + atol_mp and gap > RECHECK_BELOW * scale:
+            return True
+    return False
 
 
 def _describe_point(point: Mapping[str, Any]) -> str:

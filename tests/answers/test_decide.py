@@ -174,3 +174,42 @@ def test_explain_false_keeps_the_reason_short_but_true() -> None:
     assert verdict.reason == "not equal to the reference"
     assert verdict.near_miss is None
     assert judge(replace(spec, mistakes=(Mistake("m", x**2 + 1, "fb"),)), "x^2+1").mistake == "m"
+
+
+@pytest.mark.parametrize(("expected", "answer", "options"), EXPRESSION_PAIRS)
+def test_matching_a_mistake_agrees_with_deciding(expected, answer, options) -> None:
+    spec = make_spec("expression", "0", variables=X, **options)
+    kind = KINDS["expression"]
+    mistake = make_spec("expression", expected, variables=X, **options).expected
+    reading = kind.read(spec, answer)
+    assert kind.matches(spec, mistake, reading) is (kind.decide(spec, mistake, reading) is True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_matching_agrees_with_deciding_on_the_corpus(case: dict) -> None:
+    spec = spec_for_case(case)
+    kind = KINDS[case["kind"]]
+    try:
+        reading = kind.read(spec, case["answer"])
+    except MathSyntaxError:
+        return
+    for value in (spec.expected, *(m.value for m in spec.mistakes)):
+        assert kind.matches(spec, value, reading) is (kind.decide(spec, value, reading) is True)
+
+
+def test_a_clear_difference_from_a_mistake_needs_one_point_of_each(monkeypatch) -> None:
+    calls = []
+    real = numeric.run_compiled
+
+    def counting(fn, env, dps):
+        calls.append(dps)
+        return real(fn, env, dps)
+
+    monkeypatch.setattr(numeric, "run_compiled", counting)
+    numeric._POINTS.clear()
+    assert numeric.functions_differ(sympy.sin(x) + x, x**2 - 3, intervals=X) is True
+    assert len(calls) == 2  # the mistake at the first point, then the answer there
+    same = 2 * sympy.sin(x) * sympy.cos(x)
+    assert numeric.functions_differ(sympy.sin(2 * x), same, intervals=X) is False
+    assert numeric.functions_differ(x, x + sympy.Rational(1, 10**12), intervals=X) is False
+    assert numeric.functions_differ(x, sympy.log(x - 10), intervals=X) is True

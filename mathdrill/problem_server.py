@@ -60,12 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The process exit status.
     """
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or not args[0].isdigit():
-        sys.stderr.write("usage: python -m mathdrill.problem_server FD\n")
-        return 2
-    serve(Connection(int(args[0])))
-    return 0
+    from mathdrill.answers.serve import run_on_inherited_fd
+
+    return run_on_inherited_fd(serve, "mathdrill.problem_server", argv)
 
 
 if __name__ == "__main__":

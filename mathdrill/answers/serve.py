@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from mathdrill.answers.verdict import AnswerSpec, Verdict
@@ -136,8 +137,29 @@ def serve(conn: Connection) -> None:
             return
 
 
+def run_on_inherited_fd(
+    serve_on: Callable[[Connection], None], module: str, argv: list[str] | None
+) -> int:
+    """Run a worker loop on the socket inherited as the descriptor named in ``argv``.
+
+    Args:
+        serve_on: The worker's loop (e.g. :func:`serve`).
+        module: The module run with ``-m`` (for the usage message).
+        argv: ``[FD]``; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The process exit status: 0, or 2 for a malformed command line.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not args[0].isdigit():
+        sys.stderr.write(f"usage: python -m {module} FD\n")
+        return 2
+    serve_on(Connection(int(args[0])))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run a worker on the inherited descriptor named in ``argv``.
+    """Run a checking worker on the inherited descriptor named in ``argv``.
 
     Args:
         argv: ``[FD]``; defaults to ``sys.argv[1:]``.
@@ -145,12 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The process exit status.
     """
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or not args[0].isdigit():
-        sys.stderr.write("usage: python -m mathdrill.answers.serve FD\n")
-        return 2
-    serve(Connection(int(args[0])))
-    return 0
+    return run_on_inherited_fd(serve, "mathdrill.answers.serve", argv)
 
 
 if __name__ == "__main__":

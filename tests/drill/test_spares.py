@@ -142,3 +142,22 @@ def test_quitting_while_the_worker_is_still_starting_does_not_wait_for_it(deck: 
     problems.close()
     assert time.monotonic() - started < 0.5
     assert not problems.ready
+
+
+def test_a_killed_worker_is_replaced_and_makes_the_problem_again_from_its_seed(
+    deck: Path,
+) -> None:
+    import signal
+
+    skill = skills_from_catalog(read_catalog([deck]))[0]
+    problems = WorkerProblems()
+    try:
+        view = problems.generate(skill, 11)
+        first = problems.worker_pid
+        os.kill(first, signal.SIGKILL)
+        right, wrong = solve(view.prompt)
+        assert problems.check(skill, 11, str(right)).correct
+        assert problems.worker_pid != first
+        assert problems.check(skill, 11, str(wrong)).mistake is not None
+    finally:
+        problems.close()

@@ -134,14 +134,34 @@ def small_numbers(env: CallEnv, x: Any) -> Any:
     searches, reductions modulo 2π); with 1000-digit numbers that takes a noticeable time.
     """
     limit = env.limits.max_function_arg_digits
-    if isinstance(x, sympy.Basic):
-        for atom in x.atoms(sympy.Rational):
-            if max(digits_of(atom.p), digits_of(atom.q)) > limit:
-                raise env.limit(
-                    f"numbers inside {env.name}(...) are limited to {limit} digits "
-                    "(function argument limit)"
-                )
+    if isinstance(x, sympy.Basic) and not x.is_Symbol and _longest_number(x) > limit:
+        raise env.limit(
+            f"numbers inside {env.name}(...) are limited to {limit} digits "
+            "(function argument limit)"
+        )
     return x
+
+
+#: Digits of the longest exact number in a value, by value: the same value is often the
+#: argument of several functions (sin(u), cos(u) …), and finding its numbers walks the tree.
+_LONGEST: dict[Any, int] = {}
+_LONGEST_SIZE = 20_000
+
+
+def _longest_number(x: Any) -> int:
+    """Digits of the longest numerator or denominator among the exact numbers in ``x``."""
+    if x.is_Rational:
+        return max(digits_of(x.p), digits_of(x.q))
+    longest = _LONGEST.get(x)
+    if longest is None:
+        longest = max(
+            (max(digits_of(atom.p), digits_of(atom.q)) for atom in x.atoms(sympy.Rational)),
+            default=0,
+        )
+        if len(_LONGEST) >= _LONGEST_SIZE:
+            _LONGEST.clear()
+        _LONGEST[x] = longest
+    return longest
 
 
 def _unary(fn: Callable[[Any], Any]) -> Callable[..., Any]:

@@ -159,9 +159,13 @@ class Walker:
     def ref_index(self, node: ast.Name) -> int:
         """The index of the token a placeholder name stands for."""
         ident = node.id
-        if not (ident.startswith("_t") and ident[2:].isdigit()):
-            raise self.error("this name is not allowed", node)
-        k = int(ident[2:])
+        k = _PLACEHOLDERS.get(ident)
+        if k is None:
+            if not (ident.startswith("_t") and ident[2:].isdigit()):
+                raise self.error("this name is not allowed", node)
+            k = int(ident[2:])
+            if len(_PLACEHOLDERS) < 10_000:
+                _PLACEHOLDERS[ident] = k
         if k >= len(self.em.refs):
             raise self.error("this name is not allowed", node)
         return k
@@ -511,6 +515,10 @@ class Walker:
                 )
             value = value.items[k]
         return value
+
+
+#: Placeholder name → token index (``_t12`` → 12), read once.
+_PLACEHOLDERS: dict[str, int] = {}
 
 
 def _dims(m: Any) -> str:

@@ -68,3 +68,14 @@ def test_learner_readings_are_reused_and_errors_are_not_remembered() -> None:
     # Unhashable arguments still get the parser's own error, never a TypeError.
     with pytest.raises(MathSyntaxError):
         parse("x", symbols=[["x"]])
+
+
+def test_the_function_argument_limit_holds_for_values_seen_before() -> None:
+    from mathdrill.errors import LimitExceededError
+
+    x = sympy.Symbol("x")
+    small, big = 7 * x + 2, sympy.Integer(10) ** 350 * x + 1
+    for _ in range(2):
+        assert parse_author("sin(u)", names={"u": small}, symbols=["x"]).value == sympy.sin(small)
+        with pytest.raises(LimitExceededError, match="function argument limit"):
+            parse_author("sin(u)", names={"u": big}, symbols=["x"])

@@ -12,7 +12,8 @@ Each run is a new study day (``--now`` one day later), as a learner drilling eve
 Answers are typed ``--think`` seconds after the answer prompt appears (default 1 s: nobody reads
 a problem and types an answer faster); ``--think 0`` answers the instant the prompt is live. The
 first run starts with no spare problem (see ``mathdrill.problems.SpareShelf``); later runs find
-the one their predecessor left, as daily use does. Both are reported.
+the one their predecessor left, as daily use does. Both are reported; ``--no-spares`` deletes
+the spares before every run, to measure the start without them.
 
 Usage: ``.venv/bin/python bench/bench_drill.py [--runs 10] [--answers 8] [--cards 10000]
 [--think 1.0]``
@@ -94,10 +95,12 @@ def help_times(runs: int, env: dict[str, str]) -> list[float]:
 
 
 def drill_times(
-    runs: int, answers: int, env: dict[str, str], think: float
+    runs: int, answers: int, env: dict[str, str], think: float, spares: bool = True
 ) -> tuple[list[float], list[float]]:
     first, verdicts = [], []
     for run in range(runs):
+        if not spares:
+            (Path(env["MATHDRILL_HOME"]) / "cache" / "spares.json").unlink(missing_ok=True)
         start = time.perf_counter()
         child = pexpect.spawn(
             sys.executable,
@@ -146,6 +149,9 @@ def main() -> int:
     parser.add_argument(
         "--think", type=float, default=1.0, help="seconds between the prompt and the answer"
     )
+    parser.add_argument(
+        "--no-spares", action="store_true", help="delete the spare problems before every run"
+    )
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -158,7 +164,9 @@ def main() -> int:
             "PROMPT_TOOLKIT_NO_CPR": "1",
         }
         report("mathdrill --help", help_times(20, env), "(target ≤ 150 ms)")
-        first, verdicts = drill_times(args.runs, args.answers, env, args.think)
+        first, verdicts = drill_times(
+            args.runs, args.answers, env, args.think, spares=not args.no_spares
+        )
         print(f"first problem, run 1 (no spare yet): {first[0]:.1f} ms")
         report("first problem visible", first, "(target ≤ 600 ms median)")
         report("verdict after Enter", verdicts, "(target ≤ 100 ms p95)")

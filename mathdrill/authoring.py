@@ -33,8 +33,10 @@ from mathdrill.errors import DeckError, NotFoundError, UsageError
 DEFAULT_SAMPLES = 200
 """Seeds ``deck check`` tries per template."""
 
-CHUNK = 20
-"""Seeds per task handed to a worker process."""
+CHUNK = 50
+"""Seeds per task handed to a worker process. Seeds of one template that land in the same
+worker share its memo of repeated draws, so tasks are not too small; the last tasks to finish
+are one chunk each, so they are not too large either."""
 
 MAX_SAMPLES = 100_000
 
@@ -333,10 +335,14 @@ def check(
             )
         seen_ids.setdefault(deck.id, str(path))
         decks.append(deck)
+    # Expensive templates first, so the workers finish together on chunks of cheap ones.
+    ordered = sorted(
+        ((deck.path, template) for deck in decks for template in deck.templates),
+        key=lambda item: -template_weight(item[1]),
+    )
     tasks = [
-        (deck.path, template.id, list(range(start, min(start + CHUNK, samples))))
-        for deck in decks
-        for template in deck.templates
+        (path, template.id, list(range(start, min(start + CHUNK, samples))))
+        for path, template in ordered
         for start in range(0, samples, CHUNK)
     ]
     results: dict[tuple[str, str], list[Any]] = {}
@@ -362,6 +368,39 @@ def check(
             )
     report.seconds = clock() - started
     return report
+
+
+_HEAVY = re.compile(
+    r"\b(diff|hessian|jacobian|grad|gradient|integrate|limit|solve|simplify|eigenvects|"
+    r"eigenvals|nullspace|inv|inverse|det)\b"
+)
+
+
+def template_weight(template: Template) -> float:
+    """A rough relative cost of checking one seed of a template, for ordering the work.
+
+    Counted from what each seed evaluates and judges: let bindings, mistakes (each judged
+    against the reference and the mistakes before it), calls of heavy sympy functions, and
+    formulas (compared at test points) rather than numbers.
+
+    Args:
+        template: The template.
+
+    Returns:
+        A positive weight; only the order matters.
+    """
+    texts = [expr.text for _name, expr in template.let]
+    texts += [template.answer.value.text, *(m.value.text for m in template.mistakes)]
+    heavy = sum(len(_HEAVY.findall(text)) for text in texts)
+    formula = 1.0 if template.answer.kind == "expression" else 0.0
+    return (
+        1.0
+        + 0.5 * len(template.let)
+        + len(template.mistakes)
+        + 1.5 * heavy
+        + formula
+        + 0.5 * len(template.symbols)
+    )
 
 
 def _run_pool(

@@ -1,0 +1,76 @@
+"""How ``deck check`` spreads its work over worker processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mathdrill import authoring
+from mathdrill.decks import load_deck
+
+DECK = """\
+deck: sched
+title: Scheduling
+templates:
+  - id: plain-number
+    title: A number
+    params:
+      a: integer(2, 9)
+    prompt: What is {a} + 1?
+    answer: {kind: number, value: a + 1}
+  - id: heavy-formula
+    title: A derivative with mistakes
+    symbols: [x]
+    params:
+      a: integer(2, 9)
+      b: integer(1, 5)
+    let:
+      f: sin(a*x**2 + b*x)
+      df: diff(f, x)
+    prompt: Differentiate {f}.
+    answer: {kind: expression, value: df}
+    mistakes:
+      - id: no-inner
+        value: cos(a*x**2 + b*x)
+        feedback: Multiply by the inner derivative.
+      - id: sign
+        value: -df
+        feedback: The derivative of sin is cos.
+"""
+
+
+def test_heavier_templates_weigh_more() -> None:
+    deck = load_deck(DECK, "sched.yaml")
+    light, heavy = deck.template("plain-number"), deck.template("heavy-formula")
+    assert authoring.template_weight(heavy) > authoring.template_weight(light) > 0
+
+
+def test_heaviest_templates_are_handed_out_first(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "sched.yaml"
+    path.write_text(DECK, encoding="utf-8")
+    handed: list[tuple[str, list[int]]] = []
+
+    def record_pool(tasks, count, results, on_start, on_advance, total):
+        for deck_path, template_id, seeds in tasks:
+            handed.append((template_id, seeds))
+            results.setdefault((deck_path, template_id), []).extend(
+                authoring.check_chunk(deck_path, template_id, seeds)
+            )
+
+    monkeypatch.setattr(authoring, "_run_pool", record_pool)
+    report = authoring.check([path], samples=120, workers=2)
+    assert [t for t, _ in handed] == ["heavy-formula"] * 3 + ["plain-number"] * 3
+    assert [len(seeds) for _, seeds in handed] == [50, 50, 20] * 2
+    # The report keeps the file's order and every seed.
+    assert [r.template.id for r in report.templates] == ["plain-number", "heavy-formula"]
+    assert [r.samples for r in report.templates] == [120, 120]
+    assert report.exit_code == 0
+
+
+def test_two_workers_find_what_one_finds(tmp_path: Path) -> None:
+    path = tmp_path / "sched.yaml"
+    path.write_text(DECK, encoding="utf-8")
+    pooled = authoring.check([path], samples=60, workers=2)
+    alone = authoring.check([path], samples=60, workers=1)
+    assert [(r.template.id, r.samples, r.distinct, r.ok) for r in pooled.templates] == [
+        (r.template.id, r.samples, r.distinct, r.ok) for r in alone.templates
+    ]

@@ -24,6 +24,7 @@ every few batches), ``done N`` at the end, or ``error MESSAGE``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -167,6 +168,45 @@ def write_parts(
                 worker.close()
 
 
+def append_file(source: IO[bytes], out: Any) -> None:
+    """Copy all of ``source`` to the end of what was written to ``out``.
+
+    Copied by the kernel (``os.sendfile``) when ``out`` is a file or pipe: half an export is a
+    few hundred megabytes, which Python's read/write loop takes ~3x longer to move. Otherwise
+    (no descriptor, no ``sendfile``) it is copied in 1 MiB blocks.
+
+    Args:
+        source: A file with a descriptor, read from its start.
+        out: A binary sink; flushed first, so the copy lands after what it holds.
+
+    Raises:
+        OSError: If reading or writing fails.
+    """
+    out.flush()
+    source.seek(0)
+    size = os.fstat(source.fileno()).st_size
+    try:
+        target = out.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        target = None
+    sendfile = getattr(os, "sendfile", None)
+    offset = 0
+    if target is not None and sendfile is not None:
+        try:
+            while offset < size:
+                sent = sendfile(target, source.fileno(), offset, size - offset)
+                if sent == 0:
+                    break
+                offset += sent
+        except OSError as exc:
+            # Refused before anything moved (a descriptor sendfile cannot write to): copy below.
+            if offset or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EBADF):
+                raise
+    source.seek(offset)
+    shutil.copyfileobj(source, out, 1 << 20)
+    out.flush()
+
+
 class WorkerError(Exception):
     """A worker process could not format its part (the message is the worker's own)."""
 
@@ -246,10 +286,12 @@ class _Worker:
         return self._done
 
     def copy_to(self, out: IO[bytes]) -> None:
-        """Append the worker's text to ``out``."""
-        out.flush()
-        self._spool.seek(0)
-        shutil.copyfileobj(self._spool, out, 1 << 20)
+        """Append the worker's text to ``out`` (through ``out.append_file`` when it has one)."""
+        append = getattr(out, "append_file", None)
+        if append is not None:
+            append(self._spool)
+        else:
+            append_file(self._spool, out)
 
     def close(self) -> None:
         """Stop the worker if it still runs, and delete its file."""

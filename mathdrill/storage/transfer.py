@@ -616,6 +616,12 @@ class _GuardedSink:
         except Exception as exc:
             raise _OutputFailed(exc) from exc
 
+    def append_file(self, source: IO[bytes]) -> None:
+        try:
+            csv_worker.append_file(source, self._out)
+        except Exception as exc:
+            raise _OutputFailed(exc) from exc
+
 
 def iter_skill_stats(
     db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None

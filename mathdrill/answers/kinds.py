@@ -46,7 +46,7 @@ from mathdrill.answers.numeric import (
     compare_numbers,
     entry_allowance,
     evaluate,
-    functions_differ,
+    quick_match,
     realify,
     vector_allowances,
 )
@@ -59,9 +59,12 @@ STYLES = ("unicode", "plain", "latex", "pretty")
 UNDECIDED_REASON = "could not decide — simplify your answer"
 
 
-@dataclass(frozen=True)
 class Reading:
     """A learner's answer as a kind read it.
+
+    The two renderings may be given as functions: they are then rendered on first use (a
+    verdict that does not show them, ``judge(..., explain=False)``, never pays for sympy's
+    printers).
 
     Attributes:
         value: The kind's value (sympy expression, rows, pairs, ShapeValue …).
@@ -72,12 +75,57 @@ class Reading:
         numbers: The typed number literals (structured kinds derive per-entry allowances).
     """
 
-    value: Any
-    read_as: str
-    read_as_plain: str
-    notes: tuple[str, ...] = ()
-    allowance: Allowance = NO_ALLOWANCE
-    numbers: tuple[Any, ...] = ()
+    __slots__ = ("_read_as", "_read_as_plain", "allowance", "notes", "numbers", "value")
+
+    def __init__(
+        self,
+        value: Any,
+        read_as: str | Callable[[], str],
+        read_as_plain: str | Callable[[], str],
+        notes: tuple[str, ...] = (),
+        allowance: Allowance = NO_ALLOWANCE,
+        numbers: tuple[Any, ...] = (),
+    ) -> None:
+        self.value = value
+        self._read_as = read_as
+        self._read_as_plain = read_as_plain
+        self.notes = notes
+        self.allowance = allowance
+        self.numbers = numbers
+
+    @property
+    def read_as(self) -> str:
+        """One-line unicode rendering of what was read."""
+        if not isinstance(self._read_as, str):
+            self._read_as = self._read_as()
+        return self._read_as
+
+    @property
+    def read_as_plain(self) -> str:
+        """Plain ASCII rendering of what was read."""
+        if not isinstance(self._read_as_plain, str):
+            self._read_as_plain = self._read_as_plain()
+        return self._read_as_plain
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.value,
+            self.read_as,
+            self.read_as_plain,
+            self.notes,
+            self.allowance,
+            self.numbers,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reading):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content, and the value may be a list
+
+    def __repr__(self) -> str:
+        return f"Reading(value={self.value!r}, read_as={self.read_as!r})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,10 +635,11 @@ class NumberKind(AnswerKind):
             raise _whole(text, "expected one number, not a list or a set")
         if value.free_symbols:
             raise _whole(text, "expected a number, not a formula")
+        numbers = tuple(parsed.numbers)
         return Reading(
             value,
-            display_scalar(value, tuple(parsed.numbers), "unicode"),
-            display_scalar(value, tuple(parsed.numbers), "plain"),
+            lambda: display_scalar(value, numbers, "unicode"),
+            lambda: display_scalar(value, numbers, "plain"),
             tuple(parsed.notes),
             allowance_from(parsed.numbers, single=parsed.single_number),
         )
@@ -633,8 +682,8 @@ class ExpressionKind(AnswerKind):
             raise _whole(text, "expected one formula, not a list or a set")
         return Reading(
             value,
-            render_scalar(value, "unicode"),
-            render_scalar(value, "plain"),
+            lambda: render_scalar(value, "unicode"),
+            lambda: render_scalar(value, "plain"),
             tuple(parsed.notes),
             NO_ALLOWANCE,  # decimals in a formula count at face value: 0.5x is x/2
             tuple(parsed.numbers),
@@ -652,15 +701,17 @@ class ExpressionKind(AnswerKind):
         return self._compare(spec, expected, reading, decide_only=True).equal
 
     def matches(self, spec: AnswerSpec, value: Any, reading: Reading) -> bool:  # noqa: D102
-        if not spec.up_to_constant and functions_differ(
-            value,
-            reading.value,
-            intervals=_intervals(spec),
-            rtol=spec.rtol,
-            atol=spec.atol,
-            allow_imaginary=spec.allow_imaginary,
-        ):
-            return False
+        if not spec.up_to_constant:
+            quick = quick_match(
+                value,
+                reading.value,
+                intervals=_intervals(spec),
+                rtol=spec.rtol,
+                atol=spec.atol,
+                allow_imaginary=spec.allow_imaginary,
+            )
+            if quick is not None:
+                return quick
         return self.decide(spec, value, reading) is True
 
     @staticmethod
@@ -684,10 +735,11 @@ def _read_structured(spec: AnswerSpec, text: str) -> tuple[Parsed, Any]:
 
 
 def _structured_reading(parsed: Parsed, value: Any) -> Reading:
+    numbers = tuple(parsed.numbers)
     return Reading(
         value,
-        display_value(value, tuple(parsed.numbers), "unicode"),
-        display_value(value, tuple(parsed.numbers), "plain"),
+        lambda: display_value(value, numbers, "unicode"),
+        lambda: display_value(value, numbers, "plain"),
         tuple(parsed.notes),
         allowance_from(parsed.numbers, single=False, entries=True),
         tuple(parsed.numbers),
@@ -1706,8 +1758,9 @@ def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
         spec: What the answer should be.
         text: The learner's answer as typed.
         explain: False when only the status and the mistake matter (``deck check``): the
-            reference is then decided too, and a wrong verdict's reason is the short one of the
-            first point that settled it, without a near miss. Status and mistake are the same.
+            reference is then decided too, a wrong verdict's reason is a short one without a
+            near miss, and ``read_as``/``read_as_plain`` are left empty. Status, mistake and
+            feedback are the same.
 
     Returns:
         The verdict.
@@ -1724,6 +1777,15 @@ def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
         )
     try:
         reading = kind.read(spec, text)
+        if explain:
+            # Rendered here, so a value the printers cannot show is "could not read" as ever.
+            base = {
+                "read_as": reading.read_as,
+                "read_as_plain": reading.read_as_plain,
+                "notes": tuple(reading.notes),
+            }
+        else:
+            base = {"read_as": "", "read_as_plain": "", "notes": tuple(reading.notes)}
     except MathSyntaxError as error:
         return Verdict("unreadable", error.message, error=error.describe())
     except RecursionError:
@@ -1740,11 +1802,6 @@ def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
             outcome = Outcome(decided, _DECIDED_REASONS[decided])
     except Exception:
         outcome = Outcome(None, UNDECIDED_REASON)
-    base = {
-        "read_as": reading.read_as,
-        "read_as_plain": reading.read_as_plain,
-        "notes": tuple(reading.notes),
-    }
     if outcome.equal is True:
         return Verdict("correct", outcome.reason, **base)
     if outcome.equal is None:

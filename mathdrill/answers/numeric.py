@@ -822,7 +822,7 @@ def _iter_points(
             break
 
 
-def functions_differ(
+def quick_match(
     expected: Any,
     answer: Any,
     *,
@@ -830,19 +830,20 @@ def functions_differ(
     rtol: float | None = None,
     atol: float | None = None,
     allow_imaginary: bool = False,
-) -> bool:
-    """Return True when a test point shows that two expressions are clearly not equal.
+) -> bool | None:
+    """Decide cheaply whether an answer is an authored mistake (the plain expression rule).
 
-    For matching an answer against an authored mistake, where only "equal" matters: the test
-    points of ``expected`` are produced one at a time, and the first one where ``answer`` is
-    undefined or differs beyond the tolerance and beyond :data:`RECHECK_BELOW` relatively ends
-    the search — usually after one evaluation of each side instead of ten of the reference.
-    :func:`compare_functions` could not say "equal" then (the recheck only rescues tiny
-    differences, and two functions that differ at a point where both are defined do not
-    simplify to the same one). False means "not shown": compare in full.
+    The test points of ``expected`` are produced one at a time (and kept once all are made).
+    The first point where ``answer`` is undefined, or differs beyond the tolerance and beyond
+    :data:`RECHECK_BELOW` relatively, ends the search: False, usually after one evaluation of
+    each side instead of ten of the mistake. :func:`compare_functions` could not say "equal"
+    then (the re-check only rescues tiny differences, and two functions that differ where both
+    are defined do not simplify to the same one); it could say "undecided", which for a
+    mistake means the same: not matched. Agreement within the tolerance at every point, with
+    enough points, is its "equal": True. Anything else is None: compare in full.
 
     Args:
-        expected: The mistake's (or reference's) expression.
+        expected: The mistake's expression.
         answer: The learner's expression.
         intervals: Variable name → sampling interval.
         rtol: Relative tolerance (None: default).
@@ -850,33 +851,47 @@ def functions_differ(
         allow_imaginary: Compare complex values too.
 
     Returns:
-        True when a clear difference was found.
+        True (the mistake), False (not it) or None (not settled here).
     """
     if answer == expected:
-        return False
+        return True
     rtol_mp = mpmath.mpf(EXPRESSION_RTOL if rtol is None else rtol)
     atol_mp = mpmath.mpf(EXPRESSION_ATOL if atol is None else atol)
     names = sorted({s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols})
+    needed = POINTS_NEEDED if names else 1
     dps = POINT_DPS
-    cached = _POINTS.get(_points_key(expected, names, intervals, allow_imaginary, dps))
+    key = _points_key(expected, names, intervals, allow_imaginary, dps)
+    cached = _POINTS.get(key)
     points = (
         cached
         if cached is not None
         else _iter_points(expected, names, intervals, allow_imaginary, dps)
     )
+    seen: list[tuple[dict[str, float], dict[str, Any], Any]] = []
     answer_fn = compile_expr(answer, dps)
-    for _draws, env, a in points:
+    beyond = False
+    for point in points:
+        seen.append(point)
+        _draws, env, a = point
         try:
             b = realify(run_compiled(answer_fn, env, dps), dps)
         except Undefined:
-            return True
+            return False
         if not allow_imaginary and not is_real(b, dps):
-            return True
+            return False
         gap = abs(a - b)
         scale = max(abs(a), abs(b))
-        if gap > rtol_mp * scale + atol_mp and gap > RECHECK_BELOW * scale:
-            return True
-    return False
+        if gap > rtol_mp * scale + atol_mp:
+            if gap > RECHECK_BELOW * scale:
+                return False
+            beyond = True
+    if cached is None:  # every point was made: keep them for the next answer
+        if len(_POINTS) >= _POINTS_SIZE:
+            _POINTS.clear()
+        _POINTS[key] = seen
+    if len(seen) < needed or beyond:
+        return None
+    return True
 
 
 def _describe_point(point: Mapping[str, Any]) -> str:
@@ -989,15 +1004,16 @@ def _first_difference(
     Only for the plain comparison (not up to a constant): the first reference point where the
     answer is undefined, or differs by more than the tolerance and more than
     :data:`RECHECK_BELOW` relatively, decides exactly as the full scan would (that scan says
-    "not equal" as soon as one such point exists among at least ``needed`` points). Anything
-    else — too few points, only tiny differences, agreement everywhere — is left to the full
-    comparison.
+    "not equal" as soon as one such point exists among at least ``needed`` points), and so
+    does agreement within the tolerance at every point ("equal"). Too few points or only tiny
+    differences are left to the full comparison.
     """
     dps = POINT_DPS
     points = _reference_points(expected, sorted(names), intervals, allow_imaginary, dps)
     if len(points) < needed:
         return None
     answer_fn = compile_expr(answer, dps)
+    beyond = False
     for draws, env, a in points:
         try:
             b = realify(run_compiled(answer_fn, env, dps), dps)
@@ -1007,9 +1023,13 @@ def _first_difference(
             return Outcome(False, f"your answer is undefined at {_describe_point(draws)}")
         gap = abs(a - b)
         scale = max(abs(a), abs(b))
-        if gap > rtol * scale + atol and gap > RECHECK_BELOW * scale:
-            return Outcome(False, f"differs from the reference at {_describe_point(draws)}")
-    return None
+        if gap > rtol * scale + atol:
+            if gap > RECHECK_BELOW * scale:
+                return Outcome(False, f"differs from the reference at {_describe_point(draws)}")
+            beyond = True
+    # Every point within tolerance is the full scan's "equal" too; a tiny difference somewhere
+    # needs its re-check at more digits.
+    return None if beyond else Outcome(True, "equal to the reference")
 
 
 def _scan(

@@ -207,9 +207,47 @@ def test_a_clear_difference_from_a_mistake_needs_one_point_of_each(monkeypatch) 
 
     monkeypatch.setattr(numeric, "run_compiled", counting)
     numeric._POINTS.clear()
-    assert numeric.functions_differ(sympy.sin(x) + x, x**2 - 3, intervals=X) is True
+    assert numeric.quick_match(sympy.sin(x) + x, x**2 - 3, intervals=X) is False
     assert len(calls) == 2  # the mistake at the first point, then the answer there
+    assert numeric.quick_match(x, sympy.log(x - 10), intervals=X) is False
+    assert numeric.quick_match(x, x + sympy.Rational(1, 10**12), intervals=X) is True
+    # A tiny difference beyond the tolerance is left to the re-check at more digits.
+    assert numeric.quick_match(x, x * (1 + sympy.Rational(1, 10**8)), intervals=X) is None
+
+
+def test_an_equal_mistake_is_evaluated_once_at_each_point(monkeypatch) -> None:
+    calls = []
+    real = numeric.run_compiled
+
+    def counting(fn, env, dps):
+        calls.append(dps)
+        return real(fn, env, dps)
+
+    monkeypatch.setattr(numeric, "run_compiled", counting)
+    numeric._POINTS.clear()
     same = 2 * sympy.sin(x) * sympy.cos(x)
-    assert numeric.functions_differ(sympy.sin(2 * x), same, intervals=X) is False
-    assert numeric.functions_differ(x, x + sympy.Rational(1, 10**12), intervals=X) is False
-    assert numeric.functions_differ(x, sympy.log(x - 10), intervals=X) is True
+    assert numeric.quick_match(sympy.sin(2 * x), same, intervals=X) is True
+    assert len(calls) == 20  # ten points of the mistake, ten of the answer
+    calls.clear()
+    assert numeric.quick_match(sympy.sin(2 * x), same + 1, intervals=X) is False
+    assert len(calls) == 1  # the mistake's points were kept
+
+
+def test_readings_render_only_when_shown(monkeypatch) -> None:
+    from mathdrill.answers import kinds
+
+    spec = make_spec("expression", "x**2", variables=X)
+    rendered = []
+    real = kinds.render_scalar
+
+    def counting(value, style):
+        rendered.append(style)
+        return real(value, style)
+
+    monkeypatch.setattr(kinds, "render_scalar", counting)
+    quiet = judge(spec, "3*x + 1", explain=False)
+    assert (quiet.status, quiet.read_as, quiet.read_as_plain) == ("wrong", "", "")
+    assert rendered == []
+    shown = judge(spec, "3*x + 1")
+    assert (shown.read_as, shown.read_as_plain) == ("3·x + 1", "3*x + 1")
+    assert sorted(rendered) == ["plain", "unicode"]

@@ -419,7 +419,10 @@ class DrillSession:
         settings: Time zone, rollover hour and daily caps.
         options: What the learner asked for.
         clock: Returns the current aware time (``--now`` freezes it).
-        rng: Source of instance seeds (and of the session id).
+        rng: Source of instance seeds (and of the session id). A ``random.Random`` rather than
+            DESIGN.md's ``numpy.random.Generator``: the seeds only pick instances (the decks
+            draw their parameters from numpy generators of their own, in the worker), and
+            importing numpy would cost the first problem ~0.15 s.
         quick_read: Reads the cards and today's activity without opening ``db``
             (:func:`mathdrill.storage.snapshot.read_snapshot` bound to the file), so the first
             problem is planned before the database layer is even imported; None, or a None

@@ -18,6 +18,7 @@ import sympy
 import sympy.tensor.tensor
 
 from mathdrill.errors import LimitExceededError, MathdrillError, MathSyntaxError
+from mathdrill.mathlang.exact import eligible, evaluate_exact
 from mathdrill.mathlang.functions import (
     AUTHOR_FUNCTIONS,
     LEARNER_FUNCTIONS,
@@ -132,6 +133,7 @@ class _Front:
     latex: bool
     notes: tuple[str, ...]
     bound: tuple[tuple[int, str, str], ...] = ()
+    exact: bool = False
 
 
 #: Author expressions read before, by (text, names present, tables, limits).
@@ -149,7 +151,12 @@ def _walk(front: _Front, ctx: Context, *, rebind: bool = False) -> Parsed:
         names, functions = ctx.names, ctx.functions
         for index, kind, name in front.bound:
             data[index] = coerce(names[name]) if kind == "value" else functions[name]
-    value = Walker(front.em, ctx, data).walk(front.tree.body)
+    value = None
+    if rebind and front.exact:
+        refs = front.em.refs
+        value = evaluate_exact(front.tree, refs, data or [tok.data for tok in refs])
+    if value is None:
+        value = Walker(front.em, ctx, data).walk(front.tree.body)
     return Parsed(
         value=value,
         text=ctx.text,
@@ -230,7 +237,8 @@ def _read(
         for index, tok in enumerate(em.refs)
         if tok.kind in ("value", "func")
     )
-    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound)
+    exact = author and eligible(tree, em.refs)
+    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound, exact)
     if key is not None:
         if len(_FRONT) >= _FRONT_SIZE:
             _FRONT.clear()  # simple bound; decks hold a few thousand expressions at most

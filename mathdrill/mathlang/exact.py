@@ -109,7 +109,7 @@ def evaluate_exact(tree: ast.Expression, refs: Sequence[Any], data: Sequence[Any
         A sympy ``Integer``/``Rational``, ``sympy.true``/``sympy.false``, or None.
     """
     try:
-        result = _Exact(refs, data).eval(tree.body)
+        result = _Exact(refs, data).compute(tree.body)
     except (_NotExact, ZeroDivisionError, OverflowError, ValueError, RecursionError):
         return None
     if isinstance(result, bool):
@@ -165,7 +165,7 @@ class _Exact:
             raise _NotExact
         return k
 
-    def eval(self, node: ast.AST) -> Fraction | bool:
+    def compute(self, node: ast.AST) -> Fraction | bool:
         if isinstance(node, ast.Name):
             k = self.index(node)
             tok = self.refs[k]
@@ -178,7 +178,7 @@ class _Exact:
         if isinstance(node, ast.BinOp):
             return self.binop(node)
         if isinstance(node, ast.UnaryOp):
-            operand = self.eval(node.operand)
+            operand = self.compute(node.operand)
             if isinstance(node.op, ast.Not):
                 if not isinstance(operand, bool):
                     raise _NotExact
@@ -188,7 +188,7 @@ class _Exact:
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.BoolOp):
-            values = [self.eval(v) for v in node.values]
+            values = [self.compute(v) for v in node.values]
             if not all(isinstance(v, bool) for v in values):
                 raise _NotExact
             return all(values) if isinstance(node.op, ast.And) else any(values)
@@ -197,8 +197,8 @@ class _Exact:
         raise _NotExact
 
     def binop(self, node: ast.BinOp) -> Fraction:
-        left = _number(self.eval(node.left))
-        right = _number(self.eval(node.right))
+        left = _number(self.compute(node.left))
+        right = _number(self.compute(node.right))
         op = node.op
         if isinstance(op, ast.Add):
             return _checked(left + right)
@@ -223,7 +223,7 @@ class _Exact:
         raise _NotExact
 
     def compare(self, node: ast.Compare) -> bool:
-        values = [self.eval(node.left), *(self.eval(c) for c in node.comparators)]
+        values = [self.compute(node.left), *(self.compute(c) for c in node.comparators)]
         truth = True
         for op, a, b in zip(node.ops, values, values[1:], strict=False):
             if isinstance(op, ast.Eq | ast.NotEq):
@@ -253,7 +253,7 @@ class _Exact:
         name = getattr(self.data[k], "name", None)
         if tok.kind != "func" or name not in _FUNCTIONS or not node.args:
             raise _NotExact
-        args = [_number(self.eval(a)) for a in node.args]
+        args = [_number(self.compute(a)) for a in node.args]
         if name == "abs":
             if len(args) != 1:
                 raise _NotExact

@@ -12,6 +12,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.repr import ReprPrinter
 from sympy.printing.str import StrPrinter
 
 from mathdrill.mathlang.lexer import GREEK, GREEK_NAMES
@@ -282,6 +283,30 @@ class _Latex(_OrderedTerms, LatexPrinter):
 _LATEX = _Latex()
 
 
+class _Repr(_OrderedTerms, ReprPrinter):
+    """sympy's ``srepr`` (default settings)."""
+
+
+_REPR = _Repr()
+
+
+def to_srepr(value: Any) -> str:
+    """Return ``sympy.srepr(value)``, sharing the term orders and texts of the other printers.
+
+    The answer checker seeds its test points from this text; the reference it seeds from has
+    usually just been printed in other forms, so its sums are already ordered.
+
+    Args:
+        value: A sympy object.
+
+    Returns:
+        The same text as ``sympy.srepr``.
+    """
+    if isinstance(value, sympy.Basic):
+        return _cached("srepr", value, _REPR.doprint)
+    return str(_REPR.doprint(value))
+
+
 class _Pretty(_OrderedTerms, PrettyPrinter):
     def seq(self, items: Any, left: str, right: str) -> Any:
         return self._print_seq([_pretty_item(v) for v in items], left, right)
@@ -367,4 +392,4 @@ def to_latex(value: Any) -> str:
     return _LATEX.doprint(value)
 
 
-__all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_unicode"]
+__all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_srepr", "to_unicode"]

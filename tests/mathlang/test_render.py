@@ -193,3 +193,20 @@ def test_the_order_of_a_sums_terms_is_worked_out_once_for_every_form(monkeypatch
     monkeypatch.setattr(sympy.Expr, "as_ordered_terms", real)
     assert texts[2] == sympy.latex(total)
     assert texts[3] == sympy.pretty(total, use_unicode=True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        7 * x**3 - 2 * x * y + y**2 / 3 - 5,
+        sin(x) * exp(-x) + sqrt(2) / 2,
+        sympy.Float("0.25", 3) * lam + pi,
+        ImmutableMatrix([[1, x], [Rational(1, 2), y**2]]),
+        Abs(x - 1) + Max(0, x),
+    ],
+)
+def test_srepr_text_is_sympys(value: Any) -> None:
+    from mathdrill.mathlang.render import to_srepr
+
+    assert to_srepr(value) == sympy.srepr(value)
+    assert to_srepr(value) == sympy.srepr(value)  # and again, from the cache

@@ -172,7 +172,16 @@ def _evaluate(
     seed: int,
     functions: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Any:
-    """Evaluate one deck expression with the author table; errors name the field and line."""
+    """Evaluate one deck expression with the author table; errors name the field and line.
+
+    Without ``functions`` (nothing random) the value is a pure function of the text and the
+    values it reads: it is remembered (see :data:`_VALUES`).
+    """
+    key = _value_key_of(template, expr, names) if functions is None else None
+    if key is not None:
+        known = _VALUES.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
     mathlang = _math()
     try:
         parsed = mathlang.parse_author(
@@ -199,7 +208,50 @@ def _evaluate(
         # matrix, inverse of a singular one); they belong to the deck, not to mathdrill.
         reason = str(error) or type(error).__name__
         _fail(template, expr.line, f"{expr.where}: cannot evaluate: {reason}", seed, "degenerate")
+    if key is not None:
+        if len(_VALUES) >= _VALUES_SIZE:
+            _VALUES.clear()
+        _VALUES[key] = parsed.value
     return parsed.value
+
+
+#: Values of deck expressions by (text, symbols, imaginary unit, names in scope, values of the
+#: names the text reads). Instances of a template share many values — a derived value that
+#: depends on some of the parameters recurs whenever those repeat (``diff(u, x)`` for every
+#: seed that draws the same ``u``) — and sympy values are immutable, so a value computed once
+#: serves every later instance. Failures are not remembered.
+_VALUES: dict[tuple[Any, ...], Any] = {}
+_VALUES_SIZE = 50_000
+_UNKNOWN = object()
+#: The names a text reads, by (text, names in scope).
+_READS: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
+
+
+def _value_key_of(template: Template, expr: Expr, names: Mapping[str, Any]) -> Any:
+    """The memo key of an expression with these values, or None when they cannot be hashed."""
+    scope = frozenset(names)
+    text = expr.text
+    reads = _READS.get((text, scope))
+    if reads is None:
+        if text.isascii():
+            reads = tuple(sorted(scope & set(_IDENTIFIER.findall(text))))
+        else:  # a Greek spelling may name a value: key on all of them
+            reads = tuple(sorted(scope))
+        if len(_READS) >= _VALUES_SIZE:
+            _READS.clear()
+        _READS[(text, scope)] = reads
+    key = (
+        text,
+        template.symbols,
+        template.answer.allow_imaginary,
+        scope,
+        tuple(_value_key(names[name]) for name in reads),
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _truth(value: Any) -> bool | None:

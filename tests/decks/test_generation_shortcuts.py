@@ -100,3 +100,49 @@ def test_an_expression_around_a_sampler_call_is_read_in_full() -> None:
     values = {int(generate(template, seed).vars["a"]) for seed in range(20)}
     assert values <= {2, 4, 6}
     assert len(values) > 1
+
+
+def test_derived_values_are_remembered_by_the_values_they_read(monkeypatch) -> None:
+    template = one_template(
+        "  - id: q\n    title: Q\n    symbols: [x]\n    params:\n      a: integer(2, 3)\n"
+        "      b: integer(1, 50)\n    let:\n      f: sin(a*x)\n      g: diff(f, x)\n"
+        "    prompt: '{g} {b}'\n    answer:\n      kind: expression\n      value: g + b\n"
+    )
+    generation._VALUES.clear()
+    read: list[str] = []
+    real = generation._math
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real(), name)
+
+        def parse_author(self, text, **kwargs):
+            read.append(text)
+            return real().parse_author(text, **kwargs)
+
+    monkeypatch.setattr(generation, "_math", Counting)
+    instances = [generate(template, seed) for seed in range(30)]
+    # f and g depend on a only (two values): each is read twice; the answer reads b too.
+    assert read.count("sin(a*x)") == 2
+    assert read.count("diff(f, x)") == 2
+    assert read.count("g + b") == len({(i.vars["a"], i.vars["b"]) for i in instances})
+    monkeypatch.setattr(generation, "_math", real)
+    generation._VALUES.clear()
+    assert [generate(template, seed).to_json() for seed in range(30)] == [
+        i.to_json() for i in instances
+    ]
+
+
+def test_an_undefined_value_fails_every_time_it_is_drawn() -> None:
+    good = one_template(
+        "  - id: q\n    title: Q\n    params:\n      a: integer(1, 5)\n"
+        "    prompt: '{a}'\n    answer:\n      kind: number\n      value: a\n"
+    )
+    broken = replace(
+        good,
+        params=(("a", Expr("integer(0, 0)", 5, "params.a")),),
+        let=(("r", Expr("1/a", 6, "let.r")),),
+    )
+    for _ in range(2):
+        with pytest.raises(GenerationError, match=r"let\.r"):
+            generate(broken, 1)

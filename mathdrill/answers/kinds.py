@@ -1253,14 +1253,12 @@ class EigenpairsKind(AnswerKind):
     def _check(self, rows: list[list[Any]], answer: EigenPairs, allowance: Allowance) -> Outcome:
         n = len(rows)
         with mpmath.workdps(NUMBER_DPS):
-            try:
-                matrix = mpmath.matrix([[evaluate(v, {}, NUMBER_DPS) for v in row] for row in rows])
-            except Undefined:
+            facts = _eigen_facts(rows)
+            if facts is None:
                 return Outcome(
                     None, "the reference matrix has no finite value — report this template"
                 )
-            clusters = _eigen_clusters(matrix)
-            scale = mpmath.mnorm(matrix, 1) + 1
+            matrix, clusters, scale, geometric_of = facts
             used: dict[int, list[list[Any]]] = {i: [] for i in range(len(clusters))}
             for lam_expr, vectors in answer.pairs:
                 try:
@@ -1278,7 +1276,7 @@ class EigenpairsKind(AnswerKind):
                     if norm <= EXACT_EPS:
                         return Outcome(False, "an eigenvector must be nonzero")
                     index = _nearest_cluster(clusters, lam, allowance, scale)
-                    shown = render_scalar(lam_expr, "unicode")
+                    shown = render_scalar(lam_expr, "unicode") if index is None else ""
                     if index is None:
                         return Outcome(False, f"{shown} is not an eigenvalue")
                     mu = clusters[index][0]
@@ -1289,13 +1287,14 @@ class EigenpairsKind(AnswerKind):
                         else mpmath.mpf("1e-15") * scale * norm
                     )
                     if residual > tolerance:
+                        shown = render_scalar(lam_expr, "unicode")
                         return Outcome(
                             False,
                             f"the vector given for {shown} is not an eigenvector for it (Av ≠ λv)",
                         )
                     used[index].append(v)
-            for index, (mu, algebraic) in enumerate(clusters):
-                geometric = n - _rank(matrix - mu * mpmath.eye(n), mpmath.mpf("1e-15") * scale)
+            for index, (_mu, algebraic) in enumerate(clusters):
+                geometric = geometric_of[index]
                 vectors = used[index]
                 if not vectors:
                     return Outcome(False, "not every eigenvalue is listed")
@@ -1312,6 +1311,44 @@ class EigenpairsKind(AnswerKind):
                         " eigenvectors",
                     )
         return Outcome(True, "every pair satisfies Av = λv and every eigenvalue is given")
+
+
+#: What a reference matrix's eigenpairs are checked against, by its entries: the answer and
+#: every authored mistake are checked against the same matrix.
+_EIGEN_FACTS: dict[tuple[Any, ...], Any] = {}
+_EIGEN_FACTS_SIZE = 512
+
+
+def _eigen_facts(rows: list[list[Any]]) -> tuple[Any, list[tuple[Any, int]], Any, list[int]] | None:
+    """Return what eigenpairs are checked against: the matrix, its clusters and multiplicities.
+
+    The matrix at NUMBER_DPS, its eigenvalue clusters, its scale and each cluster's geometric
+    multiplicity (None when an entry has no finite value). Call inside
+    ``mpmath.workdps(NUMBER_DPS)``; the result is remembered by the entries.
+    """
+    key = tuple(tuple(row) for row in rows)
+    try:
+        cached = _EIGEN_FACTS.get(key)
+    except TypeError:
+        key, cached = None, None
+    if cached is not None:
+        return cached
+    n = len(rows)
+    try:
+        matrix = mpmath.matrix([[evaluate(v, {}, NUMBER_DPS) for v in row] for row in rows])
+    except Undefined:
+        return None
+    clusters = _eigen_clusters(matrix)
+    scale = mpmath.mnorm(matrix, 1) + 1
+    geometric = [
+        n - _rank(matrix - mu * mpmath.eye(n), mpmath.mpf("1e-15") * scale) for mu, _ in clusters
+    ]
+    facts = (matrix, clusters, scale, geometric)
+    if key is not None:
+        if len(_EIGEN_FACTS) >= _EIGEN_FACTS_SIZE:
+            _EIGEN_FACTS.clear()
+        _EIGEN_FACTS[key] = facts
+    return facts
 
 
 def _integer_scaled(vector: list[Any]) -> list[Any]:

@@ -251,3 +251,22 @@ def test_readings_render_only_when_shown(monkeypatch) -> None:
     shown = judge(spec, "3*x + 1")
     assert (shown.read_as, shown.read_as_plain) == ("3·x + 1", "3*x + 1")
     assert sorted(rendered) == ["plain", "unicode"]
+
+
+def test_a_reference_matrix_is_decomposed_once_for_every_eigenpair_answer(monkeypatch) -> None:
+    from mathdrill.answers import kinds
+
+    kinds._EIGEN_FACTS.clear()
+    calls = []
+    real = kinds._eigen_clusters
+
+    def counting(matrix):
+        calls.append(matrix)
+        return real(matrix)
+
+    monkeypatch.setattr(kinds, "_eigen_clusters", counting)
+    spec = make_spec("eigenpairs", "[[2, 1], [1, 2]]")
+    assert judge(spec, "3: [1, 1]; 1: [1, -1]").correct
+    assert judge(spec, "3: [1, 1]; 1: [1, 1]").status == "wrong"
+    assert judge(spec, "3: [2, 2]; 1: [-1, 1]").correct
+    assert len(calls) == 1

@@ -310,11 +310,11 @@ def draw_params(template: Template, seed: int) -> dict[str, Any]:
     if not 0 <= seed <= MAX_SEED:
         raise DeckError(f"seed must be an integer from 0 to {MAX_SEED}, not {seed}")
     rng = np.random.default_rng(seed)
-    functions = bind(rng)
+    functions: dict[str, Callable[..., Any]] | None = None  # bound only when a param needs it
     failures = [0] * len(template.where)
     values: dict[str, Any] = {}
     exhausted = False
-    plans = [_sampler_call(template, expr) for _name, expr in template.params]
+    plans = _plans(template)
     for _attempt in range(MAX_TRIES):
         values = {}
         for (name, expr), plan in zip(template.params, plans, strict=True):
@@ -327,6 +327,8 @@ def draw_params(template: Template, seed: int) -> dict[str, Any]:
                     # Read it in full from the same generator state: the error (or, should a
                     # sampler fail only for some draws, the value) is exactly what it always was.
                     rng.bit_generator.state = state
+            if functions is None:
+                functions = bind(rng)
             scope = {**FLAGS, **values}
             values[name] = _evaluate(template, expr, scope, seed, functions)
         failed = None
@@ -366,6 +368,28 @@ def draw_params(template: Template, seed: int) -> dict[str, Any]:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: Each template's direct sampler calls (or None per parameter), by the template's identity
+#: and source fingerprint.
+_PLANS: dict[tuple[Any, ...], list[Callable[[np.random.Generator], Any] | None]] = {}
+
+
+def _plans(template: Template) -> list[Callable[[np.random.Generator], Any] | None]:
+    """The direct sampler call of each parameter (see :func:`_sampler_call`), once per template."""
+    key = (
+        template.key,
+        template.fingerprint,
+        template.params,
+        template.symbols,
+        template.answer.allow_imaginary,
+    )
+    plans = _PLANS.get(key)
+    if plans is None:
+        plans = [_sampler_call(template, expr) for _name, expr in template.params]
+        if len(_PLANS) >= _SAMPLER_CALLS_SIZE:
+            _PLANS.clear()
+        _PLANS[key] = plans
+    return plans
 
 #: Direct sampler calls by (text, symbols, imaginary unit, parameter names); None when the
 #: expression is not one.

@@ -26,6 +26,7 @@ def one_template(body: str) -> object:
 def _full_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     """Disable the direct sampler calls: every parameter is read in full."""
     monkeypatch.setattr(generation, "_sampler_call", lambda template, expr: None)
+    monkeypatch.setattr(generation, "_plans", lambda template: [None] * len(template.params))
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.key for t in TEMPLATES])

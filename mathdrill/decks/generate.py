@@ -584,6 +584,10 @@ def params_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _value_key(value: Any) -> Any:
+    if isinstance(value, sympy.ImmutableDenseMatrix):
+        # Its args (rows, columns, entries) are built once and kept: reading the entries one
+        # by one converts each from the matrix's internal form again.
+        return ("immutable-matrix", value.args)
     if isinstance(value, sympy.MatrixBase):
         return ("matrix", value.shape, tuple(_value_key(v) for v in value))
     if isinstance(value, Sequence | SetLiteral):

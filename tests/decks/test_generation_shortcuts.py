@@ -170,3 +170,18 @@ def test_eigenpairs_texts_are_worked_out_once_per_matrix(monkeypatch) -> None:
     assert first == "1: [-1, 1]; 3: [1, 1]"
     assert answering.answer_text(spec, sympy.Matrix([[2, 1], [1, 2]])) == first  # mutable
     assert len(calls) == 2
+
+
+def test_matrix_values_key_by_their_entries() -> None:
+    import sympy
+
+    from mathdrill.decks.generate import params_key
+
+    def key(rows):
+        return params_key({"A": sympy.ImmutableMatrix(rows)})
+
+    assert key([[1, 2], [3, 4]]) == key([[1, 2], [3, 4]])
+    assert key([[1, 2], [3, 4]]) != key([[1, 2], [3, 5]])
+    assert key([[1, 2]]) != key([[1, 2.0]])  # an integer entry is not a decimal one
+    assert key([[1, 2]]) != key([[1], [2]])  # nor is a row a column
+    assert hash(key([[1, 2], [3, 4]])) == hash(key([[1, 2], [3, 4]]))

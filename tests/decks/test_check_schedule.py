@@ -76,3 +76,26 @@ def test_two_workers_find_what_one_finds(tmp_path: Path) -> None:
     assert [(r.template.id, r.samples, r.distinct, r.ok) for r in pooled.templates] == [
         (r.template.id, r.samples, r.distinct, r.ok) for r in alone.templates
     ]
+
+
+def test_garbage_is_collected_rarely_during_a_check_and_as_before_after(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import gc
+
+    path = tmp_path / "sched.yaml"
+    path.write_text(DECK, encoding="utf-8")
+    before = gc.get_threshold()
+    seen = []
+    real = authoring.check_chunk
+
+    def spy(deck_path, template_id, seeds):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
+        return real(deck_path, template_id, seeds)
+
+    monkeypatch.setattr(authoring, "check_chunk", spy)
+    report = authoring.check([path], samples=10, workers=1)
+    assert report.exit_code == 0
+    assert seen == [(authoring.BATCH_GC_THRESHOLD, True)] * 2
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -331,6 +331,8 @@ def check(
         report.problems.extend(problems)
         if deck is None:
             continue
+        # Forked workers find the deck here instead of reading and validating it again.
+        _WORKER_DECKS[deck.path] = deck
         if deck.id in seen_ids:
             report.problems.append(
                 Problem(

@@ -99,3 +99,18 @@ def test_garbage_is_collected_rarely_during_a_check_and_as_before_after(
     assert seen == [(authoring.BATCH_GC_THRESHOLD, True)] * 2
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_a_deck_is_read_once_per_check(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "sched.yaml"
+    path.write_text(DECK, encoding="utf-8")
+    reads = []
+    real = authoring.parse_deck
+
+    def counting(raw, where, *args, **kwargs):
+        reads.append(where)
+        return real(raw, where, *args, **kwargs)
+
+    monkeypatch.setattr(authoring, "parse_deck", counting)
+    assert authoring.check([path], samples=60, workers=1).exit_code == 0
+    assert reads == [str(path)]

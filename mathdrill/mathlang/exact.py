@@ -25,6 +25,8 @@ from typing import Any
 
 import sympy
 
+from mathdrill.mathlang.values import Sequence as ListValue
+
 #: Numerators and denominators are kept below this many bits (about 300 digits); larger ones
 #: are left to the walker and its size limits.
 MAX_BITS = 1000
@@ -43,6 +45,8 @@ _EXACT_NODES = (
     ast.BoolOp,
     ast.Name,
     ast.Call,
+    ast.Subscript,
+    ast.Tuple,
     ast.Load,
     ast.Add,
     ast.Sub,
@@ -125,6 +129,30 @@ def _fraction(value: Any) -> Fraction | bool:
     raise _NotExact
 
 
+def _entry(target: Any, indices: list[int]) -> Any:
+    """The entry the walker's indexing would give, or :class:`_NotExact` for anything else."""
+    if isinstance(target, sympy.MatrixBase):
+        rows, cols = target.shape
+        if len(indices) == 1 and cols == 1:
+            indices = [indices[0], 0]
+        if len(indices) != 2:
+            raise _NotExact  # a whole row, or too many indices
+        i, j = indices
+        if not (-rows <= i < rows and -cols <= j < cols):
+            raise _NotExact
+        i, j = i % rows, j % cols
+        if isinstance(target, sympy.ImmutableDenseMatrix):
+            # Its args keep the entries; indexing converts one from the internal form again.
+            return target.args[2][i * cols + j]
+        return target[i, j]
+    value = target
+    for k in indices:
+        if not isinstance(value, ListValue) or not -len(value.items) <= k < len(value.items):
+            raise _NotExact  # the walker indexes lists only (and matrices, above)
+        value = value.items[k]
+    return value
+
+
 def _number(value: Any) -> Fraction:
     """A value that arithmetic may use (true/false may not: the walker refuses them)."""
     if isinstance(value, bool):
@@ -194,7 +222,28 @@ class _Exact:
             return all(values) if isinstance(node.op, ast.And) else any(values)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
         raise _NotExact
+
+    def subscript(self, node: ast.Subscript) -> Fraction | bool:
+        """``v[i]``, ``A[i, j]``: an entry of a bound matrix or list, by constant indices."""
+        if not isinstance(node.value, ast.Name):
+            raise _NotExact
+        k = self.index(node.value)
+        if self.refs[k].kind != "value":
+            raise _NotExact
+        target = self.data[k]
+        index_nodes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        indices = []
+        for index_node in index_nodes:
+            value = _number(self.compute(index_node))
+            if value.denominator != 1:
+                raise _NotExact
+            indices.append(value.numerator)
+        entry = _entry(target, indices)
+        value = _fraction(entry)
+        return value if isinstance(value, bool) else _checked(value)
 
     def binop(self, node: ast.BinOp) -> Fraction:
         left = _number(self.compute(node.left))

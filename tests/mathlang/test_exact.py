@@ -101,3 +101,42 @@ def test_anything_else_is_left_to_the_walker(text: str, monkeypatch) -> None:
         assert results == [sympy.Integer(2)]
     else:
         assert results in ([], [None])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A[0, 0]*r[1] + A[1, 2] - r[-1]",
+        "A[-1, -2] != 0 or v[2] >= 3",
+        "v[0] + v[1]*v[2]",
+        "M[1][0] + M[0][1]",  # nested lists, one index at a time
+        "A[2, 0]",  # out of range: the walker's error
+        "A[0]",  # a whole row: a list, not a number
+        "s[0]",  # sets cannot be indexed
+        "c[1] + c[0]",  # a column vector takes one index
+    ],
+)
+def test_indexed_entries_are_the_walkers(text: str) -> None:
+    from mathdrill.mathlang.values import Sequence, SetLiteral
+
+    def seq(*items):
+        return Sequence(tuple(sympy.Integer(i) for i in items), "[")
+
+    names = {
+        "A": sympy.ImmutableMatrix([[1, -2, 3], [4, 5, sympy.Rational(1, 2)]]),
+        "c": sympy.ImmutableMatrix([[7], [-1]]),
+        "r": seq(3, 0, -4),
+        "v": seq(1, 2, 5),
+        "M": Sequence((seq(1, 2), seq(3, 4)), "["),
+        "s": SetLiteral((sympy.Integer(1), sympy.Integer(2))),
+    }
+    first = _read(text, names)
+    again = _read(text, names)
+    real = parser.evaluate_exact
+    try:
+        parser.evaluate_exact = lambda *args: None
+        walked = _read(text, names)
+    finally:
+        parser.evaluate_exact = real
+    assert first == walked
+    assert again == walked

@@ -264,15 +264,29 @@ def _truth(value: Any) -> bool | None:
 
 def undefined(value: Any) -> bool:
     """True when a value is or contains zoo, nan or an infinity."""
+    if isinstance(value, sympy.ImmutableDenseMatrix):
+        return any(undefined(v) for v in value.args[2])  # the kept entries (see _value_key)
     if isinstance(value, sympy.MatrixBase):
         return any(undefined(v) for v in value)
     if isinstance(value, Sequence | SetLiteral):
         return any(undefined(v) for v in value.items)
     if isinstance(value, sympy.Basic):
-        return bool(value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
+        if value.is_Rational or value.is_Symbol:
+            return False
+        known = _UNDEFINED.get(value)
+        if known is None:
+            known = bool(value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
+            if len(_UNDEFINED) >= _VALUES_SIZE:
+                _UNDEFINED.clear()
+            _UNDEFINED[value] = known
+        return known
     if isinstance(value, float):
         return not np.isfinite(value)
     return False
+
+
+#: Whether a sympy value holds an infinity or nan, by value (the same values recur).
+_UNDEFINED: dict[Any, bool] = {}
 
 
 def draw_values(template: Template, seed: int) -> dict[str, Any]:

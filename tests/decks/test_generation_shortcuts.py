@@ -185,3 +185,22 @@ def test_matrix_values_key_by_their_entries() -> None:
     assert key([[1, 2]]) != key([[1, 2.0]])  # an integer entry is not a decimal one
     assert key([[1, 2]]) != key([[1], [2]])  # nor is a row a column
     assert hash(key([[1, 2], [3, 4]])) == hash(key([[1, 2], [3, 4]]))
+
+
+def test_undefined_values_are_found_in_every_kind_of_value() -> None:
+    import sympy
+
+    from mathdrill.decks.generate import undefined
+    from mathdrill.mathlang.values import Sequence
+
+    x = sympy.Symbol("x")
+    for _ in range(2):  # and again, from what was remembered
+        assert undefined(sympy.zoo)
+        assert undefined(x + sympy.oo)
+        assert undefined(-sympy.oo * x)
+        assert undefined(sympy.ImmutableMatrix([[1, sympy.nan]]))
+        assert undefined(sympy.Matrix([[1, sympy.zoo]]))
+        assert undefined(Sequence((sympy.Integer(1), sympy.oo), "["))
+        assert not undefined(sympy.Integer(3))
+        assert not undefined(sympy.sin(x) / (x + 1))
+        assert not undefined(sympy.ImmutableMatrix([[1, x]]))

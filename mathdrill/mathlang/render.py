@@ -272,7 +272,16 @@ def to_unicode(value: Any) -> str:
         return coll
     if isinstance(value, str):
         return value
-    text = _scalar_text(value, _UNICODE)
+    if isinstance(value, sympy.Basic):
+        return _cached("unicode line", value, _unicode_line)
+    return _unicode_line(value)
+
+
+def _unicode_line(value: Any) -> str:
+    """The one-line unicode text of a scalar (``**`` → ``^``, ``*`` → ``·``, ``-`` → ``−``)."""
+    text = (
+        _UNICODE.doprint(value) if isinstance(value, sympy.Basic) else _scalar_text(value, _UNICODE)
+    )
     return text.replace("**", "^").replace("*", "·").replace("-", "−")
 
 

@@ -210,3 +210,20 @@ def test_srepr_text_is_sympys(value: Any) -> None:
 
     assert to_srepr(value) == sympy.srepr(value)
     assert to_srepr(value) == sympy.srepr(value)  # and again, from the cache
+
+
+def test_unicode_lines_are_remembered_whole(monkeypatch) -> None:
+    from mathdrill.mathlang import render
+
+    render._TEXTS.clear()
+    calls = []
+    real = render._UNICODE.doprint
+
+    def counting(value: Any) -> str:
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(render._UNICODE, "doprint", counting)
+    expr = -(x**2) * sin(x) - 3
+    assert to_unicode(expr) == to_unicode(-(x**2) * sin(x) - 3) == "−x²·sin(x) − 3"
+    assert len(calls) == 1

@@ -329,12 +329,37 @@ def _print_doctor(report: DoctorReport) -> None:
     if report.orphaned:
         for line in orphan_lines(report.orphaned):
             echo(line)
-    if report.leeches:
-        echo("leeches: " + ", ".join(f"{c} ({n} lapses)" for c, n in report.leeches))
+    for line in leech_lines(report.leeches):
+        echo(line)
     if report.deck_problems:
         echo("deck files with problems:")
         for line in report.deck_problems:
             echo(f"  {line}")
+
+
+#: Leeches listed one per line, most lapses first; the rest are counted (``--json`` has all).
+LEECHES_SHOWN = 10
+
+
+def leech_lines(leeches: tuple[tuple[str, int], ...] | list[tuple[str, int]]) -> list[str]:
+    """Summarise leeches for the screen: the ones with most lapses first, a few only.
+
+    Args:
+        leeches: ``(deck/template, lapses)`` pairs.
+
+    Returns:
+        Lines to print (none when there are no leeches).
+    """
+    if not leeches:
+        return []
+    ranked = sorted(leeches, key=lambda pair: (-pair[1], pair[0]))
+    lines = [f"leeches: {len(ranked)} (skills that keep slipping; most lapses first):"]
+    lines += [f"  {card} ({lapses} lapses)" for card, lapses in ranked[:LEECHES_SHOWN]]
+    if len(ranked) > LEECHES_SHOWN:
+        lines.append(
+            f"  … and {len(ranked) - LEECHES_SHOWN} more (`mathdrill doctor --json` lists all)"
+        )
+    return lines
 
 
 #: Decks listed one per line under "orphaned cards"; the rest are counted (``--json`` has all).

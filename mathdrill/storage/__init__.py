@@ -13,8 +13,10 @@ name that needs it is used)::
               iter_reviews, count_reviews, counts_since, solve_seconds, review_days, orphaned,
               integrity_check, schema_version, get_meta, set_meta, path, backup_path, close
     Card, Review, ReviewRecord, CardState, CardStateLike
-    transfer: iter_cards, iter_reviews, iter_skill_stats, review_csv_parts, count_cards,
-              count_reviews, snapshot, merge_import; CardRow, ReviewRow, SkillRow, MergeResult
+    transfer: iter_cards, iter_reviews, iter_skill_stats, review_csv_plan, write_reviews_csv,
+              count_cards, count_reviews, snapshot, merge_import; CardRow, ReviewRow, SkillRow,
+              MergeResult
+    snapshot.read_snapshot: the drill's quick read of the cards with the stdlib sqlite3 driver
 
 See ``docs/data.md`` for the tables, migrations and concurrency rules.
 """

@@ -1,11 +1,11 @@
-"""``mathdrill doctor`` with many orphaned cards: a summary per deck, not one endless line."""
+"""``mathdrill doctor`` with many orphaned cards or leeches: a summary, not one endless line."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from mathdrill.cli.collection import ORPHAN_DECKS_SHOWN, orphan_lines
+from mathdrill.cli.collection import LEECHES_SHOWN, ORPHAN_DECKS_SHOWN, leech_lines, orphan_lines
 from tests.transfer.history import random_history, write_history
 
 
@@ -27,8 +27,7 @@ def test_doctor_prints_a_short_summary_of_thousands_of_orphans(run_md, tmp_path:
     decks = tuple(f"gone-{i:02d}" for i in range(25))
     history = random_history(5000, 10, decks=decks)
     for card in history.cards:
-        # The leeches line has the same one-line problem; not this change's business.
-        card.leech = False
+        card.leech = True  # thousands of leeches too
     db = write_history(tmp_path / "many.db", history)
     done = run_md("--db", str(db), "doctor")
     assert done.returncode == 0, done.stderr
@@ -38,3 +37,13 @@ def test_doctor_prints_a_short_summary_of_thousands_of_orphans(run_md, tmp_path:
     assert max(len(line) for line in lines) < 200
     report = json.loads(run_md("--db", str(db), "doctor", "--json").stdout)
     assert len(report["orphaned"]) == 5000  # --json still lists every card
+
+
+def test_leech_lines_show_the_worst_few() -> None:
+    leeches = [(f"d/t{i}", i % 7) for i in range(30)]
+    lines = leech_lines(leeches)
+    assert lines[0] == "leeches: 30 (skills that keep slipping; most lapses first):"
+    assert lines[1] == "  d/t13 (6 lapses)"
+    assert len(lines) == 1 + LEECHES_SHOWN + 1
+    assert lines[-1] == "  … and 20 more (`mathdrill doctor --json` lists all)"
+    assert leech_lines([]) == []

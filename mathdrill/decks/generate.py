@@ -405,15 +405,14 @@ def _plans(template: Template) -> list[Callable[[np.random.Generator], Any] | No
         _PLANS[key] = plans
     return plans
 
+
 #: Direct sampler calls by (text, symbols, imaginary unit, parameter names); None when the
 #: expression is not one.
 _SAMPLER_CALLS: dict[tuple[Any, ...], Callable[[np.random.Generator], Any] | None] = {}
 _SAMPLER_CALLS_SIZE = 20_000
 
 
-def _sampler_call(
-    template: Template, expr: Expr
-) -> Callable[[np.random.Generator], Any] | None:
+def _sampler_call(template: Template, expr: Expr) -> Callable[[np.random.Generator], Any] | None:
     """The parameter as a direct sampler call, when it is exactly one with constant arguments.
 
     Most parameters are written ``integer(-6, 6, nonzero)``: reading the text and walking the

@@ -63,7 +63,8 @@ def _equivalent(a: sympy.Expr, b: sympy.Expr) -> bool:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions)
 def test_to_plain_round_trips(expr: sympy.Expr) -> None:
-    assume(not expr.has(sympy.zoo, sympy.nan))
+    # atan(zoo) evaluates to AccumBounds(-pi/2, pi/2): a range of values, not an expression
+    assume(not expr.has(sympy.zoo, sympy.nan, sympy.AccumBounds))
     text = to_plain(expr)
     parsed = parse(text, symbols=("x", "y"), allow_imaginary=True)
     assert _equivalent(parsed.value, expr), (text, parsed.value)
@@ -73,7 +74,8 @@ def test_to_plain_round_trips(expr: sympy.Expr) -> None:
 @given(expressions)
 def test_to_unicode_reads_back(expr: sympy.Expr) -> None:
     # The "read as" echo is itself valid input: a learner can copy it back.
-    assume(not expr.has(sympy.zoo, sympy.nan))
+    # atan(zoo) evaluates to AccumBounds(-pi/2, pi/2): a range of values, not an expression
+    assume(not expr.has(sympy.zoo, sympy.nan, sympy.AccumBounds))
     text = to_unicode(expr)
     parsed = parse(text, symbols=("x", "y"), allow_imaginary=True)
     assert _equivalent(parsed.value, expr), (text, parsed.value)

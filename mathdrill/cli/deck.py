@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -142,6 +141,8 @@ def preview_command(
     library = _library(decks)
     _deck, templates = authoring.resolve_template(library, target)
     _warn(library)
+    import secrets  # here: its import (hashlib, random) costs every command ~9 ms
+
     first = seed if seed is not None else secrets.randbelow(2**31)
     seeds = list(range(first, first + count))
     instances = authoring.preview(templates, seeds)

@@ -1,0 +1,58 @@
+"""The drill's main process never imports sympy or numpy (they cost the first problem ~0.7 s).
+
+On a day when every skill already has a card it does not even import SQLAlchemy before the first
+problem is on screen (the quick read plans the queue; the database opens afterwards).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from tests.drill.drillkit import ARITH
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    from pathlib import Path
+    from mathdrill.config import build_environment
+    from mathdrill.drill import DrillOptions, open_session
+
+    HEAVY = ("sympy", "numpy", "sqlalchemy", "mathdrill.decks.loader")
+    env = build_environment(os.environ, now=sys.argv[2], db=None)
+    with open_session(env, DrillOptions(), extra_decks=[Path(sys.argv[1])]) as session:
+        problem = session.next_problem()
+        before = [m for m in HEAVY if m in sys.modules]
+        session.problem_shown()
+        outcome = session.submit("12", 3.0)
+    after = [m for m in HEAVY if m in sys.modules]
+    print(json.dumps({"card": problem.card, "saved": outcome.saved, "before": before,
+                      "after": after}))
+    """
+)
+
+
+def _session(env: dict[str, str], now: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(ARITH), now],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_sessions_show_judge_and_save_without_sympy_or_numpy_here(md_env) -> None:
+    first = _session(md_env, "2026-11-21T09:00:00+00:00")
+    assert first["saved"]
+    # A new collection: the cards are created through the database before planning.
+    assert "sqlalchemy" in first["before"]
+    assert not {"sympy", "numpy", "mathdrill.decks.loader"} & set(first["after"])
+    second = _session(md_env, "2026-11-22T09:00:00+00:00")
+    assert second["saved"]
+    assert second["before"] == []
+    assert second["after"] == ["sqlalchemy"]

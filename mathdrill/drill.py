@@ -487,7 +487,7 @@ class DrillSession:
             self._cards[info.card_id] = info
             ordered.append(info)
         self._skill_of = {info.card_id: self._skills[info.key] for info in ordered}
-        self.queue_info = self._plan(ordered, now)
+        self.queue_info = self._plan(ordered, now, start)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
         # The item the worker is making a problem for in advance, and the seed drawn for it.
@@ -498,7 +498,7 @@ class DrillSession:
 
     # ----------------------------------------------------------------------------- planning
 
-    def _plan(self, cards: list[CardInfo], now: datetime) -> QueuePlan:
+    def _plan(self, cards: list[CardInfo], now: datetime, start: datetime) -> QueuePlan:
         options = self._options
         if options.cram:
             active = [c for c in cards if not c.suspended]
@@ -513,11 +513,6 @@ class DrillSession:
             settings = self._settings
             if options.new is not None:
                 settings = replace(settings, new_per_day=options.new)
-            start = day_start(
-                study_day(now, settings.rollover_hour, settings.tz),
-                settings.rollover_hour,
-                settings.tz,
-            )
             if self._snapshot is not None:
                 chosen_ids = {c.card_id for c in cards}
                 new_today = len(self._snapshot.learned & chosen_ids)

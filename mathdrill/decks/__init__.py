@@ -8,8 +8,9 @@ files or read their metadata (``decks.catalog`` for ``mathdrill stats``) must no
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mathdrill.lazyexports import lazy_getattr
 
 if TYPE_CHECKING:
     from mathdrill.decks.loader import (
@@ -58,11 +59,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mathdrill.decks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("mathdrill.decks", _EXPORTS, globals())

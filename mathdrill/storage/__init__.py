@@ -23,8 +23,9 @@ See ``docs/data.md`` for the tables, migrations and concurrency rules.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mathdrill.lazyexports import lazy_getattr
 
 if TYPE_CHECKING:
     from mathdrill.storage.database import Database, open_database
@@ -79,21 +80,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its submodule on first use (PEP 562).
-
-    Args:
-        name: The attribute asked for.
-
-    Returns:
-        The attribute.
-
-    Raises:
-        AttributeError: If ``name`` is not part of the public API.
-    """
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mathdrill.storage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("mathdrill.storage", _EXPORTS, globals())

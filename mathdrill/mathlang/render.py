@@ -12,6 +12,8 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.pretty_symbology import center_pad, pretty_use_unicode, vobj
+from sympy.printing.pretty.stringpict import prettyForm, stringPict
 from sympy.printing.repr import ReprPrinter
 from sympy.printing.str import StrPrinter
 
@@ -319,6 +321,86 @@ def to_srepr(value: Any) -> str:
 class _Pretty(_OrderedTerms, PrettyPrinter):
     def seq(self, items: Any, left: str, right: str) -> Any:
         return self._print_seq([_pretty_item(v) for v in items], left, right)
+
+    def _print_MatrixBase(self, e: Any, lparens: str = "[", rparens: str = "]") -> Any:
+        """Lay out sympy's matrix grid with string operations.
+
+        sympy builds the grid by gluing pictures pairwise (a new picture per cell, per spacer
+        and per row, each re-measured and re-centred), which costs several times the printing
+        of the entries. This lays out the same grid directly: every column as wide as its
+        widest entry, each entry centred in it (the extra space on the right), entries of a
+        row aligned on their baselines, two spaces between columns, one blank line between
+        rows, and brackets as tall as the grid with the baseline in the middle. A cell whose
+        baseline lies outside its picture, or an empty matrix, goes to sympy's own layout.
+        """
+        if e.rows == 0 or e.cols == 0:
+            return super()._print_MatrixBase(e, lparens, rparens)
+        cells = [[self._cell(v) for v in row] for row in e.tolist()]
+        if any(not 0 <= c[1] < len(c[0]) for row in cells for c in row):
+            return super()._print_MatrixBase(e, lparens, rparens)
+        widths = [max(row[j][2] for row in cells) for j in range(e.cols)]
+        total = sum(widths) + 2 * (e.cols - 1)
+        lines: list[str] = []
+        for i, row in enumerate(cells):
+            if i:
+                lines.append(" " * total)
+            top = max(c[1] for c in row)
+            height = top + max(len(c[0]) - c[1] for c in row)
+            columns = []
+            for (picture, baseline, cell_width), width in zip(row, widths, strict=True):
+                left, right = center_pad(cell_width, width)
+                blank = " " * width
+                above = top - baseline
+                columns.append(
+                    [blank] * above
+                    + [left + line + right for line in picture]
+                    + [blank] * (height - above - len(picture))
+                )
+            lines.extend("  ".join(parts) for parts in zip(*columns, strict=True))
+        height, baseline = len(lines), len(lines) // 2
+        for paren, at_left in ((lparens, True), (rparens, False)):
+            if not paren:
+                continue
+            bracket = stringPict(vobj(paren, height), baseline=baseline)
+            if len(bracket.picture) != height or bracket.baseline != baseline:
+                return super()._print_MatrixBase(e, lparens, rparens)
+            pieces = zip(bracket.picture, lines, strict=True)
+            lines = [p + line if at_left else line + p for p, line in pieces]
+        return prettyForm("\n".join(lines), baseline)
+
+    def _cell(self, value: Any) -> tuple[tuple[str, ...], int, int]:
+        """The picture (lines), baseline and width of one matrix entry, remembered.
+
+        Entries recur (small integers, the same symbols) and printing one costs ~40 µs. The
+        key holds everything the picture depends on besides the entry: this printer's
+        settings and sympy's global unicode switch (which some symbols consult). The print
+        depth, which a Float's precision depends on, is always more than one for an entry.
+        """
+        try:
+            key = (type(value), value, self._settings_key(), pretty_use_unicode())
+            cell = _CELLS.get(key)
+        except TypeError:  # an unhashable entry (a mutable matrix)
+            key, cell = None, None
+        if cell is None:
+            form = self._print(value)
+            cell = (tuple(form.picture), form.baseline, form.width())
+            if key is not None:
+                if len(_CELLS) >= _CELLS_SIZE:
+                    _CELLS.clear()
+                _CELLS[key] = cell
+        return cell
+
+    def _settings_key(self) -> tuple[Any, ...]:
+        key = self.__dict__.get("_key")
+        if key is None:
+            key = self._key = tuple(sorted(self._settings.items()))
+        return key
+
+
+#: Matrix entries' pictures by (type, entry, printer settings, unicode switch), as immutable
+#: tuples (a sympy picture is mutable; the grid only reads these).
+_CELLS: dict[tuple[Any, ...], tuple[tuple[str, ...], int, int]] = {}
+_CELLS_SIZE = 20_000
 
 
 def _pretty_item(v: Any) -> Any:

@@ -105,3 +105,36 @@ def test_outside_the_main_thread_the_body_runs_unbounded():
 def test_a_nonpositive_budget_is_a_programming_error():
     with pytest.raises(ValueError), cpu_deadline(0, Slow):
         pass
+
+
+def test_a_deadline_inside_one_that_ends_sooner_leaves_the_outer_timer_armed():
+    seen = []
+
+    def body() -> None:
+        outer_remaining = signal.getitimer(signal.ITIMER_PROF)[0]
+        with cpu_deadline(30, Slow):
+            # Not re-armed for 30 s: the outer deadline still fires first.
+            seen.append(signal.getitimer(signal.ITIMER_PROF)[0] <= outer_remaining)
+            seen.append(len(deadline._ACTIVE))
+        with cpu_deadline(30, Slow):
+            spin(30)  # the outer expiry passes through the inner block to its owner
+
+    with pytest.raises(Outer), cpu_deadline(1, Outer):
+        body()
+    assert seen == [True, 1]
+    assert_disarmed()
+
+
+def test_keep_handler_installs_the_handler_once_for_a_batch_and_restores_it():
+    before = signal.getsignal(signal.SIGPROF)
+    with deadline.keep_handler():
+        for _ in range(3):
+            with cpu_deadline(5, Slow):
+                spin(0.01)
+            # Between deadlines: our handler stays, no timer runs.
+            assert signal.getsignal(signal.SIGPROF) is deadline._on_signal
+            assert_disarmed()
+        with pytest.raises(Slow), cpu_deadline(0.1, Slow):
+            spin(30)
+    assert signal.getsignal(signal.SIGPROF) == before
+    assert_disarmed()

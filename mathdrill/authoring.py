@@ -255,6 +255,7 @@ def check_chunk(path: str, template_id: str, seeds: list[int]) -> list[Any]:
     """
     from mathdrill.decks.generate import GenerationError, generate
     from mathdrill.decks.soundness import check_seed
+    from mathdrill.mathlang.deadline import keep_handler
 
     if (path, template_id) in _EXHAUSTED:
         return []  # an earlier chunk of this template already stopped on a failing streak
@@ -269,18 +270,19 @@ def check_chunk(path: str, template_id: str, seeds: list[int]) -> list[Any]:
     results = []
     streak = 0
     memo = _MEMOS.setdefault((path, template_id), {})
-    for seed in seeds:
-        # CPU time, not wall time: the budget judges the template, and a shared CI machine
-        # must not fail a sound deck.
-        result = check_seed(template, seed, clock=time.process_time, memo=memo)
-        results.append(result)
-        # A constraint that failed MAX_TRIES draws for several seeds in a row will fail for the
-        # rest too; each failure costs a second, so stop sampling this template here.
-        exhausting = any(p[2] in ("where", "timeout") for p in result.problems)
-        streak = streak + 1 if exhausting else 0
-        if streak >= WHERE_STREAK:
-            _EXHAUSTED.add((path, template_id))
-            break
+    with keep_handler():  # every seed enters CPU-time deadlines: install their handler once
+        for seed in seeds:
+            # CPU time, not wall time: the budget judges the template, and a shared CI machine
+            # must not fail a sound deck.
+            result = check_seed(template, seed, clock=time.process_time, memo=memo)
+            results.append(result)
+            # A constraint that failed MAX_TRIES draws for several seeds in a row will fail for
+            # the rest too; each failure costs a second, so stop sampling this template here.
+            exhausting = any(p[2] in ("where", "timeout") for p in result.problems)
+            streak = streak + 1 if exhausting else 0
+            if streak >= WHERE_STREAK:
+                _EXHAUSTED.add((path, template_id))
+                break
     return results
 
 

@@ -162,7 +162,11 @@ def _judge_instance(
 
     problems: list[tuple[int, str, str, str]] = []
     answer_line = template.answer.value.line
-    verdict = judge(instance.spec, instance.answer_plain)
+    # The status alone first (as for the mistakes): a sound reference needs no explanation,
+    # and only a failing one is judged again for the reason shown to the author.
+    verdict = mistake_judge(instance.spec, instance.answer_plain)
+    if verdict.status != "correct" and mistake_judge is not judge:
+        verdict = judge(instance.spec, instance.answer_plain)
     if verdict.status != "correct":
         problems.append(
             (

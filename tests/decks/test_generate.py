@@ -261,3 +261,27 @@ def test_exact_answers_equal_a_reference_computed_from_drawn_decimals():
         verdict = judge(instance.spec, text)
         assert verdict.correct, (text, verdict.reason)
     assert not judge(instance.spec, f"exp({numerator + 1}/10)").correct
+
+
+def test_a_reference_failing_the_quick_check_is_reported_with_the_explained_reason(monkeypatch):
+    # check_seed decides the reference with judge(explain=False) and judges it again, explained,
+    # only when that says anything but "correct": the author must see the full reason.
+    from mathdrill.answers import kinds
+    from mathdrill.answers.verdict import Verdict
+
+    calls = []
+
+    def failing(spec, text, *, explain=True):
+        calls.append(explain)
+        return Verdict("wrong", "explained reason" if explain else "short reason")
+
+    monkeypatch.setattr(kinds, "judge", failing)
+    template = DERIVATIVES.template("power-rule")
+    result = check_seed(template, 1)
+    reference = [p for p in result.problems if p[2] == "reference"]
+    assert len(reference) == 1
+    line, message, _stage, example = reference[0]
+    assert line == template.answer.value.line
+    assert message == "the reference answer is judged wrong by its own checker"
+    assert example.endswith(": explained reason")
+    assert calls[:2] == [False, True]

@@ -18,7 +18,7 @@ import sympy
 import sympy.tensor.tensor
 
 from mathdrill.errors import LimitExceededError, MathdrillError, MathSyntaxError
-from mathdrill.mathlang.exact import eligible, evaluate_exact
+from mathdrill.mathlang.exact import Program, compile_exact, evaluate_exact
 from mathdrill.mathlang.functions import (
     AUTHOR_FUNCTIONS,
     LEARNER_FUNCTIONS,
@@ -133,7 +133,7 @@ class _Front:
     latex: bool
     notes: tuple[str, ...]
     bound: tuple[tuple[int, str, str], ...] = ()
-    exact: bool = False
+    exact: Program | None = None
 
 
 #: Author expressions read before, by (text, names present, tables, limits).
@@ -152,9 +152,8 @@ def _walk(front: _Front, ctx: Context, *, rebind: bool = False) -> Parsed:
         for index, kind, name in front.bound:
             data[index] = coerce(names[name]) if kind == "value" else functions[name]
     value = None
-    if rebind and front.exact:
-        refs = front.em.refs
-        value = evaluate_exact(front.tree, refs, data or [tok.data for tok in refs])
+    if rebind and front.exact is not None:
+        value = evaluate_exact(front.exact, data or [tok.data for tok in front.em.refs])
     if value is None:
         value = Walker(front.em, ctx, data).walk(front.tree.body)
     return Parsed(
@@ -237,7 +236,7 @@ def _read(
         for index, tok in enumerate(em.refs)
         if tok.kind in ("value", "func")
     )
-    exact = author and eligible(tree, em.refs)
+    exact = compile_exact(tree, em.refs) if author else None
     front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound, exact)
     if key is not None:
         if len(_FRONT) >= _FRONT_SIZE:

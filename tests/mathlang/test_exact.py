@@ -140,3 +140,36 @@ def test_indexed_entries_are_the_walkers(text: str) -> None:
         parser.evaluate_exact = real
     assert first == walked
     assert again == walked
+
+
+@pytest.mark.parametrize("name", ["abs", "max", "min"])
+def test_a_deck_callable_named_like_a_built_in_is_called_every_time(name: str) -> None:
+    # The exact arithmetic knows the built-in abs/min/max only: a deck function of that name
+    # must be called on every reading, not only on the first one (which walks the tree).
+    calls = []
+
+    def shadow(*args):
+        calls.append(args)
+        return sympy.Integer(-4)
+
+    functions = {name: shadow}
+    names = {"a": sympy.Integer(3)}
+    values = [parse_author(f"{name}(a) + 1", names=names, functions=functions).value for _ in "ab"]
+    assert values == [sympy.Integer(-3), sympy.Integer(-3)]
+    assert len(calls) == 2
+    # Without the deck function the built-in comes back, computed exactly on a second reading.
+    assert parse_author(f"{name}(a) + 1", names=names).value == 4
+    assert parse_author(f"{name}(a) + 1", names=names).value == 4
+
+
+def test_new_values_give_new_results_from_the_same_compiled_text() -> None:
+    text = "a*b - c/(a + 1) + abs(b)**2"
+    results = []
+    for a, b in [(1, 2), (3, -4), (sympy.Rational(1, 3), 5)]:
+        names = {"a": sympy.Rational(a), "b": sympy.Integer(b), "c": sympy.Integer(6)}
+        results.append(parse_author(text, names=names).value)
+    assert results == [
+        sympy.Integer(1 * 2 - 3 + 4),
+        sympy.Rational(-12) - sympy.Rational(6, 4) + 16,
+        sympy.Rational(5, 3) - sympy.Rational(9, 2) + 25,
+    ]

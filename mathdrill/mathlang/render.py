@@ -58,7 +58,42 @@ class _OrderedTerms:
         return list(terms)
 
 
-class _PlainPrinter(_OrderedTerms, StrPrinter):
+class _NodeTexts:
+    """Mixin for sympy's text printers: remember the text of every sub-expression.
+
+    A text printer's ``_print`` of a sympy object is a pure function of the object's tree, the
+    printer's (fixed) settings and one bit of context — whether it is nested (sympy's str
+    printer shortens a nested Float). Calls with keyword arguments (LaTeX passes ``exp=`` to
+    draw a power of a function) carry more context and are not remembered. A reference and
+    its mistakes share sub-terms, and small terms recur from one instance to the next.
+    """
+
+    _print_level: int
+
+    def __init__(self, settings: Any = None) -> None:
+        super().__init__(settings)  # type: ignore[call-arg]
+        self._node_texts: dict[tuple[Any, Any, bool], str] = {}
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or not isinstance(expr, sympy.Basic):
+            return super()._print(expr, **kwargs)  # type: ignore[misc,no-any-return]
+        key = (type(expr), expr, self._print_level > 0)
+        try:
+            text = self._node_texts.get(key)
+        except TypeError:  # an unhashable object
+            return super()._print(expr)  # type: ignore[misc,no-any-return]
+        if text is None:
+            text = super()._print(expr)  # type: ignore[misc]
+            if len(self._node_texts) >= _NODE_TEXTS_SIZE:
+                self._node_texts.clear()
+            self._node_texts[key] = text
+        return text  # type: ignore[return-value]
+
+
+_NODE_TEXTS_SIZE = 50_000
+
+
+class _PlainPrinter(_NodeTexts, _OrderedTerms, StrPrinter):
     """sympy's str printer, with the spellings the math language reads back."""
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -81,7 +116,7 @@ class _PlainPrinter(_OrderedTerms, StrPrinter):
         return "False"
 
 
-class _UnicodePrinter(_OrderedTerms, StrPrinter):
+class _UnicodePrinter(_NodeTexts, _OrderedTerms, StrPrinter):
     """One-line unicode: superscripts, √, π, ∞, |x|; products joined later with ``·``."""
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -197,7 +232,8 @@ def _collection(value: Any, item: Any, top: bool = True) -> str | None:
     if isinstance(value, SetLiteral):
         return _seq_text(value.items, "{", "}", item)
     if isinstance(value, sympy.MatrixBase):
-        rows = [_seq_text(list(value.row(i)), "[", "]", item) for i in range(value.rows)]
+        # tolist(), not row(i): a row is a new matrix, built by sympy's domain machinery.
+        rows = [_seq_text(row, "[", "]", item) for row in value.tolist()]
         return "[" + ", ".join(rows) + "]"
     if isinstance(value, (list, tuple)):
         return _seq_text(value, "[", "]" if isinstance(value, list) else ")", item)
@@ -287,14 +323,14 @@ def _unicode_line(value: Any) -> str:
     return text.replace("**", "^").replace("*", "·").replace("-", "−")
 
 
-class _Latex(_OrderedTerms, LatexPrinter):
+class _Latex(_NodeTexts, _OrderedTerms, LatexPrinter):
     """sympy's LaTeX printer (``sympy.latex`` with default settings)."""
 
 
 _LATEX = _Latex()
 
 
-class _Repr(_OrderedTerms, ReprPrinter):
+class _Repr(_NodeTexts, _OrderedTerms, ReprPrinter):
     """sympy's ``srepr`` (default settings)."""
 
 
@@ -467,7 +503,7 @@ def to_latex(value: Any) -> str:
         rows = [" & ".join(to_latex(v) for v in r.items) for r in value.items]
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     if isinstance(value, sympy.MatrixBase):
-        rows = [" & ".join(to_latex(v) for v in value.row(i)) for i in range(value.rows)]
+        rows = [" & ".join(to_latex(v) for v in row) for row in value.tolist()]
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     if isinstance(value, Sequence):
         inner = ", ".join(to_latex(v) for v in value.items)

@@ -865,7 +865,9 @@ class MatrixKind(AnswerKind):
             near = _structure_near_miss(spec, flat_e, flat_a)
             if near is None and len(e) == len(e[0]):
                 transposed = [a[j][i] for i in range(len(a)) for j in range(len(a))]
-                check = _entries_outcome(spec, flat_e, transposed, reading.numbers, str)
+                check = _entries_outcome(
+                    spec, flat_e, transposed, reading.numbers, str, decide_only=True
+                )
                 if check.equal:
                     near = "transposed"
             return Outcome(False, outcome.reason, near)
@@ -891,11 +893,12 @@ _EMPTY_WORDS = frozenset({"{}", "∅", "empty", "empty set", "none", "[]", "()"}
 
 def _element_equal(spec: AnswerSpec, e: Any, a: Any, numbers: tuple[Any, ...]) -> bool | None:
     if is_scalar(e) and is_scalar(a):
-        return compare_scalar(spec, e, a, entry_allowance(numbers, a)).equal
+        # Only the decision is used: no near misses are looked for.
+        return compare_scalar(spec, e, a, entry_allowance(numbers, a), decide_only=True).equal
     ev, av = as_vector(e), as_vector(a)
     if ev is None or av is None or len(ev) != len(av):
         return False
-    return _entries_outcome(spec, ev, av, numbers, str).equal
+    return _entries_outcome(spec, ev, av, numbers, str, decide_only=True).equal
 
 
 def _match(pairs: list[list[bool | None]], n_left: int, n_right: int) -> int:
@@ -1073,7 +1076,9 @@ class DirectionKind(AnswerKind):
         # Parallel iff every 2×2 minor of [e a] vanishes: e_i a_j = e_j a_i as functions.
         for i in range(len(e)):
             for j in range(i + 1, len(e)):
-                outcome = compare_scalar(spec, e[i] * a[j], e[j] * a[i], NO_ALLOWANCE)
+                outcome = compare_scalar(
+                    spec, e[i] * a[j], e[j] * a[i], NO_ALLOWANCE, decide_only=True
+                )
                 if outcome.equal is not True:
                     return Outcome(
                         outcome.equal if outcome.equal is None else False,
@@ -1905,10 +1910,30 @@ def render_reference(spec: AnswerSpec, style: str = "unicode") -> str:
     Raises:
         UsageError: When the kind or the style is unknown.
     """
+    return render_reference_value(spec, spec.expected, style)
+
+
+def render_reference_value(spec: AnswerSpec, value: Any, style: str = "unicode") -> str:
+    """Render a reference-like value (the reference or a mistake's value) as the spec's kind.
+
+    The same as :func:`render_reference` of the spec with ``expected=value``, without building
+    that spec (a generated instance renders its reference and every mistake this way).
+
+    Args:
+        spec: The spec (its kind, and its options for ``choice``).
+        value: The value, in the form ``spec.expected`` would hold it.
+        style: ``unicode``, ``plain``, ``latex`` or ``pretty``.
+
+    Returns:
+        The text.
+
+    Raises:
+        UsageError: When the kind or the style is unknown.
+    """
     if style not in STYLES:
         raise UsageError(f"unknown style {style!r}; known: {', '.join(STYLES)}")
     kind = get_kind(spec.kind)
     if isinstance(kind, ChoiceKind):
-        index = kind.expected_index(spec, spec.expected)
-        return kind._label(spec, index) if isinstance(index, int) else str(spec.expected)
-    return kind.render(spec.expected, style)
+        index = kind.expected_index(spec, value)
+        return kind._label(spec, index) if isinstance(index, int) else str(value)
+    return kind.render(value, style)

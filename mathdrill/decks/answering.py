@@ -265,11 +265,9 @@ def render_answer(spec: Any, value: Any, style: str) -> str:
     Returns:
         The text; in ``plain`` style it is what the checker reads back as that value.
     """
-    from dataclasses import replace
+    from mathdrill.answers.kinds import render_reference_value
 
-    from mathdrill.answers import render_reference
-
-    return render_reference(replace(spec, expected=value), style)
+    return render_reference_value(spec, value, style)
 
 
 def describe_form(spec: Any) -> str:

@@ -614,7 +614,6 @@ def _build(template: Template, seed: int, values: dict[str, Any]) -> Instance:
     """Build the instance from every value (parameters and let bindings)."""
     from mathdrill.decks import answering
 
-    mathlang = _math()
     reference = answering.reference_value(template, values, seed, _evaluate, _fail)
     mistake_values = [
         (m, answering.mistake_value(template, m, values, seed, _evaluate, _fail))
@@ -622,38 +621,91 @@ def _build(template: Template, seed: int, values: dict[str, Any]) -> Instance:
     ]
     # The spec is needed to render {answer}; feedback and options are rendered into it after.
     draft = answering.make_spec(template, reference, [], ())
-    # Texts repeat the same values ({u} in prompt, hints and solution): render each form once.
-    cache: dict[tuple[str, str], str] = {}
+    texts = _Texts(template, seed, values, reference, draft)
+    # The random draws identify the instance; a template without params is identified by its
+    # (fixed) let values instead.
+    drawn = [name for name, _ in template.params] or list(values)
+    plain_vars = {name: texts.value_of(name, "plain") for name in drawn}
+    key = instance_key(template, plain_vars)
+    choices = tuple(texts.rendered(option) for option in template.answer.choices)
+    mistakes = [(m.name, value, texts.rendered(m.feedback)) for m, value in mistake_values]
+    spec = answering.make_spec(template, reference, mistakes, choices)
+    texts.eigenpairs = spec.kind == "eigenpairs"
+    return Instance(
+        deck=template.deck,
+        template=template.id,
+        seed=seed,
+        key=key,
+        fingerprint=template.fingerprint,
+        vars=plain_vars,
+        prompt=texts.rendered(template.prompt),
+        spec=spec,
+        answer_plain=texts.value_of("answer", "text"),
+        expected_form=answering.describe_form(spec),
+        expected_seconds=template.expected_seconds,
+        values=values,
+        lazy=texts.lazy,
+    )
 
-    def value_of(name: str, form: str) -> str:
+
+class _Texts:
+    """Renders one instance's placeholders, each value in each form once.
+
+    A class rather than closures inside :func:`_build`: closures that call each other form a
+    reference cycle, which kept every instance (values, texts, spec) alive until the garbage
+    collector's next pass — thousands of them during a ``deck check``. Nothing here refers
+    back to the instance, so an instance is freed as soon as it is dropped.
+    """
+
+    def __init__(
+        self,
+        template: Template,
+        seed: int,
+        values: dict[str, Any],
+        reference: Any,
+        draft: Any,
+    ) -> None:
+        self.template = template
+        self.seed = seed
+        self.values = values
+        self.reference = reference
+        self.draft = draft
+        self.eigenpairs = False
+        self.mathlang = _math()
+        # Texts repeat the same values ({u} in prompt, hints and solution): render each form
+        # once.
+        self.cache: dict[tuple[str, str], str] = {}
+
+    def value_of(self, name: str, form: str) -> str:
         key = (name, form)
-        if key not in cache:
-            cache[key] = (
-                _answer_form(form) if name == "answer" else _form(mathlang, values[name], form)
-            )
-        return cache[key]
+        text = self.cache.get(key)
+        if text is None:
+            if name == "answer":
+                text = self._answer_form(form)
+            else:
+                text = _form(self.mathlang, self.values[name], form)
+            self.cache[key] = text
+        return text
 
-    def _answer_form(form: str) -> str:
+    def _answer_form(self, form: str) -> str:
+        from mathdrill.decks import answering
+
+        draft, reference = self.draft, self.reference
         if form == "text":  # what a learner types
             return answering.answer_text(draft, reference)
-        if template.answer.kind in ("eigenpairs", "choice") and form != "latex":
-            return value_of("answer", "text")
+        if self.template.answer.kind in ("eigenpairs", "choice") and form != "latex":
+            return self.value_of("answer", "text")
         if form == "display":  # one line, for "the answer was …"
             if not _is_grid(reference):
-                return value_of("answer", "unicode")
+                return self.value_of("answer", "unicode")
             return answering.render_answer(draft, reference, "unicode")
         style = "pretty" if form == "unicode" and _is_grid(reference) else form
         return answering.render_answer(draft, reference, style)
 
-    # The random draws identify the instance; a template without params is identified by its
-    # (fixed) let values instead.
-    drawn = [name for name, _ in template.params] or list(values)
-    plain_vars = {name: value_of(name, "plain") for name in drawn}
-    key = instance_key(template, plain_vars)
-
-    def rendered(text: Text) -> str:
+    def rendered(self, text: Text) -> str:
+        template, seed = self.template, self.seed
         try:
-            return render(text.text, value_of)
+            return render(text.text, self.value_of)
         except KeyError as error:
             return _fail(
                 template, text.line, f"{text.where}: unknown placeholder {error}", seed, "render"
@@ -665,48 +717,34 @@ def _build(template: Template, seed: int, values: dict[str, Any]) -> Instance:
                 template, text.line, f"{text.where}: cannot render: {error}", seed, "render"
             )
 
-    def rendered_as(text: Text, form: str, wrap: str = "") -> str:
+    def rendered_as(self, text: Text, form: str, wrap: str = "") -> str:
         # Every placeholder in one form, whatever its own suffix asks for: scripts want ASCII
         # throughout, typesetting front ends want LaTeX throughout.
+        value_of = self.value_of
         try:
             return render(text.text, lambda name, _: wrap + value_of(name, form) + wrap)
         except (MathdrillError, ArithmeticError, ValueError, TypeError, RecursionError) as error:
             return _fail(
-                template, text.line, f"{text.where}: cannot render: {error}", seed, "render"
+                self.template,
+                text.line,
+                f"{text.where}: cannot render: {error}",
+                self.seed,
+                "render",
             )
 
-    choices = tuple(rendered(option) for option in template.answer.choices)
-    mistakes = [(m.name, value, rendered(m.feedback)) for m, value in mistake_values]
-    spec = answering.make_spec(template, reference, mistakes, choices)
-
-    def lazy(name: str) -> Any:
+    def lazy(self, name: str) -> Any:
+        template = self.template
         if name == "hints":
-            return tuple(rendered(h) for h in template.hints)
+            return tuple(self.rendered(h) for h in template.hints)
         if name == "solution":
-            return rendered(template.solution) if template.solution else ""
+            return self.rendered(template.solution) if template.solution else ""
         if name == "answer_unicode":
-            return value_of("answer", "text" if spec.kind == "eigenpairs" else "display")
+            return self.value_of("answer", "text" if self.eigenpairs else "display")
         if name == "prompt_plain":
-            return rendered_as(template.prompt, "plain")
+            return self.rendered_as(template.prompt, "plain")
         if name == "prompt_latex":
-            return rendered_as(template.prompt, "latex", "$")
+            return self.rendered_as(template.prompt, "latex", "$")
         raise KeyError(name)
-
-    return Instance(
-        deck=template.deck,
-        template=template.id,
-        seed=seed,
-        key=key,
-        fingerprint=template.fingerprint,
-        vars=plain_vars,
-        prompt=rendered(template.prompt),
-        spec=spec,
-        answer_plain=value_of("answer", "text"),
-        expected_form=answering.describe_form(spec),
-        expected_seconds=template.expected_seconds,
-        values=values,
-        lazy=lazy,
-    )
 
 
 def _is_grid(value: Any) -> bool:

@@ -285,3 +285,25 @@ def test_a_reference_failing_the_quick_check_is_reported_with_the_explained_reas
     assert message == "the reference answer is judged wrong by its own checker"
     assert example.endswith(": explained reason")
     assert calls[:2] == [False, True]
+
+
+def test_an_instance_is_freed_as_soon_as_it_is_dropped():
+    # No reference cycle through the lazy renderer: during a deck check, instances waiting for
+    # the garbage collector cost memory and collector passes.
+    import gc
+    import weakref
+
+    template = DERIVATIVES.template("quotient-rule")
+    instance = generate(template, 3)
+    instance.render_all()
+    spec = weakref.ref(instance.spec)
+    renderer = weakref.ref(instance.lazy.__self__)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del instance
+        assert spec() is None
+        assert renderer() is None
+    finally:
+        if was_enabled:
+            gc.enable()

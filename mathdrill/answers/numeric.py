@@ -602,18 +602,57 @@ def compare_numbers(
         a, b = Fraction(int(expected.p), int(expected.q)), Fraction(int(answer.p), int(answer.q))
         if abs(a - b) > _EXACT_EPS_TWICE * max(1, abs(a), abs(b)):
             return Outcome(False, "not equal to the reference")
-    try:
-        a = realify(evaluate(expected, {}, NUMBER_DPS), NUMBER_DPS)
-    except Undefined:
+    a = _number_value(expected)
+    if a is None:
         return Outcome(None, "the reference has no finite value — report this template")
     if same:
         return Outcome(True, _EQUAL_WITHIN if tolerance else "equal to the reference")
-    try:
-        b = realify(evaluate(answer, {}, NUMBER_DPS), NUMBER_DPS)
-    except Undefined:
+    b = _number_value(answer)
+    if b is None:
         return Outcome(False, "your answer has no finite value (division by zero?)")
     inexact = isinstance(expected, sympy.Basic) and expected.has(sympy.Float)
-    return compare_values(a, b, allowance=allowance, rtol=rtol, atol=atol, inexact=inexact)
+    return compare_values(
+        a,
+        b,
+        allowance=allowance,
+        rtol=rtol,
+        atol=atol,
+        inexact=inexact,
+        near_misses=not decide_only,
+    )
+
+
+#: The values of constant expressions at :data:`NUMBER_DPS` digits (None: no finite value), by
+#: expression: judging an answer compares it with the reference and then with each authored
+#: mistake, and ``deck check`` judges every mistake's text against the same values again.
+#: mpmath numbers are immutable, and the value depends only on the expression (sympy numbers
+#: of different types or precisions never compare equal) and on the working precision
+#: ``realify`` runs at (part of the key).
+_NUMBER_VALUES: dict[tuple[Any, int], Any] = {}
+_NUMBER_VALUES_SIZE = 4096
+
+
+def _number_value(expr: Any) -> Any:
+    """``realify(evaluate(expr, {}, NUMBER_DPS))``, remembered; None when undefined."""
+    key = (expr, mpmath.mp.prec)
+    try:
+        return _NUMBER_VALUES[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable: nothing to remember
+        return _evaluate_number(expr)
+    value = _evaluate_number(expr)
+    if len(_NUMBER_VALUES) >= _NUMBER_VALUES_SIZE:
+        _NUMBER_VALUES.clear()
+    _NUMBER_VALUES[key] = value
+    return value
+
+
+def _evaluate_number(expr: Any) -> Any:
+    try:
+        return realify(evaluate(expr, {}, NUMBER_DPS), NUMBER_DPS)
+    except Undefined:
+        return None
 
 
 def compare_values(
@@ -624,6 +663,7 @@ def compare_values(
     rtol: float | None = None,
     atol: float | None = None,
     inexact: bool = False,
+    near_misses: bool = True,
 ) -> Outcome:
     """Compare two evaluated numbers (mpmath) by the ``number`` rule; see :func:`compare_numbers`.
 
@@ -635,11 +675,14 @@ def compare_values(
         atol: Template absolute tolerance.
         inexact: The reference was computed from floating-point numbers: "equal" then means
             within :data:`FLOAT_EPS` instead of :data:`EXACT_EPS`.
+        near_misses: False when only ``equal`` is wanted: no sign, factor or closeness near
+            miss is looked for (the "significant figures" one, part of the rule, still is).
 
     Returns:
         The outcome.
     """
     eps = FLOAT_EPS if inexact else EXACT_EPS
+    near = _near_miss if near_misses else _no_near_miss
     with mpmath.workdps(NUMBER_DPS):
         diff = abs(a - b)
         scale = max(abs(a), abs(b))
@@ -650,7 +693,7 @@ def compare_values(
             return Outcome(
                 False,
                 f"not within the template's tolerance (off by {show(diff, 3)})",
-                _near_miss(a, b, diff, close=diff <= 10 * limit),
+                near(a, b, diff, close=diff <= 10 * limit),
             )
         if diff <= eps * max(1, scale):
             return Outcome(True, "equal to the reference")
@@ -675,13 +718,17 @@ def compare_values(
                 False,
                 "not equal to the reference (your decimals are off by more than one unit"
                 " in their last digit)",
-                _near_miss(a, b, diff, close=diff <= max(10 * limit, abs(a) / 100)),
+                near(a, b, diff, close=diff <= max(10 * limit, abs(a) / 100)),
             )
-        return Outcome(False, "not equal to the reference", _near_miss(a, b, diff, close=False))
+        return Outcome(False, "not equal to the reference", near(a, b, diff, close=False))
 
 
 _EQUAL_WITHIN = "equal to the reference within the template's tolerance"
 _EXACT_EPS_TWICE = Fraction(2, 10**40)
+
+
+def _no_near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> None:
+    return None
 
 
 def _near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> str | None:

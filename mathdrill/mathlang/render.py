@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
+from sympy.core.exprtools import decompose_power
+from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
@@ -51,11 +53,97 @@ class _OrderedTerms:
         key = (expr, order)
         terms = _TERMS.get(key)
         if terms is None:
-            terms = tuple(expr.as_ordered_terms(order=order))
+            terms = tuple(_ordered_terms(expr, order))
             if len(_TERMS) >= _TERMS_SIZE:
                 _TERMS.clear()
             _TERMS[key] = terms
         return list(terms)
+
+
+def _ordered_terms(expr: Any, order: Any) -> list[Any]:
+    """``expr.as_ordered_terms(order=order)``, with the numbers' complex values remembered.
+
+    sympy sorts a sum's terms by their monomials and coefficients, and works out each
+    coefficient (and each numeric factor, such as ``sqrt(2)``) as a Python complex by
+    evaluating it numerically: three quarters of the cost of ordering. The same numbers recur
+    in every sum (1, -1, 2, 1/2, sqrt(2)), so their complex values are remembered. The rest
+    is sympy's own ``Expr.as_ordered_terms``/``as_terms`` (sympy 1.13–1.14), step for step;
+    any other order, or a sum with an ``O()`` term, is left to sympy.
+    """
+    if order is not None or type(expr) is not sympy.Add:
+        return list(expr.as_ordered_terms(order=order))
+    # sympy's special case: a positive number plus a negative multiple keeps that order.
+    not_number = lambda x: not isinstance(x, (sympy.Number, sympy.NumberSymbol))  # noqa: E731
+    add_args = sorted(sympy.Add.make_args(expr), key=not_number)
+    if (
+        len(add_args) == 2
+        and isinstance(add_args[0], (sympy.Number, sympy.NumberSymbol))
+        and isinstance(add_args[1], sympy.Mul)
+    ):
+        mul_args = sorted(sympy.Mul.make_args(add_args[1]), key=not_number)
+        if (
+            len(mul_args) == 2
+            and isinstance(mul_args[0], sympy.Number)
+            and add_args[0].is_positive
+            and mul_args[0].is_negative
+        ):
+            return add_args
+    key, reverse = expr._parse_order(order)
+    terms = _as_terms(expr)
+    if any(term.is_Order for term, _ in terms):
+        return list(expr.as_ordered_terms(order=order))
+    return [term for term, _ in sorted(terms, key=key, reverse=reverse)]
+
+
+def _as_terms(expr: Any) -> list[tuple[Any, Any]]:
+    """Return sympy's ``Expr.as_terms`` (terms with their sort data), numbers' values remembered."""
+    gens: set[Any] = set()
+    terms = []
+    for term in sympy.Add.make_args(expr):
+        coeff, rest = term.as_coeff_Mul()
+        value = _complex(coeff)
+        cpart: dict[Any, Any] = {}
+        ncpart = []
+        if rest is not sympy.S.One:  # noqa: TID251 - the constant, not a call
+            for factor in sympy.Mul.make_args(rest):
+                if factor.is_number:
+                    try:
+                        value *= _complex(factor)
+                    except (TypeError, ValueError):
+                        pass
+                    else:
+                        continue
+                if factor.is_commutative:
+                    base, exp = decompose_power(factor)
+                    cpart[base] = exp
+                    gens.add(base)
+                else:
+                    ncpart.append(factor)
+        terms.append((term, ((value.real, value.imag), cpart, tuple(ncpart))))
+    indices = {g: i for i, g in enumerate(sorted(gens, key=default_sort_key))}
+    result = []
+    for term, (coeff_pair, cpart, ncpart) in terms:
+        monom = [0] * len(indices)
+        for base, exp in cpart.items():
+            monom[indices[base]] = exp
+        result.append((term, (coeff_pair, tuple(monom), ncpart)))
+    return result
+
+
+#: ``complex(number)`` by (type, number): sympy works it out by numerical evaluation.
+_COMPLEX: dict[tuple[type, Any], complex] = {}
+_COMPLEX_SIZE = 20_000
+
+
+def _complex(number: Any) -> complex:
+    key = (type(number), number)
+    value = _COMPLEX.get(key)
+    if value is None:
+        value = complex(number)  # raises TypeError/ValueError for a non-number: not remembered
+        if len(_COMPLEX) >= _COMPLEX_SIZE:
+            _COMPLEX.clear()
+        _COMPLEX[key] = value
+    return value
 
 
 class _NodeTexts:

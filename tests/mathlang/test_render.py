@@ -178,19 +178,19 @@ def test_the_order_of_a_sums_terms_is_worked_out_once_for_every_form(monkeypatch
     render._TEXTS.clear()
     render._TERMS.clear()
     calls = []
-    real = sympy.Expr.as_ordered_terms
+    real = render._ordered_terms
 
-    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(self)
-        return real(self, *args, **kwargs)
+    def counting(expr: Any, order: Any) -> Any:
+        calls.append(expr)
+        return real(expr, order)
 
-    monkeypatch.setattr(sympy.Expr, "as_ordered_terms", counting)
+    monkeypatch.setattr(render, "_ordered_terms", counting)
     total = 7 * x**3 - 2 * x * y + y**2 / 3 - 5
     texts = (to_plain(total), to_unicode(total), to_latex(total), to_pretty(total))
     assert calls.count(total) == 1
     assert texts[0] == "7*x**3 - 2*x*y + y**2/3 - 5"
     assert texts[1] == "7·x³ − 2·x·y + y²/3 − 5"
-    monkeypatch.setattr(sympy.Expr, "as_ordered_terms", real)
+    monkeypatch.setattr(render, "_ordered_terms", real)
     assert texts[2] == sympy.latex(total)
     assert texts[3] == sympy.pretty(total, use_unicode=True)
 

@@ -156,7 +156,7 @@ def variable_names(spec: AnswerSpec) -> tuple[str, ...]:
 
 def _free_names(value: Any) -> set[str]:
     if isinstance(value, sympy.Basic):
-        return {s.name for s in value.free_symbols if isinstance(s, sympy.Symbol)}
+        return {s.name for s in _free_symbols(value) if isinstance(s, sympy.Symbol)}
     if isinstance(value, MathSequence | SetLiteral):
         names: set[str] = set()
         for item in value.items:
@@ -168,6 +168,27 @@ def _free_names(value: Any) -> set[str]:
             names |= _free_names(item)
         return names
     return set()
+
+
+#: ``free_symbols`` of sympy values, by value: sympy walks the whole tree for it every time, and
+#: judging asks it of the reference and of each mistake for every text judged. Values are
+#: immutable and the result is a frozenset.
+_FREE_SYMBOLS: dict[Any, frozenset[Any]] = {}
+_FREE_SYMBOLS_SIZE = 4096
+
+
+def _free_symbols(value: Any) -> frozenset[Any]:
+    """``value.free_symbols`` of a sympy value, remembered (not for unhashable matrices)."""
+    try:
+        known = _FREE_SYMBOLS.get(value)
+    except TypeError:
+        return frozenset(value.free_symbols)
+    if known is None:
+        known = frozenset(value.free_symbols)
+        if len(_FREE_SYMBOLS) >= _FREE_SYMBOLS_SIZE:
+            _FREE_SYMBOLS.clear()
+        _FREE_SYMBOLS[value] = known
+    return known
 
 
 def _intervals(spec: AnswerSpec) -> dict[str, tuple[float, float]]:
@@ -419,7 +440,7 @@ def compare_scalar(
     """
     if not is_scalar(expected) or not is_scalar(answer):
         return Outcome(False, "not a single value")
-    if not expected.free_symbols and not answer.free_symbols:
+    if not _free_symbols(expected) and not _free_symbols(answer):
         return compare_numbers(
             expected,
             answer,

@@ -61,3 +61,20 @@ def test_the_working_precision_is_part_of_the_key() -> None:
         assert inside == numeric._evaluate_number(value)
     assert numeric._number_value(value) is outside
     assert len(numeric._NUMBER_VALUES) == 2
+
+
+def test_free_symbols_are_remembered_per_value() -> None:
+    from mathdrill.answers import kinds
+
+    x, y = sympy.symbols("x y")
+    positive = sympy.Symbol("x", positive=True)
+    kinds._FREE_SYMBOLS.clear()
+    values = [x + 1, y + 1, positive + 1, sympy.Integer(2), sympy.sqrt(2) * x]
+    first = [kinds._free_symbols(v) for v in values]
+    assert first == [frozenset(v.free_symbols) for v in values]
+    assert [kinds._free_symbols(v) for v in values] == first  # remembered, still right
+    assert kinds._free_names(positive + 1) == {"x"}
+    mutable = sympy.Matrix([[x, 1]])  # unhashable: computed, not remembered
+    assert kinds._free_symbols(mutable) == frozenset({x})
+    mutable[0, 0] = y
+    assert kinds._free_symbols(mutable) == frozenset({y})

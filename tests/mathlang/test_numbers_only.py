@@ -105,3 +105,18 @@ def test_numbers_and_lists_take_the_direct_way(text: str, monkeypatch) -> None:
 @pytest.mark.parametrize("text", ["1/0", "[1, 2/0]", "3/-4", "2x", "[1, 2,]", "1.5", "1e3"])
 def test_anything_else_takes_the_full_way(text: str) -> None:
     assert parser._numbers_only(text, LEARNER_LIMITS) is None
+
+
+def test_remembered_literals_keep_their_place_and_limits() -> None:
+    from mathdrill.errors import LimitExceededError
+    from mathdrill.mathlang.lexer import number_literal
+
+    first = number_literal("12345", 0, "12345", LEARNER_LIMITS)
+    moved = number_literal("12345", 3, "x + 12345", LEARNER_LIMITS)
+    assert (first.start, moved.start) == (0, 3)
+    assert number_literal("12345", 0, "12345", LEARNER_LIMITS) == first
+    with pytest.raises(LimitExceededError):
+        number_literal("12345", 0, "12345", Limits(max_int_digits=4))
+    with pytest.raises(LimitExceededError):
+        number_literal("2e5", 0, "2e5", Limits(max_decimal_exponent=4))
+    assert number_literal("2e5", 0, "2e5", LEARNER_LIMITS).value == 200000

@@ -332,6 +332,9 @@ def draw_params(template: Template, seed: int) -> dict[str, Any]:
     for _attempt in range(MAX_TRIES):
         values = {}
         for (name, expr), plan in zip(template.params, plans, strict=True):
+            if plan is not None and plan.infallible:  # type: ignore[attr-defined]
+                values[name] = plan(rng)
+                continue
             if plan is not None:
                 state = rng.bit_generator.state
                 try:
@@ -428,6 +431,9 @@ def _sampler_call(template: Template, expr: Expr) -> Callable[[np.random.Generat
 
     Returns:
         ``draw(rng) -> value``, or None when the expression must be read in full each time.
+        Its ``infallible`` attribute is True when the sampler checked the arguments up front
+        (:attr:`mathdrill.decks.samplers.Sampler.prepare`) and the draw cannot fail; otherwise
+        a failing draw is read again in full from the generator's state before it.
     """
     params = frozenset(name for name, _ in template.params)
     key = (expr.text, template.symbols, template.answer.allow_imaginary, params)
@@ -473,11 +479,28 @@ def _record_call(template: Template, text: str) -> Callable[[np.random.Generator
     if parsed.value is not marker or len(calls) != 1:
         return None
     name, args, kwargs = calls[0]
-    draw = SAMPLERS[name].draw
+    sampler = SAMPLERS[name]
+    prepared = None
+    if sampler.prepare is not None:
+        try:
+            # Arguments checked once; what it returns draws exactly as the sampler and cannot
+            # fail, so the caller need not keep the generator's state to read it in full.
+            prepared = sampler.prepare(*args, **dict(kwargs))
+        except SamplerError:
+            prepared = None  # bad arguments: the full reading reports them, every time
+    if prepared is not None:
+
+        def direct(rng: np.random.Generator) -> Any:
+            return coerce(prepared(rng))
+
+        direct.infallible = True  # type: ignore[attr-defined]
+        return direct
+    draw = sampler.draw
 
     def plan(rng: np.random.Generator) -> Any:
         return coerce(draw(rng, *args, **dict(kwargs)))
 
+    plan.infallible = False  # type: ignore[attr-defined]
     return plan
 
 

@@ -139,24 +139,14 @@ class _Front:
 
 #: Author expressions read before, by (text, names present, tables, limits).
 _FRONT: dict[tuple[Any, ...], _Front] = {}
+#: The function-table part of that key for the built-in author table.
+_BUILT_IN_KEY = ("author",)
 _FRONT_SIZE = 20_000
 
 
-def _walk(front: _Front, ctx: Context, *, rebind: bool = False) -> Parsed:
-    """Walk a read tree into a value; ``rebind`` swaps in this call's values and functions."""
-    data = None
-    if rebind and front.bound:
-        # Only the data of bound references changes; the walker reads it from this list
-        # rather than from copies of the tokens.
-        data = [tok.data for tok in front.em.refs]
-        names, functions = ctx.names, ctx.functions
-        for index, kind, name in front.bound:
-            data[index] = coerce(names[name]) if kind == "value" else functions[name]
-    value = None
-    if rebind and front.exact is not None:
-        value = evaluate_exact(front.exact, data or [tok.data for tok in front.em.refs])
-    if value is None:
-        value = Walker(front.em, ctx, data).walk(front.tree.body)
+def _walk(front: _Front, ctx: Context, data: list[Any] | None = None) -> Parsed:
+    """Walk a read tree into a value (``data``: this call's values of the references)."""
+    value = Walker(front.em, ctx, data).walk(front.tree.body)
     return Parsed(
         value=value,
         text=ctx.text,
@@ -165,6 +155,40 @@ def _walk(front: _Front, ctx: Context, *, rebind: bool = False) -> Parsed:
         latex=front.latex,
         notes=tuple(ctx.notes),
     )
+
+
+def _rewalk(
+    front: _Front,
+    text: str,
+    names: Mapping[str, Any],
+    functions: Mapping[str, FuncSpec],
+    context: Callable[[], Context],
+) -> Parsed:
+    """Read an author expression again with this call's values and functions swapped in.
+
+    Exact arithmetic needs no :class:`Context`; ``context`` builds one for the walker.
+    """
+    data = None
+    if front.bound:
+        # Only the data of bound references changes; the walker reads it from this list
+        # rather than from copies of the tokens.
+        data = [tok.data for tok in front.em.refs]
+        for index, kind, name in front.bound:
+            data[index] = coerce(names[name]) if kind == "value" else functions[name]
+    if front.exact is not None:
+        value = evaluate_exact(front.exact, data or [tok.data for tok in front.em.refs])
+        if value is not None:
+            return Parsed(
+                value=value,
+                text=text,
+                numbers=front.numbers,
+                single_number=front.single,
+                latex=front.latex,
+                notes=front.notes,
+            )
+    ctx = context()
+    ctx.notes.extend(front.notes)
+    return _walk(front, ctx, data)
 
 
 def _read(
@@ -188,38 +212,41 @@ def _read(
         )
     if not text.strip():
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
-    table = _symbol_table(tuple(symbols))
+    symbols = tuple(symbols)
+    table = _symbol_table(symbols)
     if not author:
         numeric = _numbers_only(text, limits)
         if numeric is not None:
             return numeric
-    ctx = Context(
-        text=text,
-        author=author,
-        allow_imaginary=allow_imaginary,
-        limits=limits,
-        symbols=table,
-        names=names,
-        functions=functions,
-        constants=_constants(allow_imaginary, author),
-    )
+
+    def context() -> Context:
+        return Context(
+            text=text,
+            author=author,
+            allow_imaginary=allow_imaginary,
+            limits=limits,
+            symbols=table,
+            names=names,
+            functions=functions,
+            constants=_constants(allow_imaginary, author),
+        )
+
     key = None
     if author:
         # Deck expressions are read again for every instance with new values bound: the text
         # work (lexing, rewriting, ast.parse, size checks) depends only on the text and on
         # which names exist, so it is done once and only the bound values are refreshed.
-        key = (
-            text,
-            tuple(symbols),
-            frozenset(names),
-            functions.key if isinstance(functions, _AuthorTable) else frozenset(functions),
-            allow_imaginary,
-            limits,
-        )
+        if isinstance(functions, _AuthorTable):
+            function_names: Any = functions.key
+        elif functions is AUTHOR_FUNCTIONS:
+            function_names = _BUILT_IN_KEY  # read-only: the names never change
+        else:
+            function_names = frozenset(functions)
+        key = (text, symbols, frozenset(names), function_names, allow_imaginary, limits)
         cached = _FRONT.get(key)
         if cached is not None:
-            ctx.notes.extend(cached.notes)
-            return _walk(cached, ctx, rebind=True)
+            return _rewalk(cached, text, names, functions, context)
+    ctx = context()
     latex = is_latex(text)
     toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
     if not toks:

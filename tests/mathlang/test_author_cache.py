@@ -79,3 +79,28 @@ def test_the_function_argument_limit_holds_for_values_seen_before() -> None:
         assert parse_author("sin(u)", names={"u": small}, symbols=["x"]).value == sympy.sin(small)
         with pytest.raises(LimitExceededError, match="function argument limit"):
             parse_author("sin(u)", names={"u": big}, symbols=["x"])
+
+
+def test_the_built_in_table_and_another_table_are_told_apart() -> None:
+    from mathdrill.errors import MathSyntaxError
+    from mathdrill.mathlang import parser as parser_module
+    from mathdrill.mathlang.functions import AUTHOR_FUNCTIONS
+    from mathdrill.mathlang.limits import AUTHOR_LIMITS
+
+    def read(functions):
+        return parser_module._read(
+            "sin(a) + 1",
+            author=True,
+            symbols=(),
+            names={"a": sympy.Integer(0)},
+            functions=functions,
+            allow_imaginary=True,
+            limits=AUTHOR_LIMITS,
+        ).value
+
+    assert read(AUTHOR_FUNCTIONS) == 1
+    assert read(AUTHOR_FUNCTIONS) == 1  # the remembered reading
+    without_sin = {k: v for k, v in AUTHOR_FUNCTIONS.items() if k != "sin"}
+    with pytest.raises(MathSyntaxError, match="sin"):
+        read(without_sin)
+    assert read(dict(AUTHOR_FUNCTIONS)) == 1  # another table with the same names: read afresh

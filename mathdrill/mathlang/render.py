@@ -378,6 +378,8 @@ def to_plain(value: Any) -> str:
     Returns:
         e.g. ``x**2*sin(x)``, ``sqrt(2)/2``, ``[[1, 2], [3, 4]]``, ``{1, 3}``.
     """
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.MatrixBase):
+        return _cached("_PlainPrinter", value, _PLAIN.doprint)  # the common case, first
     coll = _collection(value, to_plain)
     if coll is not None:
         return coll
@@ -393,6 +395,8 @@ def to_unicode(value: Any) -> str:
     Returns:
         The value on one line.
     """
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.MatrixBase):
+        return _cached("unicode line", value, _unicode_line)  # the common case, first
     coll = _collection(value, to_unicode)
     if coll is not None:
         return coll
@@ -605,6 +609,18 @@ def to_latex(value: Any) -> str:
     if isinstance(value, sympy.Basic):
         return _cached("latex", value, _LATEX.doprint)
     return _LATEX.doprint(value)
+
+
+def forget_texts() -> None:
+    """Forget every remembered text, term order, grid cell and number value.
+
+    For measurements of a cold start (a fresh process pays for all of its own printing) and
+    for tests; the caches are bounded, so nothing else needs to call this.
+    """
+    for cache in (_TEXTS, _TERMS, _COMPLEX, _CELLS):
+        cache.clear()
+    for printer in (_PLAIN, _UNICODE, _LATEX, _REPR):
+        printer._node_texts.clear()
 
 
 __all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_srepr", "to_unicode"]

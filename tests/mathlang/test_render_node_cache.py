@@ -103,3 +103,19 @@ def test_each_printer_remembers_its_own_texts() -> None:
     assert to_unicode(2 * sqrt(x) + y) == "2·√x + y"
     assert to_latex(sqrt(x) + y) == r"\sqrt{x} + y"
     assert to_plain(sqrt(x) * y) == "sqrt(x)*y"
+
+
+def test_forget_texts_empties_every_cache_and_texts_come_back_the_same() -> None:
+    value = 3 * sqrt(x) * sin(x) ** 2 - Rational(1, 2) * y + Float(0.25)
+    grid = sympy.ImmutableMatrix([[x**2, -1], [Rational(1, 3), y]])
+    before = (to_plain(value), to_unicode(value), to_latex(value), render_module.to_pretty(grid))
+    render_module.forget_texts()
+    assert not render_module._TEXTS
+    assert not render_module._TERMS
+    assert not render_module._CELLS
+    assert not render_module._COMPLEX
+    assert not render_module._PLAIN._node_texts
+    assert not render_module._LATEX._node_texts
+    after = (to_plain(value), to_unicode(value), to_latex(value), render_module.to_pretty(grid))
+    assert after == before
+    assert before[2] == sympy.latex(value)

@@ -174,6 +174,10 @@ def _unary(fn: Callable[[Any], Any]) -> Callable[..., Any]:
 def _log(env: CallEnv, x: Any, base: Any = None) -> Any:
     x = small_numbers(env, scalar(env, x))
     if base is None:
+        if isinstance(x, sympy.Rational) and x.p > 1:
+            # A positive rational other than 1 and 1/q stays log(x) unevaluated; sympy only
+            # finds that out after ~1 ms of assumption queries (is it I·something, algebraic…).
+            return sympy.log(x, evaluate=False)
         return sympy.log(x)
     return sympy.log(x, small_numbers(env, scalar(env, base)))
 

@@ -218,3 +218,26 @@ def test_bound_names_win_and_python_values_are_coerced() -> None:
     assert author("q", names={"q": Fraction(1, 3)}) == Rational(1, 3)
     assert author("g(2) + 1", functions={"g": lambda v: np.int64(v) * 2}) == 5
     assert author("t", names={"t": True}) is sympy.true
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Rational(3, 7),
+        Rational(1, 7),
+        Integer(8),
+        Integer(1),
+        Integer(2),
+        Rational(7, 3),
+        Rational(2**61 + 1, 3**30),
+        Rational(-3, 7),
+        Integer(0),
+    ],
+)
+def test_log_of_a_number_is_sympys_log_in_every_case(value: Any) -> None:
+    # Positive rationals take a shortcut past sympy's evaluation; the value must not change.
+    for text in ("log(r)", "ln(r)"):
+        ours = author(text, names={"r": value}, allow_imaginary=True)
+        assert sympy.srepr(ours) == sympy.srepr(sympy.log(value))
+    typed = parse(f"log({value})", allow_imaginary=True).value  # the learner table too
+    assert sympy.srepr(typed) == sympy.srepr(sympy.log(value))

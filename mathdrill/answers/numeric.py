@@ -598,9 +598,10 @@ def compare_numbers(
     ):
         # Different exact rationals: "equal" would need a relative difference within
         # EXACT_EPS (1e-40). Far beyond it (the usual case) settles it without mpmath; a
-        # difference near that bound is left to the 50-digit rule.
-        a, b = Fraction(int(expected.p), int(expected.q)), Fraction(int(answer.p), int(answer.q))
-        if abs(a - b) > _EXACT_EPS_TWICE * max(1, abs(a), abs(b)):
+        # difference near that bound is left to the 50-digit rule. With a = p1/q1, b = p2/q2
+        # (q > 0), |a - b| > 2e-40·max(1, |a|, |b|) is, times q1·q2, this integer inequality.
+        p1, q1, p2, q2 = int(expected.p), int(expected.q), int(answer.p), int(answer.q)
+        if abs(p1 * q2 - p2 * q1) * _TEN_TO_40 > 2 * max(q1 * q2, abs(p1) * q2, abs(p2) * q1):
             return Outcome(False, "not equal to the reference")
     a = _number_value(expected)
     if a is None:
@@ -724,7 +725,7 @@ def compare_values(
 
 
 _EQUAL_WITHIN = "equal to the reference within the template's tolerance"
-_EXACT_EPS_TWICE = Fraction(2, 10**40)
+_TEN_TO_40 = 10**40
 
 
 def _no_near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> None:

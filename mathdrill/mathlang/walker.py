@@ -286,10 +286,14 @@ class Walker:
 
     def check_number(self, value: Any, node: ast.AST) -> Any:
         """Refuse exact rationals with too many digits."""
-        if (
-            isinstance(value, sympy.Rational)
-            and max(digits_of(value.p), digits_of(value.q)) > self.limits.max_number_digits
-        ):
+        if not isinstance(value, sympy.Rational):
+            return value
+        limit = self.limits.max_number_digits
+        # digits_of(n) = int(0.30103·bits) + 1 <= limit while bits <= 3·limit: the usual small
+        # number needs no digit count.
+        if value.p.bit_length() <= 3 * limit and value.q.bit_length() <= 3 * limit:
+            return value
+        if max(digits_of(value.p), digits_of(value.q)) > limit:
             raise self.limit(
                 f"this number has more than {self.limits.max_number_digits} digits "
                 "(number size limit)",

@@ -140,3 +140,18 @@ def test_reasonable_powers_still_work() -> None:
     assert parse("(x+1)^20", symbols=("x",)).value is not None
     assert parse("10^999").value == 10**999
     assert parse("factorial(20)").value == 2432902008176640000
+
+
+@pytest.mark.parametrize("digits", [2, 3, 7])
+def test_every_result_is_held_to_the_number_size_limit(digits: int) -> None:
+    from mathdrill.mathlang.limits import Limits
+
+    limits = Limits(max_number_digits=digits)
+    # 10^(d-1) has d digits (and is estimated so); 10^d has d + 1.
+    small = "1" + "0" * (digits - 1)
+    assert parse(f"{small} - 1 + 1", limits=limits).value == 10 ** (digits - 1)
+    ten = " + ".join([small] * 10)  # 10^d: refused from the sum's result, not its operands
+    with pytest.raises(LimitExceededError, match="number size limit"):
+        parse(ten, limits=limits)
+    with pytest.raises(LimitExceededError, match="number size limit"):
+        parse(f"-({ten})", limits=limits)

@@ -764,12 +764,38 @@ def rank_k(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Immutab
     if rank == 0:
         return sympy.ImmutableMatrix.zeros(rows, cols)
     for _ in range(MAX_TRIES):
-        left = _matrix(_grid(rng, rows, rank, low, high))
-        right = _matrix(_grid(rng, rank, cols, low, high))
-        product = left * right
-        if product.rank() == rank:
-            return _matrix(product.tolist())
+        left = _grid(rng, rows, rank, low, high)
+        right = _grid(rng, rank, cols, low, high)
+        product = [
+            [sum(left[i][t] * right[t][j] for t in range(rank)) for j in range(cols)]
+            for i in range(rows)
+        ]
+        if _integer_rank(product) == rank:
+            return _matrix(product)
     raise SamplerError(f"rank_k(): no rank-{rank} matrix found with factors in {low}..{high}")
+
+
+def _integer_rank(rows: list[list[int]]) -> int:
+    """The exact rank of an integer matrix (fraction-free elimination on Python ints).
+
+    sympy's ``Matrix.rank`` gives the same number but costs about a millisecond for a 3×4
+    matrix; this is what ``rank_k`` redraws on.
+    """
+    work = [list(row) for row in rows]
+    rank = 0
+    width = len(work[0]) if work else 0
+    for col in range(width):
+        pivot = next((r for r in range(rank, len(work)) if work[r][col] != 0), None)
+        if pivot is None:
+            continue
+        work[rank], work[pivot] = work[pivot], work[rank]
+        top = work[rank]
+        for r in range(rank + 1, len(work)):
+            factor = work[r][col]
+            if factor:
+                work[r] = [top[col] * a - factor * b for a, b in zip(work[r], top, strict=True)]
+        rank += 1
+    return rank
 
 
 def stochastic(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.ImmutableMatrix:

@@ -195,3 +195,17 @@ def test_a_draw_that_can_fail_is_not_prepared():
     # vector(…, nonzero) redraws until the vector is nonzero and gives up after MAX_TRIES.
     assert SAMPLERS["vector"].prepare(2, 0, 1, NONZERO) is None
     assert SAMPLERS["vector"].prepare(2, 0, 1) is not None
+
+
+def test_rank_k_counts_rank_exactly_as_sympy_does():
+    # rank_k redraws until the product has rank k; its own elimination must agree with sympy.
+    generator = rng(11)
+    for _ in range(400):
+        m, n = (int(v) for v in generator.integers(1, 6, size=2))
+        rows = [[int(v) for v in generator.integers(-2, 3, size=n)] for _ in range(m)]
+        if generator.integers(0, 2):  # a product of thin factors: rank-deficient on purpose
+            k = int(generator.integers(1, min(m, n) + 1))
+            left = generator.integers(-2, 3, size=(m, k))
+            right = generator.integers(-2, 3, size=(k, n))
+            rows = [[int(v) for v in row] for row in left @ right]
+        assert samplers._integer_rank(rows) == sympy.Matrix(rows).rank()

@@ -75,40 +75,63 @@ def _constants(allow_imaginary: bool, author: bool) -> Mapping[str, Any]:
     return MappingProxyType(table)
 
 
+_SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+#: Node class → the fields that may hold child nodes, in ``ast.iter_child_nodes`` order.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
-    """Count nodes and depth without recursion; refuse trees over the limits."""
+    """Count nodes and depth without recursion; refuse trees over the limits.
+
+    Nodes are visited in the order of a stack of ``ast.iter_child_nodes`` children (the first
+    node over a limit decides which limit is named); operator and context nodes do not count.
+    """
     count = 0
+    max_nodes, max_depth = limits.max_nodes, limits.max_depth
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
-            continue
+        node, depth = pop()
         count += 1
-        if count > limits.max_nodes:
+        if count > max_nodes:
             raise LimitExceededError(
                 f"expression too large: more than {limits.max_nodes} parts (size limit)",
                 text,
                 0,
                 len(text),
             )
-        if depth > limits.max_depth:
+        if depth > max_depth:
             raise LimitExceededError(
                 f"expression nested more than {limits.max_depth} deep (nesting limit)",
                 text,
                 0,
                 len(text),
             )
-        for child in ast.iter_child_nodes(node):
-            # A left-associative chain (a + b + c …) is a list, not nesting: its left spine
-            # keeps the depth of the chain (the walker walks it iteratively).
-            chained = (
-                isinstance(node, ast.BinOp)
-                and not isinstance(node.op, ast.Pow)
-                and child is node.left
-                and isinstance(child, ast.BinOp)
-                and not isinstance(child.op, ast.Pow)
+        cls = node.__class__
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _CHILD_FIELDS[cls] = tuple(
+                name for name in cls._fields if name not in ("ctx", "op")
             )
-            stack.append((child, depth if chained else depth + 1))
+        # A left-associative chain (a + b + c …) is a list, not nesting: its left spine
+        # keeps the depth of the chain (the walker walks it iteratively).
+        chain = cls is ast.BinOp and not isinstance(node.op, ast.Pow)
+        for name in fields:
+            child = getattr(node, name, None)
+            if isinstance(child, ast.AST):
+                if isinstance(child, _SKIPPED):
+                    continue
+                chained = (
+                    chain
+                    and name == "left"
+                    and isinstance(child, ast.BinOp)
+                    and not isinstance(child.op, ast.Pow)
+                )
+                push((child, depth if chained else depth + 1))
+            elif isinstance(child, list):
+                for item in child:
+                    if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
+                        push((item, depth + 1))
 
 
 def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:

@@ -155,3 +155,60 @@ def test_every_result_is_held_to_the_number_size_limit(digits: int) -> None:
         parse(ten, limits=limits)
     with pytest.raises(LimitExceededError, match="number size limit"):
         parse(f"-({ten})", limits=limits)
+
+
+def _measured_plainly(tree, limits) -> str | None:
+    """The size check written plainly (ast.iter_child_nodes), as the oracle for _measure."""
+    import ast
+
+    count = 0
+    stack = [(tree, 0)]
+    skipped = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, skipped):
+            continue
+        count += 1
+        if count > limits.max_nodes:
+            return "nodes"
+        if depth > limits.max_depth:
+            return "depth"
+        for child in ast.iter_child_nodes(node):
+            chained = (
+                isinstance(node, ast.BinOp)
+                and not isinstance(node.op, ast.Pow)
+                and child is node.left
+                and isinstance(child, ast.BinOp)
+                and not isinstance(child.op, ast.Pow)
+            )
+            stack.append((child, depth if chained else depth + 1))
+    return None
+
+
+def test_the_size_check_meets_the_first_limit_the_plain_walk_meets() -> None:
+    import ast
+    import random
+
+    from mathdrill.mathlang import parser
+    from mathdrill.mathlang.limits import Limits
+
+    rng = random.Random(7)
+    atoms = ["a", "f(a)", "g(a, b, c)", "[a, b]", "(a, b)", "a[b]", "(a < b < c)", "(not a)", "-a"]
+
+    def grow(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(atoms)
+        left, right = grow(depth - 1), grow(depth - 1)
+        return rng.choice(
+            [f"({left} ** {right})", f"{left} + {right} - a", f"f({left}, {right})", f"[{left}]"]
+        )
+
+    for _ in range(1500):
+        tree = ast.parse(grow(rng.randint(1, 8)), mode="eval")
+        limits = Limits(max_nodes=rng.randint(1, 60), max_depth=rng.randint(1, 12))
+        try:
+            parser._measure(tree, "t", limits)
+            got = None
+        except LimitExceededError as error:
+            got = "nodes" if "parts" in error.message else "depth"
+        assert got == _measured_plainly(tree, limits)

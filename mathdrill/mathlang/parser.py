@@ -30,7 +30,7 @@ from mathdrill.mathlang.latex import is_latex, lex_latex
 from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain, number_literal
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
 from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
-from mathdrill.mathlang.values import Parsed, Sequence
+from mathdrill.mathlang.values import Parsed, Sequence, SetLiteral
 from mathdrill.mathlang.walker import Walker
 
 _CONSTANTS: Mapping[str, Any] = MappingProxyType(
@@ -301,13 +301,15 @@ def _read(
     return _walk(front, ctx)
 
 
-#: Learner text that is only integers and fractions, optionally negative, alone or in a list or
-#: a list of lists, spaced freely: ``-3/4``, ``[1, -2/3]``, ``[[1, 0], [0, 1]]``. The printers
-#: write most numeric answers (and their mistakes) this way, and ``deck check`` reads them all.
+#: Learner text that is only integers and fractions, optionally negative, alone, in a list, a
+#: list of lists or a set, spaced freely: ``-3/4``, ``[1, -2/3]``, ``[[1, 0], [0, 1]]``,
+#: ``{1, -2}``. The printers write most numeric answers (and their mistakes) this way, and
+#: ``deck check`` reads them all.
 _SCALAR = r" *(?:- *)?[0-9]{1,15}(?: */ *[0-9]{1,15})? *"
 _ROW = rf" *\[{_SCALAR}(?:,{_SCALAR})*\] *"
-_NUMERIC = re.compile(rf"{_SCALAR}|{_ROW}| *\[{_ROW}(?:,{_ROW})*\] *")
-_NUMERIC_TOKEN = re.compile(r"[0-9]+|[-/\[\],]")
+_SET = rf" *\{{{_SCALAR}(?:,{_SCALAR})*\}} *"
+_NUMERIC = re.compile(rf"{_SCALAR}|{_ROW}| *\[{_ROW}(?:,{_ROW})*\] *|{_SET}")
+_NUMERIC_TOKEN = re.compile(r"[0-9]+|[-/\[\],{}]")
 
 
 def _numbers_only(text: str, limits: Limits) -> Parsed | None:
@@ -315,7 +317,8 @@ def _numbers_only(text: str, limits: Limits) -> Parsed | None:
 
     The reading is the one the full path makes — the same number literals (from the lexer's
     :func:`~mathdrill.mathlang.lexer.number_literal`), the same exact values (``-a/b`` is the
-    walker's ``(-1·a)·b⁻¹``, an exact rational), lists as ``[``-bracketed sequences, no notes —
+    walker's ``(-1·a)·b⁻¹``, an exact rational), lists as ``[``-bracketed sequences, braces
+    as set literals, no notes —
     without lexing, rewriting, Python's parser and the walk. Anything the full path could
     refuse or note (a zero denominator, limits tighter than these shapes need) goes that way.
     """
@@ -334,13 +337,17 @@ def _numbers_only(text: str, limits: Limits) -> Parsed | None:
     k = 0
     while k < len(parts):
         piece, start = parts[k]
-        if piece == "[":
+        if piece in "[{":
             stack.append([])
             lists += 1
             k += 1
         elif piece == "]":
             items = stack.pop()
             stack[-1].append(Sequence(tuple(items), "["))
+            k += 1
+        elif piece == "}":
+            items = stack.pop()
+            stack[-1].append(SetLiteral(tuple(items)))
             k += 1
         elif piece == ",":
             k += 1

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from mathdrill.errors import MathSyntaxError
 from mathdrill.mathlang import parse, parser
 from mathdrill.mathlang.limits import LEARNER_LIMITS, Limits
-from mathdrill.mathlang.values import Sequence
+from mathdrill.mathlang.values import Sequence, SetLiteral
 
 SPACE = st.sampled_from(["", "", " ", "  "])
 DIGITS = st.from_regex(r"[0-9]{1,3}", fullmatch=True) | st.sampled_from(["0", "00", "10" * 8])
@@ -34,7 +34,9 @@ TEXTS = (
     scalars()
     | _bracketed(scalars())
     | _bracketed(_bracketed(scalars()))
-    | st.text(alphabet="0123456789-/[], .x", min_size=1, max_size=20)
+    | _bracketed(scalars()).map(lambda t: "{" + t[1:-1] + "}")
+    | _bracketed(_bracketed(scalars())).map(lambda t: "{" + t[1:-1] + "}")
+    | st.text(alphabet="0123456789-/[]{}, .x", min_size=1, max_size=20)
 )
 
 
@@ -62,6 +64,8 @@ def _reading(text: str, limits: Limits, direct: bool) -> tuple:
 def _types(value: object) -> object:
     if isinstance(value, Sequence):
         return (value.bracket, tuple(_types(v) for v in value.items))
+    if isinstance(value, SetLiteral):
+        return ("{", tuple(_types(v) for v in value.items))
     return type(value).__name__
 
 
@@ -90,7 +94,7 @@ def test_tight_limits_are_met_as_before(text: str, limits: Limits) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["-3/4", "[1, -2/3]", "[[1, 0], [0, 1]]", " 7 ", "- 12 / 8", "0/5", "[[ -1 ,2]]"],
+    ["-3/4", "[1, -2/3]", "[[1, 0], [0, 1]]", " 7 ", "- 12 / 8", "0/5", "[[ -1 ,2]]", "{1, -2/4}"],
 )
 def test_numbers_and_lists_take_the_direct_way(text: str, monkeypatch) -> None:
     full = _reading(text, LEARNER_LIMITS, False)
@@ -102,7 +106,9 @@ def test_numbers_and_lists_take_the_direct_way(text: str, monkeypatch) -> None:
     assert ("read", parsed, _types(parsed.value)) == full
 
 
-@pytest.mark.parametrize("text", ["1/0", "[1, 2/0]", "3/-4", "2x", "[1, 2,]", "1.5", "1e3"])
+@pytest.mark.parametrize(
+    "text", ["1/0", "[1, 2/0]", "3/-4", "2x", "[1, 2,]", "1.5", "1e3", "{}", "{[1]}", "[{1}]"]
+)
 def test_anything_else_takes_the_full_way(text: str) -> None:
     assert parser._numbers_only(text, LEARNER_LIMITS) is None
 

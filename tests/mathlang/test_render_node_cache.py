@@ -119,3 +119,13 @@ def test_forget_texts_empties_every_cache_and_texts_come_back_the_same() -> None
     after = (to_plain(value), to_unicode(value), to_latex(value), render_module.to_pretty(grid))
     assert after == before
     assert before[2] == sympy.latex(value)
+
+
+def test_the_remembered_texts_are_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(render_module, "_NODE_TEXTS_SIZE", 50)
+    render_module.forget_texts()
+    for k in range(200):
+        value = k * x + Rational(1, k + 2)
+        assert to_plain(value) == _FreshPlain().doprint(value)
+        assert len(render_module._PLAIN._node_texts) <= 50
+    assert to_plain(3 * x + Rational(1, 5)) == "3*x + 1/5"

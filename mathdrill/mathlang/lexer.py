@@ -43,6 +43,11 @@ _OPERATORS = [
     ("≤", "<="), ("≥", ">="), ("≠", "!="), ("=", "="), ("!", "!"),
 ]  # fmt: skip
 _BRACKETS = "()[]{},|"
+#: The operators by their first character, in the order above (only those can match there).
+_OPERATORS_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _src, _op in _OPERATORS:
+    _OPERATORS_BY_FIRST.setdefault(_src[0], []).append((_src, _op))
+del _src, _op
 
 _DIGITS = frozenset("0123456789")
 _NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)(?:([eE])([+-]?[0-9]+))?(%?)")
@@ -250,7 +255,7 @@ def lex_plain(text: str, limits: Limits, lo: int = 0, hi: int | None = None) -> 
             toks.append(Tok(c, c, i, i + 1))
             i += 1
             continue
-        for src, op in _OPERATORS:
+        for src, op in _OPERATORS_BY_FIRST.get(c, ()):
             if text.startswith(src, i):
                 toks.append(Tok("op", op, i, i + len(src)))
                 i += len(src)

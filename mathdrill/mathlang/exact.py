@@ -207,10 +207,15 @@ def _number(value: Any) -> Any:
     return value
 
 
+_LOG10_2 = math.log10(2)
+
+
 def _digits(value: int | Fraction) -> int:
     """Digits of the longer of numerator and denominator, as the walker estimates them."""
-    bits = max(abs(value.numerator).bit_length(), value.denominator.bit_length())
-    return int(bits * math.log10(2)) + 1
+    if value.__class__ is int:
+        return int(max(value.bit_length(), 1) * _LOG10_2) + 1
+    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+    return int(bits * _LOG10_2) + 1
 
 
 def _checked(value: Any) -> Any:

@@ -30,7 +30,7 @@ from mathdrill.mathlang.latex import is_latex, lex_latex
 from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain, number_literal
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
 from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
-from mathdrill.mathlang.values import Parsed, Sequence, SetLiteral
+from mathdrill.mathlang.values import Parsed, Sequence, SetLiteral, make_parsed
 from mathdrill.mathlang.walker import Walker
 
 _CONSTANTS: Mapping[str, Any] = MappingProxyType(
@@ -170,14 +170,7 @@ _FRONT_SIZE = 20_000
 def _walk(front: _Front, ctx: Context, data: list[Any] | None = None) -> Parsed:
     """Walk a read tree into a value (``data``: this call's values of the references)."""
     value = Walker(front.em, ctx, data).walk(front.tree.body)
-    return Parsed(
-        value=value,
-        text=ctx.text,
-        numbers=front.numbers,
-        single_number=front.single,
-        latex=front.latex,
-        notes=tuple(ctx.notes),
-    )
+    return make_parsed(value, ctx.text, front.numbers, front.single, front.latex, tuple(ctx.notes))
 
 
 def _rewalk(
@@ -201,14 +194,7 @@ def _rewalk(
     if front.exact is not None:
         value = evaluate_exact(front.exact, data or [tok.data for tok in front.em.refs])
         if value is not None:
-            return Parsed(
-                value=value,
-                text=text,
-                numbers=front.numbers,
-                single_number=front.single,
-                latex=front.latex,
-                notes=front.notes,
-            )
+            return make_parsed(value, text, front.numbers, front.single, front.latex, front.notes)
     ctx = context()
     ctx.notes.extend(front.notes)
     return _walk(front, ctx, data)
@@ -376,7 +362,7 @@ def _numbers_only(text: str, limits: Limits) -> Parsed | None:
         return None
     (value,) = stack[0]
     single = len(literals) == 1 and not lists
-    return Parsed(value, text, tuple(literals), single, False, ())
+    return make_parsed(value, text, tuple(literals), single, False, ())
 
 
 class _AuthorTable(Mapping[str, FuncSpec]):

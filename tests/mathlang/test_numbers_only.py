@@ -126,3 +126,20 @@ def test_remembered_literals_keep_their_place_and_limits() -> None:
     with pytest.raises(LimitExceededError):
         number_literal("2e5", 0, "2e5", Limits(max_decimal_exponent=4))
     assert number_literal("2e5", 0, "2e5", LEARNER_LIMITS).value == 200000
+
+
+def test_a_reading_built_field_by_field_is_the_dataclass_one() -> None:
+    import dataclasses
+
+    from mathdrill.mathlang.values import Parsed, make_parsed
+
+    literal = parse("0.5").numbers[0]
+    args = ("v", "0.5", (literal,), True, False, ("a note",))
+    built, plain = make_parsed(*args), Parsed(*args)
+    assert built == plain
+    assert hash(built) == hash(plain)
+    assert repr(built) == repr(plain)
+    assert dataclasses.astuple(built) == dataclasses.astuple(plain)
+    assert dataclasses.replace(built, text="x") == dataclasses.replace(plain, text="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.text = "y"  # type: ignore[misc]

@@ -700,6 +700,7 @@ class _Texts:
         self.cache: dict[tuple[str, str], str] = {}
 
     def value_of(self, name: str, form: str) -> str:
+        """The text of one value (``answer`` or a parameter/let name) in one placeholder form."""
         key = (name, form)
         text = self.cache.get(key)
         if text is None:
@@ -726,6 +727,7 @@ class _Texts:
         return answering.render_answer(draft, reference, style)
 
     def rendered(self, text: Text) -> str:
+        """Render a text's placeholders in their own forms (GenerationError on failure)."""
         template, seed = self.template, self.seed
         try:
             return render(text.text, self.value_of)
@@ -741,6 +743,7 @@ class _Texts:
             )
 
     def rendered_as(self, text: Text, form: str, wrap: str = "") -> str:
+        """Render every placeholder of a text in one form, each wrapped in ``wrap``."""
         # Every placeholder in one form, whatever its own suffix asks for: scripts want ASCII
         # throughout, typesetting front ends want LaTeX throughout.
         value_of = self.value_of
@@ -756,6 +759,7 @@ class _Texts:
             )
 
     def lazy(self, name: str) -> Any:
+        """Render one of the instance's lazily rendered texts (see :class:`Instance`)."""
         template = self.template
         if name == "hints":
             return tuple(self.rendered(h) for h in template.hints)

@@ -54,6 +54,7 @@ from mathdrill.answers.verdict import DEFAULT_INTERVAL, AnswerSpec, Verdict
 from mathdrill.errors import InputError, MathSyntaxError, UsageError
 from mathdrill.mathlang.values import Parsed, SetLiteral
 from mathdrill.mathlang.values import Sequence as MathSequence
+from mathdrill.memo import remember
 
 STYLES = ("unicode", "plain", "latex", "pretty")
 UNDECIDED_REASON = "could not decide — simplify your answer"
@@ -185,9 +186,7 @@ def _free_symbols(value: Any) -> frozenset[Any]:
         return frozenset(value.free_symbols)
     if known is None:
         known = frozenset(value.free_symbols)
-        if len(_FREE_SYMBOLS) >= _FREE_SYMBOLS_SIZE:
-            _FREE_SYMBOLS.clear()
-        _FREE_SYMBOLS[value] = known
+        remember(_FREE_SYMBOLS, value, known, _FREE_SYMBOLS_SIZE)
     return known
 
 
@@ -1371,9 +1370,7 @@ def _eigen_facts(rows: list[list[Any]]) -> tuple[Any, list[tuple[Any, int]], Any
     ]
     facts = (matrix, clusters, scale, geometric)
     if key is not None:
-        if len(_EIGEN_FACTS) >= _EIGEN_FACTS_SIZE:
-            _EIGEN_FACTS.clear()
-        _EIGEN_FACTS[key] = facts
+        remember(_EIGEN_FACTS, key, facts, _EIGEN_FACTS_SIZE)
     return facts
 
 

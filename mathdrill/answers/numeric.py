@@ -27,6 +27,7 @@ import numpy as np
 import sympy
 
 from mathdrill.answers.verdict import DEFAULT_INTERVAL
+from mathdrill.memo import remember
 
 #: Digits used for exact number comparison.
 NUMBER_DPS = 50
@@ -383,9 +384,7 @@ def compile_expr(expr: Any, dps: int) -> Compiled:
     if fn is None:
         with mpmath.workdps(dps):
             fn = _compile(expr, dps)
-        if len(_COMPILED) >= _COMPILED_SIZE:
-            _COMPILED.clear()
-        _COMPILED[key] = fn
+        remember(_COMPILED, key, fn, _COMPILED_SIZE)
     return fn
 
 
@@ -643,9 +642,7 @@ def _number_value(expr: Any) -> Any:
     except TypeError:  # unhashable: nothing to remember
         return _evaluate_number(expr)
     value = _evaluate_number(expr)
-    if len(_NUMBER_VALUES) >= _NUMBER_VALUES_SIZE:
-        _NUMBER_VALUES.clear()
-    _NUMBER_VALUES[key] = value
+    remember(_NUMBER_VALUES, key, value, _NUMBER_VALUES_SIZE)
     return value
 
 
@@ -825,9 +822,7 @@ def _reference_points(
     if cached is not None:
         return cached
     points = list(_iter_points(expected, names, intervals, allow_imaginary, dps))
-    if len(_POINTS) >= _POINTS_SIZE:
-        _POINTS.clear()
-    _POINTS[key] = points
+    remember(_POINTS, key, points, _POINTS_SIZE)
     return points
 
 
@@ -936,9 +931,7 @@ def quick_match(
                 return False
             beyond = True
     if cached is None:  # every point was made: keep them for the next answer
-        if len(_POINTS) >= _POINTS_SIZE:
-            _POINTS.clear()
-        _POINTS[key] = seen
+        remember(_POINTS, key, seen, _POINTS_SIZE)
     if len(seen) < needed or beyond:
         return None
     return True

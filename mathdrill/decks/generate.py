@@ -26,6 +26,7 @@ from mathdrill.decks.placeholders import render
 from mathdrill.decks.samplers import FLAGS, SAMPLERS, SamplerError, bind
 from mathdrill.errors import DeckError, MathdrillError, MathSyntaxError
 from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.memo import remember
 
 MAX_TRIES = 1000
 """Draws of the parameters before a ``where:`` constraint is declared unsatisfiable."""
@@ -209,9 +210,7 @@ def _evaluate(
         reason = str(error) or type(error).__name__
         _fail(template, expr.line, f"{expr.where}: cannot evaluate: {reason}", seed, "degenerate")
     if key is not None:
-        if len(_VALUES) >= _VALUES_SIZE:
-            _VALUES.clear()
-        _VALUES[key] = parsed.value
+        remember(_VALUES, key, parsed.value, _VALUES_SIZE)
     return parsed.value
 
 
@@ -237,9 +236,7 @@ def _value_key_of(template: Template, expr: Expr, names: Mapping[str, Any]) -> A
             reads = tuple(sorted(scope & set(_IDENTIFIER.findall(text))))
         else:  # a Greek spelling may name a value: key on all of them
             reads = tuple(sorted(scope))
-        if len(_READS) >= _VALUES_SIZE:
-            _READS.clear()
-        _READS[(text, scope)] = reads
+        remember(_READS, (text, scope), reads, _VALUES_SIZE)
     key = (
         text,
         template.symbols,
@@ -276,9 +273,7 @@ def undefined(value: Any) -> bool:
         known = _UNDEFINED.get(value)
         if known is None:
             known = bool(value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
-            if len(_UNDEFINED) >= _VALUES_SIZE:
-                _UNDEFINED.clear()
-            _UNDEFINED[value] = known
+            remember(_UNDEFINED, value, known, _VALUES_SIZE)
         return known
     if isinstance(value, float):
         return not np.isfinite(value)
@@ -403,9 +398,7 @@ def _plans(template: Template) -> list[Callable[[np.random.Generator], Any] | No
     plans = _PLANS.get(key)
     if plans is None:
         plans = [_sampler_call(template, expr) for _name, expr in template.params]
-        if len(_PLANS) >= _SAMPLER_CALLS_SIZE:
-            _PLANS.clear()
-        _PLANS[key] = plans
+        remember(_PLANS, key, plans, _SAMPLER_CALLS_SIZE)
     return plans
 
 
@@ -445,9 +438,7 @@ def _sampler_call(template: Template, expr: Expr) -> Callable[[np.random.Generat
     # arguments depend on the draw.
     if text.isascii() and not params & set(_IDENTIFIER.findall(text)):
         plan = _record_call(template, text)
-    if len(_SAMPLER_CALLS) >= _SAMPLER_CALLS_SIZE:
-        _SAMPLER_CALLS.clear()
-    _SAMPLER_CALLS[key] = plan
+    remember(_SAMPLER_CALLS, key, plan, _SAMPLER_CALLS_SIZE)
     return plan
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from mathdrill.memo import remember
+
 FORMATS: tuple[str, ...] = ("unicode", "latex", "plain", "pretty")
 """Placeholder forms; ``{name}`` is ``{name:unicode}``."""
 
@@ -104,9 +106,7 @@ def _tokens(text: str) -> tuple[tuple[int, int, str | None, str], ...]:
             else (m.start(), m.end(), None, m.group(0)[0])
             for m in _TOKEN.finditer(text)
         )
-        if len(_TOKENS) >= _TOKENS_SIZE:
-            _TOKENS.clear()
-        _TOKENS[text] = tokens
+        remember(_TOKENS, text, tokens, _TOKENS_SIZE)
     return tokens
 
 

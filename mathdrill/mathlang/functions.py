@@ -25,6 +25,7 @@ import sympy
 
 from mathdrill.mathlang.limits import Limits
 from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.memo import remember
 
 
 class Refusal(Exception):
@@ -158,9 +159,7 @@ def _longest_number(x: Any) -> int:
             (max(digits_of(atom.p), digits_of(atom.q)) for atom in x.atoms(sympy.Rational)),
             default=0,
         )
-        if len(_LONGEST) >= _LONGEST_SIZE:
-            _LONGEST.clear()
-        _LONGEST[x] = longest
+        remember(_LONGEST, x, longest, _LONGEST_SIZE)
     return longest
 
 

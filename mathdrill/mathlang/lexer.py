@@ -17,6 +17,7 @@ import sympy
 from mathdrill.errors import LimitExceededError, MathSyntaxError
 from mathdrill.mathlang.limits import Limits
 from mathdrill.mathlang.values import NumberLiteral
+from mathdrill.memo import remember
 
 #: Greek letters typed as characters → the ASCII name they stand for.
 GREEK: dict[str, str] = {
@@ -123,9 +124,7 @@ def number_literal(lit: str, start: int, text: str, limits: Limits) -> NumberLit
     known = _LITERALS.get(key)
     if known is None:
         known = _read_literal(lit, start, text, limits)
-        if len(_LITERALS) >= _LITERALS_SIZE:
-            _LITERALS.clear()
-        _LITERALS[key] = known
+        remember(_LITERALS, key, known, _LITERALS_SIZE)
     return known
 
 

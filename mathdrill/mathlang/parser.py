@@ -32,6 +32,7 @@ from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
 from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
 from mathdrill.mathlang.values import Parsed, Sequence, SetLiteral, make_parsed
 from mathdrill.mathlang.walker import Walker
+from mathdrill.memo import remember
 
 _CONSTANTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -281,9 +282,7 @@ def _read(
     exact = compile_exact(tree, em.refs) if author else None
     front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound, exact)
     if key is not None:
-        if len(_FRONT) >= _FRONT_SIZE:
-            _FRONT.clear()  # simple bound; decks hold a few thousand expressions at most
-        _FRONT[key] = front
+        remember(_FRONT, key, front, _FRONT_SIZE)
     return _walk(front, ctx)
 
 
@@ -454,9 +453,7 @@ def parse(
             f"could not read this input ({type(exc).__name__})", _text(text), 0, len(_text(text))
         ) from exc
     if key is not None:
-        if len(_PARSED) >= _PARSED_SIZE:
-            _PARSED.clear()
-        _PARSED[key] = parsed
+        remember(_PARSED, key, parsed, _PARSED_SIZE)
     return parsed
 
 

@@ -21,6 +21,7 @@ from sympy.printing.str import StrPrinter
 
 from mathdrill.mathlang.lexer import GREEK, GREEK_NAMES
 from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.memo import remember
 
 _GREEK_CHAR = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
@@ -54,9 +55,7 @@ class _OrderedTerms:
         terms = _TERMS.get(key)
         if terms is None:
             terms = tuple(_ordered_terms(expr, order))
-            if len(_TERMS) >= _TERMS_SIZE:
-                _TERMS.clear()
-            _TERMS[key] = terms
+            remember(_TERMS, key, terms, _TERMS_SIZE)
         return list(terms)
 
 
@@ -140,9 +139,7 @@ def _complex(number: Any) -> complex:
     value = _COMPLEX.get(key)
     if value is None:
         value = complex(number)  # raises TypeError/ValueError for a non-number: not remembered
-        if len(_COMPLEX) >= _COMPLEX_SIZE:
-            _COMPLEX.clear()
-        _COMPLEX[key] = value
+        remember(_COMPLEX, key, value, _COMPLEX_SIZE)
     return value
 
 
@@ -172,9 +169,7 @@ class _NodeTexts:
             return super()._print(expr)  # type: ignore[misc,no-any-return]
         if text is None:
             text = super()._print(expr)  # type: ignore[misc]
-            if len(self._node_texts) >= _NODE_TEXTS_SIZE:
-                self._node_texts.clear()
-            self._node_texts[key] = text
+            remember(self._node_texts, key, text, _NODE_TEXTS_SIZE)
         return text  # type: ignore[return-value]
 
 
@@ -347,9 +342,7 @@ def _cached(kind: str, value: Any, print_: Any) -> str:
         return str(print_(value))
     if text is None:
         text = str(print_(value))
-        if len(_TEXTS) >= _TEXTS_SIZE:
-            _TEXTS.clear()  # a simple bound; a deck check reuses a few thousand texts
-        _TEXTS[key] = text
+        remember(_TEXTS, key, text, _TEXTS_SIZE)
     return text
 
 
@@ -513,9 +506,7 @@ class _Pretty(_OrderedTerms, PrettyPrinter):
             form = self._print(value)
             cell = (tuple(form.picture), form.baseline, form.width())
             if key is not None:
-                if len(_CELLS) >= _CELLS_SIZE:
-                    _CELLS.clear()
-                _CELLS[key] = cell
+                remember(_CELLS, key, cell, _CELLS_SIZE)
         return cell
 
     def _settings_key(self) -> tuple[Any, ...]:

@@ -34,6 +34,7 @@ from mathdrill.storage.records import (
     DeckCounts,
     Review,
     ReviewRecord,
+    card_from_row,
     easiness_to_x100,
 )
 from mathdrill.storage.schema import (
@@ -53,8 +54,8 @@ def _aware(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
 
 
-#: Card columns in the order :func:`_card` unpacks them (positional access is the fast path:
-#: "today's queue" converts a few hundred rows per call).
+#: Card columns in the order :func:`~mathdrill.storage.records.card_from_row` unpacks them
+#: (positional access is the fast path: "today's queue" converts a few hundred rows per call).
 _CARD_COLUMNS = (
     cards.c.id,
     cards.c.deck,
@@ -69,24 +70,6 @@ _CARD_COLUMNS = (
     cards.c.created,
     cards.c.last_review,
 )
-
-
-def _card(row: Row[Any]) -> Card:
-    (id_, deck, template, reps, ef, interval, due, lapses, suspended, leech, created, last) = row
-    return Card(
-        id_,
-        deck,
-        template,
-        reps,
-        ef / 100,
-        interval,
-        due,
-        lapses,
-        bool(suspended),
-        bool(leech),
-        created,
-        last,
-    )
 
 
 _REVIEW_COLUMNS = (*reviews.c, cards.c.deck, cards.c.template)
@@ -258,7 +241,7 @@ class Database:
         query = select(*_CARD_COLUMNS).where(cards.c.deck == deck, cards.c.template == template)
         with storage_errors(self._target, "reading a card"), self._read() as conn:
             row = conn.execute(query).one_or_none()
-        return None if row is None else _card(row)
+        return None if row is None else card_from_row(row)
 
     def card_by_id(self, card_id: int) -> Card | None:
         """Return the card with a database id, or None.
@@ -274,7 +257,7 @@ class Database:
         """
         with storage_errors(self._target, "reading a card"), self._read() as conn:
             row = conn.execute(select(*_CARD_COLUMNS).where(cards.c.id == card_id)).one_or_none()
-        return None if row is None else _card(row)
+        return None if row is None else card_from_row(row)
 
     def cards(self, deck: str | None = None) -> list[Card]:
         """Return every card (or every card of one deck), ordered by deck then template.
@@ -292,7 +275,7 @@ class Database:
         if deck is not None:
             query = query.where(cards.c.deck == deck)
         with storage_errors(self._target, "reading cards"), self._read() as conn:
-            return [_card(row) for row in conn.execute(query)]
+            return [card_from_row(row) for row in conn.execute(query)]
 
     def due_cards(self, now: datetime, limit: int) -> list[Card]:
         """Return cards due at ``now``, most overdue first, skipping suspended ones.
@@ -315,7 +298,7 @@ class Database:
             .limit(max(0, limit))
         )
         with storage_errors(self._target, "reading due cards"), self._read() as conn:
-            return [_card(row) for row in conn.execute(query)]
+            return [card_from_row(row) for row in conn.execute(query)]
 
     def count_due(self, now: datetime) -> int:
         """Return how many cards are due at ``now`` (not suspended).
@@ -426,7 +409,7 @@ class Database:
         if decks is not None:
             query = query.where(cards.c.deck.in_(sorted(set(decks))))
         with storage_errors(self._target, "reading new cards"), self._read() as conn:
-            return [_card(row) for row in conn.execute(query)]
+            return [card_from_row(row) for row in conn.execute(query)]
 
     def due_forecast(
         self, now: datetime, days: int, *, day_starts_at: time = time(4)
@@ -529,7 +512,7 @@ class Database:
             if done == 0:
                 raise NotFoundError(f"There is no card {deck}/{template} in {self.path}.")
             row = conn.execute(select(*_CARD_COLUMNS).where(*where)).one()
-        return _card(row)
+        return card_from_row(row)
 
     def orphaned(self, known_keys: Iterable[tuple[str, str]]) -> list[Card]:
         """Return cards whose skill is not among ``known_keys`` (deleted or renamed templates).

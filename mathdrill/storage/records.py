@@ -7,11 +7,12 @@ module imports nothing heavy so other layers can build a :class:`ReviewRecord` c
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 #: The E-Factor a new card starts with, in hundredths (SM-2: 2.5).
 INITIAL_EASINESS_X100 = 250
@@ -108,6 +109,38 @@ class Card:
     def key(self) -> tuple[str, str]:
         """Return the card's identity, ``(deck, template)``."""
         return (self.deck, self.template)
+
+
+def card_from_row(row: Sequence[Any], when: Callable[[Any], Any] = lambda value: value) -> Card:
+    """Build a :class:`Card` from a ``cards`` row as stored (easiness ×100, flags 0/1).
+
+    Both readers of the table use it: :class:`~mathdrill.storage.Database` and the quick
+    stdlib read in :mod:`mathdrill.storage.snapshot`, so the two convert alike.
+
+    Args:
+        row: ``id, deck, template, repetitions, easiness_x100, interval_days, due, lapses,
+            suspended, leech, created, last_review``, in that order.
+        when: Converts a stored time (``due``, ``created``, ``last_review``) into an aware
+            datetime; the default keeps it (SQLAlchemy has converted it already).
+
+    Returns:
+        The card.
+    """
+    (id_, deck, template, reps, ef, interval, due, lapses, suspended, leech, created, last) = row
+    return Card(
+        id_,
+        deck,
+        template,
+        reps,
+        ef / 100,
+        interval,
+        when(due),
+        lapses,
+        bool(suspended),
+        bool(leech),
+        when(created),
+        when(last),
+    )
 
 
 @runtime_checkable

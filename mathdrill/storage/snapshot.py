@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from mathdrill.storage.records import Card
+from mathdrill.storage.records import Card, card_from_row
 from mathdrill.storage.version import SCHEMA_VERSION, SCHEMA_VERSION_KEY
 
 #: Seconds to wait for a writer's lock before giving up on the quick read.
@@ -85,34 +85,8 @@ def read_snapshot(file: Path, since: datetime, decks: Iterable[str]) -> PlanSnap
         if row is None or row[0] != str(SCHEMA_VERSION):
             return None
         cards = tuple(
-            Card(
-                id_,
-                deck,
-                template,
-                reps,
-                ef / 100,
-                interval,
-                _time(due),
-                lapses,
-                bool(suspended),
-                bool(leech),
-                _time(created),  # NOT NULL in the schema
-                _time(last),
-            )
-            for (
-                id_,
-                deck,
-                template,
-                reps,
-                ef,
-                interval,
-                due,
-                lapses,
-                suspended,
-                leech,
-                created,
-                last,
-            ) in conn.execute(
+            card_from_row(row, _time)
+            for row in conn.execute(
                 "SELECT id, deck, template, repetitions, easiness_x100, interval_days, due, "
                 "lapses, suspended, leech, created, last_review FROM cards "
                 "WHERE deck IN (SELECT value FROM json_each(?)) ORDER BY deck, template",

@@ -897,7 +897,8 @@ def card_overview(
     Raises:
         StorageError: If the database cannot be read.
     """
-    from mathdrill.storage.database import _CARD_COLUMNS, _card
+    from mathdrill.storage.database import _CARD_COLUMNS
+    from mathdrill.storage.records import card_from_row
 
     condition = _card_condition(scope)
     wanted = set(skills)
@@ -985,8 +986,8 @@ def card_overview(
                 if (deck, template) in wanted:
                     per_skill[(deck, template)] = CardCounts(1, *(int(s) for s in state))
         intervals = {int(i): int(n) for i, n in conn.execute(intervals_query)}
-        lowest, lapsed = ([_card(row) for row in conn.execute(query)] for query in weakest)
-        leeches = [_card(row) for row in conn.execute(leeches_query)]
+        lowest, lapsed = ([card_from_row(row) for row in conn.execute(query)] for query in weakest)
+        leeches = [card_from_row(row) for row in conn.execute(leeches_query)]
         due_at = [0] * (len(edges) + 1)
         if edge_keys:
             # Cards due before the first edge are counted; the few due within the horizon

@@ -8,12 +8,12 @@ decks that are not loaded, some of them due):
   the terminal (target ≤ 0.6 s median);
 * verdict after Enter: from sending an answer to its ✓/✗ line (target ≤ 100 ms p95).
 
-Each run is a new study day (``--now`` one day later), as a learner drilling every morning.
-Answers are typed ``--think`` seconds after the answer prompt appears (default 1 s: nobody reads
-a problem and types an answer faster); ``--think 0`` answers the instant the prompt is live. The
-first run starts with no spare problem (see ``mathdrill.problems.SpareShelf``); later runs find
-the one their predecessor left, as daily use does. Both are reported; ``--no-spares`` deletes
-the spares before every run, to measure the start without them.
+Each run is a new study day (``--now`` one day later), as a learner drilling every morning. Answers
+are typed ``--think`` seconds after the answer prompt appears (default 1 s: nobody reads a problem
+and types an answer faster); ``--think 0`` answers the instant the prompt is live. The first run
+starts with no spare problem (see ``mathdrill.usecases.problems.SpareShelf``); later runs find the
+one their predecessor left, as daily use does. Both are reported; ``--no-spares`` deletes the spares
+before every run, to measure the start without them.
 
 Usage: ``.venv/bin/python bench/bench_drill.py [--runs 10] [--answers 8] [--cards 10000]
 [--think 1.0]``

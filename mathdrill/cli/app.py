@@ -20,12 +20,7 @@ import typer
 from typer.models import CommandInfo
 
 from mathdrill import __version__
-from mathdrill.cli import check as check_cmd
-from mathdrill.cli import collection as collection_cmd
-from mathdrill.cli import deck as deck_cmd
-from mathdrill.cli import drill as drill_cmd
-from mathdrill.cli import stats as stats_cmd
-from mathdrill.cli import transfer as transfer_cmd
+from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
 from mathdrill.config import Environment, build_environment
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
 

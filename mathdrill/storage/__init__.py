@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from mathdrill.lazyexports import lazy_getattr
 
 if TYPE_CHECKING:
+    from mathdrill.storage.bulk import CardRow, MergeResult, ReviewRow, SkillRow
     from mathdrill.storage.database import Database, open_database
     from mathdrill.storage.location import resolve_data_dir, resolve_database
     from mathdrill.storage.records import (
@@ -38,8 +39,7 @@ if TYPE_CHECKING:
         ReviewRecord,
         easiness_to_x100,
     )
-    from mathdrill.storage.schema import SCHEMA_VERSION
-    from mathdrill.storage.transfer import CardRow, MergeResult, ReviewRow, SkillRow
+    from mathdrill.storage.tables import SCHEMA_VERSION
 
 _EXPORTS = {
     "Database": "mathdrill.storage.database",
@@ -53,11 +53,11 @@ _EXPORTS = {
     "Review": "mathdrill.storage.records",
     "ReviewRecord": "mathdrill.storage.records",
     "easiness_to_x100": "mathdrill.storage.records",
-    "SCHEMA_VERSION": "mathdrill.storage.schema",
-    "CardRow": "mathdrill.storage.transfer",
-    "ReviewRow": "mathdrill.storage.transfer",
-    "SkillRow": "mathdrill.storage.transfer",
-    "MergeResult": "mathdrill.storage.transfer",
+    "SCHEMA_VERSION": "mathdrill.storage.tables",
+    "CardRow": "mathdrill.storage.bulk",
+    "ReviewRow": "mathdrill.storage.bulk",
+    "SkillRow": "mathdrill.storage.bulk",
+    "MergeResult": "mathdrill.storage.bulk",
 }
 
 __all__ = [

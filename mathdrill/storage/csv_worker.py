@@ -1,7 +1,7 @@
 """The CSV fast path of ``export reviews``: SQLite formats the lines, two processes share the log.
 
 Each review's CSV line is built by one ``printf()`` inside SQLite (see
-:data:`mathdrill.storage.transfer.CSV_LINE_SQL`); Python only joins the ready lines of a batch
+:data:`mathdrill.storage.bulk.CSV_LINE_SQL`); Python only joins the ready lines of a batch
 and writes them. That leaves the export CPU-bound in SQLite (~7 µs per review on the
 development machine), so a large export is split at a review time into consecutive parts: this
 process formats the first part straight into the output while a worker *process* per later part

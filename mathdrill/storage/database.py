@@ -37,7 +37,7 @@ from mathdrill.storage.records import (
     card_from_row,
     easiness_to_x100,
 )
-from mathdrill.storage.schema import (
+from mathdrill.storage.tables import (
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
     cards,

@@ -3,8 +3,8 @@
 How versions work (see ``docs/data.md``, "Migrations and backups"):
 
 - ``meta.schema_version`` holds the version a database is at.
-- A *fresh* database is created straight from :mod:`mathdrill.storage.schema` at
-  :data:`~mathdrill.storage.schema.SCHEMA_VERSION`.
+- A *fresh* database is created straight from :mod:`mathdrill.storage.tables` at
+  :data:`~mathdrill.storage.tables.SCHEMA_VERSION`.
 - An *older* database gets a backup copy first (SQLite: ``<file>.bak-v<old>-<UTC time>`` next
   to it, made with SQLite's online backup API while the write lock is held), then every step
   from its version up, all in ONE transaction together with the new version number: either the
@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 
 from mathdrill.errors import StorageError
-from mathdrill.storage.schema import SCHEMA_VERSION, SCHEMA_VERSION_KEY, UTCDateTime
+from mathdrill.storage.tables import SCHEMA_VERSION, SCHEMA_VERSION_KEY, UTCDateTime
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The schema version this build of mathdrill writes, without importing SQLAlchemy.
 
-Kept apart from :mod:`mathdrill.storage.schema` (which builds SQLAlchemy tables) so that the
+Kept apart from :mod:`mathdrill.storage.tables` (which builds SQLAlchemy tables) so that the
 quick read in :mod:`mathdrill.storage.snapshot` can check a file's version cheaply.
 """
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mathdrill.cli.collection import LEECHES_SHOWN, ORPHAN_DECKS_SHOWN, leech_lines, orphan_lines
+from mathdrill.cli.collection_cmd import (
+    LEECHES_SHOWN,
+    ORPHAN_DECKS_SHOWN,
+    leech_lines,
+    orphan_lines,
+)
 from tests.transfer.history import random_history, write_history
 
 

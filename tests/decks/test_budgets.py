@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill import authoring
 from mathdrill.decks import generate as generate_module
 from mathdrill.decks import load_deck
 from mathdrill.decks.generate import GenerationError, draw_params, generate, params_key
 from mathdrill.decks.soundness import check_seed
+from mathdrill.usecases import authoring
 
 # sympy's integrate runs for minutes on this (measured: still running after 120 s), yet every
 # size limit is satisfied: only a time bound stops it.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mathdrill import authoring
 from mathdrill.decks import load_deck
+from mathdrill.usecases import authoring
 
 DECK = """\
 deck: sched

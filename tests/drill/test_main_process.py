@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent(
     import json, os, sys
     from pathlib import Path
     from mathdrill.config import build_environment
-    from mathdrill.drill import DrillOptions, open_session
+    from mathdrill.usecases.drill import DrillOptions, open_session
 
     HEAVY = ("sympy", "numpy", "sqlalchemy", "mathdrill.decks.loader")
     env = build_environment(os.environ, now=sys.argv[2], db=None)

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from mathdrill.drill import DrillOptions, plan_minutes, select_skills, streak_days
 from mathdrill.errors import UsageError
+from mathdrill.usecases.drill import DrillOptions, plan_minutes, select_skills, streak_days
 
 
 @dataclass(frozen=True)

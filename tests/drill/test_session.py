@@ -1,7 +1,7 @@
 """DrillSession in-process, on a real SQLite file and the real fixture deck.
 
-Problems come from :class:`mathdrill.problems.LocalProblems` — the worker's own code (real deck
-loading, generation and the real uncapped checker) without the process, which the end-to-end
+Problems come from :class:`mathdrill.usecases.problems.LocalProblems` — the worker's own code (real
+deck loading, generation and the real uncapped checker) without the process, which the end-to-end
 tests exercise; the clock is a settable stand-in, because time is a parameter.
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from mathdrill.decks.catalog import read_catalog
-from mathdrill.drill import DrillOptions, DrillSession
 from mathdrill.errors import UsageError
-from mathdrill.problems import LocalProblems, skills_from_catalog
 from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
+from mathdrill.usecases.drill import DrillOptions, DrillSession
+from mathdrill.usecases.problems import LocalProblems, skills_from_catalog
 from tests.drill.drillkit import ARITH, solve
 
 

@@ -12,11 +12,16 @@ from pathlib import Path
 import pytest
 
 from mathdrill.decks.catalog import read_catalog
-from mathdrill.drill import DeferredDatabase, DrillOptions, DrillSession
-from mathdrill.problems import LocalProblems, SpareShelf, WorkerProblems, skills_from_catalog
 from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
 from mathdrill.storage.snapshot import read_snapshot
+from mathdrill.usecases.drill import DeferredDatabase, DrillOptions, DrillSession
+from mathdrill.usecases.problems import (
+    LocalProblems,
+    SpareShelf,
+    WorkerProblems,
+    skills_from_catalog,
+)
 from tests.drill.drillkit import ARITH, solve
 
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mathdrill.decks.catalog import read_catalog
-from mathdrill.progress import build_stats
 from mathdrill.storage import CardState, ReviewRecord, open_database
+from mathdrill.usecases.progress import build_stats
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=BERLIN)

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mathdrill.decks.catalog import read_catalog
-from mathdrill.progress import build_stats, stats_to_json
+from mathdrill.usecases.progress import build_stats, stats_to_json
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data.md"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))

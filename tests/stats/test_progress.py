@@ -10,7 +10,7 @@ import pytest
 from mathdrill.decks.catalog import catalog_files, read_catalog
 from mathdrill.decks.library import deck_sources, load_library
 from mathdrill.errors import UsageError
-from mathdrill.progress import build_stats, stats_to_json, streaks
+from mathdrill.usecases.progress import build_stats, stats_to_json, streaks
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=BERLIN)

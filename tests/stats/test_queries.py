@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mathdrill.progress import day_rule, median_of_histogram
+from mathdrill.storage import aggregates as q
 from mathdrill.storage import open_database as q_open
-from mathdrill.storage import stats as q
+from mathdrill.usecases.progress import day_rule, median_of_histogram
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 """Known histories written into real SQLite files, for the export/import tests.
 
 Histories are written straight into the tables with SQLAlchemy Core (the schema of
-``mathdrill.storage.schema``), so a test controls every field — including the ones the drill
+``mathdrill.storage.tables``), so a test controls every field — including the ones the drill
 derives, such as E-Factors before and after — and the export under test is not also the
 writer of its own input.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import create_engine, insert
 
 from mathdrill.storage import open_database
-from mathdrill.storage.schema import cards, reviews
+from mathdrill.storage.tables import cards, reviews
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KINDS = ("learn", "review", "repeat", "cram")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.transfer import CARD_COLUMNS, FSRS_COLUMNS, REVIEW_COLUMNS, STATS_COLUMNS
+from mathdrill.usecases.transfer import CARD_COLUMNS, FSRS_COLUMNS, REVIEW_COLUMNS, STATS_COLUMNS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data.md"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill import transfer
 from mathdrill.errors import UsageError
+from mathdrill.storage import bulk as store
 from mathdrill.storage import csv_worker, open_database
-from mathdrill.storage import transfer as store
-from mathdrill.transfer import (
+from mathdrill.usecases import transfer
+from mathdrill.usecases.transfer import (
     CARD_COLUMNS,
     FSRS_COLUMNS,
     REVIEW_COLUMNS,

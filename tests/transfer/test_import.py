@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from mathdrill.errors import InputError
+from mathdrill.storage import bulk as store
 from mathdrill.storage import open_database
-from mathdrill.storage import transfer as store
-from mathdrill.transfer import ExportFilters, export, import_file, validate_import
+from mathdrill.usecases.transfer import ExportFilters, export, import_file, validate_import
 from tests.transfer.history import NOW, CardSpec, History, ReviewSpec, random_history, write_history
 
 LATER = datetime(2026, 4, 1, tzinfo=UTC)

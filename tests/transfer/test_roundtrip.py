@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mathdrill.storage import open_database
-from mathdrill.transfer import export, import_file
+from mathdrill.usecases.transfer import export, import_file
 from tests.transfer.history import KINDS, CardSpec, History, ReviewSpec, write_history
 
 LATER = datetime(2026, 4, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Streaming reads of ``mathdrill.storage.transfer`` against independent Python computations."""
+"""Streaming reads of ``mathdrill.storage.bulk`` against independent Python computations."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from mathdrill.storage import bulk as store
 from mathdrill.storage import csv_worker, open_database
-from mathdrill.storage import transfer as store
-from mathdrill.transfer import csv_line, csv_seconds, review_csv_line
+from mathdrill.usecases.transfer import csv_line, csv_seconds, review_csv_line
 from tests.transfer.history import NOW, History, random_history, write_history
 
 

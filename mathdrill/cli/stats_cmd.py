@@ -13,7 +13,7 @@ from mathdrill.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mathdrill.progress import GroupStats, Stats, WeakSkill
+    from mathdrill.usecases.progress import GroupStats, Stats, WeakSkill
 
 #: Heatmap shades from no review to the busiest day; plain characters read without colour.
 SHADES = " ░▒▓█"
@@ -73,12 +73,12 @@ def stats_command(
             "(the ending chooses the format)"
         )
     if plot is not None:
-        from mathdrill.plotting import require_matplotlib
+        from mathdrill.cli.plot import require_matplotlib
 
         require_matplotlib()
-    from mathdrill import collection
     from mathdrill.decks.catalog import catalog_files, read_catalog
-    from mathdrill.progress import build_stats, stats_to_json
+    from mathdrill.usecases import collection
+    from mathdrill.usecases.progress import build_stats, stats_to_json
 
     environment = STATE.environment()
     # The catalogue cache saves re-parsing unchanged deck files on every run (docs/data.md).
@@ -98,7 +98,7 @@ def stats_command(
             tags=tag or (),
         )
     if plot is not None:
-        from mathdrill.plotting import write_figure
+        from mathdrill.cli.plot import write_figure
 
         write_figure(stats, plot)
         typer.echo(f"Wrote {plot}", err=as_json)

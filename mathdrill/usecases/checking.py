@@ -3,7 +3,7 @@
 This module orchestrates only: it turns requests (from options or JSON lines) into
 :class:`~mathdrill.answers.AnswerSpec` objects, hands them to a capped
 :class:`~mathdrill.answers.Judge`, and shapes the results as plain dictionaries. It never prints;
-``mathdrill.cli.check`` does.
+``mathdrill.cli.check_cmd`` does.
 
 A batch request is one JSON object per line::
 

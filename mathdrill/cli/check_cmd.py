@@ -107,7 +107,7 @@ def check_command(
     ] = 2.0,
 ) -> None:
     """Judge an answer against a reference (see ``mathdrill check --help``)."""
-    from mathdrill import checking
+    from mathdrill.usecases import checking
 
     if batch is not None:
         if any(v is not None for v in (kind, expected, answer)):
@@ -171,8 +171,8 @@ def _print_verdict(result: dict) -> None:
 
 
 def _run_batch(source: str, timeout: float) -> None:
-    from mathdrill import checking
     from mathdrill.answers import Judge
+    from mathdrill.usecases import checking
 
     if source == "-":
         stream = sys.stdin

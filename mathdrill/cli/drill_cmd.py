@@ -1,6 +1,7 @@
 """``mathdrill drill``: the daily session, in a terminal, through a pipe, or as JSON lines.
 
-Three front ends share one loop (:func:`run_loop`) over a :class:`mathdrill.drill.DrillSession`:
+Three front ends share one loop (:func:`run_loop`) over a
+:class:`mathdrill.usecases.drill.DrillSession`:
 
 * :class:`TerminalUI` — stdin is a terminal: rich rendering, prompt_toolkit line editing and a
   persistent answer history.
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 import typer
 
 if TYPE_CHECKING:
-    from mathdrill.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
+    from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
 
 COMMANDS_HELP = (
     "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
@@ -105,7 +106,7 @@ def drill_command(
 ) -> None:
     """Run today's drill (see ``mathdrill drill --help``)."""
     from mathdrill.cli.app import STATE
-    from mathdrill.drill import DrillOptions
+    from mathdrill.usecases.drill import DrillOptions
 
     options = DrillOptions(
         decks=tuple(deck or ()),
@@ -123,7 +124,7 @@ def drill_command(
         ui = TerminalUI(environment.data_dir)
     else:
         ui = PlainUI()
-    from mathdrill.drill import open_session
+    from mathdrill.usecases.drill import open_session
 
     with open_session(environment, options, extra_decks=decks or [], seed=seed) as session:
         run_loop(session, ui, self_grade=self_grade)

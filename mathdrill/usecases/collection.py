@@ -1,7 +1,7 @@
 """Use-cases that look after a learner's collection: ``due``, ``card …`` and ``doctor``.
 
 They orchestrate decks (what templates exist), storage (cards and reviews) and scheduling (study
-days); they never print. ``mathdrill.cli.collection`` renders their reports.
+days); they never print. ``mathdrill.cli.collection_cmd`` renders their reports.
 """
 
 from __future__ import annotations

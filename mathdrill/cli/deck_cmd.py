@@ -1,6 +1,6 @@
 """``mathdrill deck ...``: list, show, preview and check decks; start a new one; print the schema.
 
-Rendering only: the work is done by :mod:`mathdrill.authoring` and :mod:`mathdrill.decks`.
+Rendering only: the work is done by :mod:`mathdrill.usecases.authoring` and :mod:`mathdrill.decks`.
 Heavy imports (sympy through the deck layer) happen inside the command bodies.
 """
 
@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _library(decks: list[Path] | None, *, trial: bool = True) -> Any:
-    from mathdrill import authoring
+    from mathdrill.usecases import authoring
 
     return authoring.open_library(os.environ, decks or [], trial=trial)
 
@@ -136,7 +136,7 @@ def preview_command(
     decks: DecksOption = None,
 ) -> None:
     """Render instances of a deck's templates as a learner will see them."""
-    from mathdrill import authoring
+    from mathdrill.usecases import authoring
 
     library = _library(decks)
     _deck, templates = authoring.resolve_template(library, target)
@@ -199,7 +199,7 @@ def check_command(
     Exit status: 0 sound, 1 problems (printed as path:line: template: message), 2 a file could
     not be read.
     """
-    from mathdrill import authoring
+    from mathdrill.usecases import authoring
 
     files = authoring.check_files(os.environ, paths or [])
     if not files:
@@ -281,7 +281,7 @@ def new_command(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="The new deck file (.yaml).")],
 ) -> None:
     """Write a commented starter deck that passes `deck check` as written (never overwrites)."""
-    from mathdrill import authoring
+    from mathdrill.usecases import authoring
 
     written = authoring.write_new_deck(path)
     typer.echo(f"wrote {written}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from mathdrill.progress import Stats
+    from mathdrill.usecases.progress import Stats
 
 INSTALL_HINT = "pip install 'mathdrill[plots]'"
 

@@ -17,7 +17,7 @@ from mathdrill.errors import UsageError
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
 
-    from mathdrill.transfer import ImportResult
+    from mathdrill.usecases.transfer import ImportResult
 
 
 class What(StrEnum):
@@ -168,8 +168,8 @@ def export_command(
     ] = None,
 ) -> None:
     """Export reviews, cards, per-skill statistics or everything."""
-    from mathdrill import transfer
-    from mathdrill.collection import open_collection
+    from mathdrill.usecases import transfer
+    from mathdrill.usecases.collection import open_collection
 
     environment = _environment()
     name = what.value
@@ -253,7 +253,7 @@ def import_command(
     """Import an `export all` file."""
     import json
 
-    from mathdrill import transfer
+    from mathdrill.usecases import transfer
 
     environment = _environment()
     with contextlib.ExitStack() as stack:
@@ -270,8 +270,8 @@ def import_command(
 
 
 def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:
-    from mathdrill import transfer
-    from mathdrill.collection import open_collection
+    from mathdrill.usecases import transfer
+    from mathdrill.usecases.collection import open_collection
 
     size = file.stat().st_size if file.is_file() else None
     with _bar("import", "characters") as progress:

@@ -1,14 +1,14 @@
-"""Entry point of the drill's problem worker: ``python -m mathdrill.problem_server FD``.
+"""Entry point of the drill's problem worker: ``python -m mathdrill.usecases.problem_server FD``.
 
-Started by :class:`mathdrill.problems.WorkerProblems` (through the capped checker's process
+Started by :class:`mathdrill.usecases.problems.WorkerProblems` (through the capped checker's process
 management in :mod:`mathdrill.answers.worker`) with one end of a socket pair inherited as file
-descriptor ``FD``. It imports sympy and the deck machinery once, says ``ready``, then answers
-JSON requests (see :meth:`mathdrill.problems.ProblemMaker.handle`) with JSON replies until the
-connection closes. Requests and replies are JSON bytes in both directions: nothing is unpickled
-on either side.
+descriptor ``FD``. It imports sympy and the deck machinery once, says ``ready``, then answers JSON
+requests (see :meth:`mathdrill.usecases.problems.ProblemMaker.handle`) with JSON replies until the
+connection closes. Requests and replies are JSON bytes in both directions: nothing is unpickled on
+either side.
 
-A separate module (not imported by :mod:`mathdrill.problems`) so that running it with ``-m``
-does not import it twice.
+A separate module (not imported by :mod:`mathdrill.usecases.problems`) so that running it with
+``-m`` does not import it twice.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def serve(conn: Connection) -> None:
     import mathdrill.answers.kinds
     import mathdrill.decks.generate
     import mathdrill.decks.loader  # noqa: F401
-    from mathdrill.problems import ProblemMaker, serve_requests
+    from mathdrill.usecases.problems import ProblemMaker, serve_requests
 
     prepare_worker()
     conn.send_bytes(b"ready")
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     from mathdrill.answers.serve import run_on_inherited_fd
 
-    return run_on_inherited_fd(serve, "mathdrill.problem_server", argv)
+    return run_on_inherited_fd(serve, "mathdrill.usecases.problem_server", argv)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from mathdrill.scheduling.queue import day_start, study_day
 if TYPE_CHECKING:
     from mathdrill.decks.catalog import Catalog
     from mathdrill.storage import Database
-    from mathdrill.storage.stats import CardOverview, ReviewSummary
+    from mathdrill.storage.aggregates import CardOverview, ReviewSummary
 
 #: Version of the ``--json`` object; bumped only when a key changes meaning or disappears.
 STATS_FORMAT = 1
@@ -342,9 +342,9 @@ def day_rule(zone: tzinfo, rollover_hour: int, start: datetime, end: datetime) -
         end: Latest instant that will be mapped (aware).
 
     Returns:
-        A :class:`mathdrill.storage.stats.DayRule`.
+        A :class:`mathdrill.storage.aggregates.DayRule`.
     """
-    from mathdrill.storage.stats import DayRule
+    from mathdrill.storage.aggregates import DayRule
 
     def shift(moment: datetime) -> int:
         offset = moment.astimezone(zone).utcoffset() or timedelta(0)
@@ -414,7 +414,7 @@ def build_stats(
         decks: Only these decks (``--deck``); empty for all.
         tags: Only skills carrying one of these tags (``--tag``); empty for all.
         cache: Use (and update) the per-day rollup in the database for the unfiltered scope
-            (:func:`mathdrill.storage.stats.day_figures`); False computes everything from the
+            (:func:`mathdrill.storage.aggregates.day_figures`); False computes everything from the
             log. Both give the same statistics.
 
     Returns:
@@ -424,7 +424,7 @@ def build_stats(
         UsageError: ``days`` out of range, or a tag no loaded template carries.
         StorageError: The database cannot be read.
     """
-    from mathdrill.storage import stats as q
+    from mathdrill.storage import aggregates as q
 
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"--days must be from 1 to {MAX_DAYS}, got {days}")
@@ -644,7 +644,7 @@ def _tag_stats(
     overview: CardOverview,
     in_scope: Callable[[str, str], bool],
 ) -> tuple[GroupStats, ...]:
-    from mathdrill.storage.stats import merge_summaries
+    from mathdrill.storage.aggregates import merge_summaries
 
     rows = []
     for tag, skills in skills_by_tag.items():

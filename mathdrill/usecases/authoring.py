@@ -2,7 +2,7 @@
 
 This module orchestrates: it reads the environment it is handed (for the data directory), runs the
 pure deck layer, times generation with the clock it is handed, and spreads ``deck check`` over a
-process pool. It prints nothing; :mod:`mathdrill.cli.deck` renders what it returns.
+process pool. It prints nothing; :mod:`mathdrill.cli.deck_cmd` renders what it returns.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from mathdrill.errors import StorageError
 from mathdrill.storage.engine import storage_errors
 from mathdrill.storage.records import Card
-from mathdrill.storage.schema import UTCDateTime, cards, reviews
+from mathdrill.storage.tables import UTCDateTime, cards, reviews
 
 if TYPE_CHECKING:
     from mathdrill.storage.database import Database

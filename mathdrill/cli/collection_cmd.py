@@ -11,8 +11,8 @@ import typer
 from mathdrill.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
-    from mathdrill.collection import CardReport, DoctorReport, DueReport
     from mathdrill.storage import Card
+    from mathdrill.usecases.collection import CardReport, DoctorReport, DueReport
 
 card_app = typer.Typer(
     name="card",
@@ -67,7 +67,7 @@ def due_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Show what is due now and in the next days, per deck."""
-    from mathdrill import collection
+    from mathdrill.usecases import collection
 
     environment = _environment()
     library = collection.load_library(environment)
@@ -145,7 +145,7 @@ def card_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON.")] = False,
 ) -> None:
     """Show one card."""
-    from mathdrill import collection
+    from mathdrill.usecases import collection
 
     environment = _environment()
     library = collection.load_library(environment)
@@ -240,7 +240,7 @@ def _print_card(report: CardReport) -> None:
 
 
 def _set_flag(ref: str, flag: bool) -> None:
-    from mathdrill import collection
+    from mathdrill.usecases import collection
 
     environment = _environment()
     library = collection.load_library(environment)
@@ -265,7 +265,7 @@ def card_unsuspend(ref: Annotated[str, CARD_ARG]) -> None:
 @card_app.command("reset", help="Make a card new again: SM-2 state reset, review history kept.")
 def card_reset(ref: Annotated[str, CARD_ARG]) -> None:
     """Reset a card to new."""
-    from mathdrill import collection
+    from mathdrill.usecases import collection
 
     environment = _environment()
     library = collection.load_library(environment)
@@ -278,7 +278,7 @@ def doctor_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check the collection's health."""
-    from mathdrill import collection
+    from mathdrill.usecases import collection
 
     report = collection.doctor(_environment())
     if as_json:

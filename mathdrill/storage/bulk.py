@@ -58,7 +58,7 @@ from mathdrill.errors import StorageError
 from mathdrill.storage import csv_worker, migrations
 from mathdrill.storage.database import _CARD_COLUMNS, Database
 from mathdrill.storage.engine import DEFAULT_BUSY_TIMEOUT, storage_errors
-from mathdrill.storage.schema import UTCDateTime, cards, reviews
+from mathdrill.storage.tables import UTCDateTime, cards, reviews
 
 #: Rows fetched from the driver per batch while streaming.
 STREAM_BATCH = 2000
@@ -429,7 +429,7 @@ PARALLEL_MIN_ROWS = 50_000
 #: are the stored fixed-width UTC text ``YYYY-MM-DD HH:MM:SS.ffffff`` (schema.UTCDateTime) with
 #: the space made a ``T``; seconds are rounded to the millisecond with the same IEEE operations
 #: as Python's ``int(s * 1000 + 0.5)``, so this text is byte for byte what
-#: ``mathdrill.transfer.review_csv_line`` makes of an :func:`iter_reviews` row (tested).
+#: ``mathdrill.usecases.transfer.review_csv_line`` makes of an :func:`iter_reviews` row (tested).
 CSV_LINE_SQL = """printf('"%w","%w",%sZ,"%w",%s,"%w","%w",%s,"%w",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s
 ',
   cards.deck, cards.template, replace(reviews.reviewed_at, ' ', 'T'), reviews.kind,
@@ -546,8 +546,8 @@ def write_reviews_csv(
     The fast path of ``export reviews --format csv`` (see :mod:`mathdrill.storage.csv_worker`):
     with ``parts`` > 1 and a large log, the later parts are formatted by worker processes on the
     other cores meanwhile. The text and the order are exactly those of
-    ``mathdrill.transfer.review_csv_line`` over :func:`iter_reviews` (tested). Each part is its
-    own read transaction: a review stored while the export runs may or may not be included
+    ``mathdrill.usecases.transfer.review_csv_line`` over :func:`iter_reviews` (tested). Each part
+    is its own read transaction: a review stored while the export runs may or may not be included
     (``export all`` reads everything in one snapshot instead).
 
     Args:
@@ -1009,7 +1009,7 @@ def merge_import(
 
 
 def _schema(conn: Any) -> int:
-    from mathdrill.storage.schema import SCHEMA_VERSION_KEY, meta
+    from mathdrill.storage.tables import SCHEMA_VERSION_KEY, meta
 
     raw = conn.execute(select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)).scalar_one()
     return int(raw)

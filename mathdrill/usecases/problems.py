@@ -1,13 +1,13 @@
 """Problems for the drill as plain data: made in a worker process, shown by the main process.
 
-Why: generating a problem needs sympy, and importing sympy costs the better part of a second.
-The drill's main process (the terminal, the queue, the database) never imports it. It knows
-each skill from the light deck catalogue (:class:`Skill`), asks a worker process for a problem
-(:class:`ProblemView`: every text already rendered) and sends the learner's answer back to the
-same worker to be judged against the instance it made. The worker is the capped checker of
-:mod:`mathdrill.answers.worker` running :mod:`mathdrill.problem_server`; it can be killed at any
-time (a check over its time cap kills it), because an instance is a pure function of (template,
-seed): a fresh worker makes the same instance again from the seed before judging.
+Why: generating a problem needs sympy, and importing sympy costs the better part of a second. The
+drill's main process (the terminal, the queue, the database) never imports it. It knows each skill
+from the light deck catalogue (:class:`Skill`), asks a worker process for a problem
+(:class:`ProblemView`: every text already rendered) and sends the learner's answer back to the same
+worker to be judged against the instance it made. The worker is the capped checker of
+:mod:`mathdrill.answers.worker` running :mod:`mathdrill.usecases.problem_server`; it can be killed
+at any time (a check over its time cap kills it), because an instance is a pure function of
+(template, seed): a fresh worker makes the same instance again from the seed before judging.
 
 Three pieces:
 
@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from mathdrill.decks.generate import Instance
     from mathdrill.decks.model import Deck
 
-#: The module a problem worker runs (``python -m mathdrill.problem_server FD``).
-SERVER = "mathdrill.problem_server"
+#: The module a problem worker runs (``python -m mathdrill.usecases.problem_server FD``).
+SERVER = "mathdrill.usecases.problem_server"
 #: Seconds of wall time a generation request may take before the worker is killed. Generation
 #: itself stops at its CPU budget (5 s, ``mathdrill.decks.generate``); this only catches a
 #: worker that hangs for another reason.

@@ -5,7 +5,7 @@ not grow with the review log. ``export all`` (JSON or JSON lines) is the one for
 imported again; importing reads the file twice — once to validate all of it without touching the
 database, once to merge it inside one transaction after a backup — so it never holds the file
 in memory either. The formats and columns are documented in ``docs/data.md`` ("Export and
-import"); this module never prints (``mathdrill.cli.transfer`` does).
+import"); this module never prints (``mathdrill.cli.transfer_cmd`` does).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from mathdrill.storage import Database
-    from mathdrill.storage.transfer import CardRow, MergeResult, ReviewRow, SkillRow
+    from mathdrill.storage.bulk import CardRow, MergeResult, ReviewRow, SkillRow
 
 #: What can be exported.
 WHATS = ("reviews", "cards", "stats", "all")
@@ -457,7 +457,7 @@ def count_for_progress(db: Database, what: str, filters: ExportFilters) -> int:
     Raises:
         StorageError: If the database cannot be read.
     """
-    from mathdrill.storage import transfer as store
+    from mathdrill.storage import bulk as store
 
     total = 0
     if what in ("cards", "stats", "all"):
@@ -518,7 +518,7 @@ def export(
         UsageError: For a combination :func:`check_request` refuses.
         StorageError: If the database cannot be read.
     """
-    from mathdrill.storage import transfer as store
+    from mathdrill.storage import bulk as store
 
     filters = filters or ExportFilters()
     check_request(what, fmt, filters)
@@ -860,7 +860,7 @@ def parse_card(record: Any) -> CardRow:
     Raises:
         ValueError: Naming the field and what is wrong with it.
     """
-    from mathdrill.storage.transfer import CardRow
+    from mathdrill.storage.bulk import CardRow
 
     r = _keys(record, CARD_COLUMNS, "card")
     created = _timestamp(r["created"], "created")
@@ -892,7 +892,7 @@ def parse_review(record: Any) -> ReviewRow:
     Raises:
         ValueError: Naming the field and what is wrong with it.
     """
-    from mathdrill.storage.transfer import ReviewRow
+    from mathdrill.storage.bulk import ReviewRow
 
     r = _keys(record, REVIEW_COLUMNS, "review")
     kind = r["kind"]
@@ -1344,7 +1344,7 @@ def import_file(
 
     The database is opened only after the whole file passed validation, so a refused file
     leaves it untouched (not even created). The merge is one transaction (see
-    :func:`mathdrill.storage.transfer.merge_import`), idempotent: importing the same file again
+    :func:`mathdrill.storage.bulk.merge_import`), idempotent: importing the same file again
     adds nothing, and makes no backup.
 
     Args:
@@ -1362,7 +1362,7 @@ def import_file(
         InputError: If the file is refused (see :func:`validate_import`).
         StorageError: If the database cannot be opened, backed up or written.
     """
-    from mathdrill.storage import transfer as store
+    from mathdrill.storage import bulk as store
 
     check = None if on_read is None else (lambda n: on_read("checking", n))
     plan = validate_import(path, on_read=check, shown=shown)

@@ -3,12 +3,12 @@
 Each answer is judged, graded and saved before the next problem is shown.
 
 This module orchestrates the pure layers (decks → instances, answers → verdicts, scheduling →
-queue and SM-2) and storage; it never prints. The command line (``mathdrill.cli.drill``) drives
+queue and SM-2) and storage; it never prints. The command line (``mathdrill.cli.drill_cmd``) drives
 a :class:`DrillSession` through three front ends: an interactive terminal, plain piped text and
 a JSON-lines protocol.
 
-The main process never imports sympy (see :mod:`mathdrill.problems`): the queue is built from
-the light deck catalogue, and problems are made and judged in the worker process, which makes
+The main process never imports sympy (see :mod:`mathdrill.usecases.problems`): the queue is built
+from the light deck catalogue, and problems are made and judged in the worker process, which makes
 the next problem while the learner thinks about the current one.
 
 Pinned behaviour:
@@ -57,9 +57,9 @@ from mathdrill.scheduling.session import QueueItem, ReviewKind, SessionQueue
 if TYPE_CHECKING:
     from mathdrill.answers.verdict import Verdict
     from mathdrill.config import Environment
-    from mathdrill.problems import ProblemSource, ProblemView, Skill, SpareShelf
     from mathdrill.storage import Card, Database
     from mathdrill.storage.snapshot import PlanSnapshot
+    from mathdrill.usecases.problems import ProblemSource, ProblemView, Skill, SpareShelf
 
 #: Largest instance seed (storage keeps seeds as signed 64-bit integers).
 MAX_SEED = 2**63 - 1
@@ -585,7 +585,7 @@ class DrillSession:
         Raises:
             UsageError: When the previous problem has not been answered, given up or skipped.
         """
-        from mathdrill.problems import SkillBroken
+        from mathdrill.usecases.problems import SkillBroken
 
         if self._current is not None:
             raise UsageError("answer, give up or skip the current problem first")
@@ -845,7 +845,7 @@ class DrillSession:
         Returns:
             How many spares were made.
         """
-        from mathdrill.problems import SkillBroken
+        from mathdrill.usecases.problems import SkillBroken
 
         if self._spares is None or not self._problems.ready:
             return 0
@@ -940,7 +940,7 @@ def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[S
     """
     from mathdrill.decks.catalog import catalog_files, read_catalog
     from mathdrill.errors import DeckError
-    from mathdrill.problems import skills_from_catalog
+    from mathdrill.usecases.problems import skills_from_catalog
 
     given = list(extra_decks)
     missing = [f"{path}: no such deck file or folder" for path in given if not path.exists()]
@@ -998,8 +998,8 @@ def open_session(
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
-    from mathdrill.problems import SpareShelf, WorkerProblems
     from mathdrill.storage.location import resolve_database_file
+    from mathdrill.usecases.problems import SpareShelf, WorkerProblems
 
     source = problems if problems is not None else WorkerProblems()
     database = DeferredDatabase(lambda: _open_database(environment))

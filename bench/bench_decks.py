@@ -42,10 +42,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mathdrill import authoring  # noqa: E402
 from mathdrill.decks import load_deck_file  # noqa: E402
 from mathdrill.decks.generate import generate  # noqa: E402
 from mathdrill.decks.library import deck_files  # noqa: E402
+from mathdrill.usecases import authoring  # noqa: E402
 
 
 def forget_values() -> None:

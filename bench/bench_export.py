@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The same command with the CSV export formatted by this process alone (no worker process for
 # the second half of the log), for comparison on the same machine at the same moment.
 ONE_PROCESS = (
-    "import sys; import mathdrill.transfer as t; t.CSV_PROCESSES = 1; "
+    "import sys; import mathdrill.usecases.transfer as t; t.CSV_PROCESSES = 1; "
     "from mathdrill.cli.app import main; sys.argv[0] = 'mathdrill'; main()"
 )
 

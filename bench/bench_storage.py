@@ -34,7 +34,7 @@ from pathlib import Path
 import sqlalchemy
 
 from mathdrill.storage import CardState, ReviewRecord, open_database
-from mathdrill.storage.schema import cards, reviews
+from mathdrill.storage.tables import cards, reviews
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 BATCH = 20_000

@@ -2,71 +2,35 @@
 
 Command groups live in their own modules and are attached here. Heavy libraries (sympy,
 SQLAlchemy, numpy) are imported inside command bodies only, so ``mathdrill --help`` stays fast.
-
-:func:`main` hands typer a pruned copy of :data:`app` (:func:`command_tree`): the command being
-run is built in full, every other one as a help-only stub. Typer otherwise builds the parameters
-of all 37 commands on every run — about half of ``mathdrill --help``'s time. A test holds the
-pruned trees' help output equal to the full tree's.
+The root options reach the commands through typer's context (:mod:`mathdrill.cli.root`).
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.models import CommandInfo
 
 from mathdrill import __version__
 from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
-from mathdrill.config import Environment, build_environment
+from mathdrill.cli.root import RootOptions
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
 
-_SETTINGS: dict[str, Any] = {
-    "name": "mathdrill",
-    "help": (
+app = typer.Typer(
+    name="mathdrill",
+    help=(
         "Drill the mathematics of machine learning: fresh random problems, answers checked by "
         "sympy, reviews scheduled by SM-2.\n\nStart with `mathdrill drill`; every command has "
         "--help."
     ),
-    "no_args_is_help": True,
-    "add_completion": False,
-    "rich_markup_mode": None,
-    "pretty_exceptions_enable": False,
-    "context_settings": {"help_option_names": ["-h", "--help"]},
-}
-
-app = typer.Typer(**_SETTINGS)
-
-
-class AppState:
-    """Options given before the command name, shared with every command.
-
-    Attributes:
-        debug: Show tracebacks instead of friendly messages.
-        now: The ``--now`` option (ISO 8601), or None for the clock / ``MATHDRILL_NOW``.
-        db: The ``--db`` option, or None for ``MATHDRILL_DB`` / the data directory.
-    """
-
-    debug: bool = False
-    now: str | None = None
-    db: str | None = None
-
-    def environment(self) -> Environment:
-        """Build the command's environment from these options and the process environment.
-
-        Returns:
-            The environment (clock, data directory, database option).
-
-        Raises:
-            UsageError: When ``--now`` or a MATHDRILL_* variable is malformed.
-        """
-        return build_environment(os.environ, now=self.now, db=self.db)
-
-
-STATE = AppState()
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 
 def _version_callback(value: bool) -> None:
@@ -77,6 +41,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: Annotated[
         bool,
         typer.Option("--debug", help="Show the full traceback when something goes wrong."),
@@ -108,11 +73,10 @@ def _root(
     ] = False,
 ) -> None:
     """Drill the mathematics of machine learning with spaced repetition."""
-    STATE.debug = debug or bool(os.environ.get("MATHDRILL_DEBUG"))
-    STATE.now = now
-    STATE.db = db
+    options = RootOptions(debug or bool(os.environ.get("MATHDRILL_DEBUG")), now, db)
     # Validate --now and MATHDRILL_* at once, so a typo fails before any work is done.
-    STATE.environment()
+    options.environment()
+    ctx.obj = options
 
 
 drill_cmd.register(app)
@@ -121,67 +85,6 @@ check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)
 transfer_cmd.register(app)
-
-
-#: Root options that take a value (so the word after them is not a command name).
-_ROOT_VALUE_OPTIONS = frozenset({"--now", "--db"})
-
-
-def _command_name(args: list[str]) -> str | None:
-    """Return the top-level command named in ``args``, or None when there is none."""
-    words = iter(args)
-    for word in words:
-        if word == "--":
-            return next(words, None)
-        if word in _ROOT_VALUE_OPTIONS:
-            next(words, None)
-            continue
-        if not word.startswith("-"):
-            return word
-    return None
-
-
-def _stub(name: str, help_text: str | None, hidden: bool) -> CommandInfo:
-    """A command with no parameters that lists like ``name`` in the root help."""
-
-    def stub() -> None:  # never run: main() builds the real command when it is named
-        raise typer.Exit(2)
-
-    return CommandInfo(name=name, help=help_text, callback=stub, hidden=hidden)
-
-
-def command_tree(name: str | None) -> typer.Typer:
-    """Return :data:`app` with only command ``name`` built in full.
-
-    Args:
-        name: The top-level command about to run (None: none, e.g. ``mathdrill --help``).
-
-    Returns:
-        ``app`` itself when ``name`` is not a top-level command (typer then reports the unknown
-        name with its suggestions); otherwise a copy whose other commands are stubs carrying
-        only their name and help text.
-    """
-    from typer.main import solve_typer_info_help
-
-    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
-    if name is not None and name not in names:
-        return app
-    pruned = typer.Typer(**_SETTINGS)
-    pruned.registered_callback = app.registered_callback
-    for info in app.registered_commands:
-        if info.name == name:
-            pruned.registered_commands.append(info)
-        else:
-            help_text = info.help or inspect.getdoc(info.callback)
-            pruned.registered_commands.append(_stub(str(info.name), help_text, bool(info.hidden)))
-    for group in app.registered_groups:
-        if group.name == name:
-            pruned.registered_groups.append(group)
-        else:
-            pruned.registered_commands.append(
-                _stub(str(group.name), solve_typer_info_help(group), bool(group.hidden))
-            )
-    return pruned
 
 
 def report_error(error: MathdrillError) -> int:
@@ -212,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # Standalone mode lets typer report its own usage errors (exit 2) and turn typer.Exit
         # into the exit status; every MathdrillError propagates out of it to here.
-        command_tree(_command_name(args))(args=args, prog_name="mathdrill")
+        app(args=args, prog_name="mathdrill")
     except MathdrillError as error:
         if debug:
             raise

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
+from mathdrill.cli import root
+
 if TYPE_CHECKING:
     from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
 
@@ -53,6 +55,7 @@ def register(app: typer.Typer) -> None:
 
 
 def drill_command(
+    ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
         typer.Option("--deck", "-d", metavar="ID", help="Only this deck (repeat for several)."),
@@ -105,7 +108,6 @@ def drill_command(
     ] = None,
 ) -> None:
     """Run today's drill (see ``mathdrill drill --help``)."""
-    from mathdrill.cli.app import STATE
     from mathdrill.usecases.drill import DrillOptions
 
     options = DrillOptions(
@@ -117,7 +119,7 @@ def drill_command(
         cram=cram,
         self_grade=self_grade,
     )
-    environment = STATE.environment()
+    environment = root.environment(ctx)
     if as_json:
         ui: UI = JsonUI()
     elif sys.stdin.isatty() and sys.stdout.isatty():
@@ -196,7 +198,6 @@ def run_loop(session: DrillSession, ui: UI, *, self_grade: bool) -> None:
 def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade: bool) -> bool:
     """Handle one problem; return False when the learner quits."""
     ui.show_problem(problem)
-    session.problem_shown()
     started = time.monotonic()
     while True:
         line = ui.read_answer(problem)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mathdrill.vocabulary import default_mistake_id
+
 DEFAULT_EXPECTED_SECONDS = 60.0
 """``expected_seconds`` of a template that does not say (the loader's default)."""
 
@@ -40,6 +42,8 @@ class TemplateInfo:
         expected_seconds: Seconds a fluent learner needs (the loader's default, 60, when
             missing or not a number from 1 to 3600).
         hints: How many hints the template has.
+        fingerprint: The template's source fingerprint, as the loader computes it (a problem
+            made from an older text of the template has another one).
     """
 
     id: str
@@ -49,6 +53,7 @@ class TemplateInfo:
     requires: tuple[str, ...] = ()
     expected_seconds: float = DEFAULT_EXPECTED_SECONDS
     hints: int = 0
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,10 +142,11 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
     from mathdrill.decks.yamlsafe import YamlProblem, YList, YMap, decode, parse_yaml
 
     try:
-        data = parse_yaml(decode(raw)).data
+        document = parse_yaml(decode(raw))
     except YamlProblem as problem:
         where = f"{path}:{problem.line}" if problem.line else path
         raise ValueError(f"{where}: {problem.message}") from None
+    data = document.data
     if not isinstance(data, YMap) or not isinstance(data.get("deck"), str):
         raise ValueError(f"{path}: not a deck file (no top-level `deck:` id)")
     templates: dict[str, TemplateInfo] = {}
@@ -156,7 +162,7 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
         for i, mistake in enumerate(raw_mistakes if isinstance(raw_mistakes, YList) else ()):
             if isinstance(mistake, YMap):
                 name = mistake.get("id")
-                key = name if isinstance(name, str) else f"mistake-{i + 1}"
+                key = name if isinstance(name, str) else default_mistake_id(i)
                 mistakes[key] = _text(mistake.get("feedback")).strip()
         templates.setdefault(
             item["id"],
@@ -173,6 +179,7 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
                 expected_seconds=_seconds(item.get("expected_seconds")),
                 # A single text is one hint (the loader accepts it too).
                 hints=len(hints) if isinstance(hints, YList) else int(isinstance(hints, str)),
+                fingerprint=document.fingerprint_of(item),
             ),
         )
     return DeckInfo(
@@ -180,7 +187,7 @@ def read_deck_info(raw: bytes, path: str) -> DeckInfo:
     )
 
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Version of the cache file's layout; a cache of another version is ignored."""
 
 
@@ -236,7 +243,16 @@ def _info_to_json(info: DeckInfo) -> dict[str, Any]:
         "title": info.title,
         "path": info.path,
         "templates": [
-            [t.id, t.title, list(t.tags), t.mistakes, list(t.requires), t.expected_seconds, t.hints]
+            [
+                t.id,
+                t.title,
+                list(t.tags),
+                t.mistakes,
+                list(t.requires),
+                t.expected_seconds,
+                t.hints,
+                t.fingerprint,
+            ]
             for t in info.templates.values()
         ],
     }
@@ -254,8 +270,11 @@ def _info_from_json(data: Any) -> DeckInfo | None:
                 requires=tuple(str(r) for r in requires),
                 expected_seconds=float(seconds),
                 hints=int(hints),
+                fingerprint=str(fingerprint),
             )
-            for tid, title, tags, mistakes, requires, seconds, hints in data["templates"]
+            for tid, title, tags, mistakes, requires, seconds, hints, fingerprint in data[
+                "templates"
+            ]
         }
         return DeckInfo(
             id=str(data["id"]),

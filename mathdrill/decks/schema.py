@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -126,19 +125,6 @@ def did_you_mean(word: str, options: Any) -> str:
     """
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def fingerprint(source: str) -> str:
-    """Return the fingerprint of a template's YAML source (16 hex digits of SHA-256).
-
-    Args:
-        source: The template's source text.
-
-    Returns:
-        The fingerprint.
-    """
-    normalized = "\n".join(line.rstrip() for line in source.strip().splitlines())
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
 class _Collector:
@@ -573,7 +559,7 @@ def _template(
         solution=solution,
         mistakes=tuple(mistakes),
         expected_seconds=float(seconds),
-        fingerprint=fingerprint(document.source_of(node)),
+        fingerprint=document.fingerprint_of(node),
     )
 
 

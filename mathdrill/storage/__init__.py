@@ -16,7 +16,6 @@ name that needs it is used)::
     transfer: iter_cards, iter_reviews, iter_skill_stats, review_csv_plan, write_reviews_csv,
               count_cards, count_reviews, snapshot, merge_import; CardRow, ReviewRow, SkillRow,
               MergeResult
-    snapshot.read_snapshot: the drill's quick read of the cards with the stdlib sqlite3 driver
 
 See ``docs/data.md`` for the tables, migrations and concurrency rules.
 """

@@ -514,6 +514,39 @@ class Database:
             row = conn.execute(select(*_CARD_COLUMNS).where(*where)).one()
         return card_from_row(row)
 
+    def put_spare(self, card_id: int, problem: str) -> None:
+        """Store a problem made ahead for a card, replacing any earlier one.
+
+        Args:
+            card_id: The card.
+            problem: The problem as JSON text (the drill's own format; storage does not read it).
+
+        Raises:
+            StorageError: If the database cannot be written.
+        """
+        query = update(cards).where(cards.c.id == card_id).values(spare_problem=problem)
+        with storage_errors(self._target, "saving a spare problem"), self._write() as conn:
+            conn.execute(query)
+
+    def take_spare(self, card_id: int) -> str | None:
+        """Remove and return the problem made ahead for a card (each is shown at most once).
+
+        Args:
+            card_id: The card.
+
+        Returns:
+            The problem's JSON text, or None when the card has none.
+
+        Raises:
+            StorageError: If the database cannot be written.
+        """
+        where = (cards.c.id == card_id, cards.c.spare_problem.is_not(None))
+        with storage_errors(self._target, "taking a spare problem"), self._write() as conn:
+            problem = conn.execute(select(cards.c.spare_problem).where(*where)).scalar()
+            if problem is not None:
+                conn.execute(update(cards).where(*where).values(spare_problem=None))
+        return problem
+
     def orphaned(self, known_keys: Iterable[tuple[str, str]]) -> list[Card]:
         """Return cards whose skill is not among ``known_keys`` (deleted or renamed templates).
 

@@ -59,26 +59,6 @@ def resolve_database(db: str | None, env: Mapping[str, str]) -> str:
     return path_to_url(resolve_data_dir(env) / DATABASE_FILENAME)
 
 
-def resolve_database_file(db: str | None, env: Mapping[str, str]) -> Path | None:
-    """Return the database file :func:`resolve_database` points at, when it is a plain file.
-
-    Without SQLAlchemy: for the drill's quick start (:mod:`mathdrill.storage.snapshot`).
-
-    Args:
-        db: The value of ``--db``, or None when not given.
-        env: The environment to read.
-
-    Returns:
-        The file path, or None when the database is given as a URL (any URL, even ``sqlite:``:
-        only SQLAlchemy reads URLs exactly).
-    """
-    for candidate in (db, env.get("MATHDRILL_DB")):
-        if candidate is not None and candidate.strip():
-            text = candidate.strip()
-            return None if "://" in text else _expand(text, env)
-    return resolve_data_dir(env) / DATABASE_FILENAME
-
-
 def path_to_url(path: Path | str) -> str:
     """Return the SQLite URL of a file path, escaping characters URLs treat specially.
 

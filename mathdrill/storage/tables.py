@@ -39,10 +39,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-# The schema version this code writes and understands (older databases are migrated up to it)
-# and its key in the ``meta`` table live in version.py, readable without SQLAlchemy.
-from mathdrill.storage.version import SCHEMA_VERSION as SCHEMA_VERSION
-from mathdrill.storage.version import SCHEMA_VERSION_KEY as SCHEMA_VERSION_KEY
+SCHEMA_VERSION = 3
+"""Version of the current schema; see :mod:`mathdrill.storage.migrations` for the steps."""
+
+SCHEMA_VERSION_KEY = "schema_version"
+"""The ``meta`` table key holding a database's schema version."""
 
 #: Review kinds: first showing of a new card, a due review, a same-session repeat (SM-2 step 7,
 #: does not move the schedule) and cramming (practice outside the schedule).
@@ -138,6 +139,9 @@ cards = Table(
     Column("leech", Boolean, nullable=False, default=False),
     Column("created", UTCDateTime(), nullable=False),
     Column("last_review", UTCDateTime(), nullable=True),
+    # Schema v3: a problem made ahead for this card by the previous session (JSON), shown first
+    # next time without waiting for the problem worker; taken (set NULL) when it is shown.
+    Column("spare_problem", Text, nullable=True),
     UniqueConstraint("deck", "template", name="uq_cards_deck_template"),
     CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
     CheckConstraint(

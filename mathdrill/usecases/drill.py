@@ -32,9 +32,9 @@ Pinned behaviour:
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -53,16 +53,14 @@ from mathdrill.scheduling.queue import (
     study_day,
 )
 from mathdrill.scheduling.session import QueueItem, ReviewKind, SessionQueue
+from mathdrill.vocabulary import MAX_SEED
 
 if TYPE_CHECKING:
     from mathdrill.answers.verdict import Verdict
     from mathdrill.config import Environment
     from mathdrill.storage import Card, Database
-    from mathdrill.storage.snapshot import PlanSnapshot
-    from mathdrill.usecases.problems import ProblemSource, ProblemView, Skill, SpareShelf
+    from mathdrill.usecases.problems import ProblemSource, ProblemView, Skill
 
-#: Largest instance seed (storage keeps seeds as signed 64-bit integers).
-MAX_SEED = 2**63 - 1
 #: Cards shown by ``--cram`` when no ``--limit`` is given.
 DEFAULT_CRAM_LIMIT = 20
 #: Grades below this mark a skill as "needs work" in the summary.
@@ -332,88 +330,11 @@ def streak_days(days: Iterable[Any], today: Any) -> int:
     return count
 
 
-class DeferredDatabase:
-    """A database that is opened on first use — or in the background once :meth:`start` is called.
-
-    Importing SQLAlchemy and opening the database take a third of a second; a session planned
-    from a quick read shows its first problem first and opens the database while the learner
-    reads it.
-
-    Args:
-        opener: Opens the database (may raise ``StorageError``).
-    """
-
-    def __init__(self, opener: Callable[[], Database]) -> None:
-        self._opener = opener
-        self._db: Database | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    @classmethod
-    def of(cls, db: Database) -> DeferredDatabase:
-        """Wrap a database that is already open.
-
-        Args:
-            db: The open database.
-
-        Returns:
-            A handle whose :meth:`get` returns ``db``.
-        """
-        handle = cls(lambda: db)
-        handle._db = db
-        return handle
-
-    def _open(self) -> None:
-        try:
-            self._db = self._opener()
-        except BaseException as error:  # handed to the thread that needs the database
-            self._error = error
-
-    def start(self) -> None:
-        """Begin opening the database in a background thread (once; no-op when open)."""
-        with self._lock:
-            if self._db is None and self._thread is None and self._error is None:
-                self._thread = threading.Thread(
-                    target=self._open, name="mathdrill-open-db", daemon=True
-                )
-                self._thread.start()
-
-    def get(self) -> Database:
-        """Return the open database, waiting for (or doing) the opening.
-
-        Returns:
-            The database.
-
-        Raises:
-            StorageError: The database cannot be opened (raised again on every call).
-        """
-        with self._lock:
-            thread = self._thread
-        if thread is not None:
-            thread.join()
-        elif self._db is None and self._error is None:
-            self._open()
-        if self._error is not None:
-            raise self._error
-        assert self._db is not None
-        return self._db
-
-    def close(self) -> None:
-        """Close the database if it was opened (waits for an opening in progress)."""
-        with self._lock:
-            thread = self._thread
-        if thread is not None:
-            thread.join()
-        if self._db is not None:
-            self._db.close()
-
-
 class DrillSession:
     """One drill session: the queue, the problem on screen, and every answer saved at once.
 
     Args:
-        db: The database, open or being opened (:class:`DeferredDatabase`).
+        db: The open database.
         skills: Every catalogued skill in deck and file order (cards are created for them).
         problems: Makes problems and judges answers (a worker process in the drill).
         settings: Time zone, rollover hour and daily caps.
@@ -423,12 +344,9 @@ class DrillSession:
             DESIGN.md's ``numpy.random.Generator``: the seeds only pick instances (the decks
             draw their parameters from numpy generators of their own, in the worker), and
             importing numpy would cost the first problem ~0.15 s.
-        quick_read: Reads the cards and today's activity without opening ``db``
-            (:func:`mathdrill.storage.snapshot.read_snapshot` bound to the file), so the first
-            problem is planned before the database layer is even imported; None, or a None
-            result, plans from ``db``. Used only when every skill already has a card.
-        spares: Problems made ahead by earlier sessions for their successors' first problems
-            (None: always make problems now — ``--seed`` replays must draw every seed).
+        spares: Show the problems earlier sessions made ahead (stored with their cards) and
+            make some for the next session (False: always make problems now — a ``--seed``
+            replay must draw every seed itself).
 
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
@@ -437,17 +355,16 @@ class DrillSession:
     def __init__(
         self,
         *,
-        db: Database | DeferredDatabase,
+        db: Database,
         skills: Sequence[Skill],
         problems: ProblemSource,
         settings: SchedulingSettings,
         options: DrillOptions,
         clock: Callable[[], datetime],
         rng: random.Random,
-        quick_read: Callable[[datetime], PlanSnapshot | None] | None = None,
-        spares: SpareShelf | None = None,
+        spares: bool = True,
     ) -> None:
-        self._dbh = db if isinstance(db, DeferredDatabase) else DeferredDatabase.of(db)
+        self._db = db
         self._problems = problems
         self._settings = settings
         self._options = options
@@ -465,18 +382,8 @@ class DrillSession:
             settings.rollover_hour,
             settings.tz,
         )
-        snapshot = quick_read(start) if quick_read is not None and options.minutes is None else None
-        if snapshot is not None and not self._skills.keys() <= {
-            f"{c.deck}/{c.template}" for c in snapshot.cards
-        }:
-            snapshot = None  # new skills need cards: that is a write, for the database
-        if snapshot is None:
-            self._db.ensure_cards(((t.deck, t.id) for t in skills), now)
-            stored_cards: Sequence[Card] = self._db.cards()
-        else:
-            stored_cards = snapshot.cards
-        self._snapshot = snapshot
-        stored = {(c.deck, c.template): c for c in stored_cards}
+        self._db.ensure_cards(((t.deck, t.id) for t in skills), now)
+        stored = {(c.deck, c.template): c for c in self._db.cards()}
         self._cards: dict[int, CardInfo] = {}
         ordered: list[CardInfo] = []
         for skill in chosen:
@@ -513,12 +420,7 @@ class DrillSession:
             settings = self._settings
             if options.new is not None:
                 settings = replace(settings, new_per_day=options.new)
-            if self._snapshot is not None:
-                chosen_ids = {c.card_id for c in cards}
-                new_today = len(self._snapshot.learned & chosen_ids)
-                reviews_today = len(self._snapshot.reviewed & chosen_ids)
-            else:
-                new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
+            new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
             requires = {t.key: set(t.requires) for t in self._skills.values()}
             queue = build_daily_queue(
                 cards,
@@ -599,7 +501,7 @@ class DrillSession:
             if prefetched is not None and prefetched[0] == item:
                 seed = prefetched[1]
             else:
-                spare = self._spares.take(skill) if self._spares is not None else None
+                spare = self._take_spare(item.card_id, skill)
                 seed = spare.seed if spare is not None else self._draw_seed()
             try:
                 view = spare or self._problems.generate(skill, seed)
@@ -627,17 +529,28 @@ class DrillSession:
     def _draw_seed(self) -> int:
         return self._rng.randrange(MAX_SEED + 1)
 
-    @property
-    def _db(self) -> Database:
-        return self._dbh.get()
+    def _take_spare(self, card_id: int, skill: Skill) -> ProblemView | None:
+        """Take the problem an earlier session made ahead for this card, if it still fits.
 
-    def problem_shown(self) -> None:
-        """Say the current problem is on the screen: a good moment for background work.
-
-        Opens the database in the background if the session was planned from a quick read (the
-        learner reads the problem meanwhile; the answer is saved through it).
+        Serves the first-problem target (a session after an earlier one shows its first problem
+        within 0.6 s): the worker needs the better part of a second to import sympy, a stored
+        problem does not. A spare is used once, and only while the template's text is the one
+        it was made from (same fingerprint).
         """
-        self._dbh.start()
+        from mathdrill.errors import WorkerError
+        from mathdrill.usecases.problems import ProblemView
+
+        if not self._spares:
+            return None
+        text = self._db.take_spare(card_id)
+        if text is None:
+            return None
+        try:
+            view = ProblemView.from_dict(json.loads(text))
+        except (ValueError, WorkerError):
+            return None
+        made_from = (view.deck, view.template, view.fingerprint)
+        return view if made_from == (skill.deck, skill.id, skill.fingerprint) else None
 
     def _prefetch_next(self) -> None:
         """Start making the problem that will most likely come next.
@@ -835,11 +748,11 @@ class DrillSession:
     # ----------------------------------------------------------------------------- the end
 
     def stock_spares(self) -> int:
-        """Make the problems the next session will most likely open with (see ``SpareShelf``).
+        """Make the problems the next session will most likely open with, stored with the cards.
 
         Two guesses: the next waiting problem of this session (where a session resumed later
-        today starts) and the first problem of the queue one day from now. Does nothing
-        without a shelf, or when the problem source is not ready (never waits for a worker to
+        today starts) and the first problem of the queue one day from now. Does nothing with
+        ``spares=False``, or when the problem source is not ready (never waits for a worker to
         start, so quitting right away stays instant).
 
         Returns:
@@ -847,7 +760,7 @@ class DrillSession:
         """
         from mathdrill.usecases.problems import SkillBroken
 
-        if self._spares is None or not self._problems.ready:
+        if not self._spares or not self._problems.ready:
             return 0
         guesses: list[int] = []
         upcoming = self._session.peek()
@@ -862,17 +775,12 @@ class DrillSession:
         guesses.extend(card_id for card_id, _ in tomorrow[:1])
         made = 0
         for card_id in dict.fromkeys(guesses):
-            skill = self._skill_of[card_id]
-            if self._spares.has(skill):
-                continue
             try:
-                view = self._problems.generate(skill, self._draw_seed())
+                view = self._problems.generate(self._skill_of[card_id], self._draw_seed())
             except SkillBroken:
                 continue
-            self._spares.put(skill, view)
+            self._db.put_spare(card_id, json.dumps(view.to_dict()))
             made += 1
-        if made:
-            self._spares.save()
         return made
 
     def summary(self) -> Summary:
@@ -978,10 +886,10 @@ def open_session(
     """Open everything a drill needs and hand out the session; close it all afterwards.
 
     The order is chosen for a fast first problem: the problem worker starts first (it imports
-    sympy on the other core); the deck catalogue and a quick read of the cards plan the queue;
-    the first problem comes from the spare shelf when an earlier session left one; the full
-    database opens in the background once the problem is on screen. On a normal end the session
-    leaves spares for the next one (not with ``seed``: a replay must draw every seed itself).
+    sympy on the other core) while the deck catalogue and the database plan the queue; the
+    first problem is the one an earlier session made ahead for that card, when there is one. On
+    a normal end the session makes such problems for the next one (not with ``seed``: a replay
+    must draw every seed itself).
 
     Args:
         environment: Clock, data directory and database option.
@@ -998,23 +906,14 @@ def open_session(
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
-    from mathdrill.storage.location import resolve_database_file
-    from mathdrill.usecases.problems import SpareShelf, WorkerProblems
+    from mathdrill.storage import open_database, resolve_database
+    from mathdrill.usecases.problems import WorkerProblems
 
     source = problems if problems is not None else WorkerProblems()
-    database = DeferredDatabase(lambda: _open_database(environment))
+    database: Database | None = None
     try:
         skills = load_skills(environment, extra_decks)
-        file = resolve_database_file(environment.db, environment.env)
-        quick_read = None
-        if file is not None:
-            from mathdrill.storage.snapshot import read_snapshot
-
-            decks = {skill.deck for skill in skills}
-
-            def quick_read(since: datetime) -> PlanSnapshot | None:
-                return read_snapshot(file, since, decks)
-
+        database = open_database(resolve_database(environment.db, environment.env))
         session = DrillSession(
             db=database,
             skills=skills,
@@ -1025,22 +924,12 @@ def open_session(
             options=options,
             clock=environment.now,
             rng=random.Random(seed),  # noqa: S311 - problem seeds, not secrets
-            quick_read=quick_read,
-            spares=None if seed is not None else SpareShelf(_spares_file(environment)),
+            spares=seed is None,
         )
         yield session
         session.stock_spares()
     finally:
         if problems is None:
             source.close()
-        database.close()
-
-
-def _open_database(environment: Environment) -> Database:
-    from mathdrill.storage import open_database, resolve_database
-
-    return open_database(resolve_database(environment.db, environment.env))
-
-
-def _spares_file(environment: Environment) -> Path:
-    return environment.data_dir / "cache" / "spares.json"
+        if database is not None:
+            database.close()

@@ -26,9 +26,7 @@ skips it and names it in the summary.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -89,6 +87,8 @@ class Skill:
         expected_seconds: Seconds a fluent learner needs.
         hints: How many hints it has.
         path: The deck file that defines it.
+        fingerprint: The template's source fingerprint (a problem made from an older text of
+            the template has another one).
     """
 
     deck: str
@@ -100,6 +100,7 @@ class Skill:
     expected_seconds: float
     hints: int
     path: str
+    fingerprint: str = ""
 
     @property
     def key(self) -> str:
@@ -130,6 +131,7 @@ def skills_from_catalog(catalog: Catalog) -> list[Skill]:
                     expected_seconds=template.expected_seconds,
                     hints=template.hints,
                     path=deck.path,
+                    fingerprint=template.fingerprint,
                 )
             )
     return skills
@@ -642,114 +644,6 @@ class WorkerProblems:
         with self._lock:
             self._pending.clear()
         self._judge.close()
-
-
-SPARES_FORMAT = 1
-"""Version of the spare-problem file's layout; another version is ignored."""
-#: Most spare problems kept (one per skill; the oldest go first).
-MAX_SPARES = 64
-
-
-def _stamp(path: str) -> list[int] | None:
-    try:
-        status = Path(path).stat()
-    except OSError:
-        return None
-    return [status.st_size, status.st_mtime_ns]
-
-
-class SpareShelf:
-    """Problems made ahead of time, for the first problem of a coming session.
-
-    A session ends by making the problem its successor will most likely open with (the worker
-    is warm then; it takes milliseconds); the next session shows it at once instead of waiting
-    about a second for a fresh worker to import sympy. A spare is an ordinary problem with a
-    seed drawn from fresh entropy, used once: taking it removes it from the file. A spare whose
-    deck file changed since it was made is thrown away.
-
-    The file is a cache (JSON, in the data directory's ``cache/``): missing, unreadable or
-    foreign content reads as empty, and failing to write it is not an error.
-
-    Args:
-        path: The file, e.g. ``<data dir>/cache/spares.json``.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._entries: dict[str, dict[str, Any]] = {}
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == SPARES_FORMAT:
-                entries = data.get("spares")
-                if isinstance(entries, dict):
-                    self._entries = {
-                        str(k): v
-                        for k, v in entries.items()
-                        if isinstance(v, dict) and {"path", "stamp", "view"} <= v.keys()
-                    }
-
-    def _valid(self, skill: Skill, entry: Mapping[str, Any]) -> ProblemView | None:
-        if entry.get("path") != skill.path or entry.get("stamp") != _stamp(skill.path):
-            return None
-        try:
-            view = ProblemView.from_dict(entry["view"])
-        except (WorkerError, TypeError):
-            return None
-        return view if (view.deck, view.template) == (skill.deck, skill.id) else None
-
-    def has(self, skill: Skill) -> bool:
-        """Whether a usable spare of ``skill`` is on the shelf.
-
-        Args:
-            skill: The skill.
-
-        Returns:
-            True when one is there and its deck file is unchanged.
-        """
-        entry = self._entries.get(skill.key)
-        return entry is not None and self._valid(skill, entry) is not None
-
-    def take(self, skill: Skill) -> ProblemView | None:
-        """Remove the spare of ``skill`` from the shelf (and its file) and return it.
-
-        Args:
-            skill: The skill about to be shown.
-
-        Returns:
-            The spare problem, or None when there is none that is still valid.
-        """
-        entry = self._entries.pop(skill.key, None)
-        if entry is None:
-            return None
-        # Written at once: a spare must never be shown twice, even if this process dies.
-        self.save()
-        return self._valid(skill, entry)
-
-    def put(self, skill: Skill, view: ProblemView) -> None:
-        """Put a problem on the shelf (replacing an older spare of the same skill).
-
-        Args:
-            skill: Its skill.
-            view: The problem.
-        """
-        self._entries.pop(skill.key, None)
-        self._entries[skill.key] = {
-            "path": skill.path,
-            "stamp": _stamp(skill.path),
-            "view": view.to_dict(),
-        }
-        while len(self._entries) > MAX_SPARES:
-            self._entries.pop(next(iter(self._entries)))
-
-    def save(self) -> None:
-        """Write the shelf to its file (atomically; failures are ignored)."""
-        with contextlib.suppress(OSError):
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
-            partial.write_text(
-                json.dumps({"format": SPARES_FORMAT, "spares": self._entries}), encoding="utf-8"
-            )
-            os.replace(partial, self._path)
 
 
 def serve_requests(maker: ProblemMaker, requests: Iterator[bytes]) -> Iterator[bytes]:

@@ -1,8 +1,7 @@
-"""Spare problems, the quick read of the cards and a worker that never delays quitting."""
+"""Spare problems stored with their cards, and a worker that never delays quitting."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -14,14 +13,8 @@ import pytest
 from mathdrill.decks.catalog import read_catalog
 from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
-from mathdrill.storage.snapshot import read_snapshot
-from mathdrill.usecases.drill import DeferredDatabase, DrillOptions, DrillSession
-from mathdrill.usecases.problems import (
-    LocalProblems,
-    SpareShelf,
-    WorkerProblems,
-    skills_from_catalog,
-)
+from mathdrill.usecases.drill import DrillOptions, DrillSession
+from mathdrill.usecases.problems import LocalProblems, WorkerProblems, skills_from_catalog
 from tests.drill.drillkit import ARITH, solve
 
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
@@ -34,10 +27,29 @@ def deck(tmp_path: Path) -> Path:
     return copy
 
 
-def _session(db_path: Path, deck: Path, now: datetime, **kwargs) -> DrillSession:
+class NoMaking(LocalProblems):
+    """Problems that must not be made: the session has to open with a spare."""
+
+    def generate(self, skill, seed):
+        raise AssertionError("the spare should have been used")
+
+
+class Counting(LocalProblems):
+    """Problems made here, counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[tuple[str, int]] = []
+
+    def generate(self, skill, seed):
+        self.made.append((skill.key, seed))
+        return super().generate(skill, seed)
+
+
+def _session(db, deck: Path, now: datetime, **kwargs) -> DrillSession:
     skills = skills_from_catalog(read_catalog([deck]))
     return DrillSession(
-        db=DeferredDatabase(lambda: open_database(str(db_path))),
+        db=db,
         skills=skills,
         problems=kwargs.pop("problems", None) or LocalProblems(),
         settings=SchedulingSettings(tz=UTC, rollover_hour=4),
@@ -48,95 +60,68 @@ def _session(db_path: Path, deck: Path, now: datetime, **kwargs) -> DrillSession
     )
 
 
+def _answer_first(session: DrillSession) -> None:
+    problem = session.next_problem()
+    right, _ = solve(problem.view.prompt)
+    session.submit(str(right), 3.0)
+
+
 def test_a_session_leaves_a_spare_that_the_next_one_opens_with(tmp_path: Path, deck: Path) -> None:
-    shelf_file = tmp_path / "spares.json"
-    first = _session(tmp_path / "m.db", deck, NOW, spares=SpareShelf(shelf_file))
-    problem = first.next_problem()
-    right, _ = solve(problem.view.prompt)
-    first.submit(str(right), 3.0)
-    assert first.stock_spares() >= 1
-    stocked = json.loads(shelf_file.read_text(encoding="utf-8"))["spares"]
-    assert stocked
+    with open_database(str(tmp_path / "m.db")) as db:
+        first = _session(db, deck, NOW)
+        _answer_first(first)
+        assert first.stock_spares() >= 1
+        upcoming = first.queue_info.items[1][0]
 
-    # The next session's first problem is a stocked one, shown without generating anything.
-    class NoMaking(LocalProblems):
-        def generate(self, skill, seed):
-            raise AssertionError("the spare should have been used")
-
-    second = _session(
-        tmp_path / "m.db",
-        deck,
-        NOW + timedelta(hours=1),
-        spares=SpareShelf(shelf_file),
-        problems=NoMaking(),
-        seed=2,
-    )
-    opening = second.next_problem()
-    assert opening.card in stocked
-    assert opening.view.seed == stocked[opening.card]["view"]["seed"]
-    # It is judged against the very instance shown (made again from its seed), and used once.
-    right, _ = solve(opening.view.prompt)
-    assert second.submit(str(right), 2.0).verdict.correct
-    assert opening.card not in json.loads(shelf_file.read_text(encoding="utf-8"))["spares"]
+        second = _session(db, deck, NOW + timedelta(hours=1), problems=NoMaking(), seed=2)
+        opening = second.next_problem()
+        assert second.queue_info.items[0][0] == upcoming
+        # It is judged against the very instance shown (made again from its seed) ...
+        right, _ = solve(opening.view.prompt)
+        assert second.submit(str(right), 2.0).verdict.correct
+        # ... and used once: the card no longer holds it.
+        assert db.take_spare(upcoming) is None
 
 
-def test_a_spare_of_a_deck_file_that_changed_is_thrown_away(tmp_path: Path, deck: Path) -> None:
-    skill = skills_from_catalog(read_catalog([deck]))[0]
-    view = LocalProblems().generate(skill, 5)
-    shelf = SpareShelf(tmp_path / "spares.json")
-    shelf.put(skill, view)
-    shelf.save()
-    assert SpareShelf(tmp_path / "spares.json").has(skill)
-    later = time.time() + 10
-    os.utime(deck, (later, later))
-    reread = SpareShelf(tmp_path / "spares.json")
-    assert not reread.has(skill)
-    assert reread.take(skill) is None
+def test_a_spare_of_an_edited_template_is_not_shown(tmp_path: Path, deck: Path) -> None:
+    with open_database(str(tmp_path / "m.db")) as db:
+        first = _session(db, deck, NOW)
+        _answer_first(first)
+        first.stock_spares()
+        # Edit every template's text: the spares were made from the old texts.
+        deck.write_text(deck.read_text(encoding="utf-8").replace("title:", "title: Edited"))
+        problems = Counting()
+        second = _session(db, deck, NOW + timedelta(hours=1), problems=problems, seed=2)
+        opening = second.next_problem()
+        assert problems.made[0] == (opening.card, opening.view.seed)
+        assert "Edited" in opening.title
 
 
-def test_a_damaged_spare_file_reads_as_empty(tmp_path: Path, deck: Path) -> None:
-    skill = skills_from_catalog(read_catalog([deck]))[0]
-    path = tmp_path / "spares.json"
-    for junk in ("not json", '{"format": 99, "spares": {}}', '{"format": 1, "spares": {"x": 1}}'):
-        path.write_text(junk, encoding="utf-8")
-        assert SpareShelf(path).take(skill) is None
-    path.write_text(
-        json.dumps(
-            {"format": 1, "spares": {skill.key: {"path": skill.path, "stamp": [], "view": {}}}}
-        ),
-        encoding="utf-8",
-    )
-    assert SpareShelf(path).take(skill) is None
+@pytest.mark.parametrize("junk", ["not json", "{}", '{"deck": "arith"}', "[1, 2]"])
+def test_a_damaged_spare_is_ignored(tmp_path: Path, deck: Path, junk: str) -> None:
+    with open_database(str(tmp_path / "m.db")) as db:
+        probe = _session(db, deck, NOW)
+        first_card = probe.queue_info.items[0][0]
+        db.put_spare(first_card, junk)
+        problems = Counting()
+        session = _session(db, deck, NOW, problems=problems)
+        opening = session.next_problem()
+        assert problems.made == [(opening.card, opening.view.seed)]
+        assert db.take_spare(first_card) is None
 
 
-def test_the_queue_is_planned_from_the_quick_read_when_every_skill_has_a_card(
-    tmp_path: Path, deck: Path
-) -> None:
-    db_path = tmp_path / "m.db"
-    reads: list[datetime] = []
-
-    def quick_read(since):
-        reads.append(since)
-        return read_snapshot(db_path, since, ["arith"])
-
-    # A fresh database has no cards: the quick read is not enough, cards are created.
-    first = _session(db_path, deck, NOW, quick_read=quick_read)
-    assert first._snapshot is None
-    problem = first.next_problem()
-    right, _ = solve(problem.view.prompt)
-    first.submit(str(right), 3.0)
-    first._dbh.close()
-    # Now every skill has a card: planning needs no database at all.
-    second = _session(db_path, deck, NOW + timedelta(minutes=5), quick_read=quick_read)
-    assert second._snapshot is not None
-    assert second._dbh._db is None  # not opened yet
-    assert [c for c, _ in second.queue_info.items] == [c for c, _ in first.queue_info.items][1:]
-    shown = second.next_problem()
-    second.problem_shown()  # opens the database in the background
-    right, _ = solve(shown.view.prompt)
-    assert second.submit(str(right), 2.0).saved
-    second._dbh.close()
-    assert len(reads) == 2
+def test_a_replay_neither_uses_nor_leaves_spares(tmp_path: Path, deck: Path) -> None:
+    with open_database(str(tmp_path / "m.db")) as db:
+        first = _session(db, deck, NOW)
+        _answer_first(first)
+        first.stock_spares()
+        upcoming = first.queue_info.items[1][0]
+        problems = Counting()
+        replay = _session(db, deck, NOW + timedelta(hours=1), problems=problems, spares=False)
+        replay.next_problem()
+        assert len(problems.made) == 1
+        assert replay.stock_spares() == 0
+        assert db.take_spare(upcoming) is not None  # the earlier session's spare is still there
 
 
 def test_quitting_while_the_worker_is_still_starting_does_not_wait_for_it(deck: Path) -> None:

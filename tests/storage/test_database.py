@@ -25,6 +25,7 @@ from mathdrill.storage import (
     easiness_to_x100,
     open_database,
 )
+from mathdrill.storage.tables import SCHEMA_VERSION
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RecordFactory = Callable[..., ReviewRecord]
@@ -385,7 +386,7 @@ def test_meta_settings(db: Database) -> None:
     assert db.get_meta("rollover_hour") == "5"
     with pytest.raises(ValueError):
         db.set_meta("schema_version", "99")
-    assert db.schema_version() == 2
+    assert db.schema_version() == SCHEMA_VERSION
 
 
 def test_fresh_database_is_wal_with_integrity_ok(db: Database, db_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mathdrill.cli import root
 from mathdrill.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def register(app: typer.Typer) -> None:
 
 
 def stats_command(
+    ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
         typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
@@ -65,8 +67,6 @@ def stats_command(
     ] = None,
 ) -> None:
     """Show your progress."""
-    from mathdrill.cli.app import STATE
-
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise InputError(
             f"--plot {plot}: the file name must end in .png, .svg or .pdf "
@@ -80,7 +80,7 @@ def stats_command(
     from mathdrill.usecases import collection
     from mathdrill.usecases.progress import build_stats, stats_to_json
 
-    environment = STATE.environment()
+    environment = root.environment(ctx)
     # The catalogue cache saves re-parsing unchanged deck files on every run (docs/data.md).
     catalog = read_catalog(
         catalog_files(environment.data_dir / "decks"),

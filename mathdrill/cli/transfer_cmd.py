@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mathdrill.cli import root
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
@@ -60,12 +61,6 @@ def register(app: typer.Typer) -> None:
             "skipped, so importing the same file twice adds nothing."
         ),
     )(import_command)
-
-
-def _environment():
-    from mathdrill.cli.app import STATE
-
-    return STATE.environment()
 
 
 def parse_since(text: str, zone: tzinfo, rollover_hour: int) -> datetime:
@@ -134,6 +129,7 @@ def _bar(label: str, unit: str) -> Iterator[Callable[[int, int | None], None] | 
 
 
 def export_command(
+    ctx: typer.Context,
     what: Annotated[
         What, typer.Argument(help="reviews (the log), cards (schedules), stats (per skill), all.")
     ],
@@ -171,7 +167,7 @@ def export_command(
     from mathdrill.usecases import transfer
     from mathdrill.usecases.collection import open_collection
 
-    environment = _environment()
+    environment = root.environment(ctx)
     name = what.value
     chosen = fmt.value if fmt is not None else transfer.default_format(name)
     filters = transfer.ExportFilters(
@@ -238,6 +234,7 @@ def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
 
 
 def import_command(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(
@@ -255,7 +252,7 @@ def import_command(
 
     from mathdrill.usecases import transfer
 
-    environment = _environment()
+    environment = root.environment(ctx)
     with contextlib.ExitStack() as stack:
         shown = None
         if str(file) == "-":

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 # the second half of the log), for comparison on the same machine at the same moment.
 ONE_PROCESS = (
     "import sys; import mathdrill.usecases.transfer as t; t.CSV_PROCESSES = 1; "
-    "from mathdrill.cli.app import main; sys.argv[0] = 'mathdrill'; main()"
+    "from mathdrill.cli.launch import main; sys.argv[0] = 'mathdrill'; main()"
 )
 
 

@@ -1,6 +1,6 @@
 """Allow ``python -m mathdrill``."""
 
-from mathdrill.cli.app import main
+from mathdrill.cli.launch import main
 
 if __name__ == "__main__":
     main()

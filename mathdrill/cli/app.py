@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +18,9 @@ from mathdrill import __version__
 from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
 from mathdrill.cli.root import RootOptions
 from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
+
+if TYPE_CHECKING:
+    from mathdrill.usecases.problems import ProblemSource
 
 app = typer.Typer(
     name="mathdrill",
@@ -73,7 +77,8 @@ def _root(
     ] = False,
 ) -> None:
     """Drill the mathematics of machine learning with spaced repetition."""
-    options = RootOptions(debug or bool(os.environ.get("MATHDRILL_DEBUG")), now, db)
+    given = ctx.obj if isinstance(ctx.obj, RootOptions) else RootOptions()
+    options = replace(given, debug=debug or bool(os.environ.get("MATHDRILL_DEBUG")), now=now, db=db)
     # Validate --now and MATHDRILL_* at once, so a typo fails before any work is done.
     options.environment()
     ctx.obj = options
@@ -101,7 +106,7 @@ def report_error(error: MathdrillError) -> int:
     return error.exit_code
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, problems: ProblemSource | None = None) -> None:
     """Run the command line and exit with the status of the command.
 
     Every :class:`MathdrillError` is turned into a message and its exit code here; anything else
@@ -109,13 +114,15 @@ def main(argv: list[str] | None = None) -> None:
 
     Args:
         argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+        problems: A problem worker started ahead for ``mathdrill drill`` (see
+            :mod:`mathdrill.cli.launch`); the caller closes it.
     """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or bool(os.environ.get("MATHDRILL_DEBUG"))
     try:
         # Standalone mode lets typer report its own usage errors (exit 2) and turn typer.Exit
         # into the exit status; every MathdrillError propagates out of it to here.
-        app(args=args, prog_name="mathdrill")
+        app(args=args, prog_name="mathdrill", obj=RootOptions(problems=problems))
     except MathdrillError as error:
         if debug:
             raise

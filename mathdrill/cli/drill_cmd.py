@@ -128,7 +128,13 @@ def drill_command(
         ui = PlainUI()
     from mathdrill.usecases.drill import open_session
 
-    with open_session(environment, options, extra_decks=decks or [], seed=seed) as session:
+    with open_session(
+        environment,
+        options,
+        extra_decks=decks or [],
+        seed=seed,
+        problems=root.options(ctx).problems,
+    ) as session:
         run_loop(session, ui, self_grade=self_grade)
 
 

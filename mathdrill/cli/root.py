@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
 from mathdrill.config import Environment, build_environment
+
+if TYPE_CHECKING:
+    from mathdrill.usecases.problems import ProblemSource
 
 
 @dataclass(frozen=True)
@@ -24,11 +28,14 @@ class RootOptions:
         debug: Show tracebacks instead of friendly messages.
         now: The ``--now`` option (ISO 8601), or None for the clock / ``MATHDRILL_NOW``.
         db: The ``--db`` option, or None for ``MATHDRILL_DB`` / the data directory.
+        problems: The drill's problem worker when :mod:`mathdrill.cli.launch` started it before
+            the command line was parsed (None: the drill starts its own).
     """
 
     debug: bool = False
     now: str | None = None
     db: str | None = None
+    problems: ProblemSource | None = None
 
     def environment(self) -> Environment:
         """Build the command's environment from these options and the process environment.
@@ -42,6 +49,19 @@ class RootOptions:
         return build_environment(os.environ, now=self.now, db=self.db)
 
 
+def options(ctx: typer.Context) -> RootOptions:
+    """Return the root options of the command running in ``ctx``.
+
+    Args:
+        ctx: The command's typer context.
+
+    Returns:
+        The options (defaults when the root callback did not run, as in a bare sub-app).
+    """
+    found = ctx.find_root().obj
+    return found if isinstance(found, RootOptions) else RootOptions()
+
+
 def environment(ctx: typer.Context) -> Environment:
     """Return the environment of the command running in ``ctx``.
 
@@ -51,5 +71,4 @@ def environment(ctx: typer.Context) -> Environment:
     Returns:
         The environment.
     """
-    options = ctx.find_root().obj
-    return (options if isinstance(options, RootOptions) else RootOptions()).environment()
+    return options(ctx).environment()

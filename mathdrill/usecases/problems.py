@@ -13,7 +13,7 @@ Three pieces:
 
 * :class:`ProblemMaker` — the worker's side: loads deck files on demand (each once, again when
   the file changes), generates instances, keeps the recent ones, judges answers. It is plain
-  in-process code, so tests drive it directly (:class:`LocalProblems`).
+  in-process code, so tests drive it directly.
 * :class:`WorkerProblems` — the main process's side: the same operations over JSON messages to
   the worker, plus :meth:`WorkerProblems.prefetch`, which makes the next problem in a background
   thread while the learner is thinking.
@@ -424,63 +424,6 @@ class ProblemMaker:
 
 
 # --------------------------------------------------------------------------- the main side
-
-
-class LocalProblems:
-    """A :class:`ProblemSource` that makes problems in this process (no worker, no time cap).
-
-    For tests and tools that already have sympy loaded; the drill uses :class:`WorkerProblems`.
-    """
-
-    def __init__(self) -> None:
-        self._maker = ProblemMaker()
-
-    @property
-    def ready(self) -> bool:
-        """Always: nothing has to start."""
-        return True
-
-    def generate(self, skill: Skill, seed: int) -> ProblemView:
-        """Make the problem of ``skill`` for ``seed``.
-
-        Args:
-            skill: The skill.
-            seed: The seed.
-
-        Returns:
-            The problem.
-
-        Raises:
-            SkillBroken: The skill cannot produce a problem.
-        """
-        return self._maker.generate(skill.path, skill.id, seed)
-
-    def prefetch(self, skill: Skill, seed: int) -> None:
-        """Do nothing: in-process generation is on demand.
-
-        Args:
-            skill: Unused.
-            seed: Unused.
-        """
-
-    def check(self, skill: Skill, seed: int, text: str) -> Verdict:
-        """Judge ``text`` against the problem of ``skill`` for ``seed``.
-
-        Args:
-            skill: The skill.
-            seed: The seed of the problem shown.
-            text: The learner's answer.
-
-        Returns:
-            The verdict.
-
-        Raises:
-            SkillBroken: The problem cannot be made again.
-        """
-        return self._maker.check(skill.path, skill.id, seed, text)
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 class WorkerProblems:

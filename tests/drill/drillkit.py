@@ -7,6 +7,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from mathdrill.answers.verdict import Verdict
+from mathdrill.usecases.problems import ProblemMaker, ProblemView, Skill
+
 ARITH = Path(__file__).resolve().parent / "fixtures" / "arith.yaml"
 ADD = re.compile(r"What is (\d+) \+ (\d+)\?")
 TIMES = re.compile(r"What is (\d+) × (\d+)\?")
@@ -57,3 +60,60 @@ def integrity(home: Path) -> str:
     """SQLite's own integrity check of the home's database."""
     with sqlite3.connect(home / "mathdrill.db") as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+class LocalProblems:
+    """A :class:`ProblemSource` that makes problems in this process (no worker, no time cap).
+
+    The worker's own code without the process; the drill itself uses ``WorkerProblems``.
+    """
+
+    def __init__(self) -> None:
+        self._maker = ProblemMaker()
+
+    @property
+    def ready(self) -> bool:
+        """Always: nothing has to start."""
+        return True
+
+    def generate(self, skill: Skill, seed: int) -> ProblemView:
+        """Make the problem of ``skill`` for ``seed``.
+
+        Args:
+            skill: The skill.
+            seed: The seed.
+
+        Returns:
+            The problem.
+
+        Raises:
+            SkillBroken: The skill cannot produce a problem.
+        """
+        return self._maker.generate(skill.path, skill.id, seed)
+
+    def prefetch(self, skill: Skill, seed: int) -> None:
+        """Do nothing: in-process generation is on demand.
+
+        Args:
+            skill: Unused.
+            seed: Unused.
+        """
+
+    def check(self, skill: Skill, seed: int, text: str) -> Verdict:
+        """Judge ``text`` against the problem of ``skill`` for ``seed``.
+
+        Args:
+            skill: The skill.
+            seed: The seed of the problem shown.
+            text: The learner's answer.
+
+        Returns:
+            The verdict.
+
+        Raises:
+            SkillBroken: The problem cannot be made again.
+        """
+        return self._maker.check(skill.path, skill.id, seed, text)
+
+    def close(self) -> None:
+        """Nothing to release."""

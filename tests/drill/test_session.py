@@ -1,6 +1,6 @@
 """DrillSession in-process, on a real SQLite file and the real fixture deck.
 
-Problems come from :class:`mathdrill.usecases.problems.LocalProblems` — the worker's own code (real
+Problems come from :class:`tests.drill.drillkit.LocalProblems` — the worker's own code (real
 deck loading, generation and the real uncapped checker) without the process, which the end-to-end
 tests exercise; the clock is a settable stand-in, because time is a parameter.
 """
@@ -19,8 +19,8 @@ from mathdrill.errors import UsageError
 from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
 from mathdrill.usecases.drill import DrillOptions, DrillSession
-from mathdrill.usecases.problems import LocalProblems, skills_from_catalog
-from tests.drill.drillkit import ARITH, solve
+from mathdrill.usecases.problems import skills_from_catalog
+from tests.drill.drillkit import ARITH, LocalProblems, solve
 
 
 class RecordingProblems(LocalProblems):

@@ -14,8 +14,8 @@ from mathdrill.decks.catalog import read_catalog
 from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
 from mathdrill.usecases.drill import DrillOptions, DrillSession
-from mathdrill.usecases.problems import LocalProblems, WorkerProblems, skills_from_catalog
-from tests.drill.drillkit import ARITH, solve
+from mathdrill.usecases.problems import WorkerProblems, skills_from_catalog
+from tests.drill.drillkit import ARITH, LocalProblems, solve
 
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
 

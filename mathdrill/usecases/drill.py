@@ -3,7 +3,9 @@
 Each answer is judged, graded and saved before the next problem is shown.
 
 This module orchestrates the pure layers (decks → instances, answers → verdicts, scheduling →
-queue and SM-2) and storage; it never prints. The command line (``mathdrill.cli.drill_cmd``) drives
+queue and SM-2) and storage; it never prints. It is one module, over the usual size, because
+:class:`DrillSession` is one state machine (plan, problem on screen, answer, save, repeat, summary)
+whose invariants should be read in one place. The command line (``mathdrill.cli.drill_cmd``) drives
 a :class:`DrillSession` through three front ends: an interactive terminal, plain piped text and
 a JSON-lines protocol.
 

@@ -10,8 +10,7 @@ a :class:`DrillSession` through three front ends: an interactive terminal, plain
 a JSON-lines protocol.
 
 The main process never imports sympy (see :mod:`mathdrill.usecases.problems`): the queue is built
-from the light deck catalogue, and problems are made and judged in the worker process, which makes
-the next problem while the learner thinks about the current one.
+from the light deck catalogue, and problems are made and judged in the worker process.
 
 Pinned behaviour:
 
@@ -399,8 +398,6 @@ class DrillSession:
         self.queue_info = self._plan(ordered, now, start)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
-        # The item the worker is making a problem for in advance, and the seed drawn for it.
-        self._prefetched: tuple[QueueItem, int] | None = None
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
@@ -478,10 +475,7 @@ class DrillSession:
         return self._planned + self._repeats_queued
 
     def next_problem(self) -> Problem | None:
-        """Draw a fresh instance of the next skill in the queue.
-
-        The problem of the skill after it starts being made at once (in the worker, while the
-        learner thinks), so the next call usually finds it ready.
+        """Draw a fresh instance of the next skill in the queue (or show its spare).
 
         Returns:
             The problem, or None when the session is over.
@@ -498,13 +492,8 @@ class DrillSession:
             if item is None:
                 return None
             skill = self._skill_of[item.card_id]
-            prefetched, self._prefetched = self._prefetched, None
-            spare = None
-            if prefetched is not None and prefetched[0] == item:
-                seed = prefetched[1]
-            else:
-                spare = self._take_spare(item.card_id, skill)
-                seed = spare.seed if spare is not None else self._draw_seed()
+            spare = self._take_spare(item.card_id, skill)
+            seed = spare.seed if spare is not None else self._draw_seed()
             try:
                 view = spare or self._problems.generate(skill, seed)
             except SkillBroken as error:
@@ -515,7 +504,6 @@ class DrillSession:
                 continue
             break
         self._current = _Current(item=item, skill=skill, view=view)
-        self._prefetch_next()
         return Problem(
             number=self._session.shown,
             total=self.planned,
@@ -553,19 +541,6 @@ class DrillSession:
             return None
         made_from = (view.deck, view.template, view.fingerprint)
         return view if made_from == (skill.deck, skill.id, skill.fingerprint) else None
-
-    def _prefetch_next(self) -> None:
-        """Start making the problem that will most likely come next.
-
-        The guess is the queue's next item; it is wrong only when a failed skill's repeat is
-        queued in front of it (few items left), and then the guess is simply not used.
-        """
-        upcoming = self._session.peek()
-        if upcoming is None:
-            return
-        seed = self._draw_seed()
-        self._prefetched = (upcoming, seed)
-        self._problems.prefetch(self._skill_of[upcoming.card_id], seed)
 
     def _need_current(self) -> _Current:
         if self._current is None:

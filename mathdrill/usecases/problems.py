@@ -15,8 +15,7 @@ Three pieces:
   the file changes), generates instances, keeps the recent ones, judges answers. It is plain
   in-process code, so tests drive it directly.
 * :class:`WorkerProblems` — the main process's side: the same operations over JSON messages to
-  the worker, plus :meth:`WorkerProblems.prefetch`, which makes the next problem in a background
-  thread while the learner is thinking.
+  the worker.
 * :class:`Skill` / :func:`skills_from_catalog` — what the queue needs to know of a template.
 
 A template that cannot produce a problem (a deck file that does not load, an expression that
@@ -27,7 +26,6 @@ skips it and names it in the summary.
 from __future__ import annotations
 
 import json
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -44,8 +42,6 @@ from mathdrill.errors import (
 )
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from mathdrill.decks.catalog import Catalog
     from mathdrill.decks.generate import Instance
     from mathdrill.decks.model import Deck
@@ -56,9 +52,10 @@ SERVER = "mathdrill.usecases.problem_server"
 #: itself stops at its CPU budget (5 s, ``mathdrill.decks.generate``); this only catches a
 #: worker that hangs for another reason.
 GENERATE_TIMEOUT = 20.0
-#: Instances a worker keeps for checking (the one on screen and the prefetched next one, with
-#: room to spare); an evicted one is made again from its seed if it is needed.
-KEPT_INSTANCES = 16
+#: Instances a worker keeps for checking, so judging the problem on screen does not make it again
+#: (serves the verdict target, p95 ≤ 100 ms after Enter); an evicted one is made again from its
+#: seed if it is needed.
+KEPT_INSTANCES = 4
 
 
 class SkillBroken(DeckError):
@@ -263,9 +260,6 @@ class ProblemSource(Protocol):
     def generate(self, skill: Skill, seed: int) -> ProblemView:
         """Make the problem of ``skill`` for ``seed``; raises :class:`SkillBroken`."""
 
-    def prefetch(self, skill: Skill, seed: int) -> None:
-        """Start making a problem that :meth:`generate` will probably be asked for next."""
-
     def check(self, skill: Skill, seed: int, text: str) -> Verdict:
         """Judge ``text`` against the problem of ``skill`` for ``seed``."""
 
@@ -459,8 +453,6 @@ class WorkerProblems:
         )
         self.timeout = self._judge.timeout
         self._generate_timeout = generate_timeout
-        self._pending: dict[tuple[str, int], Future[ProblemView]] = {}
-        self._lock = threading.Lock()
 
     @property
     def worker_pid(self) -> int | None:
@@ -498,7 +490,7 @@ class WorkerProblems:
         return ProblemView.from_dict(data.get("view") or {})
 
     def generate(self, skill: Skill, seed: int) -> ProblemView:
-        """Make the problem of ``skill`` for ``seed`` (or collect the prefetched one).
+        """Make the problem of ``skill`` for ``seed``.
 
         Args:
             skill: The skill.
@@ -511,39 +503,7 @@ class WorkerProblems:
             SkillBroken: The skill cannot produce a problem.
             WorkerError: No worker can be started.
         """
-        with self._lock:
-            future = self._pending.pop((skill.key, seed), None)
-        if future is not None:
-            return future.result()
         return self._make(skill, seed)
-
-    def prefetch(self, skill: Skill, seed: int) -> None:
-        """Start making a problem in the background; :meth:`generate` collects it.
-
-        Its errors surface when it is collected. A check sent meanwhile waits for the
-        generation to finish (the worker does one thing at a time; generation takes
-        milliseconds).
-
-        Args:
-            skill: The skill probably shown next.
-            seed: The seed it will be shown with.
-        """
-        from concurrent.futures import Future
-
-        future: Future[ProblemView] = Future()
-
-        def make() -> None:
-            try:
-                future.set_result(self._make(skill, seed))
-            except BaseException as error:  # handed to whoever collects the problem
-                future.set_exception(error)
-
-        with self._lock:
-            # Only the latest guess is worth keeping; an older one was not shown.
-            self._pending.clear()
-            self._pending[(skill.key, seed)] = future
-        # A daemon thread, not an executor's: quitting must never wait for a guess.
-        threading.Thread(target=make, name="mathdrill-prefetch", daemon=True).start()
 
     def check(self, skill: Skill, seed: int, text: str) -> Verdict:
         """Judge ``text`` in the worker, within the time cap.
@@ -583,9 +543,7 @@ class WorkerProblems:
             raise WorkerError("the problem worker sent a malformed verdict") from None
 
     def close(self) -> None:
-        """Stop the worker (and forget prefetched problems). Idempotent."""
-        with self._lock:
-            self._pending.clear()
+        """Stop the worker. Idempotent."""
         self._judge.close()
 
 

@@ -91,14 +91,6 @@ class LocalProblems:
         """
         return self._maker.generate(skill.path, skill.id, seed)
 
-    def prefetch(self, skill: Skill, seed: int) -> None:
-        """Do nothing: in-process generation is on demand.
-
-        Args:
-            skill: Unused.
-            seed: Unused.
-        """
-
     def check(self, skill: Skill, seed: int, text: str) -> Verdict:
         """Judge ``text`` against the problem of ``skill`` for ``seed``.
 

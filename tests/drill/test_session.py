@@ -34,9 +34,6 @@ class RecordingProblems(LocalProblems):
         self.calls.append(("generate", skill.key, seed))
         return super().generate(skill, seed)
 
-    def prefetch(self, skill, seed):
-        self.calls.append(("prefetch", skill.key, seed))
-
 
 @dataclass
 class Clock:
@@ -204,28 +201,9 @@ def test_a_template_that_cannot_generate_is_skipped_and_reported(db) -> None:
     assert db.count_reviews() == 0
 
 
-def test_the_next_problem_is_made_in_advance_with_the_seed_it_is_shown_with(db, library) -> None:
+def test_a_repeat_is_a_fresh_instance_of_the_failed_skill(db, library) -> None:
     problems = RecordingProblems()
-    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), problems=problems)
-    first = drill.next_problem()
-    assert first is not None
-    # The first problem is made on demand; the one after it is asked for at once.
-    assert [c[0] for c in problems.calls] == ["generate", "prefetch"]
-    _, upcoming, seed = problems.calls[1]
-    assert upcoming != first.card
-    drill.skip()
-    second = drill.next_problem()
-    assert second.card == upcoming
-    assert second.view.seed == seed
-    assert problems.calls[2] == ("generate", upcoming, seed)
-    # Nothing is left to make in advance after the last problem.
-    assert len(problems.calls) == 3
-
-
-def test_a_wrong_guess_about_the_next_problem_is_not_used(db, library) -> None:
-    problems = RecordingProblems()
-    # One skill only: a failed answer queues its repeat right behind it, which is not the
-    # (empty) forecast, so the repeat gets a freshly drawn seed.
+    # One skill only: a failed answer queues its repeat right behind it, with a new seed.
     drill = session(
         db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), problems=problems, limit=1
     )

@@ -197,10 +197,10 @@ def read_catalog(files: Iterable[Path], cache: Path | None = None) -> Catalog:
     Args:
         files: Deck files, in priority order (an id seen twice keeps its first file).
         cache: A JSON file remembering each deck file's info by path, size and modification
-            time, so unchanged files are not parsed again (parsing all built-in decks costs a
-            few hundred milliseconds of every ``mathdrill stats``). None: no cache. A missing,
-            unreadable or foreign cache is ignored and rewritten; failing to write it is not an
-            error.
+            time, so unchanged files are not parsed again. It serves the drill's first-problem
+            target (≤ 0.6 s after an earlier session) and ``mathdrill stats`` (≤ 1 s). None: no
+            cache. A missing, unreadable or foreign cache is ignored and rewritten; failing to
+            write it is not an error.
 
     Returns:
         The catalogue.

@@ -42,9 +42,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mathdrill.decks import load_deck_file  # noqa: E402
 from mathdrill.decks.generate import generate  # noqa: E402
 from mathdrill.decks.library import deck_files  # noqa: E402
+from mathdrill.decks.loader import load_deck_file  # noqa: E402
 from mathdrill.usecases import authoring  # noqa: E402
 
 
@@ -55,7 +55,6 @@ def forget_values() -> None:
     from mathdrill.mathlang import render
 
     generation._VALUES.clear()
-    generation._UNDEFINED.clear()
     answering._EIGENPAIRS_TEXT.clear()
     render.forget_texts()
 

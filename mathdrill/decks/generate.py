@@ -21,6 +21,8 @@ import numpy as np
 import sympy
 from mpmath.libmp import prec_to_dps
 
+from mathdrill.decks import answering
+from mathdrill.decks.failures import GenerationError, undefined
 from mathdrill.decks.model import Expr, Problem, Template, Text
 from mathdrill.decks.placeholders import render
 from mathdrill.decks.samplers import FLAGS, SAMPLERS, SamplerError, bind
@@ -37,24 +39,6 @@ MAX_SEED = 2**63 - 1
 GENERATION_CPU_SECONDS = 5.0
 """CPU time one instance may take (a sound template needs milliseconds): a deck is untrusted
 input, and an expression chain that would run for minutes must fail with its template named."""
-
-
-class GenerationError(DeckError):
-    """A template could not produce an instance for a seed.
-
-    Args:
-        problem: Where and what: the template's file, the expression's line and a message.
-        seed: The seed that failed.
-        stage: ``"syntax"`` (an expression cannot be read or names something unknown — the same
-            for every seed), ``"sampler"`` (bad sampler arguments), ``"where"`` (constraints
-            never held), ``"degenerate"`` (an undefined or ill-shaped value) or ``"render"``.
-    """
-
-    def __init__(self, problem: Problem, seed: int, stage: str) -> None:
-        super().__init__(f"{problem} (seed {seed})")
-        self.problem = problem
-        self.seed = seed
-        self.stage = stage
 
 
 @dataclass(frozen=True)
@@ -257,31 +241,6 @@ def _truth(value: Any) -> bool | None:
     if isinstance(value, sympy.logic.boolalg.BooleanAtom):
         return bool(value)
     return None
-
-
-def undefined(value: Any) -> bool:
-    """True when a value is or contains zoo, nan or an infinity."""
-    if isinstance(value, sympy.ImmutableDenseMatrix):
-        return any(undefined(v) for v in value.args[2])  # the kept entries (see _value_key)
-    if isinstance(value, sympy.MatrixBase):
-        return any(undefined(v) for v in value)
-    if isinstance(value, Sequence | SetLiteral):
-        return any(undefined(v) for v in value.items)
-    if isinstance(value, sympy.Basic):
-        if value.is_Rational or value.is_Symbol:
-            return False
-        known = _UNDEFINED.get(value)
-        if known is None:
-            known = bool(value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
-            remember(_UNDEFINED, value, known, _VALUES_SIZE)
-        return known
-    if isinstance(value, float):
-        return not np.isfinite(value)
-    return False
-
-
-#: Whether a sympy value holds an infinity or nan, by value (the same values recur).
-_UNDEFINED: dict[Any, bool] = {}
 
 
 def draw_values(template: Template, seed: int) -> dict[str, Any]:
@@ -626,8 +585,6 @@ def _value_key(value: Any) -> Any:
 
 def _build(template: Template, seed: int, values: dict[str, Any]) -> Instance:
     """Build the instance from every value (parameters and let bindings)."""
-    from mathdrill.decks import answering
-
     reference = answering.reference_value(template, values, seed, _evaluate, _fail)
     mistake_values = [
         (m, answering.mistake_value(template, m, values, seed, _evaluate, _fail))
@@ -703,8 +660,6 @@ class _Texts:
         return text
 
     def _answer_form(self, form: str) -> str:
-        from mathdrill.decks import answering
-
         draft, reference = self.draft, self.reference
         if form == "text":  # what a learner types
             return answering.answer_text(draft, reference)

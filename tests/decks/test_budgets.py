@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from mathdrill.decks import generate as generate_module
-from mathdrill.decks import load_deck
 from mathdrill.decks.generate import GenerationError, draw_params, generate, params_key
+from mathdrill.decks.loader import load_deck
 from mathdrill.decks.soundness import check_seed
 from mathdrill.usecases import authoring
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mathdrill.decks import load_deck
+from mathdrill.decks.loader import load_deck
 from mathdrill.usecases import authoring
 
 DECK = """\

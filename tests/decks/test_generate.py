@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mathdrill.answers import judge
-from mathdrill.decks import load_deck, load_deck_file
 from mathdrill.decks.generate import GenerationError, generate
+from mathdrill.decks.loader import load_deck, load_deck_file
 from mathdrill.decks.placeholders import render
 from mathdrill.decks.soundness import check_seed
 
@@ -42,7 +42,7 @@ def test_same_seed_same_instance_and_keys_tell_instances_apart():
 def test_generation_is_identical_across_processes():
     script = (
         "import json\nfrom pathlib import Path\n"
-        "from mathdrill.decks import load_deck_file\n"
+        "from mathdrill.decks.loader import load_deck_file\n"
         "from mathdrill.decks.generate import generate\n"
         f"deck = load_deck_file(Path({str(FIXTURES / 'good' / 'features.yaml')!r}))\n"
         "print(json.dumps([generate(t, 123456789).to_json() for t in deck.templates]))\n"

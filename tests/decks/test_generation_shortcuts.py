@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from mathdrill.decks import generate as generation
-from mathdrill.decks import load_deck, load_deck_file
 from mathdrill.decks.generate import GenerationError, generate
+from mathdrill.decks.loader import load_deck, load_deck_file
 from mathdrill.decks.model import Expr
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mathdrill.decks import DeckReadError, load_deck, load_deck_file, parse_deck, read_bytes
+from mathdrill.decks.loader import DeckReadError, load_deck, load_deck_file, parse_deck, read_bytes
 from mathdrill.decks.yamlsafe import MAX_DECK_BYTES, MAX_DEPTH
 from mathdrill.errors import DeckError
 

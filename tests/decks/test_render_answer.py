@@ -9,9 +9,9 @@ import pytest
 
 from mathdrill.answers import render_reference
 from mathdrill.answers.kinds import STYLES
-from mathdrill.decks import load_deck, load_deck_file
 from mathdrill.decks.answering import answer_text, render_answer
 from mathdrill.decks.generate import generate
+from mathdrill.decks.loader import load_deck, load_deck_file
 from mathdrill.errors import UsageError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -131,8 +131,8 @@ def test_vocabulary_is_documented():
 
 @pytest.mark.parametrize("spelling", ["true", "True"])
 def test_keyword_booleans_in_yaml_spelling_as_documented(spelling):
-    from mathdrill.decks import load_deck
     from mathdrill.decks.generate import generate
+    from mathdrill.decks.loader import load_deck
 
     text = (
         "deck: t\ntitle: T\ntemplates:\n  - id: q\n    title: Q\n    params:\n"

@@ -266,8 +266,8 @@ def test_exact_answers_equal_a_reference_computed_from_drawn_decimals():
 def test_a_reference_failing_the_quick_check_is_reported_with_the_explained_reason(monkeypatch):
     # check_seed decides the reference with judge(explain=False) and judges it again, explained,
     # only when that says anything but "correct": the author must see the full reason.
-    from mathdrill.answers import kinds
     from mathdrill.answers.verdict import Verdict
+    from mathdrill.decks import soundness
 
     calls = []
 
@@ -275,7 +275,7 @@ def test_a_reference_failing_the_quick_check_is_reported_with_the_explained_reas
         calls.append(explain)
         return Verdict("wrong", "explained reason" if explain else "short reason")
 
-    monkeypatch.setattr(kinds, "judge", failing)
+    monkeypatch.setattr(soundness, "pure_judge", failing)
     template = DERIVATIVES.template("power-rule")
     result = check_seed(template, 1)
     reference = [p for p in result.problems if p[2] == "reference"]

@@ -17,12 +17,6 @@ Prints machine info, then
 Usage::
 
     .venv/bin/python bench/bench_decks.py [PATH ...] [--seeds 200] [--samples 200] [--no-check]
-        [--cold]
-
-``--cold`` forgets, before every timed instance, the values and texts remembered from earlier
-instances (derived values, printed texts, term orders): each instance then pays for all of its
-own sympy work, as the first instance of a fresh process would (the per-template reading of the
-expression texts is kept: it is paid once per template, like loading the deck).
 
 With no PATH it uses ``decks/derivatives.yaml`` (the deck this issue ships); pass ``decks/`` for
 every built-in deck.
@@ -48,17 +42,6 @@ from mathdrill.decks.loader import load_deck_file  # noqa: E402
 from mathdrill.usecases import authoring  # noqa: E402
 
 
-def forget_values() -> None:
-    """Forget what earlier instances left in the value and text caches (``--cold``)."""
-    from mathdrill.decks import answering
-    from mathdrill.decks import generate as generation
-    from mathdrill.mathlang import render
-
-    generation._VALUES.clear()
-    answering._EIGENPAIRS_TEXT.clear()
-    render.forget_texts()
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -73,9 +56,6 @@ def main() -> None:
     )
     parser.add_argument("--samples", type=int, default=200, help="deck check samples")
     parser.add_argument("--no-check", action="store_true", help="skip the deck check timing")
-    parser.add_argument(
-        "--cold", action="store_true", help="forget remembered values and texts before each seed"
-    )
     args = parser.parse_args()
 
     print(
@@ -89,15 +69,11 @@ def main() -> None:
     cpu_medians: list[float] = []
     # Wall time suffers when other processes share the CPUs; the CPU-time median (process_time)
     # is the load-independent figure.
-    caches = "cold: values and texts forgotten before each seed" if args.cold else "warm caches"
-    print(
-        f"\ngeneration, {args.seeds} seeds per template, {caches} "
-        "(ms; wall median/p95/max, cpu median):"
-    )
+    print(f"\ngeneration, {args.seeds} seeds per template (ms; wall median/p95/max, cpu median):")
     print(f"{'template':45} {'median':>8} {'p95':>8} {'max':>8} {'cpu':>8} {'cpu+all':>8}")
     templates = [t for path in files for t in load_deck_file(path).templates]
     for template in templates:
-        generate(template, 10**9)  # warm-up: lazy imports and caches
+        generate(template, 10**9)  # warm-up: lazy imports
     rounds = max(1, min(args.rounds, args.seeds))
     times: dict[str, list[float]] = {t.key: [] for t in templates}
     cpu: dict[str, list[float]] = {t.key: [] for t in templates}
@@ -105,8 +81,6 @@ def main() -> None:
     for first in range(rounds):
         for template in templates:
             for seed in range(first, args.seeds, rounds):
-                if args.cold:
-                    forget_values()
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 instance = generate(template, seed)
                 times[template.key].append((time.perf_counter() - start) * 1000)

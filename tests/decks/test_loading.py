@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -90,10 +89,8 @@ def test_billion_laughs_is_refused_quickly():
     for name in "bcdefghi":
         lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
         previous = name
-    start = time.perf_counter()
     with pytest.raises(DeckReadError) as caught:
         parse_deck("\n".join(lines), "laughs.yaml")
-    assert time.perf_counter() - start < 5
     assert "expands to more than" in str(caught.value)
 
 

@@ -9,6 +9,9 @@ function of (template, seed) on every machine.
 Values come back as sympy objects: ``Integer``/``Rational``/``Float`` scalars,
 ``ImmutableMatrix`` for vectors (n×1 columns) and matrices, and
 :class:`mathdrill.mathlang.values.Sequence` for permutations.
+
+One module although it is long: it is the whole vocabulary, a table an author reads in one
+place, and its samplers share the argument readers at the top.
 """
 
 from __future__ import annotations

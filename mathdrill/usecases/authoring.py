@@ -19,14 +19,7 @@ from typing import Any
 
 from mathdrill.config import data_dir
 from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.library import (
-    GIVEN,
-    DeckSource,
-    Library,
-    deck_files,
-    deck_sources,
-    load_library,
-)
+from mathdrill.decks.library import Library, deck_files, deck_sources, load_library
 from mathdrill.decks.loader import DeckReadError, parse_deck, read_bytes
 from mathdrill.decks.model import Deck, Problem, Template
 from mathdrill.decks.soundness import SeedResult, TemplateReport, check_seed, summarize
@@ -414,9 +407,7 @@ def write_new_deck(path: Path) -> Path:
 
 __all__ = [
     "DEFAULT_SAMPLES",
-    "GIVEN",
     "CheckReport",
-    "DeckSource",
     "check",
     "check_files",
     "open_library",

@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy
 
-from mathdrill.decks.generate import GenerationError
+from mathdrill.decks.failures import GenerationError, undefined
 from mathdrill.decks.model import Expr, MistakeDef, Template
 from mathdrill.errors import InputError, MathSyntaxError
 
@@ -180,8 +180,6 @@ def reference_value(
         The reference in the form its kind stores (``AnswerSpec.expected``); for ``choice`` the
         option index.
     """
-    from mathdrill.decks.generate import undefined
-
     value = _value(template, template.answer.value, names, seed, evaluate, fail)
     if template.answer.kind != "interval" and undefined(value):
         fail(

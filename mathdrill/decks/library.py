@@ -8,7 +8,7 @@ silently shadows the other.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -149,18 +149,6 @@ class Library:
         """
         return [t for deck in self.decks.values() for t in deck.templates]
 
-    def raise_errors(self) -> None:
-        """Raise the load errors, if any, as one :class:`DeckError` listing them all.
-
-        Raises:
-            DeckError: When any file failed to load or an id was defined twice.
-        """
-        if self.errors:
-            problems = []
-            for error in self.errors:
-                problems.extend(error.problems or [error.message])
-            raise DeckError(f"{len(self.errors)} deck file(s) could not be loaded", problems)
-
 
 def load_library(sources: Iterable[DeckSource], *, trial: bool = True) -> Library:
     """Load every deck of the given sources.
@@ -211,8 +199,6 @@ def load_library(sources: Iterable[DeckSource], *, trial: bool = True) -> Librar
 
 
 def _with_origin(deck: Deck, origin: str) -> Deck:
-    from dataclasses import replace
-
     return replace(deck, source=origin)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from mathdrill.decks.failures import GenerationError
+from mathdrill.decks.generate import generate
 from mathdrill.decks.model import DECK_SUFFIXES, Deck, Problem
 from mathdrill.decks.schema import parse_document
 from mathdrill.decks.yamlsafe import MAX_DECK_BYTES, YamlProblem, decode, parse_yaml
@@ -102,8 +104,6 @@ def _trial(deck: Deck, problems: list[Problem]) -> Deck:
     constraint that rarely holds, a division by zero for some parameters) are left to
     ``deck check``. Templates that fail here are dropped from the deck.
     """
-    from mathdrill.decks.generate import GenerationError, generate
-
     kept = []
     for template in deck.templates:
         first: GenerationError | None = None

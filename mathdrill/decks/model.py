@@ -156,19 +156,6 @@ class Template:
         """The card identity ``deck/id``."""
         return f"{self.deck}/{self.id}"
 
-    def texts(self) -> list[Text]:
-        """Return every text with placeholders: prompt, hints, solution, feedback, choices.
-
-        Returns:
-            The texts in file order.
-        """
-        found = [self.prompt, *self.hints]
-        if self.solution is not None:
-            found.append(self.solution)
-        found.extend(m.feedback for m in self.mistakes)
-        found.extend(self.answer.choices)
-        return found
-
 
 @dataclass(frozen=True)
 class Deck:

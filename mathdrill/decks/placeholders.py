@@ -13,9 +13,7 @@ as a placeholder. Forms:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-
-from mathdrill.memo import remember
+from collections.abc import Callable
 
 FORMATS: tuple[str, ...] = ("unicode", "latex", "plain", "pretty")
 """Placeholder forms; ``{name}`` is ``{name:unicode}``."""
@@ -55,13 +53,16 @@ def render(text: str, value_of: Callable[[str, str], str]) -> str:
     """
     pieces: list[str] = []
     position = 0
-    for start, end, name, form in _tokens(text):
-        pieces.append(text[position:start])
-        position = end
-        if name is None:  # an escaped brace, {{ or }}: form is the brace
-            pieces.append(form)
+    # Punctuation and spaces skipped after a grid hold no brace, so the next token always starts
+    # at or after the point reached.
+    for match in _TOKEN.finditer(text):
+        pieces.append(text[position : match.start()])
+        position = match.end()
+        name = match.group(1)
+        if name is None:  # an escaped brace, {{ or }}
+            pieces.append(match.group(0)[0])
             continue
-        rendered = value_of(name, form)
+        rendered = value_of(name, match.group(2) or "unicode")
         if "\n" in rendered:
             before = "".join(pieces).rstrip(" ")
             pieces = [before, "\n" if before and not before.endswith("\n") else ""]
@@ -85,39 +86,3 @@ def render(text: str, value_of: Callable[[str, str], str]) -> str:
 
 
 _PUNCTUATION = re.compile(r"[.,;:!?)\]]+(?=\s|$)")
-
-#: The tokens of each text rendered so far. A deck's few hundred texts are rendered again for
-#: every instance, and scanning a text costs more than putting its values in (8 µs vs 3 µs).
-_TOKENS: dict[str, tuple[tuple[int, int, str | None, str], ...]] = {}
-_TOKENS_SIZE = 4096
-
-
-def _tokens(text: str) -> tuple[tuple[int, int, str | None, str], ...]:
-    """``(start, end, name, form)`` of each token; name None and form the brace for ``{{``/``}}``.
-
-    Punctuation and spaces skipped after a grid hold no brace, so the next token always starts
-    at or after the point :func:`render` has reached.
-    """
-    tokens = _TOKENS.get(text)
-    if tokens is None:
-        tokens = tuple(
-            (m.start(), m.end(), m.group(1), m.group(2) or "unicode")
-            if m.group(1) is not None
-            else (m.start(), m.end(), None, m.group(0)[0])
-            for m in _TOKEN.finditer(text)
-        )
-        remember(_TOKENS, text, tokens, _TOKENS_SIZE)
-    return tokens
-
-
-def render_all(texts: Mapping[str, str], value_of: Callable[[str, str], str]) -> dict[str, str]:
-    """Render several named texts with the same values.
-
-    Args:
-        texts: ``{field: text}``.
-        value_of: See :func:`render`.
-
-    Returns:
-        ``{field: rendered}``.
-    """
-    return {key: render(text, value_of) for key, text in texts.items()}

@@ -9,13 +9,15 @@ function of (template, seed) on every machine.
 Values come back as sympy objects: ``Integer``/``Rational``/``Float`` scalars,
 ``ImmutableMatrix`` for vectors (n×1 columns) and matrices, and
 :class:`mathdrill.mathlang.values.Sequence` for permutations.
+
+One module although it is long: it is the whole vocabulary, a table an author reads in one
+place, and its samplers share the argument readers at the top.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from collections.abc import Sequence as AbcSequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,11 +75,6 @@ class Sampler:
         summary: What it draws.
         draw: ``draw(rng, *args, **kwargs)`` returning a sympy value.
         flags: The bare words it accepts.
-        prepare: For samplers whose arguments are usually constants: ``prepare(*args,
-            **kwargs)`` checks the arguments once (raising :class:`SamplerError` as ``draw``
-            would) and returns ``draw(rng)``, which draws exactly as ``draw(rng, *args,
-            **kwargs)`` does and cannot fail; None when these arguments leave a draw that can
-            fail. ``draw`` is built on it, so the two cannot drift apart.
     """
 
     name: str
@@ -85,7 +82,6 @@ class Sampler:
     summary: str
     draw: Callable[..., Any]
     flags: frozenset[str] = frozenset()
-    prepare: Callable[..., Callable[[np.random.Generator], Any] | None] | None = None
 
 
 # ----------------------------------------------------------------------------- argument helpers
@@ -204,10 +200,6 @@ def integer(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Intege
     Raises:
         SamplerError: Bad bounds, or every value in the range is excluded.
     """
-    return _integer_plan(*args, **kwargs)(rng)
-
-
-def _integer_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], sympy.Integer]:
     positional, flags = _split_flags(args, "integer", {"nonzero"})
     exclude_given = kwargs.pop("exclude", None)
     nonzero = "nonzero" in flags or _bool_kw(kwargs, "nonzero")
@@ -226,19 +218,15 @@ def _integer_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], 
     count = high - low + 1 - len(skipped)
     if count <= 0:
         raise SamplerError(f"integer({low}, {high}) excludes every value in its range")
-
-    def draw(rng: np.random.Generator) -> sympy.Integer:
-        # Map an index in the allowed values to the value, stepping over the excluded ones: one
-        # draw, no rejection loop, so the stream position never depends on luck.
-        value = low + _draw(rng, 0, count - 1)
-        for gap in skipped:
-            if gap <= value:
-                value += 1
-            else:
-                break
-        return sympy.Integer(value)
-
-    return draw
+    # Map an index in the allowed values to the value, stepping over the excluded ones: one draw,
+    # no rejection loop, so the stream position never depends on luck.
+    value = low + _draw(rng, 0, count - 1)
+    for gap in skipped:
+        if gap <= value:
+            value += 1
+        else:
+            break
+    return sympy.Integer(value)
 
 
 def choice(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
@@ -255,18 +243,13 @@ def choice(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
     Raises:
         SamplerError: No options.
     """
-    return _choice_plan(*args, **kwargs)(rng)
-
-
-def _choice_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], Any]:
     _no_more("choice", [], 0, kwargs)
     options = list(args)
     if len(options) == 1 and isinstance(options[0], Sequence | list | tuple):
         options = _items(options[0], "choice")
     if not options:
         raise SamplerError("choice() needs at least one option")
-    last = len(options) - 1
-    return lambda rng: options[_draw(rng, 0, last)]
+    return options[_draw(rng, 0, len(options) - 1)]
 
 
 def sign(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Integer:
@@ -283,12 +266,8 @@ def sign(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Integer:
     Raises:
         SamplerError: Any argument was given.
     """
-    return _sign_plan(*args, **kwargs)(rng)
-
-
-def _sign_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], sympy.Integer]:
     _no_more("sign", list(args), 0, kwargs)
-    return lambda rng: sympy.Integer(1 if _draw(rng, 0, 1) else -1)
+    return sympy.Integer(1 if _draw(rng, 0, 1) else -1)
 
 
 def rational(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Rational:
@@ -447,35 +426,19 @@ def vector(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Immutab
     Raises:
         SamplerError: Bad arguments.
     """
-    return _vector_draw(*args, **kwargs)(rng)
-
-
-def _vector_draw(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], Any]:
     positional, flags = _split_flags(args, "vector", {"nonzero"})
     _no_more("vector", positional, 3, kwargs)
     if not positional:
         raise SamplerError("vector() needs its length: vector(n, lo, hi)")
     n = _dimension(positional[0], "n")
     low, high = _bounds(positional[1:], "vector", (-5, 5))
-    nonzero = "nonzero" in flags
-    if nonzero and low == high == 0:
+    if "nonzero" in flags and low == high == 0:
         raise SamplerError("vector(): a nonzero vector needs a range other than 0..0")
-
-    def draw(rng: np.random.Generator) -> sympy.ImmutableMatrix:
-        for _ in range(MAX_TRIES):
-            entries = [_draw(rng, low, high) for _ in range(n)]
-            if not nonzero or any(entries):
-                return _matrix([[v] for v in entries])
-        raise SamplerError("vector(): could not draw a nonzero vector")
-
-    # Without nonzero the first draw is always taken: it cannot fail.
-    draw.infallible = not nonzero  # type: ignore[attr-defined]
-    return draw
-
-
-def _vector_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], Any] | None:
-    draw = _vector_draw(*args, **kwargs)
-    return draw if draw.infallible else None  # type: ignore[attr-defined]
+    for _ in range(MAX_TRIES):
+        entries = [_draw(rng, low, high) for _ in range(n)]
+        if "nonzero" not in flags or any(entries):
+            return _matrix([[v] for v in entries])
+    raise SamplerError("vector(): could not draw a nonzero vector")
 
 
 def matrix(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.ImmutableMatrix:
@@ -492,10 +455,6 @@ def matrix(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Immutab
     Raises:
         SamplerError: Bad arguments.
     """
-    return _matrix_plan(*args, **kwargs)(rng)
-
-
-def _matrix_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], Any]:
     positional, flags = _split_flags(args, "matrix", {"nonzero"})
     _no_more("matrix", positional, 4, kwargs)
     if len(positional) < 2:
@@ -506,11 +465,10 @@ def _matrix_plan(*args: Any, **kwargs: Any) -> Callable[[np.random.Generator], A
         span = [v for v in range(low, high + 1) if v != 0]
         if not span:
             raise SamplerError("matrix(): nonzero entries need a range other than 0..0")
-        last = len(span) - 1
-        return lambda rng: _matrix(
-            [[span[_draw(rng, 0, last)] for _ in range(cols)] for _ in range(rows)]
+        return _matrix(
+            [[span[_draw(rng, 0, len(span) - 1)] for _ in range(cols)] for _ in range(rows)]
         )
-    return lambda rng: _matrix(_grid(rng, rows, cols, low, high))
+    return _matrix(_grid(rng, rows, cols, low, high))
 
 
 def symmetric(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.ImmutableMatrix:
@@ -845,16 +803,9 @@ SAMPLERS: dict[str, Sampler] = {
             "an integer from lo to hi inclusive",
             integer,
             frozenset({"nonzero"}),
-            _integer_plan,
         ),
-        Sampler(
-            "choice",
-            "choice(a, b, ...)",
-            "one of the options, uniformly",
-            choice,
-            prepare=_choice_plan,
-        ),
-        Sampler("sign", "sign()", "−1 or 1", sign, prepare=_sign_plan),
+        Sampler("choice", "choice(a, b, ...)", "one of the options, uniformly", choice),
+        Sampler("sign", "sign()", "−1 or 1", sign),
         Sampler(
             "rational",
             "rational(lo, hi, den=6, nonzero, noninteger)",
@@ -882,7 +833,6 @@ SAMPLERS: dict[str, Sampler] = {
             "an integer column vector",
             vector,
             frozenset({"nonzero"}),
-            _vector_plan,
         ),
         Sampler(
             "matrix",
@@ -890,7 +840,6 @@ SAMPLERS: dict[str, Sampler] = {
             "an integer matrix",
             matrix,
             frozenset({"nonzero"}),
-            _matrix_plan,
         ),
         Sampler("symmetric", "symmetric(n, lo, hi)", "a symmetric integer matrix", symmetric),
         Sampler(
@@ -952,15 +901,3 @@ def bind(rng: np.random.Generator) -> dict[str, Callable[..., Any]]:
         return call
 
     return {name: bound(sampler) for name, sampler in SAMPLERS.items()}
-
-
-def as_sequence_argument(values: AbcSequence[Any]) -> Sequence:
-    """Wrap plain values as the math language's list value (used for YAML lists in params).
-
-    Args:
-        values: The items.
-
-    Returns:
-        A bracketed :class:`Sequence`.
-    """
-    return Sequence(tuple(values), "[")

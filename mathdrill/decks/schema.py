@@ -3,7 +3,8 @@
 Every key and type is checked and *all* problems of a file are collected (not just the first),
 each with its line, so an author fixes a file in one pass. The tables at the top are the format's
 single source of truth: the validator walks them and :func:`json_schema` turns them into a JSON
-Schema for editors.
+Schema for editors. Tables, validator and JSON Schema stay in one module so that they cannot
+drift apart.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from mathdrill.decks.model import AnswerDef, Deck, Expr, MistakeDef, Problem, Te
 from mathdrill.decks.placeholders import FORMATS, placeholders
 from mathdrill.decks.samplers import FLAGS, SAMPLERS
 from mathdrill.decks.yamlsafe import Document, YList, YMap
+from mathdrill.vocabulary import ID_RE, default_mistake_id
 
 FORMAT_VERSION = 1
 """The deck format version this code reads (``version:`` in a deck; optional)."""
 
-ID_RE = re.compile(r"[a-z0-9-]+")
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 SAMPLER_CALL_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*", re.DOTALL)
 
@@ -483,7 +484,7 @@ def _template(
             add(line, f"mistakes[{i}] must be a mapping with value and feedback")
             continue
         _check_keys(out, item, MISTAKE_KEYS, MISTAKE_REQUIRED, f"mistakes[{i}]", label)
-        mistake_id = item.get("id", f"mistake-{i + 1}")
+        mistake_id = item.get("id", default_mistake_id(i))
         if not isinstance(mistake_id, str) or not ID_RE.fullmatch(mistake_id):
             add(item.line_of("id"), f"mistakes[{i}].id {mistake_id!r} may use only a-z, 0-9, -")
             continue
@@ -690,19 +691,20 @@ def _answer(
 def _json_type(name: str) -> dict[str, Any]:
     """The JSON Schema of one value type of the key tables."""
     identifier = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"}
+    an_id = ID_RE.pattern
     expression = {"type": ["string", "number", "boolean", "array"]}
     simple: dict[str, dict[str, Any]] = {
-        "id": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+        "id": {"type": "string", "pattern": f"^{an_id}$"},
         "string": {"type": "string"},
         "text": {"type": ["string", "number"]},
         "number": {"type": "number", "exclusiveMinimum": 0},
         "integer": {"type": "integer", "const": FORMAT_VERSION},
         "boolean": {"type": "boolean"},
-        "ids": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9-]+$"}},
+        "ids": {"type": "array", "items": {"type": "string", "pattern": f"^{an_id}$"}},
         "names": {"type": "array", "items": identifier},
         "strings": {
             "type": "array",
-            "items": {"type": "string", "pattern": "^[a-z0-9-]+(/[a-z0-9-]+)?$"},
+            "items": {"type": "string", "pattern": f"^{an_id}(/{an_id})?$"},
         },
         "texts": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "exprs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},

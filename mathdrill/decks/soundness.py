@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from mathdrill.decks.generate import (
-    GenerationError,
-    Instance,
-    draw_params,
-    generate,
-    generation_deadline,
-    params_key,
-)
+from mathdrill.answers.kinds import judge as pure_judge
+from mathdrill.decks.answering import answer_text
+from mathdrill.decks.failures import GenerationError
+from mathdrill.decks.generate import Instance, generate, generation_deadline
 from mathdrill.decks.model import Problem, Template
 from mathdrill.errors import MathdrillError
 from mathdrill.mathlang.deadline import cpu_deadline
@@ -63,7 +59,6 @@ def check_seed(
     seed: int,
     clock: Callable[[], float] | None = None,
     judge: Callable[..., object] | None = None,
-    memo: dict[Any, SeedResult] | None = None,
 ) -> SeedResult:
     """Run every per-instance check for one seed.
 
@@ -74,33 +69,21 @@ def check_seed(
             so a loaded machine does not fail a sound deck); None: no timing.
         judge: The judge (default :func:`mathdrill.answers.judge`, in-process; it then judges
             the mistakes with ``explain=False``: only their status and name are checked).
-        memo: Results of earlier seeds of this template by drawn parameters. An instance is a
-            pure function of its drawn parameters, so a seed that draws the same values as an
-            earlier one gets that seed's result (with its own seed and the generation time
-            measured for those values) instead of generating and judging it again.
 
     Returns:
         The result; ``problems`` is empty when the instance is sound.
     """
     mistake_judge = judge
     if judge is None:
-        from mathdrill.answers.kinds import judge as pure_judge
-
         judge = pure_judge
 
         def mistake_judge(spec: Any, text: str) -> Any:
             return pure_judge(spec, text, explain=False)
 
     start = clock() if clock else 0.0
-    key = None
     try:
-        with generation_deadline(template, seed):
-            params = draw_params(template, seed)
-            if memo is not None:
-                key = _memo_key(params)
-                if key is not None and key in memo:
-                    return replace(memo[key], seed=seed)
-            instance = generate(template, seed, params)
+        with generation_deadline(template, seed):  # the rendering below is bounded too
+            instance = generate(template, seed)
             instance.render_all()  # every placeholder of every text must render
     except GenerationError as error:
         elapsed = clock() - start if clock else 0.0
@@ -127,19 +110,7 @@ def check_seed(
         result = SeedResult(
             seed, instance.key, elapsed, ((template.answer.line, message, "crash", ""),)
         )
-    if memo is not None and key is not None:
-        memo[key] = result
     return result
-
-
-def _memo_key(params: dict[str, Any]) -> Any:
-    """The memo key of drawn parameters, or None when a value cannot be hashed (no reuse)."""
-    key = params_key(params)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
 
 
 class _JudgingTooSlow(MathdrillError):
@@ -158,8 +129,6 @@ def _judge_instance(
 ) -> SeedResult:
     """Judge the reference and every mistake of one generated instance."""
     mistake_judge = mistake_judge or judge
-    from mathdrill.decks.answering import answer_text
-
     problems: list[tuple[int, str, str, str]] = []
     answer_line = template.answer.value.line
     # The status alone first (as for the mistakes): a sound reference needs no explanation,

@@ -174,16 +174,24 @@ _FAST = bool(getattr(yaml, "__with_libyaml__", False))
 def _check_depth(text: str) -> None:
     """Refuse nesting deeper than :data:`MAX_DEPTH` by walking libyaml's event stream."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise YamlProblem(
-                    event.start_mark.line + 1,
-                    f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(
+                        event.start_mark.line + 1,
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # libyaml ≥ 0.2.5 stops at its own depth limit (1000, far above ours) while scanning
+        # ahead, before any event of the deep part reaches this loop.
+        if "nesting depth" not in str(error.problem):
+            raise
+        line = error.problem_mark.line + 1 if error.problem_mark else 0
+        raise YamlProblem(line, f"the YAML is nested more than {MAX_DEPTH} levels deep") from None
 
 
 def decode(raw: bytes) -> str:

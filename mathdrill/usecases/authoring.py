@@ -7,47 +7,32 @@ process pool. It prints nothing; :mod:`mathdrill.cli.deck_cmd` renders what it r
 
 from __future__ import annotations
 
-import contextlib
-import gc
+import multiprocessing
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mathdrill.config import data_dir
-from mathdrill.decks.library import (
-    GIVEN,
-    DeckSource,
-    Library,
-    deck_files,
-    deck_sources,
-    load_library,
-)
+from mathdrill.decks.generate import Instance, generate
+from mathdrill.decks.library import Library, deck_files, deck_sources, load_library
 from mathdrill.decks.loader import DeckReadError, parse_deck, read_bytes
 from mathdrill.decks.model import Deck, Problem, Template
-from mathdrill.errors import DeckError, NotFoundError, UsageError
+from mathdrill.decks.soundness import SeedResult, TemplateReport, check_seed, summarize
+from mathdrill.errors import DeckError, UsageError
 
 DEFAULT_SAMPLES = 200
 """Seeds ``deck check`` tries per template."""
-
-CHUNK = 50
-"""Seeds per task for the lightest templates, handed out last so that the workers finish
-together."""
-
-WHOLE_SHARE = 0.7
-"""The heaviest templates, this share of them, go to a worker whole: all their seeds in one
-task, so every repeated draw is found in that worker's memo (split over two workers, a
-quarter more of the seeds would be checked in full at 200 samples)."""
 
 MAX_SAMPLES = 100_000
 
 WHERE_STREAK = 3
 """After this many seeds in a row whose constraints never held, or that ran out of CPU time, a
-chunk stops sampling (each such seed costs seconds, and the rest would fail the same way)."""
+template stops sampling (each such seed costs seconds, and the rest would fail the same way)."""
 
 
 def user_decks_dir(env: Mapping[str, str]) -> Path:
@@ -106,7 +91,7 @@ def resolve_template(library: Library, reference: str) -> tuple[Deck, list[Templ
     return deck, [library.template(reference)]
 
 
-def preview(templates: list[Template], seeds: list[int]) -> list[Any]:
+def preview(templates: list[Template], seeds: list[int]) -> list[Instance]:
     """Generate instances of each template for each seed.
 
     Args:
@@ -119,8 +104,6 @@ def preview(templates: list[Template], seeds: list[int]) -> list[Any]:
     Raises:
         GenerationError: When a template cannot produce an instance (file:line in the message).
     """
-    from mathdrill.decks.generate import generate
-
     return [generate(template, seed) for template in templates for seed in seeds]
 
 
@@ -143,7 +126,7 @@ class CheckReport:
     files: list[str] = field(default_factory=list)
     unreadable: list[DeckError] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    templates: list[Any] = field(default_factory=list)
+    templates: list[TemplateReport] = field(default_factory=list)
     samples: int = DEFAULT_SAMPLES
     seconds: float = 0.0
 
@@ -222,67 +205,28 @@ def check_files(env: Mapping[str, str], paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
-_WORKER_DECKS: dict[str, Deck | None] = {}
-_WARM: set[str] = set()
-#: Per template (in this worker), the results of seeds by drawn parameters: seeds that draw the
-#: same values share one check (see :func:`mathdrill.decks.soundness.check_seed`).
-_MEMOS: dict[tuple[str, str], dict[Any, Any]] = {}
-#: Templates (in this worker) whose sampling stopped on a streak of exhausting failures.
-_EXHAUSTED: set[tuple[str, str]] = set()
-
-
-def _worker_template(path: str, template_id: str) -> Template:
-    if path not in _WORKER_DECKS:
-        deck, _problems = parse_deck(read_bytes(Path(path)), path)
-        _WORKER_DECKS[path] = deck
-    deck = _WORKER_DECKS[path]
-    template = deck.template(template_id) if deck is not None else None
-    if template is None:
-        raise NotFoundError(f"{path}: template '{template_id}' vanished during the check")
-    return template
-
-
-def check_chunk(path: str, template_id: str, seeds: list[int]) -> list[Any]:
-    """Check some seeds of one template (runs in a worker process).
+def check_template(template: Template, samples: int) -> list[SeedResult]:
+    """Check seeds 0 … samples−1 of one template (in a worker process of :func:`check`).
 
     Args:
-        path: The deck file.
-        template_id: The template.
-        seeds: The seeds.
+        template: The template.
+        samples: Seeds to check.
 
     Returns:
-        One :class:`mathdrill.decks.soundness.SeedResult` per seed.
+        One result per seed checked; fewer than ``samples`` when the template stopped early on
+        :data:`WHERE_STREAK` failing seeds in a row.
     """
-    from mathdrill.decks.generate import GenerationError, generate
-    from mathdrill.decks.soundness import check_seed
-    from mathdrill.mathlang.deadline import keep_handler
-
-    if (path, template_id) in _EXHAUSTED:
-        return []  # an earlier chunk of this template already stopped on a failing streak
-    template = _worker_template(path, template_id)
-    if not _WARM:
-        # The first instance in a process pays for lazy imports and caches; keep that out of
-        # the timing so the budget measures the template, not the process start. (A template's
-        # own first reading of its texts is one seed of 200: the budget is on the median.)
-        _WARM.add(template.key)
-        with contextlib.suppress(GenerationError):
-            generate(template, seeds[0])
     results = []
     streak = 0
-    memo = _MEMOS.setdefault((path, template_id), {})
-    with keep_handler():  # every seed enters CPU-time deadlines: install their handler once
-        for seed in seeds:
-            # CPU time, not wall time: the budget judges the template, and a shared CI machine
-            # must not fail a sound deck.
-            result = check_seed(template, seed, clock=time.process_time, memo=memo)
-            results.append(result)
-            # A constraint that failed MAX_TRIES draws for several seeds in a row will fail for
-            # the rest too; each failure costs a second, so stop sampling this template here.
-            exhausting = any(p[2] in ("where", "timeout") for p in result.problems)
-            streak = streak + 1 if exhausting else 0
-            if streak >= WHERE_STREAK:
-                _EXHAUSTED.add((path, template_id))
-                break
+    for seed in range(samples):
+        # CPU time, not wall time: the budget judges the template, and a shared CI machine must
+        # not fail a sound deck.
+        result = check_seed(template, seed, clock=time.process_time)
+        results.append(result)
+        exhausting = any(p[2] in ("where", "timeout") for p in result.problems)
+        streak = streak + 1 if exhausting else 0
+        if streak >= WHERE_STREAK:
+            break
     return results
 
 
@@ -301,7 +245,8 @@ def check(
         files: Deck files (see :func:`check_files`).
         samples: Seeds per template (0 … samples−1, so any failure can be previewed with
             ``deck preview DECK/TEMPLATE --seed S``).
-        workers: Worker processes (default: the CPU count, at most 4; 1 runs in-process).
+        workers: Worker processes, one template at a time each (default: the CPU count, at
+            most 4; 1 runs in this process).
         on_start: Called once with the number of seeds to check, after the workers started.
         on_advance: Called with the number of seeds just checked.
         clock: Wall-clock seconds counter for the total time.
@@ -315,13 +260,8 @@ def check(
     if not 1 <= samples <= MAX_SAMPLES:
         raise UsageError(f"--samples must be between 1 and {MAX_SAMPLES}")
     started = clock()
-    # A check in this process (workers=1, or tests) must not see a previous check's decks.
-    _WORKER_DECKS.clear()
-    _WARM.clear()
-    _MEMOS.clear()
-    _EXHAUSTED.clear()
     report = CheckReport(samples=samples)
-    decks: list[Deck] = []
+    templates: list[Template] = []
     seen_ids: dict[str, str] = {}
     for path in files:
         report.files.append(str(path))
@@ -333,8 +273,6 @@ def check(
         report.problems.extend(problems)
         if deck is None:
             continue
-        # Forked workers find the deck here instead of reading and validating it again.
-        _WORKER_DECKS[deck.path] = deck
         if deck.id in seen_ids:
             report.problems.append(
                 Problem(
@@ -344,138 +282,50 @@ def check(
                 )
             )
         seen_ids.setdefault(deck.id, str(path))
-        decks.append(deck)
-    # Expensive templates first and whole, so the workers finish together on chunks of cheap
-    # ones.
-    ordered = sorted(
-        ((deck.path, template) for deck in decks for template in deck.templates),
-        key=lambda item: -template_weight(item[1]),
-    )
-    whole = round(len(ordered) * WHOLE_SHARE)
-    tasks = [
-        (path, template.id, list(range(start, min(start + size, samples))))
-        for position, (path, template) in enumerate(ordered)
-        for size in [samples if position < whole else CHUNK]
-        for start in range(0, samples, size)
-    ]
-    results: dict[tuple[str, str], list[Any]] = {}
-    total = sum(len(seeds) for _, _, seeds in tasks)
+        templates.extend(deck.templates)
     count = workers if workers is not None else min(4, os.cpu_count() or 1)
-    with batch_gc():
-        if count <= 1 or total <= CHUNK:
-            if on_start:
-                on_start(total)
-            for path, template_id, seeds in tasks:
-                results.setdefault((path, template_id), []).extend(
-                    check_chunk(path, template_id, seeds)
-                )
-                if on_advance:
-                    on_advance(len(seeds))
-        else:
-            _run_pool(tasks, count, results, on_start, on_advance, total)
-    from mathdrill.decks.soundness import summarize
-
-    for deck in decks:
-        for template in deck.templates:
-            report.templates.append(
-                summarize(template, results.get((deck.path, template.id), []), timed=True)
-            )
+    if count <= 1 or len(templates) <= 1:
+        if on_start:
+            on_start(samples * len(templates))
+        results = []
+        for template in templates:
+            results.append(check_template(template, samples))
+            if on_advance:
+                on_advance(samples)
+    else:
+        results = _run_pool(templates, samples, count, on_start, on_advance)
+    for template, seeds in zip(templates, results, strict=True):
+        report.templates.append(summarize(template, seeds, timed=True))
     report.seconds = clock() - started
     return report
 
 
-BATCH_GC_THRESHOLD = 100_000
-"""Allocations between collections of the youngest generation during a check (Python's
-default is 700)."""
-
-
-@contextlib.contextmanager
-def batch_gc() -> Iterator[None]:
-    """Collect garbage rarely while checking, and never scan what was loaded before.
-
-    Generating and judging instances allocates millions of short-lived sympy objects, few of
-    them in cycles; with the default threshold the collector ran about 1,800 times for 10,000
-    seeds, each pass also walking the caches and everything imported. Everything alive when
-    the check starts (sympy, the decks) is frozen out of collection (and the forked workers
-    inherit it untouched, sharing those pages); the previous settings come back afterwards.
-
-    Yields:
-        Nothing.
-    """
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(BATCH_GC_THRESHOLD, threshold[1], threshold[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
-_HEAVY = re.compile(
-    r"\b(diff|hessian|jacobian|grad|gradient|integrate|limit|solve|simplify|eigenvects|"
-    r"eigenvals|nullspace|inv|inverse|det)\b"
-)
-
-
-def template_weight(template: Template) -> float:
-    """A rough relative cost of checking one seed of a template, for ordering the work.
-
-    Counted from what each seed evaluates and judges: let bindings, mistakes (each judged
-    against the reference and the mistakes before it), calls of heavy sympy functions, formulas
-    (compared at test points) rather than numbers, and the length of all those expressions.
-    (On the built-in decks its rank correlation with the measured cost is about 0.7.)
-
-    Args:
-        template: The template.
-
-    Returns:
-        A positive weight; only the order matters.
-    """
-    texts = [expr.text for _name, expr in template.let]
-    texts += [template.answer.value.text, *(m.value.text for m in template.mistakes)]
-    texts += [expr.text for expr in template.where]
-    heavy = sum(len(_HEAVY.findall(text)) for text in texts)
-    formula = 1.0 if template.answer.kind == "expression" else 0.0
-    return (
-        1.0
-        + 0.5 * len(template.let)
-        + len(template.mistakes)
-        + 1.5 * heavy
-        + formula
-        + 0.5 * len(template.symbols)
-        + sum(len(text) for text in texts) / 40
-    )
-
-
 def _run_pool(
-    tasks: list[tuple[str, str, list[int]]],
+    templates: list[Template],
+    samples: int,
     count: int,
-    results: dict[tuple[str, str], list[Any]],
     on_start: Callable[[int], None] | None,
     on_advance: Callable[[int], None] | None,
-    total: int,
-) -> None:
-    import multiprocessing
-
+) -> list[list[SeedResult]]:
+    """Check every template in ``count`` worker processes; the results in template order."""
     # fork shares the already imported sympy with the workers (seconds saved per worker). Every
     # task is submitted before on_start, so the workers are forked before the caller starts a
     # progress display thread.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     context = multiprocessing.get_context(method)
+    results: list[list[SeedResult]] = [[] for _ in templates]
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        futures: dict[Future, tuple[str, str, list[int]]] = {
-            pool.submit(check_chunk, *task): task for task in tasks
+        futures: dict[Future[list[SeedResult]], int] = {
+            pool.submit(check_template, template, samples): index
+            for index, template in enumerate(templates)
         }
         if on_start:
-            on_start(total)
-        from concurrent.futures import as_completed
-
+            on_start(samples * len(templates))
         for future in as_completed(futures):
-            path, template_id, seeds = futures[future]
-            results.setdefault((path, template_id), []).extend(future.result())
+            results[futures[future]] = future.result()
             if on_advance:
-                on_advance(len(seeds))
+                on_advance(samples)
+    return results
 
 
 # ----------------------------------------------------------------------------------- deck new
@@ -557,9 +407,7 @@ def write_new_deck(path: Path) -> Path:
 
 __all__ = [
     "DEFAULT_SAMPLES",
-    "GIVEN",
     "CheckReport",
-    "DeckSource",
     "check",
     "check_files",
     "open_library",

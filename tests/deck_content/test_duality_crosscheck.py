@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks import Deck, load_deck_file
 from mathdrill.decks.generate import Instance, generate
+from mathdrill.decks.loader import load_deck_file
+from mathdrill.decks.model import Deck
 
 DECK_PATH = Path(__file__).resolve().parents[2] / "decks" / "duality.yaml"
 SEEDS = [7919 * k + 3 for k in range(25)]

@@ -1,10 +1,9 @@
-"""How ``deck check`` spreads its work over worker processes."""
+"""How ``deck check`` spreads its templates over worker processes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mathdrill.decks import load_deck
 from mathdrill.usecases import authoring
 
 DECK = """\
@@ -38,33 +37,18 @@ templates:
 """
 
 
-def test_heavier_templates_weigh_more() -> None:
-    deck = load_deck(DECK, "sched.yaml")
-    light, heavy = deck.template("plain-number"), deck.template("heavy-formula")
-    assert authoring.template_weight(heavy) > authoring.template_weight(light) > 0
-
-
-def test_heaviest_templates_are_handed_out_first(tmp_path: Path, monkeypatch) -> None:
+def test_the_report_keeps_the_file_order_and_every_seed(tmp_path: Path) -> None:
     path = tmp_path / "sched.yaml"
     path.write_text(DECK, encoding="utf-8")
-    handed: list[tuple[str, list[int]]] = []
-
-    def record_pool(tasks, count, results, on_start, on_advance, total):
-        for deck_path, template_id, seeds in tasks:
-            handed.append((template_id, seeds))
-            results.setdefault((deck_path, template_id), []).extend(
-                authoring.check_chunk(deck_path, template_id, seeds)
-            )
-
-    monkeypatch.setattr(authoring, "_run_pool", record_pool)
-    report = authoring.check([path], samples=120, workers=2)
-    # The heavier template goes whole to one worker (its repeated draws share one memo); the
-    # lighter one is cut into chunks that even out the end.
-    assert [t for t, _ in handed] == ["heavy-formula"] + ["plain-number"] * 3
-    assert [len(seeds) for _, seeds in handed] == [120, 50, 50, 20]
-    # The report keeps the file's order and every seed.
+    started: list[int] = []
+    advanced: list[int] = []
+    report = authoring.check(
+        [path], samples=30, workers=2, on_start=started.append, on_advance=advanced.append
+    )
     assert [r.template.id for r in report.templates] == ["plain-number", "heavy-formula"]
-    assert [r.samples for r in report.templates] == [120, 120]
+    assert [r.samples for r in report.templates] == [30, 30]
+    assert started == [60]
+    assert advanced == [30, 30]
     assert report.exit_code == 0
 
 
@@ -76,29 +60,6 @@ def test_two_workers_find_what_one_finds(tmp_path: Path) -> None:
     assert [(r.template.id, r.samples, r.distinct, r.ok) for r in pooled.templates] == [
         (r.template.id, r.samples, r.distinct, r.ok) for r in alone.templates
     ]
-
-
-def test_garbage_is_collected_rarely_during_a_check_and_as_before_after(
-    tmp_path: Path, monkeypatch
-) -> None:
-    import gc
-
-    path = tmp_path / "sched.yaml"
-    path.write_text(DECK, encoding="utf-8")
-    before = gc.get_threshold()
-    seen = []
-    real = authoring.check_chunk
-
-    def spy(deck_path, template_id, seeds):
-        seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
-        return real(deck_path, template_id, seeds)
-
-    monkeypatch.setattr(authoring, "check_chunk", spy)
-    report = authoring.check([path], samples=10, workers=1)
-    assert report.exit_code == 0
-    assert seen == [(authoring.BATCH_GC_THRESHOLD, True)] * 2
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0
 
 
 def test_a_deck_is_read_once_per_check(tmp_path: Path, monkeypatch) -> None:

@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mathdrill.answers import judge
-from mathdrill.decks import load_deck, load_deck_file
-from mathdrill.decks.generate import GenerationError, generate
+from mathdrill.decks.failures import GenerationError
+from mathdrill.decks.generate import generate
+from mathdrill.decks.loader import load_deck, load_deck_file
+from mathdrill.decks.model import Expr
 from mathdrill.decks.placeholders import render
 from mathdrill.decks.soundness import check_seed
 
@@ -42,7 +44,7 @@ def test_same_seed_same_instance_and_keys_tell_instances_apart():
 def test_generation_is_identical_across_processes():
     script = (
         "import json\nfrom pathlib import Path\n"
-        "from mathdrill.decks import load_deck_file\n"
+        "from mathdrill.decks.loader import load_deck_file\n"
         "from mathdrill.decks.generate import generate\n"
         f"deck = load_deck_file(Path({str(FIXTURES / 'good' / 'features.yaml')!r}))\n"
         "print(json.dumps([generate(t, 123456789).to_json() for t in deck.templates]))\n"
@@ -266,8 +268,8 @@ def test_exact_answers_equal_a_reference_computed_from_drawn_decimals():
 def test_a_reference_failing_the_quick_check_is_reported_with_the_explained_reason(monkeypatch):
     # check_seed decides the reference with judge(explain=False) and judges it again, explained,
     # only when that says anything but "correct": the author must see the full reason.
-    from mathdrill.answers import kinds
     from mathdrill.answers.verdict import Verdict
+    from mathdrill.decks import soundness
 
     calls = []
 
@@ -275,7 +277,7 @@ def test_a_reference_failing_the_quick_check_is_reported_with_the_explained_reas
         calls.append(explain)
         return Verdict("wrong", "explained reason" if explain else "short reason")
 
-    monkeypatch.setattr(kinds, "judge", failing)
+    monkeypatch.setattr(soundness, "pure_judge", failing)
     template = DERIVATIVES.template("power-rule")
     result = check_seed(template, 1)
     reference = [p for p in result.problems if p[2] == "reference"]
@@ -307,3 +309,54 @@ def test_an_instance_is_freed_as_soon_as_it_is_dropped():
     finally:
         if was_enabled:
             gc.enable()
+
+
+@pytest.mark.parametrize("expression", ["integer(9, 2)", "integer(1, 5, bogus=3)", "choice()"])
+def test_bad_sampler_arguments_are_reported_with_the_parameter(expression) -> None:
+    # The loader's trial generation would refuse these decks, so the bad parameter is put into
+    # a loaded template directly.
+    good = one_template(
+        "  - id: q\n    title: Q\n    params:\n      a: integer(1, 5)\n"
+        "    prompt: '{a}'\n    answer:\n      kind: number\n      value: a\n"
+    )
+    template = replace(good, params=(("a", Expr(expression, 5, "params.a")),))
+    with pytest.raises(GenerationError) as caught:
+        generate(template, 3)
+    assert caught.value.stage == "sampler"
+    assert caught.value.problem.line == 5
+    assert "params.a" in caught.value.problem.message
+
+
+def test_an_undefined_let_value_is_reported_with_its_line() -> None:
+    good = one_template(
+        "  - id: q\n    title: Q\n    params:\n      a: integer(1, 5)\n"
+        "    prompt: '{a}'\n    answer:\n      kind: number\n      value: a\n"
+    )
+    broken = replace(
+        good,
+        params=(("a", Expr("integer(0, 0)", 5, "params.a")),),
+        let=(("r", Expr("1/a", 6, "let.r")),),
+    )
+    with pytest.raises(GenerationError, match=r"let\.r") as caught:
+        generate(broken, 1)
+    assert (caught.value.stage, caught.value.problem.line) == ("degenerate", 6)
+
+
+def test_undefined_values_are_found_in_every_kind_of_value() -> None:
+    import sympy
+
+    from mathdrill.decks.failures import undefined
+    from mathdrill.mathlang.values import Sequence
+
+    x = sympy.Symbol("x")
+    assert undefined(sympy.zoo)
+    assert undefined(x + sympy.oo)
+    assert undefined(-sympy.oo * x)
+    assert undefined(sympy.ImmutableMatrix([[1, sympy.nan]]))
+    assert undefined(sympy.Matrix([[1, sympy.zoo]]))
+    assert undefined(Sequence((sympy.Integer(1), sympy.oo), "["))
+    assert undefined(float("inf"))
+    assert not undefined(sympy.Integer(3))
+    assert not undefined(sympy.sin(x) / (x + 1))
+    assert not undefined(sympy.ImmutableMatrix([[1, x]]))
+    assert not undefined(2.5)

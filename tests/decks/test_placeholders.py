@@ -1,8 +1,7 @@
-"""Placeholder rendering: a text's tokens are read once, its values put in on every call."""
+"""Placeholder rendering: forms, escaped braces, and grids on lines of their own."""
 
 from __future__ import annotations
 
-from mathdrill.decks import placeholders
 from mathdrill.decks.placeholders import render
 
 GRID = "⎡1  2⎤\n⎢    ⎥\n⎣3  4⎦"
@@ -15,7 +14,7 @@ def _values(table: dict[tuple[str, str], str]):
     return value_of
 
 
-def test_the_same_text_renders_each_call_with_that_calls_values() -> None:
+def test_a_text_renders_with_the_values_of_each_call() -> None:
     text = "Find {a}·{b:latex} with {{a}} and {a:plain}."
     first = _values({("a", "unicode"): "2", ("b", "latex"): r"\frac{1}{2}", ("a", "plain"): "2"})
     second = _values({("a", "unicode"): "−5", ("b", "latex"): "x^{2}", ("a", "plain"): "-5"})
@@ -24,7 +23,7 @@ def test_the_same_text_renders_each_call_with_that_calls_values() -> None:
     assert render(text, first) == r"Find 2·\frac{1}{2} with {a} and 2."
 
 
-def test_texts_that_differ_by_one_character_keep_their_own_tokens() -> None:
+def test_adjacent_and_escaped_placeholders() -> None:
     value_of = _values({("a", "unicode"): "A", ("ab", "unicode"): "AB", ("b", "unicode"): "B"})
     assert render("{a}{b}", value_of) == "AB"
     assert render("{ab}", value_of) == "AB"
@@ -42,13 +41,3 @@ def test_a_grid_then_more_placeholders_after_it() -> None:
     text = "So A = {A}, and   {n} rows {{n}} = {n:latex}."
     expected = "So A =\n  ⎡1  2⎤\n  ⎢    ⎥\n  ⎣3  4⎦,\nand   2 rows {n} = 2."
     assert render(text, value_of) == expected
-    assert render(text, value_of) == expected  # again, from the remembered tokens
-
-
-def test_tokens_are_remembered_and_bounded() -> None:
-    placeholders._TOKENS.clear()
-    value_of = _values({("a", "unicode"): "1"})
-    for i in range(placeholders._TOKENS_SIZE + 10):
-        assert render(f"{{a}} #{i}", value_of) == f"1 #{i}"
-    assert 0 < len(placeholders._TOKENS) <= placeholders._TOKENS_SIZE
-    assert render("{a} #3", value_of) == "1 #3"

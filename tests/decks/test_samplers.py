@@ -131,8 +131,8 @@ def test_vocabulary_is_documented():
 
 @pytest.mark.parametrize("spelling", ["true", "True"])
 def test_keyword_booleans_in_yaml_spelling_as_documented(spelling):
-    from mathdrill.decks import load_deck
     from mathdrill.decks.generate import generate
+    from mathdrill.decks.loader import load_deck
 
     text = (
         "deck: t\ntitle: T\ntemplates:\n  - id: q\n    title: Q\n    params:\n"
@@ -143,58 +143,6 @@ def test_keyword_booleans_in_yaml_spelling_as_documented(spelling):
     values = generate(template, 5).values
     assert set(values["R"]) <= {-1, 0, 1}  # signed permutation: integer entries only
     assert values["R"].T * values["R"] == sympy.eye(3)
-
-
-PREPARED_CALLS = [
-    ("integer", (-6, 6, NONZERO), {}),
-    ("integer", (-3, 9), {"exclude": samplers.as_sequence_argument([sympy.Integer(0), 4])}),
-    ("integer", (sympy.Integer(2), sympy.Integer(2)), {}),
-    ("choice", (sympy.Integer(2), sympy.Integer(3), sympy.Integer(5)), {}),
-    ("choice", (samplers.as_sequence_argument([sympy.Integer(1), sympy.Integer(7)]),), {}),
-    ("sign", (), {}),
-    ("vector", (3, -4, 4), {}),
-    ("matrix", (2, 3, -2, 2), {}),
-    ("matrix", (3, 2, -1, 1, NONZERO), {}),
-]
-
-
-@pytest.mark.parametrize(("name", "args", "kwargs"), PREPARED_CALLS)
-def test_a_prepared_sampler_draws_exactly_as_the_sampler(name, args, kwargs):
-    sampler = SAMPLERS[name]
-    for seed in range(40):
-        full, fast = rng(seed), rng(seed)
-        draw = sampler.prepare(*args, **dict(kwargs))
-        for _ in range(3):  # the same stream, call after call
-            assert draw(fast) == sampler.draw(full, *args, **dict(kwargs))
-        assert fast.integers(0, 2**62) == full.integers(0, 2**62)
-
-
-@pytest.mark.parametrize(
-    ("name", "args", "kwargs"),
-    [
-        ("integer", (9, 2), {}),
-        ("integer", (1, 5), {"bogus": 3}),
-        ("integer", (0, 0, NONZERO), {}),
-        ("choice", (), {}),
-        ("sign", (1,), {}),
-        ("vector", (), {}),
-        ("matrix", (2,), {}),
-        ("matrix", (2, 2, 0, 0, NONZERO), {}),
-    ],
-)
-def test_a_prepared_sampler_refuses_bad_arguments_as_the_sampler_does(name, args, kwargs):
-    sampler = SAMPLERS[name]
-    with pytest.raises(SamplerError) as full:
-        sampler.draw(rng(1), *args, **dict(kwargs))
-    with pytest.raises(SamplerError) as prepared:
-        sampler.prepare(*args, **dict(kwargs))
-    assert str(prepared.value) == str(full.value)
-
-
-def test_a_draw_that_can_fail_is_not_prepared():
-    # vector(…, nonzero) redraws until the vector is nonzero and gives up after MAX_TRIES.
-    assert SAMPLERS["vector"].prepare(2, 0, 1, NONZERO) is None
-    assert SAMPLERS["vector"].prepare(2, 0, 1) is not None
 
 
 def test_rank_k_counts_rank_exactly_as_sympy_does():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.decks import load_deck_file
+from mathdrill.decks.loader import load_deck_file
 
 pytestmark = pytest.mark.slow
 

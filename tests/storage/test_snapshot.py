@@ -6,15 +6,15 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mathdrill.storage import CardState, ReviewRecord, open_database
+from mathdrill.storage import CardState, Review, open_database
 from mathdrill.storage.location import resolve_database, resolve_database_file
 from mathdrill.storage.snapshot import read_snapshot
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
 
-def _review(card_id: int, at: datetime, kind: str) -> ReviewRecord:
-    return ReviewRecord(
+def _review(card_id: int, at: datetime, kind: str) -> Review:
+    return Review(
         card_id=card_id,
         reviewed_at=at,
         kind=kind,

@@ -62,9 +62,6 @@ STREAM_BATCH = 1000
 #: Rows written per ``executemany`` while staging an import.
 _STAGE_BATCH = 1000
 
-#: Review kinds that are a first attempt at a scheduled showing (repeats retry within a session;
-#: cramming is practice outside the schedule).
-FIRST_TRY_KINDS = tuple(sorted(SCHEDULING_KINDS))
 
 #: A database or one read transaction of it: what the streaming reads read from.
 Source = Database | Snapshot
@@ -319,7 +316,7 @@ def iter_skill_stats(
     """
     wanted = _deck_list(decks)
     where = _review_filters(since, wanted)
-    first_try = reviews.c.kind.in_(FIRST_TRY_KINDS)
+    first_try = reviews.c.kind.in_(sorted(SCHEDULING_KINDS))
     counts = (
         select(
             reviews.c.card_id,

@@ -1,8 +1,10 @@
 """The :class:`Database`: every read and write of mathdrill's progress goes through it.
 
-SQLAlchemy objects never leave this module: methods take and return the plain dataclasses of
-:mod:`mathdrill.storage.records`, and every database or file-system failure is raised as
-:class:`~mathdrill.errors.StorageError` with a message that names the file and says what to do.
+SQLAlchemy objects never leave the storage package: methods take and return the plain
+dataclasses of :mod:`mathdrill.storage.records`, and every database or file-system failure is
+raised as :class:`~mathdrill.errors.StorageError` with a message that names the file and says
+what to do. It is one module because every method shares the engine, the transaction rules and
+the opening checks.
 """
 
 from __future__ import annotations

@@ -98,9 +98,16 @@ class ExportTime(TypeDecorator[str]):
 _TIMES = timestamp_columns(Card) | timestamp_columns(Review)
 
 
-def _exported(column: Any) -> Any:
+def _export_text(db: Source, timestamp: Any) -> Any:
+    """Select a timestamp as the export's text: made by SQLite itself from the stored text."""
+    if db.is_sqlite:
+        return func.replace(type_coerce(timestamp, String), " ", "T").concat("Z")
+    return type_coerce(timestamp, ExportTime())
+
+
+def _exported(db: Source, column: Any) -> Any:
     """Select a column as an export carries it (timestamps as text)."""
-    return type_coerce(column, ExportTime()) if column.name in _TIMES else column
+    return _export_text(db, column) if column.name in _TIMES else column
 
 
 #: Where each field of a review record is stored: the log, or its card for the key.
@@ -186,13 +193,20 @@ def _review_filters(since: datetime | None, decks: list[str] | None) -> list[Any
 
 
 def _stream(db: Source, query: Any, action: str) -> Iterator[Any]:
-    # yield_per makes SQLAlchemy pull rows from the DBAPI cursor with fetchmany(STREAM_BATCH)
-    # and never buffer the whole result; partitions() hands them over batch by batch.
+    """Yield a query's rows, fetched from the driver in batches (memory stays at one batch)."""
     with db.read(action) as conn:
-        result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+        if db.is_sqlite:
+            # Every column comes from SQLite as the export wants it (timestamps made text in
+            # SQL, flags 0/1), so the rows are taken from the driver's cursor without a
+            # SQLAlchemy Row each: a fifth of `mathdrill export all`, kept within its 3 s.
+            result = conn.execute(query)
+            fetch = result.cursor.fetchmany
+        else:
+            result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+            fetch = result.fetchmany
         try:
-            for part in result.partitions():
-                yield from part
+            while batch := fetch(STREAM_BATCH):
+                yield from batch
         finally:
             result.close()
 
@@ -255,7 +269,7 @@ def iter_cards(db: Source, *, decks: Iterable[str] | None = None) -> Iterator[tu
     Raises:
         StorageError: If the database cannot be read.
     """
-    query = select(*(_exported(cards.c[name]) for name in CARD_COLUMNS))
+    query = select(*(_exported(db, cards.c[name]) for name in CARD_COLUMNS))
     query = query.order_by(cards.c.deck, cards.c.template)
     wanted = _deck_list(decks)
     if wanted is not None:
@@ -281,7 +295,10 @@ def iter_reviews(
         StorageError: If the database cannot be read.
         ValueError: If ``since`` is naive.
     """
-    selected = (*(_exported(_REVIEW_SOURCE[name]) for name in REVIEW_COLUMNS), reviews.c.card_id)
+    selected = (
+        *(_exported(db, _REVIEW_SOURCE[name]) for name in REVIEW_COLUMNS),
+        reviews.c.card_id,
+    )
     query = (
         select(*selected)
         .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
@@ -370,7 +387,7 @@ def iter_skill_stats(
             cards.c.repetitions,
             cards.c.easiness_x100,
             cards.c.interval_days,
-            type_coerce(cards.c.due, ExportTime()),
+            _export_text(db, cards.c.due),
             cards.c.lapses,
             cards.c.leech,
             cards.c.suspended,
@@ -378,7 +395,7 @@ def iter_skill_stats(
             func.coalesce(counts.c.first_try, 0),
             func.coalesce(counts.c.ok, 0),
             median.c.median,
-            type_coerce(counts.c.last, ExportTime()),
+            _export_text(db, counts.c.last),
             ranked.c.mistake,
             func.coalesce(ranked.c.n, 0),
         )

@@ -97,6 +97,11 @@ class Snapshot:
         self._target = target
         self._conn = conn
 
+    @property
+    def is_sqlite(self) -> bool:
+        """Return True when the database is SQLite."""
+        return self._target.is_sqlite
+
     @contextmanager
     def read(self, action: str) -> Iterator[Connection]:
         """Give the snapshot's connection to a read; failures become StorageError.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -46,10 +46,10 @@ def register(app: typer.Typer) -> None:
     )(doctor_command)
 
 
-def _environment():
-    from mathdrill.cli.app import STATE
+def _environment(ctx: typer.Context) -> Any:
+    from mathdrill.cli.context import environment
 
-    return STATE.environment()
+    return environment(ctx)
 
 
 def _day(moment: datetime) -> str:
@@ -61,6 +61,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def due_command(
+    ctx: typer.Context,
     days: Annotated[
         int, typer.Option("--days", metavar="N", min=1, max=60, help="Days ahead to show.")
     ] = 7,
@@ -69,7 +70,7 @@ def due_command(
     """Show what is due now and in the next days, per deck."""
     from mathdrill.usecases import collection
 
-    environment = _environment()
+    environment = _environment(ctx)
     library = collection.load_library(environment)
     with collection.open_collection(environment) as db:
         report = collection.due_report(db, library, environment, days)
@@ -138,6 +139,7 @@ def _print_due(report: DueReport) -> None:
     "show", help="A card's SM-2 state, its most frequent mistakes and recent history."
 )
 def card_show(
+    ctx: typer.Context,
     ref: Annotated[str, CARD_ARG],
     limit: Annotated[
         int, typer.Option("--limit", metavar="N", min=1, help="Reviews of history to show.")
@@ -147,7 +149,7 @@ def card_show(
     """Show one card."""
     from mathdrill.usecases import collection
 
-    environment = _environment()
+    environment = _environment(ctx)
     library = collection.load_library(environment)
     with collection.open_collection(environment) as db:
         report = collection.card_report(db, library, ref, environment.now(), limit)
@@ -239,10 +241,10 @@ def _print_card(report: CardReport) -> None:
     console.print(table)
 
 
-def _set_flag(ref: str, flag: bool) -> None:
+def _set_flag(ctx: typer.Context, ref: str, flag: bool) -> None:
     from mathdrill.usecases import collection
 
-    environment = _environment()
+    environment = _environment(ctx)
     library = collection.load_library(environment)
     with collection.open_collection(environment) as db:
         card = collection.set_suspended(db, library, ref, flag, environment.now())
@@ -251,23 +253,23 @@ def _set_flag(ref: str, flag: bool) -> None:
 
 
 @card_app.command("suspend", help="Take a card out of every queue (its history is kept).")
-def card_suspend(ref: Annotated[str, CARD_ARG]) -> None:
+def card_suspend(ctx: typer.Context, ref: Annotated[str, CARD_ARG]) -> None:
     """Suspend a card."""
-    _set_flag(ref, True)
+    _set_flag(ctx, ref, True)
 
 
 @card_app.command("unsuspend", help="Put a suspended card back into the queues.")
-def card_unsuspend(ref: Annotated[str, CARD_ARG]) -> None:
+def card_unsuspend(ctx: typer.Context, ref: Annotated[str, CARD_ARG]) -> None:
     """Unsuspend a card."""
-    _set_flag(ref, False)
+    _set_flag(ctx, ref, False)
 
 
 @card_app.command("reset", help="Make a card new again: SM-2 state reset, review history kept.")
-def card_reset(ref: Annotated[str, CARD_ARG]) -> None:
+def card_reset(ctx: typer.Context, ref: Annotated[str, CARD_ARG]) -> None:
     """Reset a card to new."""
     from mathdrill.usecases import collection
 
-    environment = _environment()
+    environment = _environment(ctx)
     library = collection.load_library(environment)
     with collection.open_collection(environment) as db:
         card = collection.reset_card(db, library, ref, environment.now())
@@ -275,12 +277,13 @@ def card_reset(ref: Annotated[str, CARD_ARG]) -> None:
 
 
 def doctor_command(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check the collection's health."""
     from mathdrill.usecases import collection
 
-    report = collection.doctor(_environment())
+    report = collection.doctor(_environment(ctx))
     if as_json:
         typer.echo(json.dumps(_doctor_json(report), ensure_ascii=False))
     else:

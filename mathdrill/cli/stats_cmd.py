@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
 
 
 def stats_command(
+    ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
         typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
@@ -65,7 +66,7 @@ def stats_command(
     ] = None,
 ) -> None:
     """Show your progress."""
-    from mathdrill.cli.app import STATE
+    from mathdrill.cli.context import environment as command_environment
 
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise InputError(
@@ -80,7 +81,7 @@ def stats_command(
     from mathdrill.usecases import collection
     from mathdrill.usecases.progress import build_stats, stats_to_json
 
-    environment = STATE.environment()
+    environment = command_environment(ctx)
     # The catalogue cache saves re-parsing unchanged deck files on every run (docs/data.md).
     catalog = read_catalog(
         catalog_files(environment.data_dir / "decks"),

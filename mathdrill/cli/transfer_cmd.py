@@ -62,10 +62,10 @@ def register(app: typer.Typer) -> None:
     )(import_command)
 
 
-def _environment():
-    from mathdrill.cli.app import STATE
+def _environment(ctx: typer.Context) -> Any:
+    from mathdrill.cli.context import environment
 
-    return STATE.environment()
+    return environment(ctx)
 
 
 def parse_since(text: str, zone: tzinfo, rollover_hour: int) -> datetime:
@@ -134,6 +134,7 @@ def _bar(label: str, unit: str) -> Iterator[Callable[[int, int | None], None] | 
 
 
 def export_command(
+    ctx: typer.Context,
     what: Annotated[
         What, typer.Argument(help="reviews (the log), cards (schedules), stats (per skill), all.")
     ],
@@ -171,7 +172,7 @@ def export_command(
     from mathdrill.usecases import transfer
     from mathdrill.usecases.collection import open_collection
 
-    environment = _environment()
+    environment = _environment(ctx)
     name = what.value
     chosen = fmt.value if fmt is not None else transfer.default_format(name)
     filters = transfer.ExportFilters(
@@ -238,6 +239,7 @@ def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
 
 
 def import_command(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(
@@ -255,7 +257,7 @@ def import_command(
 
     from mathdrill.usecases import transfer
 
-    environment = _environment()
+    environment = _environment(ctx)
     with contextlib.ExitStack() as stack:
         shown = None
         if str(file) == "-":

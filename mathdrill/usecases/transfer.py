@@ -129,9 +129,8 @@ _dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circul
 # nullable columns). That keeps `mathdrill export all` on 200,000 reviews within its 3 s target
 # (json.dumps of a dict per record took twice as long); the text is the same.
 
-_json_text = (
-    json.encoder.encode_basestring
-)  # quotes and escapes like json.dumps(ensure_ascii=False)
+#: Quotes and escapes a text as json.dumps(ensure_ascii=False) does.
+_json_text = json.encoder.encode_basestring
 
 
 def _json_text_or_null(value: str | None) -> str:
@@ -142,14 +141,15 @@ def _json_number_or_null(value: float | None) -> str:
     return "null" if value is None else repr(value)
 
 
-_JSON_FLAG = {True: "true", False: "false"}.__getitem__
+#: Booleans (or SQLite's 0/1) as JSON and CSV write them.
+_FLAG = {True: "true", False: "false"}.__getitem__
 
 
 def _json_value_of(spec: Field[Any]) -> Callable[[Any], str]:
     """Return the function formatting one record field's JSON value."""
     check, null = spec.metadata["check"], spec.metadata["null"]
     if check == "flag":
-        return _JSON_FLAG
+        return _FLAG
     if check in ("whole", "seconds"):
         return _json_number_or_null if null else repr
     return _json_text_or_null if null else _json_text
@@ -171,9 +171,6 @@ def _quoted_or_null(text: str | None) -> str:
 
 def _bare_or_null(value: Any) -> str:
     return "" if value is None else repr(value) if isinstance(value, float) else str(value)
-
-
-_FLAG = {True: "true", False: "false"}.__getitem__
 
 
 def csv_seconds(seconds: float | None) -> str:
@@ -238,8 +235,8 @@ JSON_VALUES = {
         *(repr,) * 3,
         _json_text_or_null,
         repr,
-        _JSON_FLAG,
-        _JSON_FLAG,
+        _FLAG,
+        _FLAG,
         *(repr,) * 3,
         _json_number_or_null,
         _json_number_or_null,

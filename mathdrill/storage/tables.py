@@ -43,10 +43,7 @@ from sqlalchemy.types import TypeDecorator
 # and its key in the ``meta`` table live in version.py, readable without SQLAlchemy.
 from mathdrill.storage.version import SCHEMA_VERSION as SCHEMA_VERSION
 from mathdrill.storage.version import SCHEMA_VERSION_KEY as SCHEMA_VERSION_KEY
-
-#: Review kinds: first showing of a new card, a due review, a same-session repeat (SM-2 step 7,
-#: does not move the schedule) and cramming (practice outside the schedule).
-REVIEW_KINDS = ("learn", "review", "repeat", "cram")
+from mathdrill.vocabulary import REVIEW_KINDS
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -171,7 +168,7 @@ reviews = Table(
     Column("interval_before", Integer, nullable=False),
     Column("interval_after", Integer, nullable=False),
     Column("session_id", String(64), nullable=True),
-    CheckConstraint("kind IN ('learn', 'review', 'repeat', 'cram')", name="ck_reviews_kind"),
+    CheckConstraint(f"kind IN ({', '.join(map(repr, REVIEW_KINDS))})", name="ck_reviews_kind"),
     CheckConstraint(
         "quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"
     ),

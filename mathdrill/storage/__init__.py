@@ -8,14 +8,15 @@ name that needs it is used)::
 
     resolve_database(db, env) -> str          # --db, MATHDRILL_DB, MATHDRILL_HOME, platformdirs
     open_database(url, *, create=True) -> Database
-    Database: ensure_cards, card, card_by_id, cards, due_cards, count_due, count_new, new_cards,
-              next_due, due_forecast, record_review, set_suspended, reset_card, history,
-              iter_reviews, count_reviews, counts_since, solve_seconds, review_days, orphaned,
-              integrity_check, schema_version, get_meta, set_meta, path, backup_path, close
-    Card, Review, ReviewRecord, CardState, CardStateLike
-    transfer: iter_cards, iter_reviews, iter_skill_stats, review_csv_plan, write_reviews_csv,
-              count_cards, count_reviews, snapshot, merge_import; CardRow, ReviewRow, SkillRow,
-              MergeResult
+    Database: ensure_cards, card, cards, count_due, due_by_deck, next_due, record_review,
+              set_suspended, reset_card, history, count_reviews, counts_since, solve_seconds,
+              review_days, orphaned, integrity_check, schema_version, path, backup_path, close;
+              for the storage modules: read, write, snapshot, backup
+    Card, Review (the one card and review records), CardState,
+    CardStateLike
+    bulk: iter_cards, iter_reviews, iter_skill_stats, count_cards, count_reviews,
+          merge_import; SkillRow, MergeResult
+    aggregates: the reads behind ``mathdrill stats``
 
 See ``docs/data.md`` for the tables, migrations and concurrency rules.
 """
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 from mathdrill.lazyexports import lazy_getattr
 
 if TYPE_CHECKING:
-    from mathdrill.storage.bulk import CardRow, MergeResult, ReviewRow, SkillRow
+    from mathdrill.storage.bulk import MergeResult, SkillRow
     from mathdrill.storage.database import Database, open_database
     from mathdrill.storage.location import resolve_data_dir, resolve_database
     from mathdrill.storage.records import (
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
         CardState,
         CardStateLike,
         Review,
-        ReviewRecord,
         easiness_to_x100,
     )
     from mathdrill.storage.tables import SCHEMA_VERSION
@@ -50,11 +50,8 @@ _EXPORTS = {
     "CardStateLike": "mathdrill.storage.records",
     "DeckCounts": "mathdrill.storage.records",
     "Review": "mathdrill.storage.records",
-    "ReviewRecord": "mathdrill.storage.records",
     "easiness_to_x100": "mathdrill.storage.records",
     "SCHEMA_VERSION": "mathdrill.storage.tables",
-    "CardRow": "mathdrill.storage.bulk",
-    "ReviewRow": "mathdrill.storage.bulk",
     "SkillRow": "mathdrill.storage.bulk",
     "MergeResult": "mathdrill.storage.bulk",
 }
@@ -62,15 +59,12 @@ _EXPORTS = {
 __all__ = [
     "SCHEMA_VERSION",
     "Card",
-    "CardRow",
     "CardState",
     "CardStateLike",
     "Database",
     "DeckCounts",
     "MergeResult",
     "Review",
-    "ReviewRecord",
-    "ReviewRow",
     "SkillRow",
     "easiness_to_x100",
     "open_database",

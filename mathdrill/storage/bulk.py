@@ -1,14 +1,14 @@
 """Streaming reads for exports, the per-skill aggregate, and the import merge.
 
-Exports read the log in batches (``yield_per``: the driver's cursor is consumed with
-``fetchmany``), so memory does not grow with the number of reviews. Rows cross the storage
-boundary as the plain named tuples below (:class:`CardRow`, :class:`ReviewRow`,
-:class:`SkillRow`) rather than SQLAlchemy rows; named tuples because an export converts millions
-of them and a tuple is the cheapest record Python builds.
+Exports read in batches (``yield_per``: the driver's cursor is consumed with ``fetchmany``), so
+memory does not grow with the number of reviews. A card or review crosses the boundary as a
+plain tuple in the order of its record's fields (:func:`~mathdrill.storage.records.columns`),
+timestamps already in the export's text form: an export turns each tuple into one line with
+one call, which keeps ``mathdrill export all`` on 200,000 reviews within its 3 s target.
 
-Imports stage the validated records in temporary tables inside ONE write transaction and merge
-them with set-based SQL, so nothing is held in Python memory per review either. The rules (see
-``docs/data.md``, "Export and import"):
+Imports stage the validated records in temporary tables (copies of the schema's columns)
+inside ONE write transaction and merge them with set-based SQL, so nothing is held in Python
+memory per review either. The rules (see ``docs/data.md``, "Export and import"):
 
 - a card is matched by ``(deck, template)``; a card missing from the database is added with the
   file's schedule; a card present in both takes the file's schedule only when the file's
@@ -22,25 +22,19 @@ them with set-based SQL, so nothing is held in Python memory per review either. 
 
 from __future__ import annotations
 
-import itertools
-import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     Column,
-    Float,
     Integer,
     MetaData,
     String,
     Table,
-    Text,
     and_,
     bindparam,
     case,
@@ -51,105 +45,75 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     update,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
-from mathdrill.errors import StorageError
-from mathdrill.storage import csv_worker, migrations
-from mathdrill.storage.database import _CARD_COLUMNS, Database
-from mathdrill.storage.engine import DEFAULT_BUSY_TIMEOUT, storage_errors
-from mathdrill.storage.tables import UTCDateTime, cards, reviews
+from mathdrill.storage.database import Database, Snapshot
+from mathdrill.storage.records import Card, Review, columns, timestamp_columns
+from mathdrill.storage.tables import cards, reviews
+from mathdrill.vocabulary import SCHEDULING_KINDS
 
-#: Rows fetched from the driver per batch while streaming.
-STREAM_BATCH = 2000
+#: Rows fetched from the driver per batch while streaming (memory stays at one batch).
+STREAM_BATCH = 1000
 
 #: Rows written per ``executemany`` while staging an import.
 _STAGE_BATCH = 1000
 
-#: Review kinds that are a first attempt at a scheduled showing (repeats retry within a session;
-#: cramming is practice outside the schedule).
-FIRST_TRY_KINDS = ("learn", "review")
+
+#: A database or one read transaction of it: what the streaming reads read from.
+Source = Database | Snapshot
+
+CARD_COLUMNS = columns(Card)
+REVIEW_COLUMNS = columns(Review)
 
 
-class CardRow(NamedTuple):
-    """One card as exported and imported (no database id: a card's identity is its key).
+class ExportTime(TypeDecorator[str]):
+    """A stored timestamp read as the export's text, ``2026-03-01T23:30:00.000000Z`` (UTC)."""
 
-    Attributes:
-        deck: Deck id.
-        template: Template id.
-        repetitions: SM-2 ``n``.
-        easiness_x100: E-Factor in hundredths.
-        interval_days: Current interval in days.
-        due: Next due time (aware, UTC), or None for a new card.
-        lapses: Lapse count.
-        suspended: Taken out of the queues by the learner.
-        leech: Flagged as repeatedly forgotten.
-        created: When the database first saw the skill (aware, UTC).
-        last_review: Last review that moved the schedule (aware, UTC), or None.
-    """
+    impl = String
+    cache_ok = True
 
-    deck: str
-    template: str
-    repetitions: int
-    easiness_x100: int
-    interval_days: int
-    due: datetime | None
-    lapses: int
-    suspended: bool
-    leech: bool
-    created: datetime
-    last_review: datetime | None
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        """Return the export text of a stored timestamp.
+
+        Args:
+            value: What the driver returned: on SQLite the stored fixed-width UTC text
+                ``YYYY-MM-DD HH:MM:SS.ffffff``, elsewhere an aware datetime.
+            dialect: The database dialect in use.
+
+        Returns:
+            The text, or None.
+        """
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return f"{value[:10]}T{value[11:]}Z"
+        moment = value.astimezone(UTC).replace(tzinfo=None)
+        return moment.isoformat(timespec="microseconds") + "Z"
 
 
-class ReviewRow(NamedTuple):
-    """One logged review as exported and imported (its card named by ``(deck, template)``).
+_TIMES = timestamp_columns(Card) | timestamp_columns(Review)
 
-    ``card_id`` is the database id of the card in the database it was read from; it is 0 in a
-    row built from an import file (the id is assigned by the database it is merged into).
 
-    Attributes:
-        card_id: The card's database id (0 when not read from a database).
-        deck: Deck id.
-        template: Template id.
-        reviewed_at: When the verdict was given (aware, UTC).
-        kind: ``learn``, ``review``, ``repeat`` or ``cram``.
-        seed: The instance seed.
-        fingerprint: Fingerprint of the template text at the time.
-        answer: The learner's raw answer.
-        read_as: How the answer was read, or None.
-        status: Verdict status.
-        correct: Judged correct.
-        mistake: The recognised mistake, or None.
-        hints: Hints shown.
-        seconds: Time taken, or None.
-        quality: SM-2 grade 0–5, or None.
-        easiness_before_x100: E-Factor before, in hundredths.
-        easiness_after_x100: E-Factor after, in hundredths.
-        interval_before: Interval in days before.
-        interval_after: Interval in days after.
-        session_id: Drill session, or None.
-    """
+def _export_text(db: Source, timestamp: Any) -> Any:
+    """Select a timestamp as the export's text: made by SQLite itself from the stored text."""
+    if db.is_sqlite:
+        return func.replace(type_coerce(timestamp, String), " ", "T").concat("Z")
+    return type_coerce(timestamp, ExportTime())
 
-    card_id: int
-    deck: str
-    template: str
-    reviewed_at: datetime
-    kind: str
-    seed: int
-    fingerprint: str
-    answer: str
-    read_as: str | None
-    status: str
-    correct: bool
-    mistake: str | None
-    hints: int
-    seconds: float | None
-    quality: int | None
-    easiness_before_x100: int
-    easiness_after_x100: int
-    interval_before: int
-    interval_after: int
-    session_id: str | None
+
+def _exported(db: Source, column: Any) -> Any:
+    """Select a column as an export carries it (timestamps as text)."""
+    return _export_text(db, column) if column.name in _TIMES else column
+
+
+#: Where each field of a review record is stored: the log, or its card for the key.
+_REVIEW_SOURCE = {"deck": cards.c.deck, "template": cards.c.template} | {
+    c.name: c for c in reviews.c if c.name not in ("deck", "template")
+}
 
 
 class SkillRow(NamedTuple):
@@ -161,7 +125,7 @@ class SkillRow(NamedTuple):
         repetitions: SM-2 ``n``.
         easiness_x100: E-Factor in hundredths.
         interval_days: Current interval in days.
-        due: Next due time (aware, UTC), or None.
+        due: Next due time (export text), or None.
         lapses: Lapse count.
         leech: Leech flag.
         suspended: Suspended flag.
@@ -169,7 +133,7 @@ class SkillRow(NamedTuple):
         first_try: Reviews that were a first attempt (``learn``/``review``).
         first_try_correct: Of those, how many were correct.
         median_seconds: Median answer time over timed reviews of every kind, or None.
-        last_reviewed: Most recent review of any kind in the period, or None.
+        last_reviewed: Most recent review of any kind in the period (export text), or None.
         top_mistake: The recognised mistake made most often (ties: alphabetical), or None.
         top_mistake_count: How often it was made (0 when none).
     """
@@ -179,7 +143,7 @@ class SkillRow(NamedTuple):
     repetitions: int
     easiness_x100: int
     interval_days: int
-    due: datetime | None
+    due: str | None
     lapses: int
     leech: bool
     suspended: bool
@@ -187,7 +151,7 @@ class SkillRow(NamedTuple):
     first_try: int
     first_try_correct: int
     median_seconds: float | None
-    last_reviewed: datetime | None
+    last_reviewed: str | None
     top_mistake: str | None
     top_mistake_count: int
 
@@ -213,33 +177,6 @@ class MergeResult:
     backup: Path | None
 
 
-# The card columns the database reads, without the id (exports never carry database ids).
-_CARD_SELECT = _CARD_COLUMNS[1:]
-
-_REVIEW_SELECT = (
-    reviews.c.card_id,
-    cards.c.deck,
-    cards.c.template,
-    reviews.c.reviewed_at,
-    reviews.c.kind,
-    reviews.c.seed,
-    reviews.c.fingerprint,
-    reviews.c.answer,
-    reviews.c.read_as,
-    reviews.c.status,
-    reviews.c.correct,
-    reviews.c.mistake,
-    reviews.c.hints,
-    reviews.c.seconds,
-    reviews.c.quality,
-    reviews.c.easiness_before_x100,
-    reviews.c.easiness_after_x100,
-    reviews.c.interval_before,
-    reviews.c.interval_after,
-    reviews.c.session_id,
-)
-
-
 def _deck_list(decks: Iterable[str] | None) -> list[str] | None:
     return None if decks is None else sorted(set(decks))
 
@@ -255,74 +192,21 @@ def _review_filters(since: datetime | None, decks: list[str] | None) -> list[Any
     return where
 
 
-class Snapshot:
-    """One read transaction shared by several streaming reads (see :func:`snapshot`).
-
-    Pass it wherever a function of this module takes ``db``: every read then sees the same
-    committed state, so an ``export all`` never holds a review whose card it lacks, even while a
-    drill writes meanwhile.
-
-    Args:
-        db: The open database.
-        conn: The connection holding the read transaction.
-    """
-
-    def __init__(self, db: Database, conn: Any) -> None:
-        self._db = db
-        self._target = db._target
-        self._conn = conn
-
-    @property
-    def is_sqlite(self) -> bool:
-        """Return True when the database is SQLite."""
-        return bool(self._target.is_sqlite)
-
-    @contextmanager
-    def _read(self) -> Iterator[Any]:
-        yield self._conn
-
-
-@contextmanager
-def snapshot(db: Database) -> Iterator[Snapshot]:
-    """Open one read transaction for several reads that must agree with each other.
-
-    Args:
-        db: The open database.
-
-    Yields:
-        A :class:`Snapshot` to pass instead of ``db``; the transaction ends when the block does.
-
-    Raises:
-        StorageError: If the database cannot be read.
-    """
-    # Only opening and closing are translated into StorageError: an exception raised by the
-    # caller's own work inside the block (a closed output pipe is an OSError too) must pass
-    # through as it is.
-    stack = ExitStack()
-    with storage_errors(db._target, "reading the database"):
-        conn = stack.enter_context(db._read())
-        stack.enter_context(conn.begin())
-    try:
-        yield Snapshot(db, conn)
-    except BaseException:
-        with suppress(Exception):
-            stack.__exit__(*sys.exc_info())
-        raise
-    with storage_errors(db._target, "reading the database"):
-        stack.close()
-
-
-Source = Database | Snapshot
-
-
-def _stream(db: Source, query: Any, action: str, make: Any) -> Iterator[Any]:
-    # yield_per makes SQLAlchemy pull rows from the DBAPI cursor with fetchmany(STREAM_BATCH)
-    # and never buffer the whole result; partitions() hands them over batch by batch.
-    with storage_errors(db._target, action), db._read() as conn:
-        result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+def _stream(db: Source, query: Any, action: str) -> Iterator[Any]:
+    """Yield a query's rows, fetched from the driver in batches (memory stays at one batch)."""
+    with db.read(action) as conn:
+        if db.is_sqlite:
+            # Every column comes from SQLite as the export wants it (timestamps made text in
+            # SQL, flags 0/1), so the rows are taken from the driver's cursor without a
+            # SQLAlchemy Row each: a fifth of `mathdrill export all`, kept within its 3 s.
+            result = conn.execute(query)
+            fetch = result.cursor.fetchmany
+        else:
+            result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+            fetch = result.fetchmany
         try:
-            for part in result.partitions():
-                yield from map(make, part)
+            while batch := fetch(STREAM_BATCH):
+                yield from batch
         finally:
             result.close()
 
@@ -344,7 +228,7 @@ def count_cards(db: Source, *, decks: Iterable[str] | None = None) -> int:
     wanted = _deck_list(decks)
     if wanted is not None:
         query = query.where(cards.c.deck.in_(wanted))
-    with storage_errors(db._target, "counting cards"), db._read() as conn:
+    with db.read("counting cards") as conn:
         return int(conn.execute(query).scalar_one())
 
 
@@ -368,259 +252,61 @@ def count_reviews(
     query = select(func.count()).select_from(reviews)
     for condition in _review_filters(since, _deck_list(decks)):
         query = query.where(condition)
-    with storage_errors(db._target, "counting reviews"), db._read() as conn:
+    with db.read("counting reviews") as conn:
         return int(conn.execute(query).scalar_one())
 
 
-def iter_cards(db: Source, *, decks: Iterable[str] | None = None) -> Iterator[CardRow]:
+def iter_cards(db: Source, *, decks: Iterable[str] | None = None) -> Iterator[tuple[Any, ...]]:
     """Yield cards ordered by deck then template, streamed in batches.
 
     Args:
-        db: The open database or a :class:`Snapshot`.
+        db: The open database or a :class:`~mathdrill.storage.database.Snapshot`.
         decks: Only these decks, or None for all.
 
     Yields:
-        One :class:`CardRow` per card.
+        One tuple per card: the values of :data:`CARD_COLUMNS`, timestamps as export text.
 
     Raises:
         StorageError: If the database cannot be read.
     """
-    query = select(*_CARD_SELECT).order_by(cards.c.deck, cards.c.template)
+    query = select(*(_exported(db, cards.c[name]) for name in CARD_COLUMNS))
+    query = query.order_by(cards.c.deck, cards.c.template)
     wanted = _deck_list(decks)
     if wanted is not None:
         query = query.where(cards.c.deck.in_(wanted))
-    yield from _stream(db, query, "reading cards", CardRow._make)
+    yield from _stream(db, query, "reading cards")
 
 
 def iter_reviews(
     db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
-) -> Iterator[ReviewRow]:
+) -> Iterator[tuple[Any, ...]]:
     """Yield reviews in the order they happened (time, then storage order), streamed.
 
     Args:
-        db: The open database.
+        db: The open database or a :class:`~mathdrill.storage.database.Snapshot`.
         since: Only reviews at or after this time (aware), or None.
         decks: Only these decks, or None for all.
 
     Yields:
-        One :class:`ReviewRow` per review.
+        One tuple per review: the values of :data:`REVIEW_COLUMNS`, timestamps as export
+        text, then the card's database id.
 
     Raises:
         StorageError: If the database cannot be read.
         ValueError: If ``since`` is naive.
     """
+    selected = (
+        *(_exported(db, _REVIEW_SOURCE[name]) for name in REVIEW_COLUMNS),
+        reviews.c.card_id,
+    )
     query = (
-        select(*_REVIEW_SELECT)
+        select(*selected)
         .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
         .order_by(reviews.c.reviewed_at, reviews.c.id)
     )
     for condition in _review_filters(since, _deck_list(decks)):
         query = query.where(condition)
-    yield from _stream(db, query, "reading reviews", ReviewRow._make)
-
-
-#: A CSV export of reviews is split into parts formatted by separate processes when each part
-#: would hold at least this many reviews (starting a worker costs ~30 ms, ~5k reviews' worth).
-PARALLEL_MIN_ROWS = 50_000
-
-#: Review kinds are a CHECK-constrained set; every other text cell is quoted with ``%w``
-#: (inner quotes doubled) or, when it may be null, ``printf('"%w"', …)`` inside a CASE, so null
-#: is an empty cell and a NUL character cuts the text but keeps the closing quote. Timestamps
-#: are the stored fixed-width UTC text ``YYYY-MM-DD HH:MM:SS.ffffff`` (schema.UTCDateTime) with
-#: the space made a ``T``; seconds are rounded to the millisecond with the same IEEE operations
-#: as Python's ``int(s * 1000 + 0.5)``, so this text is byte for byte what
-#: ``mathdrill.usecases.transfer.review_csv_line`` makes of an :func:`iter_reviews` row (tested).
-CSV_LINE_SQL = """printf('"%w","%w",%sZ,"%w",%s,"%w","%w",%s,"%w",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s
-',
-  cards.deck, cards.template, replace(reviews.reviewed_at, ' ', 'T'), reviews.kind,
-  reviews.seed, reviews.fingerprint, reviews.answer,
-  CASE WHEN reviews.read_as IS NULL THEN '' ELSE printf('"%w"', reviews.read_as) END,
-  reviews.status,
-  CASE WHEN reviews.correct = 1 THEN 'true' ELSE 'false' END,
-  CASE WHEN reviews.mistake IS NULL THEN '' ELSE printf('"%w"', reviews.mistake) END,
-  reviews.hints,
-  CASE WHEN reviews.seconds IS NULL THEN '' ELSE printf('%d.%03d',
-    CAST(reviews.seconds * 1000 + 0.5 AS INTEGER) / 1000,
-    CAST(reviews.seconds * 1000 + 0.5 AS INTEGER) % 1000) END,
-  reviews.quality, reviews.easiness_before_x100, reviews.easiness_after_x100,
-  reviews.interval_before, reviews.interval_after,
-  CASE WHEN reviews.session_id IS NULL THEN '' ELSE printf('"%w"', reviews.session_id) END)"""
-
-
-def _stored_time(moment: datetime) -> str:
-    # The stored text of a timestamp (schema.UTCDateTime on SQLite): text order is time order.
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def review_csv_plan(
-    db: Database,
-    *,
-    since: datetime | None = None,
-    decks: Iterable[str] | None = None,
-    parts: int = 2,
-) -> tuple[Path, list[csv_worker.Part]] | None:
-    """Return the CSV export of reviews as SQL parts for :mod:`~mathdrill.storage.csv_worker`.
-
-    The parts are consecutive ranges of the log in export order (``reviewed_at``, then id, the
-    order of :func:`iter_reviews`), split at a review time so that each holds about the same
-    number of reviews; each query returns one ready CSV line per review.
-
-    Args:
-        db: The open database.
-        since: Only reviews at or after this time (aware), or None.
-        decks: Only these decks, or None for all.
-        parts: How many parts at most; fewer when a part would hold fewer than
-            :data:`PARALLEL_MIN_ROWS` reviews (one for a small log).
-
-    Returns:
-        The SQLite file and the parts, or None when the database is not an SQLite file (use
-        :func:`iter_reviews`).
-
-    Raises:
-        StorageError: If the database cannot be read.
-        ValueError: If ``since`` is naive.
-    """
-    target = db._target
-    if not target.is_sqlite or target.file is None:
-        return None
-    wanted = _deck_list(decks)
-    where: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        if since.tzinfo is None or since.utcoffset() is None:
-            raise ValueError(f"since must be a timezone-aware datetime, got {since!r}")
-        where.append("reviews.reviewed_at >= ?")
-        params.append(_stored_time(since))
-    if wanted is not None:
-        marks = ", ".join("?" * len(wanted))
-        # Only placeholders are put into the SQL text (here and below); values are bound.
-        where.append(f"reviews.card_id IN (SELECT id FROM cards WHERE deck IN ({marks}))")  # noqa: S608
-        params.extend(wanted)
-    edges: list[str] = []
-    if parts > 1:
-        total = count_reviews(db, since=since, decks=wanted)
-        parts = max(1, min(parts, total // PARALLEL_MIN_ROWS))
-        condition = " AND ".join(where) or "1"
-        # The time of the review at each split: an index-only walk of ix_reviews_time.
-        at_offset = (
-            f"SELECT reviews.reviewed_at FROM reviews WHERE {condition} "  # noqa: S608
-            "ORDER BY reviews.reviewed_at, reviews.id LIMIT 1 OFFSET ?"
-        )
-        with storage_errors(target, "reading reviews"), db._read() as conn:
-            raw = conn.connection.driver_connection
-            for i in range(1, parts):
-                (edge,) = raw.execute(at_offset, (*params, total * i // parts)).fetchone()
-                if not edges or edge > edges[-1]:
-                    edges.append(str(edge))
-    bounds: list[str | None] = [None, *edges, None]
-    plan = []
-    for low, high in itertools.pairwise(bounds):
-        conditions, values = list(where), list(params)
-        # Compared as the stored text, whose order is time order (fixed width, UTC).
-        if low is not None:
-            conditions.append("reviews.reviewed_at >= ?")
-            values.append(low)
-        if high is not None:
-            conditions.append("reviews.reviewed_at < ?")
-            values.append(high)
-        sql = (
-            f"SELECT {CSV_LINE_SQL} FROM reviews JOIN cards ON cards.id = reviews.card_id "  # noqa: S608
-            f"WHERE {' AND '.join(conditions) or '1'} ORDER BY reviews.reviewed_at, reviews.id"
-        )
-        plan.append(csv_worker.Part(sql, tuple(values)))
-    return target.file, plan
-
-
-def write_reviews_csv(
-    db: Database,
-    out: IO[bytes],
-    *,
-    header: bytes = b"",
-    since: datetime | None = None,
-    decks: Iterable[str] | None = None,
-    parts: int = 2,
-    counted: Callable[[int], None] | None = None,
-) -> int | None:
-    """Write a header, then the reviews' CSV lines, to a binary sink, formatted by SQLite.
-
-    The fast path of ``export reviews --format csv`` (see :mod:`mathdrill.storage.csv_worker`):
-    with ``parts`` > 1 and a large log, the later parts are formatted by worker processes on the
-    other cores meanwhile. The text and the order are exactly those of
-    ``mathdrill.usecases.transfer.review_csv_line`` over :func:`iter_reviews` (tested). Each part
-    is its own read transaction: a review stored while the export runs may or may not be included
-    (``export all`` reads everything in one snapshot instead).
-
-    Args:
-        db: The open database.
-        out: Where the UTF-8 text goes.
-        header: Written first (once the database is known to be an SQLite file).
-        since: Only reviews at or after this time (aware), or None.
-        decks: Only these decks, or None for all.
-        parts: Processes to share the work among, at most (see :func:`review_csv_plan`).
-        counted: Called with row counts as rows are formatted (possibly from other threads).
-
-    Returns:
-        The number of reviews written, or None when the database is not an SQLite file (nothing
-        was written: use :func:`iter_reviews`).
-
-    Raises:
-        StorageError: If the database cannot be read.
-        ValueError: If ``since`` is naive.
-    """
-    plan = review_csv_plan(db, since=since, decks=decks, parts=parts)
-    if plan is None:
-        return None
-    file, queries = plan
-    sink = _GuardedSink(out)
-    try:
-        sink.write(header)
-        with storage_errors(db._target, "reading reviews"):
-            try:
-                return csv_worker.write_parts(
-                    file, round(DEFAULT_BUSY_TIMEOUT * 1000), queries, sink, counted
-                )
-            except csv_worker.WorkerError as exc:
-                raise StorageError(
-                    f"Cannot export the reviews of {db._target.shown}: {exc}. Nothing was "
-                    "written to a file given with -o; try again, or export with --format jsonl."
-                ) from exc
-    except _OutputFailed as failed:
-        # The caller's output failed (a closed pipe, a full disk): its own error, not the
-        # database's, so it passes through untranslated.
-        raise failed.error from None
-
-
-class _OutputFailed(Exception):
-    """Carries an error raised by the output past :func:`storage_errors`."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-class _GuardedSink:
-    """A binary sink whose failures are told apart from the database's."""
-
-    def __init__(self, out: IO[bytes]) -> None:
-        self._out = out
-
-    def write(self, data: bytes) -> int:
-        try:
-            return self._out.write(data)
-        except Exception as exc:
-            raise _OutputFailed(exc) from exc
-
-    def flush(self) -> None:
-        try:
-            self._out.flush()
-        except Exception as exc:
-            raise _OutputFailed(exc) from exc
-
-    def append_file(self, source: IO[bytes]) -> None:
-        try:
-            csv_worker.append_file(source, self._out)
-        except Exception as exc:
-            raise _OutputFailed(exc) from exc
+    yield from _stream(db, query, "reading reviews")
 
 
 def iter_skill_stats(
@@ -647,7 +333,7 @@ def iter_skill_stats(
     """
     wanted = _deck_list(decks)
     where = _review_filters(since, wanted)
-    first_try = reviews.c.kind.in_(FIRST_TRY_KINDS)
+    first_try = reviews.c.kind.in_(sorted(SCHEDULING_KINDS))
     counts = (
         select(
             reviews.c.card_id,
@@ -701,7 +387,7 @@ def iter_skill_stats(
             cards.c.repetitions,
             cards.c.easiness_x100,
             cards.c.interval_days,
-            cards.c.due,
+            _export_text(db, cards.c.due),
             cards.c.lapses,
             cards.c.leech,
             cards.c.suspended,
@@ -709,7 +395,7 @@ def iter_skill_stats(
             func.coalesce(counts.c.first_try, 0),
             func.coalesce(counts.c.ok, 0),
             median.c.median,
-            counts.c.last,
+            _export_text(db, counts.c.last),
             ranked.c.mistake,
             func.coalesce(ranked.c.n, 0),
         )
@@ -739,43 +425,31 @@ def iter_skill_stats(
             int(first),
             int(ok),
             None if med is None else float(med),
-            _as_utc(last),
+            last,
             mistake,
             int(mistake_n),
         )
 
-    yield from _stream(db, query, "computing per-skill statistics", make)
-
-
-def _as_utc(value: Any) -> datetime | None:
-    # MAX() over a timestamp comes back through the column type on most backends, but SQLite
-    # may hand back the stored text when the aggregate loses the type: normalise both.
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+    yield from map(make, _stream(db, query, "computing per-skill statistics"))
 
 
 # -- import ------------------------------------------------------------------------------------
 
 _staging = MetaData()
 
+
+def _copy(column: Any) -> Column[Any]:
+    return Column(column.name, column.type, nullable=column.nullable)
+
+
 # TEMPORARY tables live in the importing connection only and vanish with it; they are also
-# dropped explicitly because the engine's pool keeps the connection open.
+# dropped explicitly because the engine's pool keeps the connection open. Their columns are
+# copies of the schema's, one per field of the records.
 _import_cards = Table(
     "mathdrill_import_cards",
     _staging,
     Column("n", Integer, primary_key=True),
-    Column("deck", String(200), nullable=False),
-    Column("template", String(200), nullable=False),
-    Column("repetitions", Integer, nullable=False),
-    Column("easiness_x100", Integer, nullable=False),
-    Column("interval_days", Integer, nullable=False),
-    Column("due", UTCDateTime(), nullable=True),
-    Column("lapses", Integer, nullable=False),
-    Column("suspended", Boolean, nullable=False),
-    Column("leech", Boolean, nullable=False),
-    Column("created", UTCDateTime(), nullable=False),
-    Column("last_review", UTCDateTime(), nullable=True),
+    *(_copy(cards.c[name]) for name in CARD_COLUMNS),
     prefixes=["TEMPORARY"],
 )
 
@@ -783,39 +457,20 @@ _import_reviews = Table(
     "mathdrill_import_reviews",
     _staging,
     Column("n", Integer, primary_key=True),
-    Column("deck", String(200), nullable=False),
-    Column("template", String(200), nullable=False),
-    Column("reviewed_at", UTCDateTime(), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("seed", BigInteger, nullable=False),
-    Column("fingerprint", String(128), nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("read_as", Text, nullable=True),
-    Column("status", String(32), nullable=False),
-    Column("correct", Boolean, nullable=False),
-    Column("mistake", String(200), nullable=True),
-    Column("hints", Integer, nullable=False),
-    Column("seconds", Float, nullable=True),
-    Column("quality", Integer, nullable=True),
-    Column("easiness_before_x100", Integer, nullable=False),
-    Column("easiness_after_x100", Integer, nullable=False),
-    Column("interval_before", Integer, nullable=False),
-    Column("interval_after", Integer, nullable=False),
-    Column("session_id", String(64), nullable=True),
+    *(_copy(_REVIEW_SOURCE[name]) for name in REVIEW_COLUMNS),
     prefixes=["TEMPORARY"],
 )
+
+#: What a review stores besides its card: the columns the merge copies into the log.
+_REVIEW_VALUES = tuple(name for name in REVIEW_COLUMNS if name not in ("deck", "template"))
 
 #: The staged reviews the log does not hold yet, with their card's id (see _stage_fresh_reviews).
 _fresh_reviews = Table(
     "mathdrill_import_fresh",
     _staging,
     Column("n", Integer, primary_key=True),
-    Column("card_id", Integer, nullable=False),
-    *(
-        Column(c.name, c.type, nullable=c.nullable)
-        for c in _import_reviews.c
-        if c.name not in ("n", "deck", "template")
-    ),
+    _copy(reviews.c.card_id),
+    *(_copy(reviews.c[name]) for name in _REVIEW_VALUES),
     prefixes=["TEMPORARY"],
 )
 
@@ -830,26 +485,25 @@ _CARD_STATE = (
     "last_review",
 )
 
-_REVIEW_VALUES = tuple(c.name for c in _import_reviews.c if c.name not in ("n", "deck", "template"))
+_card_values = attrgetter(*CARD_COLUMNS)
+_review_values = attrgetter(*REVIEW_COLUMNS)
 
 
-def _stage(conn: Any, records: Iterable[CardRow | ReviewRow]) -> tuple[int, int]:
+def _stage(conn: Any, records: Iterable[Card | Review]) -> tuple[int, int]:
     card_batch: list[dict[str, Any]] = []
     review_batch: list[dict[str, Any]] = []
     n_cards = n_reviews = 0
     for record in records:
-        if isinstance(record, CardRow):
+        if isinstance(record, Card):
             n_cards += 1
-            card_batch.append({"n": n_cards, **record._asdict()})
+            card_batch.append(dict(zip(CARD_COLUMNS, _card_values(record), strict=True), n=n_cards))
             if len(card_batch) >= _STAGE_BATCH:
                 conn.execute(insert(_import_cards), card_batch)
                 card_batch = []
         else:
             n_reviews += 1
-            values = record._asdict()
-            del values["card_id"]
-            values["n"] = n_reviews
-            review_batch.append(values)
+            values = zip(REVIEW_COLUMNS, _review_values(record), strict=True)
+            review_batch.append(dict(values, n=n_reviews))
             if len(review_batch) >= _STAGE_BATCH:
                 conn.execute(insert(_import_reviews), review_batch)
                 review_batch = []
@@ -952,9 +606,7 @@ def _merge_reviews(conn: Any) -> int:
     return int(conn.execute(insert(reviews).from_select(names, rows)).rowcount)
 
 
-def merge_import(
-    db: Database, records: Iterable[CardRow | ReviewRow], *, now: datetime
-) -> MergeResult:
+def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetime) -> MergeResult:
     """Merge validated records into the database in ONE transaction, backing it up first.
 
     The write lock is taken first (``BEGIN IMMEDIATE`` on SQLite); the records are staged in
@@ -977,8 +629,7 @@ def merge_import(
     Raises:
         StorageError: If the database cannot be backed up or written (nothing is changed then).
     """
-    target = db._target
-    with storage_errors(target, "importing"), db._write() as conn:
+    with db.write("importing") as conn:
         backup: Path | None = None
         _staging.drop_all(conn, checkfirst=True)
         _staging.create_all(conn)
@@ -990,9 +641,7 @@ def merge_import(
             fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
             if not (changes or missing or fresh):
                 return MergeResult(0, 0, n_cards, 0, n_reviews, None)
-            if target.file is not None:
-                backup = migrations.backup_name(target.file, _schema(conn), now)
-                migrations.backup_sqlite(target.file, backup)
+            backup = db.backup(conn, now)
             cards_added = _merge_cards(conn, changes)
             _stage_fresh_reviews(conn)
             reviews_added = _merge_reviews(conn)
@@ -1006,10 +655,3 @@ def merge_import(
         reviews_present=n_reviews - reviews_added,
         backup=backup,
     )
-
-
-def _schema(conn: Any) -> int:
-    from mathdrill.storage.tables import SCHEMA_VERSION_KEY, meta
-
-    raw = conn.execute(select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)).scalar_one()
-    return int(raw)

@@ -1,20 +1,24 @@
 """The :class:`Database`: every read and write of mathdrill's progress goes through it.
 
-SQLAlchemy objects never leave this module: methods take and return the plain dataclasses of
-:mod:`mathdrill.storage.records`, and every database or file-system failure is raised as
-:class:`~mathdrill.errors.StorageError` with a message that names the file and says what to do.
+SQLAlchemy objects never leave the storage package: methods take and return the plain
+dataclasses of :mod:`mathdrill.storage.records`, and every database or file-system failure is
+raised as :class:`~mathdrill.errors.StorageError` with a message that names the file and says
+what to do. It is one module because every method shares the engine, the transaction rules and
+the opening checks.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, false, func, insert, inspect, select, update
+from sqlalchemy import Connection, case, false, func, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 
 from mathdrill.errors import NotFoundError, StorageError
@@ -33,7 +37,6 @@ from mathdrill.storage.records import (
     CardStateLike,
     DeckCounts,
     Review,
-    ReviewRecord,
     card_from_row,
     easiness_to_x100,
 )
@@ -54,9 +57,8 @@ def _aware(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
 
 
-#: Card columns in the order :func:`~mathdrill.storage.records.card_from_row` unpacks them
-#: (positional access is the fast path: "today's queue" converts a few hundred rows per call).
-_CARD_COLUMNS = (
+#: Card columns in the order :func:`~mathdrill.storage.records.card_from_row` unpacks them.
+CARD_COLUMNS = (
     cards.c.id,
     cards.c.deck,
     cards.c.template,
@@ -71,34 +73,8 @@ _CARD_COLUMNS = (
     cards.c.last_review,
 )
 
-
+# Every column of the log and the card's key: every field of a Review, by name.
 _REVIEW_COLUMNS = (*reviews.c, cards.c.deck, cards.c.template)
-
-
-def _review(row: Row[Any]) -> Review:
-    return Review(
-        id=row.id,
-        card_id=row.card_id,
-        deck=row.deck,
-        template=row.template,
-        reviewed_at=row.reviewed_at,
-        kind=row.kind,
-        seed=row.seed,
-        fingerprint=row.fingerprint,
-        answer=row.answer,
-        read_as=row.read_as,
-        status=row.status,
-        correct=bool(row.correct),
-        mistake=row.mistake,
-        hints=row.hints,
-        seconds=row.seconds,
-        quality=row.quality,
-        easiness_before=row.easiness_before_x100 / 100,
-        easiness_after=row.easiness_after_x100 / 100,
-        interval_before=row.interval_before,
-        interval_after=row.interval_after,
-        session_id=row.session_id,
-    )
 
 
 def _state_x100(state: CardStateLike) -> int:
@@ -107,6 +83,37 @@ def _state_x100(state: CardStateLike) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return easiness_to_x100(state.easiness)
+
+
+class Snapshot:
+    """One read transaction, shared by the reads of an export (see :meth:`Database.snapshot`).
+
+    Args:
+        target: Where the database is (for messages).
+        conn: The connection holding the read transaction.
+    """
+
+    def __init__(self, target: Target, conn: Connection) -> None:
+        self._target = target
+        self._conn = conn
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Return True when the database is SQLite."""
+        return self._target.is_sqlite
+
+    @contextmanager
+    def read(self, action: str) -> Iterator[Connection]:
+        """Give the snapshot's connection to a read; failures become StorageError.
+
+        Args:
+            action: What is being done, for the message.
+
+        Yields:
+            The connection inside the shared read transaction.
+        """
+        with storage_errors(self._target, action):
+            yield self._conn
 
 
 class Database:
@@ -162,12 +169,77 @@ class Database:
             raise StorageError(f"The database {self.path} was already closed.")
         return self._engine
 
-    def _read(self) -> Any:
-        return self._live().connect()
+    @property
+    def is_sqlite(self) -> bool:
+        """Return True when the database is SQLite (a file or in memory)."""
+        return self._target.is_sqlite
 
-    def _write(self) -> Any:
+    @contextmanager
+    def read(self, action: str) -> Iterator[Connection]:
+        """Give the storage modules a connection to read with; failures become StorageError.
+
+        Args:
+            action: What is being done, for the message ("reading cards").
+
+        Yields:
+            The connection (each statement is its own read transaction).
+        """
+        with storage_errors(self._target, action), self._live().connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self, action: str) -> Iterator[Connection]:
+        """Give the storage modules one write transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+        Args:
+            action: What is being done, for the message ("importing").
+
+        Yields:
+            The connection; the transaction commits when the block ends, or rolls back.
+        """
         self._live()
-        return self._writer.begin()
+        with storage_errors(self._target, action), self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Open one read transaction for several reads that must agree with each other.
+
+        Only opening and closing are translated into StorageError: an exception raised by the
+        caller's own work inside the block (a closed output pipe is an OSError too) passes
+        through as it is.
+
+        Yields:
+            A :class:`Snapshot` to read through; the transaction ends with the block.
+        """
+        stack = ExitStack()
+        with storage_errors(self._target, "reading the database"):
+            conn = stack.enter_context(self._live().connect())
+            stack.enter_context(conn.begin())
+        try:
+            yield Snapshot(self._target, conn)
+        except BaseException:
+            with suppress(Exception):
+                stack.close()
+            raise
+        with storage_errors(self._target, "reading the database"):
+            stack.close()
+
+    def backup(self, conn: Connection, now: datetime) -> Path | None:
+        """Copy an SQLite file next to itself before a change (named like a migration backup).
+
+        Args:
+            conn: The write transaction about to change the database (for its schema version).
+            now: Time stamped on the backup's name (aware).
+
+        Returns:
+            The copy, or None for an in-memory or server database.
+        """
+        if self._target.file is None:
+            return None
+        copy = migrations.backup_name(self._target.file, _read_version(conn, self._target), now)
+        migrations.backup_sqlite(self._target.file, copy)
+        return copy
 
     # -- cards -------------------------------------------------------------------------------
 
@@ -197,7 +269,7 @@ class Database:
         if not wanted:
             return 0
         decks = sorted({deck for deck, _ in wanted})
-        with storage_errors(self._target, "adding new cards"), self._write() as conn:
+        with self.write("adding new cards") as conn:
             existing = {
                 (row.deck, row.template)
                 for row in conn.execute(
@@ -238,25 +310,9 @@ class Database:
         Raises:
             StorageError: If the database cannot be read.
         """
-        query = select(*_CARD_COLUMNS).where(cards.c.deck == deck, cards.c.template == template)
-        with storage_errors(self._target, "reading a card"), self._read() as conn:
+        query = select(*CARD_COLUMNS).where(cards.c.deck == deck, cards.c.template == template)
+        with self.read("reading a card") as conn:
             row = conn.execute(query).one_or_none()
-        return None if row is None else card_from_row(row)
-
-    def card_by_id(self, card_id: int) -> Card | None:
-        """Return the card with a database id, or None.
-
-        Args:
-            card_id: The card's id.
-
-        Returns:
-            The card or None.
-
-        Raises:
-            StorageError: If the database cannot be read.
-        """
-        with storage_errors(self._target, "reading a card"), self._read() as conn:
-            row = conn.execute(select(*_CARD_COLUMNS).where(cards.c.id == card_id)).one_or_none()
         return None if row is None else card_from_row(row)
 
     def cards(self, deck: str | None = None) -> list[Card]:
@@ -271,33 +327,10 @@ class Database:
         Raises:
             StorageError: If the database cannot be read.
         """
-        query = select(*_CARD_COLUMNS).order_by(cards.c.deck, cards.c.template)
+        query = select(*CARD_COLUMNS).order_by(cards.c.deck, cards.c.template)
         if deck is not None:
             query = query.where(cards.c.deck == deck)
-        with storage_errors(self._target, "reading cards"), self._read() as conn:
-            return [card_from_row(row) for row in conn.execute(query)]
-
-    def due_cards(self, now: datetime, limit: int) -> list[Card]:
-        """Return cards due at ``now``, most overdue first, skipping suspended ones.
-
-        Args:
-            now: The current time (aware).
-            limit: At most this many cards.
-
-        Returns:
-            The due cards, ordered by due time then id.
-
-        Raises:
-            StorageError: If the database cannot be read.
-        """
-        _aware("now", now)
-        query = (
-            select(*_CARD_COLUMNS)
-            .where(cards.c.suspended == false(), cards.c.due <= now)
-            .order_by(cards.c.due, cards.c.id)
-            .limit(max(0, limit))
-        )
-        with storage_errors(self._target, "reading due cards"), self._read() as conn:
+        with self.read("reading cards") as conn:
             return [card_from_row(row) for row in conn.execute(query)]
 
     def count_due(self, now: datetime) -> int:
@@ -318,7 +351,7 @@ class Database:
             .select_from(cards)
             .where(cards.c.suspended == false(), cards.c.due <= now)
         )
-        with storage_errors(self._target, "counting due cards"), self._read() as conn:
+        with self.read("counting due cards") as conn:
             return int(conn.execute(query).scalar_one())
 
     def due_by_deck(self, now: datetime, edges: Iterable[datetime]) -> dict[str, DeckCounts]:
@@ -341,8 +374,7 @@ class Database:
         for edge in bounds:
             _aware("edge", edge)
         active = cards.c.suspended == false()
-        # One GROUP BY with conditional sums, so the cost does not grow with the number of days
-        # asked for and 100k cards are counted without building 100k objects.
+        # One GROUP BY with conditional sums: every deck and every day asked for in one query.
         columns = [
             cards.c.deck,
             func.count(),
@@ -353,7 +385,7 @@ class Database:
         ]
         query = select(*columns).group_by(cards.c.deck).order_by(cards.c.deck)
         result: dict[str, DeckCounts] = {}
-        with storage_errors(self._target, "counting due cards per deck"), self._read() as conn:
+        with self.read("counting due cards per deck") as conn:
             for row in conn.execute(query):
                 deck, total, due_now, new, suspended, *before = row
                 result[deck] = DeckCounts(
@@ -363,96 +395,6 @@ class Database:
                     suspended=int(suspended or 0),
                     due_before=tuple(int(n or 0) for n in before),
                 )
-        return result
-
-    def count_new(self, decks: Iterable[str] | None = None) -> int:
-        """Return how many cards were never scheduled (not suspended).
-
-        Args:
-            decks: Only these decks, or None for all.
-
-        Returns:
-            The count.
-
-        Raises:
-            StorageError: If the database cannot be read.
-        """
-        query = (
-            select(func.count())
-            .select_from(cards)
-            .where(cards.c.suspended == false(), cards.c.due.is_(None))
-        )
-        if decks is not None:
-            query = query.where(cards.c.deck.in_(sorted(set(decks))))
-        with storage_errors(self._target, "counting new cards"), self._read() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def new_cards(self, limit: int, decks: Iterable[str] | None = None) -> list[Card]:
-        """Return cards never scheduled yet, oldest first, skipping suspended ones.
-
-        Args:
-            limit: At most this many cards.
-            decks: Only these decks, or None for all.
-
-        Returns:
-            The new cards in creation order (by id).
-
-        Raises:
-            StorageError: If the database cannot be read.
-        """
-        query = (
-            select(*_CARD_COLUMNS)
-            .where(cards.c.suspended == false(), cards.c.due.is_(None))
-            .order_by(cards.c.id)
-            .limit(max(0, limit))
-        )
-        if decks is not None:
-            query = query.where(cards.c.deck.in_(sorted(set(decks))))
-        with storage_errors(self._target, "reading new cards"), self._read() as conn:
-            return [card_from_row(row) for row in conn.execute(query)]
-
-    def due_forecast(
-        self, now: datetime, days: int, *, day_starts_at: time = time(4)
-    ) -> dict[date, int]:
-        """Return how many cards fall due on each of the next ``days`` study days.
-
-        A study day runs from ``day_starts_at`` (wall-clock, in ``now``'s time zone) to the same
-        time the next day, so a review at 01:00 still belongs to the previous evening's day.
-        Today's count includes every overdue card. Suspended and new cards are not counted.
-
-        Args:
-            now: The current time (aware; its time zone defines the days).
-            days: How many days, today included (at least 1).
-            day_starts_at: When a study day begins (default 04:00).
-
-        Returns:
-            ``{study date: count}`` for each of the ``days`` days, zeros included, in order.
-
-        Raises:
-            StorageError: If the database cannot be read.
-            ValueError: If ``now`` is naive or ``days`` < 1.
-        """
-        _aware("now", now)
-        if days < 1:
-            raise ValueError(f"days must be at least 1, got {days}")
-        zone = now.tzinfo
-        local = now.astimezone(zone)
-        shift = timedelta(hours=day_starts_at.hour, minutes=day_starts_at.minute)
-        today = (local.replace(tzinfo=None) - shift).date()
-        dates = [today + timedelta(days=i) for i in range(days)]
-        # Each bucket ends at the next study day's start, computed in wall-clock time so days
-        # around a DST change are still one calendar day long.
-        ends = [datetime.combine(d + timedelta(days=1), day_starts_at, tzinfo=zone) for d in dates]
-        base = select(func.count()).select_from(cards).where(cards.c.suspended == false())
-        result: dict[date, int] = {}
-        with storage_errors(self._target, "forecasting due cards"), self._read() as conn:
-            previous: datetime | None = None
-            for day, end in zip(dates, ends, strict=True):
-                query = base.where(cards.c.due < end)
-                if previous is not None:
-                    query = query.where(cards.c.due >= previous)
-                result[day] = int(conn.execute(query).scalar_one())
-                previous = end
         return result
 
     def set_suspended(self, deck: str, template: str, flag: bool) -> Card:
@@ -507,11 +449,11 @@ class Database:
         self, deck: str, template: str, values: Mapping[str, Any], action: str
     ) -> Card:
         where = (cards.c.deck == deck, cards.c.template == template)
-        with storage_errors(self._target, action), self._write() as conn:
+        with self.write(action) as conn:
             done = conn.execute(update(cards).where(*where).values(**values)).rowcount
             if done == 0:
                 raise NotFoundError(f"There is no card {deck}/{template} in {self.path}.")
-            row = conn.execute(select(*_CARD_COLUMNS).where(*where)).one()
+            row = conn.execute(select(*CARD_COLUMNS).where(*where)).one()
         return card_from_row(row)
 
     def put_spare(self, card_id: int, problem: str) -> None:
@@ -525,7 +467,7 @@ class Database:
             StorageError: If the database cannot be written.
         """
         query = update(cards).where(cards.c.id == card_id).values(spare_problem=problem)
-        with storage_errors(self._target, "saving a spare problem"), self._write() as conn:
+        with self.write("saving a spare problem") as conn:
             conn.execute(query)
 
     def take_spare(self, card_id: int) -> str | None:
@@ -541,7 +483,7 @@ class Database:
             StorageError: If the database cannot be written.
         """
         where = (cards.c.id == card_id, cards.c.spare_problem.is_not(None))
-        with storage_errors(self._target, "taking a spare problem"), self._write() as conn:
+        with self.write("taking a spare problem") as conn:
             problem = conn.execute(select(cards.c.spare_problem).where(*where)).scalar()
             if problem is not None:
                 conn.execute(update(cards).where(*where).values(spare_problem=None))
@@ -564,16 +506,16 @@ class Database:
 
     # -- reviews -----------------------------------------------------------------------------
 
-    def record_review(self, record: ReviewRecord, new_state: CardStateLike | None = None) -> Review:
+    def record_review(self, record: Review, new_state: CardStateLike | None = None) -> Review:
         """Append a review and update its card's schedule, in ONE committed transaction.
 
         When this returns, the review and the card's new state are committed: they survive the
         process being killed (and, with ``fsync_each_commit``, a power cut); if the process dies
-        before, neither is stored. ``easiness``/``interval`` *before* are read from the
-        card inside the transaction.
+        before, neither is stored. The record's deck, template and E-Factor and interval before
+        and after are not read: they are taken from the card inside the transaction.
 
         Args:
-            record: The answered problem.
+            record: The answered problem (``card_id`` and what the drill decided).
             new_state: The card's schedule after the review, or None for reviews that do not
                 move the schedule (same-session repeats, cramming), which leave the card as it
                 is. ``last_review`` (the last review that moved the schedule) is taken from
@@ -581,7 +523,7 @@ class Database:
                 ``record.reviewed_at``.
 
         Returns:
-            The stored review.
+            The stored review, every field filled.
 
         Raises:
             NotFoundError: If ``record.card_id`` names no card.
@@ -595,9 +537,9 @@ class Database:
             last = getattr(new_state, "last_review", record.reviewed_at)
             if last is not None:
                 _aware("new_state.last_review", last)
-        with storage_errors(self._target, "recording a review"), self._write() as conn:
+        with self.write("recording a review") as conn:
             row = conn.execute(
-                select(*_CARD_COLUMNS).where(cards.c.id == record.card_id)
+                select(*CARD_COLUMNS).where(cards.c.id == record.card_id)
             ).one_or_none()
             if row is None:
                 raise NotFoundError(f"There is no card with id {record.card_id} in {self.path}.")
@@ -621,51 +563,19 @@ class Database:
                         values[flag] = bool(value)
             if values:
                 conn.execute(update(cards).where(cards.c.id == record.card_id).values(**values))
-            review_id = conn.execute(
-                insert(reviews).values(
-                    card_id=record.card_id,
-                    reviewed_at=record.reviewed_at,
-                    kind=record.kind,
-                    seed=record.seed,
-                    fingerprint=record.fingerprint,
-                    answer=record.answer,
-                    read_as=record.read_as,
-                    status=record.status,
-                    correct=record.correct,
-                    mistake=record.mistake,
-                    hints=record.hints,
-                    seconds=record.seconds,
-                    quality=record.quality,
-                    easiness_before_x100=ef_before,
-                    easiness_after_x100=ef_after,
-                    interval_before=interval_before,
-                    interval_after=interval_after,
-                    session_id=record.session_id,
-                )
-            ).inserted_primary_key[0]
-        return Review(
-            id=int(review_id),
-            card_id=record.card_id,
-            deck=row.deck,
-            template=row.template,
-            reviewed_at=record.reviewed_at.astimezone(UTC),
-            kind=record.kind,
-            seed=record.seed,
-            fingerprint=record.fingerprint,
-            answer=record.answer,
-            read_as=record.read_as,
-            status=record.status,
-            correct=record.correct,
-            mistake=record.mistake,
-            hints=record.hints,
-            seconds=record.seconds,
-            quality=record.quality,
-            easiness_before=ef_before / 100,
-            easiness_after=ef_after / 100,
-            interval_before=interval_before,
-            interval_after=interval_after,
-            session_id=record.session_id,
-        )
+            stored = replace(
+                record,
+                deck=row.deck,
+                template=row.template,
+                reviewed_at=record.reviewed_at.astimezone(UTC),
+                easiness_before_x100=ef_before,
+                easiness_after_x100=ef_after,
+                interval_before=interval_before,
+                interval_after=interval_after,
+            )
+            logged = {c.name: getattr(stored, c.name) for c in reviews.c if c.name != "id"}
+            review_id = conn.execute(insert(reviews).values(**logged)).inserted_primary_key[0]
+        return replace(stored, id=int(review_id))
 
     def history(self, card_id: int, limit: int = 50) -> list[Review]:
         """Return a card's reviews, newest first.
@@ -687,46 +597,8 @@ class Database:
             .order_by(reviews.c.reviewed_at.desc(), reviews.c.id.desc())
             .limit(max(0, limit))
         )
-        with storage_errors(self._target, "reading a card's history"), self._read() as conn:
-            return [_review(row) for row in conn.execute(query)]
-
-    def iter_reviews(
-        self,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        deck: str | None = None,
-    ) -> Iterator[Review]:
-        """Yield logged reviews in time order, streamed (for statistics and exports).
-
-        Args:
-            since: Only reviews at or after this time (aware), or None.
-            until: Only reviews before this time (aware), or None.
-            deck: Only this deck's reviews, or None.
-
-        Yields:
-            Reviews ordered by time, then id.
-
-        Raises:
-            StorageError: If the database cannot be read.
-        """
-        query = (
-            select(*_REVIEW_COLUMNS)
-            .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
-            .order_by(reviews.c.reviewed_at, reviews.c.id)
-        )
-        if since is not None:
-            _aware("since", since)
-            query = query.where(reviews.c.reviewed_at >= since)
-        if until is not None:
-            _aware("until", until)
-            query = query.where(reviews.c.reviewed_at < until)
-        if deck is not None:
-            query = query.where(cards.c.deck == deck)
-        with storage_errors(self._target, "reading reviews"), self._read() as conn:
-            result = conn.execution_options(yield_per=1000).execute(query)
-            for row in result:
-                yield _review(row)
+        with self.read("reading a card's history") as conn:
+            return [Review(**row._mapping) for row in conn.execute(query)]
 
     def next_due(self, now: datetime) -> datetime | None:
         """Return the earliest due time after ``now`` of any scheduled, unsuspended card.
@@ -742,7 +614,7 @@ class Database:
         """
         _aware("now", now)
         query = select(func.min(cards.c.due)).where(cards.c.suspended == false(), cards.c.due > now)
-        with storage_errors(self._target, "reading the next due time"), self._read() as conn:
+        with self.read("reading the next due time") as conn:
             return conn.execute(query).scalar_one_or_none()
 
     def counts_since(
@@ -770,7 +642,7 @@ class Database:
         )
         learned: set[int] = set()
         reviewed: set[int] = set()
-        with storage_errors(self._target, "counting today's reviews"), self._read() as conn:
+        with self.read("counting today's reviews") as conn:
             for card_id, kind, deck, template in conn.execute(query):
                 if wanted is None or (deck, template) in wanted:
                     (learned if kind == "learn" else reviewed).add(card_id)
@@ -791,7 +663,7 @@ class Database:
         """
         ids = sorted(set(card_ids))
         result: dict[int, list[float]] = {}
-        with storage_errors(self._target, "reading answer times"), self._read() as conn:
+        with self.read("reading answer times") as conn:
             # Chunked so the IN list stays under every database's parameter limit.
             for start in range(0, len(ids), _INSERT_BATCH):
                 query = (
@@ -837,7 +709,7 @@ class Database:
             query = query.where(reviews.c.reviewed_at >= since)
         shift = timedelta(hours=rollover_hour)
         days: set[date] = set()
-        with storage_errors(self._target, "reading review days"), self._read() as conn:
+        with self.read("reading review days") as conn:
             for (moment,) in conn.execute(query):
                 days.add((moment.astimezone(tz).replace(tzinfo=None) - shift).date())
         return days
@@ -851,7 +723,7 @@ class Database:
         Raises:
             StorageError: If the database cannot be read.
         """
-        with storage_errors(self._target, "counting reviews"), self._read() as conn:
+        with self.read("counting reviews") as conn:
             return int(conn.execute(select(func.count()).select_from(reviews)).scalar_one())
 
     # -- meta --------------------------------------------------------------------------------
@@ -865,42 +737,8 @@ class Database:
         Raises:
             StorageError: If the database cannot be read.
         """
-        with storage_errors(self._target, "reading the schema version"), self._read() as conn:
+        with self.read("reading the schema version") as conn:
             return _read_version(conn, self._target)
-
-    def get_meta(self, key: str) -> str | None:
-        """Return a setting stored in the database, or None.
-
-        Args:
-            key: The setting's name.
-
-        Returns:
-            Its value, or None when unset.
-
-        Raises:
-            StorageError: If the database cannot be read.
-        """
-        query = select(meta.c.value).where(meta.c.key == key)
-        with storage_errors(self._target, "reading a setting"), self._read() as conn:
-            return conn.execute(query).scalar_one_or_none()
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a setting in the database (insert or replace).
-
-        Args:
-            key: The setting's name (not ``schema_version``, which only migrations change).
-            value: Its value.
-
-        Raises:
-            ValueError: If ``key`` is ``schema_version`` or empty.
-            StorageError: If the database cannot be written.
-        """
-        if not key or key == SCHEMA_VERSION_KEY:
-            raise ValueError(f"cannot set meta key {key!r}")
-        with storage_errors(self._target, "saving a setting"), self._write() as conn:
-            done = conn.execute(update(meta).where(meta.c.key == key).values(value=value))
-            if done.rowcount == 0:
-                conn.execute(insert(meta).values(key=key, value=value))
 
     def integrity_check(self) -> list[str]:
         """Check the database file for corruption and broken references.
@@ -916,7 +754,7 @@ class Database:
         """
         if not self._target.is_sqlite:
             return []
-        with storage_errors(self._target, "checking integrity"), self._read() as conn:
+        with self.read("checking integrity") as conn:
             problems = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA integrity_check").all()]
             if problems == ["ok"]:
                 problems = []

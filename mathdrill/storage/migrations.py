@@ -146,12 +146,19 @@ def _v2_review_indexes(connection: Connection) -> None:
 def _v3_spare_problem(connection: Connection) -> None:
     # A problem made ahead by the previous session, stored with the card it belongs to.
     connection.exec_driver_sql("ALTER TABLE cards ADD COLUMN spare_problem TEXT")
+    # The per-day statistics cache of earlier versions (derived data, never read any more).
+    connection.exec_driver_sql("DROP TABLE IF EXISTS stats_days")
+    connection.exec_driver_sql("DROP TABLE IF EXISTS stats_state")
 
 
 #: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
-    Migration(3, "a spare problem per card, made ahead by the previous session", _v3_spare_problem),
+    Migration(
+        3,
+        "a spare problem per card; the old statistics cache tables go",
+        _v3_spare_problem,
+    ),
 )
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake

@@ -39,15 +39,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from mathdrill.vocabulary import REVIEW_KINDS
+
 SCHEMA_VERSION = 3
 """Version of the current schema; see :mod:`mathdrill.storage.migrations` for the steps."""
 
 SCHEMA_VERSION_KEY = "schema_version"
 """The ``meta`` table key holding a database's schema version."""
-
-#: Review kinds: first showing of a new card, a due review, a same-session repeat (SM-2 step 7,
-#: does not move the schedule) and cramming (practice outside the schedule).
-REVIEW_KINDS = ("learn", "review", "repeat", "cram")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -175,7 +173,7 @@ reviews = Table(
     Column("interval_before", Integer, nullable=False),
     Column("interval_after", Integer, nullable=False),
     Column("session_id", String(64), nullable=True),
-    CheckConstraint("kind IN ('learn', 'review', 'repeat', 'cram')", name="ck_reviews_kind"),
+    CheckConstraint(f"kind IN ({', '.join(map(repr, REVIEW_KINDS))})", name="ck_reviews_kind"),
     CheckConstraint(
         "quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"
     ),

@@ -663,14 +663,14 @@ class DrillSession:
         self._current = None
 
     def _save(self, current: _Current, outcome: Outcome, quality: int) -> Outcome:
-        from mathdrill.storage import ReviewRecord
+        from mathdrill.storage import Review
 
         item = current.item
         card = self._cards[item.card_id]
         now = self._clock()
         update = schedule_after(card, quality, now, item.kind, self._settings)
         verdict = outcome.verdict
-        record = ReviewRecord(
+        record = Review(
             card_id=card.card_id,
             reviewed_at=now,
             kind=item.kind,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import UsageError
@@ -32,7 +32,7 @@ from mathdrill.scheduling.queue import day_start, study_day
 if TYPE_CHECKING:
     from mathdrill.decks.catalog import Catalog
     from mathdrill.storage import Database
-    from mathdrill.storage.aggregates import CardOverview, ReviewSummary
+    from mathdrill.storage.aggregates import CardOverview, DayFigures, ReviewSummary, Scope
 
 #: Version of the ``--json`` object; bumped only when a key changes meaning or disappears.
 STATS_FORMAT = 1
@@ -329,50 +329,6 @@ def streaks(days: Sequence[date], today: date) -> tuple[int, int]:
     return current, longest
 
 
-def day_rule(zone: tzinfo, rollover_hour: int, start: datetime, end: datetime) -> Any:
-    """Describe the study-day mapping between two instants as UTC-offset segments.
-
-    The offset is sampled every 6 hours and each change is located to the minute by bisection
-    (real time-zone transitions are at least weeks apart and fall on whole minutes).
-
-    Args:
-        zone: The learner's time zone.
-        rollover_hour: Local hour at which a study day starts.
-        start: Earliest instant that will be mapped (aware).
-        end: Latest instant that will be mapped (aware).
-
-    Returns:
-        A :class:`mathdrill.storage.aggregates.DayRule`.
-    """
-    from mathdrill.storage.aggregates import DayRule
-
-    def shift(moment: datetime) -> int:
-        offset = moment.astimezone(zone).utcoffset() or timedelta(0)
-        return int(offset.total_seconds() // 60) - 60 * rollover_hour
-
-    start = start.astimezone(UTC) - timedelta(days=1)
-    end = end.astimezone(UTC) + timedelta(days=1)
-    segments: list[tuple[datetime | None, int]] = [(None, shift(start))]
-    step = timedelta(hours=6)
-    moment = start
-    while moment < end:
-        following = min(moment + step, end)
-        if shift(following) != segments[-1][1]:
-            low, high = moment, following  # shift(low) is the old value, shift(high) the new
-            while high - low > timedelta(minutes=1):
-                middle = low + (high - low) / 2
-                if shift(middle) == segments[-1][1]:
-                    low = middle
-                else:
-                    high = middle
-            edge = high.replace(second=0, microsecond=0)
-            if shift(edge) != segments[-1][1]:
-                high = edge
-            segments.append((high, shift(following)))
-        moment = following
-    return DayRule(tuple(segments))
-
-
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
@@ -389,6 +345,36 @@ def _zone_name(zone: tzinfo, now: datetime) -> str:
 # ------------------------------------------------------------------------------- the case
 
 
+def figures_by_day(
+    db: Database, zone: tzinfo, rollover_hour: int, scope: Scope | None = None
+) -> dict[date, DayFigures]:
+    """Return every study day's figures, all time (days without reviews are absent).
+
+    Args:
+        db: The open database.
+        zone: The learner's time zone.
+        rollover_hour: Local hour (0–23) at which a study day starts.
+        scope: Which cards (every card when None).
+
+    Returns:
+        ``{study day: figures}``, ascending.
+
+    Raises:
+        StorageError: The database cannot be read.
+    """
+    from mathdrill.storage import aggregates as q
+
+    span = q.review_span(db)
+    if span is None:
+        return {}
+    first = study_day(span[0], rollover_hour, zone)
+    last = study_day(span[1], rollover_hour, zone)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 2)]
+    starts = [day_start(day, rollover_hour, zone) for day in days]
+    by_index = q.day_figures(db, starts, scope or q.Scope())
+    return {days[i]: figures for i, figures in by_index.items()}
+
+
 def build_stats(
     db: Database,
     catalog: Catalog,
@@ -399,13 +385,11 @@ def build_stats(
     days: int = 30,
     decks: Sequence[str] = (),
     tags: Sequence[str] = (),
-    cache: bool = True,
 ) -> Stats:
-    """Compute a learner's statistics.
+    """Compute a learner's statistics; the database is only read.
 
     Args:
-        db: The open database (read; the unfiltered scope also updates the derived per-day
-            cache, best effort).
+        db: The open database.
         catalog: Deck titles, tags and mistake texts (see :mod:`mathdrill.decks.catalog`).
         now: The current time (aware).
         zone: The learner's time zone.
@@ -413,9 +397,6 @@ def build_stats(
         days: Length of the activity period in study days (1–3660), today included.
         decks: Only these decks (``--deck``); empty for all.
         tags: Only skills carrying one of these tags (``--tag``); empty for all.
-        cache: Use (and update) the per-day rollup in the database for the unfiltered scope
-            (:func:`mathdrill.storage.aggregates.day_figures`); False computes everything from the
-            log. Both give the same statistics.
 
     Returns:
         The statistics.
@@ -458,21 +439,9 @@ def build_stats(
 
     period_start = today - timedelta(days=days - 1)
     heat_start = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
-    # The rule spans the whole log (not just the scope's part): the same rule every time, so
-    # the cached day rows stay valid.
-    first = q.first_review_at(db)
-    rule = day_rule(zone, rollover_hour, min(first or now, now), now)
-
     # Every per-day figure, all time: activity, heatmap, streaks, retention and the total are
-    # sums and walks over these (a few thousand rows at most). The unfiltered scope reads
-    # completed days from the cache (storage.stats.day_figures); filters compute live.
-    figures = q.day_figures(
-        db,
-        rule,
-        scope,
-        cache_key=f"{_zone_name(zone, now)}@{rollover_hour}" if cache else None,
-        today=today,
-    )
+    # sums and walks over these (a few thousand days at most).
+    figures = figures_by_day(db, zone, rollover_hour, scope)
     nothing = q.DayFigures()
 
     def point(day: date) -> DayPoint:

@@ -1,16 +1,18 @@
 """Use cases behind ``mathdrill export`` and ``mathdrill import``: own your progress.
 
 Exports stream: rows go from the database to the output stream batch by batch, so memory does
-not grow with the review log. ``export all`` (JSON or JSON lines) is the one format that can be
-imported again; importing reads the file twice — once to validate all of it without touching the
-database, once to merge it inside one transaction after a backup — so it never holds the file
-in memory either. The formats and columns are documented in ``docs/data.md`` ("Export and
-import"); this module never prints (``mathdrill.cli.transfer_cmd`` does).
+not grow with the review log, and every format goes the same way (storage streams tuples in
+the order of the record's fields; each becomes one line here). ``export all`` (JSON or JSON
+lines) is the one format that can be imported again; importing reads the file twice — once to
+validate all of it without touching the database, once to merge it inside one transaction after
+a backup — so it never holds the file in memory either. The formats and columns are documented
+in ``docs/data.md`` ("Export and import"); this module never prints
+(``mathdrill.cli.transfer_cmd`` does). It is one module because export and import share the
+formats, the columns and their checks.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import json
@@ -18,19 +20,21 @@ import math
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import Field, dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice, repeat
+from operator import call
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mathdrill import __version__
 from mathdrill.errors import InputError, UsageError
+from mathdrill.storage.records import Card, Review, check_field, columns, exported
 
 if TYPE_CHECKING:
     from mathdrill.storage import Database
-    from mathdrill.storage.bulk import CardRow, MergeResult, ReviewRow, SkillRow
+    from mathdrill.storage.bulk import MergeResult, SkillRow
 
 #: What can be exported.
 WHATS = ("reviews", "cards", "stats", "all")
@@ -42,41 +46,9 @@ FORMATS = ("csv", "json", "jsonl", "fsrs")
 FORMAT_MARKER = "mathdrill-export"
 FORMAT_VERSION = 1
 
-CARD_COLUMNS = (
-    "deck",
-    "template",
-    "repetitions",
-    "easiness_x100",
-    "interval_days",
-    "due",
-    "lapses",
-    "suspended",
-    "leech",
-    "created",
-    "last_review",
-)
-
-REVIEW_COLUMNS = (
-    "deck",
-    "template",
-    "reviewed_at",
-    "kind",
-    "seed",
-    "fingerprint",
-    "answer",
-    "read_as",
-    "status",
-    "correct",
-    "mistake",
-    "hints",
-    "seconds",
-    "quality",
-    "easiness_before_x100",
-    "easiness_after_x100",
-    "interval_before",
-    "interval_after",
-    "session_id",
-)
+#: The columns of ``export cards`` and ``export reviews``: the records' fields.
+CARD_COLUMNS = columns(Card)
+REVIEW_COLUMNS = columns(Review)
 
 STATS_COLUMNS = (
     "deck",
@@ -111,17 +83,11 @@ FSRS_NEW, FSRS_LEARNING, FSRS_REVIEW, FSRS_RELEARNING = 0, 1, 2, 3
 #: well under 1 kB, so anything this large is not a mathdrill export.
 MAX_RECORD_CHARS = 1_000_000
 
-#: Processes sharing a large CSV export of reviews: this one and a worker formatting the second
-#: half of the log meanwhile (bench/README.md: two threads were slower than one — the sqlite3
-#: module hands the GIL back and forth around every row — two processes are not). At most the
-#: machine's CPU count.
-CSV_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+#: Records written between two calls of an export's progress callback.
+PROGRESS_EVERY = 5000
 
 _READ_CHUNK = 1 << 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_INT = 2**31 - 1
-_MAX_SEED = 2**63 - 1
-_KINDS = ("learn", "review", "repeat", "cram")
 
 Progress = Callable[[int, int | None], None]
 
@@ -143,170 +109,142 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def card_record(row: CardRow) -> dict[str, Any]:
-    """Return a card as the JSON object of the export (keys in :data:`CARD_COLUMNS` order).
-
-    Args:
-        row: The card as storage returned it.
-
-    Returns:
-        The record.
-    """
-    return {
-        "deck": row.deck,
-        "template": row.template,
-        "repetitions": row.repetitions,
-        "easiness_x100": row.easiness_x100,
-        "interval_days": row.interval_days,
-        "due": iso(row.due),
-        "lapses": row.lapses,
-        "suspended": bool(row.suspended),
-        "leech": bool(row.leech),
-        "created": iso(row.created),
-        "last_review": iso(row.last_review),
-    }
-
-
-def review_record(row: ReviewRow) -> dict[str, Any]:
-    """Return a review as the JSON object of the export (keys in :data:`REVIEW_COLUMNS` order).
-
-    Args:
-        row: The review as storage returned it.
-
-    Returns:
-        The record.
-    """
-    return {
-        "deck": row.deck,
-        "template": row.template,
-        "reviewed_at": iso(row.reviewed_at),
-        "kind": row.kind,
-        "seed": row.seed,
-        "fingerprint": row.fingerprint,
-        "answer": row.answer,
-        "read_as": row.read_as,
-        "status": row.status,
-        "correct": bool(row.correct),
-        "mistake": row.mistake,
-        "hints": row.hints,
-        "seconds": row.seconds,
-        "quality": row.quality,
-        "easiness_before_x100": row.easiness_before_x100,
-        "easiness_after_x100": row.easiness_after_x100,
-        "interval_before": row.interval_before,
-        "interval_after": row.interval_after,
-        "session_id": row.session_id,
-    }
-
-
-def skill_record(row: SkillRow) -> dict[str, Any]:
-    """Return one skill's row of ``export stats`` (keys in :data:`STATS_COLUMNS` order).
+def skill_record(row: SkillRow) -> tuple[Any, ...]:
+    """Return one skill's values of ``export stats``, in :data:`STATS_COLUMNS` order.
 
     Args:
         row: The aggregate as storage computed it.
 
     Returns:
-        The record; ``first_try_accuracy`` is None when the skill had no first try.
+        The values; ``first_try_accuracy`` is None when the skill had no first try.
     """
     accuracy = row.first_try_correct / row.first_try if row.first_try else None
-    return {
-        "deck": row.deck,
-        "template": row.template,
-        "repetitions": row.repetitions,
-        "easiness_x100": row.easiness_x100,
-        "interval_days": row.interval_days,
-        "due": iso(row.due),
-        "lapses": row.lapses,
-        "leech": row.leech,
-        "suspended": row.suspended,
-        "reviews": row.reviews,
-        "first_try_reviews": row.first_try,
-        "first_try_correct": row.first_try_correct,
-        "first_try_accuracy": accuracy,
-        "median_seconds": row.median_seconds,
-        "last_reviewed": iso(row.last_reviewed),
-        "top_mistake": row.top_mistake,
-        "top_mistake_count": row.top_mistake_count,
-    }
+    return (*row[:12], accuracy, *row[12:])
 
 
-class Bare(str):
-    """Text written into a CSV cell as it is, unquoted (a number already formatted)."""
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
-    __slots__ = ()
+# Every format turns a row into its text with one pre-built template: ``template % values``,
+# each value formatted by its column's function (applied by map(), C functions but for the
+# nullable columns). That keeps `mathdrill export all` on 200,000 reviews within its 3 s target
+# (json.dumps of a dict per record took twice as long); the text is the same.
 
-
-def csv_cell(value: Any) -> str:
-    """Format one CSV cell the way every mathdrill CSV export does.
-
-    Text is always quoted (``"..."``, inner quotes doubled, so commas and line breaks inside
-    an answer are safe) and cut at a NUL character, which SQLite's formatter, used on the fast
-    path, cannot carry; null is an empty unquoted cell, so null and empty text stay distinct;
-    booleans are ``true``/``false``; numbers are written bare (floats as Python's shortest
-    round-trip form).
-
-    Args:
-        value: None, bool, int, float, str or :class:`Bare`.
-
-    Returns:
-        The cell's text.
-    """
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, Bare):
-        return str(value)
-    if isinstance(value, str):
-        return '"' + value.split("\0", 1)[0].replace('"', '""') + '"'
-    return repr(value) if isinstance(value, float) else str(value)
+#: Quotes and escapes a text as json.dumps(ensure_ascii=False) does.
+_json_text = json.encoder.encode_basestring
 
 
-def csv_line(values: Iterable[Any]) -> str:
-    """Return one CSV line (ending in a newline) of cells formatted by :func:`csv_cell`.
-
-    Args:
-        values: The cells.
-
-    Returns:
-        The line.
-    """
-    return ",".join(map(csv_cell, values)) + "\n"
+def _json_text_or_null(value: str | None) -> str:
+    return "null" if value is None else _json_text(value)
 
 
-def csv_seconds(seconds: float | None) -> Bare | None:
+def _json_number_or_null(value: float | None) -> str:
+    return "null" if value is None else repr(value)
+
+
+#: Booleans (or SQLite's 0/1) as JSON and CSV write them.
+_FLAG = {True: "true", False: "false"}.__getitem__
+
+
+def _json_value_of(spec: Field[Any]) -> Callable[[Any], str]:
+    """Return the function formatting one record field's JSON value."""
+    check, null = spec.metadata["check"], spec.metadata["null"]
+    if check == "flag":
+        return _FLAG
+    if check in ("whole", "seconds"):
+        return _json_number_or_null if null else repr
+    return _json_text_or_null if null else _json_text
+
+
+# CSV: text is always quoted (inner quotes doubled, so commas and line breaks inside an answer
+# are safe) and cut at a NUL character; null is an empty unquoted cell, so null and empty text
+# stay distinct; booleans are true/false; numbers and timestamps are bare (floats as Python's
+# shortest round-trip form); an answer time is rounded to the millisecond.
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.partition("\0")[0].replace('"', '""') + '"'
+
+
+def _quoted_or_null(text: str | None) -> str:
+    return "" if text is None else '"' + text.partition("\0")[0].replace('"', '""') + '"'
+
+
+def _bare_or_null(value: Any) -> str:
+    return "" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+
+def csv_seconds(seconds: float | None) -> str:
     """Format an answer time for CSV: rounded to the millisecond, e.g. ``12.346``.
 
-    The rounding is ``int(seconds * 1000 + 0.5)``, the same arithmetic the SQLite fast path
-    does, so both print the same digits. (JSON exports keep the stored value exactly.)
+    The rounding is ``int(seconds * 1000 + 0.5)``. (JSON exports keep the stored value exactly.)
 
     Args:
         seconds: The time, ≥ 0, or None.
 
     Returns:
-        The cell, or None.
+        The cell ("" for None).
     """
     if seconds is None:
-        return None
+        return ""
     millis = int(seconds * 1000 + 0.5)
-    return Bare(f"{millis // 1000}.{millis % 1000:03d}")
+    return f"{millis // 1000}.{millis % 1000:03d}"
 
 
-def review_csv_line(row: ReviewRow) -> str:
-    """Return a review's line of ``export reviews --format csv`` (columns: REVIEW_COLUMNS).
+def _csv_cell_of(spec: Field[Any]) -> Callable[[Any], str]:
+    """Return the function formatting one record field's CSV cell."""
+    check, null = spec.metadata["check"], spec.metadata["null"]
+    if spec.name == "seconds":
+        return csv_seconds
+    if check in ("text", "kind"):
+        return _quoted_or_null if null else _quoted
+    if check == "flag":
+        return _FLAG
+    return _bare_or_null if null else str
 
-    Args:
-        row: The review as storage returned it.
 
-    Returns:
-        The line, ending in a newline.
-    """
-    record = review_record(row)
-    record["reviewed_at"] = Bare(record["reviewed_at"])
-    record["seconds"] = csv_seconds(row.seconds)
-    return csv_line(record.values())
+_SKILL_CELLS = (
+    _quoted,
+    _quoted,
+    *(str,) * 3,
+    _bare_or_null,
+    str,
+    _FLAG,
+    _FLAG,
+    *(str,) * 3,
+    _bare_or_null,
+    _bare_or_null,
+    _bare_or_null,
+    _quoted_or_null,
+    str,
+)
+
+#: The cell formatters of each table, in column order.
+CSV_CELLS = {
+    "card": tuple(_csv_cell_of(f) for f in exported(Card)),
+    "review": tuple(_csv_cell_of(f) for f in exported(Review)),
+    "skill": _SKILL_CELLS,
+}
+
+#: The JSON value formatters of each table, in column order.
+JSON_VALUES = {
+    "card": tuple(_json_value_of(f) for f in exported(Card)),
+    "review": tuple(_json_value_of(f) for f in exported(Review)),
+    "skill": (
+        _json_text,
+        _json_text,
+        *(repr,) * 3,
+        _json_text_or_null,
+        repr,
+        _FLAG,
+        _FLAG,
+        *(repr,) * 3,
+        _json_number_or_null,
+        _json_number_or_null,
+        _json_text_or_null,
+        _json_text_or_null,
+        repr,
+    ),
+}
 
 
 def fsrs_rating(quality: int) -> int:
@@ -321,7 +259,12 @@ def fsrs_rating(quality: int) -> int:
     return FSRS_RATING[quality]
 
 
-def fsrs_rows(rows: Iterator[ReviewRow]) -> Iterator[tuple[int, int, int, int, int | str]]:
+_AT, _KIND, _SECONDS, _QUALITY = (
+    REVIEW_COLUMNS.index(name) for name in ("reviewed_at", "kind", "seconds", "quality")
+)
+
+
+def fsrs_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, int, int, int, int | str]]:
     """Turn the review log into the FSRS optimizer's review-log rows.
 
     Kept: graded ``learn`` (state New), ``review`` (state Review) and ``repeat`` reviews (a
@@ -330,7 +273,7 @@ def fsrs_rows(rows: Iterator[ReviewRow]) -> Iterator[tuple[int, int, int, int, i
     FSRS ignores) and ungraded reviews (no rating to give).
 
     Args:
-        rows: Reviews in time order.
+        rows: Reviews in time order, as storage streams them (the card's id last).
 
     Yields:
         ``(card_id, review_time ms since the epoch UTC, rating 1–4, state 0–3, duration ms or
@@ -339,25 +282,22 @@ def fsrs_rows(rows: Iterator[ReviewRow]) -> Iterator[tuple[int, int, int, int, i
     last_scheduled: dict[int, str] = {}
     one_ms = timedelta(milliseconds=1)
     for row in rows:
-        if row.kind == "cram" or row.quality is None:
+        kind, quality, card_id = row[_KIND], row[_QUALITY], row[-1]
+        if kind == "cram" or quality is None:
             continue
-        if row.kind == "learn":
+        if kind == "learn":
             state = FSRS_NEW
-        elif row.kind == "review":
+        elif kind == "review":
             state = FSRS_REVIEW
         else:
-            previous = last_scheduled.get(row.card_id)
+            previous = last_scheduled.get(card_id)
             state = FSRS_LEARNING if previous == "learn" else FSRS_RELEARNING
-        if row.kind != "repeat":
-            last_scheduled[row.card_id] = row.kind
-        duration: int | str = "" if row.seconds is None else math.floor(row.seconds * 1000 + 0.5)
-        yield (
-            row.card_id,
-            (row.reviewed_at - _EPOCH) // one_ms,
-            fsrs_rating(row.quality),
-            state,
-            duration,
-        )
+        if kind != "repeat":
+            last_scheduled[card_id] = kind
+        seconds = row[_SECONDS]
+        duration: int | str = "" if seconds is None else math.floor(seconds * 1000 + 0.5)
+        at = datetime.fromisoformat(row[_AT])
+        yield (card_id, (at - _EPOCH) // one_ms, fsrs_rating(quality), state, duration)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -439,10 +379,6 @@ def check_request(what: str, fmt: str, filters: ExportFilters) -> None:
         )
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def count_for_progress(db: Database, what: str, filters: ExportFilters) -> int:
     """Return how many records an export will write (for a progress bar's total).
 
@@ -468,26 +404,53 @@ def count_for_progress(db: Database, what: str, filters: ExportFilters) -> int:
 
 
 class _Counter:
-    """Counts written records and reports progress every batch."""
+    """Counts written records and reports progress every :data:`PROGRESS_EVERY`."""
 
     def __init__(self, progress: Progress | None, total: int | None) -> None:
-        self._lock = threading.Lock()
         self.done = 0
         self._progress = progress
         self._total = total
-        self._next = 0
 
     def add(self, n: int) -> None:
-        # Parts of a CSV export are read by several threads.
-        with self._lock:
-            self.done += n
-            if self._progress is not None and self.done >= self._next:
-                self._progress(self.done, self._total)
-                self._next = self.done + 5000
+        before, self.done = self.done, self.done + n
+        if self._progress is not None and before // PROGRESS_EVERY < self.done // PROGRESS_EVERY:
+            self._progress(self.done, self._total)
 
     def finish(self) -> None:
         if self._progress is not None:
             self._progress(self.done, self._total)
+
+
+#: Records turned into text and written at once (one write per batch, not per record: part of
+#: keeping `mathdrill export all` within its 3 s).
+_WRITE_BATCH = 1000
+
+
+def _texts(fmt: str, kind: str, names: tuple[str, ...], rows: Iterable[Any]) -> Iterator[str]:
+    """Turn a table's rows into the format's texts (JSON objects without separators)."""
+    if fmt == "csv":
+        template, formats = ",".join(["%s"] * len(names)) + "\n", CSV_CELLS[kind]
+    else:
+        fields = ",".join(f'"{name}":%s' for name in names)
+        head = '{"type":"' + kind + '",' if fmt == "jsonl" else "{"
+        template = head + fields + ("}\n" if fmt == "jsonl" else "}")
+        formats = JSON_VALUES[kind]
+    # Per row: the values formatted by map() (extra values at the end are left out), then one
+    # % into the template.
+    return map(template.__mod__, map(tuple, map(map, repeat(call), repeat(formats), rows)))
+
+
+def _write(out: IO[str], texts: Iterator[str], counter: _Counter, *, array: bool = False) -> int:
+    """Write texts in batches (as the elements of a JSON array when ``array``); count them."""
+    n = 0
+    while batch := list(islice(texts, _WRITE_BATCH)):
+        if array:
+            out.write(("," if n else "") + "\n" + ",\n".join(batch))
+        else:
+            out.write("".join(batch))
+        n += len(batch)
+        counter.add(len(batch))
+    return n
 
 
 def export(
@@ -501,6 +464,9 @@ def export(
     progress: Progress | None = None,
 ) -> ExportResult:
     """Write an export to a text stream, streaming from the database.
+
+    Every record is read in one database snapshot, so an ``export all`` never holds a review
+    whose card it lacks, even while a drill writes meanwhile.
 
     Args:
         db: The open database.
@@ -526,147 +492,56 @@ def export(
     counter = _Counter(progress, total)
     since, decks = filters.since, filters.decks
     n_cards = n_reviews = 0
-    if what == "reviews" and fmt == "csv":
-        sink = _binary(out)
-        written = store.write_reviews_csv(
-            db,
-            sink,
-            header=(",".join(REVIEW_COLUMNS) + "\n").encode(),
-            since=since,
-            decks=decks,
-            parts=CSV_PROCESSES,
-            counted=counter.add,
-        )
-        if written is not None:  # None: not an SQLite file, nothing written; the path below
-            sink.flush()
-            counter.finish()
-            return ExportResult(what=what, fmt=fmt, cards=0, reviews=written)
     # The readers are closed before the snapshot's connection is (ExitStack unwinds first), so a
     # write that fails half-way (a closed pipe, a full disk) never leaves a cursor to close on a
     # closed connection.
-    with store.snapshot(db) as snap, contextlib.ExitStack() as readers:
+    with db.snapshot() as snap, contextlib.ExitStack() as readers:
 
         def opened(generator: Iterator[Any]) -> Iterator[Any]:
             return readers.enter_context(contextlib.closing(generator))
 
+        def card_texts(kind: str) -> Iterator[str]:
+            rows = opened(store.iter_cards(snap, decks=decks))
+            return _texts(fmt, kind, CARD_COLUMNS, rows)
+
+        def review_texts(kind: str) -> Iterator[str]:
+            rows = opened(store.iter_reviews(snap, since=since, decks=decks))
+            return _texts(fmt, kind, REVIEW_COLUMNS, rows)
+
         if what == "all":
             n_cards, n_reviews = _export_all(
-                fmt,
-                out,
-                now,
-                filters,
-                counter,
-                opened(store.iter_cards(snap, decks=decks)),
-                opened(store.iter_reviews(snap, since=since, decks=decks)),
+                fmt, out, now, filters, counter, card_texts, review_texts
             )
         elif what == "reviews" and fmt == "fsrs":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(FSRS_COLUMNS)
-            for row in fsrs_rows(opened(store.iter_reviews(snap, since=since, decks=decks))):
-                writer.writerow(row)
-                n_reviews += 1
-                counter.add(1)
-        elif what == "reviews":
-            n_reviews = _write_table(
-                fmt,
-                out,
-                REVIEW_COLUMNS,
-                "review",
-                map(review_record, opened(store.iter_reviews(snap, since=since, decks=decks))),
-                counter,
-            )
+            rows = fsrs_rows(opened(store.iter_reviews(snap, since=since, decks=decks)))
+            while batch := list(islice(rows, _WRITE_BATCH)):
+                writer.writerows(batch)
+                n_reviews += len(batch)
+                counter.add(len(batch))
+        elif what == "stats":
+            stats = opened(store.iter_skill_stats(snap, since=since, decks=decks))
+            texts = _texts(fmt, "skill", STATS_COLUMNS, map(skill_record, stats))
+            n_cards = _write_table(fmt, out, STATS_COLUMNS, texts, counter)
         elif what == "cards":
-            n_cards = _write_table(
-                fmt,
-                out,
-                CARD_COLUMNS,
-                "card",
-                map(card_record, opened(store.iter_cards(snap, decks=decks))),
-                counter,
-            )
+            n_cards = _write_table(fmt, out, CARD_COLUMNS, card_texts("card"), counter)
         else:
-            n_cards = _write_table(
-                fmt,
-                out,
-                STATS_COLUMNS,
-                "skill",
-                map(skill_record, opened(store.iter_skill_stats(snap, since=since, decks=decks))),
-                counter,
-            )
+            n_reviews = _write_table(fmt, out, REVIEW_COLUMNS, review_texts("review"), counter)
     counter.finish()
     return ExportResult(what=what, fmt=fmt, cards=n_cards, reviews=n_reviews)
 
 
-#: Columns holding timestamps: written bare in CSV (they contain no comma or quote).
-TIMESTAMP_COLUMNS = frozenset({"due", "created", "last_review", "reviewed_at", "last_reviewed"})
-
-
-def _csv_record_line(record: dict[str, Any]) -> str:
-    values = []
-    for name, value in record.items():
-        if name == "seconds":
-            value = csv_seconds(value)
-        elif value is not None and name in TIMESTAMP_COLUMNS:
-            value = Bare(value)
-        values.append(value)
-    return csv_line(values)
-
-
-class _TextSink:
-    """A binary sink decoding UTF-8 into a text stream that has no byte buffer (``StringIO``)."""
-
-    def __init__(self, out: IO[str]) -> None:
-        self._out = out
-        # Incremental: a copied chunk of a part may end inside a character.
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-
-    def write(self, data: bytes) -> int:
-        self._out.write(self._decoder.decode(data))
-        return len(data)
-
-    def flush(self) -> None:
-        self._out.write(self._decoder.decode(b"", final=True))
-
-
-def _binary(out: IO[str]) -> Any:
-    """Return a binary sink writing to ``out`` after what was written to it as text."""
-    buffer = getattr(out, "buffer", None)
-    if buffer is not None:
-        out.flush()  # the header and anything before it, ahead of the bytes
-        return buffer
-    return _TextSink(out)
-
-
 def _write_table(
-    fmt: str,
-    out: IO[str],
-    columns: tuple[str, ...],
-    kind: str,
-    records: Iterator[dict[str, Any]],
-    counter: _Counter,
+    fmt: str, out: IO[str], names: tuple[str, ...], texts: Iterator[str], counter: _Counter
 ) -> int:
-    n = 0
     if fmt == "csv":
-        out.write(",".join(columns) + "\n")
-        for record in records:
-            out.write(_csv_record_line(record))
-            n += 1
-            counter.add(1)
-        return n
-    if fmt == "jsonl":
-        for record in records:
-            out.write(_dump({"type": kind, **record}))
-            out.write("\n")
-            n += 1
-            counter.add(1)
-        return n
+        out.write(",".join(names) + "\n")
+    if fmt != "json":
+        return _write(out, texts, counter)
     # JSON: one array, one record per line, written as it is read.
     out.write("[")
-    for record in records:
-        out.write("\n" if n == 0 else ",\n")
-        out.write(_dump(record))
-        n += 1
-        counter.add(1)
+    n = _write(out, texts, counter, array=True)
     out.write("\n]\n" if n else "]\n")
     return n
 
@@ -688,37 +563,20 @@ def _export_all(
     now: datetime,
     filters: ExportFilters,
     counter: _Counter,
-    card_rows: Iterator[CardRow],
-    review_rows: Iterator[ReviewRow],
+    card_texts: Callable[[str], Iterator[str]],
+    review_texts: Callable[[str], Iterator[str]],
 ) -> tuple[int, int]:
     meta = _meta(now, filters)
-    cards = map(card_record, card_rows)
-    reviews = map(review_record, review_rows)
-    n_cards = n_reviews = 0
     if fmt == "jsonl":
         out.write(_dump({"type": "meta", **meta}) + "\n")
-        for record in cards:
-            out.write(_dump({"type": "card", **record}) + "\n")
-            n_cards += 1
-            counter.add(1)
-        for record in reviews:
-            out.write(_dump({"type": "review", **record}) + "\n")
-            n_reviews += 1
-            counter.add(1)
+        n_cards = _write(out, card_texts("card"), counter)
+        n_reviews = _write(out, review_texts("review"), counter)
         out.write(_dump({"type": "end", "cards": n_cards, "reviews": n_reviews}) + "\n")
         return n_cards, n_reviews
     out.write('{"meta":' + _dump(meta) + ',\n"cards":[')
-    for record in cards:
-        out.write("\n" if n_cards == 0 else ",\n")
-        out.write(_dump(record))
-        n_cards += 1
-        counter.add(1)
+    n_cards = _write(out, card_texts("card"), counter, array=True)
     out.write('\n],\n"reviews":[' if n_cards else '],\n"reviews":[')
-    for record in reviews:
-        out.write("\n" if n_reviews == 0 else ",\n")
-        out.write(_dump(record))
-        n_reviews += 1
-        counter.add(1)
+    n_reviews = _write(out, review_texts("review"), counter, array=True)
     out.write("\n],\n" if n_reviews else "],\n")
     out.write('"counts":' + _dump({"cards": n_cards, "reviews": n_reviews}) + "}\n")
     return n_cards, n_reviews
@@ -801,38 +659,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _int(
-    record: dict[str, Any], name: str, low: int, high: int, *, optional: bool = False
-) -> int | None:
-    value = record[name]
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        null = " or null" if optional else ""
-        raise ValueError(f"{name!r} must be a whole number {low}–{high}{null}, got {_show(value)}")
-    return value
-
-
-def _str(
-    record: dict[str, Any], name: str, limit: int, *, optional: bool = False, empty: bool = False
-) -> str | None:
-    value = record[name]
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or len(value) > limit or (not value and not empty):
-        null = " or null" if optional else ""
-        size = f"of at most {limit} characters" if empty else f"of 1–{limit} characters"
-        raise ValueError(f"{name!r} must be a text {size}{null}, got {_show(value)}")
-    return value
-
-
-def _bool(record: dict[str, Any], name: str) -> bool:
-    value = record[name]
-    if not isinstance(value, bool):
-        raise ValueError(f"{name!r} must be true or false, got {_show(value)}")
-    return value
-
-
 def _keys(record: Any, expected: tuple[str, ...], label: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise ValueError(f"a {label} must be a JSON object, got {_show(record)}")
@@ -848,39 +674,34 @@ def _keys(record: Any, expected: tuple[str, ...], label: str) -> dict[str, Any]:
     return record
 
 
-def parse_card(record: Any) -> CardRow:
+def _parse(record_type: type[Card] | type[Review], record: Any, label: str) -> Any:
+    specs = exported(record_type)
+    raw = _keys(record, tuple(spec.name for spec in specs), label)
+    values = {}
+    for spec in specs:
+        value = raw[spec.name]
+        if spec.metadata["check"] == "time":
+            value = _timestamp(value, spec.name, optional=spec.metadata["null"])
+        values[spec.name] = check_field(spec, value, _show)
+    return record_type(**values)
+
+
+def parse_card(record: Any) -> Card:
     """Validate one card record of an import file and convert it.
 
     Args:
         record: The decoded JSON value (``type`` already removed for JSON lines).
 
     Returns:
-        The card.
+        The card (``id`` 0: the database it is merged into assigns it).
 
     Raises:
         ValueError: Naming the field and what is wrong with it.
     """
-    from mathdrill.storage.bulk import CardRow
-
-    r = _keys(record, CARD_COLUMNS, "card")
-    created = _timestamp(r["created"], "created")
-    assert created is not None  # not optional
-    return CardRow(
-        deck=_str(r, "deck", 200),
-        template=_str(r, "template", 200),
-        repetitions=_int(r, "repetitions", 0, _MAX_INT),
-        easiness_x100=_int(r, "easiness_x100", 130, _MAX_INT),
-        interval_days=_int(r, "interval_days", 0, _MAX_INT),
-        due=_timestamp(r["due"], "due", optional=True),
-        lapses=_int(r, "lapses", 0, _MAX_INT),
-        suspended=_bool(r, "suspended"),
-        leech=_bool(r, "leech"),
-        created=created,
-        last_review=_timestamp(r["last_review"], "last_review", optional=True),
-    )  # type: ignore[arg-type]
+    return _parse(Card, record, "card")
 
 
-def parse_review(record: Any) -> ReviewRow:
+def parse_review(record: Any) -> Review:
     """Validate one review record of an import file and convert it.
 
     Args:
@@ -892,42 +713,7 @@ def parse_review(record: Any) -> ReviewRow:
     Raises:
         ValueError: Naming the field and what is wrong with it.
     """
-    from mathdrill.storage.bulk import ReviewRow
-
-    r = _keys(record, REVIEW_COLUMNS, "review")
-    kind = r["kind"]
-    if kind not in _KINDS:
-        raise ValueError(f"'kind' must be one of {', '.join(_KINDS)}, got {_show(kind)}")
-    seconds = r["seconds"]
-    if seconds is not None and (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-        or not math.isfinite(seconds)
-        or seconds < 0
-    ):
-        raise ValueError(f"'seconds' must be a number ≥ 0 or null, got {_show(seconds)}")
-    return ReviewRow(
-        card_id=0,
-        deck=_str(r, "deck", 200),
-        template=_str(r, "template", 200),
-        reviewed_at=_timestamp(r["reviewed_at"], "reviewed_at"),
-        kind=kind,
-        seed=_int(r, "seed", 0, _MAX_SEED),
-        fingerprint=_str(r, "fingerprint", 128, empty=True),
-        answer=_str(r, "answer", 1_000_000, empty=True),
-        read_as=_str(r, "read_as", 1_000_000, optional=True, empty=True),
-        status=_str(r, "status", 32),
-        correct=_bool(r, "correct"),
-        mistake=_str(r, "mistake", 200, optional=True, empty=True),
-        hints=_int(r, "hints", 0, _MAX_INT),
-        seconds=None if seconds is None else float(seconds),
-        quality=_int(r, "quality", 0, 5, optional=True),
-        easiness_before_x100=_int(r, "easiness_before_x100", 130, _MAX_INT),
-        easiness_after_x100=_int(r, "easiness_after_x100", 130, _MAX_INT),
-        interval_before=_int(r, "interval_before", 0, _MAX_INT),
-        interval_after=_int(r, "interval_after", 0, _MAX_INT),
-        session_id=_str(r, "session_id", 64, optional=True, empty=True),
-    )  # type: ignore[arg-type]
+    return _parse(Review, record, "review")
 
 
 def check_meta(meta: Any) -> dict[str, Any]:
@@ -1183,7 +969,7 @@ class ImportPlan:
 
 def _records(
     path: Path, fmt: str, on_read: Callable[[int], None] | None, shown: str | None = None
-) -> Iterator[CardRow | ReviewRow | dict[str, Any]]:
+) -> Iterator[Card | Review | dict[str, Any]]:
     """Yield the file's validated meta (a dict), cards and reviews; raise InputError otherwise.
 
     Everything is checked: structure, the meta's marker and version, every field, unique cards,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import CardState, Database, ReviewRecord, open_database
+from mathdrill.storage import CardState, Database, Review, open_database
 
 DECK_YAML = """\
 deck: {deck}
@@ -75,7 +75,7 @@ class History:
         due: datetime | None = None,
     ) -> None:
         self.seed += 1
-        record = ReviewRecord(
+        record = Review(
             card_id=card_id,
             reviewed_at=at,
             kind=kind,

@@ -14,7 +14,7 @@ import pytest
 
 from mathdrill.storage import aggregates as q
 from mathdrill.storage import open_database as q_open
-from mathdrill.usecases.progress import day_rule, median_of_histogram
+from mathdrill.usecases.progress import figures_by_day, median_of_histogram
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -50,15 +50,8 @@ def test_day_buckets_match_the_definition_across_dst(db, history, zone_name, rol
     for at in instants:
         history.review(card, at, kind="cram", interval=None)
     expected = Counter(naive_study_day(at, zone, rollover) for at in instants)
-    rule = day_rule(zone, rollover, instants[0], NOW)
-    got = q.day_figures(db, rule)
+    got = figures_by_day(db, zone, rollover)
     assert {d: a.reviews for d, a in got.items()} == dict(expected)
-    # Through the cache too (cold, then warm), with today the day after the last instant.
-    today = naive_study_day(NOW, zone, rollover) + timedelta(days=1)
-    for _ in range(2):
-        cached = q.day_figures(db, rule, cache_key=f"{zone_name}@{rollover}", today=today)
-        assert cached == got
-    assert all(rule.day_of(at) == naive_study_day(at, zone, rollover) for at in instants)
 
 
 def test_day_figures_count_kinds_accuracy_and_time(db, history):
@@ -70,8 +63,7 @@ def test_day_figures_count_kinds_accuracy_and_time(db, history):
     history.review(a, day1 + timedelta(minutes=5), kind="repeat", correct=True, seconds=5)
     history.review(b, day1 + timedelta(hours=8), kind="learn", correct=True, seconds=None)  # 02:00
     history.review(b, day1 + timedelta(hours=11), kind="cram", correct=True, seconds=7)  # 05:00
-    rule = day_rule(zone, 4, day1, NOW)
-    got = q.day_figures(db, rule)
+    got = figures_by_day(db, zone, 4)
     assert got == {
         date(2026, 5, 30): q.DayFigures(3, 2, 2, 1, 35.0),
         date(2026, 5, 31): q.DayFigures(1, 0, 0, 0, 7.0),
@@ -95,13 +87,12 @@ def test_retention_counts_first_review_per_card_and_day_young_and_mature(db, his
     history.review(mature, day + timedelta(hours=1), correct=False, interval=1)
     # the next study day (after 04:00): young again, its interval before is 1 → young, right.
     history.review(young, day + timedelta(hours=9), correct=True, interval=2)
-    rule = day_rule(zone, 4, t0, NOW)
-    per_day = {d: f.retention for d, f in q.day_figures(db, rule).items()}
+    per_day = {d: f.retention for d, f in figures_by_day(db, zone, 4).items()}
     assert per_day[date(2026, 5, 31)] == q.RetentionCounts(1, 0, 1, 1)
     assert per_day[date(2026, 6, 1)] == q.RetentionCounts(young=1, young_correct=1)
     assert per_day[date(2026, 5, 1)] == q.RetentionCounts()  # learn reviews: never counted
-    # The same from a scope (card-ordered pass) as from the whole log (time-ordered pass).
-    scoped = q.day_figures(db, rule, q.Scope(decks=("d",)))
+    # The same from a scope as from the whole log.
+    scoped = figures_by_day(db, zone, 4, q.Scope(decks=("d",)))
     assert {d: f.retention for d, f in scoped.items()} == per_day
 
 
@@ -112,10 +103,9 @@ def test_scopes_filter_by_deck_and_skill(db, history):
     for card, n in ((a, 1), (b, 2), (c, 4)):
         for i in range(n):
             history.review(card, NOW - timedelta(hours=i + 1), kind="cram", interval=None)
-    rule = day_rule(UTC, 0, NOW - timedelta(days=1), NOW)
 
     def count(scope: q.Scope) -> int:
-        return sum(f.reviews for f in q.day_figures(db, rule, scope).values())
+        return sum(f.reviews for f in figures_by_day(db, UTC, 0, scope).values())
 
     assert count(q.Scope()) == 7
     assert count(q.Scope(decks=("alpha",))) == 3

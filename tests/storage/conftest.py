@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import Database, ReviewRecord, open_database
+from mathdrill.storage import Database, Review, open_database
 
 #: The fixed 'now' of the storage tests (mirrored in test modules as NOW).
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
-RecordFactory = Callable[..., ReviewRecord]
+RecordFactory = Callable[..., Review]
 
 
-def _make_record(card_id: int, at: datetime = NOW, **overrides: object) -> ReviewRecord:
+def _make_record(card_id: int, at: datetime = NOW, **overrides: object) -> Review:
     """Return a plausible review record; keyword arguments replace fields."""
     fields: dict[str, object] = {
         "card_id": card_id,
@@ -34,7 +34,7 @@ def _make_record(card_id: int, at: datetime = NOW, **overrides: object) -> Revie
         "session_id": "s1",
     }
     fields.update(overrides)
-    return ReviewRecord(**fields)  # type: ignore[arg-type]
+    return Review(**fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from mathdrill.storage import CardState, ReviewRecord, open_database
+from mathdrill.storage import CardState, Review, open_database
 
 
 def main(path: str, tag: str, count: int) -> int:
@@ -28,10 +28,10 @@ def main(path: str, tag: str, count: int) -> int:
         first = datetime.now(UTC)
         for i in range(count):
             now = datetime.now(UTC)
-            db.due_cards(now, 20)
-            card = db.card_by_id(ids[i % len(ids)])
+            db.count_due(now)
+            card = next(c for c in db.cards("deck") if c.id == ids[i % len(ids)])
             assert card is not None
-            record = ReviewRecord(
+            record = Review(
                 card_id=card.id,
                 reviewed_at=now,
                 kind="review",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import CardState, ReviewRecord, open_database
+from mathdrill.storage import CardState, Review, open_database
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("review_worker.py")
@@ -64,8 +64,8 @@ def test_two_processes_review_at_once_and_nothing_is_lost(tmp_path: Path) -> Non
     assert spans[0][0] < spans[1][1]
     assert spans[1][0] < spans[0][1]
     with open_database(str(path)) as db:
-        reviews = list(db.iter_reviews())
-        assert len(reviews) == 400
+        reviews = [r for card in db.cards() for r in db.history(card.id, limit=1000)]
+        assert len(reviews) == db.count_reviews() == 400
         assert Counter(r.session_id for r in reviews) == {"alpha": 200, "beta": 200}
         for tag in ("alpha", "beta"):
             assert sorted(r.seed for r in reviews if r.session_id == tag) == list(range(200))
@@ -81,10 +81,10 @@ def _child(path: str, card_id: int, write_fd: int, start_seed: int) -> None:
     db = open_database(path)
     seed = start_seed
     while True:
-        card = db.card_by_id(card_id)
+        card = db.card("d", "a")
         assert card is not None
         now = datetime.now(UTC)
-        record = ReviewRecord(
+        record = Review(
             card_id=card_id,
             reviewed_at=now,
             kind="review",
@@ -141,7 +141,7 @@ def test_sigkill_at_random_moments_loses_no_confirmed_review(tmp_path: Path) -> 
                 assert db.integrity_check() == []
     assert killed_mid_run >= 40, "most kills should land while reviews are being written"
     with open_database(str(path)) as db:
-        stored = {review.id for review in db.iter_reviews()}
+        stored = {review.id for review in db.history(db.card("d", "a").id, limit=10**6)}
         missing = sorted(set(confirmed) - stored)
         assert not missing, f"confirmed reviews lost after SIGKILL: {missing[:10]}"
         assert db.integrity_check() == []

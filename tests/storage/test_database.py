@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -17,18 +17,17 @@ from hypothesis import strategies as st
 
 from mathdrill.errors import NotFoundError, StorageError
 from mathdrill.storage import (
+    SCHEMA_VERSION,
     Card,
     CardState,
     Database,
     Review,
-    ReviewRecord,
     easiness_to_x100,
     open_database,
 )
-from mathdrill.storage.tables import SCHEMA_VERSION
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-RecordFactory = Callable[..., ReviewRecord]
+RecordFactory = Callable[..., Review]
 
 
 def _raw(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -40,7 +39,7 @@ def _schedule(db: Database, key: tuple[str, str], due: datetime, *, interval: in
     """Give a card a schedule through a real review, and return it re-read."""
     card = db.card(*key)
     assert card is not None
-    record = ReviewRecord(
+    record = Review(
         card_id=card.id,
         reviewed_at=NOW,
         kind="review",
@@ -83,7 +82,7 @@ def test_new_card_defaults(db: Database) -> None:
     assert card.last_review is None
     assert (card.suspended, card.leech) == (False, False)
     assert card.created == NOW
-    assert db.card_by_id(card.id) == card
+    assert db.cards() == [card]
 
 
 def test_returned_objects_are_frozen_dataclasses(db: Database, make_record: RecordFactory) -> None:
@@ -224,8 +223,8 @@ def test_review_is_atomic_when_the_insert_fails(db: Database, make_record: Recor
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     record = make_record(card.id)
-    # Simulate a bug past validation: the CHECK constraint on kind fails AFTER the card update.
-    object.__setattr__(record, "kind", "bogus")
+    # Simulate a bug past validation: the NOT NULL constraint fails AFTER the card update.
+    object.__setattr__(record, "fingerprint", None)
     with pytest.raises(StorageError):
         db.record_review(record, CardState(1, 2.6, 1, NOW + timedelta(days=1), 0))
     assert db.card("d", "a") == card  # the card update was rolled back too
@@ -279,18 +278,6 @@ def test_history_newest_first_and_reset_keeps_it(db: Database, make_record: Reco
         db.reset_card("d", "zzz")
 
 
-def test_iter_reviews_filters(db: Database, make_record: RecordFactory) -> None:
-    db.ensure_cards([("d", "a"), ("e", "b")], NOW)
-    a, b = db.card("d", "a"), db.card("e", "b")
-    for i in range(4):
-        db.record_review(make_record(a.id, NOW + timedelta(hours=i), seed=i), None)
-        db.record_review(make_record(b.id, NOW + timedelta(hours=i), seed=10 + i), None)
-    assert len(list(db.iter_reviews())) == 8
-    window = list(db.iter_reviews(since=NOW + timedelta(hours=1), until=NOW + timedelta(hours=3)))
-    assert sorted(r.seed for r in window) == [1, 2, 11, 12]
-    assert [r.seed for r in db.iter_reviews(deck="e")] == [10, 11, 12, 13]
-
-
 # -- timestamps --------------------------------------------------------------------------------
 
 
@@ -308,7 +295,7 @@ def test_timestamps_stored_utc_returned_aware(
     assert review.reviewed_at.tzinfo == UTC
     assert db.history(card.id)[0].reviewed_at == local
     with pytest.raises(ValueError):
-        db.due_cards(datetime(2026, 1, 1), 10)
+        db.count_due(datetime(2026, 1, 1))
 
 
 # -- queues ------------------------------------------------------------------------------------
@@ -323,51 +310,13 @@ def test_due_new_and_suspended(db: Database) -> None:
     _schedule(db, keys[3], NOW + timedelta(seconds=1))  # not yet
     db.set_suspended(*keys[0], True)
     db.set_suspended(*keys[4], True)
-    assert [c.template for c in db.due_cards(NOW, 10)] == ["t1", "t2"]
-    assert [c.template for c in db.due_cards(NOW, 1)] == ["t1"]
     assert db.count_due(NOW) == 2
-    assert [c.template for c in db.new_cards(10)] == ["t5"]
-    assert db.count_new() == 1
+    assert [c.template for c in db.cards() if c.is_new and not c.suspended] == ["t5"]
+    assert [c.suspended for c in db.cards()] == [True, False, False, False, True, False]
     db.set_suspended(*keys[0], False)
-    assert [c.template for c in db.due_cards(NOW, 10)] == ["t1", "t0", "t2"]
+    assert db.count_due(NOW) == 3
     with pytest.raises(NotFoundError):
         db.set_suspended("d", "missing", True)
-
-
-def test_new_cards_order_and_deck_filter(db: Database) -> None:
-    db.ensure_cards([("b", "1"), ("a", "2"), ("b", "3")], NOW)
-    db.ensure_cards([("a", "4")], NOW)
-    assert [c.key for c in db.new_cards(10)] == [("b", "1"), ("a", "2"), ("b", "3"), ("a", "4")]
-    assert [c.key for c in db.new_cards(10, decks=["a"])] == [("a", "2"), ("a", "4")]
-    assert [c.key for c in db.new_cards(1, decks=["b"])] == [("b", "1")]
-    assert db.count_new(["b"]) == 2
-
-
-def test_due_forecast_buckets_by_study_day(db: Database) -> None:
-    keys = [("d", str(i)) for i in range(6)]
-    db.ensure_cards(keys, NOW)
-    _schedule(db, keys[0], NOW - timedelta(days=10))  # overdue → today
-    _schedule(db, keys[1], datetime(2026, 3, 2, 3, 59, tzinfo=UTC))  # before 04:00 → today
-    _schedule(db, keys[2], datetime(2026, 3, 2, 4, 0, tzinfo=UTC))  # tomorrow
-    _schedule(db, keys[3], datetime(2026, 3, 3, 23, 0, tzinfo=UTC))  # day after
-    _schedule(db, keys[4], datetime(2026, 3, 9, 12, 0, tzinfo=UTC))  # beyond 3 days
-    forecast = db.due_forecast(NOW, 3)
-    assert forecast == {date(2026, 3, 1): 2, date(2026, 3, 2): 1, date(2026, 3, 3): 1}
-    midnight = db.due_forecast(NOW, 2, day_starts_at=time(0))
-    assert midnight == {date(2026, 3, 1): 1, date(2026, 3, 2): 2}
-    with pytest.raises(ValueError):
-        db.due_forecast(NOW, 0)
-
-
-def test_due_forecast_in_local_zone_across_dst(db: Database) -> None:
-    berlin = ZoneInfo("Europe/Berlin")
-    now = datetime(2026, 3, 28, 12, 0, tzinfo=berlin)  # DST starts 2026-03-29 02:00
-    db.ensure_cards([("d", "x"), ("d", "y")], NOW)
-    # 03:30 local on 30 March is still the 29 March study day (day starts at 04:00 local).
-    _schedule(db, ("d", "x"), datetime(2026, 3, 30, 3, 30, tzinfo=berlin))
-    _schedule(db, ("d", "y"), datetime(2026, 3, 30, 4, 0, tzinfo=berlin))
-    forecast = db.due_forecast(now, 3)
-    assert forecast == {date(2026, 3, 28): 0, date(2026, 3, 29): 1, date(2026, 3, 30): 1}
 
 
 def test_orphaned(db: Database) -> None:
@@ -379,13 +328,7 @@ def test_orphaned(db: Database) -> None:
 # -- meta, lifecycle ---------------------------------------------------------------------------
 
 
-def test_meta_settings(db: Database) -> None:
-    assert db.get_meta("rollover_hour") is None
-    db.set_meta("rollover_hour", "4")
-    db.set_meta("rollover_hour", "5")
-    assert db.get_meta("rollover_hour") == "5"
-    with pytest.raises(ValueError):
-        db.set_meta("schema_version", "99")
+def test_a_fresh_database_has_the_current_schema_version(db: Database) -> None:
     assert db.schema_version() == SCHEMA_VERSION
 
 
@@ -409,7 +352,7 @@ def test_close_is_idempotent_and_use_after_close_fails(db_path: Path) -> None:
 def test_in_memory_database_works() -> None:
     with open_database("sqlite://") as database:
         database.ensure_cards([("d", "a")], NOW)
-        assert database.count_new() == 1
+        assert [c.key for c in database.cards()] == [("d", "a")]
         assert database.path == ":memory:"
         assert database.integrity_check() == []
 

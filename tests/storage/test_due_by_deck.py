@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mathdrill.storage import CardState, ReviewRecord, open_database
+from mathdrill.storage import CardState, Review, open_database
 
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
 
@@ -13,7 +13,7 @@ NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
 def _schedule(db, deck: str, template: str, due: datetime) -> None:
     card = db.card(deck, template)
     db.record_review(
-        ReviewRecord(
+        Review(
             card_id=card.id,
             reviewed_at=NOW,
             kind="learn",

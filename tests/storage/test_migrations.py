@@ -99,6 +99,9 @@ def test_v1_database_migrates_to_the_fresh_schema(tmp_path: Path) -> None:
     old, fresh = tmp_path / "old" / "mathdrill.db", tmp_path / "fresh" / "mathdrill.db"
     old.parent.mkdir()
     _build_v1(old)
+    with sqlite3.connect(old) as conn:  # an older version's statistics cache, dropped by v3
+        conn.execute("CREATE TABLE stats_days (rule TEXT, day DATE, reviews INTEGER)")
+        conn.execute("CREATE TABLE stats_state (rule TEXT, review_id INTEGER)")
     before = _dump(old)
     with open_database(str(old), now=NOW) as db:
         assert db.schema_version() == SCHEMA_VERSION == 3

@@ -13,8 +13,7 @@ import pytest
 
 from mathdrill.errors import UsageError
 from mathdrill.storage import bulk as store
-from mathdrill.storage import csv_worker, open_database
-from mathdrill.usecases import transfer
+from mathdrill.storage import open_database
 from mathdrill.usecases.transfer import (
     CARD_COLUMNS,
     FSRS_COLUMNS,
@@ -303,36 +302,19 @@ def test_memory_stays_flat_when_the_log_grows_fourfold(tmp_path: Path, n_and_4n,
     assert large_peak < 1.5 * small_peak + 200_000, (small_peak, large_peak)
 
 
-def test_a_large_csv_export_read_in_parallel_parts_is_the_same_file(
-    db_file: Path, monkeypatch
+def test_a_csv_export_to_a_file_is_the_text_and_progress_counts_every_review(
+    db_file: Path,
 ) -> None:
-    write_history(db_file, random_history(20, 1_500, seed=9))
+    write_history(db_file, random_history(20, 12_000, seed=9))
     whole = _export(db_file, "reviews", "csv")
-    # Pretend 1500 reviews are a large log: three parts, two of them formatted by workers.
-    monkeypatch.setattr(store, "PARALLEL_MIN_ROWS", 500)
-    monkeypatch.setattr(transfer, "CSV_PROCESSES", 3)
-    started: list[object] = []
-    real = csv_worker._Worker
-
-    def spy(*args, **kwargs):
-        started.append(real(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(csv_worker, "_Worker", spy)
     seen: list[tuple[int, int | None]] = []
-    out = io.StringIO(newline="")
-    with open_database(str(db_file), create=False) as db:
-        result = export(
-            db, "reviews", "csv", out, now=LATER, progress=lambda d, t: seen.append((d, t))
-        )
-    assert len(started) == 2
-    assert out.getvalue() == whole
-    assert result.reviews == 1_500
-    assert seen[-1] == (1_500, 1_500)
-    # A real file takes the text as bytes (the StringIO above decodes them).
     target = db_file.parent / "reviews.csv"
     with open_database(str(db_file), create=False) as db, atomic_output(target) as stream:
-        export(db, "reviews", "csv", stream, now=LATER)
-    assert len(started) == 4
+        result = export(
+            db, "reviews", "csv", stream, now=LATER, progress=lambda d, t: seen.append((d, t))
+        )
     assert target.read_text(encoding="utf-8") == whole
     assert "√2/2" in whole
+    assert result.reviews == 12_000
+    assert seen[-1] == (12_000, 12_000)
+    assert [done for done, _ in seen[:-1]] == [5_000, 10_000]

@@ -19,7 +19,6 @@ import sympy
 import sympy.tensor.tensor
 
 from mathdrill.errors import LimitExceededError, MathdrillError, MathSyntaxError
-from mathdrill.mathlang.exact import Program, compile_exact, evaluate_exact
 from mathdrill.mathlang.functions import (
     AUTHOR_FUNCTIONS,
     LEARNER_FUNCTIONS,
@@ -158,7 +157,6 @@ class _Front:
     latex: bool
     notes: tuple[str, ...]
     bound: tuple[tuple[int, str, str], ...] = ()
-    exact: Program | None = None
 
 
 #: Author expressions read before, by (text, names present, tables, limits).
@@ -181,10 +179,7 @@ def _rewalk(
     functions: Mapping[str, FuncSpec],
     context: Callable[[], Context],
 ) -> Parsed:
-    """Read an author expression again with this call's values and functions swapped in.
-
-    Exact arithmetic needs no :class:`Context`; ``context`` builds one for the walker.
-    """
+    """Read an author expression again with this call's values and functions swapped in."""
     data = None
     if front.bound:
         # Only the data of bound references changes; the walker reads it from this list
@@ -192,10 +187,6 @@ def _rewalk(
         data = [tok.data for tok in front.em.refs]
         for index, kind, name in front.bound:
             data[index] = coerce(names[name]) if kind == "value" else functions[name]
-    if front.exact is not None:
-        value = evaluate_exact(front.exact, data or [tok.data for tok in front.em.refs])
-        if value is not None:
-            return make_parsed(value, text, front.numbers, front.single, front.latex, front.notes)
     ctx = context()
     ctx.notes.extend(front.notes)
     return _walk(front, ctx, data)
@@ -279,8 +270,7 @@ def _read(
         for index, tok in enumerate(em.refs)
         if tok.kind in ("value", "func")
     )
-    exact = compile_exact(tree, em.refs) if author else None
-    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound, exact)
+    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound)
     if key is not None:
         remember(_FRONT, key, front, _FRONT_SIZE)
     return _walk(front, ctx)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,10 +25,10 @@ from mathdrill.mathlang.functions import (
     wrap_callable,
 )
 from mathdrill.mathlang.latex import is_latex, lex_latex
-from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain, number_literal
+from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
 from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
-from mathdrill.mathlang.values import Parsed, Sequence, SetLiteral, make_parsed
+from mathdrill.mathlang.values import Parsed, make_parsed
 from mathdrill.mathlang.walker import Walker
 from mathdrill.memo import remember
 
@@ -215,10 +214,6 @@ def _read(
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
     symbols = tuple(symbols)
     table = _symbol_table(symbols)
-    if not author:
-        numeric = _numbers_only(text, limits)
-        if numeric is not None:
-            return numeric
 
     def context() -> Context:
         return Context(
@@ -274,84 +269,6 @@ def _read(
     if key is not None:
         remember(_FRONT, key, front, _FRONT_SIZE)
     return _walk(front, ctx)
-
-
-#: Learner text that is only integers and fractions, optionally negative, alone, in a list, a
-#: list of lists or a set, spaced freely: ``-3/4``, ``[1, -2/3]``, ``[[1, 0], [0, 1]]``,
-#: ``{1, -2}``. The printers write most numeric answers (and their mistakes) this way, and
-#: ``deck check`` reads them all.
-_SCALAR = r" *(?:- *)?[0-9]{1,15}(?: */ *[0-9]{1,15})? *"
-_ROW = rf" *\[{_SCALAR}(?:,{_SCALAR})*\] *"
-_SET = rf" *\{{{_SCALAR}(?:,{_SCALAR})*\}} *"
-_NUMERIC = re.compile(rf"{_SCALAR}|{_ROW}| *\[{_ROW}(?:,{_ROW})*\] *|{_SET}")
-_NUMERIC_TOKEN = re.compile(r"[0-9]+|[-/\[\],{}]")
-
-
-def _numbers_only(text: str, limits: Limits) -> Parsed | None:
-    """Read integers and fractions in lists directly; None for any other text.
-
-    The reading is the one the full path makes — the same number literals (from the lexer's
-    :func:`~mathdrill.mathlang.lexer.number_literal`), the same exact values (``-a/b`` is the
-    walker's ``(-1·a)·b⁻¹``, an exact rational), lists as ``[``-bracketed sequences, braces
-    as set literals, no notes —
-    without lexing, rewriting, Python's parser and the walk. Anything the full path could
-    refuse or note (a zero denominator, limits tighter than these shapes need) goes that way.
-    """
-    if (
-        len(text) > limits.max_length
-        or limits.max_int_digits < 15
-        or limits.max_depth < 5
-        or limits.max_number_digits < 40
-        or _NUMERIC.fullmatch(text) is None
-    ):
-        return None
-    parts = [(m.group(), m.start()) for m in _NUMERIC_TOKEN.finditer(text)]
-    literals = []
-    stack: list[list[Any]] = [[]]
-    lists = 0
-    k = 0
-    while k < len(parts):
-        piece, start = parts[k]
-        if piece in "[{":
-            stack.append([])
-            lists += 1
-            k += 1
-        elif piece == "]":
-            items = stack.pop()
-            stack[-1].append(Sequence(tuple(items), "["))
-            k += 1
-        elif piece == "}":
-            items = stack.pop()
-            stack[-1].append(SetLiteral(tuple(items)))
-            k += 1
-        elif piece == ",":
-            k += 1
-        else:
-            negative = piece == "-"
-            if negative:
-                k += 1
-                piece, start = parts[k]
-            numerator = number_literal(piece, start, text, limits)
-            literals.append(numerator)
-            k += 1
-            if k < len(parts) and parts[k][0] == "/":
-                piece, start = parts[k + 1]
-                denominator = number_literal(piece, start, text, limits)
-                literals.append(denominator)
-                k += 2
-                if denominator.value == 0:
-                    return None  # the walker's zoo, or its refusal
-                p = int(numerator.value.p)
-                value = sympy.Rational(-p if negative else p, int(denominator.value.p))
-            else:
-                value = -numerator.value if negative else numerator.value
-            stack[-1].append(value)
-    # The nodes of the full path's tree: a root, the lists, at most four per number.
-    if 1 + lists + 4 * len(literals) > limits.max_nodes:
-        return None
-    (value,) = stack[0]
-    single = len(literals) == 1 and not lists
-    return make_parsed(value, text, tuple(literals), single, False, ())
 
 
 class _AuthorTable(Mapping[str, FuncSpec]):

@@ -25,7 +25,6 @@ import sympy
 
 from mathdrill.mathlang.limits import Limits
 from mathdrill.mathlang.values import Sequence, SetLiteral
-from mathdrill.memo import remember
 
 
 class Refusal(Exception):
@@ -143,24 +142,12 @@ def small_numbers(env: CallEnv, x: Any) -> Any:
     return x
 
 
-#: Digits of the longest exact number in a value, by value: the same value is often the
-#: argument of several functions (sin(u), cos(u) …), and finding its numbers walks the tree.
-_LONGEST: dict[Any, int] = {}
-_LONGEST_SIZE = 20_000
-
-
 def _longest_number(x: Any) -> int:
     """Digits of the longest numerator or denominator among the exact numbers in ``x``."""
-    if x.is_Rational:
-        return max(digits_of(x.p), digits_of(x.q))
-    longest = _LONGEST.get(x)
-    if longest is None:
-        longest = max(
-            (max(digits_of(atom.p), digits_of(atom.q)) for atom in x.atoms(sympy.Rational)),
-            default=0,
-        )
-        remember(_LONGEST, x, longest, _LONGEST_SIZE)
-    return longest
+    return max(
+        (max(digits_of(atom.p), digits_of(atom.q)) for atom in x.atoms(sympy.Rational)),
+        default=0,
+    )
 
 
 def _unary(fn: Callable[[Any], Any]) -> Callable[..., Any]:

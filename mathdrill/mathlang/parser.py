@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -27,10 +24,9 @@ from mathdrill.mathlang.functions import (
 from mathdrill.mathlang.latex import is_latex, lex_latex
 from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
-from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
-from mathdrill.mathlang.values import Parsed, make_parsed
+from mathdrill.mathlang.rewrite import Context, Emitted, rewrite
+from mathdrill.mathlang.values import Parsed
 from mathdrill.mathlang.walker import Walker
-from mathdrill.memo import remember
 
 _CONSTANTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -50,9 +46,8 @@ _AUTHOR_CONSTANTS: Mapping[str, Any] = MappingProxyType(
 )
 
 
-@lru_cache(maxsize=256)
-def _symbol_table(symbols: tuple[str, ...]) -> Mapping[str, sympy.Symbol]:
-    """Normalized key → Symbol for declared names (cached: templates reuse the same tuples)."""
+def _symbol_table(symbols: Iterable[str]) -> Mapping[str, sympy.Symbol]:
+    """Normalized key → Symbol for declared names."""
     table: dict[str, sympy.Symbol] = {}
     for name in symbols:
         if not isinstance(name, str):
@@ -64,7 +59,6 @@ def _symbol_table(symbols: tuple[str, ...]) -> Mapping[str, sympy.Symbol]:
     return MappingProxyType(table)
 
 
-@lru_cache(maxsize=8)
 def _constants(allow_imaginary: bool, author: bool) -> Mapping[str, Any]:
     table = dict(_CONSTANTS)
     if allow_imaginary:
@@ -75,8 +69,6 @@ def _constants(allow_imaginary: bool, author: bool) -> Mapping[str, Any]:
 
 
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
-#: Node class → the fields that may hold child nodes, in ``ast.iter_child_nodes`` order.
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
@@ -86,37 +78,28 @@ def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
     node over a limit decides which limit is named); operator and context nodes do not count.
     """
     count = 0
-    max_nodes, max_depth = limits.max_nodes, limits.max_depth
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = pop()
+        node, depth = stack.pop()
         count += 1
-        if count > max_nodes:
+        if count > limits.max_nodes:
             raise LimitExceededError(
                 f"expression too large: more than {limits.max_nodes} parts (size limit)",
                 text,
                 0,
                 len(text),
             )
-        if depth > max_depth:
+        if depth > limits.max_depth:
             raise LimitExceededError(
                 f"expression nested more than {limits.max_depth} deep (nesting limit)",
                 text,
                 0,
                 len(text),
             )
-        cls = node.__class__
-        fields = _CHILD_FIELDS.get(cls)
-        if fields is None:
-            fields = _CHILD_FIELDS[cls] = tuple(
-                name for name in cls._fields if name not in ("ctx", "op")
-            )
         # A left-associative chain (a + b + c …) is a list, not nesting: its left spine
         # keeps the depth of the chain (the walker walks it iteratively).
-        chain = cls is ast.BinOp and not isinstance(node.op, ast.Pow)
-        for name in fields:
-            child = getattr(node, name, None)
+        chain = isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow)
+        for name, child in ast.iter_fields(node):
             if isinstance(child, ast.AST):
                 if isinstance(child, _SKIPPED):
                     continue
@@ -126,11 +109,11 @@ def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
                     and isinstance(child, ast.BinOp)
                     and not isinstance(child.op, ast.Pow)
                 )
-                push((child, depth if chained else depth + 1))
+                stack.append((child, depth if chained else depth + 1))
             elif isinstance(child, list):
                 for item in child:
                     if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
-                        push((item, depth + 1))
+                        stack.append((item, depth + 1))
 
 
 def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
@@ -139,56 +122,6 @@ def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
         offset = max(0, len(em.source) - 1)
     start, end = em.span(offset, offset + 1)
     return MathSyntaxError("could not read the input here", text, start, end)
-
-
-@dataclass(frozen=True)
-class _Front:
-    """The text-only half of reading an author expression, kept for the next instance.
-
-    ``bound`` lists the references whose data changes between instances: ``(index, kind,
-    name)`` for every bound value and every function (samplers are rebound per instance).
-    """
-
-    em: Emitted
-    tree: ast.Expression
-    numbers: tuple[Any, ...]
-    single: bool
-    latex: bool
-    notes: tuple[str, ...]
-    bound: tuple[tuple[int, str, str], ...] = ()
-
-
-#: Author expressions read before, by (text, names present, tables, limits).
-_FRONT: dict[tuple[Any, ...], _Front] = {}
-#: The function-table part of that key for the built-in author table.
-_BUILT_IN_KEY = ("author",)
-_FRONT_SIZE = 20_000
-
-
-def _walk(front: _Front, ctx: Context, data: list[Any] | None = None) -> Parsed:
-    """Walk a read tree into a value (``data``: this call's values of the references)."""
-    value = Walker(front.em, ctx, data).walk(front.tree.body)
-    return make_parsed(value, ctx.text, front.numbers, front.single, front.latex, tuple(ctx.notes))
-
-
-def _rewalk(
-    front: _Front,
-    text: str,
-    names: Mapping[str, Any],
-    functions: Mapping[str, FuncSpec],
-    context: Callable[[], Context],
-) -> Parsed:
-    """Read an author expression again with this call's values and functions swapped in."""
-    data = None
-    if front.bound:
-        # Only the data of bound references changes; the walker reads it from this list
-        # rather than from copies of the tokens.
-        data = [tok.data for tok in front.em.refs]
-        for index, kind, name in front.bound:
-            data[index] = coerce(names[name]) if kind == "value" else functions[name]
-    ctx = context()
-    ctx.notes.extend(front.notes)
-    return _walk(front, ctx, data)
 
 
 def _read(
@@ -212,37 +145,16 @@ def _read(
         )
     if not text.strip():
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
-    symbols = tuple(symbols)
-    table = _symbol_table(symbols)
-
-    def context() -> Context:
-        return Context(
-            text=text,
-            author=author,
-            allow_imaginary=allow_imaginary,
-            limits=limits,
-            symbols=table,
-            names=names,
-            functions=functions,
-            constants=_constants(allow_imaginary, author),
-        )
-
-    key = None
-    if author:
-        # Deck expressions are read again for every instance with new values bound: the text
-        # work (lexing, rewriting, ast.parse, size checks) depends only on the text and on
-        # which names exist, so it is done once and only the bound values are refreshed.
-        if isinstance(functions, _AuthorTable):
-            function_names: Any = functions.key
-        elif functions is AUTHOR_FUNCTIONS:
-            function_names = _BUILT_IN_KEY  # read-only: the names never change
-        else:
-            function_names = frozenset(functions)
-        key = (text, symbols, frozenset(names), function_names, allow_imaginary, limits)
-        cached = _FRONT.get(key)
-        if cached is not None:
-            return _rewalk(cached, text, names, functions, context)
-    ctx = context()
+    ctx = Context(
+        text=text,
+        author=author,
+        allow_imaginary=allow_imaginary,
+        limits=limits,
+        symbols=_symbol_table(symbols),
+        names=names,
+        functions=functions,
+        constants=_constants(allow_imaginary, author),
+    )
     latex = is_latex(text)
     toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
     if not toks:
@@ -260,22 +172,12 @@ def _read(
     except SyntaxError as exc:
         raise _syntax_error(exc, em, text) from None
     _measure(tree, text, limits)
-    bound = tuple(
-        (index, tok.kind, tok.text)
-        for index, tok in enumerate(em.refs)
-        if tok.kind in ("value", "func")
-    )
-    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound)
-    if key is not None:
-        remember(_FRONT, key, front, _FRONT_SIZE)
-    return _walk(front, ctx)
+    value = Walker(em, ctx).walk(tree.body)
+    return Parsed(value, text, numbers, single, latex, tuple(ctx.notes))
 
 
 class _AuthorTable(Mapping[str, FuncSpec]):
-    """The author functions with a deck's callables on top, each wrapped on first use.
-
-    Samplers are bound to a fresh generator for every instance; merging and wrapping the whole
-    table for each expression cost more than reading the expression itself.
+    """The author functions with a deck's callables on top, each wrapped when it is looked up.
 
     Args:
         extra: Name → callable; these win over the built-in functions.
@@ -283,15 +185,10 @@ class _AuthorTable(Mapping[str, FuncSpec]):
 
     def __init__(self, extra: Mapping[str, Callable[..., Any]]) -> None:
         self._extra = extra
-        self._wrapped: dict[str, FuncSpec] = {}
-        self.key = ("author+", frozenset(extra))
 
     def __getitem__(self, name: str) -> FuncSpec:
         if name in self._extra:
-            spec = self._wrapped.get(name)
-            if spec is None:
-                spec = self._wrapped[name] = wrap_callable(name, self._extra[name])
-            return spec
+            return wrap_callable(name, self._extra[name])
         return AUTHOR_FUNCTIONS[name]
 
     def __contains__(self, name: object) -> bool:
@@ -328,19 +225,8 @@ def parse(
             ``text``. :class:`LimitExceededError` (a subclass) when a size limit is hit. Never any
             other exception, whatever the text.
     """
-    key: tuple[Any, ...] | None = None
-    with contextlib.suppress(TypeError):  # unhashable arguments: read without the cache
-        symbols = tuple(symbols)
-        candidate = (text, symbols, allow_imaginary, limits)
-        hash(candidate)
-        if isinstance(text, str):
-            key = candidate
-    if key is not None:
-        cached = _PARSED.get(key)
-        if cached is not None:
-            return cached
     try:
-        parsed = _read(
+        return _read(
             text,
             author=False,
             symbols=symbols,
@@ -359,16 +245,6 @@ def parse(
         raise MathSyntaxError(
             f"could not read this input ({type(exc).__name__})", _text(text), 0, len(_text(text))
         ) from exc
-    if key is not None:
-        remember(_PARSED, key, parsed, _PARSED_SIZE)
-    return parsed
-
-
-#: Learner readings by (text, symbols, imaginary unit, limits). A reading is immutable (sympy
-#: values, frozen dataclasses) and a pure function of these, and the same text is read again
-#: and again: a retyped answer, the same reference or mistake in another ``deck check`` seed.
-_PARSED: dict[tuple[Any, ...], Parsed] = {}
-_PARSED_SIZE = 4096
 
 
 def parse_author(

@@ -754,10 +754,8 @@ def _seed(expected: Any, names: Iterable[str], intervals: Mapping[str, tuple[flo
     The points depend only on the reference so every answer, and every authored mistake, is
     evaluated at the same points.
     """
-    from mathdrill.mathlang.render import to_srepr
-
     digest = hashlib.sha256()
-    digest.update(to_srepr(expected).encode())
+    digest.update(sympy.srepr(expected).encode())
     for name in sorted(names):
         lo, hi = intervals.get(name, DEFAULT_INTERVAL)
         digest.update(f"|{name}:{lo!r}:{hi!r}".encode())

@@ -54,7 +54,6 @@ from mathdrill.answers.verdict import DEFAULT_INTERVAL, AnswerSpec, Verdict
 from mathdrill.errors import InputError, MathSyntaxError, UsageError
 from mathdrill.mathlang.values import Parsed, SetLiteral
 from mathdrill.mathlang.values import Sequence as MathSequence
-from mathdrill.memo import remember
 
 STYLES = ("unicode", "plain", "latex", "pretty")
 UNDECIDED_REASON = "could not decide — simplify your answer"
@@ -157,7 +156,7 @@ def variable_names(spec: AnswerSpec) -> tuple[str, ...]:
 
 def _free_names(value: Any) -> set[str]:
     if isinstance(value, sympy.Basic):
-        return {s.name for s in _free_symbols(value) if isinstance(s, sympy.Symbol)}
+        return {s.name for s in value.free_symbols if isinstance(s, sympy.Symbol)}
     if isinstance(value, MathSequence | SetLiteral):
         names: set[str] = set()
         for item in value.items:
@@ -169,25 +168,6 @@ def _free_names(value: Any) -> set[str]:
             names |= _free_names(item)
         return names
     return set()
-
-
-#: ``free_symbols`` of sympy values, by value: sympy walks the whole tree for it every time, and
-#: judging asks it of the reference and of each mistake for every text judged. Values are
-#: immutable and the result is a frozenset.
-_FREE_SYMBOLS: dict[Any, frozenset[Any]] = {}
-_FREE_SYMBOLS_SIZE = 4096
-
-
-def _free_symbols(value: Any) -> frozenset[Any]:
-    """``value.free_symbols`` of a sympy value, remembered (not for unhashable matrices)."""
-    try:
-        known = _FREE_SYMBOLS.get(value)
-    except TypeError:
-        return frozenset(value.free_symbols)
-    if known is None:
-        known = frozenset(value.free_symbols)
-        remember(_FREE_SYMBOLS, value, known, _FREE_SYMBOLS_SIZE)
-    return known
 
 
 def _intervals(spec: AnswerSpec) -> dict[str, tuple[float, float]]:
@@ -439,7 +419,7 @@ def compare_scalar(
     """
     if not is_scalar(expected) or not is_scalar(answer):
         return Outcome(False, "not a single value")
-    if not _free_symbols(expected) and not _free_symbols(answer):
+    if not expected.free_symbols and not answer.free_symbols:
         return compare_numbers(
             expected,
             answer,
@@ -1338,26 +1318,13 @@ class EigenpairsKind(AnswerKind):
         return Outcome(True, "every pair satisfies Av = λv and every eigenvalue is given")
 
 
-#: What a reference matrix's eigenpairs are checked against, by its entries: the answer and
-#: every authored mistake are checked against the same matrix.
-_EIGEN_FACTS: dict[tuple[Any, ...], Any] = {}
-_EIGEN_FACTS_SIZE = 512
-
-
 def _eigen_facts(rows: list[list[Any]]) -> tuple[Any, list[tuple[Any, int]], Any, list[int]] | None:
     """Return what eigenpairs are checked against: the matrix, its clusters and multiplicities.
 
     The matrix at NUMBER_DPS, its eigenvalue clusters, its scale and each cluster's geometric
     multiplicity (None when an entry has no finite value). Call inside
-    ``mpmath.workdps(NUMBER_DPS)``; the result is remembered by the entries.
+    ``mpmath.workdps(NUMBER_DPS)``.
     """
-    key = tuple(tuple(row) for row in rows)
-    try:
-        cached = _EIGEN_FACTS.get(key)
-    except TypeError:
-        key, cached = None, None
-    if cached is not None:
-        return cached
     n = len(rows)
     try:
         matrix = mpmath.matrix([[evaluate(v, {}, NUMBER_DPS) for v in row] for row in rows])
@@ -1368,10 +1335,7 @@ def _eigen_facts(rows: list[list[Any]]) -> tuple[Any, list[tuple[Any, int]], Any
     geometric = [
         n - _rank(matrix - mu * mpmath.eye(n), mpmath.mpf("1e-15") * scale) for mu, _ in clusters
     ]
-    facts = (matrix, clusters, scale, geometric)
-    if key is not None:
-        remember(_EIGEN_FACTS, key, facts, _EIGEN_FACTS_SIZE)
-    return facts
+    return matrix, clusters, scale, geometric
 
 
 def _integer_scaled(vector: list[Any]) -> list[Any]:

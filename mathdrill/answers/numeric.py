@@ -27,7 +27,6 @@ import numpy as np
 import sympy
 
 from mathdrill.answers.verdict import DEFAULT_INTERVAL
-from mathdrill.memo import remember
 
 #: Digits used for exact number comparison.
 NUMBER_DPS = 50
@@ -357,19 +356,11 @@ def _eval(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
 Compiled = Callable[[Mapping[str, Any]], Any]
 
 
-#: Compiled expressions by (expression, digits): a verdict compares the answer with the
-#: reference and then with each authored mistake, and ``deck check`` judges every mistake's
-#: text, so the same expression is compiled again and again. Closures hold no state.
-_COMPILED: dict[tuple[Any, int], Compiled] = {}
-_COMPILED_SIZE = 2048
-
-
 def compile_expr(expr: Any, dps: int) -> Compiled:
     """Turn a sympy expression into nested closures that evaluate it with mpmath.
 
     Same semantics as :func:`evaluate`, but the tree is walked once: evaluating the result at
-    each of the test points then costs only the arithmetic (about 3x faster on the corpus).
-    Results are remembered by (expression, digits).
+    each of the test points then costs only the arithmetic.
 
     Args:
         expr: A sympy expression.
@@ -379,13 +370,8 @@ def compile_expr(expr: Any, dps: int) -> Compiled:
         A function of ``env`` (symbol name → mpmath number) returning an mpmath number; call it
         through :func:`run_compiled`.
     """
-    key = (expr, dps)
-    fn = _COMPILED.get(key)
-    if fn is None:
-        with mpmath.workdps(dps):
-            fn = _compile(expr, dps)
-        remember(_COMPILED, key, fn, _COMPILED_SIZE)
-    return fn
+    with mpmath.workdps(dps):
+        return _compile(expr, dps)
 
 
 def run_compiled(fn: Compiled, env: Mapping[str, Any], dps: int) -> Any:
@@ -622,31 +608,8 @@ def compare_numbers(
     )
 
 
-#: The values of constant expressions at :data:`NUMBER_DPS` digits (None: no finite value), by
-#: expression: judging an answer compares it with the reference and then with each authored
-#: mistake, and ``deck check`` judges every mistake's text against the same values again.
-#: mpmath numbers are immutable, and the value depends only on the expression (sympy numbers
-#: of different types or precisions never compare equal) and on the working precision
-#: ``realify`` runs at (part of the key).
-_NUMBER_VALUES: dict[tuple[Any, int], Any] = {}
-_NUMBER_VALUES_SIZE = 4096
-
-
 def _number_value(expr: Any) -> Any:
-    """``realify(evaluate(expr, {}, NUMBER_DPS))``, remembered; None when undefined."""
-    key = (expr, mpmath.mp.prec)
-    try:
-        return _NUMBER_VALUES[key]
-    except KeyError:
-        pass
-    except TypeError:  # unhashable: nothing to remember
-        return _evaluate_number(expr)
-    value = _evaluate_number(expr)
-    remember(_NUMBER_VALUES, key, value, _NUMBER_VALUES_SIZE)
-    return value
-
-
-def _evaluate_number(expr: Any) -> Any:
+    """``realify(evaluate(expr, {}, NUMBER_DPS))``; None when undefined."""
     try:
         return realify(evaluate(expr, {}, NUMBER_DPS), NUMBER_DPS)
     except Undefined:
@@ -800,13 +763,6 @@ def sample_points(
     return samples
 
 
-#: Reference points already found, by (reference, names, domain, imaginary, digits): a verdict
-#: judges the answer and then every authored mistake against the same reference, and the drill
-#: worker judges retyped answers to the same problem, so each reference is sampled once.
-_POINTS: dict[tuple[Any, ...], list[tuple[dict[str, float], dict[str, Any], Any]]] = {}
-_POINTS_SIZE = 512
-
-
 def _reference_points(
     expected: Any,
     names: list[str],
@@ -815,24 +771,7 @@ def _reference_points(
     dps: int,
 ) -> list[tuple[dict[str, float], dict[str, Any], Any]]:
     """The test points of a reference and its values there (they never depend on the answer)."""
-    key = _points_key(expected, names, intervals, allow_imaginary, dps)
-    cached = _POINTS.get(key)
-    if cached is not None:
-        return cached
-    points = list(_iter_points(expected, names, intervals, allow_imaginary, dps))
-    remember(_POINTS, key, points, _POINTS_SIZE)
-    return points
-
-
-def _points_key(
-    expected: Any,
-    names: list[str],
-    intervals: Mapping[str, tuple[float, float]],
-    allow_imaginary: bool,
-    dps: int,
-) -> tuple[Any, ...]:
-    domain = tuple((name, tuple(intervals.get(name, DEFAULT_INTERVAL))) for name in names)
-    return (expected, tuple(names), domain, allow_imaginary, dps)
+    return list(_iter_points(expected, names, intervals, allow_imaginary, dps))
 
 
 def _iter_points(
@@ -842,7 +781,7 @@ def _iter_points(
     allow_imaginary: bool,
     dps: int,
 ) -> Iterator[tuple[dict[str, float], dict[str, Any], Any]]:
-    """Yield the test points of a reference one by one (see :func:`_reference_points`)."""
+    """Yield the test points of a reference one by one, with its values there."""
     rng = np.random.default_rng(_seed(expected, names, intervals))
     expected_fn = compile_expr(expected, dps)
     found = 0
@@ -876,7 +815,7 @@ def quick_match(
 ) -> bool | None:
     """Decide cheaply whether an answer is an authored mistake (the plain expression rule).
 
-    The test points of ``expected`` are produced one at a time (and kept once all are made).
+    The test points of ``expected`` are produced one at a time.
     The first point where ``answer`` is undefined, or differs beyond the tolerance and beyond
     :data:`RECHECK_BELOW` relatively, ends the search: False, usually after one evaluation of
     each side instead of ten of the mistake. :func:`compare_functions` could not say "equal"
@@ -903,19 +842,11 @@ def quick_match(
     names = sorted({s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols})
     needed = POINTS_NEEDED if names else 1
     dps = POINT_DPS
-    key = _points_key(expected, names, intervals, allow_imaginary, dps)
-    cached = _POINTS.get(key)
-    points = (
-        cached
-        if cached is not None
-        else _iter_points(expected, names, intervals, allow_imaginary, dps)
-    )
-    seen: list[tuple[dict[str, float], dict[str, Any], Any]] = []
     answer_fn = compile_expr(answer, dps)
     beyond = False
-    for point in points:
-        seen.append(point)
-        _draws, env, a = point
+    seen = 0
+    for _draws, env, a in _iter_points(expected, names, intervals, allow_imaginary, dps):
+        seen += 1
         try:
             b = realify(run_compiled(answer_fn, env, dps), dps)
         except Undefined:
@@ -928,9 +859,7 @@ def quick_match(
             if gap > RECHECK_BELOW * scale:
                 return False
             beyond = True
-    if cached is None:  # every point was made: keep them for the next answer
-        remember(_POINTS, key, seen, _POINTS_SIZE)
-    if len(seen) < needed or beyond:
+    if seen < needed or beyond:
         return None
     return True
 

@@ -301,20 +301,7 @@ def answer_text(spec: Any, value: Any) -> str:
         return chr(ord("a") + value)
     if spec.kind != "eigenpairs" or not isinstance(value, sympy.MatrixBase):
         return render_answer(spec, value, "plain")
-    try:
-        text = _EIGENPAIRS_TEXT.get(value)
-    except TypeError:  # a mutable matrix: worked out every time
-        return _eigenpairs_text(value)
-    if text is None:
-        text = _eigenpairs_text(value)
-        if len(_EIGENPAIRS_TEXT) >= 1024:
-            _EIGENPAIRS_TEXT.clear()
-        _EIGENPAIRS_TEXT[value] = text
-    return text
-
-
-#: The eigenpairs text of a matrix (sympy's eigenvects costs milliseconds), by matrix.
-_EIGENPAIRS_TEXT: dict[Any, str] = {}
+    return _eigenpairs_text(value)
 
 
 def _eigenpairs_text(value: Any) -> str:

@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mathdrill.answers import AnswerSpec, Judge, Mistake, judge, parse_expected  # noqa: E402
-from mathdrill.answers.kinds import as_rows, is_scalar, variable_names  # noqa: E402
+from mathdrill.answers.answer_kind import variable_names  # noqa: E402
+from mathdrill.answers.display import as_rows, is_scalar  # noqa: E402
 from mathdrill.mathlang import parse  # noqa: E402
 
 CORPUS = REPO / "tests" / "answers" / "corpus.jsonl"

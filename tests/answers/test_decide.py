@@ -234,17 +234,17 @@ def test_an_equal_mistake_is_evaluated_once_at_each_point(monkeypatch) -> None:
 
 
 def test_readings_render_only_when_shown(monkeypatch) -> None:
-    from mathdrill.answers import kinds
+    from mathdrill.answers import scalars
 
     spec = make_spec("expression", "x**2", variables=X)
     rendered = []
-    real = kinds.render_scalar
+    real = scalars.render_scalar
 
     def counting(value, style):
         rendered.append(style)
         return real(value, style)
 
-    monkeypatch.setattr(kinds, "render_scalar", counting)
+    monkeypatch.setattr(scalars, "render_scalar", counting)
     quiet = judge(spec, "3*x + 1", explain=False)
     assert (quiet.status, quiet.read_as, quiet.read_as_plain) == ("wrong", "", "")
     assert rendered == []

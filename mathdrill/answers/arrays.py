@@ -20,6 +20,7 @@ from mathdrill.answers.answer_kind import (
     variable_names,
 )
 from mathdrill.answers.display import as_rows, as_vector, display_value, shape_words
+from mathdrill.answers.evaluation import Undefined, evaluate, realify
 from mathdrill.answers.numeric import (
     EXACT_EPS,
     MIN_FIGURES,
@@ -27,11 +28,8 @@ from mathdrill.answers.numeric import (
     NUMBER_DPS,
     Allowance,
     Outcome,
-    Undefined,
     allowance_from,
     entry_allowance,
-    evaluate,
-    realify,
     vector_allowances,
 )
 from mathdrill.answers.scalars import compare_scalar

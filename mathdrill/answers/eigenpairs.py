@@ -16,6 +16,7 @@ import sympy
 from mathdrill.answers.answer_kind import AnswerKind, Reading, parse_answer, unreadable
 from mathdrill.answers.arrays import too_few_figures, vector_norm
 from mathdrill.answers.display import as_rows, as_vector, is_scalar, render_scalar, render_value
+from mathdrill.answers.evaluation import Undefined, evaluate, realify
 from mathdrill.answers.forms import split_pairs
 from mathdrill.answers.numeric import (
     EXACT_EPS,
@@ -23,9 +24,6 @@ from mathdrill.answers.numeric import (
     NUMBER_DPS,
     Allowance,
     Outcome,
-    Undefined,
-    evaluate,
-    realify,
     vector_allowances,
 )
 from mathdrill.answers.verdict import AnswerSpec

@@ -15,14 +15,13 @@ import sympy
 
 from mathdrill.answers.answer_kind import AnswerKind, Reading, ReadMath, parse_answer
 from mathdrill.answers.display import is_scalar, render_scalar
+from mathdrill.answers.evaluation import Undefined, evaluate
 from mathdrill.answers.forms import NEG_INF, POS_INF, IntervalValue, Piece, read_interval
 from mathdrill.answers.numeric import (
     Outcome,
-    Undefined,
     allowance_from,
     compare_numbers,
     entry_allowance,
-    evaluate,
 )
 from mathdrill.answers.verdict import AnswerSpec
 from mathdrill.errors import InputError, MathSyntaxError

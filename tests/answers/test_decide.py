@@ -10,10 +10,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
+import mpmath
 import pytest
 import sympy
 
-from mathdrill.answers import KINDS, Mistake, judge, numeric
+from mathdrill.answers import KINDS, Mistake, evaluation, judge, numeric
 from mathdrill.answers.numeric import Allowance, compare_numbers
 from mathdrill.errors import MathSyntaxError
 from tests.answers.conftest import corpus_cases, make_spec, spec_for_case
@@ -163,10 +164,10 @@ def test_a_clear_difference_stops_at_the_first_point(monkeypatch) -> None:
 
 def test_a_compiled_expression_has_the_evaluated_value() -> None:
     expr = x**3 + 2 * x - sympy.sin(x) / 3
-    point = {"x": numeric.mpmath.mpf("0.7")}
-    compiled = numeric.run_compiled(numeric.compile_expr(expr, 30), point, 30)
-    assert compiled == numeric.evaluate(expr, point, 30)
-    assert numeric.run_compiled(numeric.compile_expr(x**3 + 2 * x, 30), {"x": 2}, 30) == 12
+    point = {"x": mpmath.mpf("0.7")}
+    compiled = evaluation.run_compiled(evaluation.compile_expr(expr, 30), point, 30)
+    assert compiled == evaluation.evaluate(expr, point, 30)
+    assert evaluation.run_compiled(evaluation.compile_expr(x**3 + 2 * x, 30), {"x": 2}, 30) == 12
 
 
 def test_explain_false_keeps_the_reason_short_but_true() -> None:

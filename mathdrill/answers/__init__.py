@@ -11,7 +11,7 @@ Public API::
 
 See ``docs`` in each module for the rules (numeric.py: the number and expression comparisons).
 
-The names are imported lazily (PEP 562): ``kinds`` brings sympy (about half a second), and the
+The names are imported lazily (PEP 562): ``kinds`` brings sympy, and the
 drill's main process, which only reads verdicts (``mathdrill.answers.verdict``) and talks to a
 worker, must not pay for it.
 """

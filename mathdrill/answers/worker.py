@@ -10,8 +10,8 @@ check is retried once within the same deadline.
 How workers start: ``python -m mathdrill.answers.serve FD`` with one end of a socket pair
 inherited as ``FD``. Unlike ``multiprocessing``'s ``spawn``/``forkserver`` this never re-imports
 the caller's ``__main__`` (a script without an ``if __name__ == "__main__"`` guard would start
-workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start cost
-about a second, so the replacement for a killed worker starts in the background at once: by the
+workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start
+slow, so the replacement for a killed worker starts in the background at once: by the
 time the learner has retyped, it is ready.
 
 Data: requests are pickled by ``multiprocessing.connection`` (the parent built the spec; the
@@ -218,7 +218,7 @@ class _State:
             thread.join(0.05)
         worker = self.settle(slot)
         if worker is not None:
-            # Workers hold no state worth a graceful exit (which would spend ~0.3 s tearing
+            # Workers hold no state worth a graceful exit (which would spend time tearing
             # down sympy): kill and reap.
             worker.stop(polite=False)
             slot.worker = None
@@ -229,7 +229,7 @@ class Judge:
 
     The constructor starts the worker in the background and returns at once; the first check
     waits for it (at most ``startup_timeout``, not counted against ``timeout``). After that every
-    :meth:`check` returns within ``timeout`` plus a few milliseconds.
+    :meth:`check` returns within ``timeout`` (plus the round trip to the worker).
 
     Args:
         timeout: Seconds one check may take (default 2).

@@ -162,7 +162,7 @@ def _log(env: CallEnv, x: Any, base: Any = None) -> Any:
     if base is None:
         if isinstance(x, sympy.Rational) and x.p > 1:
             # A positive rational other than 1 and 1/q stays log(x) unevaluated; sympy only
-            # finds that out after ~1 ms of assumption queries (is it I·something, algebraic…).
+            # finds that out after many assumption queries (is it I·something, algebraic…).
             return sympy.log(x, evaluate=False)
         return sympy.log(x)
     return sympy.log(x, small_numbers(env, scalar(env, base)))
@@ -192,7 +192,7 @@ def _max(env: CallEnv, *args: Any) -> Any:
     values = _flatten_args(env, args)
     if all(isinstance(v, sympy.Rational) for v in values):
         # Exact rationals compare directly; sympy.Max's general machinery (assumptions,
-        # argument sorting) costs ~0.5 ms a call, a real share of a deck instance's budget.
+        # argument sorting) is far slower than comparing the numbers.
         return max(values)
     return sympy.Max(*values)
 

@@ -10,7 +10,7 @@ from typing import Any
 import sympy
 
 # sympy's Add.flatten imports sympy.tensor.tensor (and with it sympy.combinatorics) lazily on its
-# first call, which makes the first parse of a session ~70 ms slower than every later one. Pay
+# first call, which makes the first parse of a session slower than every later one. Pay
 # that once at import time instead, so a warmed-up checker answers its first request quickly.
 import sympy.tensor.tensor
 
@@ -321,7 +321,7 @@ _WARM_UP = (
 def warm_up() -> None:
     """Parse a few representative answers once.
 
-    sympy sets up several function classes lazily on their first evaluation (10-20 ms each);
+    sympy sets up several function classes lazily on their first evaluation;
     doing it here moves that cost out of the first real answer. Called once when
     :mod:`mathdrill.mathlang` is imported.
     """

@@ -80,7 +80,8 @@ class Tok:
         text: Normalized text: the Python operator, or the name (Greek letters spelled out).
         start: Start of the span in the original input.
         end: End of the span in the original input.
-        data: The :class:`NumberLiteral` of a ``num``, the resolved object of a name.
+        data: The :class:`NumberLiteral` of a ``num``, the symbol of a ``sym``, the value of a
+            ``const`` (bound values and functions are looked up when the tree is walked).
         synthetic: True for tokens the rewrite inserted (implicit ``*``, parentheses).
     """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -25,8 +26,9 @@ from mathdrill.mathlang.latex import is_latex, lex_latex
 from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
 from mathdrill.mathlang.rewrite import Context, Emitted, rewrite
-from mathdrill.mathlang.values import Parsed
+from mathdrill.mathlang.values import NumberLiteral, Parsed
 from mathdrill.mathlang.walker import Walker
+from mathdrill.memo import remember
 
 _CONSTANTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -124,6 +126,47 @@ def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
     return MathSyntaxError("could not read the input here", text, start, end)
 
 
+@dataclass(frozen=True)
+class _Front:
+    """The text work of one reading: the rewritten source, its tree, and what was typed."""
+
+    em: Emitted
+    tree: ast.Expression
+    numbers: tuple[NumberLiteral, ...]
+    single: bool
+    latex: bool
+    notes: tuple[str, ...]
+
+
+def _front(text: str, ctx: Context) -> _Front:
+    """Lex, rewrite, parse and size-check ``text``; bound values are not looked at."""
+    limits = ctx.limits
+    latex = is_latex(text)
+    toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
+    if not toks:
+        raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    typed = [t for t in toks if not t.synthetic]
+    numbers = tuple(sorted((t.data for t in typed if t.kind == "num"), key=lambda n: n.start))
+    kinds = [(t.kind, t.text) for t in typed]
+    single = len(typed) == 1 and kinds[0][0] == "num"
+    single = single or (
+        len(typed) == 2 and kinds[0] in (("op", "-"), ("op", "+")) and kinds[1][0] == "num"
+    )
+    em = rewrite(toks, ctx)
+    try:
+        tree = ast.parse(em.source, mode="eval")
+    except SyntaxError as exc:
+        raise _syntax_error(exc, em, text) from None
+    _measure(tree, text, limits)
+    return _Front(em, tree, numbers, single, latex, tuple(ctx.notes))
+
+
+#: The text work of deck expressions, by the text and the names it may meet (not their values).
+#: Kept for ``deck check`` ≤ 90 s in CI: every deck expression is read again for every seed.
+_AUTHOR_FRONTS: dict[tuple[Any, ...], _Front] = {}
+_AUTHOR_FRONTS_SIZE = 20_000
+
+
 def _read(
     text: str,
     *,
@@ -145,6 +188,7 @@ def _read(
         )
     if not text.strip():
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    symbols = tuple(symbols)
     ctx = Context(
         text=text,
         author=author,
@@ -155,25 +199,15 @@ def _read(
         functions=functions,
         constants=_constants(allow_imaginary, author),
     )
-    latex = is_latex(text)
-    toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
-    if not toks:
-        raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
-    typed = [t for t in toks if not t.synthetic]
-    numbers = tuple(sorted((t.data for t in typed if t.kind == "num"), key=lambda n: n.start))
-    kinds = [(t.kind, t.text) for t in typed]
-    single = len(typed) == 1 and kinds[0][0] == "num"
-    single = single or (
-        len(typed) == 2 and kinds[0] in (("op", "-"), ("op", "+")) and kinds[1][0] == "num"
-    )
-    em = rewrite(toks, ctx)
-    try:
-        tree = ast.parse(em.source, mode="eval")
-    except SyntaxError as exc:
-        raise _syntax_error(exc, em, text) from None
-    _measure(tree, text, limits)
-    value = Walker(em, ctx).walk(tree.body)
-    return Parsed(value, text, numbers, single, latex, tuple(ctx.notes))
+    if author:
+        key = (text, symbols, frozenset(names), frozenset(functions), allow_imaginary, limits)
+        front = _AUTHOR_FRONTS.get(key)
+        if front is None:
+            front = remember(_AUTHOR_FRONTS, key, _front(text, ctx), _AUTHOR_FRONTS_SIZE)
+    else:
+        front = _front(text, ctx)
+    value = Walker(front.em, ctx).walk(front.tree.body)
+    return Parsed(value, text, front.numbers, front.single, front.latex, front.notes)
 
 
 class _AuthorTable(Mapping[str, FuncSpec]):

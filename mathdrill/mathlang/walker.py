@@ -166,6 +166,8 @@ class Walker:
             return tok.data.value
         if tok.kind == "func":
             raise self.error(f"{tok.text} needs an argument, as in {tok.text}(x)", node)
+        if tok.kind == "value":
+            return coerce(self.ctx.names[tok.text])
         return tok.data
 
     def unary(self, node: ast.UnaryOp, exp_depth: int) -> Any:
@@ -402,7 +404,7 @@ class Walker:
         tok = self.ref(node.func)
         if tok.kind != "func":
             raise self.error(f"'{tok.text}' is not a function", node.func)
-        spec: FuncSpec = tok.data
+        spec: FuncSpec = self.ctx.functions[tok.text]
         name = tok.text
         depth = exp_depth + 1 if spec.exp_like else exp_depth
         if depth > self.limits.max_exp_nesting:

@@ -18,6 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from mathdrill.mathlang.lexer import GREEK, GREEK_NAMES
 from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.memo import remember
 
 _GREEK_CHAR = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
@@ -178,6 +179,27 @@ def _collection(value: Any, item: Any, top: bool = True) -> str | None:
     return None
 
 
+#: Texts of sympy values by (printer, type, value). Kept for ``deck check`` ≤ 90 s in CI: a
+#: deck prints the same values again and again (in a prompt, its hints and solution, the
+#: reference typed and shown, the parameters drawn again by later seeds).
+_TEXTS: dict[tuple[Any, type, Any], str] = {}
+_TEXTS_SIZE = 20_000
+
+
+def _text(printer: Any, value: Any) -> str:
+    """``printer.doprint(value)``, remembered for a sympy value."""
+    if not isinstance(value, sympy.Basic):
+        return str(printer.doprint(value))
+    key = (printer, type(value), value)
+    try:
+        text = _TEXTS.get(key)
+    except TypeError:  # an unhashable (mutable) matrix
+        return str(printer.doprint(value))
+    if text is None:
+        text = remember(_TEXTS, key, str(printer.doprint(value)), _TEXTS_SIZE)
+    return text
+
+
 def _scalar_text(value: Any, printer: Any) -> str:
     if isinstance(value, str):
         return value
@@ -185,7 +207,7 @@ def _scalar_text(value: Any, printer: Any) -> str:
         return "True" if value else "False"
     if isinstance(value, int):
         return str(value)
-    return str(printer.doprint(value))
+    return _text(printer, value)
 
 
 _PLAIN = _PlainPrinter()
@@ -226,9 +248,7 @@ def to_unicode(value: Any) -> str:
 
 def _unicode_line(value: Any) -> str:
     """The one-line unicode text of a scalar (``**`` → ``^``, ``*`` → ``·``, ``-`` → ``−``)."""
-    text = (
-        _UNICODE.doprint(value) if isinstance(value, sympy.Basic) else _scalar_text(value, _UNICODE)
-    )
+    text = _scalar_text(value, _UNICODE)
     return text.replace("**", "^").replace("*", "·").replace("-", "−")
 
 
@@ -366,7 +386,7 @@ def to_latex(value: Any) -> str:
         return inner
     if isinstance(value, SetLiteral):
         return r"\left\{ " + ", ".join(to_latex(v) for v in value.items) + r" \right\}"
-    return str(_LATEX.doprint(value))
+    return _text(_LATEX, value)
 
 
 __all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_unicode"]

@@ -1,6 +1,4 @@
-"""High-precision evaluation of sympy expressions with mpmath, and the scalar comparisons.
-
-Two comparisons live here and every kind builds on them:
+"""The scalar comparisons every kind builds on, and the rounding allowance of typed decimals.
 
 * :func:`compare_numbers` — the ``number`` rule: exact values are compared at 50 digits; typed
   decimals get the rounding allowance described in :class:`Allowance`.
@@ -8,16 +6,15 @@ Two comparisons live here and every kind builds on them:
   pseudo-random points of the declared domain at 30 digits, confirmed symbolically when the
   numeric test is inconclusive.
 
-Evaluation walks the sympy tree itself and applies mpmath functions (much faster than ``evalf``
-with ``subs`` and never re-simplifies); heads it does not know fall back to ``evalf``. Nothing
-here prints, reads files, uses the clock or a global random generator.
+Values come from :mod:`mathdrill.answers.evaluation`. Nothing here prints, reads files, uses the
+clock or a global random generator.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -26,8 +23,16 @@ import mpmath
 import numpy as np
 import sympy
 
+from mathdrill.answers.evaluation import (
+    Undefined,
+    compile_expr,
+    evaluate,
+    is_real,
+    realify,
+    run_compiled,
+    to_mp,
+)
 from mathdrill.answers.verdict import DEFAULT_INTERVAL
-from mathdrill.memo import remember
 
 #: Digits used for exact number comparison.
 NUMBER_DPS = 50
@@ -54,10 +59,6 @@ RECHECK_DPS = 80
 RECHECK_BELOW = 1e-6
 #: Fewest significant figures a typed approximation needs (0.333 for 1/3, not 0.33).
 MIN_FIGURES = 3
-
-
-class Undefined(ArithmeticError):
-    """The expression has no finite value at the point (division by zero, log 0, oo …)."""
 
 
 @dataclass(frozen=True)
@@ -126,15 +127,15 @@ def allowance_from(numbers: Iterable[Any], *, single: bool, entries: bool = Fals
     coarsest = min(decimals, key=lambda n: n.significant_figures)
     figures = coarsest.significant_figures
     if single or entries:
-        widest = max(decimals, key=lambda n: _mp(n.last_digit_unit))
+        widest = max(decimals, key=lambda n: _number_mp(n.last_digit_unit))
         return Allowance(
-            absolute=_mp(widest.last_digit_unit), figures=figures, example=coarsest.text
+            absolute=_number_mp(widest.last_digit_unit), figures=figures, example=coarsest.text
         )
     relative = mpmath.mpf(0)
     for literal in decimals:
-        value = abs(_mp(literal.value))
+        value = abs(_number_mp(literal.value))
         if value:
-            relative = max(relative, _mp(literal.last_digit_unit) / value)
+            relative = max(relative, _number_mp(literal.last_digit_unit) / value)
     return Allowance(relative=relative, figures=figures, example=coarsest.text)
 
 
@@ -162,7 +163,7 @@ def entry_allowance(numbers: Iterable[Any], value: Any) -> Allowance:
             return NO_ALLOWANCE
         coarsest = min(matches, key=lambda n: n.significant_figures)
         return Allowance(
-            absolute=_mp(coarsest.last_digit_unit),
+            absolute=_number_mp(coarsest.last_digit_unit),
             figures=coarsest.significant_figures,
             example=coarsest.text,
         )
@@ -189,338 +190,22 @@ def vector_allowances(numbers: Iterable[Any]) -> tuple[Allowance, Allowance]:
     precise = [n for n in decimals if n.significant_figures >= MIN_FIGURES]
     coarsest = min(decimals, key=lambda n: n.significant_figures)
     coarse = Allowance(
-        absolute=max(_mp(n.last_digit_unit) for n in decimals),
+        absolute=max(_number_mp(n.last_digit_unit) for n in decimals),
         figures=coarsest.significant_figures,
         example=coarsest.text,
     )
     if not precise:
         return NO_ALLOWANCE, coarse
     fine = Allowance(
-        absolute=max(_mp(n.last_digit_unit) for n in precise),
+        absolute=max(_number_mp(n.last_digit_unit) for n in precise),
         figures=min(n.significant_figures for n in precise),
         example=min(precise, key=lambda n: n.significant_figures).text,
     )
     return fine, coarse
 
 
-def _mp(value: Any) -> Any:
-    """Convert a sympy Rational/Integer/Float (or Python number) to an mpmath number."""
-    if isinstance(value, int | float):
-        return mpmath.mpf(value)
-    if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
-    if isinstance(value, sympy.Float):
-        return mpmath.mpf(value._mpf_)
-    if isinstance(value, sympy.Rational):
-        return mpmath.mpf(int(value.p)) / int(value.q)
-    return evaluate(value, {}, NUMBER_DPS)
-
-
-_HALF = sympy.Rational(1, 2)
-
-_UNARY: dict[type, Callable[[Any], Any]] = {
-    sympy.exp: mpmath.exp,
-    sympy.log: mpmath.log,
-    sympy.sin: mpmath.sin,
-    sympy.cos: mpmath.cos,
-    sympy.tan: mpmath.tan,
-    sympy.cot: mpmath.cot,
-    sympy.sec: mpmath.sec,
-    sympy.csc: mpmath.csc,
-    sympy.asin: mpmath.asin,
-    sympy.acos: mpmath.acos,
-    sympy.atan: mpmath.atan,
-    sympy.sinh: mpmath.sinh,
-    sympy.cosh: mpmath.cosh,
-    sympy.tanh: mpmath.tanh,
-    sympy.asinh: mpmath.asinh,
-    sympy.acosh: mpmath.acosh,
-    sympy.atanh: mpmath.atanh,
-    sympy.Abs: abs,
-    sympy.erf: mpmath.erf,
-    sympy.gamma: mpmath.gamma,
-    sympy.loggamma: mpmath.loggamma,
-    sympy.re: mpmath.re,
-    sympy.im: mpmath.im,
-    sympy.conjugate: mpmath.conj,
-    sympy.sech: mpmath.sech,
-    sympy.csch: mpmath.csch,
-    sympy.coth: mpmath.coth,
-    sympy.acot: mpmath.acot,
-    sympy.factorial: mpmath.factorial,
-}
-#: Integer-valued steps: evaluated on the real part only (they are not analytic).
-_STEPS: dict[type, Callable[[Any], Any]] = {
-    sympy.floor: mpmath.floor,
-    sympy.ceiling: mpmath.ceil,
-}
-
-
-def _check(value: Any) -> Any:
-    if not mpmath.isfinite(value):
-        raise Undefined("not finite")
-    return value
-
-
-def evaluate(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
-    """Evaluate a sympy expression to an mpmath number at ``dps`` digits.
-
-    Args:
-        expr: A sympy expression whose free symbols all appear in ``env`` (by name).
-        env: Symbol name → mpmath number.
-        dps: Decimal digits of working precision.
-
-    Returns:
-        An ``mpf`` or ``mpc`` (finite).
-
-    Raises:
-        Undefined: When the value is not finite or the expression has no value at the point.
-    """
-    with mpmath.workdps(dps):
-        try:
-            return _check(_eval(expr, env, dps))
-        except (ZeroDivisionError, OverflowError, ValueError) as exc:
-            raise Undefined(str(exc)) from None
-
-
-def _eval(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
-    if expr.is_Number:
-        if expr.is_Integer:
-            return mpmath.mpf(int(expr.p))
-        if expr.is_Rational:
-            return mpmath.mpf(int(expr.p)) / int(expr.q)
-        if expr.is_Float:
-            return mpmath.mpf(expr._mpf_)
-        raise Undefined("not a finite number")  # oo, -oo, zoo, nan
-    if expr.is_Symbol:
-        try:
-            return env[expr.name]
-        except KeyError:
-            raise Undefined(f"no value for {expr.name}") from None
-    if expr.is_Add:
-        total = mpmath.mpf(0)
-        for arg in expr.args:
-            total += _eval(arg, env, dps)
-        return total
-    if expr.is_Mul:
-        product = mpmath.mpf(1)
-        for arg in expr.args:
-            product *= _eval(arg, env, dps)
-        return product
-    if expr.is_Pow:
-        base, exponent = expr.args
-        b = _eval(base, env, dps)
-        if exponent.is_Integer:
-            n = int(exponent.p)
-            if n < 0 and b == 0:
-                raise Undefined("division by zero")
-            return mpmath.power(b, n)
-        if exponent == _HALF:
-            return mpmath.sqrt(b)
-        e = _eval(exponent, env, dps)
-        if b == 0 and mpmath.re(e) <= 0:
-            raise Undefined("zero to a non-positive power")
-        return mpmath.power(b, e)
-    if expr is sympy.pi:
-        return +mpmath.pi
-    if expr is sympy.E:
-        return +mpmath.e
-    if expr is sympy.I:
-        return mpmath.mpc(0, 1)
-    func = expr.func
-    fn = _UNARY.get(func)
-    if fn is not None and len(expr.args) == 1:
-        return fn(_eval(expr.args[0], env, dps))
-    step = _STEPS.get(func)
-    if step is not None and len(expr.args) == 1:
-        v = _eval(expr.args[0], env, dps)
-        if mpmath.im(v):
-            raise Undefined("floor/ceiling of a complex number")
-        return step(mpmath.re(v))
-    if func is sympy.binomial and len(expr.args) == 2:
-        return mpmath.binomial(_eval(expr.args[0], env, dps), _eval(expr.args[1], env, dps))
-    if func is sympy.sign:
-        return mpmath.sign(_eval(expr.args[0], env, dps))
-    if func is sympy.Heaviside:
-        v = _eval(expr.args[0], env, dps)
-        if mpmath.im(v):
-            raise Undefined("Heaviside of a complex number")
-        return mpmath.mpf(1) if v > 0 else (mpmath.mpf(0) if v < 0 else mpmath.mpf(0.5))
-    if func in (sympy.Max, sympy.Min):
-        values = [_eval(a, env, dps) for a in expr.args]
-        if any(mpmath.im(v) for v in values):
-            raise Undefined("max/min of complex numbers")
-        return max(values) if func is sympy.Max else min(values)
-    return _fallback(expr, env, dps)
-
-
-Compiled = Callable[[Mapping[str, Any]], Any]
-
-
-#: Compiled expressions by (expression, digits): a verdict compares the answer with the
-#: reference and then with each authored mistake, and ``deck check`` judges every mistake's
-#: text, so the same expression is compiled again and again. Closures hold no state.
-_COMPILED: dict[tuple[Any, int], Compiled] = {}
-_COMPILED_SIZE = 2048
-
-
-def compile_expr(expr: Any, dps: int) -> Compiled:
-    """Turn a sympy expression into nested closures that evaluate it with mpmath.
-
-    Same semantics as :func:`evaluate`, but the tree is walked once: evaluating the result at
-    each of the test points then costs only the arithmetic (about 3x faster on the corpus).
-    Results are remembered by (expression, digits).
-
-    Args:
-        expr: A sympy expression.
-        dps: Working precision the constants are prepared at (and the caller evaluates at).
-
-    Returns:
-        A function of ``env`` (symbol name → mpmath number) returning an mpmath number; call it
-        through :func:`run_compiled`.
-    """
-    key = (expr, dps)
-    fn = _COMPILED.get(key)
-    if fn is None:
-        with mpmath.workdps(dps):
-            fn = _compile(expr, dps)
-        remember(_COMPILED, key, fn, _COMPILED_SIZE)
-    return fn
-
-
-def run_compiled(fn: Compiled, env: Mapping[str, Any], dps: int) -> Any:
-    """Evaluate a :func:`compile_expr` result at ``env``.
-
-    Args:
-        fn: The compiled expression.
-        env: Symbol name → mpmath number.
-        dps: Working precision (the one ``fn`` was compiled for).
-
-    Returns:
-        A finite ``mpf`` or ``mpc``.
-
-    Raises:
-        Undefined: As :func:`evaluate`.
-    """
-    with mpmath.workdps(dps):
-        try:
-            return _check(fn(env))
-        except (ZeroDivisionError, OverflowError, ValueError) as exc:
-            raise Undefined(str(exc)) from None
-
-
-def _constant(value: Any) -> Compiled:
-    return lambda env: value
-
-
-def _undefined(reason: str) -> Compiled:
-    def fail(env: Mapping[str, Any]) -> Any:
-        raise Undefined(reason)
-
-    return fail
-
-
-def _compile(expr: Any, dps: int) -> Compiled:
-    if expr.is_Number or expr in (sympy.pi, sympy.E, sympy.I):
-        try:
-            return _constant(_eval(expr, {}, dps))
-        except Undefined as error:
-            return _undefined(str(error))
-    if expr.is_Symbol:
-        name = expr.name
-
-        def symbol(env: Mapping[str, Any]) -> Any:
-            try:
-                return env[name]
-            except KeyError:
-                raise Undefined(f"no value for {name}") from None
-
-        return symbol
-    if expr.is_Add or expr.is_Mul:
-        parts = [_compile(arg, dps) for arg in expr.args]
-        if expr.is_Add:
-
-            def add(env: Mapping[str, Any]) -> Any:
-                total = parts[0](env)
-                for part in parts[1:]:
-                    total += part(env)
-                return total
-
-            return add
-
-        def mul(env: Mapping[str, Any]) -> Any:
-            product = parts[0](env)
-            for part in parts[1:]:
-                product *= part(env)
-            return product
-
-        return mul
-    if expr.is_Pow:
-        base_expr, exponent = expr.args
-        base = _compile(base_expr, dps)
-        if exponent.is_Integer:
-            n = int(exponent.p)
-
-            def int_power(env: Mapping[str, Any]) -> Any:
-                b = base(env)
-                if n < 0 and b == 0:
-                    raise Undefined("division by zero")
-                return mpmath.power(b, n)
-
-            return int_power
-        if exponent == _HALF:
-            return lambda env: mpmath.sqrt(base(env))
-        power = _compile(exponent, dps)
-
-        def real_power(env: Mapping[str, Any]) -> Any:
-            b, e = base(env), power(env)
-            if b == 0 and mpmath.re(e) <= 0:
-                raise Undefined("zero to a non-positive power")
-            return mpmath.power(b, e)
-
-        return real_power
-    fn = _UNARY.get(expr.func)
-    if fn is not None and len(expr.args) == 1:
-        inner = _compile(expr.args[0], dps)
-        return lambda env: fn(inner(env))
-    # Rare heads (steps, sign, Max/Min, Heaviside, anything else): the tree walker.
-    return lambda env: _eval(expr, env, dps)
-
-
-def _fallback(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
-    """Evaluate a head the walker does not know with sympy's own ``evalf``."""
-    subs = {}
-    for symbol in expr.free_symbols:
-        if symbol.name not in env:
-            raise Undefined(f"no value for {symbol.name}")
-        value = env[symbol.name]
-        subs[symbol] = (
-            sympy.Float(value, dps)
-            if not isinstance(value, mpmath.mpc)
-            else sympy.Float(value.real, dps) + sympy.I * sympy.Float(value.imag, dps)
-        )
-    result = expr.evalf(dps, subs=subs) if subs else expr.evalf(dps)
-    real, imag = result.as_real_imag()
-    if not (real.is_Number and imag.is_Number):
-        raise Undefined("could not evaluate to a number")
-    if real.is_infinite or imag.is_infinite or real is sympy.nan or imag is sympy.nan:
-        raise Undefined("not finite")
-    r = mpmath.mpf(real._mpf_) if real.is_Float else _mp(real)
-    i = mpmath.mpf(imag._mpf_) if imag.is_Float else _mp(imag)
-    return mpmath.mpc(r, i) if i else r
-
-
-def is_real(value: Any, dps: int) -> bool:
-    """Return True when ``value`` is real up to rounding at ``dps`` digits."""
-    imag = mpmath.im(value)
-    if not imag:
-        return True
-    return abs(imag) <= mpmath.mpf(10) ** (5 - dps) * max(1, abs(mpmath.re(value)))
-
-
-def realify(value: Any, dps: int) -> Any:
-    """Drop a rounding-level imaginary part; keep a genuine one."""
-    return mpmath.re(value) if is_real(value, dps) else value
+def _number_mp(value: Any) -> Any:
+    return to_mp(value, NUMBER_DPS)
 
 
 def show(value: Any, digits: int = 6) -> str:
@@ -622,31 +307,8 @@ def compare_numbers(
     )
 
 
-#: The values of constant expressions at :data:`NUMBER_DPS` digits (None: no finite value), by
-#: expression: judging an answer compares it with the reference and then with each authored
-#: mistake, and ``deck check`` judges every mistake's text against the same values again.
-#: mpmath numbers are immutable, and the value depends only on the expression (sympy numbers
-#: of different types or precisions never compare equal) and on the working precision
-#: ``realify`` runs at (part of the key).
-_NUMBER_VALUES: dict[tuple[Any, int], Any] = {}
-_NUMBER_VALUES_SIZE = 4096
-
-
 def _number_value(expr: Any) -> Any:
-    """``realify(evaluate(expr, {}, NUMBER_DPS))``, remembered; None when undefined."""
-    key = (expr, mpmath.mp.prec)
-    try:
-        return _NUMBER_VALUES[key]
-    except KeyError:
-        pass
-    except TypeError:  # unhashable: nothing to remember
-        return _evaluate_number(expr)
-    value = _evaluate_number(expr)
-    remember(_NUMBER_VALUES, key, value, _NUMBER_VALUES_SIZE)
-    return value
-
-
-def _evaluate_number(expr: Any) -> Any:
+    """``realify(evaluate(expr, {}, NUMBER_DPS))``; None when undefined."""
     try:
         return realify(evaluate(expr, {}, NUMBER_DPS), NUMBER_DPS)
     except Undefined:
@@ -754,10 +416,8 @@ def _seed(expected: Any, names: Iterable[str], intervals: Mapping[str, tuple[flo
     The points depend only on the reference so every answer, and every authored mistake, is
     evaluated at the same points.
     """
-    from mathdrill.mathlang.render import to_srepr
-
     digest = hashlib.sha256()
-    digest.update(to_srepr(expected).encode())
+    digest.update(sympy.srepr(expected).encode())
     for name in sorted(names):
         lo, hi = intervals.get(name, DEFAULT_INTERVAL)
         digest.update(f"|{name}:{lo!r}:{hi!r}".encode())
@@ -802,13 +462,6 @@ def sample_points(
     return samples
 
 
-#: Reference points already found, by (reference, names, domain, imaginary, digits): a verdict
-#: judges the answer and then every authored mistake against the same reference, and the drill
-#: worker judges retyped answers to the same problem, so each reference is sampled once.
-_POINTS: dict[tuple[Any, ...], list[tuple[dict[str, float], dict[str, Any], Any]]] = {}
-_POINTS_SIZE = 512
-
-
 def _reference_points(
     expected: Any,
     names: list[str],
@@ -817,24 +470,7 @@ def _reference_points(
     dps: int,
 ) -> list[tuple[dict[str, float], dict[str, Any], Any]]:
     """The test points of a reference and its values there (they never depend on the answer)."""
-    key = _points_key(expected, names, intervals, allow_imaginary, dps)
-    cached = _POINTS.get(key)
-    if cached is not None:
-        return cached
-    points = list(_iter_points(expected, names, intervals, allow_imaginary, dps))
-    remember(_POINTS, key, points, _POINTS_SIZE)
-    return points
-
-
-def _points_key(
-    expected: Any,
-    names: list[str],
-    intervals: Mapping[str, tuple[float, float]],
-    allow_imaginary: bool,
-    dps: int,
-) -> tuple[Any, ...]:
-    domain = tuple((name, tuple(intervals.get(name, DEFAULT_INTERVAL))) for name in names)
-    return (expected, tuple(names), domain, allow_imaginary, dps)
+    return list(_iter_points(expected, names, intervals, allow_imaginary, dps))
 
 
 def _iter_points(
@@ -844,7 +480,7 @@ def _iter_points(
     allow_imaginary: bool,
     dps: int,
 ) -> Iterator[tuple[dict[str, float], dict[str, Any], Any]]:
-    """Yield the test points of a reference one by one (see :func:`_reference_points`)."""
+    """Yield the test points of a reference one by one, with its values there."""
     rng = np.random.default_rng(_seed(expected, names, intervals))
     expected_fn = compile_expr(expected, dps)
     found = 0
@@ -878,7 +514,7 @@ def quick_match(
 ) -> bool | None:
     """Decide cheaply whether an answer is an authored mistake (the plain expression rule).
 
-    The test points of ``expected`` are produced one at a time (and kept once all are made).
+    The test points of ``expected`` are produced one at a time.
     The first point where ``answer`` is undefined, or differs beyond the tolerance and beyond
     :data:`RECHECK_BELOW` relatively, ends the search: False, usually after one evaluation of
     each side instead of ten of the mistake. :func:`compare_functions` could not say "equal"
@@ -905,19 +541,11 @@ def quick_match(
     names = sorted({s.name for s in expected.free_symbols} | {s.name for s in answer.free_symbols})
     needed = POINTS_NEEDED if names else 1
     dps = POINT_DPS
-    key = _points_key(expected, names, intervals, allow_imaginary, dps)
-    cached = _POINTS.get(key)
-    points = (
-        cached
-        if cached is not None
-        else _iter_points(expected, names, intervals, allow_imaginary, dps)
-    )
-    seen: list[tuple[dict[str, float], dict[str, Any], Any]] = []
     answer_fn = compile_expr(answer, dps)
     beyond = False
-    for point in points:
-        seen.append(point)
-        _draws, env, a = point
+    seen = 0
+    for _draws, env, a in _iter_points(expected, names, intervals, allow_imaginary, dps):
+        seen += 1
         try:
             b = realify(run_compiled(answer_fn, env, dps), dps)
         except Undefined:
@@ -930,9 +558,7 @@ def quick_match(
             if gap > RECHECK_BELOW * scale:
                 return False
             beyond = True
-    if cached is None:  # every point was made: keep them for the next answer
-        remember(_POINTS, key, seen, _POINTS_SIZE)
-    if len(seen) < needed or beyond:
+    if seen < needed or beyond:
         return None
     return True
 

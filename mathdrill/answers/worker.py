@@ -10,11 +10,9 @@ check is retried once within the same deadline.
 How workers start: ``python -m mathdrill.answers.serve FD`` with one end of a socket pair
 inherited as ``FD``. Unlike ``multiprocessing``'s ``spawn``/``forkserver`` this never re-imports
 the caller's ``__main__`` (a script without an ``if __name__ == "__main__"`` guard would start
-workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start cost
-about a second, so the replacement for a killed worker starts in the background at once: by the
-time the learner has retyped, it is ready. ``Judge(standby=True)`` additionally keeps a second
-worker warm at all times (one more process) so even an immediate re-check does not wait
-(measured in ``bench/README.md``).
+workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start
+slow, so the replacement for a killed worker starts in the background at once: by the
+time the learner has retyped, it is ready.
 
 Data: requests are pickled by ``multiprocessing.connection`` (the parent built the spec; the
 worker trusts it); replies are **JSON bytes**, so the parent never unpickles anything learner
@@ -164,7 +162,6 @@ class _State:
     startup_timeout: float
     server: str = DEFAULT_SERVER
     active: _Slot = field(default_factory=_Slot)
-    standby: _Slot | None = None
     closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -193,10 +190,8 @@ class _State:
         slot.thread.start()
         return slot
 
-    def settle(self, slot: _Slot | None) -> _Worker | None:
+    def settle(self, slot: _Slot) -> _Worker | None:
         """Wait for a slot's background start; return its worker if it is alive."""
-        if slot is None:
-            return None
         if slot.thread is not None:
             slot.thread.join(self.startup_timeout)
             slot.thread = None
@@ -207,28 +202,26 @@ class _State:
         return worker
 
     def shutdown(self) -> None:
-        """Stop every worker (SIGKILL) and reap it. Idempotent.
+        """Stop the worker (SIGKILL) and reap it. Idempotent.
 
         A worker still starting (importing sympy) is killed rather than waited for, so closing
-        a judge right after one check does not wait for the standby's start.
+        a judge right after a cap kill does not wait for the replacement's start.
         """
         self.closed = True
-        for slot in (self.active, self.standby):
-            if slot is None:
-                continue
-            thread = slot.thread
-            deadline = time.monotonic() + self.startup_timeout
-            while thread is not None and thread.is_alive() and time.monotonic() < deadline:
-                if slot.process is not None:
-                    with contextlib.suppress(OSError):
-                        slot.process.kill()
-                thread.join(0.05)
-            worker = self.settle(slot)
-            if worker is not None:
-                # Workers hold no state worth a graceful exit (which would spend ~0.3 s tearing
-                # down sympy): kill and reap.
-                worker.stop(polite=False)
-                slot.worker = None
+        slot = self.active
+        thread = slot.thread
+        deadline = time.monotonic() + self.startup_timeout
+        while thread is not None and thread.is_alive() and time.monotonic() < deadline:
+            if slot.process is not None:
+                with contextlib.suppress(OSError):
+                    slot.process.kill()
+            thread.join(0.05)
+        worker = self.settle(slot)
+        if worker is not None:
+            # Workers hold no state worth a graceful exit (which would spend time tearing
+            # down sympy): kill and reap.
+            worker.stop(polite=False)
+            slot.worker = None
 
 
 class Judge:
@@ -236,15 +229,11 @@ class Judge:
 
     The constructor starts the worker in the background and returns at once; the first check
     waits for it (at most ``startup_timeout``, not counted against ``timeout``). After that every
-    :meth:`check` returns within ``timeout`` plus a few milliseconds.
+    :meth:`check` returns within ``timeout`` (plus the round trip to the worker).
 
     Args:
         timeout: Seconds one check may take (default 2).
         startup_timeout: Seconds to wait for a worker process to start.
-        standby: Keep a second worker warm so a check right after a kill never waits for a
-            start (costs one more process, ~100 MB, and its start competes for CPU with the
-            learner's session; off by default because a kill already starts the replacement in
-            the background).
         server: The module each worker runs (``python -m MODULE FD``); the default serves
             :meth:`check`. Another server (the drill's problem worker) speaks its own protocol
             through :meth:`exchange`.
@@ -262,14 +251,12 @@ class Judge:
         timeout: float = 2.0,
         *,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
-        standby: bool = False,
         server: str = DEFAULT_SERVER,
     ) -> None:
         if not timeout > 0:
             raise UsageError(f"the check timeout must be positive, got {timeout}")
         self.timeout = float(timeout)
         self.startup_timeout = float(startup_timeout)
-        self._use_standby = standby
         self._state = _State(startup_timeout=self.startup_timeout, server=server)
         self._state.active = self._state.launch()
         self._finalizer = weakref.finalize(self, self._state.shutdown)
@@ -277,33 +264,21 @@ class Judge:
     # -- worker lifecycle ---------------------------------------------------------------------
 
     def _ready_worker(self) -> _Worker:
-        """Return a live worker: the active one, else the standby, else a fresh one."""
+        """Return a live worker: the active one, else a fresh one."""
         state = self._state
         if state.closed:
             raise WorkerError("this checker is closed")
         worker = state.settle(state.active)
-        if worker is None and state.standby is not None:
-            state.active, state.standby = state.standby, None
-            worker = state.settle(state.active)
         if worker is None:
             state.active = _Slot(worker=start_worker(self.startup_timeout, server=state.server))
             worker = state.active.worker
         assert worker is not None  # start_worker raises rather than return None
         return worker
 
-    def _ensure_standby(self) -> None:
-        """Start the standby worker once a check is done (never competing with the check)."""
-        if self._use_standby and self._state.standby is None and not self._state.closed:
-            self._state.standby = self._state.launch()
-
     def _discard(self, worker: _Worker) -> None:
-        """Kill ``worker`` and line up its replacement: the standby, or a fresh start now."""
+        """Kill ``worker`` and start its replacement in the background."""
         worker.stop(polite=False)
-        state = self._state
-        if state.standby is not None:
-            state.active, state.standby = state.standby, None
-        else:
-            state.active = state.launch()
+        self._state.active = self._state.launch()
 
     @property
     def warm(self) -> bool:
@@ -344,10 +319,7 @@ class Judge:
         with self._state.lock:
             if self._state.closed:
                 raise WorkerError("this checker is closed")
-            try:
-                return self._check_locked(spec, text)
-            finally:
-                self._ensure_standby()
+            return self._check_locked(spec, text)
 
     def _check_locked(self, spec: AnswerSpec, text: str) -> Verdict:
         """The body of :meth:`check`; the caller holds the lock."""
@@ -390,8 +362,6 @@ class Judge:
                 raise CheckTimeoutError(f"no reply from the worker within {cap:g} s") from None
             except _WorkerDied:
                 raise WorkerStoppedError("the worker process stopped unexpectedly, twice") from None
-            finally:
-                self._ensure_standby()
 
     def _round_trip(self, send: Callable[[Connection], None], timeout: float) -> bytes:
         """Send one request with ``send`` and return the reply; the caller holds the lock.

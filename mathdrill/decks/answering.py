@@ -1,11 +1,9 @@
 """Build the reference answer and :class:`mathdrill.answers.AnswerSpec` of an instance.
 
-Most kinds take the reference as an expression evaluated with the instance's values, then
-normalised and shape-checked by the kind itself (``AnswerKind.check_expected``). A few are
-written as words or brackets the math parser would misread: ``boolean`` (``true``/``yes``/… or a
-comparison), ``shape`` (``(m, n)`` or ``error``), ``interval`` (``[0, a)``, read by the answer
-layer's interval reader with the instance's values for the endpoints) and ``choice`` (the right
-option's text or letter).
+The answer kind reads its reference (``AnswerKind.read_reference``): most take it as an
+expression evaluated with the instance's values; a few read words or brackets the math parser
+would misread (a yes/no, a shape or ``error``, an interval, an option). This module locates and
+classifies the kind's errors for the deck author, and asks the kind how it is shown.
 """
 
 from __future__ import annotations
@@ -51,35 +49,22 @@ def _value(
     evaluate: Evaluate,
     fail: Fail,
 ) -> Any:
-    """Evaluate an answer-like expression for the template's kind and let the kind check it."""
-    from mathdrill.answers import forms
-
-    kind_name = template.answer.kind
-    kind = _kind(kind_name)
+    """Read an answer-like expression as the template's kind reads its reference."""
+    kind = _kind(template.answer.kind)
     text = expr.text.strip()
-    words = forms.normalize_words(text)
+    options = tuple(c.text.strip() for c in template.answer.choices)
+
+    def value() -> Any:
+        try:
+            return evaluate(template, expr, names, seed)
+        except GenerationError as error:
+            hint = kind.reference_hint(text, options)
+            if error.stage != "syntax" or hint is None:
+                raise
+            return fail(template, expr.line, f"{expr.where}: {hint}", seed, "syntax")
+
     try:
-        if kind_name == "choice":
-            return _choice(template, expr, names, seed, evaluate, fail)
-        if kind_name == "boolean" and (words in forms.TRUE_WORDS or words in forms.FALSE_WORDS):
-            return forms.read_boolean(text)
-        if kind_name == "shape" and words in forms.ERROR_WORDS:
-            return forms.ShapeValue(None, error=True)
-        if kind_name == "interval":
-            return kind.check_expected(forms.read_interval(text, _read_math(template, names)), text)
-        value = evaluate(template, expr, names, seed)
-        if kind_name == "boolean":
-            if isinstance(value, sympy.logic.boolalg.BooleanAtom):
-                value = bool(value)
-            if not isinstance(value, bool):
-                raise InputError(f"'{text}' is not true/false or a comparison")
-            return value
-        if kind_name == "shape":
-            dims = _dims(value)
-            if dims is None:
-                raise InputError(f"'{text}' is not a shape (m, n, …) of whole numbers ≥ 0")
-            return forms.ShapeValue(dims)
-        return kind.check_expected(value, text)
+        return kind.read_reference(text, value, _read_math(template, names), options)
     except GenerationError:
         raise  # already located and classified (an expression of the values failed)
     except MathSyntaxError as error:
@@ -90,78 +75,10 @@ def _value(
         return fail(
             template,
             expr.line,
-            f"{expr.where}: does not fit answer kind {kind_name}: {error.message}",
+            f"{expr.where}: does not fit answer kind {kind.name}: {error.message}",
             seed,
             "degenerate",
         )
-
-
-def _dims(value: Any) -> tuple[int, ...] | None:
-    from mathdrill.mathlang.values import Sequence
-
-    items: Any
-    if isinstance(value, Sequence):
-        items = value.items
-    elif isinstance(value, sympy.MatrixBase):
-        items = list(value)
-    elif isinstance(value, sympy.Basic) and value.is_Integer:
-        items = (value,)
-    else:
-        return None
-    dims = []
-    for item in items:
-        if not (isinstance(item, sympy.Basic) and item.is_Integer and item >= 0):
-            return None
-        dims.append(int(item))
-    return tuple(dims)
-
-
-def _choice(
-    template: Template,
-    expr: Expr,
-    names: Mapping[str, Any],
-    seed: int,
-    evaluate: Evaluate,
-    fail: Fail,
-) -> int:
-    """The right option's index: from its text, its letter, or an expression of the values.
-
-    An expression lets the right option depend on the instance — draw the case first
-    (``case: integer(0, 3)``), build the problem from it, and answer ``value: case``. Its value
-    must be a whole number from 0 (the first option) to the number of options minus one.
-    """
-    options = [c.text.strip() for c in template.answer.choices]
-    text = expr.text.strip()
-    if text in options:
-        return options.index(text)
-    if len(text) == 1 and text.isalpha():  # a letter, even when a value has that name
-        index = ord(text.lower()) - ord("a")
-        if 0 <= index < len(options):
-            return index
-    last = chr(ord("a") + max(len(options) - 1, 0))
-    try:
-        value = evaluate(template, expr, names, seed)
-    except GenerationError as error:
-        if error.stage != "syntax":
-            raise
-        return fail(
-            template,
-            expr.line,
-            f"{expr.where}: '{text}' is neither an option's text, nor its letter (a–{last}), "
-            "nor an expression of the values giving the option's index",
-            seed,
-            "syntax",
-        )
-    if isinstance(value, sympy.Basic) and value.is_Integer and 0 <= value < len(options):
-        return int(value)
-    return fail(
-        template,
-        expr.line,
-        f"{expr.where}: '{text}' gives {value}, not an option index from 0 to "
-        f"{len(options) - 1} (0 is the first option)",
-        seed,
-        "degenerate",
-    )
 
 
 def reference_value(
@@ -181,7 +98,7 @@ def reference_value(
         option index.
     """
     value = _value(template, template.answer.value, names, seed, evaluate, fail)
-    if template.answer.kind != "interval" and undefined(value):
+    if undefined(value):
         fail(
             template,
             template.answer.value.line,
@@ -283,10 +200,8 @@ def describe_form(spec: Any) -> str:
 def answer_text(spec: Any, value: Any) -> str:
     """Return what a learner would type to give ``value`` — read back by the checker as it.
 
-    For most kinds this is the plain rendering; a ``choice`` is its option's letter. An
-    ``eigenpairs`` reference is the matrix
-    itself, so the text is its eigenpairs, ``λ: [v]; μ: [w]`` (several vectors for a value
-    with a larger eigenspace).
+    For most kinds this is the plain rendering; a ``choice`` is its option's letter, and an
+    ``eigenpairs`` reference (a matrix) is its eigenpairs, ``λ: [v]; μ: [w]``.
 
     Args:
         spec: The instance's spec.
@@ -295,34 +210,17 @@ def answer_text(spec: Any, value: Any) -> str:
     Returns:
         The text.
     """
-    if spec.kind == "choice" and isinstance(value, int):
-        return chr(ord("a") + value)
-    if spec.kind != "eigenpairs" or not isinstance(value, sympy.MatrixBase):
-        return render_answer(spec, value, "plain")
-    try:
-        text = _EIGENPAIRS_TEXT.get(value)
-    except TypeError:  # a mutable matrix: worked out every time
-        return _eigenpairs_text(value)
-    if text is None:
-        text = _eigenpairs_text(value)
-        if len(_EIGENPAIRS_TEXT) >= 1024:
-            _EIGENPAIRS_TEXT.clear()
-        _EIGENPAIRS_TEXT[value] = text
-    return text
+    return str(_kind(spec.kind).answer_text(spec, value))
 
 
-#: The eigenpairs text of a matrix (sympy's eigenvects costs milliseconds), by matrix.
-_EIGENPAIRS_TEXT: dict[Any, str] = {}
+def shows_answer_text(spec: Any, form: str) -> bool:
+    """Return True when the reference is shown in placeholder ``form`` as :func:`answer_text`.
 
+    Args:
+        spec: The instance's spec.
+        form: A placeholder form (``display``, ``unicode``, ``plain``, ``latex`` …).
 
-def _eigenpairs_text(value: Any) -> str:
-    """``λ: [v]; μ: [w]`` for a matrix, from sympy's exact eigenvectors."""
-    from mathdrill.mathlang import to_plain
-
-    pairs = []
-    for eigenvalue, _multiplicity, vectors in value.eigenvects():
-        shown = ", ".join(
-            "[" + ", ".join(to_plain(entry) for entry in vector) + "]" for vector in vectors
-        )
-        pairs.append(f"{to_plain(eigenvalue)}: {shown}")
-    return "; ".join(pairs)
+    Returns:
+        True for the kinds shown as typed (eigenpairs, a choice's letter) outside LaTeX.
+    """
+    return bool(_kind(spec.kind).shows_answer_text(form))

@@ -329,7 +329,6 @@ def _build(template: Template, seed: int, values: dict[str, Any]) -> Instance:
     choices = tuple(texts.rendered(option) for option in template.answer.choices)
     mistakes = [(m.name, value, texts.rendered(m.feedback)) for m, value in mistake_values]
     spec = answering.make_spec(template, reference, mistakes, choices)
-    texts.eigenpairs = spec.kind == "eigenpairs"
     return Instance(
         deck=template.deck,
         template=template.id,
@@ -369,7 +368,6 @@ class _Texts:
         self.values = values
         self.reference = reference
         self.draft = draft
-        self.eigenpairs = False
 
     def value_of(self, name: str, form: str) -> str:
         """The text of one value (``answer`` or a parameter/let name) in one placeholder form."""
@@ -381,7 +379,7 @@ class _Texts:
         draft, reference = self.draft, self.reference
         if form == "text":  # what a learner types
             return answering.answer_text(draft, reference)
-        if self.template.answer.kind in ("eigenpairs", "choice") and form != "latex":
+        if answering.shows_answer_text(draft, form):
             return self.value_of("answer", "text")
         if form == "display":  # one line, for "the answer was …"
             if not _is_grid(reference):
@@ -430,7 +428,7 @@ class _Texts:
         if name == "solution":
             return self.rendered(template.solution) if template.solution else ""
         if name == "answer_unicode":
-            return self.value_of("answer", "text" if self.eigenpairs else "display")
+            return self.value_of("answer", "display")
         if name == "prompt_plain":
             return self.rendered_as(template.prompt, "plain")
         if name == "prompt_latex":

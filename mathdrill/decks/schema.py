@@ -19,29 +19,13 @@ from mathdrill.decks.model import AnswerDef, Deck, Expr, MistakeDef, Problem, Te
 from mathdrill.decks.placeholders import FORMATS, placeholders
 from mathdrill.decks.samplers import FLAGS, SAMPLERS
 from mathdrill.decks.yamlsafe import Document, YList, YMap
-from mathdrill.vocabulary import ID_RE, default_mistake_id
+from mathdrill.vocabulary import ANSWER_KINDS, ID_RE, default_mistake_id
 
 FORMAT_VERSION = 1
 """The deck format version this code reads (``version:`` in a deck; optional)."""
 
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 SAMPLER_CALL_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*", re.DOTALL)
-
-ANSWER_KINDS: tuple[str, ...] = (
-    "number",
-    "expression",
-    "vector",
-    "matrix",
-    "set",
-    "multiset",
-    "direction",
-    "eigenpairs",
-    "choice",
-    "boolean",
-    "shape",
-    "interval",
-)
-"""The answer kinds of DESIGN.md; :func:`known_kinds` prefers the live registry when present."""
 
 RESERVED = frozenset(
     {"answer", "pi", "e", "E", "I", "oo", "nan", "zoo", "true", "false", "True", "False"}
@@ -102,16 +86,12 @@ MISTAKE_REQUIRED = ("value", "feedback")
 
 
 def known_kinds() -> tuple[str, ...]:
-    """Return the answer kind names, from the answers registry when it is importable.
+    """Return the answer kind names a deck may use (the answers registry has one kind each).
 
     Returns:
         Kind names.
     """
-    try:
-        from mathdrill.answers import KINDS
-    except ImportError:  # the answers layer is optional for loading (and lands separately)
-        return ANSWER_KINDS
-    return tuple(KINDS)
+    return ANSWER_KINDS
 
 
 def did_you_mean(word: str, options: Any) -> str:

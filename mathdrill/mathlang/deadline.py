@@ -21,10 +21,8 @@ armed, and each owner converts only its own expiry.
 Only the main thread can receive signals; elsewhere (and on platforms without ``setitimer``)
 :func:`cpu_deadline` runs the body without a bound, which :func:`available` reports.
 
-Cost: ``deck check`` enters three deadlines per seed, tens of thousands of times. A deadline
-nested in one that ends no later is not armed at all (the outer one fires first, and its owner
-would be the one to convert the expiry anyway), and :func:`keep_handler` lets a batch install
-the signal handler once instead of once per outermost deadline.
+A deadline nested in one that ends no later is not armed at all: the outer one fires first,
+and its owner would be the one to convert the expiry anyway.
 """
 
 from __future__ import annotations
@@ -57,7 +55,6 @@ class _Deadline:
 _ACTIVE: list[_Deadline] = []
 _PREVIOUS_HANDLER: object = None
 _INSTALLED = False
-_HOLDS = 0
 
 
 def available() -> bool:
@@ -127,32 +124,7 @@ def cpu_deadline(seconds: float, error: Callable[[float], BaseException]) -> Ite
     finally:
         _ACTIVE.remove(deadline)
         _arm()
-        if not _ACTIVE and not _HOLDS:
-            _uninstall()
-
-
-@contextmanager
-def keep_handler() -> Iterator[None]:
-    """Keep the signal handler installed between the deadlines of a batch.
-
-    Each outermost :func:`cpu_deadline` otherwise installs the ``SIGPROF`` handler and puts the
-    previous one back; a batch of many short deadlines (``deck check`` enters one per seed and
-    stage) does that once instead. No timer runs between deadlines. Outside the main thread it
-    does nothing.
-
-    Yields:
-        Nothing.
-    """
-    global _HOLDS
-    if not available():
-        yield
-        return
-    _HOLDS += 1
-    try:
-        yield
-    finally:
-        _HOLDS -= 1
-        if not _HOLDS and not _ACTIVE:
+        if not _ACTIVE:
             _uninstall()
 
 

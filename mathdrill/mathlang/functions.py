@@ -25,7 +25,6 @@ import sympy
 
 from mathdrill.mathlang.limits import Limits
 from mathdrill.mathlang.values import Sequence, SetLiteral
-from mathdrill.memo import remember
 
 
 class Refusal(Exception):
@@ -143,24 +142,12 @@ def small_numbers(env: CallEnv, x: Any) -> Any:
     return x
 
 
-#: Digits of the longest exact number in a value, by value: the same value is often the
-#: argument of several functions (sin(u), cos(u) …), and finding its numbers walks the tree.
-_LONGEST: dict[Any, int] = {}
-_LONGEST_SIZE = 20_000
-
-
 def _longest_number(x: Any) -> int:
     """Digits of the longest numerator or denominator among the exact numbers in ``x``."""
-    if x.is_Rational:
-        return max(digits_of(x.p), digits_of(x.q))
-    longest = _LONGEST.get(x)
-    if longest is None:
-        longest = max(
-            (max(digits_of(atom.p), digits_of(atom.q)) for atom in x.atoms(sympy.Rational)),
-            default=0,
-        )
-        remember(_LONGEST, x, longest, _LONGEST_SIZE)
-    return longest
+    return max(
+        (max(digits_of(atom.p), digits_of(atom.q)) for atom in x.atoms(sympy.Rational)),
+        default=0,
+    )
 
 
 def _unary(fn: Callable[[Any], Any]) -> Callable[..., Any]:
@@ -175,7 +162,7 @@ def _log(env: CallEnv, x: Any, base: Any = None) -> Any:
     if base is None:
         if isinstance(x, sympy.Rational) and x.p > 1:
             # A positive rational other than 1 and 1/q stays log(x) unevaluated; sympy only
-            # finds that out after ~1 ms of assumption queries (is it I·something, algebraic…).
+            # finds that out after many assumption queries (is it I·something, algebraic…).
             return sympy.log(x, evaluate=False)
         return sympy.log(x)
     return sympy.log(x, small_numbers(env, scalar(env, base)))
@@ -205,7 +192,7 @@ def _max(env: CallEnv, *args: Any) -> Any:
     values = _flatten_args(env, args)
     if all(isinstance(v, sympy.Rational) for v in values):
         # Exact rationals compare directly; sympy.Max's general machinery (assumptions,
-        # argument sorting) costs ~0.5 ms a call, a real share of a deck instance's budget.
+        # argument sorting) is far slower than comparing the numbers.
         return max(values)
     return sympy.Max(*values)
 

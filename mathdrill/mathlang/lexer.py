@@ -17,7 +17,6 @@ import sympy
 from mathdrill.errors import LimitExceededError, MathSyntaxError
 from mathdrill.mathlang.limits import Limits
 from mathdrill.mathlang.values import NumberLiteral
-from mathdrill.memo import remember
 
 #: Greek letters typed as characters → the ASCII name they stand for.
 GREEK: dict[str, str] = {
@@ -81,7 +80,8 @@ class Tok:
         text: Normalized text: the Python operator, or the name (Greek letters spelled out).
         start: Start of the span in the original input.
         end: End of the span in the original input.
-        data: The :class:`NumberLiteral` of a ``num``, the resolved object of a name.
+        data: The :class:`NumberLiteral` of a ``num``, the symbol of a ``sym``, the value of a
+            ``const`` (bound values and functions are looked up when the tree is walked).
         synthetic: True for tokens the rewrite inserted (implicit ``*``, parentheses).
     """
 
@@ -95,13 +95,6 @@ class Tok:
 
 def _limit(message: str, text: str, start: int, end: int) -> LimitExceededError:
     return LimitExceededError(message, text, start, end)
-
-
-#: Literals read before, by (literal, start, the two limits that apply): a literal's reading
-#: depends on nothing else, is immutable, and the same ones recur in text after text. Refusals
-#: are not remembered (their messages quote the whole input).
-_LITERALS: dict[tuple[str, int, int, int], NumberLiteral] = {}
-_LITERALS_SIZE = 8192
 
 
 def number_literal(lit: str, start: int, text: str, limits: Limits) -> NumberLiteral:
@@ -120,15 +113,6 @@ def number_literal(lit: str, start: int, text: str, limits: Limits) -> NumberLit
         LimitExceededError: Too many digits or too large an exponent.
         MathSyntaxError: The literal is malformed.
     """
-    key = (lit, start, limits.max_int_digits, limits.max_decimal_exponent)
-    known = _LITERALS.get(key)
-    if known is None:
-        known = _read_literal(lit, start, text, limits)
-        remember(_LITERALS, key, known, _LITERALS_SIZE)
-    return known
-
-
-def _read_literal(lit: str, start: int, text: str, limits: Limits) -> NumberLiteral:
     m = _NUMBER.fullmatch(lit)
     if m is None:
         raise MathSyntaxError(f"'{lit}' is not a number", text, start, start + len(lit))

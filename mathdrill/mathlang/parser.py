@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import ast
-import contextlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 import sympy
 
 # sympy's Add.flatten imports sympy.tensor.tensor (and with it sympy.combinatorics) lazily on its
-# first call, which makes the first parse of a session ~70 ms slower than every later one. Pay
+# first call, which makes the first parse of a session slower than every later one. Pay
 # that once at import time instead, so a warmed-up checker answers its first request quickly.
 import sympy.tensor.tensor
 
 from mathdrill.errors import LimitExceededError, MathdrillError, MathSyntaxError
-from mathdrill.mathlang.exact import Program, compile_exact, evaluate_exact
 from mathdrill.mathlang.functions import (
     AUTHOR_FUNCTIONS,
     LEARNER_FUNCTIONS,
@@ -27,10 +23,10 @@ from mathdrill.mathlang.functions import (
     wrap_callable,
 )
 from mathdrill.mathlang.latex import is_latex, lex_latex
-from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain, number_literal
+from mathdrill.mathlang.lexer import GREEK, Tok, lex_plain
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
-from mathdrill.mathlang.rewrite import Context, Emitted, coerce, rewrite
-from mathdrill.mathlang.values import Parsed, Sequence, SetLiteral, make_parsed
+from mathdrill.mathlang.rewrite import Context, Emitted, rewrite
+from mathdrill.mathlang.values import NumberLiteral, Parsed
 from mathdrill.mathlang.walker import Walker
 from mathdrill.memo import remember
 
@@ -52,9 +48,8 @@ _AUTHOR_CONSTANTS: Mapping[str, Any] = MappingProxyType(
 )
 
 
-@lru_cache(maxsize=256)
-def _symbol_table(symbols: tuple[str, ...]) -> Mapping[str, sympy.Symbol]:
-    """Normalized key → Symbol for declared names (cached: templates reuse the same tuples)."""
+def _symbol_table(symbols: Iterable[str]) -> Mapping[str, sympy.Symbol]:
+    """Normalized key → Symbol for declared names."""
     table: dict[str, sympy.Symbol] = {}
     for name in symbols:
         if not isinstance(name, str):
@@ -66,7 +61,6 @@ def _symbol_table(symbols: tuple[str, ...]) -> Mapping[str, sympy.Symbol]:
     return MappingProxyType(table)
 
 
-@lru_cache(maxsize=8)
 def _constants(allow_imaginary: bool, author: bool) -> Mapping[str, Any]:
     table = dict(_CONSTANTS)
     if allow_imaginary:
@@ -77,8 +71,6 @@ def _constants(allow_imaginary: bool, author: bool) -> Mapping[str, Any]:
 
 
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
-#: Node class → the fields that may hold child nodes, in ``ast.iter_child_nodes`` order.
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
@@ -88,37 +80,28 @@ def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
     node over a limit decides which limit is named); operator and context nodes do not count.
     """
     count = 0
-    max_nodes, max_depth = limits.max_nodes, limits.max_depth
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = pop()
+        node, depth = stack.pop()
         count += 1
-        if count > max_nodes:
+        if count > limits.max_nodes:
             raise LimitExceededError(
                 f"expression too large: more than {limits.max_nodes} parts (size limit)",
                 text,
                 0,
                 len(text),
             )
-        if depth > max_depth:
+        if depth > limits.max_depth:
             raise LimitExceededError(
                 f"expression nested more than {limits.max_depth} deep (nesting limit)",
                 text,
                 0,
                 len(text),
             )
-        cls = node.__class__
-        fields = _CHILD_FIELDS.get(cls)
-        if fields is None:
-            fields = _CHILD_FIELDS[cls] = tuple(
-                name for name in cls._fields if name not in ("ctx", "op")
-            )
         # A left-associative chain (a + b + c …) is a list, not nesting: its left spine
         # keeps the depth of the chain (the walker walks it iteratively).
-        chain = cls is ast.BinOp and not isinstance(node.op, ast.Pow)
-        for name in fields:
-            child = getattr(node, name, None)
+        chain = isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Pow)
+        for name, child in ast.iter_fields(node):
             if isinstance(child, ast.AST):
                 if isinstance(child, _SKIPPED):
                     continue
@@ -128,11 +111,11 @@ def _measure(tree: ast.AST, text: str, limits: Limits) -> None:
                     and isinstance(child, ast.BinOp)
                     and not isinstance(child.op, ast.Pow)
                 )
-                push((child, depth if chained else depth + 1))
+                stack.append((child, depth if chained else depth + 1))
             elif isinstance(child, list):
                 for item in child:
                     if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
-                        push((item, depth + 1))
+                        stack.append((item, depth + 1))
 
 
 def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
@@ -145,60 +128,43 @@ def _syntax_error(exc: SyntaxError, em: Emitted, text: str) -> MathSyntaxError:
 
 @dataclass(frozen=True)
 class _Front:
-    """The text-only half of reading an author expression, kept for the next instance.
-
-    ``bound`` lists the references whose data changes between instances: ``(index, kind,
-    name)`` for every bound value and every function (samplers are rebound per instance).
-    """
+    """The text work of one reading: the rewritten source, its tree, and what was typed."""
 
     em: Emitted
     tree: ast.Expression
-    numbers: tuple[Any, ...]
+    numbers: tuple[NumberLiteral, ...]
     single: bool
     latex: bool
     notes: tuple[str, ...]
-    bound: tuple[tuple[int, str, str], ...] = ()
-    exact: Program | None = None
 
 
-#: Author expressions read before, by (text, names present, tables, limits).
-_FRONT: dict[tuple[Any, ...], _Front] = {}
-#: The function-table part of that key for the built-in author table.
-_BUILT_IN_KEY = ("author",)
-_FRONT_SIZE = 20_000
+def _front(text: str, ctx: Context) -> _Front:
+    """Lex, rewrite, parse and size-check ``text``; bound values are not looked at."""
+    limits = ctx.limits
+    latex = is_latex(text)
+    toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
+    if not toks:
+        raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
+    typed = [t for t in toks if not t.synthetic]
+    numbers = tuple(sorted((t.data for t in typed if t.kind == "num"), key=lambda n: n.start))
+    kinds = [(t.kind, t.text) for t in typed]
+    single = len(typed) == 1 and kinds[0][0] == "num"
+    single = single or (
+        len(typed) == 2 and kinds[0] in (("op", "-"), ("op", "+")) and kinds[1][0] == "num"
+    )
+    em = rewrite(toks, ctx)
+    try:
+        tree = ast.parse(em.source, mode="eval")
+    except SyntaxError as exc:
+        raise _syntax_error(exc, em, text) from None
+    _measure(tree, text, limits)
+    return _Front(em, tree, numbers, single, latex, tuple(ctx.notes))
 
 
-def _walk(front: _Front, ctx: Context, data: list[Any] | None = None) -> Parsed:
-    """Walk a read tree into a value (``data``: this call's values of the references)."""
-    value = Walker(front.em, ctx, data).walk(front.tree.body)
-    return make_parsed(value, ctx.text, front.numbers, front.single, front.latex, tuple(ctx.notes))
-
-
-def _rewalk(
-    front: _Front,
-    text: str,
-    names: Mapping[str, Any],
-    functions: Mapping[str, FuncSpec],
-    context: Callable[[], Context],
-) -> Parsed:
-    """Read an author expression again with this call's values and functions swapped in.
-
-    Exact arithmetic needs no :class:`Context`; ``context`` builds one for the walker.
-    """
-    data = None
-    if front.bound:
-        # Only the data of bound references changes; the walker reads it from this list
-        # rather than from copies of the tokens.
-        data = [tok.data for tok in front.em.refs]
-        for index, kind, name in front.bound:
-            data[index] = coerce(names[name]) if kind == "value" else functions[name]
-    if front.exact is not None:
-        value = evaluate_exact(front.exact, data or [tok.data for tok in front.em.refs])
-        if value is not None:
-            return make_parsed(value, text, front.numbers, front.single, front.latex, front.notes)
-    ctx = context()
-    ctx.notes.extend(front.notes)
-    return _walk(front, ctx, data)
+#: The text work of deck expressions, by the text and the names it may meet (not their values).
+#: Kept for ``deck check`` ≤ 90 s in CI: every deck expression is read again for every seed.
+_AUTHOR_FRONTS: dict[tuple[Any, ...], _Front] = {}
+_AUTHOR_FRONTS_SIZE = 20_000
 
 
 def _read(
@@ -223,152 +189,29 @@ def _read(
     if not text.strip():
         raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
     symbols = tuple(symbols)
-    table = _symbol_table(symbols)
-    if not author:
-        numeric = _numbers_only(text, limits)
-        if numeric is not None:
-            return numeric
-
-    def context() -> Context:
-        return Context(
-            text=text,
-            author=author,
-            allow_imaginary=allow_imaginary,
-            limits=limits,
-            symbols=table,
-            names=names,
-            functions=functions,
-            constants=_constants(allow_imaginary, author),
-        )
-
-    key = None
+    ctx = Context(
+        text=text,
+        author=author,
+        allow_imaginary=allow_imaginary,
+        limits=limits,
+        symbols=_symbol_table(symbols),
+        names=names,
+        functions=functions,
+        constants=_constants(allow_imaginary, author),
+    )
     if author:
-        # Deck expressions are read again for every instance with new values bound: the text
-        # work (lexing, rewriting, ast.parse, size checks) depends only on the text and on
-        # which names exist, so it is done once and only the bound values are refreshed.
-        if isinstance(functions, _AuthorTable):
-            function_names: Any = functions.key
-        elif functions is AUTHOR_FUNCTIONS:
-            function_names = _BUILT_IN_KEY  # read-only: the names never change
-        else:
-            function_names = frozenset(functions)
-        key = (text, symbols, frozenset(names), function_names, allow_imaginary, limits)
-        cached = _FRONT.get(key)
-        if cached is not None:
-            return _rewalk(cached, text, names, functions, context)
-    ctx = context()
-    latex = is_latex(text)
-    toks: list[Tok] = lex_latex(text, limits) if latex else lex_plain(text, limits)
-    if not toks:
-        raise MathSyntaxError("empty input: type an expression", text, 0, len(text))
-    typed = [t for t in toks if not t.synthetic]
-    numbers = tuple(sorted((t.data for t in typed if t.kind == "num"), key=lambda n: n.start))
-    kinds = [(t.kind, t.text) for t in typed]
-    single = len(typed) == 1 and kinds[0][0] == "num"
-    single = single or (
-        len(typed) == 2 and kinds[0] in (("op", "-"), ("op", "+")) and kinds[1][0] == "num"
-    )
-    em = rewrite(toks, ctx)
-    try:
-        tree = ast.parse(em.source, mode="eval")
-    except SyntaxError as exc:
-        raise _syntax_error(exc, em, text) from None
-    _measure(tree, text, limits)
-    bound = tuple(
-        (index, tok.kind, tok.text)
-        for index, tok in enumerate(em.refs)
-        if tok.kind in ("value", "func")
-    )
-    exact = compile_exact(tree, em.refs) if author else None
-    front = _Front(em, tree, numbers, single, latex, tuple(ctx.notes), bound, exact)
-    if key is not None:
-        remember(_FRONT, key, front, _FRONT_SIZE)
-    return _walk(front, ctx)
-
-
-#: Learner text that is only integers and fractions, optionally negative, alone, in a list, a
-#: list of lists or a set, spaced freely: ``-3/4``, ``[1, -2/3]``, ``[[1, 0], [0, 1]]``,
-#: ``{1, -2}``. The printers write most numeric answers (and their mistakes) this way, and
-#: ``deck check`` reads them all.
-_SCALAR = r" *(?:- *)?[0-9]{1,15}(?: */ *[0-9]{1,15})? *"
-_ROW = rf" *\[{_SCALAR}(?:,{_SCALAR})*\] *"
-_SET = rf" *\{{{_SCALAR}(?:,{_SCALAR})*\}} *"
-_NUMERIC = re.compile(rf"{_SCALAR}|{_ROW}| *\[{_ROW}(?:,{_ROW})*\] *|{_SET}")
-_NUMERIC_TOKEN = re.compile(r"[0-9]+|[-/\[\],{}]")
-
-
-def _numbers_only(text: str, limits: Limits) -> Parsed | None:
-    """Read integers and fractions in lists directly; None for any other text.
-
-    The reading is the one the full path makes — the same number literals (from the lexer's
-    :func:`~mathdrill.mathlang.lexer.number_literal`), the same exact values (``-a/b`` is the
-    walker's ``(-1·a)·b⁻¹``, an exact rational), lists as ``[``-bracketed sequences, braces
-    as set literals, no notes —
-    without lexing, rewriting, Python's parser and the walk. Anything the full path could
-    refuse or note (a zero denominator, limits tighter than these shapes need) goes that way.
-    """
-    if (
-        len(text) > limits.max_length
-        or limits.max_int_digits < 15
-        or limits.max_depth < 5
-        or limits.max_number_digits < 40
-        or _NUMERIC.fullmatch(text) is None
-    ):
-        return None
-    parts = [(m.group(), m.start()) for m in _NUMERIC_TOKEN.finditer(text)]
-    literals = []
-    stack: list[list[Any]] = [[]]
-    lists = 0
-    k = 0
-    while k < len(parts):
-        piece, start = parts[k]
-        if piece in "[{":
-            stack.append([])
-            lists += 1
-            k += 1
-        elif piece == "]":
-            items = stack.pop()
-            stack[-1].append(Sequence(tuple(items), "["))
-            k += 1
-        elif piece == "}":
-            items = stack.pop()
-            stack[-1].append(SetLiteral(tuple(items)))
-            k += 1
-        elif piece == ",":
-            k += 1
-        else:
-            negative = piece == "-"
-            if negative:
-                k += 1
-                piece, start = parts[k]
-            numerator = number_literal(piece, start, text, limits)
-            literals.append(numerator)
-            k += 1
-            if k < len(parts) and parts[k][0] == "/":
-                piece, start = parts[k + 1]
-                denominator = number_literal(piece, start, text, limits)
-                literals.append(denominator)
-                k += 2
-                if denominator.value == 0:
-                    return None  # the walker's zoo, or its refusal
-                p = int(numerator.value.p)
-                value = sympy.Rational(-p if negative else p, int(denominator.value.p))
-            else:
-                value = -numerator.value if negative else numerator.value
-            stack[-1].append(value)
-    # The nodes of the full path's tree: a root, the lists, at most four per number.
-    if 1 + lists + 4 * len(literals) > limits.max_nodes:
-        return None
-    (value,) = stack[0]
-    single = len(literals) == 1 and not lists
-    return make_parsed(value, text, tuple(literals), single, False, ())
+        key = (text, symbols, frozenset(names), frozenset(functions), allow_imaginary, limits)
+        front = _AUTHOR_FRONTS.get(key)
+        if front is None:
+            front = remember(_AUTHOR_FRONTS, key, _front(text, ctx), _AUTHOR_FRONTS_SIZE)
+    else:
+        front = _front(text, ctx)
+    value = Walker(front.em, ctx).walk(front.tree.body)
+    return Parsed(value, text, front.numbers, front.single, front.latex, front.notes)
 
 
 class _AuthorTable(Mapping[str, FuncSpec]):
-    """The author functions with a deck's callables on top, each wrapped on first use.
-
-    Samplers are bound to a fresh generator for every instance; merging and wrapping the whole
-    table for each expression cost more than reading the expression itself.
+    """The author functions with a deck's callables on top, each wrapped when it is looked up.
 
     Args:
         extra: Name → callable; these win over the built-in functions.
@@ -376,15 +219,10 @@ class _AuthorTable(Mapping[str, FuncSpec]):
 
     def __init__(self, extra: Mapping[str, Callable[..., Any]]) -> None:
         self._extra = extra
-        self._wrapped: dict[str, FuncSpec] = {}
-        self.key = ("author+", frozenset(extra))
 
     def __getitem__(self, name: str) -> FuncSpec:
         if name in self._extra:
-            spec = self._wrapped.get(name)
-            if spec is None:
-                spec = self._wrapped[name] = wrap_callable(name, self._extra[name])
-            return spec
+            return wrap_callable(name, self._extra[name])
         return AUTHOR_FUNCTIONS[name]
 
     def __contains__(self, name: object) -> bool:
@@ -421,19 +259,8 @@ def parse(
             ``text``. :class:`LimitExceededError` (a subclass) when a size limit is hit. Never any
             other exception, whatever the text.
     """
-    key: tuple[Any, ...] | None = None
-    with contextlib.suppress(TypeError):  # unhashable arguments: read without the cache
-        symbols = tuple(symbols)
-        candidate = (text, symbols, allow_imaginary, limits)
-        hash(candidate)
-        if isinstance(text, str):
-            key = candidate
-    if key is not None:
-        cached = _PARSED.get(key)
-        if cached is not None:
-            return cached
     try:
-        parsed = _read(
+        return _read(
             text,
             author=False,
             symbols=symbols,
@@ -452,16 +279,6 @@ def parse(
         raise MathSyntaxError(
             f"could not read this input ({type(exc).__name__})", _text(text), 0, len(_text(text))
         ) from exc
-    if key is not None:
-        remember(_PARSED, key, parsed, _PARSED_SIZE)
-    return parsed
-
-
-#: Learner readings by (text, symbols, imaginary unit, limits). A reading is immutable (sympy
-#: values, frozen dataclasses) and a pure function of these, and the same text is read again
-#: and again: a retyped answer, the same reference or mistake in another ``deck check`` seed.
-_PARSED: dict[tuple[Any, ...], Parsed] = {}
-_PARSED_SIZE = 4096
 
 
 def parse_author(
@@ -538,7 +355,7 @@ _WARM_UP = (
 def warm_up() -> None:
     """Parse a few representative answers once.
 
-    sympy sets up several function classes lazily on their first evaluation (10-20 ms each);
+    sympy sets up several function classes lazily on their first evaluation;
     doing it here moves that cost out of the first real answer. Called once when
     :mod:`mathdrill.mathlang` is imported.
     """

@@ -9,14 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
-from sympy.core.exprtools import decompose_power
-from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
-from sympy.printing.pretty.pretty_symbology import center_pad, pretty_use_unicode, vobj
+from sympy.printing.pretty.pretty_symbology import center_pad, vobj
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
-from sympy.printing.repr import ReprPrinter
 from sympy.printing.str import StrPrinter
 
 from mathdrill.mathlang.lexer import GREEK, GREEK_NAMES
@@ -35,148 +32,7 @@ _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-#: The printed order of the terms of a sum, by (sum, order). Ordering terms is the costly part of
-#: printing a sum (sympy splits every term into monomials to sort them), and the same sum is
-#: printed in several forms (plain, unicode, LaTeX, 2-D).
-_TERMS: dict[tuple[Any, Any], tuple[Any, ...]] = {}
-_TERMS_SIZE = 20_000
-
-
-class _OrderedTerms:
-    """Mixin for sympy printers: remember the term order of each sum (see :data:`_TERMS`)."""
-
-    order: Any
-
-    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        order = order or self.order
-        if order in ("old", "none"):
-            return super()._as_ordered_terms(expr, order)  # type: ignore[misc]
-        key = (expr, order)
-        terms = _TERMS.get(key)
-        if terms is None:
-            terms = tuple(_ordered_terms(expr, order))
-            remember(_TERMS, key, terms, _TERMS_SIZE)
-        return list(terms)
-
-
-def _ordered_terms(expr: Any, order: Any) -> list[Any]:
-    """``expr.as_ordered_terms(order=order)``, with the numbers' complex values remembered.
-
-    sympy sorts a sum's terms by their monomials and coefficients, and works out each
-    coefficient (and each numeric factor, such as ``sqrt(2)``) as a Python complex by
-    evaluating it numerically: three quarters of the cost of ordering. The same numbers recur
-    in every sum (1, -1, 2, 1/2, sqrt(2)), so their complex values are remembered. The rest
-    is sympy's own ``Expr.as_ordered_terms``/``as_terms`` (sympy 1.13–1.14), step for step;
-    any other order, or a sum with an ``O()`` term, is left to sympy.
-    """
-    if order is not None or type(expr) is not sympy.Add:
-        return list(expr.as_ordered_terms(order=order))
-    # sympy's special case: a positive number plus a negative multiple keeps that order.
-    not_number = lambda x: not isinstance(x, (sympy.Number, sympy.NumberSymbol))  # noqa: E731
-    add_args = sorted(sympy.Add.make_args(expr), key=not_number)
-    if (
-        len(add_args) == 2
-        and isinstance(add_args[0], (sympy.Number, sympy.NumberSymbol))
-        and isinstance(add_args[1], sympy.Mul)
-    ):
-        mul_args = sorted(sympy.Mul.make_args(add_args[1]), key=not_number)
-        if (
-            len(mul_args) == 2
-            and isinstance(mul_args[0], sympy.Number)
-            and add_args[0].is_positive
-            and mul_args[0].is_negative
-        ):
-            return add_args
-    key, reverse = expr._parse_order(order)
-    terms = _as_terms(expr)
-    if any(term.is_Order for term, _ in terms):
-        return list(expr.as_ordered_terms(order=order))
-    return [term for term, _ in sorted(terms, key=key, reverse=reverse)]
-
-
-def _as_terms(expr: Any) -> list[tuple[Any, Any]]:
-    """Return sympy's ``Expr.as_terms`` (terms with their sort data), numbers' values remembered."""
-    gens: set[Any] = set()
-    terms = []
-    for term in sympy.Add.make_args(expr):
-        coeff, rest = term.as_coeff_Mul()
-        value = _complex(coeff)
-        cpart: dict[Any, Any] = {}
-        ncpart = []
-        if rest is not sympy.S.One:  # noqa: TID251 - the constant, not a call
-            for factor in sympy.Mul.make_args(rest):
-                if factor.is_number:
-                    try:
-                        value *= _complex(factor)
-                    except (TypeError, ValueError):
-                        pass
-                    else:
-                        continue
-                if factor.is_commutative:
-                    base, exp = decompose_power(factor)
-                    cpart[base] = exp
-                    gens.add(base)
-                else:
-                    ncpart.append(factor)
-        terms.append((term, ((value.real, value.imag), cpart, tuple(ncpart))))
-    indices = {g: i for i, g in enumerate(sorted(gens, key=default_sort_key))}
-    result = []
-    for term, (coeff_pair, cpart, ncpart) in terms:
-        monom = [0] * len(indices)
-        for base, exp in cpart.items():
-            monom[indices[base]] = exp
-        result.append((term, (coeff_pair, tuple(monom), ncpart)))
-    return result
-
-
-#: ``complex(number)`` by (type, number): sympy works it out by numerical evaluation.
-_COMPLEX: dict[tuple[type, Any], complex] = {}
-_COMPLEX_SIZE = 20_000
-
-
-def _complex(number: Any) -> complex:
-    key = (type(number), number)
-    value = _COMPLEX.get(key)
-    if value is None:
-        value = complex(number)  # raises TypeError/ValueError for a non-number: not remembered
-        remember(_COMPLEX, key, value, _COMPLEX_SIZE)
-    return value
-
-
-class _NodeTexts:
-    """Mixin for sympy's text printers: remember the text of every sub-expression.
-
-    A text printer's ``_print`` of a sympy object is a pure function of the object's tree, the
-    printer's (fixed) settings and one bit of context — whether it is nested (sympy's str
-    printer shortens a nested Float). Calls with keyword arguments (LaTeX passes ``exp=`` to
-    draw a power of a function) carry more context and are not remembered. A reference and
-    its mistakes share sub-terms, and small terms recur from one instance to the next.
-    """
-
-    _print_level: int
-
-    def __init__(self, settings: Any = None) -> None:
-        super().__init__(settings)  # type: ignore[call-arg]
-        self._node_texts: dict[tuple[Any, Any, bool], str] = {}
-
-    def _print(self, expr: Any, **kwargs: Any) -> str:
-        if kwargs or not isinstance(expr, sympy.Basic):
-            return super()._print(expr, **kwargs)  # type: ignore[misc,no-any-return]
-        key = (type(expr), expr, self._print_level > 0)
-        try:
-            text = self._node_texts.get(key)
-        except TypeError:  # an unhashable object
-            return super()._print(expr)  # type: ignore[misc,no-any-return]
-        if text is None:
-            text = super()._print(expr)  # type: ignore[misc]
-            remember(self._node_texts, key, text, _NODE_TEXTS_SIZE)
-        return text  # type: ignore[return-value]
-
-
-_NODE_TEXTS_SIZE = 20_000  # per printer; 20 seeds of every built-in template leave ~7,600
-
-
-class _PlainPrinter(_NodeTexts, _OrderedTerms, StrPrinter):
+class _PlainPrinter(StrPrinter):
     """sympy's str printer, with the spellings the math language reads back."""
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -199,7 +55,7 @@ class _PlainPrinter(_NodeTexts, _OrderedTerms, StrPrinter):
         return "False"
 
 
-class _UnicodePrinter(_NodeTexts, _OrderedTerms, StrPrinter):
+class _UnicodePrinter(StrPrinter):
     """One-line unicode: superscripts, √, π, ∞, |x|; products joined later with ``·``."""
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -323,26 +179,24 @@ def _collection(value: Any, item: Any, top: bool = True) -> str | None:
     return None
 
 
-#: Printed texts by (printer, type, value). sympy's printers are pure functions of the
-#: expression tree, and two sympy objects are equal only when their trees are identical (a Float
-#: carries its precision, a Symbol its assumptions), so an equal value prints the same. Decks
-#: print the same values over and over (a value in the prompt, the hints and the solution; the
-#: reference written out and read back; small parameters in every instance), and sympy's
-#: printers cost 20–500 µs per call.
-_TEXTS: dict[tuple[Any, ...], str] = {}
+#: Texts of sympy values by (printer, type, value). Kept for ``deck check`` ≤ 90 s in CI: a
+#: deck prints the same values again and again (in a prompt, its hints and solution, the
+#: reference typed and shown, the parameters drawn again by later seeds).
+_TEXTS: dict[tuple[Any, type, Any], str] = {}
 _TEXTS_SIZE = 20_000
 
 
-def _cached(kind: str, value: Any, print_: Any) -> str:
-    """Return ``print_(value)``, remembered by the value's tree."""
-    key = (kind, type(value), value)
+def _text(printer: Any, value: Any) -> str:
+    """``printer.doprint(value)``, remembered for a sympy value."""
+    if not isinstance(value, sympy.Basic):
+        return str(printer.doprint(value))
+    key = (printer, type(value), value)
     try:
         text = _TEXTS.get(key)
-    except TypeError:  # an unhashable object (a mutable matrix): print it every time
-        return str(print_(value))
+    except TypeError:  # an unhashable (mutable) matrix
+        return str(printer.doprint(value))
     if text is None:
-        text = str(print_(value))
-        remember(_TEXTS, key, text, _TEXTS_SIZE)
+        text = remember(_TEXTS, key, str(printer.doprint(value)), _TEXTS_SIZE)
     return text
 
 
@@ -353,9 +207,7 @@ def _scalar_text(value: Any, printer: Any) -> str:
         return "True" if value else "False"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, sympy.Basic):
-        return _cached(type(printer).__name__, value, printer.doprint)
-    return printer.doprint(value)
+    return _text(printer, value)
 
 
 _PLAIN = _PlainPrinter()
@@ -371,8 +223,6 @@ def to_plain(value: Any) -> str:
     Returns:
         e.g. ``x**2*sin(x)``, ``sqrt(2)/2``, ``[[1, 2], [3, 4]]``, ``{1, 3}``.
     """
-    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.MatrixBase):
-        return _cached("_PlainPrinter", value, _PLAIN.doprint)  # the common case, first
     coll = _collection(value, to_plain)
     if coll is not None:
         return coll
@@ -388,58 +238,24 @@ def to_unicode(value: Any) -> str:
     Returns:
         The value on one line.
     """
-    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.MatrixBase):
-        return _cached("unicode line", value, _unicode_line)  # the common case, first
     coll = _collection(value, to_unicode)
     if coll is not None:
         return coll
     if isinstance(value, str):
         return value
-    if isinstance(value, sympy.Basic):
-        return _cached("unicode line", value, _unicode_line)
     return _unicode_line(value)
 
 
 def _unicode_line(value: Any) -> str:
     """The one-line unicode text of a scalar (``**`` → ``^``, ``*`` → ``·``, ``-`` → ``−``)."""
-    text = (
-        _UNICODE.doprint(value) if isinstance(value, sympy.Basic) else _scalar_text(value, _UNICODE)
-    )
+    text = _scalar_text(value, _UNICODE)
     return text.replace("**", "^").replace("*", "·").replace("-", "−")
 
 
-class _Latex(_NodeTexts, _OrderedTerms, LatexPrinter):
-    """sympy's LaTeX printer (``sympy.latex`` with default settings)."""
+_LATEX = LatexPrinter()
 
 
-_LATEX = _Latex()
-
-
-class _Repr(_NodeTexts, _OrderedTerms, ReprPrinter):
-    """sympy's ``srepr`` (default settings)."""
-
-
-_REPR = _Repr()
-
-
-def to_srepr(value: Any) -> str:
-    """Return ``sympy.srepr(value)``, sharing the term orders and texts of the other printers.
-
-    The answer checker seeds its test points from this text; the reference it seeds from has
-    usually just been printed in other forms, so its sums are already ordered.
-
-    Args:
-        value: A sympy object.
-
-    Returns:
-        The same text as ``sympy.srepr``.
-    """
-    if isinstance(value, sympy.Basic):
-        return _cached("srepr", value, _REPR.doprint)
-    return str(_REPR.doprint(value))
-
-
-class _Pretty(_OrderedTerms, PrettyPrinter):
+class _Pretty(PrettyPrinter):
     def seq(self, items: Any, left: str, right: str) -> Any:
         return self._print_seq([_pretty_item(v) for v in items], left, right)
 
@@ -490,36 +306,9 @@ class _Pretty(_OrderedTerms, PrettyPrinter):
         return prettyForm("\n".join(lines), baseline)
 
     def _cell(self, value: Any) -> tuple[tuple[str, ...], int, int]:
-        """The picture (lines), baseline and width of one matrix entry, remembered.
-
-        Entries recur (small integers, the same symbols) and printing one costs ~40 µs. The
-        key holds everything the picture depends on besides the entry: this printer's
-        settings and sympy's global unicode switch (which some symbols consult). The print
-        depth, which a Float's precision depends on, is always more than one for an entry.
-        """
-        try:
-            key = (type(value), value, self._settings_key(), pretty_use_unicode())
-            cell = _CELLS.get(key)
-        except TypeError:  # an unhashable entry (a mutable matrix)
-            key, cell = None, None
-        if cell is None:
-            form = self._print(value)
-            cell = (tuple(form.picture), form.baseline, form.width())
-            if key is not None:
-                remember(_CELLS, key, cell, _CELLS_SIZE)
-        return cell
-
-    def _settings_key(self) -> tuple[Any, ...]:
-        key = self.__dict__.get("_key")
-        if key is None:
-            key = self._key = tuple(sorted(self._settings.items()))
-        return key
-
-
-#: Matrix entries' pictures by (type, entry, printer settings, unicode switch), as immutable
-#: tuples (a sympy picture is mutable; the grid only reads these).
-_CELLS: dict[tuple[Any, ...], tuple[tuple[str, ...], int, int]] = {}
-_CELLS_SIZE = 20_000
+        """The picture (lines), baseline and width of one matrix entry."""
+        form = self._print(value)
+        return tuple(form.picture), form.baseline, form.width()
 
 
 def _pretty_item(v: Any) -> Any:
@@ -597,21 +386,7 @@ def to_latex(value: Any) -> str:
         return inner
     if isinstance(value, SetLiteral):
         return r"\left\{ " + ", ".join(to_latex(v) for v in value.items) + r" \right\}"
-    if isinstance(value, sympy.Basic):
-        return _cached("latex", value, _LATEX.doprint)
-    return _LATEX.doprint(value)
+    return _text(_LATEX, value)
 
 
-def forget_texts() -> None:
-    """Forget every remembered text, term order, grid cell and number value.
-
-    For measurements of a cold start (a fresh process pays for all of its own printing) and
-    for tests; the caches are bounded, so nothing else needs to call this.
-    """
-    for cache in (_TEXTS, _TERMS, _COMPLEX, _CELLS):
-        cache.clear()
-    for printer in (_PLAIN, _UNICODE, _LATEX, _REPR):
-        printer._node_texts.clear()
-
-
-__all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_srepr", "to_unicode"]
+__all__ = ["GREEK_NAMES", "to_latex", "to_plain", "to_pretty", "to_unicode"]

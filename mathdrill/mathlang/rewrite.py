@@ -167,7 +167,7 @@ def resolve(toks: list[Tok], ctx: Context) -> list[Tok]:
             out.append(Tok("kw", key, t.start, t.end))
             continue
         if key in ctx.names:
-            out.append(Tok("value", key, t.start, t.end, coerce(ctx.names[key])))
+            out.append(Tok("value", key, t.start, t.end))
             continue
         if key in ctx.symbols:
             out.append(Tok("sym", key, t.start, t.end, ctx.symbols[key]))
@@ -178,7 +178,7 @@ def resolve(toks: list[Tok], ctx: Context) -> list[Tok]:
         if key in ("i", "j", "I") and not ctx.allow_imaginary:
             raise ctx.error(f"{key} (the imaginary unit) is not accepted here", t.start, t.end)
         if key in ctx.functions:
-            out.append(Tok("func", key, t.start, t.end, ctx.functions[key]))
+            out.append(Tok("func", key, t.start, t.end))
             continue
         if keyword.iskeyword(key):
             raise ctx.error(
@@ -431,7 +431,7 @@ class _Converter:
                 j = self.atom_extent(i + 1, hi)
                 if j == i + 1:
                     raise self.ctx.error("√ needs something after it, as in √2 or √(x+1)", t.start)
-                out.append(self.synth("func", "sqrt", t, self.ctx.functions["sqrt"]))
+                out.append(self.synth("func", "sqrt", t))
                 out.append(self.synth("(", "(", t))
                 self.nest(i)
                 self.convert(i + 1, j, out)
@@ -441,7 +441,7 @@ class _Converter:
             elif t.kind in _OPENERS:
                 j = self.match[i]
                 if t.kind == "absopen":
-                    out.append(self.synth("func", "abs", t, self.ctx.functions["abs"]))
+                    out.append(self.synth("func", "abs", t))
                     out.append(Tok("(", "(", t.start, t.end))
                 else:
                     out.append(t)
@@ -455,7 +455,7 @@ class _Converter:
             elif t.kind == "op" and t.text == "!":
                 if last_start is None or not out or out[-1].kind not in _OPERAND_END:
                     raise self.ctx.error("'!' needs a number before it, as in 5!", t.start)
-                fact = self.synth("func", "factorial", t, self.ctx.functions["factorial"])
+                fact = self.synth("func", "factorial", t)
                 out[last_start:last_start] = [fact, self.synth("(", "(", t)]
                 out.append(self.synth(")", ")", t))
                 i += 1

@@ -8,7 +8,7 @@ elements to the ``set`` kind …), so the parser never guesses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Bracket = Literal["[", "(", ""]
@@ -84,33 +84,3 @@ class Parsed:
     single_number: bool = False
     latex: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-_PARSED_FIELDS = ("value", "text", "numbers", "single_number", "latex", "notes")
-if tuple(f.name for f in fields(Parsed)) != _PARSED_FIELDS:  # pragma: no cover
-    raise ImportError("make_parsed must set every field of Parsed")
-
-
-def make_parsed(
-    value: Any,
-    text: str,
-    numbers: tuple[NumberLiteral, ...],
-    single_number: bool,
-    latex: bool,
-    notes: tuple[str, ...],
-) -> Parsed:
-    """Build a :class:`Parsed` from all its fields, equal to ``Parsed(...)`` with them.
-
-    Every read makes one, and the frozen dataclass's ``__init__`` (one guarded ``setattr`` per
-    field) cost three times as much: the fields are written straight into the new instance.
-    """
-    parsed = object.__new__(Parsed)
-    parsed.__dict__.update(
-        value=value,
-        text=text,
-        numbers=numbers,
-        single_number=single_number,
-        latex=latex,
-        notes=notes,
-    )
-    return parsed

@@ -58,13 +58,10 @@ class Walker:
         ctx: Name tables, limits and notes.
     """
 
-    def __init__(self, emitted: Emitted, ctx: Context, data: list[Any] | None = None) -> None:
+    def __init__(self, emitted: Emitted, ctx: Context) -> None:
         self.em = emitted
         self.ctx = ctx
         self.limits = ctx.limits
-        # The data of each reference (bound values and functions change between walks of the
-        # same cached tree); the tokens' own data when not given.
-        self.data = data if data is not None else [tok.data for tok in emitted.refs]
 
     # -- errors ---------------------------------------------------------------------------------
     def span(self, node: ast.AST) -> tuple[int, int]:
@@ -153,32 +150,25 @@ class Walker:
         return False
 
     def ref(self, node: ast.Name) -> Any:
-        """The token a placeholder name stands for."""
-        return self.em.refs[self.ref_index(node)]
-
-    def ref_index(self, node: ast.Name) -> int:
-        """The index of the token a placeholder name stands for."""
+        """The token a placeholder name (``_t12``) stands for."""
         ident = node.id
-        k = _PLACEHOLDERS.get(ident)
-        if k is None:
-            if not (ident.startswith("_t") and ident[2:].isdigit()):
-                raise self.error("this name is not allowed", node)
-            k = int(ident[2:])
-            if len(_PLACEHOLDERS) < 10_000:
-                _PLACEHOLDERS[ident] = k
+        if not (ident.startswith("_t") and ident[2:].isdigit()):
+            raise self.error("this name is not allowed", node)
+        k = int(ident[2:])
         if k >= len(self.em.refs):
             raise self.error("this name is not allowed", node)
-        return k
+        return self.em.refs[k]
 
     def name(self, node: ast.Name) -> Any:
         """Value of a number, symbol, constant or bound name."""
-        k = self.ref_index(node)
-        tok = self.em.refs[k]
+        tok = self.ref(node)
         if tok.kind == "num":
             return tok.data.value
         if tok.kind == "func":
             raise self.error(f"{tok.text} needs an argument, as in {tok.text}(x)", node)
-        return self.data[k]
+        if tok.kind == "value":
+            return coerce(self.ctx.names[tok.text])
+        return tok.data
 
     def unary(self, node: ast.UnaryOp, exp_depth: int) -> Any:
         """Unary minus, plus and (author) not."""
@@ -411,11 +401,10 @@ class Walker:
         """Call an allow-listed function."""
         if not isinstance(node.func, ast.Name):
             raise self.error("only named functions can be called", node)
-        k = self.ref_index(node.func)
-        tok = self.em.refs[k]
+        tok = self.ref(node.func)
         if tok.kind != "func":
             raise self.error(f"'{tok.text}' is not a function", node.func)
-        spec: FuncSpec = self.data[k]
+        spec: FuncSpec = self.ctx.functions[tok.text]
         name = tok.text
         depth = exp_depth + 1 if spec.exp_like else exp_depth
         if depth > self.limits.max_exp_nesting:
@@ -519,10 +508,6 @@ class Walker:
                 )
             value = value.items[k]
         return value
-
-
-#: Placeholder name → token index (``_t12`` → 12), read once.
-_PLACEHOLDERS: dict[str, int] = {}
 
 
 def _dims(m: Any) -> str:

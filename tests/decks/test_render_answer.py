@@ -79,26 +79,3 @@ def test_an_unknown_style_is_refused() -> None:
     spec = generate(TEMPLATES[0], 0).spec
     with pytest.raises(UsageError):
         render_answer(spec, spec.expected, "braille")
-
-
-def test_eigenpairs_texts_are_worked_out_once_per_matrix(monkeypatch) -> None:
-    import sympy
-
-    from mathdrill.answers import AnswerSpec
-    from mathdrill.decks import answering
-
-    answering._EIGENPAIRS_TEXT.clear()
-    spec = AnswerSpec(kind="eigenpairs", expected=sympy.ImmutableMatrix([[2, 1], [1, 2]]))
-    calls = []
-    real = answering._eigenpairs_text
-
-    def counting(value):
-        calls.append(value)
-        return real(value)
-
-    monkeypatch.setattr(answering, "_eigenpairs_text", counting)
-    first = answering.answer_text(spec, spec.expected)
-    assert answering.answer_text(spec, sympy.ImmutableMatrix([[2, 1], [1, 2]])) == first
-    assert first == "1: [-1, 1]; 3: [1, 1]"
-    assert answering.answer_text(spec, sympy.Matrix([[2, 1], [1, 2]])) == first  # mutable
-    assert len(calls) == 2

@@ -123,18 +123,3 @@ def test_a_deadline_inside_one_that_ends_sooner_leaves_the_outer_timer_armed():
         body()
     assert seen == [True, 1]
     assert_disarmed()
-
-
-def test_keep_handler_installs_the_handler_once_for_a_batch_and_restores_it():
-    before = signal.getsignal(signal.SIGPROF)
-    with deadline.keep_handler():
-        for _ in range(3):
-            with cpu_deadline(5, Slow):
-                spin(0.01)
-            # Between deadlines: our handler stays, no timer runs.
-            assert signal.getsignal(signal.SIGPROF) is deadline._on_signal
-            assert_disarmed()
-        with pytest.raises(Slow), cpu_deadline(0.1, Slow):
-            spin(30)
-    assert signal.getsignal(signal.SIGPROF) == before
-    assert_disarmed()

@@ -1,6 +1,7 @@
-"""Hostile input: code injection is refused without side effects; resource bombs are refused fast.
+"""Hostile input: code injection is refused without side effects; resource bombs are refused.
 
-The timings here are loose (< 0.5 s) only to catch hangs; latency numbers belong to the bench.
+A bomb must be refused by a limit before it is computed: the CPU time spent is bounded loosely
+(0.5 s) only to catch a computation that a limit missed; latency numbers belong to the bench.
 """
 
 from __future__ import annotations
@@ -65,10 +66,10 @@ def test_injection_message_is_specific() -> None:
 
 
 def _assert_refused_fast(text: str, reader: object = parse, **kwargs: object) -> LimitExceededError:
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(LimitExceededError) as info:
         reader(text, **kwargs)  # type: ignore[operator]
-    assert time.perf_counter() - start < 0.5, text[:40]
+    assert time.process_time() - start < 0.5, text[:40]
     return info.value
 
 

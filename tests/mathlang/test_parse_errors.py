@@ -110,3 +110,8 @@ def test_superscript_sign_without_digits() -> None:
 def test_bad_declared_symbol_is_a_syntax_error() -> None:
     with pytest.raises(MathSyntaxError, match="cannot be a variable name"):
         parse("x", symbols=("__class__",))
+
+
+def test_a_declared_symbol_that_is_not_text_is_a_syntax_error() -> None:
+    with pytest.raises(MathSyntaxError, match="variable names must be text"):
+        parse("x", symbols=[["x"]])  # type: ignore[list-item]

@@ -1,0 +1,310 @@
+"""The array kinds: ``vector`` and ``matrix`` (entry by entry) and ``direction`` (parallel).
+
+Entries are compared with the scalar rule; a typed decimal in an entry gets that decimal's own
+rounding allowance. Whole-array near misses (a sign flip, a constant factor, a transpose) are
+named when the entries alone do not explain the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+
+from mathdrill.answers.answer_kind import (
+    AnswerKind,
+    Reading,
+    parse_answer,
+    unreadable,
+    variable_names,
+)
+from mathdrill.answers.display import as_rows, as_vector, display_value, shape_words
+from mathdrill.answers.evaluation import Undefined, evaluate, realify
+from mathdrill.answers.numeric import (
+    EXACT_EPS,
+    MIN_FIGURES,
+    NO_ALLOWANCE,
+    NUMBER_DPS,
+    Allowance,
+    Outcome,
+    allowance_from,
+    entry_allowance,
+    vector_allowances,
+)
+from mathdrill.answers.scalars import compare_scalar
+from mathdrill.answers.verdict import AnswerSpec
+from mathdrill.errors import InputError
+from mathdrill.mathlang import Parsed, Sequence
+
+
+def entries_outcome(
+    spec: AnswerSpec,
+    expected: list[Any],
+    answer: list[Any],
+    numbers: tuple[Any, ...],
+    label: Callable[[int], str],
+    decide_only: bool = False,
+) -> Outcome:
+    """Compare entries pairwise; the first wrong entry decides."""
+    undecided: Outcome | None = None
+    for index, (e, a) in enumerate(zip(expected, answer, strict=True)):
+        outcome = compare_scalar(spec, e, a, entry_allowance(numbers, a), decide_only=decide_only)
+        if outcome.equal is False:
+            near = (
+                outcome.near_miss
+                if outcome.near_miss and "significant" in outcome.near_miss
+                else None
+            )
+            return Outcome(False, f"{label(index)} is wrong: {outcome.reason}", near)
+        if outcome.equal is None:
+            undecided = undecided or Outcome(None, f"{label(index)}: {outcome.reason}")
+    if undecided is not None:
+        return undecided
+    return Outcome(True, "equal to the reference, entry by entry")
+
+
+def _structure_near_miss(expected: list[Any], answer: list[Any]) -> str | None:
+    """Sign flip or constant factor over all entries of a numeric vector/matrix."""
+    try:
+        a = numeric_vector(expected)
+        b = numeric_vector(answer)
+    except (Undefined, AttributeError, TypeError):
+        return None
+    if all(abs(x + y) <= EXACT_EPS * max(1, abs(x)) for x, y in zip(a, b, strict=True)) and any(a):
+        return "off by a sign"
+    pivot = max(range(len(a)), key=lambda i: abs(a[i])) if a else None
+    if pivot is not None and a[pivot] and b[pivot]:
+        ratio = b[pivot] / a[pivot]
+        if all(
+            abs(y - ratio * x) <= mpmath.mpf("1e-30") * max(1, abs(y))
+            for x, y in zip(a, b, strict=True)
+        ):
+            return "off by a constant factor"
+    return None
+
+
+def numeric_vector(values: list[Any]) -> list[Any]:
+    """The values of constant entries at :data:`NUMBER_DPS` digits (Undefined when not finite)."""
+    return [realify(evaluate(v, {}, NUMBER_DPS), NUMBER_DPS) for v in values]
+
+
+def vector_norm(values: list[Any]) -> Any:
+    """The Euclidean norm of evaluated entries."""
+    return mpmath.sqrt(sum(abs(v) ** 2 for v in values))
+
+
+def too_few_figures(allowance: Allowance) -> Outcome:
+    """Wrong, with the near miss "give at least 3 significant figures"."""
+    return Outcome(
+        False,
+        f"{allowance.example} has only {allowance.figures} significant figure"
+        f"{'s' if allowance.figures != 1 else ''}; give at least {MIN_FIGURES} or exact values",
+        f"give at least {MIN_FIGURES} significant figures",
+    )
+
+
+def read_structured(spec: AnswerSpec, text: str) -> Parsed:
+    """Read a structured answer (vector, matrix, set) with the spec's variables declared."""
+    return parse_answer(spec, text, variable_names(spec))
+
+
+def structured_reading(parsed: Parsed, value: Any) -> Reading:
+    """The reading of a structured answer, each entry's decimals shown as typed."""
+    numbers = parsed.numbers
+    return Reading(
+        value,
+        lambda: display_value(value, numbers, "unicode"),
+        lambda: display_value(value, numbers, "plain"),
+        parsed.notes,
+        allowance_from(numbers, single=False, entries=True),
+        numbers,
+    )
+
+
+class VectorKind(AnswerKind):
+    """A vector: same length, entries equal; rows and columns count as the same."""
+
+    name = "vector"
+
+    def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
+        size = as_vector(spec.expected)
+        count = f" of {len(size)} entries" if size is not None else ""
+        return f"a vector{count} such as [1, 2] or (1, 2)"
+
+    def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
+        parsed = read_structured(spec, text)
+        if as_rows(parsed.value) is None:
+            raise unreadable(text, "expected a vector such as [1, 2]")
+        return structured_reading(parsed, parsed.value)
+
+    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+        if as_vector(value) is None:
+            raise InputError(f"expected answer {text!r} is not a vector")
+        return value
+
+    def outcome(  # noqa: D102
+        self, spec: AnswerSpec, expected: Any, reading: Reading, *, decide_only: bool
+    ) -> Outcome:
+        e = as_vector(expected)
+        a = as_vector(reading.value)
+        if e is None:
+            return Outcome(None, "the reference is not a vector — report this template")
+        if a is None:
+            return Outcome(
+                False,
+                f"expected a vector of length {len(e)}, got {shape_words(as_rows(reading.value))}",
+            )
+        if len(a) != len(e):
+            return Outcome(False, f"expected a vector of length {len(e)}, got length {len(a)}")
+        outcome = entries_outcome(
+            spec, e, a, reading.numbers, lambda i: f"entry {i + 1}", decide_only
+        )
+        if outcome.equal is False and outcome.near_miss is None and not decide_only:
+            return Outcome(False, outcome.reason, _structure_near_miss(e, a))
+        return outcome
+
+
+class MatrixKind(AnswerKind):
+    """A matrix: same shape, entries equal."""
+
+    name = "matrix"
+
+    def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
+        rows = as_rows(spec.expected)
+        size = f"a {len(rows)}×{len(rows[0])} matrix" if rows else "a matrix"
+        return f"{size} as rows, e.g. [[1, 2], [3, 4]]"
+
+    def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
+        parsed = read_structured(spec, text)
+        value = parsed.value
+        if as_rows(value) is None:
+            lengths = [
+                len(item.items) if isinstance(item, Sequence) else 1
+                for item in getattr(value, "items", ())
+            ]
+            if len(set(lengths)) > 1:
+                raise unreadable(
+                    text,
+                    "the rows have different lengths ("
+                    + ", ".join(str(n) for n in lengths)
+                    + "); every row needs the same number of entries",
+                )
+            raise unreadable(text, "expected a matrix as rows, e.g. [[1, 2], [3, 4]]")
+        return structured_reading(parsed, value)
+
+    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+        if as_rows(value) is None:
+            raise InputError(f"expected answer {text!r} is not a matrix")
+        return value
+
+    def outcome(  # noqa: D102
+        self, spec: AnswerSpec, expected: Any, reading: Reading, *, decide_only: bool
+    ) -> Outcome:
+        e = as_rows(expected)
+        a = as_rows(reading.value)
+        if e is None:
+            return Outcome(None, "the reference is not a matrix — report this template")
+        if a is None:
+            return Outcome(False, f"expected {shape_words(e)}, got something that is not a matrix")
+        # A flat list typed for a one-column reference is that column.
+        if len(a) == 1 and len(e) > 1 and all(len(r) == 1 for r in e) and len(a[0]) == len(e):
+            a = [[v] for v in a[0]]
+        if (len(a), len(a[0])) != (len(e), len(e[0])):
+            transposed = (len(a), len(a[0])) == (len(e[0]), len(e))
+            return Outcome(
+                False,
+                f"expected {shape_words(e)}, got {shape_words(a)}",
+                "transposed shape" if transposed else None,
+            )
+        flat_e = [v for row in e for v in row]
+        flat_a = [v for row in a for v in row]
+        cols = len(e[0])
+        outcome = entries_outcome(
+            spec,
+            flat_e,
+            flat_a,
+            reading.numbers,
+            lambda i: f"entry ({i // cols + 1}, {i % cols + 1})",
+            decide_only,
+        )
+        if outcome.equal is False and outcome.near_miss is None and not decide_only:
+            near = _structure_near_miss(flat_e, flat_a)
+            if near is None and len(e) == len(e[0]):
+                transposed = [a[j][i] for i in range(len(a)) for j in range(len(a))]
+                check = entries_outcome(
+                    spec, flat_e, transposed, reading.numbers, str, decide_only=True
+                )
+                if check.equal:
+                    near = "transposed"
+            return Outcome(False, outcome.reason, near)
+        return outcome
+
+
+def _decimal_tolerance(allowance: Allowance, scale: Any) -> Any:
+    """Relative tolerance for parallelism tests: exact → tiny, decimals → their unit."""
+    if allowance.any and allowance.absolute is not None:
+        return 4 * allowance.absolute / max(scale, mpmath.mpf("1e-30"))
+    return mpmath.mpf("1e-30")
+
+
+class DirectionKind(VectorKind):
+    """A nonzero vector parallel to the reference: any nonzero scale, including negative."""
+
+    name = "direction"
+
+    def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
+        return "any nonzero vector in that direction, e.g. [1, 2] (any nonzero multiple counts)"
+
+    def outcome(  # noqa: D102
+        self, spec: AnswerSpec, expected: Any, reading: Reading, *, decide_only: bool
+    ) -> Outcome:
+        e = as_vector(expected)
+        a = as_vector(reading.value)
+        if e is None:
+            return Outcome(None, "the reference is not a vector — report this template")
+        if a is None or len(a) != len(e):
+            return Outcome(False, f"expected a vector of length {len(e)}")
+        if any(v.free_symbols for v in e + a):
+            return self._symbolic(spec, e, a)
+        try:
+            ev, av = numeric_vector(e), numeric_vector(a)
+        except Undefined:
+            return Outcome(False, "an entry of your vector has no finite value")
+        if vector_norm(av) <= EXACT_EPS:
+            return Outcome(False, "the zero vector has no direction — give a nonzero vector")
+        if vector_norm(ev) <= EXACT_EPS:
+            return Outcome(None, "the reference is the zero vector — report this template")
+        fine, coarse = vector_allowances(reading.numbers)
+        with mpmath.workdps(NUMBER_DPS):
+            ue = [v / vector_norm(ev) for v in ev]
+            ua = [v / vector_norm(av) for v in av]
+            pivot = max(range(len(ue)), key=lambda i: abs(ue[i]))
+            phase = ua[pivot] / ue[pivot] if ue[pivot] else 0
+            if phase == 0:
+                return Outcome(False, "not parallel to the reference")
+            phase = phase / abs(phase)
+            gap = max(abs(x * phase - y) for x, y in zip(ue, ua, strict=True))
+            biggest = max(abs(v) for v in av)
+            if gap <= _decimal_tolerance(fine, biggest):
+                return Outcome(True, "parallel to the reference")
+            if coarse.any and gap <= _decimal_tolerance(coarse, biggest):
+                return too_few_figures(coarse)
+        return Outcome(False, "not parallel to the reference")
+
+    @staticmethod
+    def _symbolic(spec: AnswerSpec, e: list[Any], a: list[Any]) -> Outcome:
+        if all(v == 0 for v in a):
+            return Outcome(False, "the zero vector has no direction — give a nonzero vector")
+        # Parallel iff every 2×2 minor of [e a] vanishes: e_i a_j = e_j a_i as functions.
+        for i in range(len(e)):
+            for j in range(i + 1, len(e)):
+                outcome = compare_scalar(
+                    spec, e[i] * a[j], e[j] * a[i], NO_ALLOWANCE, decide_only=True
+                )
+                if outcome.equal is not True:
+                    return Outcome(
+                        outcome.equal if outcome.equal is None else False,
+                        "not parallel to the reference",
+                    )
+        return Outcome(True, "parallel to the reference")

@@ -14,12 +14,17 @@ subprocess (the drill in a pseudo-terminal), side by side with its floor measure
 * verdict after Enter, answer → its ✓/✗ line (target p95 ≤ 100 ms);
 * ``mathdrill stats`` (target ≤ 1 s) and ``mathdrill export all --format json`` (≤ 3 s).
 
+The package's modules are compiled to bytecode first, as ``pip install`` does: a source
+checkout run with ``PYTHONDONTWRITEBYTECODE`` would otherwise compile every module in every
+process and measure that instead.
+
 Usage: ``.venv/bin/python bench/bench_targets.py [--runs 7] [--answers 6] [--think 1.0]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -224,6 +229,9 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=1.0, help="seconds before answering")
     args = parser.parse_args()
     print(machine())
+    import mathdrill
+
+    compileall.compile_dir(Path(mathdrill.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         home = base / "home"

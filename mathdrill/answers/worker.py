@@ -92,26 +92,18 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def start_worker(
-    startup_timeout: float,
-    on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None,
-    *,
-    server: str = DEFAULT_SERVER,
-) -> _Worker:
-    """Start one worker process and wait until it is ready.
+def spawn_worker(server: str = DEFAULT_SERVER) -> _Worker:
+    """Start one worker process; it says ``ready`` on its connection once it has imported.
 
     Args:
-        startup_timeout: Seconds to wait for the worker's ready message.
-        on_spawn: Called with the process as soon as it exists (before it is ready), so a
-            shutdown can kill a worker that is still importing sympy.
         server: The module the worker runs with ``python -m MODULE FD``; it must say
             ``ready`` on the connection and then answer each request with one reply.
 
     Returns:
-        The running worker.
+        The worker, still starting.
 
     Raises:
-        WorkerError: When the process cannot be started or does not become ready in time.
+        WorkerError: When the process cannot be started.
     """
     parent_sock, child_sock = socket.socketpair()
     try:
@@ -132,9 +124,22 @@ def start_worker(
         child_sock.close()
         raise WorkerError(f"could not start the checking process: {error}") from None
     child_sock.close()
-    if on_spawn is not None:
-        on_spawn(process)
-    worker = _Worker(process, Connection(parent_sock.detach()))
+    return _Worker(process, Connection(parent_sock.detach()))
+
+
+def await_ready(worker: _Worker, startup_timeout: float) -> _Worker:
+    """Wait for a spawned worker's ``ready`` message.
+
+    Args:
+        worker: A worker from :func:`spawn_worker`.
+        startup_timeout: Seconds to wait.
+
+    Returns:
+        The same worker, ready.
+
+    Raises:
+        WorkerError: When it does not become ready in time (it is stopped then).
+    """
     try:
         ready = worker.conn.poll(startup_timeout) and worker.conn.recv_bytes() == b"ready"
     except (EOFError, OSError):
@@ -143,6 +148,22 @@ def start_worker(
         worker.stop(polite=False)
         raise WorkerError(f"the checking process did not start within {startup_timeout:g} s")
     return worker
+
+
+def start_worker(startup_timeout: float, *, server: str = DEFAULT_SERVER) -> _Worker:
+    """Start one worker process and wait until it is ready.
+
+    Args:
+        startup_timeout: Seconds to wait for the worker's ready message.
+        server: The module the worker runs (see :func:`spawn_worker`).
+
+    Returns:
+        The running worker.
+
+    Raises:
+        WorkerError: When the process cannot be started or does not become ready in time.
+    """
+    return await_ready(spawn_worker(server), startup_timeout)
 
 
 @dataclass
@@ -166,18 +187,26 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def launch(self) -> _Slot:
-        """Start a worker in a background thread and return its slot (an empty one if closed)."""
+        """Start a worker now and wait for it in a background thread; return its slot.
+
+        The process is started in the calling thread, so it begins importing at once rather
+        than when a busy caller lets a thread run; only the wait for ``ready`` is in the
+        background. A closed state returns an empty slot.
+        """
         slot = _Slot()
         if self.closed:
             slot.error = "closed"
             return slot
-
-        def on_spawn(process: subprocess.Popen[bytes]) -> None:
-            slot.process = process
+        try:
+            spawned = spawn_worker(self.server)
+        except WorkerError as error:
+            slot.error = str(error)
+            return slot
+        slot.process = spawned.process
 
         def run() -> None:
             try:
-                worker = start_worker(self.startup_timeout, on_spawn, server=self.server)
+                worker = await_ready(spawned, self.startup_timeout)
             except Exception as error:  # never let a background thread print a traceback
                 slot.error = str(error)
                 return

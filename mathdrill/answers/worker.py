@@ -32,10 +32,13 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 from mathdrill.answers.verdict import AnswerSpec, Verdict
 from mathdrill.errors import CheckTimeoutError, UsageError, WorkerError, WorkerStoppedError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 #: Seconds to wait for a worker's "ready" message before giving up.
 DEFAULT_STARTUP_TIMEOUT = 60.0
@@ -124,6 +127,10 @@ def spawn_worker(server: str = DEFAULT_SERVER) -> _Worker:
         child_sock.close()
         raise WorkerError(f"could not start the checking process: {error}") from None
     child_sock.close()
+    # Imported after the process is started, so its start waits for nothing it does not need
+    # (the first-ever first-problem target).
+    from multiprocessing.connection import Connection
+
     return _Worker(process, Connection(parent_sock.detach()))
 
 

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from mathdrill.errors import UsageError
-from mathdrill.scheduling.session import ReviewKind
 from mathdrill.scheduling.sm2 import SM2State, check_quality, is_lapse, review
+from mathdrill.vocabulary import REVIEW_KINDS, ReviewKind
 
 #: Lapses at which a card is first flagged as a leech.
 LEECH_THRESHOLD = 8
@@ -57,8 +57,6 @@ DEFAULT_ROLLOVER_HOUR = 4
 DEFAULT_NEW_PER_DAY = 10
 #: Default number of reviews per study day.
 DEFAULT_REVIEW_CAP = 200
-
-_REVIEW_KINDS = frozenset({"learn", "review", "repeat", "cram"})
 
 
 def _check_aware(name: str, value: object) -> datetime:
@@ -493,7 +491,7 @@ def schedule_after(
     """
     check_quality(quality)
     _check_aware("now", now)
-    if kind not in _REVIEW_KINDS:
+    if kind not in REVIEW_KINDS:
         raise UsageError(
             f"Unknown review kind {kind!r}; use 'learn', 'review', 'repeat' or 'cram'."
         )

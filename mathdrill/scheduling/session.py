@@ -19,17 +19,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from mathdrill.errors import UsageError
 from mathdrill.scheduling.sm2 import check_quality
+from mathdrill.vocabulary import FIRST_KINDS, ReviewKind
 
-#: Kind of a review: first showing of a new card, of a due card, early practice, or a repeat.
-ReviewKind = Literal["learn", "review", "cram", "repeat"]
-#: Kinds a first showing may have.
-FIRST_KINDS: frozenset[str] = frozenset({"learn", "review", "cram"})
-#: Kinds whose grade moves the SM-2 schedule.
-SCHEDULING_KINDS: frozenset[str] = frozenset({"learn", "review"})
 #: Grades at or above this end the repeats of a card (SM-2 step 7).
 REPEAT_BELOW = 4
 #: Default number of other items shown before a failed card comes back.
@@ -56,11 +50,6 @@ class QueueItem:
     def is_repeat(self) -> bool:
         """Whether this showing is a step-7 repeat."""
         return self.kind == "repeat"
-
-    @property
-    def counts_for_schedule(self) -> bool:
-        """Whether this showing's grade moves the SM-2 schedule (learn and review only)."""
-        return self.kind in SCHEDULING_KINDS
 
 
 class SessionQueue:
@@ -120,22 +109,6 @@ class SessionQueue:
     def current(self) -> QueueItem | None:
         """The item handed out and not yet recorded, if any."""
         return self._current
-
-    def repeats_of(self, card_id: int) -> int:
-        """Return how many repeats of ``card_id`` have been queued in this session.
-
-        Args:
-            card_id: A card of this session.
-
-        Returns:
-            The count, 0 to ``max_repeats``.
-
-        Raises:
-            UsageError: If the card is not part of this session.
-        """
-        if card_id not in self._repeats:
-            raise UsageError(f"SessionQueue: card {card_id} is not part of this session.")
-        return self._repeats[card_id]
 
     def next(self) -> QueueItem | None:
         """Hand out the next item.

@@ -48,6 +48,7 @@ from mathdrill.storage.tables import (
     metadata,
     reviews,
 )
+from mathdrill.vocabulary import SCHEDULING_KINDS
 
 _INSERT_BATCH = 500
 
@@ -638,7 +639,7 @@ class Database:
         query = (
             select(reviews.c.card_id, reviews.c.kind, cards.c.deck, cards.c.template)
             .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
-            .where(reviews.c.reviewed_at >= start, reviews.c.kind.in_(("learn", "review")))
+            .where(reviews.c.reviewed_at >= start, reviews.c.kind.in_(sorted(SCHEDULING_KINDS)))
         )
         learned: set[int] = set()
         reviewed: set[int] = set()

@@ -292,11 +292,6 @@ class Review:
             raise ValueError(f"seconds must be a finite non-negative number, got {self.seconds}")
 
     @property
-    def easiness_before(self) -> float:
-        """Return the E-Factor before the review (two decimals)."""
-        return self.easiness_before_x100 / 100
-
-    @property
     def easiness_after(self) -> float:
         """Return the E-Factor after the review (two decimals)."""
         return self.easiness_after_x100 / 100

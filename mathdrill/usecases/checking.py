@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import InputError, MathdrillError, MathSyntaxError, UsageError
+from mathdrill.vocabulary import default_mistake_id
 
 if TYPE_CHECKING:  # the answers layer pulls in sympy: import it only when a check really runs
     from mathdrill.answers import AnswerSpec, Judge, Verdict
@@ -175,7 +176,7 @@ def _mistakes_from_json(raw: object) -> tuple[tuple[str, str, str], ...]:
         if not isinstance(item, dict) or set(item) - {"name", "value", "feedback"}:
             raise InputError(f'"mistakes" item {number}: use the fields name, value, feedback')
         fields = (
-            item.get("name", f"mistake-{number}"),
+            item.get("name", default_mistake_id(number - 1)),
             item.get("value"),
             item.get("feedback", ""),
         )

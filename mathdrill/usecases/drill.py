@@ -53,8 +53,8 @@ from mathdrill.scheduling.queue import (
     schedule_after,
     study_day,
 )
-from mathdrill.scheduling.session import QueueItem, ReviewKind, SessionQueue
-from mathdrill.vocabulary import MAX_SEED
+from mathdrill.scheduling.session import QueueItem, SessionQueue
+from mathdrill.vocabulary import MAX_SEED, ReviewKind
 
 if TYPE_CHECKING:
     from mathdrill.answers.verdict import Verdict

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from mathdrill.errors import UsageError
 from mathdrill.scheduling.session import QueueItem, SessionQueue
+from mathdrill.vocabulary import SCHEDULING_KINDS
 
 
 def drain(queue: SessionQueue, grades: dict[int, list[int]]) -> list[QueueItem]:
@@ -40,8 +41,8 @@ def test_a_failed_card_returns_after_three_other_items() -> None:
     repeat = shown[4]
     assert repeat.kind == "repeat"
     assert repeat.is_repeat
-    assert not repeat.counts_for_schedule
-    assert shown[0].counts_for_schedule
+    assert repeat.kind not in SCHEDULING_KINDS
+    assert shown[0].kind in SCHEDULING_KINDS
 
 
 def test_a_failed_card_goes_to_the_end_when_fewer_than_three_remain() -> None:
@@ -54,7 +55,6 @@ def test_a_lone_card_repeats_at_most_three_times() -> None:
     q = SessionQueue([(7, "learn")])
     shown = drain(q, {7: [0, 1, 2, 3, 0]})
     assert order(shown) == [(7, 0), (7, 1), (7, 2), (7, 3)]
-    assert q.repeats_of(7) == 3
     assert q.next() is None
 
 
@@ -78,7 +78,7 @@ def test_cram_cards_repeat_but_never_count_for_the_schedule() -> None:
     q = SessionQueue([(5, "cram")])
     shown = drain(q, {5: [2]})
     assert [i.kind for i in shown] == ["cram", "repeat"]
-    assert not any(i.counts_for_schedule for i in shown)
+    assert not any(i.kind in SCHEDULING_KINDS for i in shown)
 
 
 def test_record_returns_the_queued_repeat() -> None:
@@ -102,8 +102,6 @@ def test_protocol_errors() -> None:
         q.record(2, 4)
     with pytest.raises(UsageError, match="quality"):
         q.record(1, 7)
-    with pytest.raises(UsageError, match="not part"):
-        q.repeats_of(99)
 
 
 @pytest.mark.parametrize(
@@ -163,7 +161,6 @@ def test_skip_drops_the_item_without_a_repeat() -> None:
     assert second.card_id == 2
     queue.record(2, 5)
     assert queue.next() is None
-    assert queue.repeats_of(1) == 0
 
 
 def test_skip_checks_the_card() -> None:

@@ -118,7 +118,7 @@ def test_record_review_updates_card_and_logs_before_after(
     review = db.record_review(
         make_record(card.id, quality=5, mistake=None), CardState(2, 2.6, 6, due, 0, leech=True)
     )
-    assert (review.easiness_before, review.easiness_after) == (2.5, 2.6)
+    assert (review.easiness_before_x100 / 100, review.easiness_after) == (2.5, 2.6)
     assert (review.interval_before, review.interval_after) == (0, 6)
     assert (review.deck, review.template) == ("d", "a")
     after = db.card("d", "a")
@@ -138,7 +138,7 @@ def test_repeat_without_state_does_not_move_schedule(
     later = NOW + timedelta(minutes=3)
     review = db.record_review(make_record(before.id, later, kind="repeat", quality=2), None)
     assert db.card("d", "a") == before  # last_review included: it tracks scheduling reviews
-    assert review.easiness_before == review.easiness_after == before.easiness
+    assert review.easiness_before_x100 / 100 == review.easiness_after == before.easiness
     assert review.interval_before == review.interval_after == before.interval
 
 

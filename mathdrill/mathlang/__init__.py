@@ -35,7 +35,7 @@ limits=AUTHOR_LIMITS) -> Parsed``
     The limits and the function tables (name → :class:`FuncSpec`).
 ``warm_up()``
     Parses a few representative answers so sympy's lazy first-use set-up is not paid by
-    the first real answer; run once when this package is imported.
+    the first real answer (the drill's problem worker runs it after its first problem).
 
 Values
 ======
@@ -227,6 +227,3 @@ __all__ = [
     "to_unicode",
     "warm_up",
 ]
-
-# Pay sympy's lazy first-use set-up now rather than inside the first learner's answer.
-warm_up()

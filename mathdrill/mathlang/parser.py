@@ -10,11 +10,6 @@ from typing import Any
 
 import sympy
 
-# sympy's Add.flatten imports sympy.tensor.tensor (and with it sympy.combinatorics) lazily on its
-# first call, which makes the first parse of a session slower than every later one. Pay
-# that once at import time instead, so a warmed-up checker answers its first request quickly.
-import sympy.tensor.tensor
-
 from mathdrill.errors import LimitExceededError, MathdrillError, MathSyntaxError
 from mathdrill.mathlang.functions import (
     AUTHOR_FUNCTIONS,
@@ -355,9 +350,9 @@ _WARM_UP = (
 def warm_up() -> None:
     """Parse a few representative answers once.
 
-    sympy sets up several function classes lazily on their first evaluation;
-    doing it here moves that cost out of the first real answer. Called once when
-    :mod:`mathdrill.mathlang` is imported.
+    sympy sets up several function classes (and imports some of its modules) lazily on their
+    first use; the drill's problem worker calls this once it has sent its first problem, so the
+    learner's first answer does not pay that set-up.
     """
     for text in _WARM_UP:
         parse(text, symbols=("x",))

@@ -7,12 +7,13 @@ seconds. On the cap it kills the worker (SIGKILL), and returns ``status="undecid
 that dies for any other reason (killed from outside, crashed) is replaced the same way and the
 check is retried once within the same deadline.
 
-How workers start: ``python -m mathdrill.answers.serve FD`` with one end of a socket pair
-inherited as ``FD``. Unlike ``multiprocessing``'s ``spawn``/``forkserver`` this never re-imports
-the caller's ``__main__`` (a script without an ``if __name__ == "__main__"`` guard would start
-workers recursively) and needs no fork of a threaded parent. Importing sympy makes a start
-slow, so the replacement for a killed worker starts in the background at once: by the
-time the learner has retyped, it is ready.
+How workers start: ``python -I`` running the module (``mathdrill.answers.serve FD``; see
+:data:`_BOOTSTRAP`) with one end of a socket pair inherited as ``FD``; isolated mode keeps the
+current folder off the worker's import path. Unlike ``multiprocessing``'s ``spawn``/``forkserver``
+this never re-imports the caller's ``__main__`` (a script without an ``if __name__ == "__main__"``
+guard would start workers recursively) and needs no fork of a threaded parent. Importing sympy makes
+a start slow, so the replacement for a killed worker starts in the background at once: by the time
+the learner has retyped, it is ready.
 
 Data: requests are pickled by ``multiprocessing.connection`` (the parent built the spec; the
 worker trusts it); replies are **JSON bytes**, so the parent never unpickles anything learner
@@ -86,21 +87,30 @@ class _Worker:
             self.conn.close()
 
 
-def _worker_env() -> dict[str, str]:
-    """The parent's environment plus its import path, so the worker finds the same mathdrill."""
-    env = dict(os.environ)
-    paths = [p for p in sys.path if p and os.path.isdir(p)]
-    existing = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = os.pathsep.join([*paths, existing] if existing else paths)
-    return env
+#: The worker's first line of Python, run in isolated mode (``python -I``): neither the current
+#: folder nor ``PYTHON*`` variables reach its import path, so a ``sympy.py`` lying in the folder
+#: a learner runs mathdrill in is never imported. Only the folder mathdrill itself was imported
+#: from is added, after the standard paths, so a source checkout finds the same code.
+_BOOTSTRAP = (
+    "import runpy, sys; sys.path.append(sys.argv.pop(1)); "
+    "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
+)
+
+
+def _worker_argv(server: str, fd: int) -> list[str]:
+    import mathdrill
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(mathdrill.__file__)))
+    return [sys.executable, "-I", "-c", _BOOTSTRAP, root, server, str(fd)]
 
 
 def spawn_worker(server: str = DEFAULT_SERVER) -> _Worker:
     """Start one worker process; it says ``ready`` on its connection once it has imported.
 
     Args:
-        server: The module the worker runs with ``python -m MODULE FD``; it must say
-            ``ready`` on the connection and then answer each request with one reply.
+        server: The module the worker runs (as ``python -m MODULE FD`` would, but isolated);
+            it must say ``ready`` on the connection and then answer each request with one
+            reply.
 
     Returns:
         The worker, still starting.
@@ -111,14 +121,13 @@ def spawn_worker(server: str = DEFAULT_SERVER) -> _Worker:
     parent_sock, child_sock = socket.socketpair()
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", server, str(child_sock.fileno())],
+            _worker_argv(server, child_sock.fileno()),
             pass_fds=(child_sock.fileno(),),
             stdin=subprocess.DEVNULL,
             # The CLI owns the terminal: a worker never writes to it (its failures become
             # "undecided" verdicts or WorkerError in the parent).
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=_worker_env(),
             close_fds=True,
         )
     except (OSError, ValueError) as error:

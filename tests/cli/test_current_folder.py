@@ -1,0 +1,86 @@
+"""Modules planted in the folder mathdrill runs in are never imported by its worker processes.
+
+A learner may run ``mathdrill`` anywhere, also in a folder holding someone else's ``sympy.py``.
+The checking worker and the problem worker import sympy, numpy, mpmath and yaml; each planted
+module here writes a marker file when imported, and the commands must work without any marker
+appearing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.drill.drillkit import ARITH
+
+PLANTED = ("sympy", "numpy", "mpmath", "yaml", "mathdrill_probe")
+
+
+@pytest.fixture
+def hostile_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for name in PLANTED:
+        marker = tmp_path / f"ran-{name}"
+        (folder / f"{name}.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    return folder
+
+
+def _markers(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.glob("ran-*"))
+
+
+def _mathdrill(md_env: dict[str, str]) -> list[str]:
+    # The installed program, as a learner runs it (not ``python -m``, which itself puts the
+    # current folder first on the import path of the main process).
+    return [str(Path(sys.executable).with_name("mathdrill"))]
+
+
+def test_the_checking_worker_ignores_the_current_folder(
+    hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        [*_mathdrill(md_env), "check", "-k", "expression", "-e", "x^2", "-a", "x*x", "--var", "x"],
+        cwd=hostile_folder,
+        env=md_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _markers(tmp_path) == []
+
+
+def test_the_problem_worker_ignores_the_current_folder(
+    hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        [*_mathdrill(md_env), "drill", "--decks", str(ARITH), "--deck", "arith", "--limit", "1"],
+        cwd=hostile_folder,
+        env=md_env,
+        input="!\nq\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "What is" in done.stdout  # a problem was made (by the worker) and shown
+    assert _markers(tmp_path) == []
+
+
+def test_deck_check_and_its_pool_ignore_the_current_folder(
+    hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        [*_mathdrill(md_env), "deck", "check", str(ARITH), "--samples", "5", "-j", "2"],
+        cwd=hostile_folder,
+        env=md_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _markers(tmp_path) == []

@@ -33,54 +33,41 @@ def _markers(tmp_path: Path) -> list[str]:
     return sorted(p.name for p in tmp_path.glob("ran-*"))
 
 
-def _mathdrill(md_env: dict[str, str]) -> list[str]:
-    # The installed program, as a learner runs it (not ``python -m``, which itself puts the
-    # current folder first on the import path of the main process).
-    return [str(Path(sys.executable).with_name("mathdrill"))]
-
-
-def test_the_checking_worker_ignores_the_current_folder(
-    hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
-) -> None:
+def _run(folder: Path, md_env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run the installed program, as a learner does (not ``python -m``, which itself puts the
+    current folder first on the main process's import path), and return its output."""
     done = subprocess.run(
-        [*_mathdrill(md_env), "check", "-k", "expression", "-e", "x^2", "-a", "x*x", "--var", "x"],
-        cwd=hostile_folder,
+        [str(Path(sys.executable).with_name("mathdrill")), *args],
+        cwd=folder,
         env=md_env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_checking_worker_ignores_the_current_folder(
+    hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
+) -> None:
+    args = ("check", "-k", "expression", "-e", "x^2", "-a", "x*x", "--var", "x")
+    _run(hostile_folder, md_env, *args)
     assert _markers(tmp_path) == []
 
 
 def test_the_problem_worker_ignores_the_current_folder(
     hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
 ) -> None:
-    done = subprocess.run(
-        [*_mathdrill(md_env), "drill", "--decks", str(ARITH), "--deck", "arith", "--limit", "1"],
-        cwd=hostile_folder,
-        env=md_env,
-        input="!\nq\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "What is" in done.stdout  # a problem was made (by the worker) and shown
+    args = ("drill", "--decks", str(ARITH), "--deck", "arith", "--limit", "1")
+    shown = _run(hostile_folder, md_env, *args, stdin="!\nq\n")
+    assert "What is" in shown  # a problem was made (by the worker) and shown
     assert _markers(tmp_path) == []
 
 
 def test_deck_check_and_its_pool_ignore_the_current_folder(
     hostile_folder: Path, tmp_path: Path, md_env: dict[str, str]
 ) -> None:
-    done = subprocess.run(
-        [*_mathdrill(md_env), "deck", "check", str(ARITH), "--samples", "5", "-j", "2"],
-        cwd=hostile_folder,
-        env=md_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    _run(hostile_folder, md_env, "deck", "check", str(ARITH), "--samples", "5", "-j", "2")
     assert _markers(tmp_path) == []

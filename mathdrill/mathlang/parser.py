@@ -338,6 +338,7 @@ def _text(text: Any) -> str:
 
 
 _WARM_UP = (
+    "x + 1",  # sympy's Add sets up most of what every answer needs: its own step
     "2x*cos(x^2+1) - sin x + tan(x)",
     "sigmoid(x) + relu(x) + softplus(x) + tanh(x)",
     "max(x, 1) + min(x, 2) + |x| + ln x + log2(x) + sqrt(2)/2",
@@ -347,12 +348,22 @@ _WARM_UP = (
 )
 
 
-def warm_up() -> None:
-    """Parse a few representative answers once.
+def warm_up(stop: Callable[[], bool] = lambda: False) -> bool:
+    """Parse a few representative answers once, asking ``stop`` before each.
 
     sympy sets up several function classes (and imports some of its modules) lazily on their
-    first use; the drill's problem worker calls this once it has sent its first problem, so the
-    learner's first answer does not pay that set-up.
+    first use; the drill's problem worker calls this while it waits for requests, so the
+    learner's first answer does not pay that set-up, and a request that arrives meanwhile waits
+    for one text at most.
+
+    Args:
+        stop: Called before each text; warming stops when it returns True.
+
+    Returns:
+        True when every text has been parsed (now or by an earlier call).
     """
     for text in _WARM_UP:
+        if stop():
+            return False
         parse(text, symbols=("x",))
+    return True

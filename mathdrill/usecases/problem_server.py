@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from functools import partial
 from multiprocessing.connection import Connection
 
 
@@ -45,21 +46,19 @@ def serve(conn: Connection) -> None:
 
     prepare_worker()
     conn.send_bytes(b"ready")
-    # sympy sets up some classes and modules on first use. Pay that while nothing waits: now,
-    # unless a request already does (a first-ever drill's first problem, ≤ 1.3 × importing
-    # sympy and numpy), else right after that first reply; so a first verdict is as quick as
-    # the others (verdict after Enter, p95 ≤ 100 ms).
-    warmed = not conn.poll(0)
-    if warmed:
-        warm_up()
+    # sympy sets up some classes and modules on first use. Pay that while nothing waits, one
+    # text at a time, before the first request and after each reply, so a request waits for
+    # one text at most: a first-ever drill's first problem (≤ 1.3 × importing sympy and numpy)
+    # is not held up, and a first verdict is as quick as the others (p95 ≤ 100 ms).
+    waiting = partial(conn.poll, 0)
+    warmed = warm_up(stop=waiting)
     for reply in serve_requests(ProblemMaker(), _requests(conn)):
         try:
             conn.send_bytes(reply)
         except (OSError, ValueError):
             return
         if not warmed:
-            warm_up()
-            warmed = True
+            warmed = warm_up(stop=waiting)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -188,6 +188,8 @@ def drill(
         timeout=60,
         dimensions=(40, 120),
     )
+    # pexpect sleeps 50 ms before every send by default; that is not the learner's wait.
+    child.delaybeforesend = None
     child.expect("Answer:")
     first = (time.perf_counter() - start) * 1000
     for _ in range(answers):

@@ -8,7 +8,8 @@ The command tree is walked in-process (typer's click command of ``mathdrill.cli.
   its own exists somewhere;
 * the exit-status table of ``docs/data.md`` lists exactly the ``EXIT_*`` codes of
   ``mathdrill/errors.py``, each error class in the row of its own code, and README's summary
-  names the same codes.
+  names the same codes;
+* ``docs/architecture.md`` names every module of the package.
 """
 
 from __future__ import annotations
@@ -226,3 +227,16 @@ def test_the_readme_names_the_same_exit_codes() -> None:
     summary = readme.split("Exit status: ", 1)[1].split("(`docs/data.md`", 1)[0]
     named = {int(code) for code in re.findall(r"(?:^|, )(\d+) ", summary)}
     assert sorted(named) == sorted(exit_table())
+
+
+def test_the_architecture_names_every_module() -> None:
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = REPO / "mathdrill"
+    modules = sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "__init__.py"
+    )
+    # A module is named by its file name in the paragraph of its package ("Modules").
+    missing = [m for m in modules if not re.search(rf"[`/]{re.escape(Path(m).name)}`", text)]
+    assert missing == [], "docs/architecture.md, 'Modules', should say what these own"

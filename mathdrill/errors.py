@@ -6,7 +6,8 @@ command line maps it to; ``mathdrill.cli.app`` is the one place that turns them 
 
 Exit codes follow the convention of the ``check`` command: 0 success, 1 "not correct"/"not sound"
 (reported by commands themselves, not by exceptions), 2 bad input or usage, 3 environment
-problems (database, files, worker), 4 internal errors.
+problems (database, files, worker), 4 internal errors, 130 interrupted (Ctrl-C). The table is in
+``docs/data.md`` ("Exit status").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3
 EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
 
 
 class MathdrillError(Exception):

@@ -80,7 +80,7 @@ class Outcome:
 class Allowance:
     """How far an answer with typed decimals may be from the exact value.
 
-    The ``number`` rule (DESIGN.md): a typed decimal with at least 3 significant figures that lies
+    The ``number`` rule (docs/architecture.md): a typed decimal with ≥ 3 significant figures lying
     within one unit of its last digit of the exact value is correct (0.333 and 0.3333 for 1/3,
     33.3 % for 1/3); one that equals the value exactly (0.5 for 1/2) is correct whatever its
     figures. For a compound answer containing decimals (``0.707*sqrt(2)``) each decimal may be off

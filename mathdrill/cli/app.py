@@ -17,7 +17,7 @@ import typer
 from mathdrill import __version__
 from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
 from mathdrill.cli.root import RootOptions
-from mathdrill.errors import EXIT_INTERNAL, MathdrillError, MathSyntaxError
+from mathdrill.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MathdrillError, MathSyntaxError
 
 if TYPE_CHECKING:
     from mathdrill.usecases.problems import ProblemSource
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None, *, problems: ProblemSource | None = None
         sys.exit(report_error(error))
     except KeyboardInterrupt:
         sys.stderr.write("\nmathdrill: interrupted\n")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as error:  # the last line of defence: never a bare traceback
         if debug:
             raise

@@ -7,7 +7,7 @@ Three front ends share one loop (:func:`run_loop`) over a
   persistent answer history.
 * :class:`PlainUI` — stdin is not a terminal: one answer line per prompt, plain text, no colour
   or cursor movement.
-* :class:`JsonUI` — ``--json``: one JSON object per line on stdout (see README, "JSON protocol"),
+* :class:`JsonUI` — ``--json``: one JSON object per line on stdout (README, "JSON-lines protocol"),
   one answer line per problem from stdin.
 
 At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``q`` quit, ``help``. Ctrl-D and

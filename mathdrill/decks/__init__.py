@@ -1,4 +1,4 @@
-"""Deck files → validated templates → reproducible problem instances (DESIGN.md, "Deck files").
+"""Deck files → validated templates → reproducible problem instances (docs/decks.md).
 
 Pure layer: no printing, no clock, no global randomness; files are read only when a path is
 handed in. Import what you need from its module (``decks.loader``, ``decks.generate`` …): this

@@ -1,4 +1,4 @@
-"""Derive the SM-2 quality of a review from what the learner did (DESIGN.md, "Scheduling").
+"""The SM-2 quality of a review, derived from what the learner did (docs/architecture.md).
 
 The learner does not grade themselves (that stays available as an option in the drill); the
 quality follows from the attempt:

@@ -1,6 +1,6 @@
 """Today's queue, study days, due dates, leeches and the one scheduling rule (pure).
 
-Time (DESIGN.md, "Time"): every function takes an *aware* ``now``; naive datetimes are refused.
+Time (docs/architecture.md, "Time"): every function takes an *aware* ``now``, never a naive one.
 A study day runs from ``rollover_hour`` local time (default 04:00) to the same hour the next
 calendar day, so a review at 01:30 on Tuesday still belongs to Monday's study day.
 

@@ -1,4 +1,4 @@
-"""The in-session repeat rule, SM-2 step 7 (DESIGN.md, "Scheduling").
+"""The in-session repeat rule, SM-2 step 7 (docs/architecture.md, "Scheduling").
 
 Within one session every card graded below 4 comes back later with a *fresh* instance until it
 scores 4 or more. Pinned details:

@@ -1,4 +1,4 @@
-"""SM-2 (Woźniak, 1990) with the readings pinned by DESIGN.md, "Scheduling".
+"""SM-2 (Woźniak, 1990) with the readings pinned in docs/architecture.md, "Scheduling".
 
 The published algorithm, step by step, and how each ambiguous step is read here:
 

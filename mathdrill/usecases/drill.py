@@ -342,7 +342,7 @@ class DrillSession:
         options: What the learner asked for.
         clock: Returns the current aware time (``--now`` freezes it).
         rng: Source of instance seeds (and of the session id). A ``random.Random`` rather than
-            DESIGN.md's ``numpy.random.Generator``: the seeds only pick instances (the decks
+            numpy (docs/architecture.md, "Randomness"): the seeds only pick instances (the decks
             draw their parameters from numpy generators of their own, in the worker), and
             importing numpy would cost the first problem ~0.15 s.
         spares: Show the problems earlier sessions made ahead (stored with their cards) and

@@ -1,4 +1,4 @@
-"""Derived quality: one row per line of the DESIGN.md table, the pinned extras, the thresholds."""
+"""Derived quality: one row per line of the grading table, the pinned extras, the thresholds."""
 
 from __future__ import annotations
 

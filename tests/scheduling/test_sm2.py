@@ -1,4 +1,4 @@
-"""SM-2 as pinned by DESIGN.md: golden sequences derived by hand, then hypothesis invariants."""
+"""SM-2 as pinned in docs/architecture.md: golden sequences by hand, then hypothesis invariants."""
 
 from __future__ import annotations
 

@@ -354,18 +354,61 @@ def order_new_cards(
 def _break_cycle(waiting: list[set[int]], placed: list[bool]) -> int:
     """Pick the card to release when every unplaced card waits on another (a cycle).
 
-    Walk from the earliest unplaced card along its earliest unmet prerequisite; since every
-    unplaced card waits on an unplaced one, the walk revisits a card, closing a cycle. Release
-    the earliest card of that cycle, so cards merely *behind* a cycle keep their order.
+    The unplaced cards form strongly connected groups along their unmet prerequisites; a group
+    that waits on nothing outside itself is a cycle with nothing missing beneath it. Of those
+    groups, the one holding the earliest card gives that card, so cards merely *behind* a
+    cycle (or waiting on one) keep their order.
     """
-    current = placed.index(False)
-    path: list[int] = []
-    seen: dict[int, int] = {}
-    while current not in seen:
-        seen[current] = len(path)
-        path.append(current)
-        current = min(waiting[current])
-    return min(path[seen[current] :])
+    groups = _strongly_connected([i for i, done in enumerate(placed) if not done], waiting)
+    group_of = {card: n for n, group in enumerate(groups) for card in group}
+    closed = [
+        group
+        for n, group in enumerate(groups)
+        if all(group_of[j] == n for card in group for j in waiting[card])
+    ]
+    return min(min(group) for group in closed)
+
+
+def _strongly_connected(nodes: list[int], edges: list[set[int]]) -> list[list[int]]:
+    """Tarjan's strongly connected components of ``nodes`` along ``edges`` (iterative)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    groups: list[list[int]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            for nxt in successors:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(edges[nxt]))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    group: list[int] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    groups.append(group)
+    return groups
 
 
 def build_daily_queue(

@@ -7,7 +7,7 @@ named when the entries alone do not explain the difference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import mpmath
@@ -89,7 +89,7 @@ def numeric_vector(values: list[Any]) -> list[Any]:
     return [realify(evaluate(v, {}, NUMBER_DPS), NUMBER_DPS) for v in values]
 
 
-def vector_norm(values: list[Any]) -> Any:
+def vector_norm(values: Iterable[Any]) -> Any:
     """The Euclidean norm of evaluated entries."""
     return mpmath.sqrt(sum(abs(v) ** 2 for v in values))
 
@@ -231,9 +231,9 @@ class MatrixKind(AnswerKind):
         if outcome.equal is False and outcome.near_miss is None and not decide_only:
             near = _structure_near_miss(flat_e, flat_a)
             if near is None and len(e) == len(e[0]):
-                transposed = [a[j][i] for i in range(len(a)) for j in range(len(a))]
+                flipped = [a[j][i] for i in range(len(a)) for j in range(len(a))]
                 check = entries_outcome(
-                    spec, flat_e, transposed, reading.numbers, str, decide_only=True
+                    spec, flat_e, flipped, reading.numbers, str, decide_only=True
                 )
                 if check.equal:
                     near = "transposed"

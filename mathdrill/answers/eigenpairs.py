@@ -271,17 +271,17 @@ class EigenpairsKind(AnswerKind):
                 used[index].append(v)
         for index, (_mu, algebraic) in enumerate(clusters):
             geometric = geometric_of[index]
-            vectors = used[index]
-            if not vectors:
+            listed = used[index]
+            if not listed:
                 return Outcome(False, "not every eigenvalue is listed")
             if _rank(
-                mpmath.matrix(vectors),
-                mpmath.mpf("1e-6") * max(vector_norm(x) for x in vectors),
-            ) < len(vectors):
+                mpmath.matrix(listed),
+                mpmath.mpf("1e-6") * max(vector_norm(x) for x in listed),
+            ) < len(listed):
                 return Outcome(
                     False, "the eigenvectors given for one eigenvalue are not independent"
                 )
-            if len(vectors) < geometric:
+            if len(listed) < geometric:
                 return Outcome(
                     False,
                     f"an eigenvalue of multiplicity {algebraic} needs {geometric} independent"

@@ -56,7 +56,8 @@ def _match(pairs: list[list[bool | None]], n_left: int, n_right: int) -> int:
         for j in range(n_right):
             if pairs[i][j] and not seen[j]:
                 seen[j] = True
-                if owner[j] is None or augment(owner[j], seen):
+                holder = owner[j]
+                if holder is None or augment(holder, seen):
                     owner[j] = i
                     return True
         return False

@@ -94,10 +94,10 @@ def is_scalar(x: Any) -> bool:
     return isinstance(x, sympy.Expr) and not isinstance(x, sympy.MatrixBase)
 
 
-def scalar(env: CallEnv, x: Any) -> sympy.Expr:
-    """Check that ``x`` is a scalar expression, refusing otherwise."""
+def scalar(env: CallEnv, x: Any) -> sympy.Expr | sympy.logic.boolalg.BooleanAtom:
+    """Check that ``x`` is a scalar expression, refusing otherwise (a bool becomes sympy's)."""
     if isinstance(x, bool):
-        return sympy.true if x else sympy.false  # type: ignore[return-value]
+        return sympy.true if x else sympy.false
     if not is_scalar(x):
         raise env.refuse(f"{env.name} takes a number or an expression here, not {kind_of(x)}")
     return x

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from mathdrill.answers.answer_kind import UNDECIDED_REASON, AnswerKind
+from mathdrill.answers.answer_kind import UNDECIDED_REASON, AnswerKind, Expected
 from mathdrill.answers.arrays import DirectionKind, MatrixKind, VectorKind
 from mathdrill.answers.display import STYLES
 from mathdrill.answers.eigenpairs import EigenpairsKind
@@ -157,7 +157,7 @@ _DECIDED_REASONS = {
 
 def parse_expected(
     kind: str, text: str, variables: Mapping[str, tuple[float, float]] | None = None
-) -> Any:
+) -> Expected:
     """Read an author's reference text (e.g. ``mathdrill check --expected``) for ``kind``.
 
     Formulas are read with ``parse_author`` (the deck table: ``diff``, ``Matrix``, ``eigenvals`` …);

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import sqlalchemy
 
-from mathdrill.storage import CardState, Review, open_database
+from mathdrill.storage import CardUpdate, Review, open_database
 from mathdrill.storage.tables import cards, reviews
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -224,7 +224,9 @@ def main() -> int:
                         correct=True,
                         quality=4,
                     )
-                    state = CardState(card.repetitions + 1, 2.5, 6, NOW + timedelta(days=6), 0)
+                    state = CardUpdate(
+                        card.repetitions + 1, 2.5, 6, NOW + timedelta(days=6), 0, last_review=NOW
+                    )
                     begin = time.perf_counter()
                     db.record_review(record, state)
                     samples.append((time.perf_counter() - begin) * 1000)

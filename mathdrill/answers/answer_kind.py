@@ -11,20 +11,26 @@ the small readers of :mod:`mathdrill.answers.forms`): never ``eval``/``sympify``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import sympy
 
 from mathdrill.answers.display import render_value
+from mathdrill.answers.forms import IntervalValue, ShapeValue
 from mathdrill.answers.numeric import NO_ALLOWANCE, Allowance, Outcome
 from mathdrill.answers.verdict import DEFAULT_INTERVAL, AnswerSpec
 from mathdrill.errors import MathSyntaxError
-from mathdrill.mathlang import Parsed, Sequence, SetLiteral, parse, parse_author
+from mathdrill.mathlang import MathValue, Parsed, Sequence, SetLiteral, parse, parse_author
 
 UNDECIDED_REASON = "could not decide — simplify your answer"
 
 #: Reads one endpoint of an interval: (sympy value, its number literals).
 ReadMath = Callable[[str], tuple[Any, tuple[Any, ...]]]
+
+#: A kind's reference (``AnswerSpec.expected``) or an authored mistake's value: a math value
+#: for most kinds, a ``bool`` (boolean), an option's text or index (choice), a
+#: :class:`ShapeValue` or an :class:`IntervalValue`.
+Expected: TypeAlias = "MathValue | bool | int | str | ShapeValue | IntervalValue"
 
 
 class Reading:
@@ -186,7 +192,7 @@ class AnswerKind:
         """
         return self.decide(spec, value, reading) is True
 
-    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:
+    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Expected:
         """Read an author's reference text on its own (``mathdrill check --expected``).
 
         Args:
@@ -203,7 +209,7 @@ class AnswerKind:
         parsed = parse_author(text, symbols=tuple(variables))
         return self.check_expected(parsed.value, text)
 
-    def check_expected(self, value: Any, text: str) -> Any:
+    def check_expected(self, value: Any, text: str) -> Expected:
         """Check that an author's value fits the kind and return it (normalised).
 
         Args:
@@ -220,7 +226,7 @@ class AnswerKind:
 
     def read_reference(
         self, text: str, evaluate: Callable[[], Any], read_math: ReadMath, options: tuple[str, ...]
-    ) -> Any:
+    ) -> Expected:
         """Read a deck's reference or mistake for one instance.
 
         Most kinds take the text as an expression of the instance's values; a kind whose

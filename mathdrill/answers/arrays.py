@@ -7,20 +7,21 @@ named when the entries alone do not explain the difference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import mpmath
 
 from mathdrill.answers.answer_kind import (
     AnswerKind,
+    Expected,
     Reading,
     parse_answer,
     unreadable,
     variable_names,
 )
 from mathdrill.answers.display import as_rows, as_vector, display_value, shape_words
-from mathdrill.answers.evaluation import Undefined, evaluate, realify
+from mathdrill.answers.evaluation import MpNumber, Undefined, evaluate, realify
 from mathdrill.answers.numeric import (
     EXACT_EPS,
     MIN_FIGURES,
@@ -84,12 +85,12 @@ def _structure_near_miss(expected: list[Any], answer: list[Any]) -> str | None:
     return None
 
 
-def numeric_vector(values: list[Any]) -> list[Any]:
+def numeric_vector(values: list[Any]) -> list[MpNumber]:
     """The values of constant entries at :data:`NUMBER_DPS` digits (Undefined when not finite)."""
     return [realify(evaluate(v, {}, NUMBER_DPS), NUMBER_DPS) for v in values]
 
 
-def vector_norm(values: list[Any]) -> Any:
+def vector_norm(values: Iterable[Any]) -> mpmath.mpf:
     """The Euclidean norm of evaluated entries."""
     return mpmath.sqrt(sum(abs(v) ** 2 for v in values))
 
@@ -138,7 +139,7 @@ class VectorKind(AnswerKind):
             raise unreadable(text, "expected a vector such as [1, 2]")
         return structured_reading(parsed, parsed.value)
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if as_vector(value) is None:
             raise InputError(f"expected answer {text!r} is not a vector")
         return value
@@ -193,7 +194,7 @@ class MatrixKind(AnswerKind):
             raise unreadable(text, "expected a matrix as rows, e.g. [[1, 2], [3, 4]]")
         return structured_reading(parsed, value)
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if as_rows(value) is None:
             raise InputError(f"expected answer {text!r} is not a matrix")
         return value
@@ -231,9 +232,9 @@ class MatrixKind(AnswerKind):
         if outcome.equal is False and outcome.near_miss is None and not decide_only:
             near = _structure_near_miss(flat_e, flat_a)
             if near is None and len(e) == len(e[0]):
-                transposed = [a[j][i] for i in range(len(a)) for j in range(len(a))]
+                flipped = [a[j][i] for i in range(len(a)) for j in range(len(a))]
                 check = entries_outcome(
-                    spec, flat_e, transposed, reading.numbers, str, decide_only=True
+                    spec, flat_e, flipped, reading.numbers, str, decide_only=True
                 )
                 if check.equal:
                     near = "transposed"

@@ -8,7 +8,7 @@ rendering and for the kinds that compare them entry by entry.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import sympy
 from sympy.matrices import MatrixBase
@@ -18,7 +18,7 @@ from mathdrill.mathlang import Sequence, SetLiteral, to_latex, to_plain, to_pret
 STYLES = ("unicode", "plain", "latex", "pretty")
 
 
-def is_scalar(value: Any) -> bool:
+def is_scalar(value: object) -> TypeGuard[sympy.Expr]:
     """Return True for a sympy scalar expression (not a matrix, set, boolean or container)."""
     return isinstance(value, sympy.Expr) and not isinstance(value, MatrixBase)
 
@@ -158,7 +158,7 @@ def render_value(value: Any, style: str) -> str:
     return str(value)
 
 
-def as_rows(value: Any) -> list[list[Any]] | None:
+def as_rows(value: Any) -> list[list[sympy.Expr]] | None:
     """Return a matrix-like value as rows of scalars; None when it is not matrix-like.
 
     A flat sequence is one row; a scalar is a 1×1 matrix; ragged rows give None.
@@ -199,7 +199,7 @@ def as_rows(value: Any) -> list[list[Any]] | None:
     return None
 
 
-def as_vector(value: Any) -> list[Any] | None:
+def as_vector(value: Any) -> list[sympy.Expr] | None:
     """Return a row or column vector as a flat list of scalars; None for anything else."""
     rows = as_rows(value)
     if rows is None:

@@ -13,7 +13,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from mathdrill.answers.answer_kind import AnswerKind, Reading, parse_answer, unreadable
+from mathdrill.answers.answer_kind import AnswerKind, Expected, Reading, parse_answer, unreadable
 from mathdrill.answers.arrays import too_few_figures, vector_norm
 from mathdrill.answers.display import as_rows, as_vector, is_scalar, render_scalar, render_value
 from mathdrill.answers.evaluation import Undefined, evaluate, realify
@@ -60,7 +60,7 @@ class EigenpairsKind(AnswerKind):
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "eigenvalue: eigenvector pairs, e.g. 2: [1, 1]; 3: [1, -2]"
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         rows = as_rows(value)
         if (
             rows is None
@@ -271,17 +271,17 @@ class EigenpairsKind(AnswerKind):
                 used[index].append(v)
         for index, (_mu, algebraic) in enumerate(clusters):
             geometric = geometric_of[index]
-            vectors = used[index]
-            if not vectors:
+            listed = used[index]
+            if not listed:
                 return Outcome(False, "not every eigenvalue is listed")
             if _rank(
-                mpmath.matrix(vectors),
-                mpmath.mpf("1e-6") * max(vector_norm(x) for x in vectors),
-            ) < len(vectors):
+                mpmath.matrix(listed),
+                mpmath.mpf("1e-6") * max(vector_norm(x) for x in listed),
+            ) < len(listed):
                 return Outcome(
                     False, "the eigenvectors given for one eigenvalue are not independent"
                 )
-            if len(vectors) < geometric:
+            if len(listed) < geometric:
                 return Outcome(
                     False,
                     f"an eigenvalue of multiplicity {algebraic} needs {geometric} independent"

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeAlias
 
 import mpmath
 import sympy
+
+#: A number evaluation gives: a real ``mpf`` or a complex ``mpc`` (mpmath ships no types, so to
+#: mypy this is ``Any``; the alias says what is meant).
+MpNumber: TypeAlias = "mpmath.mpf | mpmath.mpc"
 
 
 class Undefined(ArithmeticError):
     """The expression has no finite value at the point (division by zero, log 0, oo …)."""
 
 
-def to_mp(value: Any, dps: int) -> Any:
+def to_mp(value: Any, dps: int) -> MpNumber:
     """Convert a sympy Rational/Integer/Float (or Python number) to an mpmath number.
 
     Anything else is evaluated at ``dps`` digits.
@@ -82,7 +86,7 @@ def _check(value: Any) -> Any:
     return value
 
 
-def evaluate(expr: Any, env: Mapping[str, Any], dps: int) -> Any:
+def evaluate(expr: Any, env: Mapping[str, Any], dps: int) -> MpNumber:
     """Evaluate a sympy expression to an mpmath number at ``dps`` digits.
 
     Args:
@@ -195,7 +199,7 @@ def compile_expr(expr: Any, dps: int) -> Compiled:
         return _compile(expr, dps)
 
 
-def run_compiled(fn: Compiled, env: Mapping[str, Any], dps: int) -> Any:
+def run_compiled(fn: Compiled, env: Mapping[str, Any], dps: int) -> MpNumber:
     """Evaluate a :func:`compile_expr` result at ``env``.
 
     Args:
@@ -325,6 +329,6 @@ def is_real(value: Any, dps: int) -> bool:
     return abs(imag) <= mpmath.mpf(10) ** (5 - dps) * max(1, abs(mpmath.re(value)))
 
 
-def realify(value: Any, dps: int) -> Any:
+def realify(value: Any, dps: int) -> MpNumber:
     """Drop a rounding-level imaginary part; keep a genuine one."""
     return mpmath.re(value) if is_real(value, dps) else value

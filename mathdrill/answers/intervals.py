@@ -13,7 +13,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from mathdrill.answers.answer_kind import AnswerKind, Reading, ReadMath, parse_answer
+from mathdrill.answers.answer_kind import AnswerKind, Expected, Reading, ReadMath, parse_answer
 from mathdrill.answers.display import is_scalar, render_scalar
 from mathdrill.answers.evaluation import Undefined, evaluate
 from mathdrill.answers.forms import NEG_INF, POS_INF, IntervalValue, Piece, read_interval
@@ -111,20 +111,22 @@ class IntervalKind(AnswerKind):
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "an interval such as [0, 1) or (-oo, 2] (or 0 <= x < 1); join several with U"
 
-    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
+    def parse_expected(  # noqa: D102
+        self, text: str, variables: Mapping[str, tuple[float, float]]
+    ) -> Expected:
         symbols = tuple(variables)
         return read_interval(
             text, _endpoint_reader(lambda part: parse_author(part, symbols=symbols), False)
         )
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if _interval_of(value) is None:
             raise InputError(f"expected answer {text!r} is not an interval")
         return value
 
     def read_reference(
         self, text: str, evaluate: Callable[[], Any], read_math: ReadMath, options: tuple[str, ...]
-    ) -> Any:
+    ) -> Expected:
         """Brackets and endpoints, each endpoint an expression of the instance's values."""
         return self.check_expected(read_interval(text, read_math), text)
 

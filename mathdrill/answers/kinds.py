@@ -8,9 +8,9 @@ it in a killable worker process under a cap.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
-from mathdrill.answers.answer_kind import UNDECIDED_REASON, AnswerKind
+from mathdrill.answers.answer_kind import UNDECIDED_REASON, AnswerKind, Expected
 from mathdrill.answers.arrays import DirectionKind, MatrixKind, VectorKind
 from mathdrill.answers.display import STYLES
 from mathdrill.answers.eigenpairs import EigenpairsKind
@@ -40,6 +40,14 @@ KINDS: Mapping[str, AnswerKind] = {
     )
 }
 """Every answer kind by name, in the order of :data:`mathdrill.vocabulary.ANSWER_KINDS`."""
+
+
+class _Read(TypedDict):
+    """The fields of a verdict that say how the answer was read."""
+
+    read_as: str
+    read_as_plain: str
+    notes: tuple[str, ...]
 
 
 def get_kind(name: str) -> AnswerKind:
@@ -96,7 +104,7 @@ def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
         reading = kind.read(spec, text)
         if explain:
             # Rendered here, so a value the printers cannot show is "could not read" as ever.
-            base = {
+            base: _Read = {
                 "read_as": reading.read_as,
                 "read_as_plain": reading.read_as_plain,
                 "notes": tuple(reading.notes),
@@ -149,7 +157,7 @@ _DECIDED_REASONS = {
 
 def parse_expected(
     kind: str, text: str, variables: Mapping[str, tuple[float, float]] | None = None
-) -> Any:
+) -> Expected:
     """Read an author's reference text (e.g. ``mathdrill check --expected``) for ``kind``.
 
     Formulas are read with ``parse_author`` (the deck table: ``diff``, ``Matrix``, ``eigenvals`` …);

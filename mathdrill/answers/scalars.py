@@ -10,6 +10,7 @@ from typing import Any
 
 from mathdrill.answers.answer_kind import (
     AnswerKind,
+    Expected,
     Reading,
     parse_answer,
     sampling_intervals,
@@ -103,7 +104,7 @@ class NumberKind(AnswerKind):
             allowance_from(numbers, single=parsed.single_number),
         )
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if not is_scalar(value) or value.free_symbols:
             raise InputError(f"expected answer {text!r} is not a single number")
         return value
@@ -145,7 +146,7 @@ class ExpressionKind(AnswerKind):
             parsed.numbers,
         )
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if not is_scalar(value):
             raise InputError(f"expected answer {text!r} is not a single formula")
         return value

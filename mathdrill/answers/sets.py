@@ -11,7 +11,13 @@ from typing import Any, ClassVar
 
 import sympy
 
-from mathdrill.answers.answer_kind import UNDECIDED_REASON, AnswerKind, Reading, unreadable
+from mathdrill.answers.answer_kind import (
+    UNDECIDED_REASON,
+    AnswerKind,
+    Expected,
+    Reading,
+    unreadable,
+)
 from mathdrill.answers.arrays import entries_outcome, read_structured
 from mathdrill.answers.display import as_vector, display_value, is_scalar, render_value
 from mathdrill.answers.forms import normalize_words
@@ -56,7 +62,8 @@ def _match(pairs: list[list[bool | None]], n_left: int, n_right: int) -> int:
         for j in range(n_right):
             if pairs[i][j] and not seen[j]:
                 seen[j] = True
-                if owner[j] is None or augment(owner[j], seen):
+                holder = owner[j]
+                if holder is None or augment(holder, seen):
                     owner[j] = i
                     return True
         return False
@@ -91,12 +98,14 @@ class SetKind(AnswerKind):
             parsed.numbers,
         )
 
-    def check_expected(self, value: Any, text: str) -> Any:  # noqa: D102
+    def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if _set_items(value) is None:
             raise InputError(f"expected answer {text!r} is not a set of elements")
         return value
 
-    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
+    def parse_expected(  # noqa: D102
+        self, text: str, variables: Mapping[str, tuple[float, float]]
+    ) -> Expected:
         if normalize_words(text) in _EMPTY_WORDS:
             return SetLiteral(())
         return super().parse_expected(text, variables)

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy
 
-from mathdrill.answers.answer_kind import AnswerKind, Reading, ReadMath
+from mathdrill.answers.answer_kind import AnswerKind, Expected, Reading, ReadMath
 from mathdrill.answers.forms import (
     ERROR_WORDS,
     FALSE_WORDS,
@@ -45,14 +45,16 @@ class ChoiceKind(AnswerKind):
             return f"the letter of an option (a–{_letter(len(spec.choices) - 1)}) or its text"
         return "the option's text"
 
-    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
+    def parse_expected(  # noqa: D102
+        self, text: str, variables: Mapping[str, tuple[float, float]]
+    ) -> Expected:
         if not text.strip():
             raise InputError("the expected option is empty")
         return text.strip()
 
     def read_reference(
         self, text: str, evaluate: Callable[[], Any], read_math: ReadMath, options: tuple[str, ...]
-    ) -> Any:
+    ) -> Expected:
         """The right option's index: from its text, its letter, or an expression of the values.
 
         An expression lets the right option depend on the instance — draw the case first
@@ -173,12 +175,14 @@ class BooleanKind(AnswerKind):
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "yes or no"
 
-    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
+    def parse_expected(  # noqa: D102
+        self, text: str, variables: Mapping[str, tuple[float, float]]
+    ) -> Expected:
         return _expected_with(read_boolean, text)
 
     def read_reference(
         self, text: str, evaluate: Callable[[], Any], read_math: ReadMath, options: tuple[str, ...]
-    ) -> Any:
+    ) -> Expected:
         """A yes/no word, or a condition on the instance's values (``a > b``)."""
         words = normalize_words(text)
         if words in TRUE_WORDS or words in FALSE_WORDS:
@@ -253,12 +257,14 @@ class ShapeKind(AnswerKind):
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "a shape such as (3, 4) or 3x4, () for a scalar, or error if it fails"
 
-    def parse_expected(self, text: str, variables: Mapping[str, tuple[float, float]]) -> Any:  # noqa: D102
+    def parse_expected(  # noqa: D102
+        self, text: str, variables: Mapping[str, tuple[float, float]]
+    ) -> Expected:
         return _expected_with(read_shape, text)
 
     def read_reference(
         self, text: str, evaluate: Callable[[], Any], read_math: ReadMath, options: tuple[str, ...]
-    ) -> Any:
+    ) -> Expected:
         """``error``, or dimensions computed from the instance's values (``(m, n)``)."""
         if normalize_words(text) in ERROR_WORDS:
             return ShapeValue(None, error=True)

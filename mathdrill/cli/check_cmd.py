@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -193,7 +194,7 @@ def _run_batch(source: str, timeout: float) -> None:
             stream.close()
 
 
-def _lines(stream, source: str):
+def _lines(stream: Iterable[str], source: str) -> Iterator[str]:
     try:
         yield from stream
     except UnicodeDecodeError:

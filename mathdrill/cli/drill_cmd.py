@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 import typer
 
 from mathdrill.cli import root
+from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
     from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
@@ -236,7 +237,10 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
             continue
         if self_grade:
             grade = ui.ask_grade(problem, outcome)
-            outcome = session.self_grade(outcome.derived_quality if grade is None else grade)
+            quality = outcome.derived_quality if grade is None else grade
+            if quality is None:  # a graded outcome always carries the grade mathdrill derived
+                raise UsageError("this answer has no grade to save")
+            outcome = session.self_grade(quality)
             if grade is None:
                 ui.show_outcome(problem, outcome)
                 return False

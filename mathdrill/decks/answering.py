@@ -9,13 +9,17 @@ classifies the kind's errors for the deck author, and asks the kind how it is sh
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from mathdrill.decks.failures import GenerationError, undefined
 from mathdrill.decks.model import Expr, MistakeDef, Template
 from mathdrill.errors import InputError, MathSyntaxError
+
+if TYPE_CHECKING:
+    from mathdrill.answers import AnswerSpec
+    from mathdrill.answers.answer_kind import Expected
 
 Evaluate = Callable[..., Any]
 Fail = Callable[..., Any]
@@ -83,7 +87,7 @@ def _value(
 
 def reference_value(
     template: Template, names: Mapping[str, Any], seed: int, evaluate: Evaluate, fail: Fail
-) -> Any:
+) -> Expected:
     """Evaluate the template's reference answer for one instance.
 
     Args:
@@ -117,7 +121,7 @@ def mistake_value(
     seed: int,
     evaluate: Evaluate,
     fail: Fail,
-) -> Any:
+) -> Expected:
     """Evaluate one authored mistake for one instance.
 
     Args:
@@ -139,7 +143,7 @@ def make_spec(
     reference: Any,
     mistakes: list[tuple[str, Any, str]],
     choices: tuple[str, ...],
-) -> Any:
+) -> AnswerSpec:
     """Build the instance's :class:`mathdrill.answers.AnswerSpec`.
 
     Args:

@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from mathdrill.errors import DeckError
-from mathdrill.mathlang.values import Sequence
+from mathdrill.mathlang.values import MathValue, Sequence
 
 MAX_DIMENSION = 8
 """Vectors and matrices have at most this many rows and columns."""
@@ -80,7 +80,7 @@ class Sampler:
     name: str
     signature: str
     summary: str
-    draw: Callable[..., Any]
+    draw: Callable[..., MathValue]
     flags: frozenset[str] = frozenset()
 
 
@@ -229,7 +229,7 @@ def integer(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Intege
     return sympy.Integer(value)
 
 
-def choice(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
+def choice(rng: np.random.Generator, *args: Any, **kwargs: Any) -> MathValue:
     """Pick one of the arguments (or one item of a single list argument) uniformly.
 
     Args:
@@ -606,7 +606,7 @@ def orthogonal(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.Imm
     return _matrix((first * _matrix(rotation) * _signed_permutation(rng, n)).tolist())
 
 
-def positive_definite(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
+def positive_definite(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.ImmutableMatrix:
     """Draw a symmetric positive definite integer matrix L·Lᵀ.
 
     L is lower triangular with diagonal entries in 1..hi and the others in lo..hi, so the
@@ -641,7 +641,7 @@ def positive_definite(rng: np.random.Generator, *args: Any, **kwargs: Any) -> An
     return _matrix((lower * lower.T).tolist())
 
 
-def diagonalizable(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
+def diagonalizable(rng: np.random.Generator, *args: Any, **kwargs: Any) -> sympy.ImmutableMatrix:
     """Draw an integer matrix P·D·P⁻¹ with chosen integer eigenvalues and unimodular P.
 
     Args:
@@ -882,7 +882,7 @@ SAMPLERS: dict[str, Sampler] = {
 """Every sampler a deck may call, by name."""
 
 
-def bind(rng: np.random.Generator) -> dict[str, Callable[..., Any]]:
+def bind(rng: np.random.Generator) -> dict[str, Callable[..., MathValue]]:
     """Return the samplers as plain callables drawing from ``rng``.
 
     Args:
@@ -893,8 +893,8 @@ def bind(rng: np.random.Generator) -> dict[str, Callable[..., Any]]:
         table; each raises :class:`SamplerError` on bad arguments.
     """
 
-    def bound(sampler: Sampler) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
+    def bound(sampler: Sampler) -> Callable[..., MathValue]:
+        def call(*args: Any, **kwargs: Any) -> MathValue:
             return sampler.draw(rng, *args, **dict(kwargs))
 
         call.__name__ = sampler.name

@@ -377,7 +377,7 @@ def _template(
             if isinstance(value, str):
                 match = SAMPLER_CALL_RE.fullmatch(value)
                 if match is None:
-                    hint = (
+                    advice = (
                         " (YAML splits {...} mappings and [...] lists at commas: quote the "
                         "call or write it on its own line)"
                         if value.count("(") != value.count(")")
@@ -386,7 +386,7 @@ def _template(
                     add(
                         line,
                         f"params.{name}: '{value}' is not a sampler call such as "
-                        f"integer(1, 9){hint}",
+                        f"integer(1, 9){advice}",
                     )
                     continue
                 if match.group(1) not in SAMPLERS:
@@ -443,7 +443,7 @@ def _template(
     if "prompt" in node and node["prompt"] is not None:
         prompt = text("prompt", node["prompt"], node.line_of("prompt"), "prompt")
 
-    hints = []
+    hints: list[Text] = []
     for i, (item, line) in enumerate(
         _list_of(out, node, "hints", "template", label, single_ok=True)
     ):

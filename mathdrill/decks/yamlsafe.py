@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -179,8 +179,9 @@ def _check_depth(text: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
+                    mark = event.start_mark
                     raise YamlProblem(
-                        event.start_mark.line + 1,
+                        mark.line + 1 if mark else 0,
                         f"the YAML is nested more than {MAX_DEPTH} levels deep",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -239,7 +240,7 @@ def parse_yaml(text: str) -> Document:
     """
     if len(text) > MAX_DECK_BYTES:
         raise YamlProblem(0, f"the text is longer than {MAX_DECK_BYTES:,} characters")
-    loader = None
+    loader: yaml.CSafeLoader | _DeckLoader | None = None
     try:
         if _FAST:
             # libyaml's composer cannot be hooked per node, so depth is checked on its event
@@ -318,7 +319,8 @@ class _Converter:
                 items.item_lines.append(child.start_mark.line + 1)
             self.document.spans[id(items)] = (node.start_mark.index, node.end_mark.index)
             return items
-        return self._scalar(node, line)
+        # The composer makes only three kinds of node: this one is a scalar.
+        return self._scalar(cast(yaml.ScalarNode, node), line)
 
     def _mapping(self, node: yaml.MappingNode, line: int, depth: int) -> Any:
         if node.tag != _MAP:
@@ -351,7 +353,7 @@ class _Converter:
         self.document.spans[id(result)] = (node.start_mark.index, node.end_mark.index)
         return result
 
-    def _scalar(self, node: yaml.Node, line: int) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, line: int) -> Any:
         tag = node.tag
         if tag == _STR or tag in _AS_TEXT:
             return str(node.value)

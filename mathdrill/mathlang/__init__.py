@@ -40,7 +40,8 @@ limits=AUTHOR_LIMITS) -> Parsed``
 Values
 ======
 
-Scalars are sympy expressions. ``[a, b]`` is a ``Sequence(bracket="[")``, ``(a, b)`` a
+``MathValue`` is the type of every value read (``Parsed.value``). Scalars are sympy
+expressions. ``[a, b]`` is a ``Sequence(bracket="[")``, ``(a, b)`` a
 ``Sequence(bracket="(")``, a bare ``a, b`` a ``Sequence(bracket="")``; nested lists
 ``[[1, 2], [3, 4]]`` (and LaTeX ``bmatrix``/``pmatrix``) are lists of row lists. ``{1, 3}`` is a
 ``SetLiteral`` (duplicates kept; ``{}`` is the empty set). The parser never decides what a
@@ -206,7 +207,7 @@ from mathdrill.mathlang.functions import AUTHOR_FUNCTIONS, LEARNER_FUNCTIONS, Fu
 from mathdrill.mathlang.limits import AUTHOR_LIMITS, LEARNER_LIMITS, Limits
 from mathdrill.mathlang.parser import parse, parse_author, warm_up
 from mathdrill.mathlang.render import to_latex, to_plain, to_pretty, to_unicode
-from mathdrill.mathlang.values import NumberLiteral, Parsed, Sequence, SetLiteral
+from mathdrill.mathlang.values import MathValue, NumberLiteral, Parsed, Sequence, SetLiteral
 
 __all__ = [
     "AUTHOR_FUNCTIONS",
@@ -215,6 +216,7 @@ __all__ = [
     "LEARNER_LIMITS",
     "FuncSpec",
     "Limits",
+    "MathValue",
     "NumberLiteral",
     "Parsed",
     "Sequence",

@@ -19,12 +19,14 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 import sympy
 
 from mathdrill.mathlang.limits import Limits
-from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.mathlang.values import MathValue, Sequence, SetLiteral
+
+_V = TypeVar("_V")
 
 
 class Refusal(Exception):
@@ -84,20 +86,20 @@ class FuncSpec:
     exp_like: bool = False
     kwargs: bool = False
 
-    def __call__(self, env: CallEnv, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, env: CallEnv, *args: Any, **kwargs: Any) -> MathValue:
         """Build the value (see ``build``)."""
         return self.build(env, *args, **kwargs)
 
 
-def is_scalar(x: Any) -> bool:
+def is_scalar(x: object) -> TypeGuard[sympy.Expr]:
     """True for a sympy expression (not a matrix, boolean or collection)."""
     return isinstance(x, sympy.Expr) and not isinstance(x, sympy.MatrixBase)
 
 
-def scalar(env: CallEnv, x: Any) -> sympy.Expr:
-    """Check that ``x`` is a scalar expression, refusing otherwise."""
+def scalar(env: CallEnv, x: Any) -> sympy.Expr | sympy.logic.boolalg.BooleanAtom:
+    """Check that ``x`` is a scalar expression, refusing otherwise (a bool becomes sympy's)."""
     if isinstance(x, bool):
-        return sympy.true if x else sympy.false  # type: ignore[return-value]
+        return sympy.true if x else sympy.false
     if not is_scalar(x):
         raise env.refuse(f"{env.name} takes a number or an expression here, not {kind_of(x)}")
     return x
@@ -127,7 +129,7 @@ def int_value(x: Any) -> int | None:
     return None
 
 
-def small_numbers(env: CallEnv, x: Any) -> Any:
+def small_numbers(env: CallEnv, x: _V) -> _V:
     """Refuse an argument holding an exact number too long for functions to evaluate cheaply.
 
     sympy evaluates ``sqrt``, ``cos(pi·q)``, ``log`` … of exact numbers eagerly (perfect-power
@@ -332,7 +334,7 @@ def to_matrix(env: CallEnv, x: Any) -> sympy.ImmutableMatrix:
     return sympy.ImmutableMatrix(m)
 
 
-def to_vector(env: CallEnv, x: Any) -> list[Any]:
+def to_vector(env: CallEnv, x: Any) -> list[sympy.Expr]:
     """Entries of a flat list or of a row/column matrix."""
     if isinstance(x, Sequence) and not any(isinstance(v, Sequence) for v in x.items):
         return [scalar(env, v) for v in x.items]

@@ -30,7 +30,7 @@ import sympy
 from mathdrill.errors import LimitExceededError, MathSyntaxError
 from mathdrill.mathlang.lexer import Tok
 from mathdrill.mathlang.limits import Limits
-from mathdrill.mathlang.values import Sequence
+from mathdrill.mathlang.values import MathValue, Sequence
 
 _OPERAND_END = frozenset({"num", "sym", "const", "value", ")", "]", "}", "absclose"})
 _OPERAND_START = frozenset({"num", "sym", "const", "value", "func", "(", "absopen", "sqrt"})
@@ -78,7 +78,7 @@ class Context:
             self.notes.append(note)
 
 
-def coerce(value: Any) -> Any:
+def coerce(value: Any) -> MathValue:
     """Plain Python values bound by a deck → the values the walker computes with.
 
     Integers and fractions (Python or numpy) → sympy numbers, floats → ``sympy.Float``,

@@ -9,9 +9,18 @@ elements to the ``set`` kind …), so the parser never guesses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
+
+import sympy
 
 Bracket = Literal["[", "(", ""]
+
+#: What reading math text gives (:attr:`Parsed.value`), and what the walker computes with: a
+#: sympy object (an expression, a boolean, a matrix, a set …), or a :class:`Sequence` or
+#: :class:`SetLiteral` of such values. sympy ships no types, so to mypy the sympy half is ``Any``:
+#: the alias still says what a function takes and gives, and code using a value as a sympy
+#: object must rule out the two collections first.
+MathValue: TypeAlias = "sympy.Basic | sympy.MatrixBase | Sequence | SetLiteral"
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class Parsed:
             ``"1/2x was read as (1/2)·x; write 1/(2x) for the other reading"``.
     """
 
-    value: Any
+    value: MathValue
     text: str
     numbers: tuple[NumberLiteral, ...] = ()
     single_number: bool = False

@@ -27,8 +27,9 @@ from mathdrill.mathlang.functions import (
     kind_of,
     to_matrix,
 )
+from mathdrill.mathlang.lexer import Tok
 from mathdrill.mathlang.rewrite import Context, Emitted, coerce
-from mathdrill.mathlang.values import Sequence, SetLiteral
+from mathdrill.mathlang.values import MathValue, Sequence, SetLiteral
 
 _REFUSED = {
     ast.Attribute: "attribute access (x.y) is not allowed",
@@ -81,7 +82,7 @@ class Walker:
         return LimitExceededError(message, self.ctx.text, start, end)
 
     # -- walking --------------------------------------------------------------------------------
-    def walk(self, node: ast.AST, exp_depth: int = 0) -> Any:
+    def walk(self, node: ast.AST, exp_depth: int = 0) -> MathValue:
         """Return the value of ``node``.
 
         Args:
@@ -149,7 +150,7 @@ class Walker:
                     return k == end - 1
         return False
 
-    def ref(self, node: ast.Name) -> Any:
+    def ref(self, node: ast.Name) -> Tok:
         """The token a placeholder name (``_t12``) stands for."""
         ident = node.id
         if not (ident.startswith("_t") and ident[2:].isdigit()):
@@ -159,7 +160,7 @@ class Walker:
             raise self.error("this name is not allowed", node)
         return self.em.refs[k]
 
-    def name(self, node: ast.Name) -> Any:
+    def name(self, node: ast.Name) -> MathValue:
         """Value of a number, symbol, constant or bound name."""
         tok = self.ref(node)
         if tok.kind == "num":
@@ -170,7 +171,7 @@ class Walker:
             return coerce(self.ctx.names[tok.text])
         return tok.data
 
-    def unary(self, node: ast.UnaryOp, exp_depth: int) -> Any:
+    def unary(self, node: ast.UnaryOp, exp_depth: int) -> MathValue:
         """Unary minus, plus and (author) not."""
         v = self.walk(node.operand, exp_depth)
         if isinstance(node.op, ast.UAdd):
@@ -181,7 +182,7 @@ class Walker:
             return self.guard(lambda: sympy.Not(v), node, "'not' needs a condition")
         raise self.error("this operator is not allowed", node)
 
-    def binop(self, node: ast.BinOp, exp_depth: int) -> Any:
+    def binop(self, node: ast.BinOp, exp_depth: int) -> MathValue:
         """+ − × ÷ and powers.
 
         Left-associative chains (``a + b + c + …``) are walked iteratively, so a long sum costs
@@ -229,7 +230,7 @@ class Walker:
             value = self.flush(run_cls, pending, run_node)
         return value
 
-    def flush(self, cls: str, operands: list[Any], node: ast.AST) -> Any:
+    def flush(self, cls: str, operands: list[Any], node: ast.AST) -> MathValue:
         """Build one Add or Mul of scalar operands, refusing oversized exact products first."""
         if cls == "mul":
             size = sum(
@@ -249,7 +250,7 @@ class Walker:
         return self.check_number(result, node)
 
     # -- arithmetic -----------------------------------------------------------------------------
-    def guard(self, fn: Any, node: ast.AST, message: str) -> Any:
+    def guard(self, fn: Any, node: ast.AST, message: str) -> MathValue:
         """Run a sympy construction, turning its failures into located errors."""
         try:
             return fn()
@@ -274,7 +275,7 @@ class Walker:
             message += detail.format(kind=type(exc).__name__, text=text)
         return self.error(message, node)
 
-    def check_number(self, value: Any, node: ast.AST) -> Any:
+    def check_number(self, value: Any, node: ast.AST) -> MathValue:
         """Refuse exact rationals with too many digits."""
         if not isinstance(value, sympy.Rational):
             return value
@@ -327,7 +328,7 @@ class Walker:
                 node,
             )
 
-    def arith(self, op: str, a: Any, b: Any, node: ast.AST) -> Any:
+    def arith(self, op: str, a: Any, b: Any, node: ast.AST) -> MathValue:
         """Combine two values with ``op`` (scalars, lists elementwise, matrices)."""
         if is_scalar(a) and is_scalar(b):
             if op == "**":
@@ -364,7 +365,7 @@ class Walker:
             return Sequence(tuple(self.arith(op, a, y, node) for y in b.items), b.bracket)
         raise self.error(f"cannot use '{_SHOWN_OP[op]}' with {kind_of(a)} and {kind_of(b)}", node)
 
-    def matrix_arith(self, op: str, a: Any, b: Any, node: ast.AST) -> Any:
+    def matrix_arith(self, op: str, a: Any, b: Any, node: ast.AST) -> MathValue:
         """Matrix arithmetic (author table: one side is a sympy matrix)."""
         env = CallEnv("matrix arithmetic", self.limits)
         if op == "**":
@@ -397,7 +398,7 @@ class Walker:
         return result
 
     # -- calls ----------------------------------------------------------------------------------
-    def call(self, node: ast.Call, exp_depth: int) -> Any:
+    def call(self, node: ast.Call, exp_depth: int) -> MathValue:
         """Call an allow-listed function."""
         if not isinstance(node.func, ast.Name):
             raise self.error("only named functions can be called", node)
@@ -445,7 +446,7 @@ class Walker:
         return self.check_number(coerce(result), node)
 
     # -- author-only ----------------------------------------------------------------------------
-    def compare(self, node: ast.Compare, exp_depth: int) -> Any:
+    def compare(self, node: ast.Compare, exp_depth: int) -> MathValue:
         """Comparisons, chained ``a < b < c`` as a conjunction."""
         values = [self.walk(node.left, exp_depth)] + [
             self.walk(c, exp_depth) for c in node.comparators
@@ -466,13 +467,13 @@ class Walker:
             return parts[0]
         return self.guard(lambda: sympy.And(*parts), node, "cannot combine these comparisons")
 
-    def boolop(self, node: ast.BoolOp, exp_depth: int) -> Any:
+    def boolop(self, node: ast.BoolOp, exp_depth: int) -> MathValue:
         """``and`` / ``or``."""
         values = [self.walk(v, exp_depth) for v in node.values]
         fn = sympy.And if isinstance(node.op, ast.And) else sympy.Or
         return self.guard(lambda: fn(*values), node, "'and'/'or' need conditions on both sides")
 
-    def subscript(self, node: ast.Subscript, exp_depth: int) -> Any:
+    def subscript(self, node: ast.Subscript, exp_depth: int) -> MathValue:
         """Indexing ``v[0]``, ``A[0, 1]`` (0-based, negative from the end)."""
         target = self.walk(node.value, exp_depth)
         idx_node = node.slice

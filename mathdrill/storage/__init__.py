@@ -12,8 +12,7 @@ name that needs it is used)::
               set_suspended, reset_card, history, count_reviews, counts_since, solve_seconds,
               review_days, orphaned, integrity_check, schema_version, path, backup_path, close;
               for the storage modules: read, write, snapshot, backup
-    Card, Review (the one card and review records), CardState,
-    CardStateLike
+    Card, Review (the one card and review records), CardUpdate (a card's new schedule)
     bulk: iter_cards, iter_reviews, iter_skill_stats, count_cards, count_reviews,
           merge_import; SkillRow, MergeResult
     aggregates: the reads behind ``mathdrill stats``
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
     from mathdrill.storage.location import resolve_data_dir, resolve_database
     from mathdrill.storage.records import (
         Card,
-        CardState,
-        CardStateLike,
+        CardUpdate,
         Review,
         easiness_to_x100,
     )
@@ -46,8 +44,7 @@ _EXPORTS = {
     "resolve_database": "mathdrill.storage.location",
     "resolve_data_dir": "mathdrill.storage.location",
     "Card": "mathdrill.storage.records",
-    "CardState": "mathdrill.storage.records",
-    "CardStateLike": "mathdrill.storage.records",
+    "CardUpdate": "mathdrill.storage.records",
     "DeckCounts": "mathdrill.storage.records",
     "Review": "mathdrill.storage.records",
     "easiness_to_x100": "mathdrill.storage.records",
@@ -59,8 +56,7 @@ _EXPORTS = {
 __all__ = [
     "SCHEMA_VERSION",
     "Card",
-    "CardState",
-    "CardStateLike",
+    "CardUpdate",
     "Database",
     "DeckCounts",
     "MergeResult",

@@ -244,7 +244,7 @@ def day_figures(
     """
     if len(starts) < 2:
         return {}
-    at = reviews.c.reviewed_at
+    at: ColumnElement[Any] = reviews.c.reviewed_at
     if db.is_sqlite:
         # Compared as the stored text (fixed width, UTC: text order is time order) instead of
         # parsing every timestamp, which keeps `mathdrill stats` within its 1 s target.

@@ -22,7 +22,7 @@ memory per review either. The rules (see ``docs/data.md``, "Export and import"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -192,7 +192,7 @@ def _review_filters(since: datetime | None, decks: list[str] | None) -> list[Any
     return where
 
 
-def _stream(db: Source, query: Any, action: str) -> Iterator[Any]:
+def _stream(db: Source, query: Any, action: str) -> Generator[Any, None, None]:
     """Yield a query's rows, fetched from the driver in batches (memory stays at one batch)."""
     with db.read(action) as conn:
         if db.is_sqlite:
@@ -256,7 +256,9 @@ def count_reviews(
         return int(conn.execute(query).scalar_one())
 
 
-def iter_cards(db: Source, *, decks: Iterable[str] | None = None) -> Iterator[tuple[Any, ...]]:
+def iter_cards(
+    db: Source, *, decks: Iterable[str] | None = None
+) -> Generator[tuple[Any, ...], None, None]:
     """Yield cards ordered by deck then template, streamed in batches.
 
     Args:
@@ -279,7 +281,7 @@ def iter_cards(db: Source, *, decks: Iterable[str] | None = None) -> Iterator[tu
 
 def iter_reviews(
     db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
-) -> Iterator[tuple[Any, ...]]:
+) -> Generator[tuple[Any, ...], None, None]:
     """Yield reviews in the order they happened (time, then storage order), streamed.
 
     Args:
@@ -311,7 +313,7 @@ def iter_reviews(
 
 def iter_skill_stats(
     db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
-) -> Iterator[SkillRow]:
+) -> Generator[SkillRow, None, None]:
     """Yield one row per skill: its schedule and aggregates of its log, computed in SQL.
 
     Counts, the last review and the most frequent mistake are GROUP BY aggregates; the median

@@ -34,11 +34,10 @@ from mathdrill.storage.engine import (
 from mathdrill.storage.records import (
     INITIAL_EASINESS_X100,
     Card,
-    CardStateLike,
+    CardUpdate,
     DeckCounts,
     Review,
     card_from_row,
-    easiness_to_x100,
 )
 from mathdrill.storage.tables import (
     SCHEMA_VERSION,
@@ -76,14 +75,6 @@ CARD_COLUMNS = (
 
 # Every column of the log and the card's key: every field of a Review, by name.
 _REVIEW_COLUMNS = (*reviews.c, cards.c.deck, cards.c.template)
-
-
-def _state_x100(state: CardStateLike) -> int:
-    for name in ("easiness_x100", "easiness_hundredths"):
-        value = getattr(state, name, None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return easiness_to_x100(state.easiness)
 
 
 class Snapshot:
@@ -507,7 +498,7 @@ class Database:
 
     # -- reviews -----------------------------------------------------------------------------
 
-    def record_review(self, record: Review, new_state: CardStateLike | None = None) -> Review:
+    def record_review(self, record: Review, new_state: CardUpdate | None = None) -> Review:
         """Append a review and update its card's schedule, in ONE committed transaction.
 
         When this returns, the review and the card's new state are committed: they survive the
@@ -519,9 +510,7 @@ class Database:
             record: The answered problem (``card_id`` and what the drill decided).
             new_state: The card's schedule after the review, or None for reviews that do not
                 move the schedule (same-session repeats, cramming), which leave the card as it
-                is. ``last_review`` (the last review that moved the schedule) is taken from
-                ``new_state.last_review`` when the object has that attribute, else it becomes
-                ``record.reviewed_at``.
+                is.
 
         Returns:
             The stored review, every field filled.
@@ -529,15 +518,7 @@ class Database:
         Raises:
             NotFoundError: If ``record.card_id`` names no card.
             StorageError: If the database cannot be written (nothing is stored then).
-            ValueError: If ``new_state`` holds impossible values.
         """
-        if new_state is not None:
-            ef_after = _state_x100(new_state)
-            if new_state.due is not None:
-                _aware("new_state.due", new_state.due)
-            last = getattr(new_state, "last_review", record.reviewed_at)
-            if last is not None:
-                _aware("new_state.last_review", last)
         with self.write("recording a review") as conn:
             row = conn.execute(
                 select(*CARD_COLUMNS).where(cards.c.id == record.card_id)
@@ -549,19 +530,20 @@ class Database:
             if new_state is None:
                 ef_after, interval_after = ef_before, interval_before
             else:
-                interval_after = int(new_state.interval)
+                ef_after = new_state.easiness_x100
+                interval_after = new_state.interval
                 values.update(
-                    last_review=last,
-                    repetitions=int(new_state.repetitions),
+                    last_review=new_state.last_review,
+                    repetitions=new_state.repetitions,
                     easiness_x100=ef_after,
                     interval_days=interval_after,
                     due=new_state.due,
-                    lapses=int(new_state.lapses),
+                    lapses=new_state.lapses,
                 )
-                for flag in ("leech", "suspended"):
-                    value = getattr(new_state, flag, None)
-                    if value is not None:
-                        values[flag] = bool(value)
+                if new_state.leech is not None:
+                    values["leech"] = new_state.leech
+                if new_state.suspended is not None:
+                    values["suspended"] = new_state.suspended
             if values:
                 conn.execute(update(cards).where(cards.c.id == record.card_id).values(**values))
             stored = replace(
@@ -575,7 +557,10 @@ class Database:
                 interval_after=interval_after,
             )
             logged = {c.name: getattr(stored, c.name) for c in reviews.c if c.name != "id"}
-            review_id = conn.execute(insert(reviews).values(**logged)).inserted_primary_key[0]
+            inserted = conn.execute(insert(reviews).values(**logged)).inserted_primary_key
+            if inserted is None:  # SQLAlchemy leaves it out only for a many-row insert
+                raise StorageError(f"The database {self.path} gave no id for the new review.")
+            review_id = inserted[0]
         return replace(stored, id=int(review_id))
 
     def history(self, card_id: int, limit: int = 50) -> list[Review]:

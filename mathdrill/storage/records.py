@@ -17,7 +17,7 @@ from dataclasses import Field, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from mathdrill.vocabulary import MAX_SEED, REVIEW_KINDS
 
@@ -173,34 +173,26 @@ def card_from_row(row: Sequence[Any], when: Callable[[Any], Any] = lambda value:
     )
 
 
-@runtime_checkable
-class CardStateLike(Protocol):
-    """What :meth:`Database.record_review` needs to know about a card's new schedule.
-
-    Any object with these attributes will do (for example :class:`CardState`). It may also have
-    ``easiness_x100`` or ``easiness_hundredths`` (int, preferred over ``easiness`` when present),
-    ``leech`` and ``suspended`` (bool, left unchanged when missing or None).
-    """
-
-    repetitions: int
-    easiness: float
-    interval: int
-    due: datetime | None
-    lapses: int
-
-
 @dataclass(frozen=True)
-class CardState:
-    """A card's schedule after a review, as the scheduler decided it.
+class CardUpdate:
+    """A card's new schedule, written with a review by :meth:`Database.record_review`.
+
+    The caller builds it from what the scheduler decided; storage writes every field as given,
+    except ``leech`` and ``suspended``, which None leaves as they are.
 
     Attributes:
         repetitions: SM-2 ``n`` after the review.
         easiness: E-Factor after the review (a multiple of 0.01).
         interval: Interval in days after the review.
-        due: When the card is next due (aware).
+        due: When the card is next due (aware), or None for a card that stays new.
         lapses: Lapse count after the review.
+        last_review: The last review that moved the schedule (aware), or None for a card that
+            stays new.
         leech: New leech flag, or None to leave it unchanged.
         suspended: New suspended flag, or None to leave it unchanged.
+
+    Raises:
+        ValueError: If a count is negative, the E-Factor is off the 0.01 grid or a time is naive.
     """
 
     repetitions: int
@@ -208,14 +200,21 @@ class CardState:
     interval: int
     due: datetime | None
     lapses: int
+    last_review: datetime | None = field(kw_only=True)
     leech: bool | None = None
     suspended: bool | None = None
 
     def __post_init__(self) -> None:
         easiness_to_x100(self.easiness)
         _require_aware("due", self.due, optional=True)
+        _require_aware("last_review", self.last_review, optional=True)
         if self.repetitions < 0 or self.interval < 0 or self.lapses < 0:
             raise ValueError("repetitions, interval and lapses cannot be negative")
+
+    @property
+    def easiness_x100(self) -> int:
+        """The E-Factor in hundredths, as stored."""
+        return easiness_to_x100(self.easiness)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -171,18 +171,16 @@ def _mistakes_from_json(raw: object) -> tuple[tuple[str, str, str], ...]:
         return ()
     if not isinstance(raw, list):
         raise InputError('"mistakes" must be a list of {"name", "value", "feedback"} objects')
-    mistakes = []
+    mistakes: list[tuple[str, str, str]] = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or set(item) - {"name", "value", "feedback"}:
             raise InputError(f'"mistakes" item {number}: use the fields name, value, feedback')
-        fields = (
-            item.get("name", default_mistake_id(number - 1)),
-            item.get("value"),
-            item.get("feedback", ""),
-        )
-        if not all(isinstance(f, str) for f in fields):
+        name = item.get("name", default_mistake_id(number - 1))
+        value = item.get("value")
+        feedback = item.get("feedback", "")
+        if not (isinstance(name, str) and isinstance(value, str) and isinstance(feedback, str)):
             raise InputError(f'"mistakes" item {number}: name, value and feedback must be strings')
-        mistakes.append(fields)
+        mistakes.append((name, value, feedback))
     return tuple(mistakes)
 
 

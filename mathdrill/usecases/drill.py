@@ -663,7 +663,7 @@ class DrillSession:
         self._current = None
 
     def _save(self, current: _Current, outcome: Outcome, quality: int) -> Outcome:
-        from mathdrill.storage import Review
+        from mathdrill.storage import CardUpdate, Review
 
         item = current.item
         card = self._cards[item.card_id]
@@ -686,8 +686,17 @@ class DrillSession:
             seconds=round(current.seconds, 3),
             session_id=self.session_id,
         )
+        new_state = CardUpdate(
+            repetitions=update.repetitions,
+            easiness=update.easiness,
+            interval=update.interval,
+            due=update.due,
+            lapses=update.lapses,
+            last_review=update.last_review,
+            leech=update.leech,
+        )
         # One transaction: the review row and the card's new state, committed before return.
-        self._db.record_review(record, update)
+        self._db.record_review(record, new_state)
         self._cards[card.card_id] = replace(
             card,
             repetitions=update.repetitions,

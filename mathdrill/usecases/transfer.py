@@ -20,7 +20,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import Field, dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice, repeat
@@ -497,7 +497,7 @@ def export(
     # closed connection.
     with db.snapshot() as snap, contextlib.ExitStack() as readers:
 
-        def opened(generator: Iterator[Any]) -> Iterator[Any]:
+        def opened(generator: Generator[Any, None, None]) -> Iterator[Any]:
             return readers.enter_context(contextlib.closing(generator))
 
         def card_texts(kind: str) -> Iterator[str]:

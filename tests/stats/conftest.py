@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import CardState, Database, Review, open_database
+from mathdrill.storage import CardUpdate, Database, Review, open_database
 
 DECK_YAML = """\
 deck: {deck}
@@ -90,12 +90,13 @@ class History:
         )
         state = None
         if interval is not None and kind in ("learn", "review"):
-            state = CardState(
+            state = CardUpdate(
                 repetitions=1 if correct else 0,
                 easiness=ef,
                 interval=interval,
                 due=due if due is not None else at + timedelta(days=interval),
                 lapses=lapses,
+                last_review=at,
                 leech=leech,
             )
         self.db.record_review(record, state)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from mathdrill.cli.app import app
 from mathdrill.decks.catalog import read_catalog
-from mathdrill.storage import CardState, Review, open_database
+from mathdrill.storage import CardUpdate, Review, open_database
 from mathdrill.usecases.progress import build_stats
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,7 +48,9 @@ def _record(rng: random.Random, db, card_id: int, at: datetime) -> None:
     state = None
     if kind in ("learn", "review"):
         interval = rng.choice([1, 3, 9, 20, 21, 22, 40])
-        state = CardState(1, 2.5, interval, at + timedelta(days=interval), 0, leech=False)
+        state = CardUpdate(
+            1, 2.5, interval, at + timedelta(days=interval), 0, last_review=at, leech=False
+        )
     db.record_review(record, state)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from mathdrill.storage import CardState, Review, open_database
+from mathdrill.storage import CardUpdate, Review, open_database
 
 
 def main(path: str, tag: str, count: int) -> int:
@@ -43,7 +43,9 @@ def main(path: str, tag: str, count: int) -> int:
                 quality=4,
                 session_id=tag,
             )
-            state = CardState(card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0)
+            state = CardUpdate(
+                card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0, last_review=now
+            )
             db.record_review(record, state)
         print("done", first.isoformat(), datetime.now(UTC).isoformat(), flush=True)
     return 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import CardState, Review, open_database
+from mathdrill.storage import CardUpdate, Review, open_database
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("review_worker.py")
@@ -96,7 +96,8 @@ def _child(path: str, card_id: int, write_fd: int, start_seed: int) -> None:
             quality=5,
         )
         review = db.record_review(
-            record, CardState(card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0)
+            record,
+            CardUpdate(card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0, last_review=now),
         )
         os.write(write_fd, f"{review.id}\n".encode())
         seed += 1

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,7 @@ from mathdrill.errors import NotFoundError, StorageError
 from mathdrill.storage import (
     SCHEMA_VERSION,
     Card,
-    CardState,
+    CardUpdate,
     Database,
     Review,
     easiness_to_x100,
@@ -50,7 +51,7 @@ def _schedule(db: Database, key: tuple[str, str], due: datetime, *, interval: in
         correct=True,
         quality=4,
     )
-    db.record_review(record, CardState(1, 2.5, interval, due, 0))
+    db.record_review(record, CardUpdate(1, 2.5, interval, due, 0, last_review=NOW))
     after = db.card(*key)
     assert after is not None
     return after
@@ -116,7 +117,8 @@ def test_record_review_updates_card_and_logs_before_after(
     card = db.card("d", "a")
     due = NOW + timedelta(days=6)
     review = db.record_review(
-        make_record(card.id, quality=5, mistake=None), CardState(2, 2.6, 6, due, 0, leech=True)
+        make_record(card.id, quality=5, mistake=None),
+        CardUpdate(2, 2.6, 6, due, 0, last_review=NOW, leech=True),
     )
     assert (review.easiness_before_x100 / 100, review.easiness_after) == (2.5, 2.6)
     assert (review.interval_before, review.interval_after) == (0, 6)
@@ -148,7 +150,7 @@ def test_easiness_stored_exactly_in_hundredths(
 ) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
-    db.record_review(make_record(card.id), CardState(1, easiness, 1, NOW, 0))
+    db.record_review(make_record(card.id), CardUpdate(1, easiness, 1, NOW, 0, last_review=NOW))
     (raw,) = _raw(db_path, "SELECT easiness_x100 FROM cards")[0]
     assert raw == round(easiness * 100)
     assert isinstance(raw, int)
@@ -158,65 +160,41 @@ def test_easiness_stored_exactly_in_hundredths(
     assert back.easiness_x100 == raw
 
 
-def test_last_review_taken_from_state_when_given(db: Database, make_record: RecordFactory) -> None:
-    @dataclasses.dataclass
-    class Update:
-        repetitions: int
-        easiness: float
-        interval: int
-        due: datetime | None
-        lapses: int
-        leech: bool
-        last_review: datetime | None
-
+def test_last_review_written_as_given(db: Database, make_record: RecordFactory) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     # A cram of a new card: the scheduler says the card stays new, last_review stays None.
-    db.record_review(make_record(card.id, kind="cram"), Update(0, 2.5, 0, None, 0, False, None))
+    stays_new = CardUpdate(0, 2.5, 0, None, 0, last_review=None, leech=False)
+    db.record_review(make_record(card.id, kind="cram"), stays_new)
     assert db.card("d", "a") == card
     earlier = NOW - timedelta(days=3)
-    db.record_review(make_record(card.id), Update(1, 2.5, 1, NOW, 0, False, earlier))
+    db.record_review(make_record(card.id), CardUpdate(1, 2.5, 1, NOW, 0, last_review=earlier))
     assert db.card("d", "a").last_review == earlier
 
 
-def test_easiness_hundredths_attribute_preferred(
-    db: Database, db_path: Path, make_record: RecordFactory
-) -> None:
-    @dataclasses.dataclass
-    class SchedulerState:
-        repetitions: int
-        easiness: float
-        easiness_hundredths: int
-        interval: int
-        due: datetime | None
-        lapses: int
-
-    db.ensure_cards([("d", "a")], NOW)
-    card = db.card("d", "a")
-    db.record_review(make_record(card.id), SchedulerState(3, 2.7000001, 270, 17, NOW, 0))
-    assert _raw(db_path, "SELECT easiness_x100 FROM cards") == [(270,)]
-
-
-def test_off_grid_easiness_refused_and_nothing_stored(
-    db: Database, make_record: RecordFactory
-) -> None:
-    db.ensure_cards([("d", "a")], NOW)
-    card = db.card("d", "a")
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"easiness": 2.505},  # off the 0.01 grid
+        {"due": datetime(2026, 1, 1)},  # naive
+        {"last_review": datetime(2026, 1, 1)},  # naive
+        {"repetitions": -1},
+        {"interval": -1},
+        {"lapses": -1},
+    ],
+)
+def test_impossible_card_update_refused(fields: dict[str, Any]) -> None:
+    valid: dict[str, Any] = {
+        "repetitions": 1,
+        "easiness": 2.5,
+        "interval": 1,
+        "due": NOW,
+        "lapses": 0,
+        "last_review": NOW,
+    }
+    CardUpdate(**valid)
     with pytest.raises(ValueError):
-        CardState(1, 2.505, 1, NOW, 0)
-
-    @dataclasses.dataclass
-    class Loose:
-        repetitions: int = 1
-        easiness: float = 2.505
-        interval: int = 1
-        due: datetime | None = NOW
-        lapses: int = 0
-
-    with pytest.raises(ValueError):
-        db.record_review(make_record(card.id), Loose())
-    assert db.history(card.id) == []
-    assert db.card("d", "a") == card
+        CardUpdate(**{**valid, **fields})
 
 
 def test_review_is_atomic_when_the_insert_fails(db: Database, make_record: RecordFactory) -> None:
@@ -226,7 +204,7 @@ def test_review_is_atomic_when_the_insert_fails(db: Database, make_record: Recor
     # Simulate a bug past validation: the NOT NULL constraint fails AFTER the card update.
     object.__setattr__(record, "fingerprint", None)
     with pytest.raises(StorageError):
-        db.record_review(record, CardState(1, 2.6, 1, NOW + timedelta(days=1), 0))
+        db.record_review(record, CardUpdate(1, 2.6, 1, NOW + timedelta(days=1), 0, last_review=NOW))
     assert db.card("d", "a") == card  # the card update was rolled back too
     assert db.count_reviews() == 0
 
@@ -237,7 +215,7 @@ def test_easiness_below_minimum_is_a_storage_error(
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     with pytest.raises(StorageError):
-        db.record_review(make_record(card.id), CardState(1, 1.2, 1, NOW, 0))
+        db.record_review(make_record(card.id), CardUpdate(1, 1.2, 1, NOW, 0, last_review=NOW))
     assert db.count_reviews() == 0
 
 
@@ -291,7 +269,9 @@ def test_timestamps_stored_utc_returned_aware(
     assert card.created == local
     assert card.created.tzinfo == UTC
     assert _raw(db_path, "SELECT created FROM cards") == [("2026-03-01 23:30:00.000000",)]
-    review = db.record_review(make_record(card.id, local), CardState(1, 2.5, 1, local, 0))
+    review = db.record_review(
+        make_record(card.id, local), CardUpdate(1, 2.5, 1, local, 0, last_review=local)
+    )
     assert review.reviewed_at.tzinfo == UTC
     assert db.history(card.id)[0].reviewed_at == local
     with pytest.raises(ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mathdrill.storage import CardState, Review, open_database
+from mathdrill.storage import CardUpdate, Review, open_database
 
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
 
@@ -24,7 +24,7 @@ def _schedule(db, deck: str, template: str, due: datetime) -> None:
             correct=True,
             quality=4,
         ),
-        CardState(repetitions=1, easiness=2.5, interval=1, due=due, lapses=0),
+        CardUpdate(repetitions=1, easiness=2.5, interval=1, due=due, lapses=0, last_review=NOW),
     )
 
 

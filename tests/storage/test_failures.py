@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mathdrill.errors import StorageError
-from mathdrill.storage import CardState, Review, open_database
+from mathdrill.storage import CardUpdate, Review, open_database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ def test_read_only_database_reads_but_refuses_writes(tmp_path: Path) -> None:
         assert db.path == str(path)
         assert [c.key for c in db.cards()] == [("d", "a")]
         with pytest.raises(StorageError, match="read-only") as info:
-            db.record_review(_record(card_id), CardState(1, 2.6, 1, NOW, 0))
+            db.record_review(_record(card_id), CardUpdate(1, 2.6, 1, NOW, 0, last_review=NOW))
         assert str(path) in str(info.value)
     assert _digest(path) == before
 

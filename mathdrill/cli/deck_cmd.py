@@ -224,18 +224,19 @@ def check_command(
     for problem in report.all_problems:
         typer.echo(str(problem))
     checked = len(report.templates)
-    bad = sum(1 for r in report.templates if not r.ok)
     summary = (
-        f"{len(report.files)} file(s), {checked} template(s), {samples} sample(s) each, "
+        f"{len(report.files)} file(s), {checked} template(s) checked, {samples} sample(s) each, "
         f"{report.seconds:.1f} s: "
     )
     if report.exit_code == 0:
         typer.echo(summary + "all sound")
     else:
         problems = len(report.all_problems)
+        not_loaded = f" ({len(report.not_loaded)} not loaded)" if report.not_loaded else ""
         typer.echo(
             summary
-            + f"{problems} problem(s), {bad} template(s) failing, "
+            + f"{problems} problem(s) in {report.failing_files} file(s), "
+            + f"{report.failing_templates} template(s) failing{not_loaded}, "
             + f"{len(report.unreadable)} unreadable file(s)"
         )
     raise typer.Exit(report.exit_code)

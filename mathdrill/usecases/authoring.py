@@ -119,6 +119,7 @@ class CheckReport:
         unreadable: Files that could not be read at all (exit status 2).
         problems: Load-time problems of readable files (unknown keys, names …).
         templates: One report per checked template.
+        not_loaded: ``path: template`` of each template a load problem kept from being checked.
         samples: Seeds per template.
         seconds: Wall time of the whole check.
     """
@@ -127,6 +128,7 @@ class CheckReport:
     unreadable: list[DeckError] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     templates: list[TemplateReport] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)
     samples: int = DEFAULT_SAMPLES
     seconds: float = 0.0
 
@@ -139,6 +141,16 @@ class CheckReport:
         return sorted(found, key=lambda p: (p.path, p.line))
 
     @property
+    def failing_templates(self) -> int:
+        """Templates with a problem: checked ones that failed, and those that did not load."""
+        return sum(1 for r in self.templates if not r.ok) + len(self.not_loaded)
+
+    @property
+    def failing_files(self) -> int:
+        """Readable files with at least one problem."""
+        return len({p.path for p in self.all_problems})
+
+    @property
     def exit_code(self) -> int:
         """0 sound, 1 problems found, 2 a file could not be read."""
         if self.unreadable:
@@ -149,7 +161,8 @@ class CheckReport:
         """Return the report as JSON-ready data.
 
         Returns:
-            ``ok, exit_code, samples, seconds, files, unreadable, problems, templates``.
+            ``ok, exit_code, samples, seconds, files, unreadable, problems, templates,
+            not_loaded``.
         """
         unreadable = []
         for error in self.unreadable:
@@ -176,6 +189,7 @@ class CheckReport:
                 }
                 for r in self.templates
             ],
+            "not_loaded": self.not_loaded,
         }
 
 
@@ -271,6 +285,10 @@ def check(
             report.unreadable.append(error)
             continue
         report.problems.extend(problems)
+        loaded = {t.id for t in deck.templates} if deck is not None else set()
+        # A template a load problem names but the deck does not hold was dropped unchecked.
+        dropped = {p.template for p in problems if p.template and p.template not in loaded}
+        report.not_loaded.extend(f"{path}: {t}" for t in sorted(dropped))
         if deck is None:
             continue
         if deck.id in seen_ids:

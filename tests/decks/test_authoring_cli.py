@@ -1,0 +1,75 @@
+"""``mathdrill deck check|preview|new`` in-process (typer's CliRunner): what an author reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mathdrill.cli.app import app
+
+TEMPLATE = """\
+  - id: {id}
+    title: {id}
+    params:
+      a: integer(2, 9)
+    prompt: What is {{a}} + 1?
+    {answer_key}: {{kind: number, value: a + 1}}
+"""
+
+
+def deck_text(deck: str, ids: list[str], answer_key: str = "answer") -> str:
+    body = "".join(TEMPLATE.format(id=i, answer_key=answer_key) for i in ids)
+    return f"deck: {deck}\ntitle: {deck}\ntemplates:\n{body}"
+
+
+def invoke(tmp_path: Path, *args: str):
+    env = {"MATHDRILL_HOME": str(tmp_path / "home"), "NO_COLOR": "1", "MATHDRILL_DB": ""}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def summary(output: str) -> str:
+    return output.strip().splitlines()[-1]
+
+
+def test_templates_that_do_not_load_count_as_failing(tmp_path: Path) -> None:
+    # A key typo (anwser:) in each of three templates: none of them loads, none is checked.
+    path = tmp_path / "typo.yaml"
+    path.write_text(deck_text("typo", ["one", "two", "three"], "anwser"), encoding="utf-8")
+    result = invoke(tmp_path, "deck", "check", str(path), "--samples", "5", "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert "3 template(s) failing" in summary(result.output)
+    assert "3 not loaded" in summary(result.output)
+
+
+def test_a_deck_level_typo_counts_its_file_as_failing(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        deck_text("typo", ["one"]).replace("templates:", "tempaltes:"), encoding="utf-8"
+    )
+    result = invoke(tmp_path, "deck", "check", str(path), "--samples", "5", "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert "in 1 file(s)" in summary(result.output)
+
+
+def test_a_sound_and_a_broken_template_are_counted_apart(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(deck_text("good", ["one", "two"]), encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(deck_text("bad", ["three"], "anwser"), encoding="utf-8")
+    result = invoke(tmp_path, "deck", "check", str(good), str(bad), "--samples", "5", "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert "1 template(s) failing" in summary(result.output)
+    assert "in 1 file(s)" in summary(result.output)
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "quote.yaml"
+    text = deck_text("quote", ["one"]).replace("title: one", 'title: "one')
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if '"one' in row)
+    result = invoke(tmp_path, "deck", "check", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:{line}: not valid YAML" in result.output
+    assert f"line {line}, column 12" in result.output

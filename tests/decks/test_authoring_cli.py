@@ -73,3 +73,41 @@ def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert f"{path}:{line}: not valid YAML" in result.output
     assert f"line {line}, column 12" in result.output
+
+
+SAME = """\
+deck: same
+title: Same
+templates:
+  - id: one
+    title: One
+    symbols: [x]
+    params:
+      a: integer(-3, 3)
+    prompt: Differentiate {a}x².
+    answer: {kind: expression, value: 2*a*x}
+    mistakes:
+      - id: same-as-answer
+        value: a*x*2
+        feedback: Not really a mistake.
+      - id: sometimes
+        value: a*x
+        feedback: The same as the answer when a = 0.
+"""
+
+
+def test_a_mistake_equal_to_the_reference_everywhere_is_not_a_where_matter(tmp_path) -> None:
+    path = tmp_path / "same.yaml"
+    path.write_text(SAME, encoding="utf-8")
+    result = invoke(tmp_path, "deck", "check", str(path), "--samples", "40", "-j", "1")
+    assert result.exit_code == 1, result.output
+    always = next(line for line in result.output.splitlines() if "'same-as-answer'" in line)
+    assert always.startswith(f"{path}:13: one: ")  # the mistake's line …
+    assert "line 10" in always  # … and the answer's
+    assert "every sample" in always
+    assert "40 of 40" in always
+    assert "where:" not in always
+    sometimes = next(line for line in result.output.splitlines() if "'sometimes'" in line)
+    assert sometimes.startswith(f"{path}:16: one: ")
+    assert "where:" in sometimes
+    assert "every sample" not in sometimes

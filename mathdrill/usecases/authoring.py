@@ -358,8 +358,8 @@ deck: {deck_id}                  # id: a-z, 0-9 and '-'; unique among your decks
 title: My first deck
 description: What this deck drills, in one or two sentences.
 templates:
-  - id: linear-derivative        # deck/id is the card's identity: keep it stable
-    title: Derivative of a product with a constant
+  - id: quadratic-derivative     # deck/id is the card's identity: keep it stable
+    title: Derivative of a quadratic, term by term
     tags: [derivatives]
     symbols: [x]                 # the variables a learner may type
     params:                      # drawn in order by samplers (integer, choice, rational …)
@@ -368,13 +368,18 @@ templates:
     where: [a != b]              # constraints: parameters are redrawn until they hold
     let:                         # derived values: any expression of the params
       f: a*x**2 + b*x
+      square: a*x**2             # placeholders render values, so each step is its own value
+      linear: b*x
+      square_slope: 2*a*x
     prompt: Differentiate f(x) = {{f}} with respect to x.
     answer:
       kind: expression           # number, expression, vector, matrix, set, choice, …
       value: diff(f, x)
     hints:
       - Differentiate term by term; d/dx x² = 2x.
-    solution: f'(x) = 2·{{a}}x + {{b}} = {{answer}}
+    solution: >-
+      Term by term: the derivative of {{square}} is {{square_slope}} and that of {{linear}}
+      is {{b}}, so f'(x) = {{answer}}.
     mistakes:                    # wrong answers that deserve a specific message
       - value: a*x + b
         feedback: The derivative of x² is 2x — multiply by the exponent.

@@ -111,3 +111,26 @@ def test_a_mistake_equal_to_the_reference_everywhere_is_not_a_where_matter(tmp_p
     assert sometimes.startswith(f"{path}:16: one: ")
     assert "where:" in sometimes
     assert "every sample" not in sometimes
+
+
+def test_the_starter_deck_renders_its_own_solution_cleanly(tmp_path: Path) -> None:
+    import json
+    import re
+
+    path = tmp_path / "starter.yaml"
+    assert invoke(tmp_path, "deck", "new", str(path)).exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    args = ("deck", "preview", "starter", "--decks", str(path), "-s", "0", "-n", "40", "--json")
+    result = invoke(tmp_path, *args)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert any(r["vars"]["b"].startswith("-") for r in records)  # negative b is drawn
+    for record in records:
+        solution = record["solution"]
+        assert "+ −" not in solution and "+ -" not in solution, solution
+        assert not re.search(r"\d·\d+x", solution), solution  # "2·6x": a product half-rendered
+        assert record["answer"].replace("*", "·").replace("-", "−") in solution, solution
+    # The template's title names what is differentiated: a quadratic polynomial, not a product.
+    title = next(line for line in text.splitlines() if line.startswith("    title:"))
+    assert "quadratic" in title.lower()
+    assert "product" not in title.lower()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from mathdrill.cli.app import app
@@ -127,7 +126,8 @@ def test_the_starter_deck_renders_its_own_solution_cleanly(tmp_path: Path) -> No
     assert any(r["vars"]["b"].startswith("-") for r in records)  # negative b is drawn
     for record in records:
         solution = record["solution"]
-        assert "+ −" not in solution and "+ -" not in solution, solution
+        assert "+ −" not in solution, solution
+        assert "+ -" not in solution, solution
         assert not re.search(r"\d·\d+x", solution), solution  # "2·6x": a product half-rendered
         assert record["answer"].replace("*", "·").replace("-", "−") in solution, solution
     # The template's title names what is differentiated: a quadratic polynomial, not a product.

@@ -138,9 +138,10 @@ def preview_command(
     """Render instances of a deck's templates as a learner will see them."""
     from mathdrill.usecases import authoring
 
-    library = _library(decks)
-    _deck, templates = authoring.resolve_template(library, target)
-    _warn(library)
+    found, warnings = authoring.open_deck(os.environ, decks or [], target.partition("/")[0])
+    templates = authoring.select_templates(found, target)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     import secrets  # here: its import (hashlib, random) costs every command ~9 ms
 
     first = seed if seed is not None else secrets.randbelow(2**31)

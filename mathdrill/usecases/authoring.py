@@ -23,7 +23,7 @@ from mathdrill.decks.library import Library, deck_files, deck_sources, load_libr
 from mathdrill.decks.loader import DeckReadError, parse_deck, read_bytes
 from mathdrill.decks.model import Deck, Problem, Template
 from mathdrill.decks.soundness import SeedResult, TemplateReport, check_seed, summarize
-from mathdrill.errors import DeckError, UsageError
+from mathdrill.errors import DeckError, NotFoundError, UsageError
 
 DEFAULT_SAMPLES = 200
 """Seeds ``deck check`` tries per template."""
@@ -71,24 +71,73 @@ def open_library(
     return library
 
 
-def resolve_template(library: Library, reference: str) -> tuple[Deck, list[Template]]:
-    """Find ``DECK`` or ``DECK/TEMPLATE``.
+def open_deck(
+    env: Mapping[str, str], given: Iterable[Path], deck_id: str
+) -> tuple[Deck, list[str]]:
+    """Load one deck, evaluating only its own file (what ``deck preview`` needs).
+
+    The light catalogue (cached in the data directory, as for the drill) says which file holds
+    the deck; only that file is loaded with trial instances. Loading every deck with trials
+    made a preview of one instance slower than ``deck check`` of hundreds.
 
     Args:
-        library: The decks.
+        env: The process environment (for the data directory).
+        given: Paths from ``--decks``.
+        deck_id: The deck wanted.
+
+    Returns:
+        The deck and warnings about other deck files that could not be read.
+
+    Raises:
+        DeckError: A deck id is defined in two files, or the deck's file has problems.
+        NotFoundError: No deck has this id (the message lists the known ones).
+    """
+    from mathdrill.decks.catalog import catalog_files, read_catalog
+    from mathdrill.decks.loader import load_deck_file
+
+    given = list(given)
+    warnings = [f"{p}: no such deck file or folder" for p in given if not p.exists()]
+    # A file named twice (--decks of the built-in folder) is one file, not a clash.
+    files: dict[Path, Path] = {}
+    for path in catalog_files(user_decks_dir(env), given):
+        files.setdefault(path.resolve(), path)
+    catalog = read_catalog(files.values(), cache=data_dir(env) / "cache" / "catalog.json")
+    # The catalogue keeps an id's first file and names any other as "also defined in".
+    duplicates = [p for p in catalog.problems if " is also defined in " in p]
+    if duplicates:
+        raise DeckError("the same deck id is defined in two files", duplicates)
+    warnings.extend(catalog.problems)
+    info = catalog.decks.get(deck_id)
+    if info is None:
+        known = ", ".join(catalog.decks) or "none"
+        message = f"no deck '{deck_id}' (decks: {known})"
+        if warnings:
+            message += "\nSome deck files could not be loaded:\n" + "\n".join(warnings)
+        raise NotFoundError(message)
+    return load_deck_file(Path(info.path)), warnings
+
+
+def select_templates(deck: Deck, reference: str) -> list[Template]:
+    """Return the templates ``DECK`` or ``DECK/TEMPLATE`` names in ``deck``.
+
+    Args:
+        deck: The deck named by the reference.
         reference: A deck id, or ``deck/template``.
 
     Returns:
-        The deck and the selected templates (all of them for a bare deck id).
+        Every template for a bare deck id, else the one named.
 
     Raises:
-        NotFoundError: No such deck or template.
+        NotFoundError: The deck has no such template.
     """
-    deck_id, _, template_id = reference.partition("/")
-    deck = library.deck(deck_id)
+    _, _, template_id = reference.partition("/")
     if not template_id:
-        return deck, list(deck.templates)
-    return deck, [library.template(reference)]
+        return list(deck.templates)
+    template = deck.template(template_id)
+    if template is None:
+        ids = ", ".join(t.id for t in deck.templates)
+        raise NotFoundError(f"deck '{deck.id}' has no template '{template_id}' ({ids})")
+    return [template]
 
 
 def preview(templates: list[Template], seeds: list[int]) -> list[Instance]:
@@ -433,9 +482,10 @@ __all__ = [
     "CheckReport",
     "check",
     "check_files",
+    "open_deck",
     "open_library",
     "preview",
-    "resolve_template",
+    "select_templates",
     "starter_deck",
     "user_decks_dir",
     "write_new_deck",

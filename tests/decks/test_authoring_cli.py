@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from mathdrill.cli.app import app
+from mathdrill.errors import MathdrillError
 
 TEMPLATE = """\
   - id: {id}
@@ -23,9 +25,22 @@ def deck_text(deck: str, ids: list[str], answer_key: str = "answer") -> str:
     return f"deck: {deck}\ntitle: {deck}\ntemplates:\n{body}"
 
 
-def invoke(tmp_path: Path, *args: str):
+@dataclass
+class Outcome:
+    exit_code: int
+    output: str
+
+
+def invoke(tmp_path: Path, *args: str) -> Outcome:
+    """Run the command in-process; a mathdrill error becomes its exit code and message, as in
+    :func:`mathdrill.cli.app.main`."""
     env = {"MATHDRILL_HOME": str(tmp_path / "home"), "NO_COLOR": "1", "MATHDRILL_DB": ""}
-    return CliRunner().invoke(app, list(args), env=env)
+    result = CliRunner().invoke(app, list(args), env=env)
+    if isinstance(result.exception, MathdrillError):
+        error = result.exception
+        return Outcome(error.exit_code, f"{result.output}mathdrill: {error}\n")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return Outcome(result.exit_code, result.output)
 
 
 def summary(output: str) -> str:
@@ -134,3 +149,65 @@ def test_the_starter_deck_renders_its_own_solution_cleanly(tmp_path: Path) -> No
     title = next(line for line in text.splitlines() if line.startswith("    title:"))
     assert "quadratic" in title.lower()
     assert "product" not in title.lower()
+
+
+BROKEN_ELSEWHERE = """\
+deck: elsewhere
+title: Elsewhere
+templates:
+  - id: one
+    title: One
+    params:
+      a: integer(2, 9)
+    let:
+      b: a + no_such_name
+    prompt: What is {b}?
+    answer: {kind: number, value: b}
+"""
+
+
+def test_preview_evaluates_only_the_deck_it_shows(tmp_path: Path) -> None:
+    # Another of the learner's decks has an expression only evaluation finds wrong. A preview
+    # of a different deck evaluates that deck alone (what made it slower than `deck check`),
+    # so it neither pays for nor warns about the other one.
+    user = tmp_path / "home" / "decks"
+    user.mkdir(parents=True)
+    (user / "elsewhere.yaml").write_text(BROKEN_ELSEWHERE, encoding="utf-8")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(deck_text("mine", ["one", "two"]), encoding="utf-8")
+    result = invoke(tmp_path, "deck", "preview", "mine/two", "--decks", str(mine), "-s", "4")
+    assert result.exit_code == 0, result.output
+    assert "── mine/two  seed 4" in result.output
+    assert "no_such_name" not in result.output
+    assert "elsewhere" not in result.output
+    # Previewing the broken deck itself reports its problem with file and line.
+    broken = invoke(tmp_path, "deck", "preview", "elsewhere", "-s", "1")
+    assert broken.exit_code == 2
+    assert f"{user / 'elsewhere.yaml'}:9" in broken.output
+    assert "no_such_name" in broken.output
+
+
+def test_preview_of_an_unknown_deck_lists_the_known_ones(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(deck_text("mine", ["one"]), encoding="utf-8")
+    result = invoke(tmp_path, "deck", "preview", "nope", "--decks", str(mine))
+    assert result.exit_code == 2
+    message = result.output
+    assert "no deck 'nope'" in message
+    assert "mine" in message
+    assert "derivatives" in message
+    missing = invoke(tmp_path, "deck", "preview", "mine/zzz", "--decks", str(mine))
+    assert missing.exit_code == 2
+    assert "has no template 'zzz'" in missing.output
+
+
+def test_preview_refuses_a_deck_id_defined_twice(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(deck_text("twice", ["one"]), encoding="utf-8")
+    second.write_text(deck_text("twice", ["two"]), encoding="utf-8")
+    result = invoke(
+        tmp_path, "deck", "preview", "twice", "--decks", str(first), "--decks", str(second)
+    )
+    assert result.exit_code == 2
+    assert "'twice'" in result.output
+    assert str(second) in result.output

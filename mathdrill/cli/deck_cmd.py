@@ -151,24 +151,31 @@ def preview_command(
         for instance in instances:
             typer.echo(json.dumps(instance.to_json(), ensure_ascii=False))
         return
+    from rich.console import Console
+
+    from mathdrill.cli.emphasis import rich_text
+
+    # Deck texts go through rich for their Markdown emphasis; never wrapped, never read as markup.
+    console = Console(highlight=False, soft_wrap=True)
+
     for index, instance in enumerate(instances):
         if index:
             typer.echo("")
         typer.echo(f"── {instance.deck}/{instance.template}  seed {instance.seed}")
-        typer.echo(instance.prompt)
+        console.print(rich_text(instance.prompt))
         if instance.expected_form:
             typer.echo(f"(answer: {instance.expected_form})")
         if answers:
             typer.echo(f"answer: {instance.answer_unicode}")
             typer.echo(f"  typed: {instance.answer_plain}")
             for number, hint in enumerate(instance.hints, 1):
-                typer.echo(f"hint {number}: {hint}")
+                console.print(rich_text(f"hint {number}: {hint}"))
             if instance.solution:
                 typer.echo("solution:")
                 for line in instance.solution.splitlines():
-                    typer.echo(f"  {line}")
+                    console.print(rich_text(f"  {line}"))
             for mistake in instance.spec.mistakes:
-                typer.echo(f"mistake {mistake.name}: {mistake.feedback}")
+                console.print(rich_text(f"mistake {mistake.name}: {mistake.feedback}"))
 
 
 @deck_app.command("check")

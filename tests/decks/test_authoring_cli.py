@@ -211,3 +211,17 @@ def test_preview_refuses_a_deck_id_defined_twice(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "'twice'" in result.output
     assert str(second) in result.output
+
+
+def test_preview_renders_markdown_emphasis(tmp_path: Path) -> None:
+    path = tmp_path / "odds.yaml"
+    text = deck_text("odds", ["one"]).replace("What is {a} + 1?", "Give the *odds* of {a}·2*x*3.")
+    path.write_text(text, encoding="utf-8")
+    args = ("deck", "preview", "odds", "--decks", str(path), "-s", "1", "--answers")
+    plain = invoke(tmp_path, *args)
+    assert plain.exit_code == 0, plain.output
+    assert "Give the odds of " in plain.output
+    assert "·2*x*3." in plain.output  # a product is not emphasis
+    env = {"FORCE_COLOR": "1"}
+    styled = CliRunner().invoke(app, list(args), env={"MATHDRILL_HOME": str(tmp_path), **env})
+    assert "\x1b[3modds\x1b[0m" in styled.output

@@ -164,7 +164,6 @@ def _intervals(ax: Any, stats: Stats) -> None:
 
 def _heatmap(figure: Any, ax: Any, stats: Stats) -> None:
     import matplotlib
-    import numpy as np
     from matplotlib.colors import ListedColormap
 
     weeks = max((len(stats.heatmap) + 6) // 7, 1)
@@ -175,11 +174,12 @@ def _heatmap(figure: Any, ax: Any, stats: Stats) -> None:
         grid[day.weekday()][(day - first).days // 7] = n
     peak = max((n for _, n in stats.heatmap), default=0)
     # Greens from a visible tint: one review a day must not look like a blank (future) day.
-    greens = matplotlib.colormaps["Greens"](np.linspace(0.2, 1.0, 256))
-    colours = ListedColormap(greens).with_extremes(under="#e4e4e4", bad="white")
+    greens = matplotlib.colormaps["Greens"]
+    shades = [greens(0.2 + 0.8 * i / 255) for i in range(256)]
+    colours = ListedColormap(shades).with_extremes(under="#e4e4e4", bad="white")
     # Cells as vector rectangles (not an image), so SVG and PDF viewers draw them sharp.
     mesh = ax.pcolormesh(
-        np.ma.masked_invalid(np.array(grid)),
+        grid,  # NaN cells take the colour map's "bad" colour
         cmap=colours,
         vmin=0.5,
         vmax=max(peak, 1) + 0.5,

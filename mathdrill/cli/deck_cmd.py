@@ -138,9 +138,10 @@ def preview_command(
     """Render instances of a deck's templates as a learner will see them."""
     from mathdrill.usecases import authoring
 
-    library = _library(decks)
-    _deck, templates = authoring.resolve_template(library, target)
-    _warn(library)
+    found, warnings = authoring.open_deck(os.environ, decks or [], target.partition("/")[0])
+    templates = authoring.select_templates(found, target)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     import secrets  # here: its import (hashlib, random) costs every command ~9 ms
 
     first = seed if seed is not None else secrets.randbelow(2**31)
@@ -150,24 +151,31 @@ def preview_command(
         for instance in instances:
             typer.echo(json.dumps(instance.to_json(), ensure_ascii=False))
         return
+    from rich.console import Console
+
+    from mathdrill.cli.emphasis import rich_text
+
+    # Deck texts go through rich for their Markdown emphasis; never wrapped, never read as markup.
+    console = Console(highlight=False, soft_wrap=True)
+
     for index, instance in enumerate(instances):
         if index:
             typer.echo("")
         typer.echo(f"── {instance.deck}/{instance.template}  seed {instance.seed}")
-        typer.echo(instance.prompt)
+        console.print(rich_text(instance.prompt))
         if instance.expected_form:
             typer.echo(f"(answer: {instance.expected_form})")
         if answers:
             typer.echo(f"answer: {instance.answer_unicode}")
             typer.echo(f"  typed: {instance.answer_plain}")
             for number, hint in enumerate(instance.hints, 1):
-                typer.echo(f"hint {number}: {hint}")
+                console.print(rich_text(f"hint {number}: {hint}"))
             if instance.solution:
                 typer.echo("solution:")
                 for line in instance.solution.splitlines():
-                    typer.echo(f"  {line}")
+                    console.print(rich_text(f"  {line}"))
             for mistake in instance.spec.mistakes:
-                typer.echo(f"mistake {mistake.name}: {mistake.feedback}")
+                console.print(rich_text(f"mistake {mistake.name}: {mistake.feedback}"))
 
 
 @deck_app.command("check")
@@ -224,18 +232,19 @@ def check_command(
     for problem in report.all_problems:
         typer.echo(str(problem))
     checked = len(report.templates)
-    bad = sum(1 for r in report.templates if not r.ok)
     summary = (
-        f"{len(report.files)} file(s), {checked} template(s), {samples} sample(s) each, "
+        f"{len(report.files)} file(s), {checked} template(s) checked, {samples} sample(s) each, "
         f"{report.seconds:.1f} s: "
     )
     if report.exit_code == 0:
         typer.echo(summary + "all sound")
     else:
         problems = len(report.all_problems)
+        not_loaded = f" ({len(report.not_loaded)} not loaded)" if report.not_loaded else ""
         typer.echo(
             summary
-            + f"{problems} problem(s), {bad} template(s) failing, "
+            + f"{problems} problem(s) in {report.failing_files} file(s), "
+            + f"{report.failing_templates} template(s) failing{not_loaded}, "
             + f"{len(report.unreadable)} unreadable file(s)"
         )
     raise typer.Exit(report.exit_code)

@@ -6,6 +6,7 @@ backend is selected before pyplot is imported: it renders to files and needs no 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +44,34 @@ def write_figure(stats: Stats, path: Path) -> None:
         InputError: The file cannot be written.
     """
     require_matplotlib()
+    import matplotlib.pyplot as plt
+
+    figure = build_figure(stats)
+    try:
+        figure.savefig(path, format=path.suffix.lower().lstrip("."), dpi=110)
+    except OSError as error:
+        raise InputError(f"--plot {path}: cannot write the figure ({error.strerror})") from None
+    finally:
+        plt.close(figure)
+
+
+def build_figure(stats: Stats) -> Any:
+    """Draw the figure (see :func:`write_figure`) without writing it.
+
+    Args:
+        stats: The statistics to draw.
+
+    Returns:
+        The matplotlib figure; the caller closes it.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(3, 2, figsize=(12, 11), layout="constrained")
+    # Constrained layout with a margin: no label or title touches the figure's edges.
+    figure, axes = plt.subplots(3, 2, figsize=(12, 11.5), layout="constrained")
+    figure.get_layout_engine().set(w_pad=0.15, h_pad=0.15)
     title = "mathdrill progress"
     if stats.decks_filter or stats.tags_filter:
         title += " — " + ", ".join([*stats.decks_filter, *(f"#{t}" for t in stats.tags_filter)])
@@ -58,13 +81,25 @@ def write_figure(stats: Stats, path: Path) -> None:
     _forecast(axes[1][0], stats)
     _mastery(axes[1][1], stats)
     _intervals(axes[2][0], stats)
-    _heatmap(axes[2][1], stats)
-    try:
-        figure.savefig(path, format=path.suffix.lower().lstrip("."), dpi=110)
-    except OSError as error:
-        raise InputError(f"--plot {path}: cannot write the figure ({error.strerror})") from None
-    finally:
-        plt.close(figure)
+    _heatmap(figure, axes[2][1], stats)
+    return figure
+
+
+def _counts(axis: Any) -> None:
+    """Ticks at whole numbers only: the axis counts reviews, cards or skills."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _dates(ax: Any, stats: Stats) -> None:
+    """Short horizontal date labels ("08 May"), a handful over the period."""
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    first, last = stats.since, stats.today.day
+    ax.set_xlim(mdates.date2num(first) - 0.7, mdates.date2num(last) + 0.7)
 
 
 def _activity(ax: Any, stats: Stats) -> None:
@@ -72,19 +107,23 @@ def _activity(ax: Any, stats: Stats) -> None:
     ax.bar(days, [p.reviews for p in stats.activity], color="#4c72b0")
     ax.set_title(f"Reviews per day (last {stats.days} days)")
     ax.set_ylabel("reviews")
-    ax.tick_params(axis="x", labelrotation=45)
+    _counts(ax.yaxis)
+    _dates(ax, stats)
 
 
 def _retention(ax: Any, stats: Stats) -> None:
-    points = [(p.day, 100 * p.accuracy) for p in stats.activity if p.accuracy is not None]
-    if points:
-        ax.plot([d for d, _ in points], [v for _, v in points], marker="o", ms=3)
-    ax.set_ylim(0, 100)
-    ax.set_title("First-try accuracy per day (%)")
+    # Days without a first try are gaps (NaN), so no line is drawn across them.
+    days = [p.day for p in stats.activity]
+    values = [float("nan") if p.accuracy is None else 100 * p.accuracy for p in stats.activity]
+    if any(v == v for v in values):
+        ax.plot(days, values, marker="o", ms=3)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% right at first try")
+    ax.set_title("First-try accuracy per day")
+    _dates(ax, stats)
     rows = [r for r in stats.retention if r.total]
-    text = "  ".join(f"{r.period}: {100 * r.total_correct / r.total:.0f}%" for r in rows)
-    ax.set_xlabel(f"true retention — {text}" if text else "no reviews yet")
-    ax.tick_params(axis="x", labelrotation=45)
+    text = " · ".join(f"{r.period} {100 * r.total_correct / r.total:.0f}%" for r in rows)
+    ax.set_xlabel(f"true retention: {text}" if text else "no reviews yet", fontsize="small")
 
 
 def _forecast(ax: Any, stats: Stats) -> None:
@@ -92,6 +131,7 @@ def _forecast(ax: Any, stats: Stats) -> None:
     ax.bar(labels, [n for _, n in stats.forecast], color="#dd8452")
     ax.set_title(f"Due in the next 7 days ({stats.due_next_30_days} within 30 days)")
     ax.set_ylabel("cards")
+    _counts(ax.yaxis)
 
 
 def _mastery(ax: Any, stats: Stats) -> None:
@@ -102,6 +142,8 @@ def _mastery(ax: Any, stats: Stats) -> None:
     ax.barh(names, [g.mastered for g in decks], color="#2a7ab0", label="mastered (≥ 21 d)")
     ax.invert_yaxis()
     ax.set_title("Per deck: skills, seen, mastered")
+    ax.set_xlabel("skills")
+    _counts(ax.xaxis)
     if decks:
         ax.legend(loc="lower right", fontsize="small")
 
@@ -117,16 +159,43 @@ def _intervals(ax: Any, stats: Stats) -> None:
     ax.set_title("Interval distribution (seen cards)")
     ax.set_xlabel("interval (days)")
     ax.set_ylabel("cards")
+    _counts(ax.yaxis)
 
 
-def _heatmap(ax: Any, stats: Stats) -> None:
-    weeks = (len(stats.heatmap) + 6) // 7
-    grid = [[float("nan")] * max(weeks, 1) for _ in range(7)]
-    if stats.heatmap:
-        first = stats.heatmap[0][0]
-        for day, n in stats.heatmap:
-            grid[day.weekday()][(day - first).days // 7] = n
-    ax.imshow(grid, cmap="Greens", aspect="auto")
-    ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
-    ax.set_xlabel("week")
-    ax.set_title("Calendar, last 16 weeks")
+def _heatmap(figure: Any, ax: Any, stats: Stats) -> None:
+    import matplotlib
+    from matplotlib.colors import ListedColormap
+
+    weeks = max((len(stats.heatmap) + 6) // 7, 1)
+    # NaN: days still to come this week (left blank); 0 reviews: grey, below the colour scale.
+    grid = [[float("nan")] * weeks for _ in range(7)]
+    first = stats.heatmap[0][0] if stats.heatmap else stats.today.day
+    for day, n in stats.heatmap:
+        grid[day.weekday()][(day - first).days // 7] = n
+    peak = max((n for _, n in stats.heatmap), default=0)
+    # Greens from a visible tint: one review a day must not look like a blank (future) day.
+    greens = matplotlib.colormaps["Greens"]
+    shades = [greens(0.2 + 0.8 * i / 255) for i in range(256)]
+    colours = ListedColormap(shades).with_extremes(under="#e4e4e4", bad="white")
+    # Cells as vector rectangles (not an image), so SVG and PDF viewers draw them sharp.
+    mesh = ax.pcolormesh(
+        grid,  # NaN cells take the colour map's "bad" colour
+        cmap=colours,
+        vmin=0.5,
+        vmax=max(peak, 1) + 0.5,
+        edgecolors="white",
+        linewidth=0.5,
+    )
+    ax.invert_yaxis()
+    ax.set_yticks([r + 0.5 for r in range(7)], ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    step = 2 if weeks > 8 else 1
+    columns = list(range(0, weeks, step))
+    ax.set_xticks(
+        [c + 0.5 for c in columns], [f"{first + timedelta(weeks=c):%d %b}" for c in columns]
+    )
+    ax.tick_params(axis="x", labelsize="small")
+    ax.set_xlabel("week starting (Monday)")
+    ax.set_title(f"Calendar, last {weeks} weeks")
+    bar = figure.colorbar(mesh, ax=ax, extend="min", extendfrac=0.08)
+    bar.set_label("reviews per day (grey: none)")
+    _counts(bar.ax.yaxis)

@@ -13,6 +13,7 @@ from mathdrill.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from mathdrill.usecases.progress import GroupStats, Stats, WeakSkill
 
@@ -65,6 +66,13 @@ def stats_command(
             help="Write a multi-panel figure to FILE (.png, .svg or .pdf); needs mathdrill[plots].",
         ),
     ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Also list the decks and tags you have not met yet (--json always has them).",
+        ),
+    ] = False,
 ) -> None:
     """Show your progress."""
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
@@ -106,7 +114,7 @@ def stats_command(
         typer.echo(json.dumps(stats_to_json(stats), ensure_ascii=False))
         return
     if plot is None:
-        _print(stats)
+        _print(stats, show_all=show_all)
 
 
 # ------------------------------------------------------------------------------- screen
@@ -122,7 +130,7 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
-def _print(stats: Stats) -> None:
+def _print(stats: Stats, *, show_all: bool = False) -> None:
     from rich.console import Console
 
     console = Console(highlight=False)
@@ -144,14 +152,18 @@ def _print(stats: Stats) -> None:
     _activity(console, stats)
     _heatmap(console, stats)
     _retention(console, stats)
-    _groups(console, "Decks", stats.decks, stats.days)
-    _groups(console, "Tags", stats.tags, stats.days)
+    _groups(console, "Decks", stats.decks, stats.days, show_all)
+    _groups(console, "Tags", stats.tags, stats.days, show_all)
     _weakest(console, stats)
     _mistakes(console, stats)
     _forecast(console, stats)
 
 
 def _first_day(console: Console, stats: Stats) -> None:
+    from rich.text import Text
+
+    from mathdrill.cli.emphasis import rich_text
+
     scope = ""
     if stats.decks_filter or stats.tags_filter:
         scope = " for " + ", ".join([*stats.decks_filter, *(f"#{t}" for t in stats.tags_filter)])
@@ -161,7 +173,10 @@ def _first_day(console: Console, stats: Stats) -> None:
     if skills:
         console.print(f"{skills} skills in {len(stats.decks)} decks are waiting for you:")
         for g in stats.decks:
-            console.print(f"  {g.id:<16} {g.title}  ({g.skills} skills)")
+            line = Text(f"  {g.id:<16} ")
+            line.append_text(rich_text(g.title))
+            line.append(f"  ({g.skills} skills)")
+            console.print(line)
     console.print(
         "Start with [bold]mathdrill drill[/]; come back here to watch your streak, retention "
         "and the mistakes you stop making."
@@ -225,10 +240,29 @@ def _retention(console: Console, stats: Stats) -> None:
     console.print(table)
 
 
-def _groups(console: Console, title: str, groups: tuple[GroupStats, ...], days: int) -> None:
-    if not groups:
+def _groups(
+    console: Console, title: str, groups: tuple[GroupStats, ...], days: int, show_all: bool
+) -> None:
+    # The ~200 tags of the built-in decks would bury the few a learner has met: rows are for
+    # what was seen, the rest is counted (--all lists them).
+    hidden = 0 if show_all else sum(1 for g in groups if not g.seen)
+    if not show_all:
+        groups = tuple(g for g in groups if g.seen)
+    if not groups and not hidden:
         return
     console.rule(f"[bold]{title}[/] · accuracy and time over the last {days} days")
+    if groups:
+        _group_rows(console, groups)
+    if hidden:
+        console.print(
+            f"{hidden} {title.lower()} not met yet (--all lists them)",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _group_rows(console: Console, groups: tuple[GroupStats, ...]) -> None:
     header = ("", "seen/total", "mastered", "first try", "median time")
     rows = [
         (
@@ -253,11 +287,19 @@ def _groups(console: Console, title: str, groups: tuple[GroupStats, ...], days: 
     console.out("\n".join(line(row) for row in rows), highlight=False)
 
 
-def _weak_line(s: WeakSkill) -> str:
-    name = f"{s.deck}/{s.template}" + (f" — {s.title}" if s.title else "")
+def _weak_line(s: WeakSkill) -> Text:
+    from rich.text import Text
+
+    from mathdrill.cli.emphasis import rich_text
+
+    line = Text(f"  {s.deck}/{s.template}")
+    if s.title:
+        line.append(" — ")
+        line.append_text(rich_text(s.title))
     facts = f"EF {s.easiness:.2f}, {s.lapses} lapses, interval {s.interval} d"
     mistake = f"; most often: {s.mistake} ×{s.mistake_count}" if s.mistake else ""
-    return f"{name} ({facts}{mistake})"
+    line.append(f" ({facts}{mistake})")
+    return line
 
 
 def _weakest(console: Console, stats: Stats) -> None:
@@ -272,18 +314,31 @@ def _weakest(console: Console, stats: Stats) -> None:
         if skills:
             console.print(f"[bold]{label}[/]")
             for s in skills:
-                console.print(f"  {_weak_line(s)}")
+                console.print(_weak_line(s))
 
 
 def _mistakes(console: Console, stats: Stats) -> None:
     if not stats.mistakes:
         return
+    from rich.text import Text
+
+    from mathdrill.cli.emphasis import rich_text
+
     console.rule(f"[bold]Your most frequent mistakes[/] · last {stats.days} days")
     for m in stats.mistakes:
-        where = f"{m.deck}/{m.template}"
-        console.print(f"  ×{m.count:<4} [bold]{m.mistake}[/] in {where}")
-        if m.feedback:
-            console.print(f"         {m.feedback}")
+        line = Text(f"  ×{m.count:<4} ")
+        line.append(m.mistake, style="bold")
+        line.append(f" in {m.deck}/{m.template}")
+        if m.title:
+            line.append(" — ")
+            line.append_text(rich_text(m.title))
+        console.print(line)
+        # Feedback with placeholders speaks of one instance's values, which stats cannot give
+        # back without the problem generator (sympy): then the mistake's name says it.
+        if m.general_feedback:
+            feedback = Text("         ")
+            feedback.append_text(rich_text(m.general_feedback))
+            console.print(feedback)
 
 
 def _forecast(console: Console, stats: Stats) -> None:

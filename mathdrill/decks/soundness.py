@@ -113,6 +113,22 @@ def check_seed(
     return result
 
 
+EQUALS_REFERENCE = "equals-reference"
+"""Stage of a mistake judged correct; :func:`summarize` words it by how many samples it hit."""
+
+
+def _equals_reference_advice(template: Template, count: int, judged: int) -> str:
+    """Explain a mistake judged correct on ``count`` of ``judged`` instances."""
+    if count >= judged:
+        # Never wrong: not a matter of parameters but of what was written.
+        return (
+            ": it equals the reference on every sample — either the reference answer (line "
+            f"{template.answer.value.line}) is wrong, or this mistake is the right answer "
+            "written another way; fix or remove one of them"
+        )
+    return ": it equals the reference for some instances; exclude those parameters with where:"
+
+
 class _JudgingTooSlow(MathdrillError):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"judging took more than {seconds:g} s")
@@ -151,14 +167,9 @@ def _judge_instance(
         line = definition.value.line
         name = mistake.name
         if result.status == "correct":
+            # How often it happens decides the advice: see summarize (stage EQUALS_REFERENCE).
             problems.append(
-                (
-                    line,
-                    f"mistake '{name}' is judged correct: it equals the reference for some "
-                    "instances; exclude those parameters with where:",
-                    "mistake",
-                    f"'{text}'",
-                )
+                (line, f"mistake '{name}' is judged correct", EQUALS_REFERENCE, f"'{text}'")
             )
         elif result.status != "wrong":
             problems.append(
@@ -234,6 +245,7 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
     report = TemplateReport(template)
     keys: set[str] = set()
     grouped: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    stages: dict[tuple[int, str], str] = {}
     generation_failures = 0
     for result in sorted(results, key=lambda r: r.seed):
         report.samples += 1
@@ -242,8 +254,10 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
             report.seconds.append(result.seconds)
         else:
             generation_failures += 1
-        for line, message, _stage, example in result.problems:
+        for line, message, stage, example in result.problems:
             grouped.setdefault((line, message), []).append((result.seed, example))
+            stages[(line, message)] = stage
+    judged = report.samples - generation_failures
     report.distinct = len(keys)
     shown_per_line: dict[int, int] = {}
     hidden_per_line: dict[int, int] = {}
@@ -255,6 +269,8 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
             continue
         shown_per_line[line] = shown_per_line.get(line, 0) + 1
         seed, example = cases[0]
+        if stages[(line, message)] == EQUALS_REFERENCE:
+            message += _equals_reference_advice(template, len(cases), judged)
         detail = f"seed {seed}" + (f": {example}" if example else "")
         if len(cases) > 1:
             detail += f"; {len(cases)} of {report.samples} samples"

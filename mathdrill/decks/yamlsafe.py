@@ -43,12 +43,14 @@ class YamlProblem(Exception):
     Args:
         line: 1-based line of the problem (0 when it concerns the whole file).
         message: What is wrong, for a deck author.
+        column: 1-based column on that line (0 when unknown).
     """
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, column: int = 0) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.column = column
 
 
 class YMap(dict):
@@ -264,9 +266,7 @@ def parse_yaml(text: str) -> Document:
         line = mark.line + 1 if mark else 0
         raise YamlProblem(line, f"not a single YAML document: {error.problem}") from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 0
-        raise YamlProblem(line, f"not valid YAML: {error.problem or error.context}") from None
+        raise _syntax_problem(text, error) from None
     except yaml.YAMLError as error:
         raise YamlProblem(0, f"not valid YAML: {error}") from None
     except RecursionError:
@@ -280,6 +280,43 @@ def parse_yaml(text: str) -> Document:
     converter = _Converter(document)
     document.data = converter.convert(root)
     return document
+
+
+def _syntax_problem(text: str, error: yaml.MarkedYAMLError) -> YamlProblem:
+    """Turn a parser error into a problem at the parser's own location, context and problem both.
+
+    The problem's mark is used, unless it lies at the end of the text (an unclosed quote or
+    bracket is noticed only there): then the context's mark says where the unclosed thing
+    starts, which is what the author must fix. A mark at the end is never given as a line.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the text's final line break ends the last line; it starts no new one
+
+    def at_end(mark: Any) -> bool:
+        return mark.line >= len(lines) or (
+            mark.line == len(lines) - 1 and mark.column >= len(lines[-1].rstrip("\r"))
+        )
+
+    def where(mark: Any) -> str:
+        if at_end(mark):
+            return "at the end of the file"
+        return f"at line {mark.line + 1}, column {mark.column + 1}"
+
+    problem, context = error.problem_mark, error.context_mark
+    parts = []
+    if error.context:
+        same = context is not None and problem is not None and context.index == problem.index
+        parts.append(error.context + ("" if context is None or same else f" {where(context)}"))
+    if error.problem:
+        parts.append(error.problem + ("" if problem is None else f" {where(problem)}"))
+    chosen = problem if problem is not None and not at_end(problem) else context
+    if chosen is not None and at_end(chosen):
+        chosen = None
+    message = "not valid YAML: " + ", ".join(parts or ["unreadable"])
+    if chosen is None:
+        return YamlProblem(len(lines) if lines else 0, message)
+    return YamlProblem(chosen.line + 1, message, chosen.column + 1)
 
 
 class _Converter:

@@ -23,7 +23,7 @@ from mathdrill.decks.library import Library, deck_files, deck_sources, load_libr
 from mathdrill.decks.loader import DeckReadError, parse_deck, read_bytes
 from mathdrill.decks.model import Deck, Problem, Template
 from mathdrill.decks.soundness import SeedResult, TemplateReport, check_seed, summarize
-from mathdrill.errors import DeckError, UsageError
+from mathdrill.errors import DeckError, NotFoundError, UsageError
 
 DEFAULT_SAMPLES = 200
 """Seeds ``deck check`` tries per template."""
@@ -71,24 +71,73 @@ def open_library(
     return library
 
 
-def resolve_template(library: Library, reference: str) -> tuple[Deck, list[Template]]:
-    """Find ``DECK`` or ``DECK/TEMPLATE``.
+def open_deck(
+    env: Mapping[str, str], given: Iterable[Path], deck_id: str
+) -> tuple[Deck, list[str]]:
+    """Load one deck, evaluating only its own file (what ``deck preview`` needs).
+
+    The light catalogue (cached in the data directory, as for the drill) says which file holds
+    the deck; only that file is loaded with trial instances. Loading every deck with trials
+    made a preview of one instance slower than ``deck check`` of hundreds.
 
     Args:
-        library: The decks.
+        env: The process environment (for the data directory).
+        given: Paths from ``--decks``.
+        deck_id: The deck wanted.
+
+    Returns:
+        The deck and warnings about other deck files that could not be read.
+
+    Raises:
+        DeckError: A deck id is defined in two files, or the deck's file has problems.
+        NotFoundError: No deck has this id (the message lists the known ones).
+    """
+    from mathdrill.decks.catalog import catalog_files, read_catalog
+    from mathdrill.decks.loader import load_deck_file
+
+    given = list(given)
+    warnings = [f"{p}: no such deck file or folder" for p in given if not p.exists()]
+    # A file named twice (--decks of the built-in folder) is one file, not a clash.
+    files: dict[Path, Path] = {}
+    for path in catalog_files(user_decks_dir(env), given):
+        files.setdefault(path.resolve(), path)
+    catalog = read_catalog(files.values(), cache=data_dir(env) / "cache" / "catalog.json")
+    # The catalogue keeps an id's first file and names any other as "also defined in".
+    duplicates = [p for p in catalog.problems if " is also defined in " in p]
+    if duplicates:
+        raise DeckError("the same deck id is defined in two files", duplicates)
+    warnings.extend(catalog.problems)
+    info = catalog.decks.get(deck_id)
+    if info is None:
+        known = ", ".join(catalog.decks) or "none"
+        message = f"no deck '{deck_id}' (decks: {known})"
+        if warnings:
+            message += "\nSome deck files could not be loaded:\n" + "\n".join(warnings)
+        raise NotFoundError(message)
+    return load_deck_file(Path(info.path)), warnings
+
+
+def select_templates(deck: Deck, reference: str) -> list[Template]:
+    """Return the templates ``DECK`` or ``DECK/TEMPLATE`` names in ``deck``.
+
+    Args:
+        deck: The deck named by the reference.
         reference: A deck id, or ``deck/template``.
 
     Returns:
-        The deck and the selected templates (all of them for a bare deck id).
+        Every template for a bare deck id, else the one named.
 
     Raises:
-        NotFoundError: No such deck or template.
+        NotFoundError: The deck has no such template.
     """
-    deck_id, _, template_id = reference.partition("/")
-    deck = library.deck(deck_id)
+    _, _, template_id = reference.partition("/")
     if not template_id:
-        return deck, list(deck.templates)
-    return deck, [library.template(reference)]
+        return list(deck.templates)
+    template = deck.template(template_id)
+    if template is None:
+        ids = ", ".join(t.id for t in deck.templates)
+        raise NotFoundError(f"deck '{deck.id}' has no template '{template_id}' ({ids})")
+    return [template]
 
 
 def preview(templates: list[Template], seeds: list[int]) -> list[Instance]:
@@ -119,6 +168,7 @@ class CheckReport:
         unreadable: Files that could not be read at all (exit status 2).
         problems: Load-time problems of readable files (unknown keys, names …).
         templates: One report per checked template.
+        not_loaded: ``path: template`` of each template a load problem kept from being checked.
         samples: Seeds per template.
         seconds: Wall time of the whole check.
     """
@@ -127,6 +177,7 @@ class CheckReport:
     unreadable: list[DeckError] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     templates: list[TemplateReport] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)
     samples: int = DEFAULT_SAMPLES
     seconds: float = 0.0
 
@@ -139,6 +190,16 @@ class CheckReport:
         return sorted(found, key=lambda p: (p.path, p.line))
 
     @property
+    def failing_templates(self) -> int:
+        """Templates with a problem: checked ones that failed, and those that did not load."""
+        return sum(1 for r in self.templates if not r.ok) + len(self.not_loaded)
+
+    @property
+    def failing_files(self) -> int:
+        """Readable files with at least one problem."""
+        return len({p.path for p in self.all_problems})
+
+    @property
     def exit_code(self) -> int:
         """0 sound, 1 problems found, 2 a file could not be read."""
         if self.unreadable:
@@ -149,7 +210,8 @@ class CheckReport:
         """Return the report as JSON-ready data.
 
         Returns:
-            ``ok, exit_code, samples, seconds, files, unreadable, problems, templates``.
+            ``ok, exit_code, samples, seconds, files, unreadable, problems, templates,
+            not_loaded``.
         """
         unreadable = []
         for error in self.unreadable:
@@ -176,6 +238,7 @@ class CheckReport:
                 }
                 for r in self.templates
             ],
+            "not_loaded": self.not_loaded,
         }
 
 
@@ -271,6 +334,10 @@ def check(
             report.unreadable.append(error)
             continue
         report.problems.extend(problems)
+        loaded = {t.id for t in deck.templates} if deck is not None else set()
+        # A template a load problem names but the deck does not hold was dropped unchecked.
+        dropped = {p.template for p in problems if p.template and p.template not in loaded}
+        report.not_loaded.extend(f"{path}: {t}" for t in sorted(dropped))
         if deck is None:
             continue
         if deck.id in seen_ids:
@@ -340,8 +407,8 @@ deck: {deck_id}                  # id: a-z, 0-9 and '-'; unique among your decks
 title: My first deck
 description: What this deck drills, in one or two sentences.
 templates:
-  - id: linear-derivative        # deck/id is the card's identity: keep it stable
-    title: Derivative of a product with a constant
+  - id: quadratic-derivative     # deck/id is the card's identity: keep it stable
+    title: Derivative of a quadratic, term by term
     tags: [derivatives]
     symbols: [x]                 # the variables a learner may type
     params:                      # drawn in order by samplers (integer, choice, rational …)
@@ -350,13 +417,18 @@ templates:
     where: [a != b]              # constraints: parameters are redrawn until they hold
     let:                         # derived values: any expression of the params
       f: a*x**2 + b*x
+      square: a*x**2             # placeholders render values, so each step is its own value
+      linear: b*x
+      square_slope: 2*a*x
     prompt: Differentiate f(x) = {{f}} with respect to x.
     answer:
       kind: expression           # number, expression, vector, matrix, set, choice, …
       value: diff(f, x)
     hints:
       - Differentiate term by term; d/dx x² = 2x.
-    solution: f'(x) = 2·{{a}}x + {{b}} = {{answer}}
+    solution: >-
+      Term by term: the derivative of {{square}} is {{square_slope}} and that of {{linear}}
+      is {{b}}, so f'(x) = {{answer}}.
     mistakes:                    # wrong answers that deserve a specific message
       - value: a*x + b
         feedback: The derivative of x² is 2x — multiply by the exponent.
@@ -410,9 +482,10 @@ __all__ = [
     "CheckReport",
     "check",
     "check_files",
+    "open_deck",
     "open_library",
     "preview",
-    "resolve_template",
+    "select_templates",
     "starter_deck",
     "user_decks_dir",
     "write_new_deck",

@@ -205,6 +205,9 @@ class MistakeStats:
         mistake: The mistake's id.
         feedback: Its feedback text, placeholders shown as "…" ("" when unknown).
         count: Times matched in the period.
+        general_feedback: The feedback when it holds no placeholder (it then reads true for
+            every instance), else "". Feedback with placeholders speaks of one instance's
+            values, which only the problem generator (sympy, the worker) could give back.
     """
 
     deck: str
@@ -213,6 +216,7 @@ class MistakeStats:
     mistake: str
     feedback: str
     count: int
+    general_feedback: str = ""
 
 
 @dataclass(frozen=True)
@@ -402,7 +406,8 @@ def build_stats(
         The statistics.
 
     Raises:
-        UsageError: ``days`` out of range, or a tag no loaded template carries.
+        UsageError: ``days`` out of range, a deck neither loaded nor in the database, or a tag
+            no loaded template carries.
         StorageError: The database cannot be read.
     """
     from mathdrill.storage import aggregates as q
@@ -413,6 +418,11 @@ def build_stats(
         raise UsageError("now must carry a time zone")
     deck_filter = tuple(dict.fromkeys(decks))
     tag_filter = tuple(dict.fromkeys(tags))
+    for deck_id in deck_filter:
+        # A deck no file defines any more still has its cards (and statistics).
+        if deck_id not in catalog.decks and not db.cards(deck_id):
+            known = ", ".join(catalog.decks) or "none"
+            raise UsageError(f"--deck {deck_id!r}: no such deck (known decks: {known})")
     skills_by_tag = catalog.tags()
     unknown = [t for t in tag_filter if t not in skills_by_tag]
     if unknown:
@@ -526,14 +536,16 @@ def build_stats(
     mistakes = []
     for m in q.frequent_mistakes(db, since, MISTAKES_LIMIT, scope):
         info = catalog.template(m.deck, m.template)
+        text = info.mistakes.get(m.mistake, "") if info is not None else ""
         mistakes.append(
             MistakeStats(
                 deck=m.deck,
                 template=m.template,
                 title=info.title if info is not None else "",
                 mistake=m.mistake,
-                feedback=_feedback(info.mistakes.get(m.mistake, "")) if info is not None else "",
+                feedback=_feedback(text),
                 count=m.count,
+                general_feedback="" if _PLACEHOLDER.search(text) else " ".join(text.split()),
             )
         )
 

@@ -92,6 +92,7 @@ def test_deck_and_tag_rows_and_filters(tmp_path, db, history, deck_writer):
         ("beta", "one", "one-slip", 1),
     ]
     assert stats.mistakes[0].feedback == "You forgot to add one to …."
+    assert stats.mistakes[0].general_feedback == ""  # it speaks of one instance's {a}
     assert stats.today.reviewed == 2
     assert stats.total_reviews == 5
 

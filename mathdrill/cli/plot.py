@@ -70,8 +70,10 @@ def build_figure(stats: Stats) -> Any:
     import matplotlib.pyplot as plt
 
     # Constrained layout with a margin: no label or title touches the figure's edges.
-    figure, axes = plt.subplots(3, 2, figsize=(12, 11.5), layout="constrained")
-    figure.get_layout_engine().set(w_pad=0.15, h_pad=0.15)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    figure, axes = plt.subplots(3, 2, figsize=(12, 11.5))
+    figure.set_layout_engine(ConstrainedLayoutEngine(w_pad=0.15, h_pad=0.15))
     title = "mathdrill progress"
     if stats.decks_filter or stats.tags_filter:
         title += " — " + ", ".join([*stats.decks_filter, *(f"#{t}" for t in stats.tags_filter)])

@@ -147,7 +147,14 @@ def _mastery(ax: Any, stats: Stats) -> None:
     ax.set_xlabel("skills")
     _counts(ax.xaxis)
     if decks:
-        ax.legend(loc="lower right", fontsize="small")
+        # Below the axis, in one row: inside, it hid the bars of the last decks.
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            ncol=3,
+            fontsize="small",
+            frameon=False,
+        )
 
 
 def _intervals(ax: Any, stats: Stats) -> None:

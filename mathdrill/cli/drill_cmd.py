@@ -610,15 +610,18 @@ class TerminalUI:
         from rich.panel import Panel
         from rich.text import Text
 
+        from mathdrill.cli.emphasis import rich_text
+
         view = problem.view
         again = " · again" if problem.repeat else ""
-        body = Text(view.prompt)
+        # Deck texts are text: emphasis rendered, never read as rich markup.
+        body = rich_text(view.prompt)
         body.append(f"\n\nAnswer: {view.expected_form}", style="dim")
         self._console.print()
         self._console.print(
             Panel(
                 body,
-                title=f"{problem.deck_title} · {problem.title}",
+                title=Text(f"{problem.deck_title} · {problem.title}"),
                 title_align="left",
                 subtitle=f"{problem.number}/{problem.total}{again}",
                 subtitle_align="right",
@@ -637,7 +640,12 @@ class TerminalUI:
         if hint is None:
             self._console.print("[dim]No more hints. '!' shows the solution.[/]")
         else:
-            self._console.print(f"[cyan]Hint {number}/{problem.hints_total}:[/] {hint}")
+            from rich.text import Text
+
+            from mathdrill.cli.emphasis import rich_text
+
+            label = (f"Hint {number}/{problem.hints_total}: ", "cyan")
+            self._console.print(Text.assemble(label, rich_text(hint)))
 
     def show_help(self) -> None:
         """List the prompt commands."""
@@ -675,6 +683,9 @@ class TerminalUI:
         """Show the verdict with colour, the reference, feedback and the solution when wrong."""
         from rich.panel import Panel
 
+        from mathdrill.cli.emphasis import rich_text
+
+        feedback = outcome.verdict.feedback if outcome.verdict is not None else None
         for line in _outcome_lines(problem, outcome):
             if line.startswith("✓"):
                 self._console.print(line, style="bold green", markup=False)
@@ -683,7 +694,11 @@ class TerminalUI:
             elif line == "solution:":
                 continue
             elif line == problem.view.solution:
-                self._console.print(Panel(line, title="worked solution", title_align="left"))
+                self._console.print(
+                    Panel(rich_text(line), title="worked solution", title_align="left")
+                )
+            elif line == feedback:
+                self._console.print(rich_text(line))
             else:
                 self._console.print(line, markup=False)
 
@@ -700,8 +715,10 @@ class TerminalUI:
         if text.strip().lower() in ("w", "s", "solution"):
             from rich.panel import Panel
 
+            from mathdrill.cli.emphasis import rich_text
+
             self._console.print(
-                Panel(problem.view.solution, title="worked solution", title_align="left")
+                Panel(rich_text(problem.view.solution), title="worked solution", title_align="left")
             )
         return True
 

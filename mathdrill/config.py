@@ -15,6 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from mathdrill.errors import UsageError
+from mathdrill.scheduling.queue import EARLIEST_NOW, LATEST_NOW
 
 #: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
 DEFAULT_ROLLOVER_HOUR = 4
@@ -32,7 +33,8 @@ def parse_now(text: str, local: tzinfo) -> datetime:
         An aware datetime.
 
     Raises:
-        UsageError: When the text is not an ISO 8601 date or date-time.
+        UsageError: When the text is not an ISO 8601 date or date-time, or lies outside
+            the scheduler's range (``EARLIEST_NOW`` to ``LATEST_NOW``).
     """
     cleaned = text.strip()
     if cleaned.endswith(("Z", "z")):
@@ -46,6 +48,13 @@ def parse_now(text: str, local: tzinfo) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local)
+    # Compare on dates first: at year 1 or 9999 the offset alone can leave the calendar.
+    if not EARLIEST_NOW.date() < moment.date() < LATEST_NOW.date():
+        raise UsageError(
+            f"--now/MATHDRILL_NOW: {text!r} is outside the range mathdrill schedules in; "
+            f"use a time after {EARLIEST_NOW.date().isoformat()} and before "
+            f"{LATEST_NOW.date().isoformat()}"
+        )
     return moment
 
 

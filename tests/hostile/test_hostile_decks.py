@@ -41,7 +41,7 @@ def test_ids_of_the_longest_storable_length_load():
 
 @pytest.mark.parametrize("field", ["deck", "tid", "tag", "mid"])
 def test_an_id_longer_than_the_database_column_is_refused_where_it_is(field):
-    _deck_, problems = parse_deck(_deck(**{field: LONG}), "long.yaml")
+    _, problems = parse_deck(_deck(**{field: LONG}), "long.yaml")
     assert problems, field
     assert any(f"at most {MAX_ID_LENGTH}" in p.message for p in problems), problems
     assert all(p.path == "long.yaml" and p.line > 0 for p in problems), problems

@@ -5,6 +5,7 @@ Part of the hostile corpus (issue 16): each case once broke mathdrill or surpris
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,3 +68,37 @@ def test_a_correct_answer_on_an_imported_huge_interval_is_scheduled():
     update = schedule_after(card, 5, LATEST_NOW, "review", SchedulingSettings())
     assert update.interval == MAX_INTERVAL_DAYS
     assert update.due == next_due(LATEST_NOW, MAX_INTERVAL_DAYS)
+
+
+@pytest.mark.parametrize(
+    ("tz", "now", "day"),
+    [
+        ("UTC+14", "2026-06-01T05:00:00Z", "2026-05-31"),
+        ("<+10>-10", "2026-06-01T20:00:00Z", "2026-06-02"),
+        ("EST5EDT,M3.2.0,M11.1.0", "2026-06-01T07:00:00Z", "2026-05-31"),
+    ],
+)
+def test_a_posix_tz_string_is_followed_and_named_once(run_md, md_env, tz, now, day):
+    # POSIX reads UTC+14 as 14 hours *behind* UTC: 05:00Z is 15:00 the day before. In UTC
+    # (what these strings silently became) every one of these study days would differ.
+    md_env["TZ"] = tz
+    assert run_md("--now", now, "due").returncode == 0
+    done = run_md("--now", now, "stats", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["today"]["day"] == day
+    assert done.stderr.count(f"TZ={tz!r}") == 1, done.stderr
+
+
+def test_an_unknown_tz_name_is_named_not_silently_utc(run_md, md_env):
+    md_env["TZ"] = "Mars/Olympus_Mons"
+    done = run_md("--now", "2026-06-01T05:00:00Z", "due")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("TZ='Mars/Olympus_Mons'") == 1, done.stderr
+    assert "Europe/Berlin" in done.stderr  # how to fix it
+
+
+def test_a_known_tz_name_says_nothing(run_md, md_env):
+    md_env["TZ"] = "Europe/Berlin"
+    done = run_md("--now", "2026-06-01T05:00:00Z", "due")
+    assert done.returncode == 0, done.stderr
+    assert "TZ" not in done.stderr

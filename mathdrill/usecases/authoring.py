@@ -19,7 +19,13 @@ from typing import Any
 
 from mathdrill.config import data_dir
 from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.library import Library, deck_files, deck_sources, load_library
+from mathdrill.decks.library import (
+    Library,
+    deck_files,
+    deck_sources,
+    load_library,
+    requires_cycles,
+)
 from mathdrill.decks.loader import DeckReadError, parse_deck, read_bytes
 from mathdrill.decks.model import Deck, Problem, Template
 from mathdrill.decks.soundness import SeedResult, TemplateReport, check_seed, summarize
@@ -283,6 +289,18 @@ def check(
             )
         seen_ids.setdefault(deck.id, str(path))
         templates.extend(deck.templates)
+    for cycle in requires_cycles(templates):
+        names = " → ".join(f"{t.deck}/{t.id}" for t in [*cycle, cycle[0]])
+        first = cycle[0]
+        report.problems.append(
+            Problem(
+                first.path,
+                first.line,
+                f"prerequisite cycle {names}: no order can put each skill after what it "
+                "requires; remove one of these requires",
+                first.id,
+            )
+        )
     count = workers if workers is not None else min(4, os.cpu_count() or 1)
     if count <= 1 or len(templates) <= 1:
         if on_start:

@@ -161,7 +161,8 @@ def due_report(
         raise UsageError(f"--days must be from 1 to 60, got {days}")
     now = environment.now()
     hour, zone = environment.rollover_hour, environment.zone
-    db.ensure_cards(((t.deck, t.id) for t in library.templates()), now)
+    if not db.read_only:  # on read-only media the cards already there are reported
+        db.ensure_cards(((t.deck, t.id) for t in library.templates()), now)
     today = study_day(now, hour, zone)
     # Bucket ends: the start of tomorrow's study day, then of each following day.
     ends = [day_start(today + timedelta(days=i + 1), hour, zone) for i in range(days + 1)]

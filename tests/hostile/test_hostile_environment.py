@@ -5,8 +5,14 @@ Part of the hostile corpus (issue 16): each case once broke mathdrill or surpris
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +25,7 @@ from mathdrill.scheduling.queue import (
     schedule_after,
 )
 from mathdrill.scheduling.sm2 import MAX_INTERVAL_DAYS, SM2State, review
+from mathdrill.storage.migrations import SCHEMA_VERSION
 
 EDGES = ["0001-01-01T02:00", "0001-01-01T10:00", "9999-12-31T10:00", "9999-12-31T23:59:59Z"]
 
@@ -102,3 +109,96 @@ def test_a_known_tz_name_says_nothing(run_md, md_env):
     done = run_md("--now", "2026-06-01T05:00:00Z", "due")
     assert done.returncode == 0, done.stderr
     assert "TZ" not in done.stderr
+
+
+# --- other programs' files, read-only media, special files --------------------------------
+
+
+def _foreign(path: Path, version: str) -> bytes:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (version,))
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.execute("INSERT INTO notes (body) VALUES ('not mathdrill')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("version", ["1", str(SCHEMA_VERSION)])
+@pytest.mark.parametrize("command", [["stats"], ["due"], ["doctor"], ["export", "all"]])
+def test_a_foreign_database_with_a_schema_version_is_left_untouched(md, tmp_path, version, command):
+    path = tmp_path / "other.db"
+    before = _foreign(path, version)
+    done = md("--db", str(path), *command)
+    assert done.code != 0, done.stdout
+    assert "not a mathdrill database" in done.stdout + done.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("other")) == ["other.db"]
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path) -> Iterator[Path]:
+    """Make ``folder`` (and what is in it) unwritable, even for root: a read-only bind mount."""
+    if os.geteuid() != 0:
+        for item in [folder, *folder.rglob("*")]:
+            item.chmod(0o555 if item.is_dir() else 0o444)
+        try:
+            yield folder
+        finally:
+            for item in [folder, *folder.rglob("*")]:
+                item.chmod(0o755 if item.is_dir() else 0o644)
+        return
+    mount = folder.with_name(folder.name + "-ro")
+    mount.mkdir()
+    subprocess.run(["mount", "--bind", str(folder), str(mount)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True)
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.mark.slow
+def test_reading_commands_work_on_read_only_media(md, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    now = "2026-06-01T10:00"
+    assert md("--now", now, "drill", "--json", "--limit", "1", stdin="!\nq\n").code == 0
+    before = (home / "mathdrill.db").read_bytes()
+    with _read_only(home) as frozen:
+        monkeypatch.setenv("MATHDRILL_HOME", str(frozen))
+        for command in (["stats", "--json"], ["export", "all"], ["due", "--json"], ["doctor"]):
+            done = md("--now", now, *command)
+            assert done.code == 0, (command, done.stderr)
+        assert json.loads(md("--now", now, "stats", "--json").stdout)["total_reviews"] == 1
+        assert json.loads(md("--now", now, "due", "--json").stdout)["due_now"] == 0
+        written = md("--now", now, "drill", "--json", "--limit", "1", stdin="!\nq\n")
+        assert written.code == 3, written.stdout
+        assert "read-only" in written.stderr
+    assert (home / "mathdrill.db").read_bytes() == before
+
+
+def test_stats_and_db_do_not_create_the_data_folder(md, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    db = tmp_path / "elsewhere.db"
+    assert md("--db", str(db), "due").code == 0
+    assert md("--db", str(db), "stats").code == 0
+    assert not home.exists()
+    assert md("stats").code == 3  # no database yet: said so, and nothing was created for it
+    assert not home.exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_importing_a_special_file_says_what_it_is(md, tmp_path, kind):
+    if kind == "folder":
+        path, word = tmp_path / "folder", "folder"
+        path.mkdir()
+    elif kind == "fifo":
+        path, word = tmp_path / "pipe", "pipe"
+        os.mkfifo(path)
+    else:
+        path, word = Path("/dev/zero"), "device"
+    done = md("import", str(path))
+    assert done.code == 2, done.stderr
+    assert word in done.stderr
+    assert "no such file" not in done.stderr

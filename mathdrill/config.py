@@ -174,6 +174,16 @@ class Environment:
         """The directory of the database and user decks (see :func:`data_dir`)."""
         return data_dir(self.env)
 
+    @property
+    def catalog_cache(self) -> Path | None:
+        """The deck catalogue's cache file, or None while the data directory does not exist.
+
+        Caching never creates the data directory: ``stats`` or a ``--db`` elsewhere leave no
+        folder behind (the first drill with the default database creates it).
+        """
+        folder = self.data_dir
+        return folder / "cache" / "catalog.json" if folder.is_dir() else None
+
     def now(self) -> datetime:
         """Return the current time (aware).
 

@@ -833,7 +833,7 @@ def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[S
         raise DeckError(missing[0], missing)
     catalog = read_catalog(
         catalog_files(environment.data_dir / "decks", given),
-        cache=environment.data_dir / "cache" / "catalog.json",
+        cache=environment.catalog_cache,
     )
     if catalog.problems:
         count = len(catalog.problems)

@@ -67,3 +67,36 @@ def test_the_whole_hostile_batch_through_the_real_process(run_md):
     assert all(r["error"] for r in results[1:-1])
     assert results[0]["correct"] is True
     assert results[-1]["correct"] is True
+
+
+# Numbers far beyond floating point: every comparison here can be decided exactly.
+HUGE = [
+    ("exp(1000)", "500!", "wrong"),
+    ("500!", "exp(1000)", "wrong"),
+    ("exp(-1000)", "500!", "wrong"),
+    ("1/500!", "500!", "wrong"),
+    ("500!", "1/500!", "wrong"),
+    ("500!", "exp(-1000)", "wrong"),
+    ("exp(1000)", "exp(1000)", "correct"),
+    ("500!", "500*499!", "correct"),
+    ("-exp(1000)", "exp(1000)", "wrong"),
+    ("exp(1000)", "2*exp(1000)", "wrong"),
+    ("exp(1000)", "10*exp(1000)", "wrong"),
+]
+
+
+def test_huge_and_tiny_numbers_are_decided(md):
+    lines = [
+        json.dumps({"id": i, "kind": "number", "expected": e, "answer": a})
+        for i, (e, a, _status) in enumerate(HUGE)
+    ]
+    done = md("check", "--batch", "-", "--timeout", "20", stdin="\n".join(lines) + "\n")
+    assert done.code == 0, done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    got = [(e, a, r["status"]) for (e, a, _), r in zip(HUGE, results, strict=True)]
+    assert got == HUGE
+    near = {(e, a): r["near_miss"] for (e, a, _), r in zip(HUGE, results, strict=True)}
+    assert "sign" in near[("-exp(1000)", "exp(1000)")]
+    assert "2 times" in near[("exp(1000)", "2*exp(1000)")]
+    assert "10^1" in near[("exp(1000)", "10*exp(1000)")]
+    assert near[("500!", "1/500!")] is None

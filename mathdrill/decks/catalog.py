@@ -246,8 +246,13 @@ def read_catalog(files: Iterable[Path], cache: Path | None = None) -> Catalog:
 
 
 class _SlowSkill(Protocol):
-    path: str
-    id: str
+    """A template as :func:`remember_slow` needs it: its deck file and its id."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
 
 
 def remember_slow(cache: Path | None, skills: Iterable[_SlowSkill]) -> None:

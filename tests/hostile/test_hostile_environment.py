@@ -202,3 +202,25 @@ def test_importing_a_special_file_says_what_it_is(md, tmp_path, kind):
     assert done.code == 2, done.stderr
     assert word in done.stderr
     assert "no such file" not in done.stderr
+
+
+def test_reviews_dated_at_the_calendars_edge_do_not_break_stats(md, tmp_path):
+    # What an import from an older mathdrill (before dates were validated) may have left.
+    now = "2026-06-01T10:00"
+    assert md("--now", now, "drill", "--json", "--limit", "1", stdin="!\nq\n").code == 0
+    path = tmp_path / "home" / "mathdrill.db"
+    conn = sqlite3.connect(path)
+    names = [r[1] for r in conn.execute("PRAGMA table_info(reviews)") if r[1] not in ("id",)]
+    others = ", ".join(n for n in names if n != "reviewed_at")
+    for stamp in ("0001-01-01 00:00:00.000000", "9999-12-31 23:00:00.000000"):
+        conn.execute(
+            f"INSERT INTO reviews (reviewed_at, {others}) SELECT ?, {others} FROM reviews LIMIT 1",
+            (stamp,),
+        )
+    conn.commit()
+    conn.close()
+    done = md("--now", now, "stats", "--json")
+    assert done.code == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["today"]["reviewed"] == 1
+    assert md("--now", now, "stats").code == 0

@@ -224,3 +224,24 @@ def test_reviews_dated_at_the_calendars_edge_do_not_break_stats(md, tmp_path):
     report = json.loads(done.stdout)
     assert report["today"]["reviewed"] == 1
     assert md("--now", now, "stats").code == 0
+
+
+def test_doctor_names_rows_outside_the_calendar_and_the_fix(md, tmp_path):
+    now = "2026-06-01T10:00"
+    assert md("--now", now, "due").code == 0
+    conn = sqlite3.connect(tmp_path / "home" / "mathdrill.db")
+    deck, template = conn.execute("SELECT deck, template FROM cards ORDER BY id LIMIT 1").fetchone()
+    conn.execute(
+        "UPDATE cards SET due = '9999-12-31 04:00:00.000000', interval_days = 2147483647, "
+        "repetitions = 5 WHERE deck = ? AND template = ?",
+        (deck, template),
+    )
+    conn.commit()
+    conn.close()
+    done = md("--now", now, "doctor")
+    assert f"{deck}/{template}" in done.stdout
+    assert f"mathdrill card reset {deck}/{template}" in done.stdout
+    report = json.loads(md("--now", now, "doctor", "--json").stdout)
+    assert report["out_of_range"] == [f"{deck}/{template}"]
+    assert md("card", "reset", f"{deck}/{template}").code == 0
+    assert json.loads(md("--now", now, "doctor", "--json").stdout)["out_of_range"] == []

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from mathdrill.errors import UsageError
+from mathdrill.scheduling.queue import EARLIEST_NOW, LATEST_NOW
 
 #: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
 DEFAULT_ROLLOVER_HOUR = 4
@@ -32,7 +33,8 @@ def parse_now(text: str, local: tzinfo) -> datetime:
         An aware datetime.
 
     Raises:
-        UsageError: When the text is not an ISO 8601 date or date-time.
+        UsageError: When the text is not an ISO 8601 date or date-time, or lies outside
+            the scheduler's range (``EARLIEST_NOW`` to ``LATEST_NOW``).
     """
     cleaned = text.strip()
     if cleaned.endswith(("Z", "z")):
@@ -46,6 +48,13 @@ def parse_now(text: str, local: tzinfo) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local)
+    # Compare on dates first: at year 1 or 9999 the offset alone can leave the calendar.
+    if not EARLIEST_NOW.date() < moment.date() < LATEST_NOW.date():
+        raise UsageError(
+            f"--now/MATHDRILL_NOW: {text!r} is outside the range mathdrill schedules in; "
+            f"use a time after {EARLIEST_NOW.date().isoformat()} and before "
+            f"{LATEST_NOW.date().isoformat()}"
+        )
     return moment
 
 
@@ -63,11 +72,16 @@ def local_zone(env: Mapping[str, str] | None = None, etc: Path = Path("/etc")) -
 
     Returns:
         A :class:`zoneinfo.ZoneInfo` when a name was found and is known, else today's fixed
-        offset (UTC when even that is unknown).
+        offset (UTC when even that is unknown). A ``TZ`` that is set but names no known zone
+        gives today's offset (the C library follows POSIX rules such as ``UTC+14``); the
+        files in ``/etc`` are then not consulted (see :func:`zone_warning`).
     """
     candidates: list[str] = []
     if env and env.get("TZ"):
-        candidates.append(env["TZ"].lstrip(":"))
+        given = _named_zone(env["TZ"].lstrip(":"))
+        # A TZ that is no zone name (a POSIX rule such as UTC+14) still rules the system clock:
+        # the C library reads it, so today's offset below follows it; /etc does not apply.
+        return given if given is not None else _todays_offset()
     with contextlib.suppress(OSError):
         target = str((etc / "localtime").resolve())
         if "zoneinfo/" in target:
@@ -78,8 +92,35 @@ def local_zone(env: Mapping[str, str] | None = None, etc: Path = Path("/etc")) -
         zone = _named_zone(name)
         if zone is not None:
             return zone
+    return _todays_offset()
+
+
+def _todays_offset() -> tzinfo:
     zone = datetime.now().astimezone().tzinfo
     return zone if zone is not None else UTC
+
+
+def zone_warning(env: Mapping[str, str]) -> str | None:
+    """Return a note for the learner when ``TZ`` is set but names no zone mathdrill knows.
+
+    Such a TZ (a POSIX rule like ``UTC+14``, a file path, a typo) is followed only through
+    today's offset, so summer-time changes are missed; the learner should hear that once.
+
+    Args:
+        env: The process environment.
+
+    Returns:
+        One sentence, or None when ``TZ`` is unset or a known zone name.
+    """
+    text = env.get("TZ")
+    if not text or _named_zone(text.lstrip(":")) is not None:
+        return None
+    offset = datetime.now().astimezone().strftime("%z")
+    return (
+        f"TZ={text!r} is not a time-zone name mathdrill knows: study days use today's offset "
+        f"from the system (UTC{offset[:3]}:{offset[3:]}), without summer-time changes; "
+        "set TZ to a name such as Europe/Berlin"
+    )
 
 
 def _named_zone(name: str) -> tzinfo | None:
@@ -132,6 +173,16 @@ class Environment:
     def data_dir(self) -> Path:
         """The directory of the database and user decks (see :func:`data_dir`)."""
         return data_dir(self.env)
+
+    @property
+    def catalog_cache(self) -> Path | None:
+        """The deck catalogue's cache file, or None while the data directory does not exist.
+
+        Caching never creates the data directory: ``stats`` or a ``--db`` elsewhere leave no
+        folder behind (the first drill with the default database creates it).
+        """
+        folder = self.data_dir
+        return folder / "cache" / "catalog.json" if folder.is_dir() else None
 
     def now(self) -> datetime:
         """Return the current time (aware).

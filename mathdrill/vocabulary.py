@@ -46,6 +46,9 @@ MAX_SEED = 2**63 - 1
 ID_RE = re.compile(r"[a-z0-9-]+")
 """Deck, template and mistake ids: lower-case letters, digits and hyphens."""
 
+MAX_ID_LENGTH = 200
+"""The longest id (deck, template, mistake, tag): the database columns hold 200 characters."""
+
 
 def default_mistake_id(index: int) -> str:
     """The id of the ``index``-th (0-based) authored mistake of a template that names none.

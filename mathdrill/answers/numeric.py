@@ -234,6 +234,8 @@ def _ratio_near_miss(ratio: Any) -> str | None:
     if not is_real(ratio, POINT_DPS):
         return None
     r = float(mpmath.re(ratio))
+    if r == 0 or not math.isfinite(r):
+        return None  # beyond floating point (500! against exp(1000)): no simple factor
     if abs(r + 1) <= 1e-9:
         return "off by a sign"
     if r > 0:

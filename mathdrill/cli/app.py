@@ -17,6 +17,7 @@ import typer
 from mathdrill import __version__
 from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
 from mathdrill.cli.root import RootOptions
+from mathdrill.config import zone_warning
 from mathdrill.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MathdrillError, MathSyntaxError
 
 if TYPE_CHECKING:
@@ -81,6 +82,9 @@ def _root(
     options = replace(given, debug=debug or bool(os.environ.get("MATHDRILL_DEBUG")), now=now, db=db)
     # Validate --now and MATHDRILL_* at once, so a typo fails before any work is done.
     options.environment()
+    note = zone_warning(os.environ)
+    if note:
+        typer.echo(f"mathdrill: {note}", err=True)
     ctx.obj = options
 
 

@@ -102,14 +102,16 @@ def check_command(
         typer.Option(
             "--timeout",
             metavar="SECONDS",
-            help="Seconds one check may take before it is 'undecided'.",
-            min=0.1,
+            help="Seconds one check may take before it is 'undecided' (0.1 to 60).",
         ),
     ] = 2.0,
 ) -> None:
     """Judge an answer against a reference (see ``mathdrill check --help``)."""
     from mathdrill.usecases import checking
 
+    checking.check_timeout(timeout)
+    rtol = checking.optional_tolerance(rtol, "--rtol")
+    atol = checking.optional_tolerance(atol, "--atol")
     if batch is not None:
         if any(v is not None for v in (kind, expected, answer)):
             raise UsageError(

@@ -299,6 +299,7 @@ def _doctor_json(report: DoctorReport) -> dict:
         "orphaned": list(report.orphaned),
         "leeches": [{"card": c, "lapses": n} for c, n in report.leeches],
         "deck_problems": list(report.deck_problems),
+        "out_of_range": list(report.out_of_range),
     }
 
 
@@ -329,6 +330,13 @@ def _print_doctor(report: DoctorReport) -> None:
             echo(line)
     for line in leech_lines(report.leeches):
         echo(line)
+    if report.out_of_range:
+        echo(
+            f"cards with an interval or due date beyond what mathdrill schedules "
+            f"({len(report.out_of_range)}; an old import?) — reset each, its history is kept:"
+        )
+        for card in report.out_of_range[:20]:
+            echo(f"  mathdrill card reset {card}")
     if report.deck_problems:
         echo("deck files with problems:")
         for line in report.deck_problems:

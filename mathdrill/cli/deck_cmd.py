@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from mathdrill.errors import EXIT_FAILED, UsageError
+
+#: Off a terminal, ``deck check`` writes a progress line at most this often (and when done).
+PROGRESS_LINE_SECONDS = 5.0
 
 deck_app = typer.Typer(
     name="deck",
@@ -212,7 +216,8 @@ def check_command(
     files = authoring.check_files(os.environ, paths or [])
     if not files:
         raise UsageError("no deck files to check")
-    progress = _Progress(enabled=not as_json and sys.stderr.isatty())
+    terminal = sys.stderr.isatty()
+    progress = _Progress(enabled=not as_json and terminal, lines=not terminal, samples=samples)
     try:
         report = authoring.check(
             files,
@@ -251,14 +256,23 @@ def check_command(
 
 
 class _Progress:
-    """A rich progress bar on stderr, only on a terminal."""
+    """Progress on stderr: a rich bar on a terminal, plain lines elsewhere.
 
-    def __init__(self, enabled: bool) -> None:
+    Off a terminal (CI logs) a line comes at most every :data:`PROGRESS_LINE_SECONDS` and when
+    done, so a long check is seen to move.
+    """
+
+    def __init__(self, enabled: bool, lines: bool, samples: int) -> None:
         self.enabled = enabled
+        self.lines = lines
+        self.samples = samples
         self.bar: Any = None
         self.task: Any = None
+        self.total = self.done = 0
+        self.last_line = time.monotonic()
 
     def start(self, total: int) -> None:
+        self.total = total // max(1, self.samples)
         if not self.enabled:
             return
         from rich.console import Console
@@ -278,6 +292,14 @@ class _Progress:
     def advance(self, count: int) -> None:
         if self.bar is not None:
             self.bar.advance(self.task, count)
+            return
+        self.done += 1
+        if not self.lines:
+            return
+        if self.done == self.total or time.monotonic() - self.last_line >= PROGRESS_LINE_SECONDS:
+            self.last_line = time.monotonic()
+            sys.stderr.write(f"mathdrill: checked {self.done} of {self.total} template(s)\n")
+            sys.stderr.flush()
 
     def stop(self) -> None:
         if self.bar is not None:

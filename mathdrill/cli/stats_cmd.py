@@ -92,7 +92,7 @@ def stats_command(
     # The catalogue cache saves re-parsing unchanged deck files on every run (docs/data.md).
     catalog = read_catalog(
         catalog_files(environment.data_dir / "decks"),
-        cache=environment.data_dir / "cache" / "catalog.json",
+        cache=environment.catalog_cache,
     )
     with collection.open_collection(environment, create=False) as db:
         stats = build_stats(

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from mathdrill.cli import root
-from mathdrill.errors import UsageError
+from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -259,11 +259,34 @@ def import_command(
             # Read twice (check, then merge): a pipe is copied to a temporary file first.
             file = stack.enter_context(transfer.spooled(sys.stdin.buffer))
             shown = "standard input"
+        else:
+            _refuse_special(file)
         result = _import(environment, file, shown)
     if as_json:
         typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
         return
     _print_import(result)
+
+
+def _refuse_special(file: Path) -> None:
+    """Say what a path is when it is no regular file (import reads the file twice)."""
+    import stat
+
+    try:
+        mode = file.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: the import says so
+    if stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO); pipe it in with `mathdrill import - < PIPE`"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        return
+    raise InputError(f"{file} is {kind}, not a file written by `mathdrill export all`")
 
 
 def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:

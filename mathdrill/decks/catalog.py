@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mathdrill.vocabulary import default_mistake_id
 
@@ -80,10 +80,13 @@ class Catalog:
     Attributes:
         decks: Decks by id, in discovery order (the first file of an id wins).
         problems: One message per file that was skipped.
+        slow: ``deck/id`` of the templates a drill found too slow to make a problem from, since
+            their file last changed (see :func:`remember_slow`).
     """
 
     decks: dict[str, DeckInfo] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    slow: frozenset[str] = frozenset()
 
     def template(self, deck: str, template: str) -> TemplateInfo | None:
         """Return a template's info, or None when no catalogued deck defines it.
@@ -209,12 +212,14 @@ def read_catalog(files: Iterable[Path], cache: Path | None = None) -> Catalog:
     fresh: dict[str, Any] = {}
     decks: dict[str, DeckInfo] = {}
     problems: list[str] = []
+    slow_keys: set[str] = set()
     for path in files:
         try:
             status = path.stat()
             stamp = [status.st_size, status.st_mtime_ns]
             entry = remembered.get(str(path))
             info = _info_from_json(entry["info"]) if entry and entry["stamp"] == stamp else None
+            slow = entry.get("slow") if entry and info is not None else None
             if info is None:
                 from mathdrill.decks.yamlsafe import MAX_DECK_BYTES
 
@@ -222,6 +227,9 @@ def read_catalog(files: Iterable[Path], cache: Path | None = None) -> Catalog:
                     raise ValueError(f"{path}: larger than {MAX_DECK_BYTES:,} bytes")
                 info = read_deck_info(path.read_bytes(), str(path))
             fresh[str(path)] = {"stamp": stamp, "info": _info_to_json(info)}
+            if isinstance(slow, list) and all(isinstance(t, str) for t in slow):
+                fresh[str(path)]["slow"] = slow
+                slow_keys.update(f"{info.id}/{t}" for t in slow)
         except OSError as error:
             problems.append(f"{path}: cannot read the deck file ({error.strerror or error})")
             continue
@@ -234,7 +242,45 @@ def read_catalog(files: Iterable[Path], cache: Path | None = None) -> Catalog:
         decks[info.id] = info
     if cache is not None and fresh != remembered:
         _save_cache(cache, fresh)
-    return Catalog(decks=decks, problems=tuple(problems))
+    return Catalog(decks=decks, problems=tuple(problems), slow=frozenset(slow_keys))
+
+
+class _SlowSkill(Protocol):
+    """A template as :func:`remember_slow` needs it: its deck file and its id."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+def remember_slow(cache: Path | None, skills: Iterable[_SlowSkill]) -> None:
+    """Note in the catalogue cache that these templates were too slow to make a problem from.
+
+    The note belongs to the cache entry of the template's file, so it lapses as soon as the file
+    changes (a new entry is made without it). Best effort, like the cache itself: a missing
+    cache or entry just means the template is tried again next time.
+
+    Args:
+        cache: The cache file (None: nothing to do).
+        skills: The templates (anything with the deck file ``path`` and template ``id``).
+    """
+    found = list(skills)
+    if cache is None or not found:
+        return
+    files = _load_cache(cache)
+    changed = False
+    for skill in found:
+        entry = files.get(skill.path)
+        if entry is None:
+            continue
+        known = entry.get("slow") if isinstance(entry.get("slow"), list) else []
+        if skill.id not in known:
+            entry["slow"] = [*known, skill.id]
+            changed = True
+    if changed:
+        _save_cache(cache, files)
 
 
 def _info_to_json(info: DeckInfo) -> dict[str, Any]:

@@ -218,3 +218,45 @@ def _check_cross_requires(library: Library) -> None:
                             f"'{required}', which names no loaded template"
                         )
                     )
+
+
+def requires_cycles(templates: Iterable[Template]) -> list[list[Template]]:
+    """Find prerequisite cycles (``a`` requires ``b`` … requires ``a``), within or across decks.
+
+    The drill still orders such templates (it breaks the cycle somewhere), but the author meant
+    an order that cannot exist, so ``deck check`` reports each cycle. Requirements naming no
+    template among ``templates`` are ignored here (the loader reports them).
+
+    Args:
+        templates: The templates to look at, in deck and file order.
+
+    Returns:
+        Each cycle found once, as its templates in ``requires`` order, starting where a
+        depth-first walk in file order entered it.
+    """
+    by_key = {f"{t.deck}/{t.id}": t for t in templates}
+    needs = {
+        key: [r if "/" in r else f"{t.deck}/{r}" for r in t.requires] for key, t in by_key.items()
+    }
+    state: dict[str, int] = {}  # 1: on the walk's path, 2: finished
+    cycles: list[list[Template]] = []
+    for root in by_key:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        todo = [iter(needs[root])]
+        state[root] = 1
+        while todo:
+            step = next(todo[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif step not in by_key or state.get(step) == 2:
+                continue
+            elif state.get(step) == 1:
+                cycles.append([by_key[k] for k in path[path.index(step) :]])
+            else:
+                state[step] = 1
+                path.append(step)
+                todo.append(iter(needs[step]))
+    return cycles

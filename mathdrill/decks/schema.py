@@ -19,7 +19,7 @@ from mathdrill.decks.model import AnswerDef, Deck, Expr, MistakeDef, Problem, Te
 from mathdrill.decks.placeholders import FORMATS, placeholders
 from mathdrill.decks.samplers import FLAGS, SAMPLERS
 from mathdrill.decks.yamlsafe import Document, YList, YMap
-from mathdrill.vocabulary import ANSWER_KINDS, ID_RE, default_mistake_id
+from mathdrill.vocabulary import ANSWER_KINDS, ID_RE, MAX_ID_LENGTH, default_mistake_id
 
 FORMAT_VERSION = 1
 """The deck format version this code reads (``version:`` in a deck; optional)."""
@@ -83,6 +83,14 @@ MISTAKE_KEYS: dict[str, tuple[str, str]] = {
     "id": ("id", "Optional name of the mistake, [a-z0-9-]+."),
 }
 MISTAKE_REQUIRED = ("value", "feedback")
+
+
+_ID_LENGTH = f"at most {MAX_ID_LENGTH} characters"
+
+
+def _is_id(value: object) -> bool:
+    """Tell whether ``value`` is a usable id: the id characters, short enough to be stored."""
+    return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and bool(ID_RE.fullmatch(value))
 
 
 def known_kinds() -> tuple[str, ...]:
@@ -246,10 +254,11 @@ def parse_document(document: Document, path: str) -> tuple[Deck | None, list[Pro
         return None, out.problems
     _check_keys(out, data, DECK_KEYS, DECK_REQUIRED, "deck", None)
     deck_id = _string(out, data, "deck", "deck", None)
-    if deck_id is not None and not ID_RE.fullmatch(deck_id):
+    if deck_id is not None and not _is_id(deck_id):
         out.add(
             data.line_of("deck"),
-            f"deck id '{deck_id}' may use only a-z, 0-9 and '-' (e.g. 'linear-algebra')",
+            f"deck id '{deck_id}' may use only a-z, 0-9 and '-', {_ID_LENGTH} "
+            "(e.g. 'linear-algebra')",
         )
         deck_id = None
     title = _string(out, data, "title", "deck", None) or ""
@@ -321,14 +330,15 @@ def _template(
     all_ids: set[str],
 ) -> Template | None:
     raw_id = node.get("id")
-    template_id = raw_id if isinstance(raw_id, str) and ID_RE.fullmatch(raw_id) else None
+    template_id = raw_id if _is_id(raw_id) else None
     label = template_id or f"templates[{index}]"
     before = len(out.problems)
     _check_keys(out, node, TEMPLATE_KEYS, TEMPLATE_REQUIRED, "template", label)
     if raw_id is not None and template_id is None:
         out.add(
             node.line_of("id"),
-            f"template id {raw_id!r} may use only a-z, 0-9 and '-' (e.g. 'chain-rule-sin')",
+            f"template id {raw_id!r} may use only a-z, 0-9 and '-', {_ID_LENGTH} "
+            "(e.g. 'chain-rule-sin')",
             label,
         )
     title = _string(out, node, "title", "template", label) or ""
@@ -465,8 +475,11 @@ def _template(
             continue
         _check_keys(out, item, MISTAKE_KEYS, MISTAKE_REQUIRED, f"mistakes[{i}]", label)
         mistake_id = item.get("id", default_mistake_id(i))
-        if not isinstance(mistake_id, str) or not ID_RE.fullmatch(mistake_id):
-            add(item.line_of("id"), f"mistakes[{i}].id {mistake_id!r} may use only a-z, 0-9, -")
+        if not isinstance(mistake_id, str) or not _is_id(mistake_id):
+            add(
+                item.line_of("id"),
+                f"mistakes[{i}].id {mistake_id!r} may use only a-z, 0-9, -, {_ID_LENGTH}",
+            )
             continue
         if mistake_id in mistake_names:
             add(item.line_of("id"), f"mistake id '{mistake_id}' is used twice")
@@ -487,14 +500,14 @@ def _template(
 
     tags: list[str] = []
     for item, line in _list_of(out, node, "tags", "template", label):
-        if not isinstance(item, str) or not ID_RE.fullmatch(item):
-            add(line, f"tag {item!r} may use only a-z, 0-9 and '-'")
+        if not _is_id(item):
+            add(line, f"tag {item!r} may use only a-z, 0-9 and '-', {_ID_LENGTH}")
         else:
             tags.append(item)
     requires: list[str] = []
     for item, line in _list_of(out, node, "requires", "template", label):
         parts = item.split("/") if isinstance(item, str) else []
-        if not 1 <= len(parts) <= 2 or not all(ID_RE.fullmatch(p) for p in parts):
+        if not 1 <= len(parts) <= 2 or not all(_is_id(p) for p in parts):
             add(line, f"requires {item!r} must be a template id or deck/template-id")
         elif len(parts) == 1 and item not in all_ids:
             # deck/id references are resolved when decks are loaded together (library).
@@ -674,7 +687,7 @@ def _json_type(name: str) -> dict[str, Any]:
     an_id = ID_RE.pattern
     expression = {"type": ["string", "number", "boolean", "array"]}
     simple: dict[str, dict[str, Any]] = {
-        "id": {"type": "string", "pattern": f"^{an_id}$"},
+        "id": {"type": "string", "pattern": f"^{an_id}$", "maxLength": MAX_ID_LENGTH},
         "string": {"type": "string"},
         "text": {"type": ["string", "number"]},
         "number": {"type": "number", "exclusiveMinimum": 0},

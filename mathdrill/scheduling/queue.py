@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from mathdrill.errors import UsageError
-from mathdrill.scheduling.sm2 import SM2State, check_quality, is_lapse, review
+from mathdrill.scheduling.sm2 import MAX_INTERVAL_DAYS, SM2State, check_quality, is_lapse, review
 from mathdrill.vocabulary import REVIEW_KINDS, ReviewKind
 
 #: Lapses at which a card is first flagged as a leech.
@@ -57,6 +57,11 @@ DEFAULT_ROLLOVER_HOUR = 4
 DEFAULT_NEW_PER_DAY = 10
 #: Default number of reviews per study day.
 DEFAULT_REVIEW_CAP = 200
+#: The clock range the scheduler works in (``--now`` outside it is refused). With intervals of
+#: at most :data:`~mathdrill.scheduling.sm2.MAX_INTERVAL_DAYS` and a century of history or
+#: forecast on either side, every day computation stays inside Python's calendar (years 1–9999).
+EARLIEST_NOW = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _check_aware(name: str, value: object) -> datetime:
@@ -154,7 +159,8 @@ def next_due(
 
     Args:
         now: When the review happened (aware).
-        interval_days: The SM-2 interval in days (≥ 0; 0 means due again from today's start).
+        interval_days: The SM-2 interval in days (≥ 0; 0 means due again from today's start);
+            more than :data:`~mathdrill.scheduling.sm2.MAX_INTERVAL_DAYS` counts as that many.
         rollover_hour: Local hour (0–23) at which a study day begins.
         tz: The learner's time zone.
 
@@ -166,7 +172,8 @@ def next_due(
     """
     _check_whole("interval_days", interval_days)
     today = study_day(now, rollover_hour, tz)
-    return day_start(today + timedelta(days=interval_days), rollover_hour, tz)
+    days = min(interval_days, MAX_INTERVAL_DAYS)
+    return day_start(today + timedelta(days=days), rollover_hour, tz)
 
 
 def leech_warning(lapses_before: int, lapses_after: int) -> bool:

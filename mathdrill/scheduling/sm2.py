@@ -28,7 +28,8 @@ Invariants (tested with hypothesis in ``tests/scheduling/test_sm2.py``):
 * After any review ``interval ≥ 1``.
 * A fail (``q < 3``) always gives ``repetitions = 0, interval = 1``.
 * A pass from a state with ``repetitions ≥ 2`` strictly lengthens the interval
-  (``ceil(I × EF) > I`` because ``EF ≥ 1.3`` and ``I ≥ 1``); along any sequence of reviews from
+  (``ceil(I × EF) > I`` because ``EF ≥ 1.3`` and ``I ≥ 1``) until it reaches
+  :data:`MAX_INTERVAL_DAYS`, where it stays; along any sequence of reviews from
   the initial state a pass never shortens the interval (``0 or 1 → 1``, ``1 → 6``, then growth).
   Only a hand-built state such as ``repetitions = 1, interval = 30`` can shrink on a pass
   (to 6), because step 2 fixes ``I(2) = 6``.
@@ -52,6 +53,9 @@ MIN_EASINESS_HUNDREDTHS = 130
 PASS_QUALITY = 3
 #: Qualities run from 0 (blackout) to 5 (perfect).
 MAX_QUALITY = 5
+#: The longest interval, 100 years: SM-2 intervals grow without bound, dates do not. A pass
+#: never schedules further out, so every due date stays inside the calendar.
+MAX_INTERVAL_DAYS = 36_500
 
 # A float EF is accepted when it lies this close to a whole number of hundredths. Floats such as
 # 2.6 are not exactly 2.6, but they are within ~1e-15 of it; anything further off was not
@@ -215,7 +219,8 @@ def review(state: SM2State, quality: int) -> SM2State:
 
     Returns:
         The new state. On a pass (``q ≥ 3``) ``repetitions`` grows by one and the interval is 1,
-        6, then ``ceil(previous interval × EF before this review)``; on a fail
+        6, then ``ceil(previous interval × EF before this review)``, at most
+        :data:`MAX_INTERVAL_DAYS`; on a fail
         ``repetitions = 0`` and ``interval = 1``. EF takes the step-4 update either way.
 
     Raises:
@@ -233,7 +238,7 @@ def review(state: SM2State, quality: int) -> SM2State:
         interval = 6
     else:
         # ceil(I × EF/100) in integers: -(-a // b) is the ceiling of a / b for b > 0.
-        interval = -(-state.interval * ef_before // 100)
+        interval = min(MAX_INTERVAL_DAYS, -(-state.interval * ef_before // 100))
     return SM2State(repetitions=repetitions, easiness=ef_after / 100, interval=interval)
 
 

@@ -168,11 +168,14 @@ def _review_condition(scope: Scope) -> ColumnElement[bool]:
 # ------------------------------------------------------------------------------- reviews
 
 
-def review_span(db: Database) -> tuple[datetime, datetime] | None:
+def review_span(
+    db: Database, within: tuple[datetime, datetime] | None = None
+) -> tuple[datetime, datetime] | None:
     """Return the times of the earliest and the latest logged review, or None without reviews.
 
     Args:
         db: The open database.
+        within: Only reviews from ``within[0]`` to ``within[1]`` count (None: all).
 
     Returns:
         ``(first, last)``, aware, UTC (two seeks of the time index).
@@ -181,11 +184,16 @@ def review_span(db: Database) -> tuple[datetime, datetime] | None:
         StorageError: If the database cannot be read.
     """
     column = reviews.c.reviewed_at
+    low = select(func.min(column))
+    high = select(func.max(column))
+    if within is not None:
+        low = low.where(column >= within[0], column <= within[1])
+        high = high.where(column >= within[0], column <= within[1])
     with db.read("reading statistics") as conn:
-        first = conn.execute(select(func.min(column))).scalar_one()
+        first = conn.execute(low).scalar_one()
         if first is None:
             return None
-        return first, conn.execute(select(func.max(column))).scalar_one()
+        return first, conn.execute(high).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the opening checks.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
@@ -17,9 +18,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, case, false, func, insert, inspect, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 from mathdrill.errors import NotFoundError, StorageError
 from mathdrill.storage import migrations
@@ -119,13 +121,17 @@ class Database:
         target: Where the database is.
         engine: The configured engine.
         backup_path: The backup made by a migration while opening, or None.
+        read_only: The file was opened read-only (see :attr:`read_only`).
     """
 
-    def __init__(self, target: Target, engine: Engine, backup_path: Path | None) -> None:
+    def __init__(
+        self, target: Target, engine: Engine, backup_path: Path | None, *, read_only: bool = False
+    ) -> None:
         self._target = target
         self._engine: Engine | None = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._backup_path = backup_path
+        self._read_only = read_only
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -133,6 +139,11 @@ class Database:
     def path(self) -> str:
         """Return where the database is: the file path, ``:memory:``, or the URL sans password."""
         return self._target.shown
+
+    @property
+    def read_only(self) -> bool:
+        """Return True when the file was opened read-only (this process may not write it)."""
+        return self._read_only
 
     @property
     def backup_path(self) -> Path | None:
@@ -779,6 +790,16 @@ def _state(conn: Connection, target: Target) -> int | None:
             f"{', '.join(sorted(tables)[:5])}); it was left untouched. Point --db/MATHDRILL_DB "
             f"at another file."
         )
+    # Another program may keep its own meta.schema_version: only mathdrill's own tables (there
+    # since schema 1) make the file ours. Checked before anything is written (WAL, migrations).
+    missing = {"cards", "reviews"} - tables
+    columns = set() if missing else {c["name"] for c in inspect(conn).get_columns("cards")}
+    if missing or not {"deck", "template", "easiness_x100"} <= columns:
+        raise StorageError(
+            f"{target.shown} is a database but not a mathdrill database (it has a meta table "
+            f"but not mathdrill's cards and reviews); it was left untouched. Point "
+            f"--db/MATHDRILL_DB at another file."
+        )
     version = _read_version(conn, target)
     migrations.check_version(version, target.shown)
     return version
@@ -828,11 +849,18 @@ def _ensure_wal(engine: Engine) -> None:
         raw.close()
 
 
-def _prepare(engine: Engine, target: Target, *, create: bool, now: datetime) -> Path | None:
+def _prepare(
+    engine: Engine, target: Target, *, create: bool, now: datetime, read_only: bool = False
+) -> Path | None:
     with storage_errors(target, "opening the database"):
         with engine.connect() as conn:
             version = _state(conn, target)
-        if version is None and not create:
+        if read_only and version is not None and version < SCHEMA_VERSION:
+            raise StorageError(
+                f"{target.shown} is read-only and at schema {version}: this mathdrill needs "
+                f"{SCHEMA_VERSION}. Open it once where it can be written, so it is upgraded."
+            )
+        if version is None and (read_only or not create):
             raise StorageError(
                 f"{target.shown} holds no mathdrill data yet. Run `mathdrill drill` to start, "
                 f"or check --db/MATHDRILL_DB."
@@ -847,9 +875,27 @@ def _prepare(engine: Engine, target: Target, *, create: bool, now: datetime) -> 
                     _initialize(conn)
                 elif version < SCHEMA_VERSION:
                     backup = _migrate(conn, target, version, now)
-        if target.file is not None:
+        if target.file is not None and not read_only:
             _ensure_wal(engine)
     return backup
+
+
+def _writable(file: Path) -> bool:
+    """Tell whether ``file`` and its folder (where SQLite keeps its WAL) can be written."""
+    return os.access(file, os.W_OK) and os.access(file.parent, os.W_OK)
+
+
+def _read_only_target(target: Target, file: Path) -> Target:
+    """Return ``target`` opened through SQLite's read-only URI (``mode=ro``).
+
+    When even the folder is unwritable (read-only media) SQLite cannot make the shared-memory
+    file a WAL reader needs, so the file is also declared ``immutable``: nobody can change it.
+    """
+    query = {"mode": "ro", "uri": "true"}
+    if not os.access(file.parent, os.W_OK):
+        query["immutable"] = "1"
+    url = URL.create("sqlite", database=f"file:{quote(str(file.absolute()))}", query=query)
+    return Target(url=url, file=file, shown=target.shown)
 
 
 def open_database(
@@ -903,10 +949,17 @@ def open_database(
                         f"start one, or check --db/MATHDRILL_DB/MATHDRILL_HOME."
                     )
                 file.parent.mkdir(parents=True, exist_ok=True)
+    # A file this process may not write (read-only media, permissions) is opened read-only:
+    # reading commands work, and a write fails with the "read-only" message.
+    read_only = target.file is not None and target.file.exists() and not _writable(target.file)
+    if read_only and target.file is not None:
+        target = _read_only_target(target, target.file)
     engine = make_engine(target, busy_timeout, fsync_each_commit=fsync_each_commit)
     try:
-        backup = _prepare(engine, target, create=create, now=now or datetime.now(UTC))
+        backup = _prepare(
+            engine, target, create=create, now=now or datetime.now(UTC), read_only=read_only
+        )
     except BaseException:
         engine.dispose()
         raise
-    return Database(target, engine, backup)
+    return Database(target, engine, backup, read_only=read_only)

@@ -19,10 +19,22 @@ from typing import Any
 
 from mathdrill.config import data_dir
 from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.library import Library, deck_files, deck_sources, load_library
+from mathdrill.decks.library import (
+    Library,
+    deck_files,
+    deck_sources,
+    load_library,
+    requires_cycles,
+)
 from mathdrill.decks.loader import DeckReadError, parse_deck, read_bytes
 from mathdrill.decks.model import Deck, Problem, Template
-from mathdrill.decks.soundness import SeedResult, TemplateReport, check_seed, summarize
+from mathdrill.decks.soundness import (
+    BUDGET_MEDIAN_SECONDS,
+    SeedResult,
+    TemplateReport,
+    check_seed,
+    summarize,
+)
 from mathdrill.errors import DeckError, NotFoundError, UsageError
 
 DEFAULT_SAMPLES = 200
@@ -31,8 +43,9 @@ DEFAULT_SAMPLES = 200
 MAX_SAMPLES = 100_000
 
 WHERE_STREAK = 3
-"""After this many seeds in a row whose constraints never held, or that ran out of CPU time, a
-template stops sampling (each such seed costs seconds, and the rest would fail the same way)."""
+"""After this many seeds in a row whose constraints never held, that ran out of CPU time or
+took longer than the generation budget, a template stops sampling (each such seed costs up to
+seconds, and the rest would fail the same way)."""
 
 
 def user_decks_dir(env: Mapping[str, str]) -> Path:
@@ -277,7 +290,7 @@ def check_template(template: Template, samples: int) -> list[SeedResult]:
 
     Returns:
         One result per seed checked; fewer than ``samples`` when the template stopped early on
-        :data:`WHERE_STREAK` failing seeds in a row.
+        :data:`WHERE_STREAK` failing or over-budget seeds in a row.
     """
     results = []
     streak = 0
@@ -286,7 +299,9 @@ def check_template(template: Template, samples: int) -> list[SeedResult]:
         # not fail a sound deck.
         result = check_seed(template, seed, clock=time.process_time)
         results.append(result)
-        exhausting = any(p[2] in ("where", "timeout") for p in result.problems)
+        exhausting = result.seconds > BUDGET_MEDIAN_SECONDS or any(
+            p[2] in ("where", "timeout") for p in result.problems
+        )
         streak = streak + 1 if exhausting else 0
         if streak >= WHERE_STREAK:
             break
@@ -350,6 +365,18 @@ def check(
             )
         seen_ids.setdefault(deck.id, str(path))
         templates.extend(deck.templates)
+    for cycle in requires_cycles(templates):
+        names = " → ".join(f"{t.deck}/{t.id}" for t in [*cycle, cycle[0]])
+        first = cycle[0]
+        report.problems.append(
+            Problem(
+                first.path,
+                first.line,
+                f"prerequisite cycle {names}: no order can put each skill after what it "
+                "requires; remove one of these requires",
+                first.id,
+            )
+        )
     count = workers if workers is not None else min(4, os.cpu_count() or 1)
     if count <= 1 or len(templates) <= 1:
         if on_start:
@@ -362,9 +389,38 @@ def check(
     else:
         results = _run_pool(templates, samples, count, on_start, on_advance)
     for template, seeds in zip(templates, results, strict=True):
-        report.templates.append(summarize(template, seeds, timed=True))
+        summary = summarize(template, seeds, timed=True)
+        if len(seeds) < samples:
+            summary.problems.insert(
+                0,
+                Problem(
+                    template.path,
+                    template.line,
+                    f"stopped after {len(seeds)} of {samples} samples: {WHERE_STREAK} in a row "
+                    f"failed or took over the {BUDGET_MEDIAN_SECONDS * 1000:.0f} ms budget",
+                    template.id,
+                ),
+            )
+        report.templates.append(summary)
     report.seconds = clock() - started
     return report
+
+
+def check_pool(count: int) -> ProcessPoolExecutor:
+    """Return the pool of ``deck check``: forked workers, each with its address space capped.
+
+    Args:
+        count: Worker processes.
+
+    Returns:
+        The executor (use it as a context manager). A template that builds a huge expression
+        fails in its worker with MemoryError (a failing seed) instead of swapping the machine.
+    """
+    from mathdrill.answers.serve import limit_memory
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=limit_memory)
 
 
 def _run_pool(
@@ -378,10 +434,8 @@ def _run_pool(
     # fork shares the already imported sympy with the workers (seconds saved per worker). Every
     # task is submitted before on_start, so the workers are forked before the caller starts a
     # progress display thread.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    context = multiprocessing.get_context(method)
     results: list[list[SeedResult]] = [[] for _ in templates]
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    with check_pool(count) as pool:
         futures: dict[Future[list[SeedResult]], int] = {
             pool.submit(check_template, template, samples): index
             for index, template in enumerate(templates)

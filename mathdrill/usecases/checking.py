@@ -92,6 +92,29 @@ class CheckRequest:
     mistakes: tuple[tuple[str, str, str], ...] = ()
 
 
+#: The ``--timeout`` of ``mathdrill check``, in seconds: long enough for any sane check, short
+#: enough that a stuck one ends (and finite, so the wait can be computed).
+TIMEOUT_RANGE = (0.1, 60.0)
+
+
+def check_timeout(seconds: float) -> float:
+    """Return ``seconds`` if it is a usable check timeout, else raise.
+
+    Args:
+        seconds: The ``--timeout`` value.
+
+    Returns:
+        The timeout.
+
+    Raises:
+        InputError: When it is not a number from 0.1 to 60 (NaN and infinities included).
+    """
+    low, high = TIMEOUT_RANGE
+    if not low <= seconds <= high:
+        raise InputError(f"--timeout must be from {low:g} to {high:g} seconds, got {seconds:g}")
+    return seconds
+
+
 def parse_var_option(text: str) -> tuple[str, tuple[float, float]]:
     """Read one ``--var`` option: ``x`` or ``x=LO:HI``.
 
@@ -128,7 +151,8 @@ def _checked_interval(name: str, lo: float, hi: float) -> tuple[float, float]:
     return lo, hi
 
 
-def _optional_tolerance(value: object, field: str) -> float | None:
+def optional_tolerance(value: object, field: str) -> float | None:
+    """Return a tolerance given as a number (None: the kind's rule), refusing NaN and < 0."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -203,6 +227,16 @@ def request_from_json(line: str) -> tuple[Any, CheckRequest]:
         data = json.loads(line)
     except json.JSONDecodeError as error:
         raise InputError(f"not JSON: {error.msg} at column {error.colno}") from None
+    except ValueError:  # an integer longer than Python converts (4300 digits)
+        raise InputError("a number in the line is too long to read") from None
+    except RecursionError:
+        raise InputError("the line is nested too deeply") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            "the line holds a lone surrogate escape (such as \\ud800), which is no character"
+        ) from None
     if not isinstance(data, dict):
         raise InputError("each line must be a JSON object")
     unknown = sorted(set(data) - _REQUEST_KEYS - _ANNOTATION_KEYS)
@@ -226,8 +260,8 @@ def request_from_json(line: str) -> tuple[Any, CheckRequest]:
         expected=data["expected"],
         answer=data["answer"],
         variables=_variables_from_json(data.get("vars")),
-        rtol=_optional_tolerance(data.get("rtol"), "rtol"),
-        atol=_optional_tolerance(data.get("atol"), "atol"),
+        rtol=optional_tolerance(data.get("rtol"), "rtol"),
+        atol=optional_tolerance(data.get("atol"), "atol"),
         choices=tuple(choices),
         up_to_constant=up_to_constant,
     )

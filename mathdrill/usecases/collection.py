@@ -14,7 +14,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mathdrill.errors import DeckError, NotFoundError, StorageError, UsageError
-from mathdrill.scheduling.queue import LEECH_THRESHOLD, day_start, study_day
+from mathdrill.scheduling.queue import (
+    EARLIEST_NOW,
+    LATEST_NOW,
+    LEECH_THRESHOLD,
+    day_start,
+    study_day,
+)
+from mathdrill.scheduling.sm2 import MAX_INTERVAL_DAYS
 
 if TYPE_CHECKING:
     from mathdrill.config import Environment
@@ -161,7 +168,8 @@ def due_report(
         raise UsageError(f"--days must be from 1 to 60, got {days}")
     now = environment.now()
     hour, zone = environment.rollover_hour, environment.zone
-    db.ensure_cards(((t.deck, t.id) for t in library.templates()), now)
+    if not db.read_only:  # on read-only media the cards already there are reported
+        db.ensure_cards(((t.deck, t.id) for t in library.templates()), now)
     today = study_day(now, hour, zone)
     # Bucket ends: the start of tomorrow's study day, then of each following day.
     ends = [day_start(today + timedelta(days=i + 1), hour, zone) for i in range(days + 1)]
@@ -328,6 +336,9 @@ class DoctorReport:
         orphaned: ``deck/template`` of cards whose template no loaded deck defines.
         leeches: ``(deck/template, lapses)`` of leech cards, most lapses first.
         deck_problems: Deck files that could not be loaded, with their messages.
+        out_of_range: ``deck/template`` of cards whose interval or due date lies beyond what
+            mathdrill schedules (an import from before those were checked); resetting them
+            fixes it.
     """
 
     database: str
@@ -339,11 +350,20 @@ class DoctorReport:
     orphaned: tuple[str, ...]
     leeches: tuple[tuple[str, int], ...]
     deck_problems: tuple[str, ...]
+    out_of_range: tuple[str, ...] = ()
 
     @property
     def healthy(self) -> bool:
         """True when the database opened and passed its integrity check."""
         return self.open_error is None and not self.integrity
+
+
+def _schedulable(card: Card) -> bool:
+    """Tell whether a card's interval and due date are ones mathdrill itself could have set."""
+    if card.interval_days > MAX_INTERVAL_DAYS:
+        return False
+    latest = LATEST_NOW + timedelta(days=MAX_INTERVAL_DAYS + 1)
+    return card.due is None or EARLIEST_NOW - timedelta(days=1) <= card.due <= latest
 
 
 def doctor(environment: Environment) -> DoctorReport:
@@ -387,6 +407,7 @@ def doctor(environment: Environment) -> DoctorReport:
                 orphaned=orphans,
                 leeches=tuple(leeches),
                 deck_problems=tuple(deck_problems),
+                out_of_range=tuple(f"{c.deck}/{c.template}" for c in cards if not _schedulable(c)),
             )
     except StorageError as error:
         return DoctorReport(

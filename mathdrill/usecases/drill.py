@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -66,6 +67,12 @@ if TYPE_CHECKING:
 DEFAULT_CRAM_LIMIT = 20
 #: Grades below this mark a skill as "needs work" in the summary.
 NEEDS_WORK_BELOW = 3
+#: A template whose problem takes longer than this to make (or to fail) is slow: the learner
+#: sat waiting. It is remembered in the catalogue cache and skipped until its file changes.
+SLOW_PROBLEM_SECONDS = 3.0
+#: Seconds a session may lose to slow templates; after that the other templates of their deck
+#: files are skipped too, so a deck of slow templates cannot keep the drill silent for a minute.
+MAKING_BUDGET_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -348,6 +355,8 @@ class DrillSession:
         spares: Show the problems earlier sessions made ahead (stored with their cards) and
             make some for the next session (False: always make problems now — a ``--seed``
             replay must draw every seed itself).
+        timer: Monotonic seconds, to time the making of each problem (see
+            :data:`SLOW_PROBLEM_SECONDS` and :data:`MAKING_BUDGET_SECONDS`).
 
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
@@ -364,8 +373,13 @@ class DrillSession:
         clock: Callable[[], datetime],
         rng: random.Random,
         spares: bool = True,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
+        self._timer = timer
+        #: Skills that took over SLOW_PROBLEM_SECONDS to make this session (to be remembered).
+        self.slow_skills: list[Skill] = []
+        self._slow_seconds = 0.0
         self._problems = problems
         self._settings = settings
         self._options = options
@@ -492,16 +506,26 @@ class DrillSession:
             if item is None:
                 return None
             skill = self._skill_of[item.card_id]
+            if self._too_slow(skill):
+                self._session.skip(item.card_id)
+                self._tally.broken.append(
+                    f"{skill.path}: {skill.id}: too slow to make a problem from (over "
+                    f"{SLOW_PROBLEM_SECONDS:g} s); skipped until its deck file changes"
+                )
+                continue
             spare = self._take_spare(item.card_id, skill)
             seed = spare.seed if spare is not None else self._draw_seed()
+            started = self._timer()
             try:
                 view = spare or self._problems.generate(skill, seed)
             except SkillBroken as error:
                 # A broken template must not end the session: skip it (nothing is logged,
                 # it stays due) and say which one and why in the summary.
+                self._timed(skill, started)
                 self._session.skip(item.card_id)
                 self._tally.broken.append(error.problem)
                 continue
+            self._timed(skill, started)
             break
         self._current = _Current(item=item, skill=skill, view=view)
         return Problem(
@@ -518,6 +542,20 @@ class DrillSession:
 
     def _draw_seed(self) -> int:
         return self._rng.randrange(MAX_SEED + 1)
+
+    def _too_slow(self, skill: Skill) -> bool:
+        """Tell whether to skip ``skill``: remembered slow, or its file's budget is spent."""
+        if skill.slow:
+            return True
+        return self._slow_seconds > MAKING_BUDGET_SECONDS and any(
+            s.path == skill.path for s in self.slow_skills
+        )
+
+    def _timed(self, skill: Skill, started: float) -> None:
+        elapsed = self._timer() - started
+        if elapsed > SLOW_PROBLEM_SECONDS:
+            self._slow_seconds += elapsed
+            self.slow_skills.append(skill)
 
     def _take_spare(self, card_id: int, skill: Skill) -> ProblemView | None:
         """Take the problem an earlier session made ahead for this card, if it still fits.
@@ -761,6 +799,8 @@ class DrillSession:
         guesses.extend(card_id for card_id, _ in tomorrow[:1])
         made = 0
         for card_id in dict.fromkeys(guesses):
+            if self._too_slow(self._skill_of[card_id]):
+                continue
             try:
                 view = self._problems.generate(self._skill_of[card_id], self._draw_seed())
             except SkillBroken:
@@ -842,7 +882,7 @@ def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[S
         raise DeckError(missing[0], missing)
     catalog = read_catalog(
         catalog_files(environment.data_dir / "decks", given),
-        cache=environment.data_dir / "cache" / "catalog.json",
+        cache=environment.catalog_cache,
     )
     if catalog.problems:
         count = len(catalog.problems)
@@ -892,6 +932,7 @@ def open_session(
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
+    from mathdrill.decks.catalog import remember_slow
     from mathdrill.storage import open_database, resolve_database
     from mathdrill.usecases.problems import WorkerProblems
 
@@ -914,6 +955,7 @@ def open_session(
         )
         yield session
         session.stock_spares()
+        remember_slow(environment.catalog_cache, session.slow_skills)
     finally:
         if problems is None:
             source.close()

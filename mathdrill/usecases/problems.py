@@ -86,6 +86,8 @@ class Skill:
         path: The deck file that defines it.
         fingerprint: The template's source fingerprint (a problem made from an older text of
             the template has another one).
+        slow: An earlier drill found it too slow to make a problem from, and its deck file has
+            not changed since (the drill skips it).
     """
 
     deck: str
@@ -98,6 +100,7 @@ class Skill:
     hints: int
     path: str
     fingerprint: str = ""
+    slow: bool = False
 
     @property
     def key(self) -> str:
@@ -129,6 +132,7 @@ def skills_from_catalog(catalog: Catalog) -> list[Skill]:
                     hints=template.hints,
                     path=deck.path,
                     fingerprint=template.fingerprint,
+                    slow=f"{deck.id}/{template.id}" in catalog.slow,
                 )
             )
     return skills

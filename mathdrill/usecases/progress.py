@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import UsageError
-from mathdrill.scheduling.queue import day_start, study_day
+from mathdrill.scheduling.queue import EARLIEST_NOW, LATEST_NOW, day_start, study_day
 
 if TYPE_CHECKING:
     from mathdrill.decks.catalog import Catalog
@@ -368,7 +368,9 @@ def figures_by_day(
     """
     from mathdrill.storage import aggregates as q
 
-    span = q.review_span(db)
+    # Reviews outside the scheduler's calendar (an old import at year 1 or 9999) belong to no
+    # study day mathdrill can compute: the days run within EARLIEST_NOW … LATEST_NOW.
+    span = q.review_span(db, (EARLIEST_NOW, LATEST_NOW))
     if span is None:
         return {}
     first = study_day(span[0], rollover_hour, zone)

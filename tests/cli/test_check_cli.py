@@ -124,7 +124,9 @@ def test_the_whole_corpus_through_the_batch_command(run_md) -> None:
         assert result["correct"] is case["correct"], (case, result)
         if case.get("mistake"):
             assert result["mistake"] == case["mistake"], (case, result)
-        assert result["duration_ms"] < 2500
+        # How long a check takes is bench/'s business; here only that it is reported.
+        assert isinstance(result["duration_ms"], float)
+        assert result["duration_ms"] >= 0
 
 
 def test_batch_rejects_misspelt_fields_but_ignores_labels(run_md) -> None:

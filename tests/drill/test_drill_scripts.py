@@ -169,7 +169,12 @@ def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
         if event["event"] == "verdict" and event["saved"]:
             confirmed.add((event["card"].split("/")[1], event["seed"]))
 
-    for trial in range(50):
+    # 12 trials, not 50: each kills a real drill process at a random one of its first five
+    # answers after a random 0–80 ms, so the kills still land before, during and after the save
+    # of an answer; the storage-level guarantee behind it (one transaction per review, nothing
+    # confirmed before commit) is hammered by 60 cheap forked kills in
+    # tests/storage/test_concurrency.py. More trials here only cost ~1.5 s each.
+    for trial in range(12):
         proc = start(md_env, "2026-11-21T09:00", "--json", "--cram", "--seed", str(trial))
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -196,6 +201,6 @@ def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             stream.close()
     stored = {(r["template"], r["seed"]) for r in reviews(home)}
-    assert len(confirmed) >= 50, "the trials must have confirmed a good number of reviews"
+    assert len(confirmed) >= 12, "the trials must have confirmed a good number of reviews"
     assert confirmed <= stored
     assert integrity(home) == "ok"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 
 def test_correct_expression_exits_zero_and_echoes_reading(md) -> None:
     done = md(
@@ -111,6 +113,7 @@ def test_debug_shows_the_traceback(md, tmp_path) -> None:
     assert "Traceback" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_whole_corpus_through_the_batch_command(md) -> None:
     """The labelled corpus, fed to `check --batch` as it is, gets every label right."""
     corpus = Path(__file__).resolve().parents[1] / "answers" / "corpus.jsonl"
@@ -159,6 +162,7 @@ def test_batch_rejects_misspelt_fields_but_ignores_labels(md) -> None:
 ENDLESS = "integrate(exp(-x^2)*sin(x)^5*log(x+1), x)"  # sympy runs for minutes on this
 
 
+@pytest.mark.slow
 def test_an_endless_expected_answer_is_bounded_and_refused(md) -> None:
     done = md("check", "--kind", "expression", "--expected", ENDLESS, "--answer", "x", "--var", "x")
     assert done.returncode == 2
@@ -166,6 +170,7 @@ def test_an_endless_expected_answer_is_bounded_and_refused(md) -> None:
     assert "more than 2 s of CPU time" in done.stderr
 
 
+@pytest.mark.slow
 def test_an_endless_expected_answer_in_a_batch_costs_one_line_only(md) -> None:
     lines = [
         {"id": "slow", "kind": "expression", "expected": ENDLESS, "answer": "x", "vars": ["x"]},

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -187,6 +188,7 @@ def test_a_read_only_database_gets_its_statistics(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_statistics_are_read_while_another_process_writes(tmp_path):
     path = tmp_path / "mathdrill.db"
     with open_database(str(path), busy_timeout=0.05) as db:

@@ -291,6 +291,7 @@ def n_and_4n(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("what", "fmt"), [("reviews", "csv"), ("all", "json")])
 def test_memory_stays_flat_when_the_log_grows_fourfold(tmp_path: Path, n_and_4n, what, fmt) -> None:
     small_db, large_db = n_and_4n

@@ -284,6 +284,7 @@ def _peak_import(history: History, tmp_path: Path, name: str) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_import_memory_stays_flat_when_the_file_grows_fourfold(tmp_path: Path) -> None:
     # Both sizes span several staging batches (1000 rows), so only growth with the file shows.
     small = _peak_import(random_history(30, 1_500, seed=4), tmp_path, "n")

@@ -13,6 +13,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,6 +114,7 @@ def _content(path: Path) -> tuple[list[tuple], list[tuple]]:
     return card_rows, review_rows
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories(), fmt=st.sampled_from(["json", "jsonl"]))
 def test_export_import_export_is_identical(history: History, fmt: str) -> None:

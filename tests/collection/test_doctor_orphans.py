@@ -11,7 +11,7 @@ from mathdrill.cli.collection_cmd import (
     leech_lines,
     orphan_lines,
 )
-from tests.transfer.history import random_history, write_history
+from tests.factories import random_history, write_history
 
 
 def test_orphan_lines_summarise_per_deck() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mathdrill.storage import open_database
+from tests.factories import Recorder
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -23,8 +24,8 @@ def home_db(tmp_path: Path, md_env):
     db.close()
 
 
-def _fill(home_db, history_cls):
-    history = history_cls(home_db)
+def _fill(home_db):
+    history = Recorder(home_db)
     a = history.card("derivatives", "chain-rule-sin", NOW - timedelta(days=60))
     b = history.card("bayes", "urn-posterior", NOW - timedelta(days=60))
     for day in range(20):
@@ -33,8 +34,8 @@ def _fill(home_db, history_cls):
         history.review(b, at + timedelta(minutes=5), kind="learn" if day == 19 else "review")
 
 
-def test_screen_json_and_filters(md, home_db, history):
-    _fill(home_db, type(history))
+def test_screen_json_and_filters(md, home_db):
+    _fill(home_db)
     screen = md("--now", NOW.isoformat(), "stats")
     assert screen.returncode == 0, screen.stderr
     for heading in ("Today", "Activity", "Calendar", "True retention", "Decks", "Forecast"):
@@ -69,8 +70,8 @@ def test_empty_collection_shows_the_first_day_screen(md, home_db):
     assert "%" not in result.stdout  # no table of zeros
 
 
-def test_plot_files_are_valid_images(md, home_db, history, tmp_path):
-    _fill(home_db, type(history))
+def test_plot_files_are_valid_images(md, home_db, tmp_path):
+    _fill(home_db)
     png, svg, pdf = tmp_path / "p.png", tmp_path / "p.svg", tmp_path / "p.pdf"
     for target in (png, svg, pdf):
         result = md("--now", NOW.isoformat(), "stats", "--plot", str(target))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mathdrill.usecases.transfer import REVIEW_COLUMNS
-from tests.transfer.history import random_history, write_history
+from tests.factories import random_history, write_history
 
 NOW = "2026-03-01T12:00:00Z"
 

@@ -1,15 +1,19 @@
-"""Shared helpers of the deck cross-check tests: loading a built-in deck, generating its
-instances over fixed seeds, and turning sympy values into floats, Fractions and numpy arrays.
+"""The harness of the deck cross-check tests (``test_<deck>_crosscheck.py``).
 
-The cross-checks take only the problem data from an instance; these helpers convert that data
-so the answer can be recomputed independently with numpy, ``fractions`` or ``math``.
+Each of those files holds only its deck's independent computations; this module loads the
+built-in deck, generates its instances over fixed seeds, splits them into the fast loop's first
+seeds and the rest (:func:`by_part`), makes the tests every deck shares
+(:func:`cross_check_tests`), and turns sympy values into floats, Fractions and numpy arrays so
+an answer can be recomputed independently with numpy, ``fractions`` or ``math``. The
+cross-checks take only the problem data from an instance, never the template's formulas.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Sequence as Seeds
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -85,6 +89,92 @@ def deck_loader(
         return tuple(generate(template, seed) for seed in share(seeds, part))
 
     return deck, instances
+
+
+Check = Callable[[Instance], object]
+
+
+def by_seed(compute: Callable[[Instance], Any]) -> Callable[[Instance], Any]:
+    """Remember ``compute(instance)`` per template and seed (the reference and the mistake tests
+    both need an instance's independent answer)."""
+    memo: dict[tuple[str, int], Any] = {}
+
+    def cached(inst: Instance) -> Any:
+        key = (inst.template, inst.seed)
+        if key not in memo:
+            memo[key] = compute(inst)
+        return memo[key]
+
+    return cached
+
+
+@dataclass(frozen=True)
+class CrossCheckTests:
+    """The tests every deck's cross-check file runs (bind them to module-level ``test_`` names)."""
+
+    every_template_is_cross_checked: Callable[[], None]
+    reference_agrees: Callable[[str, str], None]
+    every_mistake_is_wrong: Callable[[str, str], None]
+
+
+def cross_check_tests(
+    deck: Callable[[], Deck],
+    instances: Callable[..., tuple[Instance, ...]],
+    checks: Mapping[str, Check],
+    *,
+    accepts: Callable[[Instance, Any], object] | None = None,
+    min_mistakes: int = 1,
+) -> CrossCheckTests:
+    """Make the shared tests of a deck from its independent checks.
+
+    Args:
+        deck: The deck loader (from :func:`deck_loader`).
+        instances: The instances loader (from :func:`deck_loader`).
+        checks: For every template of the deck, a function that raises AssertionError when an
+            instance's reference answer disagrees with the independent computation.
+        accepts: ``accepts(instance, value)`` raises AssertionError unless ``value`` is a right
+            answer of the instance (a mistake passes when it does not raise). By default: the
+            template's check on the instance with ``value`` in place of its reference.
+        min_mistakes: How many authored mistakes every instance must have.
+
+    Returns:
+        The tests: every template has a check; every reference passes it; every mistake fails.
+    """
+
+    def every_template_is_cross_checked() -> None:
+        """A new template must come with an independent cross-check (or this test names it)."""
+        assert {t.id for t in deck().templates} == set(checks)
+
+    @pytest.mark.parametrize(("template_id", "part"), by_part(checks))
+    def reference_agrees(template_id: str, part: str) -> None:
+        """The reference of every sampled instance agrees with the independent computation."""
+        for inst in instances(template_id, part):
+            try:
+                checks[template_id](inst)
+            except AssertionError as error:
+                raise AssertionError(f"{template_id} seed {inst.seed}: {error}") from None
+
+    def as_reference(inst: Instance, value: Any) -> None:
+        checks[inst.template](replace(inst, spec=replace(inst.spec, expected=value)))
+
+    right = accepts or as_reference
+
+    @pytest.mark.parametrize(("template_id", "part"), by_part(checks))
+    def every_mistake_is_wrong(template_id: str, part: str) -> None:
+        """Every authored mistake, in place of the reference, fails the check on every seed."""
+        for inst in instances(template_id, part):
+            where = f"{template_id} seed {inst.seed}"
+            assert len(inst.spec.mistakes) >= min_mistakes, f"{where}: too few mistakes"
+            for mistake in inst.spec.mistakes:
+                try:
+                    right(inst, mistake.value)
+                except AssertionError:
+                    continue
+                raise AssertionError(f"{where}: mistake {mistake.name} passes the check")
+
+    return CrossCheckTests(
+        every_template_is_cross_checked, reference_agrees, every_mistake_is_wrong
+    )
 
 
 def num(value: Any) -> float:

@@ -15,33 +15,21 @@ differences use h = 1e-3: truncation h²·|f''''|/12, rounding ε·|f|/h² ≈ 1
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
+from tests.deck_content.deckkit import deck_loader
 
-DECK_PATH = Path(__file__).resolve().parents[2] / "decks" / "derivatives.yaml"
-SEEDS = [104_729 * k + 11 for k in range(15)]
+SEEDS = tuple(104_729 * k + 11 for k in range(15))
 TOL = {"rel": 1e-4, "abs": 1e-4}
 H1 = 1e-5
 H2 = 1e-3
 
 
-@cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_PATH)
-
-
-def _instances(template_id: str, seeds: list[int] = SEEDS) -> list[Instance]:
-    template = _deck().template(template_id)
-    assert template is not None, f"template {template_id} missing from {DECK_PATH}"
-    return [generate(template, seed) for seed in seeds]
+_deck, _instances = deck_loader("derivatives", SEEDS)
 
 
 def _p(inst: Instance, *names: str) -> list[float]:

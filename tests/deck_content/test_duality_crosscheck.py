@@ -13,30 +13,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
+from tests.deck_content.deckkit import deck_loader
 
-DECK_PATH = Path(__file__).resolve().parents[2] / "decks" / "duality.yaml"
-SEEDS = [7919 * k + 3 for k in range(25)]
+SEEDS = tuple(7919 * k + 3 for k in range(25))
 
 
-@cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_PATH)
-
-
-def _instances(template_id: str, seeds: list[int] = SEEDS) -> list[Instance]:
-    template = _deck().template(template_id)
-    assert template is not None, f"template {template_id} missing from {DECK_PATH}"
-    return [generate(template, seed) for seed in seeds]
+_deck, _instances = deck_loader("duality", SEEDS)
 
 
 def _num(value: object) -> float:
@@ -342,7 +330,7 @@ def test_least_norm_solution_is_the_pseudoinverse_solution() -> None:
 
 
 def test_qp_dual_function_by_black_box_minimisation() -> None:
-    for inst in _instances("dual-function-qp", SEEDS[:15]):
+    for inst in _instances("dual-function-qp")[:15]:
         p1, p2, q1, q2, a1, a2, b = _p(inst, "p1", "p2", "q1", "q2", "a1", "a2", "b")
         ref = _ref_function(inst, "nu")
         for nu in NUS:

@@ -124,6 +124,7 @@ def cross_check_tests(
     *,
     accepts: Callable[[Instance, Any], object] | None = None,
     min_mistakes: int = 1,
+    mistakes_of: Any = None,
 ) -> CrossCheckTests:
     """Make the shared tests of a deck from its independent checks.
 
@@ -136,6 +137,7 @@ def cross_check_tests(
             answer of the instance (a mistake passes when it does not raise). By default: the
             template's check on the instance with ``value`` in place of its reference.
         min_mistakes: How many authored mistakes every instance must have.
+        mistakes_of: The templates whose mistakes the check can tell apart (default: all).
 
     Returns:
         The tests: every template has a check; every reference passes it; every mistake fails.
@@ -159,7 +161,9 @@ def cross_check_tests(
 
     right = accepts or as_reference
 
-    @pytest.mark.parametrize(("template_id", "part"), by_part(checks))
+    @pytest.mark.parametrize(
+        ("template_id", "part"), by_part(checks if mistakes_of is None else mistakes_of)
+    )
     def every_mistake_is_wrong(template_id: str, part: str) -> None:
         """Every authored mistake, in place of the reference, fails the check on every seed."""
         for inst in instances(template_id, part):

@@ -1,4 +1,10 @@
-"""Shared fixtures: run the real ``mathdrill`` command in a subprocess with an isolated home."""
+"""Shared fixtures: run ``mathdrill`` in this process (``md``) or as a real process (``run_md``).
+
+``md`` is the default for command-line behaviour: the real command line and its one error
+handler (:func:`mathdrill.cli.app.main`) under typer's ``CliRunner`` isolation, with its own
+streams, environment (data directory, ``--now``) and current folder. ``run_md`` starts
+``python -m mathdrill`` and is kept for tests where the process itself is the point.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,29 @@ from pathlib import Path
 
 import pytest
 
+from tests.inprocess import Ran, invoke
+
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def md_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for a subprocess: a private data directory, no colour, no debug."""
+    """Environment for a command: a private data directory, no colour, no debug."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDRILL_")}
     env["MATHDRILL_HOME"] = str(tmp_path / "home")
     env["NO_COLOR"] = "1"
     env["PYTHONPATH"] = str(REPO)
     return env
+
+
+@pytest.fixture
+def md(md_env: dict[str, str], tmp_path: Path):
+    """Run ``mathdrill ARGS`` in this process (see :func:`invoke`) in a private home."""
+
+    def run(*args: str, stdin: str | bytes | None = None) -> Ran:
+        return invoke(list(args), md_env, tmp_path, stdin)
+
+    return run
 
 
 @pytest.fixture

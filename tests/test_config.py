@@ -65,8 +65,8 @@ def test_rollover_hour_read_from_environment() -> None:
     assert build_environment({}).rollover_hour == 4
 
 
-def test_bad_now_on_the_command_line_exits_two(run_md) -> None:
-    done = run_md(
+def test_bad_now_on_the_command_line_exits_two(md) -> None:
+    done = md(
         "--now", "someday", "check", "--kind", "boolean", "--expected", "yes", "--answer", "y"
     )
     assert done.returncode == 2

@@ -40,6 +40,7 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
+@pytest.mark.slow
 def test_slow_check_is_undecided_within_the_cap_and_the_next_check_works() -> None:
     quick = make_spec("number", "1/3")
     with Judge(timeout=0.3) as capped:
@@ -53,6 +54,7 @@ def test_slow_check_is_undecided_within_the_cap_and_the_next_check_works() -> No
         assert capped.worker_pid != first_pid
 
 
+@pytest.mark.slow
 def test_worker_killed_from_outside_is_replaced() -> None:
     spec = make_spec("expression", "diff(sin(x^2), x)", variables={"x": (-2.0, 2.0)})
     with Judge(timeout=5.0) as capped:
@@ -64,6 +66,7 @@ def test_worker_killed_from_outside_is_replaced() -> None:
         assert capped.worker_pid != pid
 
 
+@pytest.mark.slow
 def test_worker_killed_between_checks_twice() -> None:
     spec = make_spec("number", "sqrt(2)/2")
     with Judge(timeout=5.0) as capped:
@@ -169,6 +172,7 @@ def test_verdict_from_worker_is_plain_json_data(warm_judge: Judge) -> None:
     assert verdict.near_miss == "give at least 3 significant figures"
 
 
+@pytest.mark.slow
 def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
     script = tmp_path / "no_close.py"
     script.write_text(
@@ -200,6 +204,7 @@ class _ExitsWhenUnpickled:
         return (os._exit, (3,))
 
 
+@pytest.mark.slow
 def test_worker_dying_on_the_check_itself_is_undecided_not_a_crash() -> None:
     with Judge(timeout=5.0) as capped:
         verdict = capped.check(AnswerSpec("number", _ExitsWhenUnpickled()), "1")
@@ -208,6 +213,7 @@ def test_worker_dying_on_the_check_itself_is_undecided_not_a_crash() -> None:
         assert capped.check(make_spec("number", "1/2"), "0.5").correct
 
 
+@pytest.mark.slow
 def test_worker_exits_when_the_parent_is_killed_mid_check(tmp_path: Path) -> None:
     script = tmp_path / "parent.py"
     script.write_text(
@@ -247,6 +253,7 @@ class _Interrupted(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_interrupted_check_never_leaks_a_stale_verdict_into_the_next() -> None:
     def interrupt(signum, frame):
         raise _Interrupted
@@ -289,6 +296,7 @@ def _worker_children() -> set[int]:
     return found
 
 
+@pytest.mark.slow
 def test_close_while_a_worker_is_starting_leaves_no_worker() -> None:
     before = _worker_children()
     capped = Judge(timeout=0.3)

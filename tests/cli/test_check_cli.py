@@ -1,13 +1,15 @@
-"""``mathdrill check`` end to end, through a real subprocess."""
+"""``mathdrill check`` end to end, in process (its checking worker is a real process)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 
-def test_correct_expression_exits_zero_and_echoes_reading(run_md) -> None:
-    done = run_md(
+
+def test_correct_expression_exits_zero_and_echoes_reading(md) -> None:
+    done = md(
         "check",
         "--kind",
         "expression",
@@ -23,8 +25,8 @@ def test_correct_expression_exits_zero_and_echoes_reading(run_md) -> None:
     assert "read as:" in done.stdout
 
 
-def test_wrong_answer_exits_one(run_md) -> None:
-    done = run_md(
+def test_wrong_answer_exits_one(md) -> None:
+    done = md(
         "check",
         "--kind",
         "expression",
@@ -39,8 +41,8 @@ def test_wrong_answer_exits_one(run_md) -> None:
     assert "not correct" in done.stdout
 
 
-def test_unreadable_answer_exits_two_with_caret(run_md) -> None:
-    done = run_md("check", "--kind", "number", "--expected", "1/3", "--answer", "1/*3", "--json")
+def test_unreadable_answer_exits_two_with_caret(md) -> None:
+    done = md("check", "--kind", "number", "--expected", "1/3", "--answer", "1/*3", "--json")
     assert done.returncode == 2
     result = json.loads(done.stdout)
     assert result["status"] == "unreadable"
@@ -48,24 +50,24 @@ def test_unreadable_answer_exits_two_with_caret(run_md) -> None:
     assert "^" in result["error"]
 
 
-def test_bad_expected_is_a_usage_error_with_caret(run_md) -> None:
-    done = run_md("check", "--kind", "number", "--expected", "1/+", "--answer", "1")
+def test_bad_expected_is_a_usage_error_with_caret(md) -> None:
+    done = md("check", "--kind", "number", "--expected", "1/+", "--answer", "1")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "^" in done.stderr
 
 
-def test_unknown_kind_and_bad_var_are_usage_errors(run_md) -> None:
-    kind = run_md("check", "--kind", "colour", "--expected", "1", "--answer", "1")
+def test_unknown_kind_and_bad_var_are_usage_errors(md) -> None:
+    kind = md("check", "--kind", "colour", "--expected", "1", "--answer", "1")
     assert kind.returncode == 2
     assert "unknown answer kind" in kind.stderr
-    var = run_md("check", "--kind", "number", "--expected", "1", "--answer", "1", "--var", "x=2:1")
+    var = md("check", "--kind", "number", "--expected", "1", "--answer", "1", "--var", "x=2:1")
     assert var.returncode == 2
     assert "LO < HI" in var.stderr
 
 
-def test_json_verdict_fields(run_md) -> None:
-    done = run_md("check", "--kind", "number", "--expected", "1/3", "--answer", "0.33", "--json")
+def test_json_verdict_fields(md) -> None:
+    done = md("check", "--kind", "number", "--expected", "1/3", "--answer", "0.33", "--json")
     assert done.returncode == 1
     result = json.loads(done.stdout)
     assert result["correct"] is False
@@ -73,7 +75,7 @@ def test_json_verdict_fields(run_md) -> None:
     assert isinstance(result["duration_ms"], float)
 
 
-def test_batch_from_stdin_survives_bad_lines(run_md) -> None:
+def test_batch_from_stdin_survives_bad_lines(md) -> None:
     lines = [
         {"id": 1, "kind": "number", "expected": "1/3", "answer": "0.3333", "vars": {}},
         "this is not json",
@@ -83,7 +85,7 @@ def test_batch_from_stdin_survives_bad_lines(run_md) -> None:
         {"id": 6, "kind": "expression", "expected": "x^2", "answer": "x^2+1e-9", "vars": ["x"]},
     ]
     text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
-    done = run_md("check", "--batch", "-", stdin=text)
+    done = md("check", "--batch", "-", stdin=text)
     assert done.returncode == 0, done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(results) == 6
@@ -98,24 +100,25 @@ def test_batch_from_stdin_survives_bad_lines(run_md) -> None:
     assert all("duration_ms" in r for r in results if "error" not in r)
 
 
-def test_batch_file_missing_is_a_clear_error(run_md, tmp_path) -> None:
-    done = run_md("check", "--batch", str(tmp_path / "nope.jsonl"))
+def test_batch_file_missing_is_a_clear_error(md, tmp_path) -> None:
+    done = md("check", "--batch", str(tmp_path / "nope.jsonl"))
     assert done.returncode == 2
     assert "cannot read batch file" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_debug_shows_the_traceback(run_md, tmp_path) -> None:
-    done = run_md("--debug", "check", "--batch", str(tmp_path / "nope.jsonl"))
+def test_debug_shows_the_traceback(md, tmp_path) -> None:
+    done = md("--debug", "check", "--batch", str(tmp_path / "nope.jsonl"))
     assert done.returncode != 0
     assert "Traceback" in done.stderr
 
 
-def test_the_whole_corpus_through_the_batch_command(run_md) -> None:
+@pytest.mark.slow
+def test_the_whole_corpus_through_the_batch_command(md) -> None:
     """The labelled corpus, fed to `check --batch` as it is, gets every label right."""
     corpus = Path(__file__).resolve().parents[1] / "answers" / "corpus.jsonl"
     cases = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
-    done = run_md("check", "--batch", str(corpus), timeout=600)
+    done = md("check", "--batch", str(corpus))
     assert done.returncode == 0, done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["id"] for r in results] == [c["id"] for c in cases]
@@ -124,10 +127,12 @@ def test_the_whole_corpus_through_the_batch_command(run_md) -> None:
         assert result["correct"] is case["correct"], (case, result)
         if case.get("mistake"):
             assert result["mistake"] == case["mistake"], (case, result)
-        assert result["duration_ms"] < 2500
+        # How long a check takes is bench/'s business; here only that it is reported.
+        assert isinstance(result["duration_ms"], float)
+        assert result["duration_ms"] >= 0
 
 
-def test_batch_rejects_misspelt_fields_but_ignores_labels(run_md) -> None:
+def test_batch_rejects_misspelt_fields_but_ignores_labels(md) -> None:
     lines = [
         {
             "id": "a",
@@ -146,7 +151,7 @@ def test_batch_rejects_misspelt_fields_but_ignores_labels(run_md) -> None:
             "mistakes": [{"name": "one", "value": "1", "feedback": "Not one."}],
         },
     ]
-    done = run_md("check", "--batch", "-", stdin="\n".join(json.dumps(x) for x in lines))
+    done = md("check", "--batch", "-", stdin="\n".join(json.dumps(x) for x in lines))
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert results[0]["correct"] is True
     assert "unknown field(s) answr" in results[1]["error"]
@@ -157,21 +162,21 @@ def test_batch_rejects_misspelt_fields_but_ignores_labels(run_md) -> None:
 ENDLESS = "integrate(exp(-x^2)*sin(x)^5*log(x+1), x)"  # sympy runs for minutes on this
 
 
-def test_an_endless_expected_answer_is_bounded_and_refused(run_md) -> None:
-    done = run_md(
-        "check", "--kind", "expression", "--expected", ENDLESS, "--answer", "x", "--var", "x"
-    )
+@pytest.mark.slow
+def test_an_endless_expected_answer_is_bounded_and_refused(md) -> None:
+    done = md("check", "--kind", "expression", "--expected", ENDLESS, "--answer", "x", "--var", "x")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "more than 2 s of CPU time" in done.stderr
 
 
-def test_an_endless_expected_answer_in_a_batch_costs_one_line_only(run_md) -> None:
+@pytest.mark.slow
+def test_an_endless_expected_answer_in_a_batch_costs_one_line_only(md) -> None:
     lines = [
         {"id": "slow", "kind": "expression", "expected": ENDLESS, "answer": "x", "vars": ["x"]},
         {"id": "fine", "kind": "number", "expected": "1/4", "answer": "0.25"},
     ]
-    done = run_md("check", "--batch", "-", stdin="".join(json.dumps(x) + "\n" for x in lines))
+    done = md("check", "--batch", "-", stdin="".join(json.dumps(x) + "\n" for x in lines))
     assert done.returncode == 0, done.stderr
     slow, fine = (json.loads(line) for line in done.stdout.splitlines())
     assert slow["id"] == "slow"

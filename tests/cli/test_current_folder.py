@@ -16,6 +16,9 @@ import pytest
 
 from tests.drill.drillkit import ARITH
 
+# A real process is the point here (see tests/inprocess.py for the rest).
+pytestmark = pytest.mark.slow
+
 PLANTED = ("sympy", "numpy", "mpmath", "yaml", "mathdrill_probe")
 
 

@@ -11,7 +11,7 @@ from mathdrill.cli.collection_cmd import (
     leech_lines,
     orphan_lines,
 )
-from tests.transfer.history import random_history, write_history
+from tests.factories import random_history, write_history
 
 
 def test_orphan_lines_summarise_per_deck() -> None:
@@ -28,19 +28,19 @@ def test_orphan_lines_summarise_per_deck() -> None:
     assert orphan_lines(()) == []
 
 
-def test_doctor_prints_a_short_summary_of_thousands_of_orphans(run_md, tmp_path: Path) -> None:
+def test_doctor_prints_a_short_summary_of_thousands_of_orphans(md, tmp_path: Path) -> None:
     decks = tuple(f"gone-{i:02d}" for i in range(25))
     history = random_history(5000, 10, decks=decks)
     for card in history.cards:
         card.leech = True  # thousands of leeches too
     db = write_history(tmp_path / "many.db", history)
-    done = run_md("--db", str(db), "doctor")
+    done = md("--db", str(db), "doctor")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "orphaned cards: 5000 in 25 decks" in done.stdout
     assert "  … and 15 more decks (`mathdrill doctor --json` lists every card)" in lines
     assert max(len(line) for line in lines) < 200
-    report = json.loads(run_md("--db", str(db), "doctor", "--json").stdout)
+    report = json.loads(md("--db", str(db), "doctor", "--json").stdout)
     assert len(report["orphaned"]) == 5000  # --json still lists every card
 
 

@@ -27,7 +27,7 @@ import sympy
 
 from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
-from tests.deck_content.deckkit import deck_loader, frac
+from tests.deck_content.deckkit import cross_check_tests, deck_loader, frac
 
 SEEDS = tuple(range(0, 50 * 7919, 7919))  # 50 well-spread seeds per template
 
@@ -383,20 +383,10 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
 }
 
 
-def test_every_template_is_cross_checked() -> None:
-    """A new template must come with an independent cross-check (or this test names it)."""
-    assert {t.id for t in _deck().templates} == set(CHECKS)
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_reference_agrees_with_independent_computation(template_id: str) -> None:
-    """Every sampled instance's reference equals enumeration / integration / simulation."""
-    check = CHECKS[template_id]
-    for inst in _instances(template_id):
-        try:
-            check(inst)
-        except AssertionError as error:
-            raise AssertionError(f"{template_id} seed {inst.seed}: {error}") from None
+_shared = cross_check_tests(_deck, _instances, CHECKS, min_mistakes=1)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_independent_computation = _shared.reference_agrees
+test_every_mistake_is_wrong = _shared.every_mistake_is_wrong
 
 
 def test_checks_can_fail() -> None:

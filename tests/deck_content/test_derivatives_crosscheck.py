@@ -15,33 +15,21 @@ differences use h = 1e-3: truncation h²·|f''''|/12, rounding ε·|f|/h² ≈ 1
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
+from tests.deck_content.deckkit import cross_check_tests, deck_loader
 
-DECK_PATH = Path(__file__).resolve().parents[2] / "decks" / "derivatives.yaml"
-SEEDS = [104_729 * k + 11 for k in range(15)]
+SEEDS = tuple(104_729 * k + 11 for k in range(15))
 TOL = {"rel": 1e-4, "abs": 1e-4}
 H1 = 1e-5
 H2 = 1e-3
 
 
-@cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_PATH)
-
-
-def _instances(template_id: str, seeds: list[int] = SEEDS) -> list[Instance]:
-    template = _deck().template(template_id)
-    assert template is not None, f"template {template_id} missing from {DECK_PATH}"
-    return [generate(template, seed) for seed in seeds]
+_deck, _instances = deck_loader("derivatives", SEEDS)
 
 
 def _p(inst: Instance, *names: str) -> list[float]:
@@ -54,6 +42,7 @@ def _scalar(expr: object, point: dict[str, float]) -> float:
     subs = {sympy.Symbol(name): value for name, value in point.items()}
     value = expr.subs(subs)
     assert not value.free_symbols, f"{expr} still has {value.free_symbols}"
+    assert value.is_real is not False, f"{expr} is not real at {point}"
     return float(value)
 
 
@@ -115,116 +104,112 @@ POINTS = [-1.3, -0.45, 0.2, 0.85, 1.6]
 
 
 def _check_scalar_derivative(
-    template_id: str, make_f: Callable[[Instance], Callable[[float], float]], points=POINTS
+    inst: Instance, make_f: Callable[[Instance], Callable[[float], float]], points=POINTS
 ) -> None:
-    for inst in _instances(template_id):
-        f = make_f(inst)
-        for x in points:
-            assert _reference(inst, {"x": x}) == pytest.approx(d1(f, x), **TOL), (inst.seed, x)
+    f = make_f(inst)
+    for x in points:
+        assert _reference(inst, {"x": x}) == pytest.approx(d1(f, x), **TOL), x
 
 
 # --------------------------------------------------------------------------- one variable
 
 
-def test_power_rule() -> None:
+def check_power_rule(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, n, b = _p(inst, "a", "n", "b")
         return lambda x: a * x**n + b * x
 
-    _check_scalar_derivative("power-rule", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_chain_rule_sin() -> None:
+def check_chain_rule_sin(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, b = _p(inst, "a", "b")
         return lambda x: np.sin(a * x**2 + b * x)
 
-    _check_scalar_derivative("chain-rule-sin", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_product_rule_exp() -> None:
+def check_product_rule_exp(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         n, a = _p(inst, "n", "a")
         return lambda x: x**n * np.exp(a * x)
 
-    _check_scalar_derivative("product-rule-exp", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_sigmoid_chain() -> None:
+def check_sigmoid_chain(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, b = _p(inst, "a", "b")
         return lambda x: sigmoid(a * x + b)
 
-    _check_scalar_derivative("sigmoid-chain", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_softplus_derivative() -> None:
+def check_softplus_derivative(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, b = _p(inst, "a", "b")
         return lambda x: np.log1p(np.exp(a * x + b))
 
-    _check_scalar_derivative("softplus-derivative", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_quotient_rule() -> None:
+def check_quotient_rule(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, b, c = _p(inst, "a", "b", "c")
         return lambda x: (a * x + b) / (x**2 + c)
 
-    _check_scalar_derivative("quotient-rule", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_log_chain() -> None:
+def check_log_chain(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, c = _p(inst, "a", "c")
         return lambda x: np.log(a * x**2 + c)
 
-    _check_scalar_derivative("log-chain", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_tanh_derivative() -> None:
+def check_tanh_derivative(inst: Instance) -> None:
     def make(inst: Instance) -> Callable[[float], float]:
         a, b = _p(inst, "a", "b")
         return lambda x: np.tanh(a * x + b)
 
-    _check_scalar_derivative("tanh-derivative", make)
+    _check_scalar_derivative(inst, make)
 
 
-def test_relu_two_units_slope() -> None:
-    for inst in _instances("relu-two-units"):
-        w1, b1, w2, b2, v1, v2, x0 = _p(inst, "w1", "b1", "w2", "b2", "v1", "v2", "x0")
+def check_relu_two_units_slope(inst: Instance) -> None:
+    w1, b1, w2, b2, v1, v2, x0 = _p(inst, "w1", "b1", "w2", "b2", "v1", "v2", "x0")
 
-        def net(x: float, w1=w1, b1=b1, w2=w2, b2=b2, v1=v1, v2=v2) -> float:
-            return v1 * max(0.0, w1 * x + b1) + v2 * max(0.0, w2 * x + b2)
+    def net(x: float, w1=w1, b1=b1, w2=w2, b2=b2, v1=v1, v2=v2) -> float:
+        return v1 * max(0.0, w1 * x + b1) + v2 * max(0.0, w2 * x + b2)
 
-        # Integer pre-activations are ≠ 0, so the nearest kink is ≥ 1/3 away: the difference
-        # quotient over ±1e-3 is exact up to rounding.
-        assert float(inst.spec.expected) == pytest.approx(d1(net, x0, 1e-3), abs=1e-9)
-
-
-def test_logistic_loss_gradient() -> None:
-    for inst in _instances("logistic-loss-gradient"):
-        x0, y0 = _p(inst, "x0", "y0")
-
-        def loss(w: float, x0=x0, y0=y0) -> float:
-            p = sigmoid(w * x0)
-            return -(y0 * np.log(p) + (1 - y0) * np.log(1 - p))
-
-        for w in [-0.8, -0.2, 0.0, 0.35, 1.1]:
-            assert _reference(inst, {"w": w}) == pytest.approx(d1(loss, w), **TOL)
+    # Integer pre-activations are ≠ 0, so the nearest kink is ≥ 1/3 away: the difference
+    # quotient over ±1e-3 is exact up to rounding.
+    assert float(inst.spec.expected) == pytest.approx(d1(net, x0, 1e-3), abs=1e-9)
 
 
-def test_backprop_two_layer() -> None:
-    for inst in _instances("backprop-two-layer"):
-        x, w1, b1, w2, y = _p(inst, "x", "w1", "b1", "w2", "y")
+def check_logistic_loss_gradient(inst: Instance) -> None:
+    x0, y0 = _p(inst, "x0", "y0")
 
-        def loss(w: float, x=x, b1=b1, w2=w2, y=y) -> float:
-            h = max(0.0, w * x + b1)
-            return (w2 * h - y) ** 2 / 2
+    def loss(w: float, x0=x0, y0=y0) -> float:
+        p = sigmoid(w * x0)
+        return -(y0 * np.log(p) + (1 - y0) * np.log(1 - p))
 
-        # z = w1·x + b1 ≥ 1, so ReLU is linear within ±1e-3 of w1 and L is a quadratic there:
-        # the central difference is exact up to rounding.
-        assert float(inst.spec.expected) == pytest.approx(d1(loss, w1, 1e-3), rel=1e-7)
+    for w in [-0.8, -0.2, 0.0, 0.35, 1.1]:
+        assert _reference(inst, {"w": w}) == pytest.approx(d1(loss, w), **TOL)
+
+
+def check_backprop_two_layer(inst: Instance) -> None:
+    x, w1, b1, w2, y = _p(inst, "x", "w1", "b1", "w2", "y")
+
+    def loss(w: float, x=x, b1=b1, w2=w2, y=y) -> float:
+        h = max(0.0, w * x + b1)
+        return (w2 * h - y) ** 2 / 2
+
+    # z = w1·x + b1 ≥ 1, so ReLU is linear within ±1e-3 of w1 and L is a quadratic there:
+    # the central difference is exact up to rounding.
+    assert float(inst.spec.expected) == pytest.approx(d1(loss, w1, 1e-3), rel=1e-7)
 
 
 # --------------------------------------------------------------------------- several variables
@@ -232,138 +217,159 @@ def test_backprop_two_layer() -> None:
 PLANE = [np.array(p) for p in [(-1.2, 0.7), (0.3, -0.9), (1.1, 1.4), (-0.5, -0.25)]]
 
 
-def test_partial_derivative() -> None:
-    for inst in _instances("partial-derivative"):
-        a, b, c, m, n = _p(inst, "a", "b", "c", "m", "n")
-        for x, y in PLANE:
+def check_partial_derivative(inst: Instance) -> None:
+    a, b, c, m, n = _p(inst, "a", "b", "c", "m", "n")
+    for x, y in PLANE:
 
-            def in_y(t: float, x=x, a=a, b=b, c=c, m=m, n=n) -> float:
-                return a * x**m * t**n + b * x * t + c * t
+        def in_y(t: float, x=x, a=a, b=b, c=c, m=m, n=n) -> float:
+            return a * x**m * t**n + b * x * t + c * t
 
-            assert _reference(inst, {"x": x, "y": y}) == pytest.approx(d1(in_y, y), **TOL)
-
-
-def test_grad_quadratic_form() -> None:
-    for inst in _instances("grad-quadratic-form"):
-        a = np.array(_p(inst, "a11", "a12", "a21", "a22")).reshape(2, 2)
-        for x in PLANE:
-            fd = grad(lambda v, a=a: float(v @ a @ v), x)
-            assert _reference(inst, {"x1": x[0], "x2": x[1]}) == pytest.approx(fd, **TOL)
+        assert _reference(inst, {"x": x, "y": y}) == pytest.approx(d1(in_y, y), **TOL)
 
 
-def test_grad_least_squares() -> None:
-    for inst in _instances("grad-least-squares"):
-        a = np.array(_p(inst, "a11", "a12", "a21", "a22")).reshape(2, 2)
-        b = np.array([float(v) for v in inst.values["b"].items])
-        x0 = np.array(_p(inst, "u1", "u2"))
-        fd = grad(lambda v, a=a, b=b: float(np.sum((a @ v - b) ** 2)), x0)
-        assert _reference(inst) == pytest.approx(fd, **TOL)
+def check_grad_quadratic_form(inst: Instance) -> None:
+    a = np.array(_p(inst, "a11", "a12", "a21", "a22")).reshape(2, 2)
+    for x in PLANE:
+        fd = grad(lambda v, a=a: float(v @ a @ v), x)
+        assert _reference(inst, {"x1": x[0], "x2": x[1]}) == pytest.approx(fd, **TOL)
 
 
-def test_jacobian() -> None:
-    for inst in _instances("jacobian-2x2"):
-        a, b, c, d = _p(inst, "a", "b", "c", "d")
-
-        def field(v: np.ndarray, a=a, b=b, c=c, d=d) -> np.ndarray:
-            x, y = v
-            return np.array([a * x * y + b * y**2, c * x**2 + d * y])
-
-        for point in PLANE:
-            ref = _reference(inst, {"x": point[0], "y": point[1]})
-            assert ref == pytest.approx(jac(field, point), **TOL)
+def check_grad_least_squares(inst: Instance) -> None:
+    a = np.array(_p(inst, "a11", "a12", "a21", "a22")).reshape(2, 2)
+    b = np.array([float(v) for v in inst.values["b"].items])
+    x0 = np.array(_p(inst, "u1", "u2"))
+    fd = grad(lambda v, a=a, b=b: float(np.sum((a @ v - b) ** 2)), x0)
+    assert _reference(inst) == pytest.approx(fd, **TOL)
 
 
-def test_hessian() -> None:
-    for inst in _instances("hessian-2var"):
-        a, b, c = _p(inst, "a", "b", "c")
+def check_jacobian(inst: Instance) -> None:
+    a, b, c, d = _p(inst, "a", "b", "c", "d")
 
-        def f(v: np.ndarray, a=a, b=b, c=c) -> float:
-            x, y = v
-            return a * x**3 + b * x * y**2 + c * y
+    def field(v: np.ndarray, a=a, b=b, c=c, d=d) -> np.ndarray:
+        x, y = v
+        return np.array([a * x * y + b * y**2, c * x**2 + d * y])
 
-        for point in PLANE:
-            ref = _reference(inst, {"x": point[0], "y": point[1]})
-            assert ref == pytest.approx(hess(f, point), **TOL)
-
-
-def test_mse_gradient() -> None:
-    for inst in _instances("mse-gradient"):
-        xs = np.array(_p(inst, "x1", "x2", "x3"))
-        ys = np.array(_p(inst, "y1", "y2", "y3"))
-        w, b = _p(inst, "w", "b")
-
-        def mse(v: np.ndarray, xs=xs, ys=ys) -> float:
-            return float(np.mean((v[0] * xs + v[1] - ys) ** 2))
-
-        assert _reference(inst) == pytest.approx(grad(mse, np.array([w, b])), **TOL)
+    for point in PLANE:
+        ref = _reference(inst, {"x": point[0], "y": point[1]})
+        assert ref == pytest.approx(jac(field, point), **TOL)
 
 
-def test_softmax_cross_entropy_gradient() -> None:
-    for inst in _instances("softmax-cross-entropy"):
-        n = np.array(_p(inst, "n1", "n2", "n3"))
-        k = int(inst.values["k"]) - 1
-        z0 = np.log(n)
+def check_hessian(inst: Instance) -> None:
+    a, b, c = _p(inst, "a", "b", "c")
 
-        def ce(z: np.ndarray, k=k) -> float:
-            return float(-(z[k] - np.log(np.sum(np.exp(z)))))
+    def f(v: np.ndarray, a=a, b=b, c=c) -> float:
+        x, y = v
+        return a * x**3 + b * x * y**2 + c * y
 
-        assert _reference(inst) == pytest.approx(grad(ce, z0), **TOL)
-
-
-def test_directional_derivative() -> None:
-    for inst in _instances("directional-derivative"):
-        a, b, c, p1, p2 = _p(inst, "a", "b", "c", "p1", "p2")
-        v = np.array([float(t) for t in inst.values["v"].items])
-        u = v / np.linalg.norm(v)
-        p = np.array([p1, p2])
-
-        def along(t: float, a=a, b=b, c=c, p=p, u=u) -> float:
-            x, y = p + t * u
-            return a * x**2 + b * x * y + c * y**2
-
-        assert float(inst.spec.expected) == pytest.approx(d1(along, 0.0), **TOL)
+    for point in PLANE:
+        ref = _reference(inst, {"x": point[0], "y": point[1]})
+        assert ref == pytest.approx(hess(f, point), **TOL)
 
 
-def test_taylor_second_order_matches_derivatives_at_zero() -> None:
+def check_mse_gradient(inst: Instance) -> None:
+    xs = np.array(_p(inst, "x1", "x2", "x3"))
+    ys = np.array(_p(inst, "y1", "y2", "y3"))
+    w, b = _p(inst, "w", "b")
+
+    def mse(v: np.ndarray, xs=xs, ys=ys) -> float:
+        return float(np.mean((v[0] * xs + v[1] - ys) ** 2))
+
+    assert _reference(inst) == pytest.approx(grad(mse, np.array([w, b])), **TOL)
+
+
+def check_softmax_cross_entropy_gradient(inst: Instance) -> None:
+    n = np.array(_p(inst, "n1", "n2", "n3"))
+    k = int(inst.values["k"]) - 1
+    z0 = np.log(n)
+
+    def ce(z: np.ndarray, k=k) -> float:
+        return float(-(z[k] - np.log(np.sum(np.exp(z)))))
+
+    assert _reference(inst) == pytest.approx(grad(ce, z0), **TOL)
+
+
+def check_directional_derivative(inst: Instance) -> None:
+    a, b, c, p1, p2 = _p(inst, "a", "b", "c", "p1", "p2")
+    v = np.array([float(t) for t in inst.values["v"].items])
+    u = v / np.linalg.norm(v)
+    p = np.array([p1, p2])
+
+    def along(t: float, a=a, b=b, c=c, p=p, u=u) -> float:
+        x, y = p + t * u
+        return a * x**2 + b * x * y + c * y**2
+
+    assert float(inst.spec.expected) == pytest.approx(d1(along, 0.0), **TOL)
+
+
+def check_taylor_second_order_matches_derivatives_at_zero(inst: Instance) -> None:
     origin = np.zeros(2)
-    for inst in _instances("taylor-second-order"):
-        a, b = _p(inst, "a", "b")
+    a, b = _p(inst, "a", "b")
 
-        def f(v: np.ndarray, a=a, b=b) -> float:
-            return float(np.exp(a * v[0] + b * v[1]))
+    def f(v: np.ndarray, a=a, b=b) -> float:
+        return float(np.exp(a * v[0] + b * v[1]))
 
-        def t2(v: np.ndarray, inst=inst) -> float:
-            return float(_reference(inst, {"x": v[0], "y": v[1]}))
+    def t2(v: np.ndarray, inst=inst) -> float:
+        return float(_reference(inst, {"x": v[0], "y": v[1]}))
 
-        # The Taylor polynomial must share value, gradient and Hessian with f at 0.
-        assert t2(origin) == pytest.approx(f(origin), abs=1e-12)
-        assert grad(t2, origin) == pytest.approx(grad(f, origin), **TOL)
-        assert hess(t2, origin) == pytest.approx(hess(f, origin), **TOL)
-        # And the error shrinks like ‖x‖³: halving the step divides it by about 8.
-        direction = np.array([0.6, -0.8])
-        err = [abs(f(s * direction) - t2(s * direction)) for s in (0.02, 0.01)]
-        assert err[0] / err[1] == pytest.approx(8, rel=0.1)
-
-
-def test_linear_layer_weight_gradient() -> None:
-    for inst in _instances("linear-layer-weight-gradient"):
-        x = np.array(_p(inst, "x1", "x2"))
-        delta = np.array(_p(inst, "d1", "d2"))
-        w0 = np.arange(4.0).reshape(2, 2)  # any W: L is linear in y = Wx near the point
-
-        def loss(flat: np.ndarray, x=x, delta=delta) -> float:
-            return float(delta @ (flat.reshape(2, 2) @ x))
-
-        fd = grad(loss, w0.ravel()).reshape(2, 2)  # entry (i, j) = ∂L/∂Wᵢⱼ
-        assert _reference(inst) == pytest.approx(fd, **TOL)
+    # The Taylor polynomial must share value, gradient and Hessian with f at 0.
+    assert t2(origin) == pytest.approx(f(origin), abs=1e-12)
+    assert grad(t2, origin) == pytest.approx(grad(f, origin), **TOL)
+    assert hess(t2, origin) == pytest.approx(hess(f, origin), **TOL)
+    # And the error shrinks like ‖x‖³: halving the step divides it by about 8.
+    direction = np.array([0.6, -0.8])
+    err = [abs(f(s * direction) - t2(s * direction)) for s in (0.02, 0.01)]
+    assert err[0] / err[1] == pytest.approx(8, rel=0.1)
 
 
-def test_linear_layer_input_gradient() -> None:
-    for inst in _instances("linear-layer-input-gradient"):
-        w = np.array(_p(inst, "w11", "w12", "w21", "w22")).reshape(2, 2)
-        delta = np.array(_p(inst, "d1", "d2"))
+def check_linear_layer_weight_gradient(inst: Instance) -> None:
+    x = np.array(_p(inst, "x1", "x2"))
+    delta = np.array(_p(inst, "d1", "d2"))
+    w0 = np.arange(4.0).reshape(2, 2)  # any W: L is linear in y = Wx near the point
 
-        def loss(x: np.ndarray, w=w, delta=delta) -> float:
-            return float(delta @ (w @ x))
+    def loss(flat: np.ndarray, x=x, delta=delta) -> float:
+        return float(delta @ (flat.reshape(2, 2) @ x))
 
-        assert _reference(inst) == pytest.approx(grad(loss, np.array([0.4, -1.1])), **TOL)
+    fd = grad(loss, w0.ravel()).reshape(2, 2)  # entry (i, j) = ∂L/∂Wᵢⱼ
+    assert _reference(inst) == pytest.approx(fd, **TOL)
+
+
+def check_linear_layer_input_gradient(inst: Instance) -> None:
+    w = np.array(_p(inst, "w11", "w12", "w21", "w22")).reshape(2, 2)
+    delta = np.array(_p(inst, "d1", "d2"))
+
+    def loss(x: np.ndarray, w=w, delta=delta) -> float:
+        return float(delta @ (w @ x))
+
+    assert _reference(inst) == pytest.approx(grad(loss, np.array([0.4, -1.1])), **TOL)
+
+
+CHECKS: dict[str, Callable[[Instance], None]] = {
+    "power-rule": check_power_rule,
+    "chain-rule-sin": check_chain_rule_sin,
+    "product-rule-exp": check_product_rule_exp,
+    "sigmoid-chain": check_sigmoid_chain,
+    "softplus-derivative": check_softplus_derivative,
+    "quotient-rule": check_quotient_rule,
+    "log-chain": check_log_chain,
+    "tanh-derivative": check_tanh_derivative,
+    "relu-two-units": check_relu_two_units_slope,
+    "logistic-loss-gradient": check_logistic_loss_gradient,
+    "backprop-two-layer": check_backprop_two_layer,
+    "partial-derivative": check_partial_derivative,
+    "grad-quadratic-form": check_grad_quadratic_form,
+    "grad-least-squares": check_grad_least_squares,
+    "jacobian-2x2": check_jacobian,
+    "hessian-2var": check_hessian,
+    "mse-gradient": check_mse_gradient,
+    "softmax-cross-entropy": check_softmax_cross_entropy_gradient,
+    "directional-derivative": check_directional_derivative,
+    "taylor-second-order": check_taylor_second_order_matches_derivatives_at_zero,
+    "linear-layer-weight-gradient": check_linear_layer_weight_gradient,
+    "linear-layer-input-gradient": check_linear_layer_input_gradient,
+}
+
+
+_shared = cross_check_tests(_deck, _instances, CHECKS)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_finite_differences = _shared.reference_agrees
+test_every_mistake_is_wrong = _shared.every_mistake_is_wrong

@@ -13,30 +13,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
-from mathdrill.decks.generate import Instance, generate
-from mathdrill.decks.loader import load_deck_file
-from mathdrill.decks.model import Deck
+from mathdrill.decks.generate import Instance
+from tests.deck_content.deckkit import cross_check_tests, deck_loader
 
-DECK_PATH = Path(__file__).resolve().parents[2] / "decks" / "duality.yaml"
-SEEDS = [7919 * k + 3 for k in range(25)]
+SEEDS = tuple(7919 * k + 3 for k in range(25))
 
 
-@cache
-def _deck() -> Deck:
-    return load_deck_file(DECK_PATH)
-
-
-def _instances(template_id: str, seeds: list[int] = SEEDS) -> list[Instance]:
-    template = _deck().template(template_id)
-    assert template is not None, f"template {template_id} missing from {DECK_PATH}"
-    return [generate(template, seed) for seed in seeds]
+_deck, _instances = deck_loader("duality", SEEDS)
 
 
 def _num(value: object) -> float:
@@ -149,81 +137,74 @@ def min_on_line(
 YS = [-3.0, -1.7, -0.4, 0.0, 0.9, 2.2, 3.0]
 
 
-def test_conj_quadratic_matches_grid_supremum() -> None:
+def check_conj_quadratic_matches_grid_supremum(inst: Instance) -> None:
     xs = np.linspace(-30, 30, 600_001)  # h = 1e-4; maximiser |y|/a ≤ 1.5
-    for inst in _instances("conj-quadratic"):
-        (a,) = _p(inst, "a")
-        ref = _ref_function(inst, "y")
-        for y in YS:
-            assert ref(y) == pytest.approx(
-                numeric_conjugate(lambda x: a * x**2 / 2, xs, y),  # noqa: B023
-                abs=1e-6,
-            )
+    (a,) = _p(inst, "a")
+    ref = _ref_function(inst, "y")
+    for y in YS:
+        assert ref(y) == pytest.approx(
+            numeric_conjugate(lambda x: a * x**2 / 2, xs, y),
+            abs=1e-6,
+        )
 
 
-def test_conj_quadratic_affine_matches_grid_supremum() -> None:
+def check_conj_quadratic_affine_matches_grid_supremum(inst: Instance) -> None:
     xs = np.linspace(-30, 30, 600_001)  # maximiser (y − b)/a, |·| ≤ 9
-    for inst in _instances("conj-quadratic-affine"):
-        a, b, c = _p(inst, "a", "b", "c")
-        ref = _ref_function(inst, "y")
-        for y in YS:
-            grid = numeric_conjugate(lambda x: a * x**2 / 2 + b * x + c, xs, y)  # noqa: B023
-            assert ref(y) == pytest.approx(grid, abs=1e-6)
+    a, b, c = _p(inst, "a", "b", "c")
+    ref = _ref_function(inst, "y")
+    for y in YS:
+        grid = numeric_conjugate(lambda x: a * x**2 / 2 + b * x + c, xs, y)
+        assert ref(y) == pytest.approx(grid, abs=1e-6)
 
 
-def test_conj_exp_matches_grid_supremum_on_its_domain() -> None:
+def check_conj_exp_matches_grid_supremum_on_its_domain(inst: Instance) -> None:
     xs = np.linspace(-12, 6, 360_001)  # maximiser log(y/c) ∈ [−3.5, 1] for y ∈ [0.3, 5]
-    for inst in _instances("conj-exp"):
-        (c,) = _p(inst, "c")
-        assert inst.spec.variables["y"][0] > 0, "conj-exp must be sampled at y > 0 only"
-        ref = _ref_function(inst, "y")
-        for y in [0.3, 0.8, 1.0, 2.5, 5.0]:
-            grid = numeric_conjugate(lambda x: c * np.exp(x), xs, y)  # noqa: B023
-            assert ref(y) == pytest.approx(grid, abs=1e-6)
+    (c,) = _p(inst, "c")
+    assert inst.spec.variables["y"][0] > 0, "conj-exp must be sampled at y > 0 only"
+    ref = _ref_function(inst, "y")
+    for y in [0.3, 0.8, 1.0, 2.5, 5.0]:
+        grid = numeric_conjugate(lambda x: c * np.exp(x), xs, y)
+        assert ref(y) == pytest.approx(grid, abs=1e-6)
 
 
-def test_conj_neglog_matches_grid_supremum_on_its_domain() -> None:
+def check_conj_neglog_matches_grid_supremum_on_its_domain(inst: Instance) -> None:
     xs = np.linspace(1e-3, 60, 600_000)  # maximiser −a/y ∈ [0.4, 23.4] for y ∈ [−5, −0.3]
-    for inst in _instances("conj-neglog"):
-        (a,) = _p(inst, "a")
-        assert inst.spec.variables["y"][1] < 0, "conj-neglog must be sampled at y < 0 only"
-        ref = _ref_function(inst, "y")
-        for y in [-5.0, -2.0, -1.0, -0.6, -0.3]:
-            grid = numeric_conjugate(lambda x: -a * np.log(x), xs, y)  # noqa: B023
-            assert ref(y) == pytest.approx(grid, abs=1e-4)
+    (a,) = _p(inst, "a")
+    assert inst.spec.variables["y"][1] < 0, "conj-neglog must be sampled at y < 0 only"
+    ref = _ref_function(inst, "y")
+    for y in [-5.0, -2.0, -1.0, -0.6, -0.3]:
+        grid = numeric_conjugate(lambda x: -a * np.log(x), xs, y)
+        assert ref(y) == pytest.approx(grid, abs=1e-4)
 
 
-def test_conj_abs_interval_is_where_the_supremum_stays_finite() -> None:
+def check_conj_abs_interval_is_where_the_supremum_stays_finite(inst: Instance) -> None:
     small, large = np.linspace(-10, 10, 20_001), np.linspace(-1000, 1000, 200_001)
-    for inst in _instances("conj-abs"):
-        (c,) = _p(inst, "c")
-        (piece,) = inst.spec.expected.pieces
-        lo, hi = _num(piece.lo), _num(piece.hi)
-        for y in np.linspace(-c - 2, c + 2, 4 * int(c) + 9):  # hits ±c exactly
-            sup_small = numeric_conjugate(lambda x: c * np.abs(x), small, y)  # noqa: B023
-            sup_large = numeric_conjugate(lambda x: c * np.abs(x), large, y)  # noqa: B023
-            finite = sup_large <= sup_small + 1e-9  # unbounded sups grow with the grid
-            inside = (lo < y < hi) or (y == lo and piece.lo_closed) or (y == hi and piece.hi_closed)
-            assert finite == inside, (c, y, piece)
-            if finite:
-                assert sup_large == pytest.approx(0.0, abs=1e-12)
+    (c,) = _p(inst, "c")
+    (piece,) = inst.spec.expected.pieces
+    lo, hi = _num(piece.lo), _num(piece.hi)
+    for y in np.linspace(-c - 2, c + 2, 4 * int(c) + 9):  # hits ±c exactly
+        sup_small = numeric_conjugate(lambda x: c * np.abs(x), small, y)
+        sup_large = numeric_conjugate(lambda x: c * np.abs(x), large, y)
+        finite = sup_large <= sup_small + 1e-9  # unbounded sups grow with the grid
+        inside = (lo < y < hi) or (y == lo and piece.lo_closed) or (y == hi and piece.hi_closed)
+        assert finite == inside, (c, y, piece)
+        if finite:
+            assert sup_large == pytest.approx(0.0, abs=1e-12)
 
 
-def test_conj_indicator_is_the_support_function() -> None:
-    for inst in _instances("conj-indicator-interval"):
-        lo, hi, y0 = _p(inst, "l", "u", "y0")
-        xs = np.linspace(lo, hi, 10_001)
-        assert _num(inst.spec.expected) == pytest.approx(float(np.max(xs * y0)), abs=1e-9)
+def check_conj_indicator_is_the_support_function(inst: Instance) -> None:
+    lo, hi, y0 = _p(inst, "l", "u", "y0")
+    xs = np.linspace(lo, hi, 10_001)
+    assert _num(inst.spec.expected) == pytest.approx(float(np.max(xs * y0)), abs=1e-9)
 
 
-def test_fenchel_young_gap_with_numeric_conjugate() -> None:
+def check_fenchel_young_gap_with_numeric_conjugate(inst: Instance) -> None:
     xs = np.linspace(-30, 30, 600_001)
-    for inst in _instances("fenchel-young-gap"):
-        a, x0, y0 = _p(inst, "a", "x0", "y0")
-        conj = numeric_conjugate(lambda x: a * x**2 / 2, xs, y0)  # noqa: B023
-        gap = a * x0**2 / 2 + conj - x0 * y0
-        assert gap > 0
-        assert _num(inst.spec.expected) == pytest.approx(gap, abs=1e-6)
+    a, x0, y0 = _p(inst, "a", "x0", "y0")
+    conj = numeric_conjugate(lambda x: a * x**2 / 2, xs, y0)
+    gap = a * x0**2 / 2 + conj - x0 * y0
+    assert gap > 0
+    assert _num(inst.spec.expected) == pytest.approx(gap, abs=1e-6)
 
 
 # --------------------------------------------------------------------------- linear programs
@@ -249,66 +230,61 @@ def _solve_min_dual(m: np.ndarray, b: np.ndarray, c: np.ndarray):
     return -value, optima
 
 
-def test_lp_dual_write_has_zero_gap_when_solved_separately() -> None:
-    for inst in _instances("lp-dual-write"):
-        a, b, c = _primal_2x2(inst, ("b1", "b2"), ("c1", "c2"))
-        m = _ref_vector(inst)
-        primal, _ = _solve_max_primal(a, b, c)
-        dual, _ = _solve_min_dual(m, b, c)
-        assert dual == pytest.approx(primal, abs=1e-9)
+def check_lp_dual_write_has_zero_gap_when_solved_separately(inst: Instance) -> None:
+    a, b, c = _primal_2x2(inst, ("b1", "b2"), ("c1", "c2"))
+    m = _ref_vector(inst)
+    primal, _ = _solve_max_primal(a, b, c)
+    dual, _ = _solve_min_dual(m, b, c)
+    assert dual == pytest.approx(primal, abs=1e-9)
 
 
-def test_lp_weak_duality_gap_brackets_the_optimum() -> None:
-    for inst in _instances("lp-weak-duality-gap"):
-        a, b, c = _primal_2x2(inst, ("b1", "b2"), ("c1", "c2"))
-        xh, yh = np.array(_p(inst, "u1", "u2")), np.array(_p(inst, "v1", "v2"))
-        assert np.all(a @ xh <= b), "x̂ must be primal feasible"
-        assert np.all(xh >= 0), "x̂ must be primal feasible"
-        assert np.all(a.T @ yh >= c), "ŷ must be dual feasible"
-        assert np.all(yh >= 0), "ŷ must be dual feasible"
-        opt, _ = _solve_max_primal(a, b, c)
-        assert c @ xh <= opt + 1e-9 <= b @ yh + 2e-9
-        assert _num(inst.spec.expected) == pytest.approx(b @ yh - c @ xh, abs=1e-12)
+def check_lp_weak_duality_gap_brackets_the_optimum(inst: Instance) -> None:
+    a, b, c = _primal_2x2(inst, ("b1", "b2"), ("c1", "c2"))
+    xh, yh = np.array(_p(inst, "u1", "u2")), np.array(_p(inst, "v1", "v2"))
+    assert np.all(a @ xh <= b), "x̂ must be primal feasible"
+    assert np.all(xh >= 0), "x̂ must be primal feasible"
+    assert np.all(a.T @ yh >= c), "ŷ must be dual feasible"
+    assert np.all(yh >= 0), "ŷ must be dual feasible"
+    opt, _ = _solve_max_primal(a, b, c)
+    assert c @ xh <= opt + 1e-9 <= b @ yh + 2e-9
+    assert _num(inst.spec.expected) == pytest.approx(b @ yh - c @ xh, abs=1e-12)
 
 
-def test_lp_dual_from_cs_matches_vertex_enumeration() -> None:
-    for inst in _instances("lp-dual-from-cs"):
-        a, b, c = _primal_2x2(inst, ("b1", "b2"), ("c1", "c2"))
-        primal, primal_opt = _solve_max_primal(a, b, c)
-        dual, dual_opt = _solve_min_dual(a.T, b, c)
-        assert primal == pytest.approx(dual, abs=1e-9)
-        assert len(primal_opt) == 1
-        assert np.allclose(primal_opt[0], _p(inst, "u1", "u2"))
-        assert len(dual_opt) == 1, "the dual optimum must be unique for a vector answer"
-        assert np.allclose(dual_opt[0], _ref_vector(inst))
+def check_lp_dual_from_cs_matches_vertex_enumeration(inst: Instance) -> None:
+    a, b, c = _primal_2x2(inst, ("b1", "b2"), ("c1", "c2"))
+    primal, primal_opt = _solve_max_primal(a, b, c)
+    dual, dual_opt = _solve_min_dual(a.T, b, c)
+    assert primal == pytest.approx(dual, abs=1e-9)
+    assert len(primal_opt) == 1
+    assert np.allclose(primal_opt[0], _p(inst, "u1", "u2"))
+    assert len(dual_opt) == 1, "the dual optimum must be unique for a vector answer"
+    assert np.allclose(dual_opt[0], _ref_vector(inst))
 
 
-def test_lp_cs_zero_multipliers_match_every_dual_optimum() -> None:
-    for inst in _instances("lp-cs-zero-multipliers"):
-        a = np.array(_p(inst, "a11", "a12", "a21", "a22", "a31", "a32")).reshape(3, 2)
-        b, c = np.array(_p(inst, "b1", "b2", "b3")), np.array(_p(inst, "c1", "c2"))
-        xs = np.array(_p(inst, "u1", "u2"))
-        primal, _ = _solve_max_primal(a, b, c)
-        assert primal == pytest.approx(c @ xs, abs=1e-9), "x* must be optimal"
-        dual, dual_opt = _solve_min_dual(a.T, b, c)
-        assert dual == pytest.approx(primal, abs=1e-9)
-        zero = {i + 1 for i in range(3) if all(abs(y[i]) < 1e-9 for y in dual_opt)}
-        assert zero == {int(v) for v in inst.spec.expected.items}
+def check_lp_cs_zero_multipliers_match_every_dual_optimum(inst: Instance) -> None:
+    a = np.array(_p(inst, "a11", "a12", "a21", "a22", "a31", "a32")).reshape(3, 2)
+    b, c = np.array(_p(inst, "b1", "b2", "b3")), np.array(_p(inst, "c1", "c2"))
+    xs = np.array(_p(inst, "u1", "u2"))
+    primal, _ = _solve_max_primal(a, b, c)
+    assert primal == pytest.approx(c @ xs, abs=1e-9), "x* must be optimal"
+    dual, dual_opt = _solve_min_dual(a.T, b, c)
+    assert dual == pytest.approx(primal, abs=1e-9)
+    zero = {i + 1 for i in range(3) if all(abs(y[i]) < 1e-9 for y in dual_opt)}
+    assert zero == {int(v) for v in inst.spec.expected.items}
 
 
-def test_lp_solve_via_dual_matches_both_sides() -> None:
-    for inst in _instances("lp-solve-via-dual"):
-        a = np.array(_p(inst, "a11", "a12", "a13", "a14", "a21", "a22", "a23", "a24")).reshape(2, 4)
-        b, c = np.array(_p(inst, "b1", "b2")), np.array(_p(inst, "c1", "c2", "c3", "c4"))
-        # Dual: max bᵀy s.t. Aᵀy ≤ c, y ≥ 0 — bounded because A > 0.
-        g0, h0 = orthant(2)
-        dual, dual_opt = lp_max(b, np.vstack([a.T, g0]), np.concatenate([c, h0]))
-        assert len(dual_opt) == 1
-        assert np.allclose(dual_opt[0], _ref_vector(inst))
-        # Primal: min cᵀx s.t. Ax ≥ b, x ≥ 0 — c > 0 bounds it below on x ≥ 0.
-        g0, h0 = orthant(4)
-        neg, _ = lp_max(-c, np.vstack([-a, g0]), np.concatenate([-b, h0]))
-        assert -neg == pytest.approx(dual, abs=1e-9), "strong duality: zero gap"
+def check_lp_solve_via_dual_matches_both_sides(inst: Instance) -> None:
+    a = np.array(_p(inst, "a11", "a12", "a13", "a14", "a21", "a22", "a23", "a24")).reshape(2, 4)
+    b, c = np.array(_p(inst, "b1", "b2")), np.array(_p(inst, "c1", "c2", "c3", "c4"))
+    # Dual: max bᵀy s.t. Aᵀy ≤ c, y ≥ 0 — bounded because A > 0.
+    g0, h0 = orthant(2)
+    dual, dual_opt = lp_max(b, np.vstack([a.T, g0]), np.concatenate([c, h0]))
+    assert len(dual_opt) == 1
+    assert np.allclose(dual_opt[0], _ref_vector(inst))
+    # Primal: min cᵀx s.t. Ax ≥ b, x ≥ 0 — c > 0 bounds it below on x ≥ 0.
+    g0, h0 = orthant(4)
+    neg, _ = lp_max(-c, np.vstack([-a, g0]), np.concatenate([-b, h0]))
+    assert -neg == pytest.approx(dual, abs=1e-9), "strong duality: zero gap"
 
 
 # --------------------------------------------------------------------------- Lagrangian duality
@@ -316,58 +292,54 @@ def test_lp_solve_via_dual_matches_both_sides() -> None:
 NUS = [-2.5, -1.0, -0.3, 0.0, 0.7, 1.9]
 
 
-def test_least_norm_dual_function_by_black_box_minimisation() -> None:
-    for inst in _instances("lagrangian-least-norm"):
-        a1, a2, b = _p(inst, "a1", "a2", "b")
-        ref = _ref_function(inst, "nu")
-        for nu in NUS:
+def check_least_norm_dual_function_by_black_box_minimisation(inst: Instance) -> None:
+    a1, a2, b = _p(inst, "a1", "a2", "b")
+    ref = _ref_function(inst, "nu")
+    for nu in NUS:
 
-            def lag(x: np.ndarray, nu: float = nu) -> float:
-                return float(x @ x + nu * (a1 * x[0] + a2 * x[1] - b))  # noqa: B023
+        def lag(x: np.ndarray, nu: float = nu) -> float:
+            return float(x @ x + nu * (a1 * x[0] + a2 * x[1] - b))
 
-            assert ref(nu) == pytest.approx(inf_of_quadratic(lag, 2), abs=1e-8)
+        assert ref(nu) == pytest.approx(inf_of_quadratic(lag, 2), abs=1e-8)
 
 
-def test_least_norm_solution_is_the_pseudoinverse_solution() -> None:
+def check_least_norm_solution_is_the_pseudoinverse_solution(inst: Instance) -> None:
     rng = np.random.default_rng(0)
-    for inst in _instances("least-norm-solution"):
-        a1, a2, b = _p(inst, "a1", "a2", "b")
-        row = np.array([[a1, a2]])
-        x_star = (np.linalg.pinv(row) @ np.array([b])).ravel()
-        assert np.allclose(_ref_vector(inst), x_star)
-        # No other point of the constraint line is shorter.
-        along = np.array([-a2, a1])
-        for tau in rng.normal(size=20):
-            assert np.linalg.norm(x_star + tau * along) >= np.linalg.norm(x_star)
+    a1, a2, b = _p(inst, "a1", "a2", "b")
+    row = np.array([[a1, a2]])
+    x_star = (np.linalg.pinv(row) @ np.array([b])).ravel()
+    assert np.allclose(_ref_vector(inst), x_star)
+    # No other point of the constraint line is shorter.
+    along = np.array([-a2, a1])
+    for tau in rng.normal(size=20):
+        assert np.linalg.norm(x_star + tau * along) >= np.linalg.norm(x_star)
 
 
-def test_qp_dual_function_by_black_box_minimisation() -> None:
-    for inst in _instances("dual-function-qp", SEEDS[:15]):
-        p1, p2, q1, q2, a1, a2, b = _p(inst, "p1", "p2", "q1", "q2", "a1", "a2", "b")
-        ref = _ref_function(inst, "nu")
-        for nu in NUS:
+def check_qp_dual_function_by_black_box_minimisation(inst: Instance) -> None:
+    p1, p2, q1, q2, a1, a2, b = _p(inst, "p1", "p2", "q1", "q2", "a1", "a2", "b")
+    ref = _ref_function(inst, "nu")
+    for nu in NUS:
 
-            def lag(x: np.ndarray, nu: float = nu) -> float:
-                f = (p1 * x[0] ** 2 + p2 * x[1] ** 2) / 2 + q1 * x[0] + q2 * x[1]  # noqa: B023
-                return float(f + nu * (a1 * x[0] + a2 * x[1] - b))  # noqa: B023
+        def lag(x: np.ndarray, nu: float = nu) -> float:
+            f = (p1 * x[0] ** 2 + p2 * x[1] ** 2) / 2 + q1 * x[0] + q2 * x[1]
+            return float(f + nu * (a1 * x[0] + a2 * x[1] - b))
 
-            assert ref(nu) == pytest.approx(inf_of_quadratic(lag, 2), abs=1e-8)
+        assert ref(nu) == pytest.approx(inf_of_quadratic(lag, 2), abs=1e-8)
 
 
 # --------------------------------------------------------------------------- KKT
 
 
-def test_kkt_active_check_by_brute_force_grid() -> None:
+def check_kkt_active_check_by_brute_force_grid(inst: Instance) -> None:
     grid = np.linspace(-12, 12, 1201)  # spacing 0.02, contains every integer point
     x1, x2 = np.meshgrid(grid, grid)
-    for inst in _instances("kkt-active-check"):
-        a1, a2, c1, c2, s = _p(inst, "a1", "a2", "c1", "c2", "s")
-        feasible = a1 * x1 + a2 * x2 <= s + 1e-12
-        best = float(np.min(np.where(feasible, (x1 - c1) ** 2 + (x2 - c2) ** 2, np.inf)))
-        # Inactive: the integer point c is feasible and on the grid, so the minimum is exactly 0.
-        # Active: c is at distance ≥ 1/‖a‖ ≥ 1/√18 from the boundary, so the minimum is ≥ 1/18.
-        active = best > 0.01
-        assert inst.spec.expected is active
+    a1, a2, c1, c2, s = _p(inst, "a1", "a2", "c1", "c2", "s")
+    feasible = a1 * x1 + a2 * x2 <= s + 1e-12
+    best = float(np.min(np.where(feasible, (x1 - c1) ** 2 + (x2 - c2) ** 2, np.inf)))
+    # Inactive: the integer point c is feasible and on the grid, so the minimum is exactly 0.
+    # Active: c is at distance ≥ 1/‖a‖ ≥ 1/√18 from the boundary, so the minimum is ≥ 1/18.
+    active = best > 0.01
+    assert inst.spec.expected is active
 
 
 def _halfspace(inst: Instance) -> tuple[np.ndarray, np.ndarray, float]:
@@ -383,29 +355,27 @@ def _project_by_search(a: np.ndarray, c: np.ndarray, s: float) -> np.ndarray:
     return min_on_line(lambda x: float((x - c) @ (x - c)), on_line, np.array([-a[1], a[0]]))
 
 
-def test_kkt_multiplier_is_the_sensitivity_of_the_optimal_value() -> None:
-    for inst in _instances("kkt-halfspace-multiplier"):
-        a, c, s = _halfspace(inst)
-        h = 1e-3
+def check_kkt_multiplier_is_the_sensitivity_of_the_optimal_value(inst: Instance) -> None:
+    a, c, s = _halfspace(inst)
+    h = 1e-3
 
-        def value(bound: float, a: np.ndarray = a, c: np.ndarray = c) -> float:
-            x = _project_by_search(a, c, bound)
-            return float((x - c) @ (x - c))
+    def value(bound: float, a: np.ndarray = a, c: np.ndarray = c) -> float:
+        x = _project_by_search(a, c, bound)
+        return float((x - c) @ (x - c))
 
-        mu = -(value(s + h) - value(s - h)) / (2 * h)  # p*(s) is quadratic in s: exact
-        assert _num(inst.spec.expected) == pytest.approx(mu, abs=1e-5)
+    mu = -(value(s + h) - value(s - h)) / (2 * h)  # p*(s) is quadratic in s: exact
+    assert _num(inst.spec.expected) == pytest.approx(mu, abs=1e-5)
 
 
-def test_kkt_projection_matches_boundary_search() -> None:
+def check_kkt_projection_matches_boundary_search(inst: Instance) -> None:
     rng = np.random.default_rng(1)
-    for inst in _instances("kkt-halfspace-projection"):
-        a, c, s = _halfspace(inst)
-        x_star = _project_by_search(a, c, s)
-        assert np.allclose(_ref_vector(inst), x_star, atol=1e-7)
-        # No random feasible point is closer to c.
-        points = rng.uniform(-15, 15, size=(2000, 2))
-        points = points[points @ a <= s]
-        assert np.all(np.sum((points - c) ** 2, axis=1) >= (x_star - c) @ (x_star - c) - 1e-9)
+    a, c, s = _halfspace(inst)
+    x_star = _project_by_search(a, c, s)
+    assert np.allclose(_ref_vector(inst), x_star, atol=1e-7)
+    # No random feasible point is closer to c.
+    points = rng.uniform(-15, 15, size=(2000, 2))
+    points = points[points @ a <= s]
+    assert np.all(np.sum((points - c) ** 2, axis=1) >= (x_star - c) @ (x_star - c) - 1e-9)
 
 
 # --------------------------------------------------------------------------- convexity
@@ -421,36 +391,68 @@ def fd_hessian(
     return np.array([[fxx, fxy], [fxy, fyy]])
 
 
-def test_convexity_hessian_matches_finite_differences() -> None:
-    for inst in _instances("convexity-hessian"):
-        a, b, c, x0, y0 = _p(inst, "a", "b", "c", "x0", "y0")
+def check_convexity_hessian_matches_finite_differences(inst: Instance) -> None:
+    a, b, c, x0, y0 = _p(inst, "a", "b", "c", "x0", "y0")
 
-        def f(x: float, y: float, a: float = a, b: float = b, c: float = c) -> float:
-            return a * x**3 + b * x**2 * y + c * y**2
+    def f(x: float, y: float, a: float = a, b: float = b, c: float = c) -> float:
+        return a * x**3 + b * x**2 * y + c * y**2
 
-        # Rounding error ~ 1e-16·|f|/h² ≈ 1e-8 here; 1e-4 leaves a wide margin.
-        assert np.allclose(_ref_vector(inst), fd_hessian(f, x0, y0), atol=1e-4)
-
-
-def test_convexity_quadratic_by_eigenvalues() -> None:
-    for inst in _instances("convexity-quadratic"):
-        a, b, c, d = _p(inst, "a", "b", "c", "d")
-
-        def f(x: float, y: float, a: float = a, b: float = b, c: float = c, d: float = d) -> float:
-            return a * x**2 + b * x * y + c * y**2 + d * x
-
-        smallest = float(np.min(np.linalg.eigvalsh(fd_hessian(f, 0.3, -0.7))))
-        assert abs(smallest) > 1e-3, "boundary instances (singular Hessian) are excluded"
-        assert inst.spec.expected is (smallest > 0)
+    # Rounding error ~ 1e-16·|f|/h² ≈ 1e-8 here; 1e-4 leaves a wide margin.
+    assert np.allclose(_ref_vector(inst), fd_hessian(f, x0, y0), atol=1e-4)
 
 
-def test_convexity_interval_by_eigenvalues() -> None:
-    for inst in _instances("convexity-interval"):
-        a, c = _p(inst, "a", "c")
-        (piece,) = inst.spec.expected.pieces
-        lo, hi = _num(piece.lo), _num(piece.hi)
-        assert piece.lo_closed
-        assert piece.hi_closed
-        for t in np.linspace(2 * lo, 2 * hi, 41):  # hits lo and hi exactly
-            smallest = float(np.min(np.linalg.eigvalsh(np.array([[2 * a, t], [t, 2 * c]]))))
-            assert (smallest >= -1e-9) == (lo <= t <= hi), (a, c, t)
+def check_convexity_quadratic_by_eigenvalues(inst: Instance) -> None:
+    a, b, c, d = _p(inst, "a", "b", "c", "d")
+
+    def f(x: float, y: float, a: float = a, b: float = b, c: float = c, d: float = d) -> float:
+        return a * x**2 + b * x * y + c * y**2 + d * x
+
+    smallest = float(np.min(np.linalg.eigvalsh(fd_hessian(f, 0.3, -0.7))))
+    assert abs(smallest) > 1e-3, "boundary instances (singular Hessian) are excluded"
+    assert inst.spec.expected is (smallest > 0)
+
+
+def check_convexity_interval_by_eigenvalues(inst: Instance) -> None:
+    a, c = _p(inst, "a", "c")
+    (piece,) = inst.spec.expected.pieces
+    lo, hi = _num(piece.lo), _num(piece.hi)
+    assert piece.lo_closed
+    assert piece.hi_closed
+    for t in np.linspace(2 * lo, 2 * hi, 41):  # hits lo and hi exactly
+        smallest = float(np.min(np.linalg.eigvalsh(np.array([[2 * a, t], [t, 2 * c]]))))
+        assert (smallest >= -1e-9) == (lo <= t <= hi), (a, c, t)
+
+
+CHECKS: dict[str, Callable[[Instance], None]] = {
+    "conj-quadratic": check_conj_quadratic_matches_grid_supremum,
+    "conj-quadratic-affine": check_conj_quadratic_affine_matches_grid_supremum,
+    "conj-exp": check_conj_exp_matches_grid_supremum_on_its_domain,
+    "conj-neglog": check_conj_neglog_matches_grid_supremum_on_its_domain,
+    "conj-abs": check_conj_abs_interval_is_where_the_supremum_stays_finite,
+    "conj-indicator-interval": check_conj_indicator_is_the_support_function,
+    "fenchel-young-gap": check_fenchel_young_gap_with_numeric_conjugate,
+    "lp-dual-write": check_lp_dual_write_has_zero_gap_when_solved_separately,
+    "lp-weak-duality-gap": check_lp_weak_duality_gap_brackets_the_optimum,
+    "lp-dual-from-cs": check_lp_dual_from_cs_matches_vertex_enumeration,
+    "lp-cs-zero-multipliers": check_lp_cs_zero_multipliers_match_every_dual_optimum,
+    "lp-solve-via-dual": check_lp_solve_via_dual_matches_both_sides,
+    "lagrangian-least-norm": check_least_norm_dual_function_by_black_box_minimisation,
+    "least-norm-solution": check_least_norm_solution_is_the_pseudoinverse_solution,
+    "dual-function-qp": check_qp_dual_function_by_black_box_minimisation,
+    "kkt-active-check": check_kkt_active_check_by_brute_force_grid,
+    "kkt-halfspace-multiplier": check_kkt_multiplier_is_the_sensitivity_of_the_optimal_value,
+    "kkt-halfspace-projection": check_kkt_projection_matches_boundary_search,
+    "convexity-hessian": check_convexity_hessian_matches_finite_differences,
+    "convexity-quadratic": check_convexity_quadratic_by_eigenvalues,
+    "convexity-interval": check_convexity_interval_by_eigenvalues,
+}
+
+
+# The check of lp-dual-write (zero duality gap) cannot tell M = A from M = Aᵀ on every
+# instance (some LPs have the same optimum either way), so its mistakes are not checked here.
+_shared = cross_check_tests(
+    _deck, _instances, CHECKS, mistakes_of=sorted(set(CHECKS) - {"lp-dual-write"})
+)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_independent_computation = _shared.reference_agrees
+test_every_mistake_is_wrong = _shared.every_mistake_is_wrong

@@ -21,7 +21,7 @@ import pytest
 
 from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence, SetLiteral
-from tests.deck_content.deckkit import deck_loader, mat, num, vec
+from tests.deck_content.deckkit import cross_check_tests, deck_loader, mat, num, vec
 
 SEEDS = tuple(range(0, 50 * 7919, 7919))  # 50 well-spread seeds per template
 TOL = 1e-8
@@ -285,20 +285,10 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
 }
 
 
-def test_every_template_is_cross_checked() -> None:
-    """A new template must come with a numeric cross-check (or this test names it)."""
-    assert {t.id for t in _deck().templates} == set(CHECKS)
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_reference_agrees_with_numpy(template_id: str) -> None:
-    """The reference answer of every sampled instance agrees with an independent numpy check."""
-    check = CHECKS[template_id]
-    for inst in _instances(template_id):
-        try:
-            check(inst)
-        except AssertionError as error:
-            raise AssertionError(f"{template_id} seed {inst.seed}: {error}") from None
+_shared = cross_check_tests(_deck, _instances, CHECKS, min_mistakes=1)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_numpy = _shared.reference_agrees
+test_every_mistake_is_wrong = _shared.every_mistake_is_wrong
 
 
 def test_checks_can_fail() -> None:

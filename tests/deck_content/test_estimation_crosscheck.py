@@ -26,7 +26,6 @@ independent answer on every sampled instance.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -39,7 +38,7 @@ import sympy
 
 from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
-from tests.deck_content.deckkit import deck_loader, num
+from tests.deck_content.deckkit import by_seed, cross_check_tests, deck_loader, num
 
 SEEDS = tuple(range(0, 30 * 7919, 7919))  # 30 well-spread seeds per template
 RTOL = 1e-9  # references are exact; float64 recomputations agree to ~1e-12
@@ -323,37 +322,28 @@ CHECKS: dict[str, Callable[[Instance], Answer]] = {
 }
 
 
-@functools.cache
-def _independent(template_id: str) -> tuple[Answer, ...]:
-    return tuple(CHECKS[template_id](inst) for inst in _instances(template_id))
+# The independent answer of an instance, computed once for the reference and mistake tests.
+_truth = by_seed(lambda inst: CHECKS[inst.template](inst))
 
 
-def test_every_template_is_cross_checked() -> None:
-    """A new template must come with an independent cross-check (or this test names it)."""
-    assert {t.id for t in _deck().templates} == set(CHECKS)
+def check_reference(inst: Instance) -> None:
+    """The reference equals the recomputation from the problem data."""
+    reference, truth = as_answer(inst.template, inst.spec.expected), _truth(inst)
+    assert close(reference, truth, RTOL), f"reference {reference} != independent {truth}"
 
 
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_reference_agrees_with_independent_computation(template_id: str) -> None:
-    """Every sampled instance's reference equals the recomputation from the problem data."""
-    for inst, truth in zip(_instances(template_id), _independent(template_id), strict=True):
-        reference = as_answer(template_id, inst.spec.expected)
-        assert close(reference, truth, RTOL), (
-            f"{template_id} seed {inst.seed}: reference {reference} != independent {truth}"
-        )
+def accepts(inst: Instance, value: Any) -> None:
+    """A mistake counts as right within MISTAKE_RTOL of the independent answer."""
+    wrong, truth = as_answer(inst.template, value), _truth(inst)
+    assert close(wrong, truth, MISTAKE_RTOL), f"{wrong} != independent {truth}"
 
 
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_mistakes_are_wrong(template_id: str) -> None:
-    """Every authored mistake differs from the independent answer on every sampled instance."""
-    for inst, truth in zip(_instances(template_id), _independent(template_id), strict=True):
-        assert len(inst.spec.mistakes) >= 2, f"{template_id} needs at least two mistakes"
-        for mistake in inst.spec.mistakes:
-            wrong = as_answer(template_id, mistake.value)
-            assert not close(wrong, truth, MISTAKE_RTOL), (
-                f"{template_id} seed {inst.seed}: mistake {mistake.name} = {wrong} "
-                f"equals the independent answer {truth}"
-            )
+_shared = cross_check_tests(
+    _deck, _instances, dict.fromkeys(CHECKS, check_reference), accepts=accepts, min_mistakes=2
+)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_independent_computation = _shared.reference_agrees
+test_mistakes_are_wrong = _shared.every_mistake_is_wrong
 
 
 def test_mle_variance_bias_by_simulation() -> None:
@@ -390,7 +380,8 @@ def test_instances_vary() -> None:
 def test_checks_can_fail() -> None:
     """The comparison is discriminating: another instance's answer fails it, bad data is refused."""
     for template_id in CHECKS:
-        instances, truths = _instances(template_id), _independent(template_id)
+        instances = _instances(template_id, "first")
+        truths = tuple(_truth(inst) for inst in instances)
         shifted = truths[1:] + truths[:1]  # each reference against the next seed's answer
         assert any(
             not close(as_answer(template_id, inst.spec.expected), other, RTOL)

@@ -24,16 +24,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pytest
 import sympy
 
 from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
-from tests.deck_content.deckkit import deck_loader, mat, num, vec
+from tests.deck_content.deckkit import cross_check_tests, deck_loader, mat, num, vec
 
 SEEDS = tuple(range(5, 40 * 7919, 7919))  # 40 well-spread seeds per template
 TIMES = (0.0, 0.3, 0.7, 1.1, 1.5)  # where formulas are compared with the integrator
@@ -301,9 +299,10 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
 }
 
 
-def test_every_template_is_cross_checked() -> None:
-    """A new template must come with a numeric cross-check (or this test names it)."""
-    assert {t.id for t in _deck().templates} == set(CHECKS)
+_shared = cross_check_tests(_deck, _instances, CHECKS, min_mistakes=2)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_numerics = _shared.reference_agrees
+test_every_mistake_is_wrong = _shared.every_mistake_is_wrong
 
 
 def test_rk4_is_fourth_order() -> None:
@@ -312,26 +311,3 @@ def test_rk4_is_fourth_order() -> None:
     assert abs(y - math.e) < 1e-12
     (v,) = rk4(lambda t, x: np.array([x[1], -x[0]]), np.array([1.0, 0.0]), (1.0,))
     assert np.allclose(v, [math.cos(1), -math.sin(1)], atol=1e-12)
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_reference_agrees_with_numerics(template_id: str) -> None:
-    """The reference answer of every sampled instance agrees with an independent computation."""
-    check = CHECKS[template_id]
-    for inst in _instances(template_id):
-        try:
-            check(inst)
-        except AssertionError as error:
-            raise AssertionError(f"{template_id} seed {inst.seed}: {error}") from None
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_every_mistake_is_wrong(template_id: str) -> None:
-    """Each authored mistake, put in place of the reference, fails the check — every seed."""
-    check = CHECKS[template_id]
-    for inst in _instances(template_id):
-        assert len(inst.spec.mistakes) >= 2, "every template authors at least two mistakes"
-        for mistake in inst.spec.mistakes:
-            wrong = replace(inst, spec=replace(inst.spec, expected=mistake.value))
-            with pytest.raises(AssertionError):
-                check(wrong)

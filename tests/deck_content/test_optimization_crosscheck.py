@@ -24,20 +24,18 @@ independent answer on every sampled instance.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import pytest
 import sympy
 
 from mathdrill.answers.forms import IntervalValue
 from mathdrill.decks.generate import Instance
 from mathdrill.mathlang.values import Sequence
-from tests.deck_content.deckkit import deck_loader, frac, num
+from tests.deck_content.deckkit import by_seed, cross_check_tests, deck_loader, frac, num
 
 SEEDS = tuple(range(0, 30 * 7919, 7919))  # 30 well-spread seeds per template
 RTOL = 1e-9  # exact recomputations; float searches have their own tolerance below
@@ -505,41 +503,31 @@ CHECKS: dict[str, Callable[[Instance], Answer]] = {
 }
 
 
-@functools.cache
-def _independent(template_id: str) -> tuple[Answer, ...]:
-    """The independent answers of a template's instances (computed once per test session)."""
-    return tuple(CHECKS[template_id](inst) for inst in _instances(template_id))
+# The independent answer of an instance, computed once for the reference and mistake tests.
+_truth = by_seed(lambda inst: CHECKS[inst.template](inst))
 
 
-def test_every_template_is_cross_checked() -> None:
-    """A new template must come with an independent cross-check (or this test names it)."""
-    assert {t.id for t in _deck().templates} == set(CHECKS)
+def check_reference(inst: Instance) -> None:
+    """The reference equals the independent computation."""
+    rtol, atol = LOOSER.get(inst.template, (RTOL, ATOL))
+    reference, truth = as_answer(inst.spec.expected), _truth(inst)
+    assert close(reference, truth, rtol, atol), f"reference {reference} != independent {truth}"
 
 
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_reference_agrees_with_independent_computation(template_id: str) -> None:
-    """Every sampled instance's reference equals the independent computation."""
-    rtol, atol = LOOSER.get(template_id, (RTOL, ATOL))
-    for inst, truth in zip(_instances(template_id), _independent(template_id), strict=True):
-        reference = as_answer(inst.spec.expected)
-        assert close(reference, truth, rtol, atol), (
-            f"{template_id} seed {inst.seed}: reference {reference} != independent {truth}"
-        )
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_mistakes_are_wrong(template_id: str) -> None:
-    """Every authored mistake differs from the independent answer on every sampled instance."""
-    looser_rtol, looser_atol = LOOSER.get(template_id, (0.0, ATOL))
+def accepts(inst: Instance, value: Any) -> None:
+    """A mistake counts as right within ten times the reference's tolerance."""
+    looser_rtol, looser_atol = LOOSER.get(inst.template, (0.0, ATOL))
     rtol, atol = max(MISTAKE_RTOL, 10 * looser_rtol), 10 * looser_atol
-    for inst, truth in zip(_instances(template_id), _independent(template_id), strict=True):
-        assert inst.spec.mistakes, f"{template_id} has no authored mistakes"
-        for mistake in inst.spec.mistakes:
-            wrong = as_answer(mistake.value)
-            assert not close(wrong, truth, rtol, atol), (
-                f"{template_id} seed {inst.seed}: mistake {mistake.name} = {wrong} "
-                f"equals the independent answer {truth}"
-            )
+    wrong, truth = as_answer(value), _truth(inst)
+    assert close(wrong, truth, rtol, atol), f"{wrong} != independent {truth}"
+
+
+_shared = cross_check_tests(
+    _deck, _instances, dict.fromkeys(CHECKS, check_reference), accepts=accepts, min_mistakes=1
+)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_independent_computation = _shared.reference_agrees
+test_mistakes_are_wrong = _shared.every_mistake_is_wrong
 
 
 def test_instances_vary() -> None:

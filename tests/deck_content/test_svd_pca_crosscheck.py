@@ -18,15 +18,13 @@ while every wrong answer the deck could produce is off by at least a rational st
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pytest
 
 from mathdrill.answers.forms import ShapeValue
 from mathdrill.decks.generate import Instance
-from tests.deck_content.deckkit import deck_loader, mat, num, vec
+from tests.deck_content.deckkit import cross_check_tests, deck_loader, mat, num, vec
 
 SEEDS = tuple(range(11, 40 * 7919, 7919))  # 40 well-spread seeds per template
 TOL = 1e-8
@@ -264,29 +262,7 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
 }
 
 
-def test_every_template_is_cross_checked() -> None:
-    """A new template must come with a numeric cross-check (or this test names it)."""
-    assert {t.id for t in _deck().templates} == set(CHECKS)
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_reference_agrees_with_numpy(template_id: str) -> None:
-    """The reference answer of every sampled instance agrees with an independent numpy check."""
-    check = CHECKS[template_id]
-    for inst in _instances(template_id):
-        try:
-            check(inst)
-        except AssertionError as error:
-            raise AssertionError(f"{template_id} seed {inst.seed}: {error}") from None
-
-
-@pytest.mark.parametrize("template_id", sorted(CHECKS))
-def test_every_mistake_is_wrong(template_id: str) -> None:
-    """Each authored mistake, put in place of the reference, fails the numpy check — every seed."""
-    check = CHECKS[template_id]
-    for inst in _instances(template_id):
-        assert len(inst.spec.mistakes) >= 2, "every template authors at least two mistakes"
-        for mistake in inst.spec.mistakes:
-            wrong = replace(inst, spec=replace(inst.spec, expected=mistake.value))
-            with pytest.raises(AssertionError):
-                check(wrong)
+_shared = cross_check_tests(_deck, _instances, CHECKS, min_mistakes=2)
+test_every_template_is_cross_checked = _shared.every_template_is_cross_checked
+test_reference_agrees_with_numpy = _shared.reference_agrees
+test_every_mistake_is_wrong = _shared.every_mistake_is_wrong

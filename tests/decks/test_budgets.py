@@ -57,6 +57,7 @@ def test_an_endless_let_expression_fails_generation_with_its_template_named(shor
     assert "more than 0.3 s of CPU time" in problem.message
 
 
+@pytest.mark.slow
 def test_deck_check_reports_the_endless_template_and_still_checks_the_rest(
     tmp_path: Path, short_budget
 ):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mathdrill.usecases import authoring
 
 DECK = """\
@@ -52,6 +54,7 @@ def test_the_report_keeps_the_file_order_and_every_seed(tmp_path: Path) -> None:
     assert report.exit_code == 0
 
 
+@pytest.mark.slow
 def test_two_workers_find_what_one_finds(tmp_path: Path) -> None:
     path = tmp_path / "sched.yaml"
     path.write_text(DECK, encoding="utf-8")

@@ -1,40 +1,25 @@
-"""``mathdrill deck ...`` through a real subprocess: output and exit codes."""
+"""``mathdrill deck ...`` in process: output and exit codes."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mathdrill.decks.loader import load_deck_file
-
-pytestmark = pytest.mark.slow
+from tests.inprocess import Ran, invoke
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
 
 
-def run(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "MATHDRILL_HOME": str(home),
-        "LANG": "C.UTF-8",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "mathdrill", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd or home,
-        timeout=600,
-    )
+def run(*args: str, home: Path, cwd: Path | None = None) -> Ran:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MATHDRILL_HOME": str(home)}
+    return invoke(list(args), env, cwd or home)
 
 
 def test_list_and_show(tmp_path: Path):
@@ -198,3 +183,13 @@ def test_every_command_has_help(tmp_path: Path):
         result = run("deck", command, "--help", home=tmp_path)
         assert result.returncode == 0
         assert len(result.stdout.strip()) > 80, command
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: " + "[" * 5000 + "]" * 5000 + "\n"])
+def test_check_refuses_a_too_deep_file_with_its_line_and_no_traceback(tmp_path: Path, text: str):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("deck: deep\n" + text, encoding="utf-8")
+    result = run("deck", "check", str(deep), home=tmp_path)
+    assert result.returncode == 2
+    assert f"{deep}:2: " in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -41,6 +41,7 @@ def test_same_seed_same_instance_and_keys_tell_instances_apart():
     assert len(keys) > 10
 
 
+@pytest.mark.slow
 def test_generation_is_identical_across_processes():
     script = (
         "import json\nfrom pathlib import Path\n"

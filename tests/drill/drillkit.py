@@ -26,21 +26,14 @@ def solve(prompt: str) -> tuple[int, int]:
     return a * b, a + b
 
 
+def drill_args(now: str, *extra: str) -> list[str]:
+    """The arguments of ``mathdrill drill`` on the arith deck at a fixed time."""
+    return ["--now", now, "drill", "--decks", str(ARITH), "--deck", "arith", *extra]
+
+
 def drill_argv(now: str, *extra: str) -> list[str]:
-    """The argv of ``mathdrill drill`` on the arith deck at a fixed time."""
-    return [
-        sys.executable,
-        "-m",
-        "mathdrill",
-        "--now",
-        now,
-        "drill",
-        "--decks",
-        str(ARITH),
-        "--deck",
-        "arith",
-        *extra,
-    ]
+    """The argv of ``mathdrill drill`` on the arith deck at a fixed time, as a real process."""
+    return [sys.executable, "-m", "mathdrill", *drill_args(now, *extra)]
 
 
 def reviews(home: Path) -> list[sqlite3.Row]:

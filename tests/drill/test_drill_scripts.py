@@ -1,4 +1,8 @@
-"""The drill through pipes: plain text when stdin is not a terminal, and the JSON protocol."""
+"""The drill through pipes: plain text when stdin is not a terminal, and the JSON protocol.
+
+A script that answers what it reads needs a real process and pipes (slow); fixed input goes
+through the command line in process.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.drill.drillkit import drill_argv, integrity, reviews, solve
-
-pytestmark = pytest.mark.slow
+from tests.drill.drillkit import drill_args, drill_argv, integrity, reviews, solve
+from tests.inprocess import invoke
 
 
 def start(md_env: dict[str, str], now: str, *extra: str) -> subprocess.Popen:
@@ -30,6 +32,7 @@ def start(md_env: dict[str, str], now: str, *extra: str) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_plain_text_mode_reads_one_line_per_prompt(md_env, home: Path) -> None:
     proc = start(md_env, "2026-11-21T09:00", "--seed", "4")
     assert proc.stdout is not None
@@ -56,15 +59,8 @@ def test_plain_text_mode_reads_one_line_per_prompt(md_env, home: Path) -> None:
     assert [r["correct"] for r in reviews(home)] == [1, 1]
 
 
-def test_plain_text_mode_commands_and_end_of_input(md_env, home: Path) -> None:
-    done = subprocess.run(
-        drill_argv("2026-11-21T09:00", "--seed", "4"),
-        input="?\nhelp\n1/*2\ns\n",
-        capture_output=True,
-        text=True,
-        env=md_env,
-        timeout=120,
-    )
+def test_plain_text_mode_commands_and_end_of_input(md, home: Path) -> None:
+    done = md(*drill_args("2026-11-21T09:00", "--seed", "4"), stdin="?\nhelp\n1/*2\ns\n")
     assert done.returncode == 0, done.stderr
     assert "Hint 1/" in done.stdout
     assert "q  quit" in done.stdout
@@ -81,6 +77,7 @@ def _events(proc: subprocess.Popen):
         yield json.loads(line)
 
 
+@pytest.mark.slow
 def test_json_protocol_answered_by_regenerating_each_problem(md_env, home: Path) -> None:
     """A script answers every problem correctly from `deck preview --seed` alone."""
     proc = start(md_env, "2026-11-21T09:00", "--json", "--seed", "8")
@@ -91,11 +88,8 @@ def test_json_protocol_answered_by_regenerating_each_problem(md_env, home: Path)
         if event["event"] != "problem":
             continue
         assert set(event) >= {"card", "seed", "prompt", "prompt_latex", "kind", "variables"}
-        preview = subprocess.run(
+        preview = invoke(
             [
-                sys.executable,
-                "-m",
-                "mathdrill",
                 "deck",
                 "preview",
                 event["card"],
@@ -105,12 +99,10 @@ def test_json_protocol_answered_by_regenerating_each_problem(md_env, home: Path)
                 "--decks",
                 str(Path(__file__).parent / "fixtures"),
             ],
-            capture_output=True,
-            text=True,
-            env=md_env,
-            timeout=120,
-            check=True,
+            md_env,
+            home.parent,
         )
+        assert preview.returncode == 0, preview.stderr
         instance = json.loads(preview.stdout.splitlines()[0])
         assert instance["prompt"].startswith("What is")
         proc.stdin.write(instance["answer"] + "\n")
@@ -128,6 +120,7 @@ def test_json_protocol_answered_by_regenerating_each_problem(md_env, home: Path)
     assert stored == {(v["card"].split("/")[1], v["seed"]) for v in verdicts}
 
 
+@pytest.mark.slow
 def test_json_protocol_unreadable_then_wrong_then_blank(md_env, home: Path) -> None:
     proc = start(md_env, "2026-11-21T09:00", "--json", "--seed", "8")
     assert proc.stdin is not None
@@ -160,6 +153,7 @@ def test_json_protocol_unreadable_then_wrong_then_blank(md_env, home: Path) -> N
     assert len(reviews(home)) == 2
 
 
+@pytest.mark.slow
 def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
     """SIGKILL the drill at random moments; every verdict it printed must be on disk."""
     rng = random.Random(20261121)
@@ -169,7 +163,12 @@ def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
         if event["event"] == "verdict" and event["saved"]:
             confirmed.add((event["card"].split("/")[1], event["seed"]))
 
-    for trial in range(50):
+    # 12 trials, not 50: each kills a real drill process at a random one of its first five
+    # answers after a random 0–80 ms, so the kills still land before, during and after the save
+    # of an answer; the storage-level guarantee behind it (one transaction per review, nothing
+    # confirmed before commit) is hammered by 60 cheap forked kills in
+    # tests/storage/test_concurrency.py. More trials here only cost ~1.5 s each.
+    for trial in range(12):
         proc = start(md_env, "2026-11-21T09:00", "--json", "--cram", "--seed", str(trial))
         assert proc.stdin is not None
         assert proc.stdout is not None
@@ -196,6 +195,6 @@ def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             stream.close()
     stored = {(r["template"], r["seed"]) for r in reviews(home)}
-    assert len(confirmed) >= 50, "the trials must have confirmed a good number of reviews"
+    assert len(confirmed) >= 12, "the trials must have confirmed a good number of reviews"
     assert confirmed <= stored
     assert integrity(home) == "ok"

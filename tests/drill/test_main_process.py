@@ -7,7 +7,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.drill.drillkit import ARITH
+
+# A real process is the point here (see tests/inprocess.py for the rest).
+pytestmark = pytest.mark.slow
 
 SCRIPT = textwrap.dedent(
     """

@@ -131,6 +131,7 @@ def _children() -> set[int]:
     return found
 
 
+@pytest.mark.slow
 def test_quitting_while_the_worker_is_still_starting_leaves_no_process(deck: Path) -> None:
     before = _children()
     problems = WorkerProblems()  # starts the worker in the background
@@ -142,6 +143,7 @@ def test_quitting_while_the_worker_is_still_starting_leaves_no_process(deck: Pat
     assert not _children() - before
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_replaced_and_makes_the_problem_again_from_its_seed(
     deck: Path,
 ) -> None:

@@ -14,14 +14,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mathdrill.cli.app import app
 from mathdrill.decks.catalog import read_catalog
-from mathdrill.storage import CardUpdate, Review, open_database
+from mathdrill.storage import CardUpdate, open_database
 from mathdrill.usecases.progress import build_stats
+from tests.factories import make_review
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=BERLIN)
@@ -32,9 +34,9 @@ KINDS = ("learn", "review", "review", "review", "repeat", "cram")
 def _record(rng: random.Random, db, card_id: int, at: datetime) -> None:
     kind = rng.choice(KINDS)
     correct = rng.random() < 0.6
-    record = Review(
-        card_id=card_id,
-        reviewed_at=at,
+    record = make_review(
+        card_id,
+        at,
         kind=kind,
         seed=rng.randrange(1 << 30),
         fingerprint="sha256:test",
@@ -44,6 +46,8 @@ def _record(rng: random.Random, db, card_id: int, at: datetime) -> None:
         quality=4 if correct else 1,
         mistake=None if correct else rng.choice(["slip", "sign"]),
         seconds=None if rng.random() < 0.2 else round(rng.uniform(0.5, 90), 3),
+        read_as=None,
+        session_id=None,
     )
     state = None
     if kind in ("learn", "review"):
@@ -189,6 +193,7 @@ def test_a_read_only_database_gets_its_statistics(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_statistics_are_read_while_another_process_writes(tmp_path):
     path = tmp_path / "mathdrill.db"
     with open_database(str(path), busy_timeout=0.05) as db:

@@ -11,6 +11,7 @@ from mathdrill.decks.catalog import catalog_files, read_catalog
 from mathdrill.decks.library import deck_sources, load_library
 from mathdrill.errors import UsageError
 from mathdrill.usecases.progress import build_stats, stats_to_json, streaks
+from tests.factories import write_deck
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=BERLIN)
@@ -55,7 +56,7 @@ def test_empty_collection_is_empty_not_an_error(db):
     assert len(data["activity"]) == 30
 
 
-def _collection(tmp_path, db, history, write_deck):
+def _collection(tmp_path, db, history):
     decks = tmp_path / "decks"
     write_deck(decks, "alpha", "Alpha deck", [("one", "First", "calc"), ("two", "Second", "alg")])
     write_deck(decks, "beta", "Beta deck", [("one", "Beta one", "calc"), ("new", "Never", "alg")])
@@ -76,8 +77,8 @@ def _collection(tmp_path, db, history, write_deck):
     return catalog
 
 
-def test_deck_and_tag_rows_and_filters(tmp_path, db, history, deck_writer):
-    catalog = _collection(tmp_path, db, history, deck_writer)
+def test_deck_and_tag_rows_and_filters(tmp_path, db, history):
+    catalog = _collection(tmp_path, db, history)
     stats = build_stats(db, catalog, NOW, zone=BERLIN, rollover_hour=4)
     decks = {g.id: g for g in stats.decks}
     assert (decks["alpha"].skills, decks["alpha"].seen, decks["alpha"].mastered) == (2, 2, 1)
@@ -123,8 +124,8 @@ def test_catalog_agrees_with_the_full_deck_loader():
         assert set(info.mistakes) == {m.name for m in t.mistakes}
 
 
-def test_catalog_skips_unreadable_files_with_a_warning(tmp_path, deck_writer):
-    deck_writer(tmp_path, "good", "Good", [("a", "A", "x")])
+def test_catalog_skips_unreadable_files_with_a_warning(tmp_path):
+    write_deck(tmp_path, "good", "Good", [("a", "A", "x")])
     (tmp_path / "bad.yaml").write_text("deck: [unclosed\n", encoding="utf-8")
     (tmp_path / "foreign.yaml").write_text("just: a mapping\n", encoding="utf-8")
     catalog = read_catalog(sorted(tmp_path.glob("*.yaml")))

@@ -1,8 +1,9 @@
-"""``mathdrill stats`` in a real subprocess: screen, --json, filters, --plot and its errors."""
+"""``mathdrill stats`` in process: screen, --json, filters, --plot and its errors."""
 
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mathdrill.storage import open_database
+from tests.factories import Recorder
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -22,8 +24,8 @@ def home_db(tmp_path: Path, md_env):
     db.close()
 
 
-def _fill(home_db, history_cls):
-    history = history_cls(home_db)
+def _fill(home_db):
+    history = Recorder(home_db)
     a = history.card("derivatives", "chain-rule-sin", NOW - timedelta(days=60))
     b = history.card("bayes", "urn-posterior", NOW - timedelta(days=60))
     for day in range(20):
@@ -32,16 +34,16 @@ def _fill(home_db, history_cls):
         history.review(b, at + timedelta(minutes=5), kind="learn" if day == 19 else "review")
 
 
-def test_screen_json_and_filters(run_md, home_db, history):
-    _fill(home_db, type(history))
-    screen = run_md("--now", NOW.isoformat(), "stats")
+def test_screen_json_and_filters(md, home_db):
+    _fill(home_db)
+    screen = md("--now", NOW.isoformat(), "stats")
     assert screen.returncode == 0, screen.stderr
     for heading in ("Today", "Activity", "Calendar", "True retention", "Decks", "Forecast"):
         assert heading in screen.stdout
     assert "streak 20 days" in screen.stdout
     assert "Traceback" not in screen.stderr
 
-    result = run_md("--now", NOW.isoformat(), "stats", "--json", "--days", "7")
+    result = md("--now", NOW.isoformat(), "stats", "--json", "--days", "7")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["total_reviews"] == 40
@@ -50,29 +52,29 @@ def test_screen_json_and_filters(run_md, home_db, history):
     assert all(isinstance(p["reviews"], int) for p in data["activity"])
     assert {d["id"] for d in data["decks"]} >= {"derivatives", "bayes"}
 
-    only = json.loads(run_md("--now", NOW.isoformat(), "stats", "--json", "--deck", "bayes").stdout)
+    only = json.loads(md("--now", NOW.isoformat(), "stats", "--json", "--deck", "bayes").stdout)
     assert only["total_reviews"] == 20
     assert only["filters"] == {"decks": ["bayes"], "tags": []}
 
-    bad = run_md("--now", NOW.isoformat(), "stats", "--tag", "no-such-tag")
+    bad = md("--now", NOW.isoformat(), "stats", "--tag", "no-such-tag")
     assert bad.returncode == 2
     assert "no loaded template carries" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
-def test_empty_collection_shows_the_first_day_screen(run_md, home_db):
-    result = run_md("--now", NOW.isoformat(), "stats")
+def test_empty_collection_shows_the_first_day_screen(md, home_db):
+    result = md("--now", NOW.isoformat(), "stats")
     assert result.returncode == 0, result.stderr
     assert "No reviews yet" in result.stdout
     assert "mathdrill drill" in result.stdout
     assert "%" not in result.stdout  # no table of zeros
 
 
-def test_plot_files_are_valid_images(run_md, home_db, history, tmp_path):
-    _fill(home_db, type(history))
+def test_plot_files_are_valid_images(md, home_db, tmp_path):
+    _fill(home_db)
     png, svg, pdf = tmp_path / "p.png", tmp_path / "p.svg", tmp_path / "p.pdf"
     for target in (png, svg, pdf):
-        result = run_md("--now", NOW.isoformat(), "stats", "--plot", str(target), timeout=120)
+        result = md("--now", NOW.isoformat(), "stats", "--plot", str(target))
         assert result.returncode == 0, result.stderr
     from PIL import Image
 
@@ -90,17 +92,14 @@ def test_plot_files_are_valid_images(run_md, home_db, history, tmp_path):
     assert pdf.stat().st_size > 10_000
 
 
-def test_plot_refuses_a_bad_extension_and_missing_matplotlib(run_md, home_db, md_env, tmp_path):
-    result = run_md("--now", NOW.isoformat(), "stats", "--plot", str(tmp_path / "p.gif"))
+def test_plot_refuses_a_bad_extension_and_missing_matplotlib(md, home_db, tmp_path, monkeypatch):
+    result = md("--now", NOW.isoformat(), "stats", "--plot", str(tmp_path / "p.gif"))
     assert result.returncode == 2
     assert ".png, .svg or .pdf" in result.stderr
     assert not (tmp_path / "p.gif").exists()
-    # A matplotlib that cannot be imported, first on the path.
-    fake = tmp_path / "nompl" / "matplotlib"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ImportError('simulated: not installed')\n")
-    md_env["PYTHONPATH"] = f"{fake.parent}:{md_env['PYTHONPATH']}"
-    result = run_md("--now", NOW.isoformat(), "stats", "--plot", str(tmp_path / "p.png"))
+    # A matplotlib that cannot be imported (None in sys.modules makes `import` raise it).
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = md("--now", NOW.isoformat(), "stats", "--plot", str(tmp_path / "p.png"))
     assert result.returncode == 2
     assert "pip install 'mathdrill[plots]'" in result.stderr
     assert "Traceback" not in result.stderr

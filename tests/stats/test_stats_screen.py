@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from mathdrill.cli.app import app
 from mathdrill.errors import MathdrillError
 from mathdrill.storage import open_database
+from tests.factories import Recorder, write_deck
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -38,14 +39,14 @@ def invoke(home: Path, *args: str, env: dict[str, str] | None = None) -> Outcome
 
 
 @pytest.fixture
-def home(tmp_path: Path, deck_writer, history_cls) -> Path:
+def home(tmp_path: Path) -> Path:
     """A learner who met 2 of the 12 tags of their deck, and made a named mistake."""
     home = tmp_path / "home"
     templates = [(f"t{i}", f"Skill {i}", f"tag-{i}") for i in range(12)]
     templates[0] = ("t0", "Posterior *odds* of disease", "tag-0")
-    deck_writer(home / "decks", "mine", "My deck", templates)
+    write_deck(home / "decks", "mine", "My deck", templates)
     with open_database(str(home / "mathdrill.db")) as db:
-        history = history_cls(db)
+        history = Recorder(db)
         first = history.card("mine", "t0", NOW - timedelta(days=10))
         second = history.card("mine", "t1", NOW - timedelta(days=10))
         for day in range(5):
@@ -55,11 +56,6 @@ def home(tmp_path: Path, deck_writer, history_cls) -> Path:
             )
             history.review(second, at + timedelta(minutes=3))
     return home
-
-
-@pytest.fixture
-def history_cls(history):
-    return type(history)
 
 
 def test_tags_never_met_are_counted_not_listed(home: Path) -> None:

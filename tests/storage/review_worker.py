@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from mathdrill.storage import CardUpdate, Review, open_database
+from mathdrill.storage import CardUpdate, open_database
+from tests.factories import make_review
 
 
 def main(path: str, tag: str, count: int) -> int:
@@ -31,18 +32,7 @@ def main(path: str, tag: str, count: int) -> int:
             db.count_due(now)
             card = next(c for c in db.cards("deck") if c.id == ids[i % len(ids)])
             assert card is not None
-            record = Review(
-                card_id=card.id,
-                reviewed_at=now,
-                kind="review",
-                seed=i,
-                fingerprint="f",
-                answer=f"{tag}-{i}",
-                status="correct",
-                correct=True,
-                quality=4,
-                session_id=tag,
-            )
+            record = make_review(card.id, now, seed=i, answer=f"{tag}-{i}", session_id=tag)
             state = CardUpdate(
                 card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0, last_review=now
             )

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from mathdrill.storage import CardUpdate, Review, open_database
+from mathdrill.storage import CardUpdate, open_database
+from tests.factories import make_review
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("review_worker.py")
@@ -84,17 +85,7 @@ def _child(path: str, card_id: int, write_fd: int, start_seed: int) -> None:
         card = db.card("d", "a")
         assert card is not None
         now = datetime.now(UTC)
-        record = Review(
-            card_id=card_id,
-            reviewed_at=now,
-            kind="review",
-            seed=seed,
-            fingerprint="f",
-            answer="x" * 200,
-            status="correct",
-            correct=True,
-            quality=5,
-        )
+        record = make_review(card_id, now, seed=seed, answer="x" * 200, quality=5)
         review = db.record_review(
             record,
             CardUpdate(card.repetitions + 1, 2.5, 1, now + timedelta(days=1), 0, last_review=now),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -19,16 +18,13 @@ from hypothesis import strategies as st
 from mathdrill.errors import NotFoundError, StorageError
 from mathdrill.storage import (
     SCHEMA_VERSION,
-    Card,
     CardUpdate,
     Database,
     Review,
     easiness_to_x100,
     open_database,
 )
-
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-RecordFactory = Callable[..., Review]
+from tests.factories import NOW, make_review, schedule
 
 
 def _raw(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -36,33 +32,12 @@ def _raw(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
         return conn.execute(sql, args).fetchall()
 
 
-def _schedule(db: Database, key: tuple[str, str], due: datetime, *, interval: int = 1) -> Card:
-    """Give a card a schedule through a real review, and return it re-read."""
-    card = db.card(*key)
-    assert card is not None
-    record = Review(
-        card_id=card.id,
-        reviewed_at=NOW,
-        kind="review",
-        seed=1,
-        fingerprint="f",
-        answer="1",
-        status="correct",
-        correct=True,
-        quality=4,
-    )
-    db.record_review(record, CardUpdate(1, 2.5, interval, due, 0, last_review=NOW))
-    after = db.card(*key)
-    assert after is not None
-    return after
-
-
 # -- cards -------------------------------------------------------------------------------------
 
 
 def test_ensure_cards_creates_missing_and_keeps_progress(db: Database) -> None:
     assert db.ensure_cards([("d", "a"), ("d", "b"), ("d", "a")], NOW) == 2
-    a = _schedule(db, ("d", "a"), NOW + timedelta(days=1))
+    a = schedule(db, ("d", "a"), NOW + timedelta(days=1))
     assert db.ensure_cards([("d", "a"), ("d", "b"), ("e", "c")], NOW + timedelta(days=5)) == 1
     again = db.card("d", "a")
     assert again == a  # progress untouched
@@ -86,10 +61,10 @@ def test_new_card_defaults(db: Database) -> None:
     assert db.cards() == [card]
 
 
-def test_returned_objects_are_frozen_dataclasses(db: Database, make_record: RecordFactory) -> None:
+def test_returned_objects_are_frozen_dataclasses(db: Database) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
-    review = db.record_review(make_record(card.id), None)
+    review = db.record_review(make_review(card.id), None)
     for obj in (card, review, db.history(card.id)[0]):
         assert dataclasses.is_dataclass(obj)
         assert type(obj).__module__ == "mathdrill.storage.records"
@@ -110,14 +85,12 @@ def test_bad_keys_rejected(db: Database) -> None:
 # -- reviews -----------------------------------------------------------------------------------
 
 
-def test_record_review_updates_card_and_logs_before_after(
-    db: Database, db_path: Path, make_record: RecordFactory
-) -> None:
+def test_record_review_updates_card_and_logs_before_after(db: Database, db_path: Path) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     due = NOW + timedelta(days=6)
     review = db.record_review(
-        make_record(card.id, quality=5, mistake=None),
+        make_review(card.id, quality=5, mistake=None),
         CardUpdate(2, 2.6, 6, due, 0, last_review=NOW, leech=True),
     )
     assert (review.easiness_before_x100 / 100, review.easiness_after) == (2.5, 2.6)
@@ -132,13 +105,11 @@ def test_record_review_updates_card_and_logs_before_after(
     assert rows == [(250, 260, 12345)]
 
 
-def test_repeat_without_state_does_not_move_schedule(
-    db: Database, make_record: RecordFactory
-) -> None:
+def test_repeat_without_state_does_not_moveschedule(db: Database) -> None:
     db.ensure_cards([("d", "a")], NOW)
-    before = _schedule(db, ("d", "a"), NOW + timedelta(days=1))
+    before = schedule(db, ("d", "a"), NOW + timedelta(days=1))
     later = NOW + timedelta(minutes=3)
-    review = db.record_review(make_record(before.id, later, kind="repeat", quality=2), None)
+    review = db.record_review(make_review(before.id, later, kind="repeat", quality=2), None)
     assert db.card("d", "a") == before  # last_review included: it tracks scheduling reviews
     assert review.easiness_before_x100 / 100 == review.easiness_after == before.easiness
     assert review.interval_before == review.interval_after == before.interval
@@ -146,11 +117,11 @@ def test_repeat_without_state_does_not_move_schedule(
 
 @pytest.mark.parametrize("easiness", [1.3, 1.96, 2.36, 2.5, 2.8, 3.18])
 def test_easiness_stored_exactly_in_hundredths(
-    db: Database, db_path: Path, easiness: float, make_record: RecordFactory
+    db: Database, db_path: Path, easiness: float
 ) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
-    db.record_review(make_record(card.id), CardUpdate(1, easiness, 1, NOW, 0, last_review=NOW))
+    db.record_review(make_review(card.id), CardUpdate(1, easiness, 1, NOW, 0, last_review=NOW))
     (raw,) = _raw(db_path, "SELECT easiness_x100 FROM cards")[0]
     assert raw == round(easiness * 100)
     assert isinstance(raw, int)
@@ -160,15 +131,15 @@ def test_easiness_stored_exactly_in_hundredths(
     assert back.easiness_x100 == raw
 
 
-def test_last_review_written_as_given(db: Database, make_record: RecordFactory) -> None:
+def test_last_review_written_as_given(db: Database) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     # A cram of a new card: the scheduler says the card stays new, last_review stays None.
     stays_new = CardUpdate(0, 2.5, 0, None, 0, last_review=None, leech=False)
-    db.record_review(make_record(card.id, kind="cram"), stays_new)
+    db.record_review(make_review(card.id, kind="cram"), stays_new)
     assert db.card("d", "a") == card
     earlier = NOW - timedelta(days=3)
-    db.record_review(make_record(card.id), CardUpdate(1, 2.5, 1, NOW, 0, last_review=earlier))
+    db.record_review(make_review(card.id), CardUpdate(1, 2.5, 1, NOW, 0, last_review=earlier))
     assert db.card("d", "a").last_review == earlier
 
 
@@ -197,10 +168,10 @@ def test_impossible_card_update_refused(fields: dict[str, Any]) -> None:
         CardUpdate(**{**valid, **fields})
 
 
-def test_review_is_atomic_when_the_insert_fails(db: Database, make_record: RecordFactory) -> None:
+def test_review_is_atomic_when_the_insert_fails(db: Database) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
-    record = make_record(card.id)
+    record = make_review(card.id)
     # Simulate a bug past validation: the NOT NULL constraint fails AFTER the card update.
     object.__setattr__(record, "fingerprint", None)
     with pytest.raises(StorageError):
@@ -209,44 +180,42 @@ def test_review_is_atomic_when_the_insert_fails(db: Database, make_record: Recor
     assert db.count_reviews() == 0
 
 
-def test_easiness_below_minimum_is_a_storage_error(
-    db: Database, make_record: RecordFactory
-) -> None:
+def test_easiness_below_minimum_is_a_storage_error(db: Database) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     with pytest.raises(StorageError):
-        db.record_review(make_record(card.id), CardUpdate(1, 1.2, 1, NOW, 0, last_review=NOW))
+        db.record_review(make_review(card.id), CardUpdate(1, 1.2, 1, NOW, 0, last_review=NOW))
     assert db.count_reviews() == 0
 
 
-def test_review_of_unknown_card(db: Database, make_record: RecordFactory) -> None:
+def test_review_of_unknown_card(db: Database) -> None:
     with pytest.raises(NotFoundError):
-        db.record_review(make_record(4242), None)
+        db.record_review(make_review(4242), None)
     assert db.count_reviews() == 0
 
 
-def test_review_record_validation(make_record: RecordFactory) -> None:
+def test_review_record_validation() -> None:
     with pytest.raises(ValueError):
-        make_record(1, datetime(2026, 1, 1))  # naive
+        make_review(1, datetime(2026, 1, 1))  # naive
     with pytest.raises(ValueError):
-        make_record(1, kind="skim")
+        make_review(1, kind="skim")
     with pytest.raises(ValueError):
-        make_record(1, seed=2**63)
+        make_review(1, seed=2**63)
     with pytest.raises(ValueError):
-        make_record(1, quality=6)
+        make_review(1, quality=6)
     with pytest.raises(ValueError):
-        make_record(1, seconds=float("nan"))
+        make_review(1, seconds=float("nan"))
 
 
-def test_history_newest_first_and_reset_keeps_it(db: Database, make_record: RecordFactory) -> None:
+def test_history_newest_first_and_reset_keeps_it(db: Database) -> None:
     db.ensure_cards([("d", "a"), ("d", "b")], NOW)
     a, b = db.card("d", "a"), db.card("d", "b")
     for i in range(5):
-        db.record_review(make_record(a.id, NOW + timedelta(days=i), seed=i), None)
-    db.record_review(make_record(b.id), None)
+        db.record_review(make_review(a.id, NOW + timedelta(days=i), seed=i), None)
+    db.record_review(make_review(b.id), None)
     history = db.history(a.id, limit=3)
     assert [r.seed for r in history] == [4, 3, 2]
-    _schedule(db, ("d", "a"), NOW + timedelta(days=9))
+    schedule(db, ("d", "a"), NOW + timedelta(days=9))
     reset = db.reset_card("d", "a")
     assert reset.is_new
     assert reset.repetitions == 0
@@ -259,9 +228,7 @@ def test_history_newest_first_and_reset_keeps_it(db: Database, make_record: Reco
 # -- timestamps --------------------------------------------------------------------------------
 
 
-def test_timestamps_stored_utc_returned_aware(
-    db: Database, db_path: Path, make_record: RecordFactory
-) -> None:
+def test_timestamps_stored_utc_returned_aware(db: Database, db_path: Path) -> None:
     tokyo = timezone(timedelta(hours=9))
     local = datetime(2026, 3, 2, 8, 30, tzinfo=tokyo)  # 2026-03-01 23:30 UTC
     db.ensure_cards([("d", "a")], local)
@@ -270,7 +237,7 @@ def test_timestamps_stored_utc_returned_aware(
     assert card.created.tzinfo == UTC
     assert _raw(db_path, "SELECT created FROM cards") == [("2026-03-01 23:30:00.000000",)]
     review = db.record_review(
-        make_record(card.id, local), CardUpdate(1, 2.5, 1, local, 0, last_review=local)
+        make_review(card.id, local), CardUpdate(1, 2.5, 1, local, 0, last_review=local)
     )
     assert review.reviewed_at.tzinfo == UTC
     assert db.history(card.id)[0].reviewed_at == local
@@ -284,10 +251,10 @@ def test_timestamps_stored_utc_returned_aware(
 def test_due_new_and_suspended(db: Database) -> None:
     keys = [("d", f"t{i}") for i in range(6)]
     db.ensure_cards(keys, NOW)
-    _schedule(db, keys[0], NOW - timedelta(days=1))
-    _schedule(db, keys[1], NOW - timedelta(days=3))
-    _schedule(db, keys[2], NOW)  # due exactly now counts
-    _schedule(db, keys[3], NOW + timedelta(seconds=1))  # not yet
+    schedule(db, keys[0], NOW - timedelta(days=1))
+    schedule(db, keys[1], NOW - timedelta(days=3))
+    schedule(db, keys[2], NOW)  # due exactly now counts
+    schedule(db, keys[3], NOW + timedelta(seconds=1))  # not yet
     db.set_suspended(*keys[0], True)
     db.set_suspended(*keys[4], True)
     assert db.count_due(NOW) == 2
@@ -357,42 +324,40 @@ def test_next_due_ignores_past_suspended_and_new(db: Database) -> None:
     keys = [("d", str(i)) for i in range(4)]
     db.ensure_cards(keys, NOW)
     assert db.next_due(NOW) is None
-    _schedule(db, keys[0], NOW - timedelta(hours=1))  # already due: not "next"
-    _schedule(db, keys[1], NOW + timedelta(hours=5))
-    _schedule(db, keys[2], NOW + timedelta(hours=2))
+    schedule(db, keys[0], NOW - timedelta(hours=1))  # already due: not "next"
+    schedule(db, keys[1], NOW + timedelta(hours=5))
+    schedule(db, keys[2], NOW + timedelta(hours=2))
     db.set_suspended(*keys[2], True)
     assert db.next_due(NOW) == NOW + timedelta(hours=5)
 
 
-def test_counts_since_counts_distinct_learned_and_reviewed_cards(
-    db: Database, make_record: RecordFactory
-) -> None:
+def test_counts_since_counts_distinct_learned_and_reviewed_cards(db: Database) -> None:
     db.ensure_cards([("d", "a"), ("d", "b"), ("e", "c")], NOW)
     a, b, c = (db.card(*k) for k in [("d", "a"), ("d", "b"), ("e", "c")])
     start = NOW - timedelta(hours=2)
-    db.record_review(make_record(a.id, start - timedelta(minutes=1), kind="learn"), None)
-    db.record_review(make_record(a.id, start, kind="review"), None)  # at start: counts
-    db.record_review(make_record(a.id, NOW, kind="review"), None)  # same card again
-    db.record_review(make_record(a.id, NOW, kind="repeat"), None)
-    db.record_review(make_record(b.id, NOW, kind="learn"), None)
-    db.record_review(make_record(c.id, NOW, kind="learn"), None)
-    db.record_review(make_record(c.id, NOW, kind="cram"), None)
+    db.record_review(make_review(a.id, start - timedelta(minutes=1), kind="learn"), None)
+    db.record_review(make_review(a.id, start, kind="review"), None)  # at start: counts
+    db.record_review(make_review(a.id, NOW, kind="review"), None)  # same card again
+    db.record_review(make_review(a.id, NOW, kind="repeat"), None)
+    db.record_review(make_review(b.id, NOW, kind="learn"), None)
+    db.record_review(make_review(c.id, NOW, kind="learn"), None)
+    db.record_review(make_review(c.id, NOW, kind="cram"), None)
     assert db.counts_since(start) == (2, 1)
     assert db.counts_since(start, [("d", "a"), ("d", "b")]) == (1, 1)
     assert db.counts_since(NOW + timedelta(seconds=1)) == (0, 0)
 
 
-def test_solve_seconds_newest_first_capped(db: Database, make_record: RecordFactory) -> None:
+def test_solve_seconds_newest_first_capped(db: Database) -> None:
     db.ensure_cards([("d", "a"), ("d", "b"), ("d", "c")], NOW)
     a, b, c = (db.card("d", t) for t in "abc")
     for i in range(5):
-        db.record_review(make_record(a.id, NOW + timedelta(minutes=i), seconds=float(10 + i)), None)
-    db.record_review(make_record(b.id, seconds=None), None)
+        db.record_review(make_review(a.id, NOW + timedelta(minutes=i), seconds=float(10 + i)), None)
+    db.record_review(make_review(b.id, seconds=None), None)
     assert db.solve_seconds([a.id, b.id, c.id], per_card=3) == {a.id: [14.0, 13.0, 12.0]}
     assert db.solve_seconds([]) == {}
 
 
-def test_review_days_use_local_study_days(db: Database, make_record: RecordFactory) -> None:
+def test_review_days_use_local_study_days(db: Database) -> None:
     berlin = ZoneInfo("Europe/Berlin")
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
@@ -402,7 +367,7 @@ def test_review_days_use_local_study_days(db: Database, make_record: RecordFacto
         datetime(2026, 3, 10, 23, 30, tzinfo=berlin),  # 10 March (22:30 UTC)
         datetime(2026, 3, 12, 12, 0, tzinfo=berlin),
     ]:
-        db.record_review(make_record(card.id, moment), None)
+        db.record_review(make_review(card.id, moment), None)
     assert db.review_days(4, berlin) == {date(2026, 3, 9), date(2026, 3, 10), date(2026, 3, 12)}
     assert db.review_days(0, UTC) == {date(2026, 3, 10), date(2026, 3, 12)}
     since = datetime(2026, 3, 11, tzinfo=UTC)

@@ -5,38 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mathdrill.storage import CardUpdate, Review, open_database
+from mathdrill.storage import open_database
+from tests.factories import schedule
 
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
-
-
-def _schedule(db, deck: str, template: str, due: datetime) -> None:
-    card = db.card(deck, template)
-    db.record_review(
-        Review(
-            card_id=card.id,
-            reviewed_at=NOW,
-            kind="learn",
-            seed=1,
-            fingerprint="f",
-            answer="1",
-            status="correct",
-            correct=True,
-            quality=4,
-        ),
-        CardUpdate(repetitions=1, easiness=2.5, interval=1, due=due, lapses=0, last_review=NOW),
-    )
 
 
 def test_counts_match_a_direct_count(tmp_path: Path) -> None:
     db = open_database(str(tmp_path / "c.db"))
     keys = [("alpha", f"t{i}") for i in range(6)] + [("beta", f"t{i}") for i in range(3)]
     db.ensure_cards(keys, NOW)
-    _schedule(db, "alpha", "t0", NOW - timedelta(days=2))  # overdue
-    _schedule(db, "alpha", "t1", NOW + timedelta(hours=3))  # later today
-    _schedule(db, "alpha", "t2", NOW + timedelta(days=1, hours=1))  # tomorrow
-    _schedule(db, "alpha", "t3", NOW + timedelta(days=5))
-    _schedule(db, "beta", "t0", NOW)  # due exactly now
+    schedule(db, ("alpha", "t0"), NOW - timedelta(days=2), at=NOW, kind="learn")  # overdue
+    schedule(db, ("alpha", "t1"), NOW + timedelta(hours=3), at=NOW, kind="learn")  # later today
+    schedule(
+        db, ("alpha", "t2"), NOW + timedelta(days=1, hours=1), at=NOW, kind="learn"
+    )  # tomorrow
+    schedule(db, ("alpha", "t3"), NOW + timedelta(days=5), at=NOW, kind="learn")
+    schedule(db, ("beta", "t0"), NOW, at=NOW, kind="learn")  # due exactly now
     db.set_suspended("alpha", "t3", True)
     db.set_suspended("beta", "t1", True)
     edges = [NOW + timedelta(hours=19), NOW + timedelta(days=1, hours=19)]

@@ -18,6 +18,7 @@ import pytest
 
 from mathdrill.errors import StorageError
 from mathdrill.storage import CardUpdate, Review, open_database
+from tests.factories import make_review
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
@@ -28,17 +29,7 @@ def _digest(path: Path) -> str:
 
 
 def _record(card_id: int, seed: int = 1) -> Review:
-    return Review(
-        card_id=card_id,
-        reviewed_at=NOW,
-        kind="review",
-        seed=seed,
-        fingerprint="f",
-        answer="42",
-        status="correct",
-        correct=True,
-        quality=4,
-    )
+    return make_review(card_id, NOW, seed=seed)
 
 
 def _fresh(path: Path) -> int:

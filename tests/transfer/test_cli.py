@@ -1,4 +1,8 @@
-"""``mathdrill export`` and ``mathdrill import`` as a learner runs them: real subprocesses."""
+"""``mathdrill export`` and ``mathdrill import`` as a learner runs them.
+
+In process; a real process only where it is the point: a reader that closes the pipe, and the
+progress bar on a terminal.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mathdrill.usecases.transfer import REVIEW_COLUMNS
-from tests.transfer.history import random_history, write_history
+from tests.factories import random_history, write_history
 
 NOW = "2026-03-01T12:00:00Z"
 
@@ -25,18 +29,18 @@ def collection(tmp_path: Path) -> Path:
     return write_history(tmp_path / "mine.db", random_history(8, 300, seed=11))
 
 
-def _md(run_md, db: Path, *args: str, stdin: str | None = None):
-    return run_md("--db", str(db), "--now", NOW, *args, stdin=stdin)
+def _md(md, db: Path, *args: str, stdin: str | None = None):
+    return md("--db", str(db), "--now", NOW, *args, stdin=stdin)
 
 
-def test_export_reviews_csv_to_stdout_with_filters(run_md, collection: Path) -> None:
-    every = _md(run_md, collection, "export", "reviews")
+def test_export_reviews_csv_to_stdout_with_filters(md, collection: Path) -> None:
+    every = _md(md, collection, "export", "reviews")
     assert every.returncode == 0, every.stderr
     assert every.stderr == ""  # no progress bar when stderr is not a terminal
     rows = list(csv.DictReader(io.StringIO(every.stdout, newline="")))
     assert tuple(rows[0]) == REVIEW_COLUMNS
     assert len(rows) == 300
-    some = _md(run_md, collection, "export", "reviews", "--since", "2026-01-01", "--deck", "d2")
+    some = _md(md, collection, "export", "reviews", "--since", "2026-01-01", "--deck", "d2")
     assert some.returncode == 0, some.stderr
     picked = list(csv.DictReader(io.StringIO(some.stdout, newline="")))
     # 2026-01-01 as a date is the start of that study day: 04:00 local time.
@@ -47,7 +51,7 @@ def test_export_reviews_csv_to_stdout_with_filters(run_md, collection: Path) -> 
         r for r in rows if r["deck"] == "d2" and r["reviewed_at"] >= "2026-01-01T04:00:00.000000Z"
     ]
     at_utc = _md(
-        run_md,
+        md,
         collection,
         "export",
         "reviews",
@@ -61,7 +65,7 @@ def test_export_reviews_csv_to_stdout_with_filters(run_md, collection: Path) -> 
     assert [r["seed"] for r in json.loads(at_utc.stdout)] == [int(r["seed"]) for r in expected]
 
 
-def test_bad_options_exit_2_with_a_message(run_md, collection: Path) -> None:
+def test_bad_options_exit_2_with_a_message(md, collection: Path) -> None:
     for args, message in [
         (("export", "reviews", "--since", "last tuesday"), "--since"),
         (("export", "all", "--format", "csv"), "one CSV table"),
@@ -69,26 +73,26 @@ def test_bad_options_exit_2_with_a_message(run_md, collection: Path) -> None:
         (("export", "cards", "--since", "2026-01-01"), "not dated"),
         (("export", "everything"), "Invalid value"),
     ]:
-        done = _md(run_md, collection, *args)
+        done = _md(md, collection, *args)
         assert done.returncode == 2, (args, done.stderr)
         assert message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
         assert done.stdout == ""
 
 
-def test_export_to_a_file_is_all_or_nothing(run_md, collection: Path, tmp_path: Path) -> None:
+def test_export_to_a_file_is_all_or_nothing(md, collection: Path, tmp_path: Path) -> None:
     out = tmp_path / "exports" / "all.json"
-    missing_folder = _md(run_md, collection, "export", "all", "-o", str(out))
+    missing_folder = _md(md, collection, "export", "all", "-o", str(out))
     assert missing_folder.returncode == 2
     assert "cannot write" in missing_folder.stderr
     assert not out.parent.exists()
     out.parent.mkdir()
     (out.parent / "a-folder").mkdir()
-    onto_folder = _md(run_md, collection, "export", "cards", "-o", str(out.parent / "a-folder"))
+    onto_folder = _md(md, collection, "export", "cards", "-o", str(out.parent / "a-folder"))
     assert onto_folder.returncode == 2, onto_folder.stderr
     assert "cannot write" in onto_folder.stderr
     (out.parent / "a-folder").rmdir()
-    done = _md(run_md, collection, "export", "all", "-o", str(out))
+    done = _md(md, collection, "export", "all", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert "Wrote 8 cards and 300 reviews" in done.stderr
@@ -96,71 +100,72 @@ def test_export_to_a_file_is_all_or_nothing(run_md, collection: Path, tmp_path: 
     assert sorted(p.name for p in out.parent.iterdir()) == ["all.json"]
 
 
-def test_export_without_a_database_says_so(run_md, tmp_path: Path) -> None:
-    done = _md(run_md, tmp_path / "nothing.db", "export", "reviews")
+def test_export_without_a_database_says_so(md, tmp_path: Path) -> None:
+    done = _md(md, tmp_path / "nothing.db", "export", "reviews")
     assert done.returncode == 3
     assert "no mathdrill database" in done.stderr
     assert not (tmp_path / "nothing.db").exists()
 
 
-def test_import_reports_and_is_idempotent(run_md, collection: Path, tmp_path: Path) -> None:
+def test_import_reports_and_is_idempotent(md, collection: Path, tmp_path: Path) -> None:
     file = tmp_path / "all.jsonl"
-    assert _md(run_md, collection, "export", "all", "-f", "jsonl", "-o", str(file)).returncode == 0
+    assert _md(md, collection, "export", "all", "-f", "jsonl", "-o", str(file)).returncode == 0
     fresh = tmp_path / "new" / "mathdrill.db"
-    first = _md(run_md, fresh, "import", str(file))
+    first = _md(md, fresh, "import", str(file))
     assert first.returncode == 0, first.stderr
     assert "300 reviews added (0 already present), 8 cards added" in first.stdout
     assert "saved at" in first.stdout
-    second = _md(run_md, fresh, "import", str(file), "--json")
+    second = _md(md, fresh, "import", str(file), "--json")
     assert second.returncode == 0, second.stderr
     report = json.loads(second.stdout)
     assert report["reviews"] == {"in_file": 300, "added": 0, "already_present": 300}
     assert report["cards"]["added"] == 0
     assert report["backup"] is None  # nothing was added: no backup either
     assert len(list(fresh.parent.glob("*.bak-*"))) == 1  # the first import's
-    again = _md(run_md, fresh, "export", "all", "-f", "jsonl")
+    again = _md(md, fresh, "export", "all", "-f", "jsonl")
     assert again.stdout == file.read_text()
 
 
-def test_import_reads_standard_input(run_md, collection: Path, tmp_path: Path) -> None:
-    text = _md(run_md, collection, "export", "all").stdout
+def test_import_reads_standard_input(md, collection: Path, tmp_path: Path) -> None:
+    text = _md(md, collection, "export", "all").stdout
     fresh = tmp_path / "piped" / "mathdrill.db"
-    first = _md(run_md, fresh, "import", "-", stdin=text)
+    first = _md(md, fresh, "import", "-", stdin=text)
     assert first.returncode == 0, first.stderr
     assert "Imported standard input: 300 reviews added" in first.stdout
-    second = _md(run_md, fresh, "import", "-", "--json", stdin=text)
+    second = _md(md, fresh, "import", "-", "--json", stdin=text)
     report = json.loads(second.stdout)
     assert (report["file"], report["reviews"]["added"], report["backup"]) == (
         "standard input",
         0,
         None,
     )
-    third = _md(run_md, fresh, "import", "-", stdin=text)
+    third = _md(md, fresh, "import", "-", stdin=text)
     assert "Nothing new: the database was not changed" in third.stdout
-    cut = _md(run_md, fresh, "import", "-", stdin=text[: len(text) // 2])
+    cut = _md(md, fresh, "import", "-", stdin=text[: len(text) // 2])
     assert cut.returncode == 2
     assert "mathdrill: standard input: line " in cut.stderr
     assert "it is truncated. Nothing was imported" in cut.stderr
 
 
 def test_a_refused_import_exits_2_and_leaves_the_database_alone(
-    run_md, collection: Path, tmp_path: Path
+    md, collection: Path, tmp_path: Path
 ) -> None:
-    whole = _md(run_md, collection, "export", "all").stdout
+    whole = _md(md, collection, "export", "all").stdout
     truncated = tmp_path / "cut.json"
     truncated.write_text(whole[: len(whole) * 2 // 3])
     before = collection.read_bytes()
     listing = sorted(p.name for p in collection.parent.iterdir())
     for file in (truncated, tmp_path / "absent.json"):
-        done = _md(run_md, collection, "import", str(file))
+        done = _md(md, collection, "import", str(file))
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr
         assert str(file.name) in done.stderr
         assert collection.read_bytes() == before
         assert sorted(p.name for p in collection.parent.iterdir()) == listing
-    assert "truncated" in _md(run_md, collection, "import", str(truncated)).stderr
+    assert "truncated" in _md(md, collection, "import", str(truncated)).stderr
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_the_export_quietly(md_env, tmp_path: Path) -> None:
     # Far more than a pipe buffer holds, so the writer does meet the closed pipe.
     collection = write_history(tmp_path / "big.db", random_history(8, 5000, seed=12))
@@ -180,6 +185,7 @@ def test_a_closed_pipe_ends_the_export_quietly(md_env, tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_progress_bar_is_drawn_on_a_terminal_stderr(
     md_env, collection: Path, tmp_path: Path
 ) -> None:

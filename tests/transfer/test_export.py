@@ -25,7 +25,7 @@ from mathdrill.usecases.transfer import (
     fsrs_rating,
     fsrs_rows,
 )
-from tests.transfer.history import NOW, CardSpec, History, ReviewSpec, random_history, write_history
+from tests.factories import NOW, CardSpec, ReviewSpec, TableHistory, random_history, write_history
 
 LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -38,8 +38,8 @@ def _export(path: Path, what: str, fmt: str, **filters) -> str:
 
 
 @pytest.fixture
-def small(db_file: Path) -> tuple[Path, History]:
-    history = History(
+def small(db_file: Path) -> tuple[Path, TableHistory]:
+    history = TableHistory(
         cards=[
             CardSpec(
                 "calc",
@@ -179,7 +179,7 @@ def test_export_all_jsonl_starts_with_meta_and_ends_with_counts(small) -> None:
 
 
 def test_an_empty_collection_exports_headers_and_empty_lists(db_file: Path) -> None:
-    write_history(db_file, History())
+    write_history(db_file, TableHistory())
     assert _export(db_file, "reviews", "csv") == ",".join(REVIEW_COLUMNS) + "\n"
     assert json.loads(_export(db_file, "cards", "json")) == []
     assert _export(db_file, "stats", "jsonl") == ""
@@ -220,7 +220,7 @@ def test_fsrs_rating_maps_sm2_failures_to_again() -> None:
 
 def test_fsrs_rows_keep_graded_scheduled_reviews_with_states(db_file: Path) -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    history = History(
+    history = TableHistory(
         cards=[CardSpec("d", "a"), CardSpec("d", "b")],
         reviews=[
             ReviewSpec(0, t0, kind="learn", quality=1, seconds=1.0005),
@@ -291,6 +291,7 @@ def n_and_4n(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("what", "fmt"), [("reviews", "csv"), ("all", "json")])
 def test_memory_stays_flat_when_the_log_grows_fourfold(tmp_path: Path, n_and_4n, what, fmt) -> None:
     small_db, large_db = n_and_4n

@@ -16,7 +16,7 @@ from mathdrill.errors import InputError
 from mathdrill.storage import bulk as store
 from mathdrill.storage import open_database
 from mathdrill.usecases.transfer import ExportFilters, export, import_file, validate_import
-from tests.transfer.history import NOW, CardSpec, History, ReviewSpec, random_history, write_history
+from tests.factories import NOW, CardSpec, ReviewSpec, TableHistory, random_history, write_history
 
 LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -48,7 +48,7 @@ def source(tmp_path: Path) -> Path:
 @pytest.fixture
 def target(tmp_path: Path) -> Path:
     """An existing learner database with some history of its own (closed, WAL checkpointed)."""
-    history = History(
+    history = TableHistory(
         cards=[CardSpec("own", "skill", repetitions=1, interval_days=1, last_review=NOW)],
         reviews=[ReviewSpec(0, NOW)],
     )
@@ -214,8 +214,8 @@ def test_import_backs_up_merges_and_a_second_import_adds_nothing(
 
 
 def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_path: Path) -> None:
-    def base(last: datetime, interval: int) -> History:
-        return History(
+    def base(last: datetime, interval: int) -> TableHistory:
+        return TableHistory(
             cards=[
                 CardSpec("d", "newer", interval_days=interval, last_review=last),
                 CardSpec("d", "older", interval_days=interval, last_review=last),
@@ -244,14 +244,16 @@ def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_pat
 
 
 def test_identical_reviews_are_kept_with_their_multiplicity(tmp_path: Path) -> None:
-    twice = History(cards=[CardSpec("d", "t")], reviews=[ReviewSpec(0, NOW), ReviewSpec(0, NOW)])
+    twice = TableHistory(
+        cards=[CardSpec("d", "t")], reviews=[ReviewSpec(0, NOW), ReviewSpec(0, NOW)]
+    )
     source = write_history(tmp_path / "s.db", twice)
     file = tmp_path / "s.json"
     file.write_text(_export_text(source))
     empty = tmp_path / "empty.db"
     assert _import(empty, file).merge.reviews_added == 2
     assert _import(empty, file).merge.reviews_added == 0
-    once = write_history(tmp_path / "once.db", History(twice.cards, twice.reviews[:1]))
+    once = write_history(tmp_path / "once.db", TableHistory(twice.cards, twice.reviews[:1]))
     result = _import(once, file)
     assert (result.merge.reviews_added, result.merge.reviews_present) == (1, 1)
     assert result.merge.backup is not None  # one review is new, its card is not
@@ -269,7 +271,7 @@ def test_a_filtered_export_merges_its_part(source: Path, tmp_path: Path) -> None
     assert result.merge.cards_added == 3
 
 
-def _peak_import(history: History, tmp_path: Path, name: str) -> int:
+def _peak_import(history: TableHistory, tmp_path: Path, name: str) -> int:
     src = write_history(tmp_path / f"{name}.db", history)
     file = tmp_path / f"{name}.json"
     with open_database(str(src), create=False) as db, file.open("w", newline="") as out:
@@ -284,6 +286,7 @@ def _peak_import(history: History, tmp_path: Path, name: str) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_import_memory_stays_flat_when_the_file_grows_fourfold(tmp_path: Path) -> None:
     # Both sizes span several staging batches (1000 rows), so only growth with the file shows.
     small = _peak_import(random_history(30, 1_500, seed=4), tmp_path, "n")

@@ -13,12 +13,13 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mathdrill.storage import open_database
 from mathdrill.usecases.transfer import export, import_file
-from tests.transfer.history import KINDS, CardSpec, History, ReviewSpec, write_history
+from tests.factories import KINDS, CardSpec, ReviewSpec, TableHistory, write_history
 
 LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -33,7 +34,7 @@ small = st.integers(min_value=0, max_value=2000)
 
 
 @st.composite
-def histories(draw: st.DrawFn) -> History:
+def histories(draw: st.DrawFn) -> TableHistory:
     keys = draw(
         st.lists(
             st.tuples(st.sampled_from(["calc", "linalg", "ø-π"]), ids),
@@ -84,7 +85,7 @@ def histories(draw: st.DrawFn) -> History:
         )
         for _ in range(draw(st.integers(min_value=0, max_value=25)))
     ]
-    return History(cards, reviews)
+    return TableHistory(cards, reviews)
 
 
 def _export_all(path: Path, fmt: str) -> str:
@@ -113,9 +114,10 @@ def _content(path: Path) -> tuple[list[tuple], list[tuple]]:
     return card_rows, review_rows
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories(), fmt=st.sampled_from(["json", "jsonl"]))
-def test_export_import_export_is_identical(history: History, fmt: str) -> None:
+def test_export_import_export_is_identical(history: TableHistory, fmt: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = write_history(Path(folder) / "source.db", history)
         first = _export_all(source, fmt)

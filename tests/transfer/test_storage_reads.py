@@ -15,7 +15,7 @@ import pytest
 from mathdrill.storage import bulk as store
 from mathdrill.storage import open_database
 from mathdrill.usecases.transfer import CARD_COLUMNS, CSV_CELLS, REVIEW_COLUMNS, csv_seconds, iso
-from tests.transfer.history import NOW, History, random_history, write_history
+from tests.factories import NOW, TableHistory, random_history, write_history
 
 
 class _Row(dict):
@@ -26,13 +26,13 @@ class _Row(dict):
         self.__dict__ = self
 
 
-def _key(history: History, index: int) -> tuple[str, str]:
+def _key(history: TableHistory, index: int) -> tuple[str, str]:
     card = history.cards[index]
     return (card.deck, card.template)
 
 
 @pytest.fixture
-def filled(db_file: Path) -> tuple[Path, History]:
+def filled(db_file: Path) -> tuple[Path, TableHistory]:
     history = random_history(40, 1500)
     return write_history(db_file, history), history
 

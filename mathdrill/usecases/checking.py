@@ -208,18 +208,18 @@ def _mistakes_from_json(raw: object) -> tuple[tuple[str, str, str], ...]:
     return tuple(mistakes)
 
 
-def request_from_json(line: str) -> tuple[Any, CheckRequest]:
-    """Read one batch line into its id and a :class:`CheckRequest`.
+def read_line(line: str) -> dict[str, Any]:
+    """Read one batch line as a JSON object, bounded in size and depth.
 
     Args:
-        line: One JSON object (see the module docstring for the fields).
+        line: One line of the batch.
 
     Returns:
-        The request's ``id`` (any JSON value, None when absent) and the request.
+        The object.
 
     Raises:
-        InputError: When the line is not a JSON object or a field is missing or mistyped; the
-            message names the field.
+        InputError: When the line is too long, not JSON, holds what no JSON value may (a lone
+            surrogate, a number too long to read, nesting too deep) or is not an object.
     """
     if len(line) > MAX_LINE_CHARS:
         raise InputError(f"line longer than {MAX_LINE_CHARS} characters")
@@ -239,12 +239,26 @@ def request_from_json(line: str) -> tuple[Any, CheckRequest]:
         ) from None
     if not isinstance(data, dict):
         raise InputError("each line must be a JSON object")
+    return data
+
+
+def request_from_json(data: dict[str, Any]) -> CheckRequest:
+    """Read one batch line's object into a :class:`CheckRequest`.
+
+    Args:
+        data: The line's object (see the module docstring for the fields).
+
+    Returns:
+        The request.
+
+    Raises:
+        InputError: When a field is missing, unknown or mistyped; the message names the field.
+    """
     unknown = sorted(set(data) - _REQUEST_KEYS - _ANNOTATION_KEYS)
     if unknown:
         raise InputError(
             f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_REQUEST_KEYS))}"
         )
-    ident = data.get("id")
     for field in ("kind", "expected", "answer"):
         if not isinstance(data.get(field), str):
             raise InputError(f'"{field}" must be a string')
@@ -254,7 +268,7 @@ def request_from_json(line: str) -> tuple[Any, CheckRequest]:
     up_to_constant = data.get("up_to_constant", False)
     if not isinstance(up_to_constant, bool):
         raise InputError('"up_to_constant" must be true or false')
-    return ident, CheckRequest(
+    return CheckRequest(
         mistakes=_mistakes_from_json(data.get("mistakes")),
         kind=data["kind"],
         expected=data["expected"],
@@ -385,8 +399,10 @@ def run_batch(
             continue
         ident: Any = None
         try:
-            ident, request = request_from_json(line)
-            result = check_one(judge, request, timer)
+            data = read_line(line)
+            # The id is echoed whenever the line is an object, even when a field is wrong.
+            ident = data.get("id")
+            result = check_one(judge, request_from_json(data), timer)
         except MathSyntaxError as error:
             yield {"id": ident, "line": number, "error": error.describe()}
             continue

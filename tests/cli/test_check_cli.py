@@ -155,8 +155,23 @@ def test_batch_rejects_misspelt_fields_but_ignores_labels(md) -> None:
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert results[0]["correct"] is True
     assert "unknown field(s) answr" in results[1]["error"]
+    assert results[1]["id"] == "b"  # a rejected line keeps the id it carries
     assert results[2]["mistake"] == "one"
     assert results[2]["feedback"] == "Not one."
+
+
+def test_a_rejected_line_keeps_its_id_whenever_it_can_be_read(md) -> None:
+    lines = [
+        '{"id": "q5", "kind": "number", "expected": "1", "answer": 2}',
+        '{"id": ["a", 1], "kind": "number", "expected": "1"}',
+        "[1, 2]",
+        '{"id": "q8", "kind": ',
+    ]
+    done = md("check", "--batch", "-", stdin="\n".join(lines))
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in results] == ["q5", ["a", 1], None, None]
+    assert [r["line"] for r in results] == [1, 2, 3, 4]
+    assert all("error" in r for r in results)
 
 
 ENDLESS = "integrate(exp(-x^2)*sin(x)^5*log(x+1), x)"  # sympy runs for minutes on this

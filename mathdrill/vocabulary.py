@@ -43,6 +43,24 @@ ANSWER_KINDS: tuple[str, ...] = (
 MAX_SEED = 2**63 - 1
 """Instance seeds run from 0 to this (they are stored as a signed 64-bit integer)."""
 
+FIRST_YEAR = 1900
+"""The earliest year a stored timestamp may have (imports refuse earlier ones; ``doctor`` flags
+them): day arithmetic near year 1 overflows Python's calendar."""
+
+LAST_YEAR = 2999
+"""The latest year a stored timestamp may have: far from year 9999, so adding an interval or a
+few weeks of statistics to any stored time stays inside the calendar."""
+
+MAX_INTERVAL_DAYS = 36_500
+"""The longest SM-2 interval a card may hold, in days (100 years)."""
+
+MAX_EASINESS_X100 = 10_000
+"""The largest E-Factor a card may hold, in hundredths (100.00: SM-2 adds 0.10 per perfect
+answer, so about a thousand perfect answers in a row)."""
+
+MAX_ID_CHARS = 200
+"""The longest deck or template id the database holds (its ``VARCHAR(200)`` columns)."""
+
 ID_RE = re.compile(r"[a-z0-9-]+")
 """Deck, template and mistake ids: lower-case letters, digits and hyphens."""
 

@@ -52,9 +52,17 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from mathdrill.storage.database import Database, Snapshot
-from mathdrill.storage.records import Card, Review, columns, timestamp_columns
+from mathdrill.storage.records import (
+    EARLIEST,
+    LATEST,
+    Card,
+    Review,
+    columns,
+    exported,
+    timestamp_columns,
+)
 from mathdrill.storage.tables import cards, reviews
-from mathdrill.vocabulary import SCHEDULING_KINDS
+from mathdrill.vocabulary import MAX_ID_CHARS, SCHEDULING_KINDS
 
 #: Rows fetched from the driver per batch while streaming (memory stays at one batch).
 STREAM_BATCH = 1000
@@ -655,3 +663,111 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
         reviews_present=n_reviews - reviews_added,
         backup=backup,
     )
+
+
+# -- values outside the range the program can use (``mathdrill doctor``) ------------------------
+
+
+class RangeProblem(NamedTuple):
+    """A stored row holding a value an import would refuse (see :func:`out_of_range`).
+
+    Attributes:
+        table: ``card`` or ``review``.
+        id: The row's id.
+        card: The card's ``deck/template``.
+        what: The values out of range, in words (``due 9999-12-31 …, interval_days 2147483647``).
+    """
+
+    table: str
+    id: int
+    card: str
+    what: str
+
+
+def _limits(table: Any) -> list[tuple[str, Any, Any]]:
+    """Each checked column of a table (or of the cards joined to reviews) with its bounds."""
+    checks: list[tuple[str, Any, Any]] = []
+    for spec in exported(Card if table is cards else Review):
+        meta = spec.metadata
+        column = table.c.get(spec.name)
+        if column is None or meta["check"] not in ("time", "whole"):
+            continue
+        if meta["check"] == "time":
+            checks.append((spec.name, column, (EARLIEST, LATEST)))
+        else:
+            checks.append((spec.name, column, (meta["low"], meta["high"])))
+    return checks
+
+
+def out_of_range(db: Database, *, limit: int = 100) -> tuple[list[RangeProblem], int]:
+    """Find stored cards and reviews holding values an import refuses.
+
+    Such rows were written by hand or by an older mathdrill: timestamps outside the usable
+    years, intervals, E-Factors or seeds out of bounds, ids longer than the schema's columns.
+
+    Args:
+        db: The open database.
+        limit: List at most this many rows of each table.
+
+    Returns:
+        The rows found (cards first, then reviews, by id) and how many there are in all.
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    found: list[RangeProblem] = []
+    total = 0
+    with db.read("looking for values out of range") as conn:
+        for table in (cards, reviews):
+            checks = _limits(table)
+            bad = [
+                or_(column < low, column >= high)
+                if name in _TIMES
+                else or_(column < low, column > high)
+                for name, column, (low, high) in checks
+            ]
+            raw = [type_coerce(column, String) for _name, column, _bounds in checks]
+            key = (cards.c.deck, cards.c.template)
+            if table is cards:
+                bad += [func.length(column) > MAX_ID_CHARS for column in key]
+                query = select(cards.c.id, *key, *raw)
+            else:
+                query = select(reviews.c.id, *key, *raw).join_from(
+                    reviews, cards, reviews.c.card_id == cards.c.id
+                )
+            query = query.where(or_(*bad))
+            total += int(conn.execute(select(func.count()).select_from(query.subquery())).scalar())
+            for row in conn.execute(query.order_by(table.c.id).limit(limit)):
+                row_id, deck, template, *values = row
+                parts = [
+                    f"{name} {value}"
+                    for (name, _c, _b), value in zip(checks, values, strict=True)
+                    if _outside(name, value, _b)
+                ]
+                if table is cards:
+                    parts += [
+                        f"{name} longer than {MAX_ID_CHARS} characters"
+                        for name, text in (("deck", deck), ("template", template))
+                        if len(text) > MAX_ID_CHARS
+                    ]
+                name = "card" if table is cards else "review"
+                found.append(
+                    RangeProblem(name, int(row_id), f"{deck}/{template}", ", ".join(parts))
+                )
+    return found, total
+
+
+def _outside(name: str, value: Any, bounds: tuple[Any, Any]) -> bool:
+    """Whether a stored value (timestamps as their stored text) is outside its bounds."""
+    if value is None:
+        return False
+    low, high = bounds
+    if name in _TIMES:
+        text = str(value)
+        return not _stored(low) <= text < _stored(high)
+    return not low <= int(value) <= high
+
+
+def _stored(moment: datetime) -> str:
+    """A timestamp as SQLite stores it (fixed width, so text order is time order)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

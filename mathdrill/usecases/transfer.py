@@ -19,6 +19,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import Field, dataclass
@@ -626,6 +627,15 @@ def atomic_output(path: Path) -> Iterator[IO[str]]:
 # -- import: reading and validating -------------------------------------------------------------
 
 
+def _unreadable(exc: BaseException) -> str:
+    """Say in words why the JSON decoder gave up on a value that is not a syntax error."""
+    if isinstance(exc, RecursionError):
+        return "lists or objects nested too deeply"
+    if "digits" in str(exc):
+        return f"a number with more than {sys.get_int_max_str_digits()} digits"
+    return str(exc)
+
+
 class _Refused(Exception):
     """A problem in the import file, with where it is (turned into InputError by the caller)."""
 
@@ -651,7 +661,11 @@ def _timestamp(value: Any, name: str, *, optional: bool = False) -> datetime | N
         ) from None
     if moment.tzinfo is None:
         raise ValueError(f"{name!r} has no time zone: {_show(value)} (add Z for UTC)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # An offset that moves the time past year 1 or year 9999 (record checks the range).
+        raise ValueError(f"{name!r} lies outside the calendar in UTC: {_show(value)}") from None
 
 
 def _show(value: Any) -> str:
@@ -834,6 +848,11 @@ class _JsonStream:
                     ) from None
                 line = self._line + self._buf.count("\n", 0, exc.pos)
                 raise _Refused(f"line {line}", f"invalid JSON in {what}: {exc.msg}") from None
+            except (RecursionError, ValueError) as exc:
+                # Not a syntax error: too deep, or a number too long to convert.
+                raise _Refused(
+                    self.where(), f"invalid JSON in {what}: {_unreadable(exc)}"
+                ) from None
             # A number at the very end of the buffer may continue in the next chunk.
             if end >= len(self._buf) and not self._eof and self._fill():
                 continue
@@ -927,6 +946,8 @@ def _read_jsonl(
         except json.JSONDecodeError as exc:
             hint = "" if line.endswith("\n") else " (the last line is cut off: truncated file?)"
             raise _Refused(where, f"invalid JSON: {exc.msg}{hint}") from None
+        except (RecursionError, ValueError) as exc:
+            raise _Refused(where, f"invalid JSON: {_unreadable(exc)}") from None
         if not isinstance(value, dict) or not isinstance(value.get("type"), str):
             raise _Refused(where, 'each line must be a JSON object with a "type" field')
         section = value.pop("type")
@@ -941,7 +962,7 @@ def _sniff(path: Path) -> str:
         first = stream.readline(MAX_RECORD_CHARS)
     try:
         value = json.loads(first)
-    except json.JSONDecodeError:
+    except (RecursionError, ValueError):
         return "json"
     return "jsonl" if isinstance(value, dict) and "type" in value else "json"
 

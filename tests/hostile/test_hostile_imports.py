@@ -1,0 +1,321 @@
+"""Hostile import files: each is refused with a located message and exit 2, never a traceback,
+and leaves the database byte-for-byte unchanged; what ``export all`` writes always imports.
+
+The files are built from one valid ``export all`` (JSON lines and JSON) with one field or line
+made hostile: lone surrogates, nesting 5,000 deep, a 5,000-digit integer, timestamps at the
+calendar's edges or pushed there by an offset, values beyond what the program can use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mathdrill.cli.app import main
+from mathdrill.storage import open_database
+from mathdrill.usecases.transfer import export
+from mathdrill.vocabulary import MAX_EASINESS_X100, MAX_ID_CHARS, MAX_INTERVAL_DAYS, MAX_SEED
+from tests.transfer.history import NOW, CardSpec, History, ReviewSpec, write_history
+
+META = {
+    "type": "meta",
+    "format": "mathdrill-export",
+    "version": 1,
+    "what": "all",
+    "exported_at": "2026-03-01T12:00:00.000000Z",
+    "mathdrill": "0.1.0",
+    "filters": {"since": None, "decks": None},
+}
+CARD = {
+    "type": "card",
+    "deck": "d",
+    "template": "t",
+    "repetitions": 1,
+    "easiness_x100": 250,
+    "interval_days": 1,
+    "due": "2026-03-02T12:00:00.000000Z",
+    "lapses": 0,
+    "suspended": False,
+    "leech": False,
+    "created": "2026-01-01T00:00:00.000000Z",
+    "last_review": "2026-03-01T12:00:00.000000Z",
+}
+REVIEW = {
+    "type": "review",
+    "deck": "d",
+    "template": "t",
+    "reviewed_at": "2026-03-01T12:00:00.000000Z",
+    "kind": "learn",
+    "seed": 1,
+    "fingerprint": "f",
+    "answer": "x",
+    "read_as": None,
+    "status": "correct",
+    "correct": True,
+    "mistake": None,
+    "hints": 0,
+    "seconds": 1.0,
+    "quality": 4,
+    "easiness_before_x100": 250,
+    "easiness_after_x100": 250,
+    "interval_before": 0,
+    "interval_after": 1,
+    "session_id": None,
+}
+
+DEEP = "[" * 5000 + "]" * 5000
+HUGE = "9" * 5000
+
+
+def jsonl(card_raw: dict[str, str] | None = None, review_raw: dict[str, str] | None = None) -> str:
+    """An ``export all`` as JSON lines; ``*_raw`` put raw JSON text into a field."""
+
+    def line(record: dict, raw: dict[str, str] | None) -> str:
+        text = json.dumps(record)
+        for name, value in (raw or {}).items():
+            old = f'"{name}": {json.dumps(record[name])}'
+            assert old in text
+            text = text.replace(old, f'"{name}": {value}')
+        return text + "\n"
+
+    end = {"type": "end", "cards": 1, "reviews": 1}
+    return "".join(
+        [line(META, None), line(CARD, card_raw), line(REVIEW, review_raw), json.dumps(end) + "\n"]
+    )
+
+
+def as_json_document(text: str) -> str:
+    """The same records as the JSON format (one object), raw field text kept as it is."""
+    meta, card, review, _end = text.splitlines()
+    strip = lambda line: line.replace('{"type": "card", ', "{").replace(  # noqa: E731
+        '{"type": "review", ', "{"
+    )
+    meta_value = {k: v for k, v in json.loads(meta).items() if k != "type"}
+    return (
+        '{"meta":'
+        + json.dumps(meta_value)
+        + ',\n"cards":[\n'
+        + strip(card)
+        + '\n],\n"reviews":[\n'
+        + strip(review)
+        + '\n],\n"counts":{"cards":1,"reviews":1}}\n'
+    )
+
+
+# name → (review raw fields, card raw fields, text the message must hold)
+CASES: dict[str, tuple[dict[str, str], dict[str, str], str]] = {
+    "lone surrogate in an answer": ({"answer": '"a\\ud800b"'}, {}, "'answer'"),
+    "lone low surrogate in a deck id": ({}, {"deck": '"\\udc80"'}, "'deck'"),
+    "array nested 5000 deep": ({"answer": DEEP}, {}, "nested too deeply"),
+    "integer of 5000 digits": ({"hints": HUGE}, {}, "digits"),
+    "reviewed in year 1": ({"reviewed_at": '"0001-01-01T00:00:00.000000Z"'}, {}, "'reviewed_at'"),
+    "reviewed in year 9999": (
+        {"reviewed_at": '"9999-12-31T23:59:59.999999Z"'},
+        {},
+        "'reviewed_at'",
+    ),
+    "offset lands before year 1": (
+        {"reviewed_at": '"0001-01-01T00:30:00+01:00"'},
+        {},
+        "'reviewed_at'",
+    ),
+    "offset lands after year 9999": (
+        {"reviewed_at": '"9999-12-31T23:00:00-05:00"'},
+        {},
+        "'reviewed_at'",
+    ),
+    "due in year 9999": ({}, {"due": '"9999-06-01T00:00:00.000000Z"'}, "'due'"),
+    "created before 1900": ({}, {"created": '"1899-12-31T23:59:59.999999Z"'}, "'created'"),
+    "interval of 2**31-1 days": ({}, {"interval_days": str(2**31 - 1)}, "'interval_days'"),
+    "interval just over the cap": (
+        {"interval_after": str(MAX_INTERVAL_DAYS + 1)},
+        {},
+        "'interval_after'",
+    ),
+    "easiness of 2**31-1": ({}, {"easiness_x100": str(2**31 - 1)}, "'easiness_x100'"),
+    "easiness just over the cap": (
+        {"easiness_before_x100": str(MAX_EASINESS_X100 + 1)},
+        {},
+        "'easiness_before_x100'",
+    ),
+    "template id over 200 characters": (
+        {},
+        {"template": json.dumps("t" * (MAX_ID_CHARS + 1))},
+        "'template'",
+    ),
+    "seed of 2**63": ({"seed": str(MAX_SEED + 1)}, {}, "'seed'"),
+    "negative seed": ({"seed": "-1"}, {}, "'seed'"),
+    "NaN seconds": ({"seconds": "NaN"}, {}, "'seconds'"),
+}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def learner_db(tmp_path: Path) -> Path:
+    """An existing collection whose bytes must not change when an import is refused."""
+    history = History(
+        cards=[CardSpec("own", "skill", repetitions=1, interval_days=1, last_review=NOW)],
+        reviews=[ReviewSpec(0, NOW)],
+    )
+    return write_history(tmp_path / "home" / "mathdrill.db", history)
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    output: str  # standard output then standard error
+
+
+def run(db: Path, *args: str, stdin: str | bytes | None = None) -> Ran:
+    """Run the command line in-process through its one error handler (``main``)."""
+    with CliRunner().isolation(input=stdin) as streams:
+        try:
+            main(["--db", str(db), "--now", "2026-03-02T12:00:00Z", *args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = streams[0].getvalue(), streams[1].getvalue()
+    return Ran(code, (out + err).decode("utf-8", "replace"))
+
+
+def test_the_base_file_imports(tmp_path: Path, learner_db: Path) -> None:
+    """The files below differ from this one, which is accepted, in one field each."""
+    path = tmp_path / "good.jsonl"
+    path.write_text(jsonl(), encoding="utf-8")
+    done = run(learner_db, "import", str(path))
+    assert done.exit_code == 0, done.output
+    assert "1 reviews added" in done.output
+    path.write_text(as_json_document(jsonl()), encoding="utf-8")
+    assert run(learner_db, "import", str(path)).exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_import_is_refused_with_its_line(
+    tmp_path: Path, learner_db: Path, name: str, fmt: str
+) -> None:
+    review_raw, card_raw, expected = CASES[name]
+    text = jsonl(card_raw, review_raw)
+    if fmt == "json":
+        text = as_json_document(text)
+    path = tmp_path / f"hostile.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    before = digest(learner_db)
+    done = run(learner_db, "import", str(path))
+    assert done.exit_code == 2, (name, done.output)
+    # JSON lines: meta, card, review; JSON: meta, "cards":[, card, ], "reviews":[, review.
+    line = (3 if review_raw else 2) if fmt == "jsonl" else (6 if review_raw else 3)
+    assert f"line {line}" in done.output, done.output
+    assert expected in done.output, done.output
+    assert "the database is unchanged" in done.output
+    assert "internal error" not in done.output
+    assert digest(learner_db) == before
+
+
+def test_edge_values_inside_the_range_round_trip(tmp_path: Path) -> None:
+    """A collection at every limit exports to a file that imports again, unchanged."""
+    first = datetime(1900, 1, 1, tzinfo=UTC)
+    last = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    long_id = "x" * MAX_ID_CHARS
+    history = History(
+        cards=[
+            CardSpec(
+                long_id,
+                long_id,
+                easiness_x100=MAX_EASINESS_X100,
+                interval_days=MAX_INTERVAL_DAYS,
+                due=last,
+                created=first,
+                last_review=last - timedelta(days=1),
+            )
+        ],
+        reviews=[
+            ReviewSpec(
+                0,
+                first,
+                seed=MAX_SEED,
+                easiness_before_x100=MAX_EASINESS_X100,
+                easiness_after_x100=MAX_EASINESS_X100,
+                interval_before=MAX_INTERVAL_DAYS,
+                interval_after=MAX_INTERVAL_DAYS,
+                answer="bidi \u202e zero\u200bwidth \U0001f600",
+            ),
+            ReviewSpec(0, last),
+        ],
+    )
+    source = write_history(tmp_path / "edge.db", history)
+    for fmt in ("json", "jsonl"):
+        out = io.StringIO(newline="")
+        with open_database(str(source), create=False) as db:
+            export(db, "all", fmt, out, now=NOW)
+        path = tmp_path / f"edge.{fmt}"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        target = tmp_path / f"copy-{fmt}.db"
+        done = run(target, "import", str(path))
+        assert done.exit_code == 0, done.output
+        again = io.StringIO(newline="")
+        with open_database(str(target), create=False) as db:
+            export(db, "all", fmt, again, now=NOW)
+        assert again.getvalue() == out.getvalue()
+
+
+# -- doctor finds such rows in an existing database --------------------------------------------
+
+
+def test_doctor_flags_rows_outside_the_usable_range(tmp_path: Path) -> None:
+    history = History(
+        cards=[CardSpec("d", "fine"), CardSpec("d", "far"), CardSpec("d", "long")],
+        reviews=[ReviewSpec(0, NOW), ReviewSpec(1, NOW)],
+    )
+    db = write_history(tmp_path / "home" / "mathdrill.db", history)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute(
+            "UPDATE cards SET due = '9999-12-31 23:59:59.000000', interval_days = 2147483647 "
+            "WHERE template = 'far'"
+        )
+        con.execute("UPDATE cards SET template = ? WHERE template = 'long'", ("y" * 250,))
+        con.execute(
+            "UPDATE reviews SET reviewed_at = '0001-01-01 00:00:00.000000', "
+            "easiness_after_x100 = 2147483647 WHERE id = 2"
+        )
+    con.close()
+    before = digest(db)
+    done = run(db, "doctor")
+    assert done.exit_code == 1, done.output
+    out = done.output
+    assert "3 rows hold values outside what mathdrill can use" in out, out
+    assert "card d/far: interval_days 2147483647, due 9999-12-31" in out
+    assert f"card d/{'y' * 250}: template longer than {MAX_ID_CHARS} characters" in out
+    assert "review 2 (d/far): reviewed_at 0001-01-01" in out
+    assert "mathdrill card reset d/far" in out
+    assert "DELETE FROM reviews WHERE id IN (2)" in out
+    assert digest(db) == before  # doctor reads only
+    as_json = json.loads(run(db, "doctor", "--json").output)
+    assert as_json["healthy"] is False
+    assert len(as_json["out_of_range"]) == 3
+
+    # After the fixes it names, the collection is healthy again.
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DELETE FROM reviews WHERE id IN (2)")
+        con.execute("DELETE FROM cards WHERE length(template) > 200")
+    con.close()
+    assert run(db, "card", "reset", "d/far").exit_code == 0
+    done = run(db, "doctor")
+    assert done.exit_code == 0, done.output
+    assert "outside what mathdrill can use" not in done.output

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from mathdrill.cli import root
-from mathdrill.errors import UsageError
+from mathdrill.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -178,11 +178,12 @@ def export_command(
     )
     transfer.check_request(name, chosen, filters)
     with (
+        _stopped_by_signals(output),
         open_collection(environment, create=False) as db,
         _bar(f"export {name}", "records") as progress,
     ):
         if output is not None:
-            with transfer.atomic_output(output) as out:
+            with transfer.output_file(output) as out:
                 result = transfer.export(
                     db,
                     name,
@@ -213,6 +214,40 @@ def export_command(
         typer.echo(f"Wrote {' and '.join(parts)} to {output}.", err=True)
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so the temporary file is deleted."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(output: Path | None) -> Iterator[None]:
+    """Let SIGTERM and SIGHUP end an export cleanly: no ``.NAME.*.part`` file is left behind.
+
+    The signal becomes an exception where the export is, so the output's clean-up runs; the
+    exit status is then 128 + the signal's number, as a shell reports it.
+    """
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stopped(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, stop) for signum in wanted}
+    try:
+        yield
+    except _Stopped as stopped:
+        name = signal.Signals(stopped.signum).name
+        kept = "" if output is None else f"; {output} was not written"
+        typer.echo(f"mathdrill: stopped by {name}{kept}.", err=True)
+        raise typer.Exit(128 + stopped.signum) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
     # A large buffer and no newline translation: CSV rows end in "\n" exactly as written.
     import io
@@ -227,6 +262,13 @@ def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
+    except OSError as exc:
+        # A full disk or a lost device behind the redirection.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise OutputError(
+            f"cannot write to standard output: {exc.strerror or exc}; the export is incomplete."
+        ) from None
     finally:
         with contextlib.suppress(ValueError, BrokenPipeError):
             stream.detach()

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mathdrill import __version__
-from mathdrill.errors import InputError, UsageError
+from mathdrill.errors import InputError, OutputError, UsageError
 from mathdrill.storage.records import Card, Review, check_field, columns, exported
 
 if TYPE_CHECKING:
@@ -583,45 +584,87 @@ def _export_all(
     return n_cards, n_reviews
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[IO[str]]:
-    """Open a text file that appears at ``path`` only once it is completely written.
+def _umask() -> int:
+    """Return the process's umask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    The text goes to a temporary file in the same folder, which replaces ``path`` when the block
-    ends normally and is deleted when it fails, so a failed or interrupted export never leaves
-    half a file (nor destroys an earlier export of the same name).
+
+@contextlib.contextmanager
+def output_file(path: Path) -> Iterator[IO[str]]:
+    """Open the file an export writes to, doing what a learner expects with what is there.
+
+    - Nothing, or a regular file: the text goes to a temporary ``.NAME.*.part`` file in the same
+      folder, which replaces it when the block ends normally and is deleted when it fails (or
+      the process is stopped by a signal the command line turns into an exception), so a failed
+      export never leaves half a file nor destroys an earlier one. The new file gets the old
+      file's permissions, or for a new file those the umask allows (as ``>`` would).
+    - A symbolic link: written through; its target is treated as above and the link stays.
+    - A FIFO or a character device (``/dev/null``, a terminal): written to in place, never
+      replaced.
+    - A folder or a block device (a disk): refused.
 
     Args:
-        path: The file to write.
+        path: Where to write (``-o PATH``).
 
     Yields:
         The open text stream (UTF-8, ``newline=""``).
 
     Raises:
-        InputError: If the folder does not exist or cannot be written.
+        InputError: If PATH is a folder or a block device, or its folder does not exist or
+            cannot be written (exit 2: the path is the problem).
+        OutputError: If writing fails on the way (a full disk), exit 3; nothing is left at PATH
+            but what was there (a regular file), or part of the export (a FIFO or device).
     """
-    folder = path.parent if str(path.parent) else Path(".")
+    target = Path(os.path.realpath(path))
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        found: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise InputError(f"cannot write {path}: it is a folder. Give a file name.")
+    if found is not None and stat.S_ISBLK(found.st_mode):
+        raise InputError(
+            f"cannot write {path}: it is a block device (a disk); mathdrill does not write "
+            "exports onto devices that hold file systems. Give a file name."
+        )
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        with (
+            _written(path, "the export there is incomplete"),
+            open(target, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream,
+        ):
+            yield stream
+        return
+    mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise InputError(
             f"cannot write {path}: {exc.strerror or exc}. Check that the folder exists and is "
-            f"writable."
+            "writable."
         ) from exc
     try:
-        with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
-            yield stream
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write {path}: {exc.strerror or exc} (is it a folder?). Nothing was "
-                "written there."
-            ) from exc
+        with _written(path, "nothing was written there"):
+            os.fchmod(fd, mode)
+            with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
+                yield stream
+            os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+@contextlib.contextmanager
+def _written(path: Path, outcome: str) -> Iterator[None]:
+    """Turn a failed write (a full disk, a lost device) into an OutputError naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; {outcome}.") from None
 
 
 # -- import: reading and validating -------------------------------------------------------------

@@ -292,27 +292,20 @@ def import_command(
     """Import an `export all` file."""
     import json
 
-    from mathdrill.usecases import transfer
-
     environment = root.environment(ctx)
-    with contextlib.ExitStack() as stack:
-        shown = None
-        if str(file) == "-":
-            # Read twice (check, then merge): a pipe is copied to a temporary file first.
-            file = stack.enter_context(transfer.spooled(sys.stdin.buffer))
-            shown = "standard input"
-        result = _import(environment, file, shown)
+    result = _import(environment, file)
     if as_json:
         typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
         return
     _print_import(result)
 
 
-def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:
+def _import(environment: Any, file: Path) -> ImportResult:
     from mathdrill.usecases import transfer
     from mathdrill.usecases.collection import open_collection
 
-    size = file.stat().st_size if file.is_file() else None
+    stdin = str(file) == "-"
+    size = file.stat().st_size if not stdin and file.is_file() else None
     with _bar("import", "characters") as progress:
         if progress is None:
             on_read = None
@@ -325,14 +318,13 @@ def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:
                 offset = 0 if phase == "checking" else (size or 0)
                 progress(offset + done[phase], None if size is None else 2 * size)
 
-        result = transfer.import_file(
-            lambda: open_collection(environment, create=True),
-            file,
-            now=environment.now(),
-            on_read=on_read,
-            shown=shown,
-        )
-    return result
+        opener = lambda: open_collection(environment, create=True)  # noqa: E731
+        if stdin:
+            # Checked as it is read; copied to a temporary file for the merge's second pass.
+            return transfer.import_stream(
+                opener, sys.stdin.buffer, now=environment.now(), on_read=on_read
+            )
+        return transfer.import_file(opener, file, now=environment.now(), on_read=on_read)
 
 
 def _import_json(result: ImportResult) -> dict:

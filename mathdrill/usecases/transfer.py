@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import math
 import os
-import shutil
 import stat
 import sys
 import tempfile
@@ -1002,7 +1002,11 @@ def _read_jsonl(
 def _sniff(path: Path) -> str:
     """Return ``jsonl`` when the first line is a complete JSON object with a ``type``."""
     with open(path, encoding="utf-8", errors="replace") as stream:
-        first = stream.readline(MAX_RECORD_CHARS)
+        return _sniff_line(stream.readline(MAX_RECORD_CHARS))
+
+
+def _sniff_line(first: str) -> str:
+    """Return ``jsonl`` when ``first`` is a complete JSON object with a ``type``, else ``json``."""
     try:
         value = json.loads(first)
     except (RecursionError, ValueError):
@@ -1032,16 +1036,20 @@ class ImportPlan:
 
 
 def _records(
-    path: Path, fmt: str, on_read: Callable[[int], None] | None, shown: str | None = None
+    source: Path | IO[str],
+    fmt: str,
+    on_read: Callable[[int], None] | None,
+    shown: str | None = None,
 ) -> Iterator[Card | Review | dict[str, Any]]:
     """Yield the file's validated meta (a dict), cards and reviews; raise InputError otherwise.
 
     Everything is checked: structure, the meta's marker and version, every field, unique cards,
-    that every review names a card of the file, and the closing counts. Messages name the file
-    ``shown`` (default: its path).
+    that every review names a card of the file, and the closing counts. ``source`` is a path or
+    an open text stream (standard input, checked as it is read). Messages name it ``shown``
+    (default: its path).
     """
-    name = path.name
-    label = shown or str(path)
+    name = source.name if isinstance(source, Path) else "-"
+    label = shown or str(source)
     read = _read_jsonl if fmt == "jsonl" else _read_json
     seen_meta = False
     counts: Any = None
@@ -1049,7 +1057,11 @@ def _records(
     wanted: dict[tuple[str, str], str] = {}
     n_cards = n_reviews = 0
     try:
-        with open(path, encoding="utf-8", newline="") as stream:
+        with (
+            open(source, encoding="utf-8", newline="")
+            if isinstance(source, Path)
+            else contextlib.nullcontext(source)
+        ) as stream:
             for item in read(stream, name, on_read):
                 if counts is not None:
                     raise _Refused(item.where, "a record after the closing counts")
@@ -1099,6 +1111,12 @@ def _records(
     except _Refused as exc:
         raise InputError(
             f"{label}: {exc.where}: {exc.what}. Nothing was imported; the database is unchanged."
+        ) from None
+    except _SpoolFull as exc:
+        raise InputError(
+            f"{label}: more than {exc.limit} bytes came in, more than `import -` keeps in a "
+            "temporary file (the import reads its file twice). Save it to a file and import "
+            "that: mathdrill import FILE. Nothing was imported; the database is unchanged."
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
@@ -1203,7 +1221,7 @@ def import_file(
         now: The time stamped on the backup's name (aware).
         on_read: Called with ``("checking" | "importing", characters read)`` as the file is
             read in each pass.
-        shown: How messages name the file (default: its path; see :func:`spooled`).
+        shown: How messages name the file (default: its path).
 
     Returns:
         What the file held and what was added.
@@ -1223,29 +1241,135 @@ def import_file(
     return ImportResult(plan=plan, merge=merged)
 
 
-@contextlib.contextmanager
-def spooled(stream: IO[bytes]) -> Iterator[Path]:
-    """Copy a byte stream (standard input) into a temporary file, for ``import -``.
+#: The most standard input ``import -`` copies to its temporary file, in bytes: an ``export
+#: all`` of 200,000 reviews is about 100 MB; an endless or foreign stream stops here.
+MAX_SPOOL_BYTES = 1 << 30
 
-    An import reads its file twice (once to check all of it, once to merge), which a pipe
-    cannot give; the copy is made in blocks, so memory stays flat, and deleted afterwards.
+
+class _SpoolFull(Exception):
+    """Standard input went past the spool's limit (turned into InputError by the caller)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _Tee(io.RawIOBase):
+    """Reads a byte stream and copies what it read to a file, up to ``limit`` bytes."""
+
+    def __init__(self, source: IO[bytes], copy: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self._source, self._copy, self._limit, self._total = source, copy, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        # read1: what the pipe has now, without waiting for a whole buffer.
+        read = getattr(self._source, "read1", self._source.read)
+        chunk = read(len(buffer))
+        self._total += len(chunk)
+        if self._total > self._limit:
+            raise _SpoolFull(self._limit)
+        self._copy.write(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+class _Replay:
+    """A text stream whose first line was already read (to tell JSON from JSON lines)."""
+
+    def __init__(self, first: str, rest: IO[str]) -> None:
+        self._head, self._rest = first, rest
+
+    def read(self, size: int = -1) -> str:
+        if not self._head:
+            return self._rest.read(size)
+        if size < 0:
+            head, self._head = self._head, ""
+            return head + self._rest.read()
+        head, self._head = self._head[:size], self._head[size:]
+        return head
+
+    def readline(self, size: int = -1) -> str:
+        if not self._head:
+            return self._rest.readline(size)
+        head, self._head = self._head, ""
+        return head
+
+
+def import_stream(
+    open_db: Callable[[], contextlib.AbstractContextManager[Database]],
+    stream: IO[bytes],
+    *,
+    now: datetime,
+    on_read: Callable[[str, int], None] | None = None,
+    limit: int = MAX_SPOOL_BYTES,
+) -> ImportResult:
+    """Import an ``export all`` read from a byte stream (``import -``, standard input).
+
+    The stream is checked as it is read, so the first problem stops the import at once (not
+    after copying all of it); what was read is copied to a temporary file for the merge's
+    second pass, at most ``limit`` bytes, and deleted afterwards. Otherwise as
+    :func:`import_file`.
 
     Args:
-        stream: The stream to read to its end.
+        open_db: Opens the learner's database (a context manager).
+        stream: The bytes (standard input).
+        now: The time stamped on the backup's name (aware).
+        on_read: Called with ``("checking" | "importing", characters read)``.
+        limit: The most bytes copied; beyond it the import is refused.
 
-    Yields:
-        The temporary file's path.
+    Returns:
+        What the stream held and what was added.
 
     Raises:
-        InputError: If the stream cannot be read or the copy cannot be written.
+        InputError: If the stream is refused, too long, or cannot be copied.
+        StorageError: If the database cannot be opened, backed up or written.
     """
+    from mathdrill.storage import bulk as store
+
+    label = "standard input"
+    check = None if on_read is None else (lambda n: on_read("checking", n))
     with tempfile.TemporaryDirectory(prefix="mathdrill-import-") as folder:
         path = Path(folder) / "stdin"
         try:
             with path.open("wb") as copy:
-                shutil.copyfileobj(stream, copy, 1 << 20)
+                text = io.TextIOWrapper(
+                    io.BufferedReader(_Tee(stream, copy, limit), _READ_CHUNK),
+                    encoding="utf-8",
+                    newline="",
+                )
+                try:
+                    first = text.readline(MAX_RECORD_CHARS + 1)
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{label}: not a mathdrill export (not UTF-8 text: byte {exc.start} cannot "
+                        "be read). Nothing was imported; the database is unchanged."
+                    ) from None
+                except _SpoolFull as exc:
+                    raise InputError(f"{label}: more than {exc.limit} bytes in one line") from None
+                fmt = _sniff_line(first)
+                cards = reviews = 0
+                exported_at: str | None = None
+                replay: Any = _Replay(first, text)
+                for record in _records(replay, fmt, check, label):
+                    if isinstance(record, dict):
+                        value = record.get("exported_at")
+                        exported_at = value if isinstance(value, str) else None
+                    elif isinstance(record, Review):
+                        reviews += 1
+                    else:
+                        cards += 1
         except OSError as exc:
             raise InputError(
                 f"cannot copy standard input to a temporary file: {exc.strerror or exc}"
             ) from None
-        yield path
+        plan = ImportPlan(
+            path=path, fmt=fmt, cards=cards, reviews=reviews, exported_at=exported_at, name=label
+        )
+        apply = None if on_read is None else (lambda n: on_read("importing", n))
+        records = (r for r in _records(path, fmt, apply, label) if not isinstance(r, dict))
+        with open_db() as db:
+            merged = store.merge_import(db, records, now=now)
+    return ImportResult(plan=plan, merge=merged)

@@ -12,7 +12,9 @@ import hashlib
 import io
 import json
 import sqlite3
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,8 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mathdrill.cli.app import main
+from mathdrill.errors import InputError
 from mathdrill.storage import open_database
-from mathdrill.usecases.transfer import export
+from mathdrill.usecases.transfer import export, import_stream
 from mathdrill.vocabulary import MAX_EASINESS_X100, MAX_ID_CHARS, MAX_INTERVAL_DAYS, MAX_SEED
 from tests.transfer.history import NOW, CardSpec, History, ReviewSpec, write_history
 
@@ -319,3 +322,72 @@ def test_doctor_flags_rows_outside_the_usable_range(tmp_path: Path) -> None:
     done = run(db, "doctor")
     assert done.exit_code == 0, done.output
     assert "outside what mathdrill can use" not in done.output
+
+
+# -- import - : checked while reading, bounded spool ---------------------------------------------
+
+
+def test_stdin_stops_at_the_first_bad_line(md_env: dict[str, str], tmp_path: Path) -> None:
+    """The second line is wrong: the import stops there instead of copying 64 MB to disk."""
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    env = {**md_env, "TMPDIR": str(spool)}
+    db = tmp_path / "mine.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mathdrill", "--db", str(db), "import", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdin is not None
+    written = 0
+    block = b'{"type": "review", "answer": "' + b"x" * 1000 + b'"}\n'
+    try:
+        process.stdin.write(jsonl().splitlines(keepends=True)[0].encode())
+        process.stdin.write(b"this is not JSON\n")
+        while written < 64 << 20:
+            process.stdin.write(block * 64)
+            written += 64 * len(block)
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert b"standard input: line 2: invalid JSON" in err
+    assert written < 8 << 20, written  # the process left long before the end
+    assert list(spool.iterdir()) == []  # the temporary copy is gone
+    assert not db.exists()
+
+
+def test_stdin_beyond_the_spool_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """An endless stream of well-formed reviews stops at the limit with a clear message."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    head = jsonl().splitlines(keepends=True)[:2]
+    review = jsonl().splitlines(keepends=True)[2]
+
+    class Endless(io.RawIOBase):
+        """The meta and card lines, then one review line per read, forever."""
+
+        def __init__(self) -> None:
+            self._next = "".join(head).encode()
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            data, self._next = self._next, review.encode()
+            buffer[: len(data)] = data
+            return len(data)
+
+    db = tmp_path / "mine.db"
+    with pytest.raises(InputError) as refused:
+        import_stream(
+            lambda: open_database(str(db)), io.BufferedReader(Endless()), now=NOW, limit=100_000
+        )
+    message = str(refused.value)
+    assert "standard input: more than 100000 bytes" in message
+    assert "mathdrill import FILE" in message
+    assert "the database is unchanged" in message
+    assert not db.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import jsonout, root
 from mathdrill.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def due_command(
     with collection.open_collection(environment) as db:
         report = collection.due_report(db, library, environment, days)
     if as_json:
-        typer.echo(json.dumps(_due_json(report), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_due_json(report)))
         return
     _print_due(report)
 
@@ -149,7 +148,7 @@ def card_show(
     with collection.open_collection(environment) as db:
         report = collection.card_report(db, library, ref, environment.now(), limit)
     if as_json:
-        typer.echo(json.dumps(_card_json(report), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_card_json(report)))
         return
     _print_card(report)
 
@@ -280,7 +279,7 @@ def doctor_command(
 
     report = collection.doctor(root.environment(ctx))
     if as_json:
-        typer.echo(json.dumps(_doctor_json(report), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_doctor_json(report)))
     else:
         _print_doctor(report)
     if not report.healthy:

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import jsonout, root
 from mathdrill.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -290,12 +290,10 @@ def import_command(
     ] = False,
 ) -> None:
     """Import an `export all` file."""
-    import json
-
     environment = root.environment(ctx)
     result = _import(environment, file)
     if as_json:
-        typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_import_json(result)))
         return
     _print_import(result)
 

@@ -158,17 +158,27 @@ def _json_value_of(spec: Field[Any]) -> Callable[[Any], str]:
 
 
 # CSV: text is always quoted (inner quotes doubled, so commas and line breaks inside an answer
-# are safe) and cut at a NUL character; null is an empty unquoted cell, so null and empty text
-# stay distinct; booleans are true/false; numbers and timestamps are bare (floats as Python's
-# shortest round-trip form); an answer time is rounded to the millisecond.
+# are safe), cut at a NUL character, and kept from starting a formula (see _quoted); null is an
+# empty unquoted cell, so null and empty text stay distinct; booleans are true/false; numbers
+# and timestamps are bare (floats as Python's shortest round-trip form); an answer time is
+# rounded to the millisecond.
+
+
+# A text cell starting with = + - @, a tab or a carriage return would run as a formula in a
+# spreadsheet (CSV injection): it gets a leading ' , as does a cell starting with ' itself, so
+# dropping one leading ' from every text cell that has one gives the text back exactly.
+_FORMULA_START = frozenset("=+-@\t\r'")
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.partition("\0")[0].replace('"', '""') + '"'
+    text = text.partition("\0")[0]
+    if text[:1] in _FORMULA_START and text:
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _quoted_or_null(text: str | None) -> str:
-    return "" if text is None else '"' + text.partition("\0")[0].replace('"', '""') + '"'
+    return "" if text is None else _quoted(text)
 
 
 def _bare_or_null(value: Any) -> str:

@@ -206,3 +206,49 @@ def test_a_signal_mid_export_leaves_no_part_file(md_env, large_db, tmp_path, sig
     assert f"stopped by {signal.Signals(signum).name}" in stderr
     assert parts(tmp_path) == []
     assert out.read_text() == "the previous export\n"
+
+
+# -- CSV cells a spreadsheet would run as formulas ---------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+1+1",
+    "-2*x",
+    "@SUM(A1:A9)",
+    "\t=1",
+    "\r=1",
+    "'=1",  # starts with the quote itself: escaped too, so undoing is unambiguous
+    "x = 1",  # an equals sign further in is harmless
+    "",
+]
+
+
+def test_csv_cells_cannot_start_a_formula(md_env, tmp_path) -> None:
+    import csv
+    import io
+
+    from tests.transfer.history import NOW as AT
+    from tests.transfer.history import CardSpec, History, ReviewSpec
+
+    history = History(
+        cards=[CardSpec("-deck", "=t")],
+        reviews=[ReviewSpec(0, AT, answer=text, read_as=text) for text in FORMULAS],
+    )
+    db = write_history(tmp_path / "f.db", history)
+    for what in ("reviews", "cards", "stats"):
+        done = export(md_env, db, what)
+        assert done.returncode == 0, done.stderr
+        rows = list(csv.DictReader(io.StringIO(done.stdout, newline="")))
+        for row in rows:
+            assert row["deck"] == "'-deck"
+            assert row["template"] == "'=t"
+            for name in ("answer", "read_as"):
+                if name in row:
+                    assert row[name][:1] not in ("=", "+", "-", "@", "\t", "\r"), row[name]
+        if what == "reviews":
+            # Undone by dropping one leading quote, as docs/data.md says.
+            undo = [
+                row["answer"][1:] if row["answer"][:1] == "'" else row["answer"] for row in rows
+            ]
+            # (text=True reads "\r" as "\n": the exported byte itself is "\r".)
+            assert undo == [text.replace("\r", "\n") for text in FORMULAS]

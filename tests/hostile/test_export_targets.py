@@ -252,3 +252,18 @@ def test_csv_cells_cannot_start_a_formula(md_env, tmp_path) -> None:
             ]
             # (text=True reads "\r" as "\n": the exported byte itself is "\r".)
             assert undo == [text.replace("\r", "\n") for text in FORMULAS]
+
+
+# -- the deck catalogue's cache, another file mathdrill writes ---------------------------------
+
+
+def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path) -> None:
+    from mathdrill.decks.catalog import read_catalog
+
+    builtin = sorted((Path(__file__).resolve().parents[2] / "decks").glob("*.yaml"))[:1]
+    cache = tmp_path / "catalog.json"
+    cache.mkdir()  # a folder where the cache file goes: the final rename fails
+    (cache / "keep").write_text("x")
+    catalog = read_catalog(builtin, cache=cache)
+    assert len(catalog.decks) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.json"]

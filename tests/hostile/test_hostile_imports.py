@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +29,14 @@ from mathdrill.errors import InputError
 from mathdrill.storage import open_database
 from mathdrill.usecases.transfer import export, import_stream
 from mathdrill.vocabulary import MAX_EASINESS_X100, MAX_ID_CHARS, MAX_INTERVAL_DAYS, MAX_SEED
-from tests.transfer.history import NOW, CardSpec, History, ReviewSpec, write_history
+from tests.transfer.history import (
+    NOW,
+    CardSpec,
+    History,
+    ReviewSpec,
+    random_history,
+    write_history,
+)
 
 META = {
     "type": "meta",
@@ -391,3 +400,33 @@ def test_stdin_beyond_the_spool_limit_is_refused(tmp_path: Path, monkeypatch) ->
     assert "the database is unchanged" in message
     assert not db.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+# -- a full disk during the import's backup ----------------------------------------------------
+
+
+def test_a_full_disk_leaves_no_partial_backup(md_env: dict[str, str], tmp_path: Path) -> None:
+    """The backup cannot be written: no truncated ``.bak-…`` file is left to be copied back."""
+    db = write_history(tmp_path / "home" / "mathdrill.db", random_history(20, 3_000))
+    size = db.stat().st_size
+    source = tmp_path / "other.jsonl"
+    source.write_text(jsonl(), encoding="utf-8")
+    before = digest(db)
+
+    def full_disk() -> None:
+        # Files may grow to half the database: the backup copy fails part-way.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size // 2, size // 2))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mathdrill", "--db", str(db), "import", str(source)],
+        capture_output=True,
+        text=True,
+        env=md_env,
+        preexec_fn=full_disk,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "internal error" not in done.stderr
+    assert sorted(p.name for p in db.parent.iterdir() if ".bak" in p.name) == []
+    assert digest(db) == before

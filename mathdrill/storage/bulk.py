@@ -6,9 +6,11 @@ plain tuple in the order of its record's fields (:func:`~mathdrill.storage.recor
 timestamps already in the export's text form: an export turns each tuple into one line with
 one call, which keeps ``mathdrill export all`` on 200,000 reviews within its 3 s target.
 
-Imports stage the validated records in temporary tables (copies of the schema's columns)
-inside ONE write transaction and merge them with set-based SQL, so nothing is held in Python
-memory per review either. The rules (see ``docs/data.md``, "Export and import"):
+Imports stage the validated records in temporary tables (copies of the schema's columns,
+private to the importing connection) before taking the write lock, then compare, back up and
+merge them with set-based SQL in ONE write transaction, so nothing is held in Python memory per
+review either, and drills running meanwhile wait for the short merge only, not for the file to
+be read. The rules (see ``docs/data.md``, "Export and import"):
 
 - a card is matched by ``(deck, template)``; a card missing from the database is added with the
   file's schedule; a card present in both takes the file's schedule only when the file's
@@ -23,6 +25,7 @@ memory per review either. The rules (see ``docs/data.md``, "Export and import"):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -52,6 +55,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from mathdrill.storage.database import Database, Snapshot
+from mathdrill.storage.engine import WRITE_OPTION
 from mathdrill.storage.records import (
     EARLIEST,
     LATEST,
@@ -615,11 +619,14 @@ def _merge_reviews(conn: Any) -> int:
 
 
 def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetime) -> MergeResult:
-    """Merge validated records into the database in ONE transaction, backing it up first.
+    """Merge validated records into the database in ONE write transaction, backing it up first.
 
-    The write lock is taken first (``BEGIN IMMEDIATE`` on SQLite); the records are staged in
-    temporary tables and compared with the database (see the module docstring for the matching
-    rules). Only when they add or change something is an SQLite file copied next to itself with
+    The records are first staged in temporary tables (private to this connection) WITHOUT the
+    write lock: reading and converting the file is the slow part of a large import, and drills
+    running meanwhile keep recording their answers. Only then is the write lock taken (``BEGIN
+    IMMEDIATE`` on SQLite) for the comparison with the database (see the module docstring for
+    the matching rules), the backup and the set-based merge, all in one transaction. Only when
+    the records add or change something is an SQLite file copied next to itself with
     :func:`~mathdrill.storage.migrations.backup_sqlite` (named like a migration backup,
     ``<file>.bak-v<schema>-<UTC time>``) and the merge applied; a file that adds nothing leaves
     the database, and its folder, as they were. If anything fails, nothing is written. Every
@@ -637,24 +644,30 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
     Raises:
         StorageError: If the database cannot be backed up or written (nothing is changed then).
     """
-    with db.write("importing") as conn:
-        backup: Path | None = None
-        _staging.drop_all(conn, checkfirst=True)
-        _staging.create_all(conn)
+    with db.read("importing") as conn:
         try:
-            n_cards, n_reviews = _stage(conn, records)
-            changes, missing = _card_changes(conn)
-            # Reviews of cards already stored can be matched now; those of missing cards are
-            # new with their card (a missing card means a change anyway).
-            fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
-            if not (changes or missing or fresh):
-                return MergeResult(0, 0, n_cards, 0, n_reviews, None)
-            backup = db.backup(conn, now)
-            cards_added = _merge_cards(conn, changes)
-            _stage_fresh_reviews(conn)
-            reviews_added = _merge_reviews(conn)
+            with conn.begin():
+                _staging.drop_all(conn, checkfirst=True)
+                _staging.create_all(conn)
+                n_cards, n_reviews = _stage(conn, records)
+            backup: Path | None = None
+            with conn.execution_options(**{WRITE_OPTION: True}).begin():
+                changes, missing = _card_changes(conn)
+                # Reviews of cards already stored can be matched now; those of missing cards are
+                # new with their card (a missing card means a change anyway).
+                fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
+                if not (changes or missing or fresh):
+                    return MergeResult(0, 0, n_cards, 0, n_reviews, None)
+                backup = db.backup(conn, now)
+                cards_added = _merge_cards(conn, changes)
+                _stage_fresh_reviews(conn)
+                reviews_added = _merge_reviews(conn)
         finally:
-            _staging.drop_all(conn, checkfirst=True)
+            if conn.in_transaction():
+                conn.rollback()
+            # The next import drops them too; an error here must not hide the one that matters.
+            with suppress(Exception), conn.begin():
+                _staging.drop_all(conn, checkfirst=True)
     return MergeResult(
         cards_added=cards_added,
         cards_updated=len(changes),

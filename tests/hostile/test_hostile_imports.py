@@ -17,6 +17,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -430,3 +432,116 @@ def test_a_full_disk_leaves_no_partial_backup(md_env: dict[str, str], tmp_path: 
     assert "internal error" not in done.stderr
     assert sorted(p.name for p in db.parent.iterdir() if ".bak" in p.name) == []
     assert digest(db) == before
+
+
+# -- a large import while drills record their answers ------------------------------------------
+
+WORKER = """
+import sys, time
+from datetime import UTC, datetime, timedelta
+from mathdrill.storage import CardState, Review, open_database
+
+tag = sys.argv[2]
+with open_database(sys.argv[1]) as db:
+    card = next(c for c in db.cards("drill") if c.template == tag)
+    print("ready", flush=True)
+    i = 0
+    while sys.stdin.readline().strip() != "stop":
+        now = datetime.now(UTC)
+        record = Review(card_id=card.id, reviewed_at=now, kind="review", seed=i,
+                        fingerprint="f", answer=f"{tag}-{i}", status="correct", correct=True,
+                        quality=4, session_id=tag)
+        state = CardState(i + 1, 2.5, 1, now + timedelta(days=1), 0)
+        db.record_review(record, state)  # a StorageError (busy) ends the worker: a lost answer
+        print(f"saved {tag}-{i}", flush=True)
+        i += 1
+"""
+
+
+def big_export(path: Path, n_cards: int, n_reviews: int) -> Path:
+    """An ``export all`` (JSON lines) of ``n_reviews`` reviews, written directly."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(META) + "\n")
+        for i in range(n_cards):
+            out.write(json.dumps({**CARD, "deck": "big", "template": f"t{i}"}) + "\n")
+        review = {**REVIEW, "deck": "big"}
+        for i in range(n_reviews):
+            at = start + timedelta(seconds=100 * i)
+            review["template"] = f"t{i % n_cards}"
+            review["reviewed_at"] = at.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+            review["seed"] = i
+            out.write(json.dumps(review) + "\n")
+        out.write(json.dumps({"type": "end", "cards": n_cards, "reviews": n_reviews}) + "\n")
+    return path
+
+
+@pytest.mark.slow
+def test_a_large_import_does_not_kill_drills(md_env: dict[str, str], tmp_path: Path) -> None:
+    """Two processes keep recording answers while 200,000 reviews are imported: none is lost."""
+    source = big_export(tmp_path / "big.jsonl", 1_000, 200_000)
+    db = tmp_path / "home" / "mathdrill.db"
+    with open_database(str(db)) as opened:
+        opened.ensure_cards([("drill", "alpha"), ("drill", "beta")], NOW)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db), tag],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=md_env,
+        )
+        for tag in ("alpha", "beta")
+    ]
+    saved: dict[str, list[str]] = {"alpha": [], "beta": []}
+
+    def drive(worker: subprocess.Popen, tag: str, stop: threading.Event) -> None:
+        assert worker.stdin is not None
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "ready"
+        while not stop.is_set():
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+            line = worker.stdout.readline()
+            if not line.startswith("saved "):
+                return  # the worker died: its answer was not saved
+            saved[tag].append(line.split()[1])
+            time.sleep(0.05)  # a learner answering fast
+        worker.stdin.write("stop\n")
+        worker.stdin.flush()
+
+    stop = threading.Event()
+    drivers = [
+        threading.Thread(target=drive, args=(w, tag, stop), daemon=True)
+        for w, tag in zip(workers, ("alpha", "beta"), strict=True)
+    ]
+    for driver in drivers:
+        driver.start()
+    try:
+        imported = subprocess.run(
+            [sys.executable, "-m", "mathdrill", "--db", str(db), "import", str(source)],
+            capture_output=True,
+            text=True,
+            env=md_env,
+            timeout=600,
+        )
+    finally:
+        stop.set()
+        for driver in drivers:
+            driver.join(timeout=120)
+    errors = [w.communicate(timeout=120)[1] for w in workers]
+    assert imported.returncode == 0, imported.stderr
+    assert "200000 reviews added" in imported.stdout
+    for worker, error in zip(workers, errors, strict=True):
+        assert worker.returncode == 0, error  # no worker gave up on a locked database
+    con = sqlite3.connect(db)
+    try:
+        stored = {row[0] for row in con.execute("SELECT answer FROM reviews WHERE kind='review'")}
+        total = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    finally:
+        con.close()
+    answered = saved["alpha"] + saved["beta"]
+    assert len(answered) > 20  # the drills really ran during the import
+    assert set(answered) <= stored  # every confirmed answer is in the database
+    assert total == 200_000 + len(answered)

@@ -205,6 +205,13 @@ def export_command(
                     progress=progress,
                 )
             )
+    if result.unimportable:
+        typer.echo(
+            f"mathdrill: warning: {result.unimportable} rows hold values outside what mathdrill "
+            "can use, so `mathdrill import` will refuse this export until they are fixed: "
+            "`mathdrill doctor` lists them and says how.",
+            err=True,
+        )
     if output is not None:
         parts = []
         if name in ("cards", "stats", "all"):

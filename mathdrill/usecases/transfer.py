@@ -341,12 +341,15 @@ class ExportResult:
         fmt: The format.
         cards: Card (or skill) records written.
         reviews: Review records written.
+        unimportable: For ``all``: stored rows holding values ``import`` refuses (see
+            ``mathdrill doctor``), so the file will not import until they are fixed.
     """
 
     what: str
     fmt: str
     cards: int
     reviews: int
+    unimportable: int = 0
 
 
 def default_format(what: str) -> str:
@@ -541,7 +544,11 @@ def export(
         else:
             n_reviews = _write_table(fmt, out, REVIEW_COLUMNS, review_texts("review"), counter)
     counter.finish()
-    return ExportResult(what=what, fmt=fmt, cards=n_cards, reviews=n_reviews)
+    # A backup that cannot be restored should be known now, not on the day it is needed.
+    unimportable = store.out_of_range(db, limit=0)[1] if what == "all" else 0
+    return ExportResult(
+        what=what, fmt=fmt, cards=n_cards, reviews=n_reviews, unimportable=unimportable
+    )
 
 
 def _write_table(

@@ -319,6 +319,10 @@ def test_doctor_flags_rows_outside_the_usable_range(tmp_path: Path) -> None:
     assert "mathdrill card reset d/far" in out
     assert "DELETE FROM reviews WHERE id IN (2)" in out
     assert digest(db) == before  # doctor reads only
+    exported = run(db, "export", "all", "-o", str(tmp_path / "all.json"))
+    assert exported.exit_code == 0, exported.output
+    assert "warning: 3 rows hold values outside" in exported.output
+    assert "`mathdrill doctor`" in exported.output
     as_json = json.loads(run(db, "doctor", "--json").output)
     assert as_json["healthy"] is False
     assert len(as_json["out_of_range"]) == 3
@@ -333,6 +337,9 @@ def test_doctor_flags_rows_outside_the_usable_range(tmp_path: Path) -> None:
     done = run(db, "doctor")
     assert done.exit_code == 0, done.output
     assert "outside what mathdrill can use" not in done.output
+    exported = run(db, "export", "all", "-o", str(tmp_path / "all.json"))
+    assert "warning" not in exported.output
+    assert run(tmp_path / "copy.db", "import", str(tmp_path / "all.json")).exit_code == 0
 
 
 # -- import - : checked while reading, bounded spool ---------------------------------------------

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from mathdrill.errors import UsageError
-from mathdrill.scheduling.queue import EARLIEST_NOW, LATEST_NOW
+from mathdrill.vocabulary import EARLIEST_NOW, LATEST_NOW
 
 #: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
 DEFAULT_ROLLOVER_HOUR = 4

@@ -135,5 +135,11 @@ class StorageError(MathdrillError):
     exit_code = EXIT_ENVIRONMENT
 
 
+class OutputError(MathdrillError):
+    """A file or stream written for the user (an export) failed: a full disk, a lost device."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
 class NotFoundError(InputError):
     """A deck, template or card named on the command line does not exist."""

@@ -8,6 +8,7 @@ format, the answer registry, storage, import files, the drill). A leaf module li
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Literal
 
 ReviewKind = Literal["learn", "review", "repeat", "cram"]
@@ -42,6 +43,29 @@ ANSWER_KINDS: tuple[str, ...] = (
 
 MAX_SEED = 2**63 - 1
 """Instance seeds run from 0 to this (they are stored as a signed 64-bit integer)."""
+
+FIRST_YEAR = 1900
+"""The earliest year a stored timestamp may have (imports refuse earlier ones; ``doctor`` flags
+them): day arithmetic near year 1 overflows Python's calendar."""
+
+LAST_YEAR = 2999
+"""The latest year a stored timestamp may have: far from year 9999, so adding an interval or a
+few weeks of statistics to any stored time stays inside the calendar."""
+
+MAX_INTERVAL_DAYS = 36_500
+"""The longest SM-2 interval a card may hold, in days (100 years): SM-2 never schedules further
+out, so every due date stays inside the calendar."""
+
+EARLIEST_NOW = datetime(1970, 1, 1, tzinfo=UTC)
+"""The earliest clock (``--now``) mathdrill runs at."""
+
+LATEST_NOW = datetime(2900, 1, 1, tzinfo=UTC)
+"""The latest clock mathdrill runs at: a review then, scheduled the longest interval out, still
+falls within :data:`LAST_YEAR`, so everything the drill stores can be exported and imported."""
+
+MAX_EASINESS_X100 = 10_000
+"""The largest E-Factor a card may hold, in hundredths (100.00: SM-2 adds 0.10 per perfect
+answer, so about a thousand perfect answers in a row)."""
 
 ID_RE = re.compile(r"[a-z0-9-]+")
 """Deck, template and mistake ids: lower-case letters, digits and hyphens."""

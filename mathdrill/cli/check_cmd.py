@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -11,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mathdrill.cli import jsonout
 from mathdrill.errors import EXIT_FAILED, EXIT_USAGE, InputError, UsageError
 
 KIND_HELP = (
@@ -142,7 +142,7 @@ def check_command(
     with Judge(timeout=timeout) as judge:
         result = checking.check_one(judge, request, time.perf_counter)
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        typer.echo(jsonout.dumps(result))
     else:
         _print_verdict(result)
     if result["status"] != "correct":
@@ -189,7 +189,7 @@ def _run_batch(source: str, timeout: float) -> None:
     try:
         with Judge(timeout=timeout) as judge:
             for result in checking.run_batch(_lines(stream, source), judge, time.perf_counter):
-                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+                sys.stdout.write(jsonout.dumps(result) + "\n")
                 sys.stdout.flush()
     finally:
         if close:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import jsonout, root
 from mathdrill.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def due_command(
     with collection.open_collection(environment) as db:
         report = collection.due_report(db, library, environment, days)
     if as_json:
-        typer.echo(json.dumps(_due_json(report), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_due_json(report)))
         return
     _print_due(report)
 
@@ -149,7 +148,7 @@ def card_show(
     with collection.open_collection(environment) as db:
         report = collection.card_report(db, library, ref, environment.now(), limit)
     if as_json:
-        typer.echo(json.dumps(_card_json(report), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_card_json(report)))
         return
     _print_card(report)
 
@@ -280,7 +279,7 @@ def doctor_command(
 
     report = collection.doctor(root.environment(ctx))
     if as_json:
-        typer.echo(json.dumps(_doctor_json(report), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_doctor_json(report)))
     else:
         _print_doctor(report)
     if not report.healthy:
@@ -299,7 +298,8 @@ def _doctor_json(report: DoctorReport) -> dict:
         "orphaned": list(report.orphaned),
         "leeches": [{"card": c, "lapses": n} for c, n in report.leeches],
         "deck_problems": list(report.deck_problems),
-        "out_of_range": list(report.out_of_range),
+        "out_of_range": [p._asdict() for p in report.out_of_range],
+        "out_of_range_total": report.out_of_range_total,
     }
 
 
@@ -325,6 +325,8 @@ def _print_doctor(report: DoctorReport) -> None:
         else:
             echo("✓ integrity check: ok")
         echo(f"cards: {report.cards} · reviews: {report.reviews}")
+        for line in range_lines(report):
+            echo(line)
     if report.orphaned:
         for line in orphan_lines(report.orphaned):
             echo(line)
@@ -404,4 +406,53 @@ def orphan_lines(orphaned: tuple[str, ...]) -> list[str]:
     hidden = len(by_deck) - ORPHAN_DECKS_SHOWN
     if hidden > 0:
         lines.append(f"  … and {hidden} more decks (`mathdrill doctor --json` lists every card)")
+    return lines
+
+
+def range_lines(report: DoctorReport) -> list[str]:
+    """Return the doctor's lines about rows holding values mathdrill cannot use, with the fix.
+
+    Args:
+        report: The doctor's report.
+
+    Returns:
+        The lines (none when every row is in range).
+    """
+    total, shown = report.out_of_range_total, report.out_of_range[:20]
+    if not total:
+        return []
+    lines = [
+        f"✗ {total} rows hold values outside what mathdrill can use (see docs/data.md, "
+        '"Ranges"); statistics and drills of these cards fail, and an export of them would '
+        "not import:"
+    ]
+    lines += [
+        f"  card {p.card}: {p.what}"
+        if p.table == "card"
+        else f"  review {p.id} ({p.card}): {p.what}"
+        for p in shown
+    ]
+    if total > len(shown):
+        lines.append(f"  … and {total - len(shown)} more (`mathdrill doctor --json` lists more)")
+    long_ids = any("characters" in p.what for p in report.out_of_range if p.table == "card")
+    resets = dict.fromkeys(
+        p.card for p in shown if p.table == "card" and "characters" not in p.what
+    )
+    reviews = [str(p.id) for p in shown if p.table == "review"]
+    db = report.database
+    lines.append("  What to do (copy the database aside first):")
+    lines += [
+        f"    mathdrill card reset {card}   (a fresh schedule; history kept)" for card in resets
+    ]
+    # Advice printed for the learner to run, never executed here.
+    if reviews:
+        sql = f"DELETE FROM reviews WHERE id IN ({', '.join(reviews)})"  # noqa: S608
+        lines.append(f'    sqlite3 {db} "{sql}"   (a review cannot be mended)')
+    if long_ids:
+        where = "length(deck) > 200 OR length(template) > 200"
+        sql = (
+            f"DELETE FROM reviews WHERE card_id IN (SELECT id FROM cards WHERE {where}); "  # noqa: S608
+            f"DELETE FROM cards WHERE {where}"
+        )
+        lines.append(f'    sqlite3 {db} "{sql}"   (no deck can name such a card)')
     return lines

@@ -16,7 +16,6 @@ Ctrl-C end the session too; every answer confirmed on screen is already saved.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import jsonout, root
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
@@ -438,7 +437,7 @@ class JsonUI:
         self._out = stdout or sys.stdout
 
     def _emit(self, event: str, **fields: Any) -> None:
-        self._out.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
+        self._out.write(jsonout.dumps({"event": event, **fields}) + "\n")
         self._out.flush()
 
     def start(self, plan: QueuePlan, cram: bool) -> None:

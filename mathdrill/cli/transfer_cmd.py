@@ -12,8 +12,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mathdrill.cli import root
-from mathdrill.errors import InputError, UsageError
+from mathdrill.cli import jsonout, root
+from mathdrill.errors import InputError, OutputError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -178,11 +178,12 @@ def export_command(
     )
     transfer.check_request(name, chosen, filters)
     with (
+        _stopped_by_signals(output),
         open_collection(environment, create=False) as db,
         _bar(f"export {name}", "records") as progress,
     ):
         if output is not None:
-            with transfer.atomic_output(output) as out:
+            with transfer.output_file(output) as out:
                 result = transfer.export(
                     db,
                     name,
@@ -204,6 +205,13 @@ def export_command(
                     progress=progress,
                 )
             )
+    if result.unimportable:
+        typer.echo(
+            f"mathdrill: warning: {result.unimportable} rows hold values outside what mathdrill "
+            "can use, so `mathdrill import` will refuse this export until they are fixed: "
+            "`mathdrill doctor` lists them and says how.",
+            err=True,
+        )
     if output is not None:
         parts = []
         if name in ("cards", "stats", "all"):
@@ -211,6 +219,40 @@ def export_command(
         if name in ("reviews", "all"):
             parts.append(f"{result.reviews} reviews")
         typer.echo(f"Wrote {' and '.join(parts)} to {output}.", err=True)
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so the temporary file is deleted."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(output: Path | None) -> Iterator[None]:
+    """Let SIGTERM and SIGHUP end an export cleanly: no ``.NAME.*.part`` file is left behind.
+
+    The signal becomes an exception where the export is, so the output's clean-up runs; the
+    exit status is then 128 + the signal's number, as a shell reports it.
+    """
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stopped(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, stop) for signum in wanted}
+    try:
+        yield
+    except _Stopped as stopped:
+        name = signal.Signals(stopped.signum).name
+        kept = "" if output is None else f"; {output} was not written"
+        typer.echo(f"mathdrill: stopped by {name}{kept}.", err=True)
+        raise typer.Exit(128 + stopped.signum) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
@@ -227,6 +269,13 @@ def _to_stdout(write: Callable[[IO[str]], Any]) -> Any:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
+    except OSError as exc:
+        # A full disk or a lost device behind the redirection.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise OutputError(
+            f"cannot write to standard output: {exc.strerror or exc}; the export is incomplete."
+        ) from None
     finally:
         with contextlib.suppress(ValueError, BrokenPipeError):
             stream.detach()
@@ -248,22 +297,12 @@ def import_command(
     ] = False,
 ) -> None:
     """Import an `export all` file."""
-    import json
-
-    from mathdrill.usecases import transfer
-
     environment = root.environment(ctx)
-    with contextlib.ExitStack() as stack:
-        shown = None
-        if str(file) == "-":
-            # Read twice (check, then merge): a pipe is copied to a temporary file first.
-            file = stack.enter_context(transfer.spooled(sys.stdin.buffer))
-            shown = "standard input"
-        else:
-            _refuse_special(file)
-        result = _import(environment, file, shown)
+    if str(file) != "-":
+        _refuse_special(file)
+    result = _import(environment, file)
     if as_json:
-        typer.echo(json.dumps(_import_json(result), ensure_ascii=False))
+        typer.echo(jsonout.dumps(_import_json(result)))
         return
     _print_import(result)
 
@@ -289,11 +328,12 @@ def _refuse_special(file: Path) -> None:
     raise InputError(f"{file} is {kind}, not a file written by `mathdrill export all`")
 
 
-def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:
+def _import(environment: Any, file: Path) -> ImportResult:
     from mathdrill.usecases import transfer
     from mathdrill.usecases.collection import open_collection
 
-    size = file.stat().st_size if file.is_file() else None
+    stdin = str(file) == "-"
+    size = file.stat().st_size if not stdin and file.is_file() else None
     with _bar("import", "characters") as progress:
         if progress is None:
             on_read = None
@@ -306,14 +346,13 @@ def _import(environment: Any, file: Path, shown: str | None) -> ImportResult:
                 offset = 0 if phase == "checking" else (size or 0)
                 progress(offset + done[phase], None if size is None else 2 * size)
 
-        result = transfer.import_file(
-            lambda: open_collection(environment, create=True),
-            file,
-            now=environment.now(),
-            on_read=on_read,
-            shown=shown,
-        )
-    return result
+        opener = lambda: open_collection(environment, create=True)  # noqa: E731
+        if stdin:
+            # Checked as it is read; copied to a temporary file for the merge's second pass.
+            return transfer.import_stream(
+                opener, sys.stdin.buffer, now=environment.now(), on_read=on_read
+            )
+        return transfer.import_file(opener, file, now=environment.now(), on_read=on_read)
 
 
 def _import_json(result: ImportResult) -> dict:

@@ -352,11 +352,14 @@ def _load_cache(cache: Path) -> dict[str, Any]:
 def _save_cache(cache: Path, files: dict[str, Any]) -> None:
     # Written to a temporary file and renamed, so a reader never sees half a cache; any failure
     # (read-only data directory, full disk) only means the next run parses the decks again.
-    with contextlib.suppress(OSError):
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps({"format": CACHE_FORMAT, "files": files}), encoding="utf-8")
         os.replace(partial, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def catalog_files(user_dir: Path | None, given: Iterable[Path] = ()) -> list[Path]:

@@ -57,11 +57,6 @@ DEFAULT_ROLLOVER_HOUR = 4
 DEFAULT_NEW_PER_DAY = 10
 #: Default number of reviews per study day.
 DEFAULT_REVIEW_CAP = 200
-#: The clock range the scheduler works in (``--now`` outside it is refused). With intervals of
-#: at most :data:`~mathdrill.scheduling.sm2.MAX_INTERVAL_DAYS` and a century of history or
-#: forecast on either side, every day computation stays inside Python's calendar (years 1–9999).
-EARLIEST_NOW = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _check_aware(name: str, value: object) -> datetime:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mathdrill.errors import InputError, UsageError
+from mathdrill.vocabulary import MAX_INTERVAL_DAYS
 
 #: EF of a card that has never been reviewed (SM-2 step 1).
 INITIAL_EASINESS = 2.5
@@ -53,9 +54,6 @@ MIN_EASINESS_HUNDREDTHS = 130
 PASS_QUALITY = 3
 #: Qualities run from 0 (blackout) to 5 (perfect).
 MAX_QUALITY = 5
-#: The longest interval, 100 years: SM-2 intervals grow without bound, dates do not. A pass
-#: never schedules further out, so every due date stays inside the calendar.
-MAX_INTERVAL_DAYS = 36_500
 
 # A float EF is accepted when it lies this close to a whole number of hundredths. Floats such as
 # 2.6 are not exactly 2.6, but they are within ~1e-15 of it; anything further off was not

@@ -6,9 +6,11 @@ plain tuple in the order of its record's fields (:func:`~mathdrill.storage.recor
 timestamps already in the export's text form: an export turns each tuple into one line with
 one call, which keeps ``mathdrill export all`` on 200,000 reviews within its 3 s target.
 
-Imports stage the validated records in temporary tables (copies of the schema's columns)
-inside ONE write transaction and merge them with set-based SQL, so nothing is held in Python
-memory per review either. The rules (see ``docs/data.md``, "Export and import"):
+Imports stage the validated records in temporary tables (copies of the schema's columns,
+private to the importing connection) before taking the write lock, then compare, back up and
+merge them with set-based SQL in ONE write transaction, so nothing is held in Python memory per
+review either, and drills running meanwhile wait for the short merge only, not for the file to
+be read. The rules (see ``docs/data.md``, "Export and import"):
 
 - a card is matched by ``(deck, template)``; a card missing from the database is added with the
   file's schedule; a card present in both takes the file's schedule only when the file's
@@ -23,6 +25,7 @@ memory per review either. The rules (see ``docs/data.md``, "Export and import"):
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -52,9 +55,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from mathdrill.storage.database import Database, Snapshot
-from mathdrill.storage.records import Card, Review, columns, timestamp_columns
+from mathdrill.storage.engine import WRITE_OPTION
+from mathdrill.storage.records import (
+    EARLIEST,
+    LATEST,
+    Card,
+    Review,
+    columns,
+    exported,
+    timestamp_columns,
+)
 from mathdrill.storage.tables import cards, reviews
-from mathdrill.vocabulary import SCHEDULING_KINDS
+from mathdrill.vocabulary import MAX_ID_LENGTH, SCHEDULING_KINDS
 
 #: Rows fetched from the driver per batch while streaming (memory stays at one batch).
 STREAM_BATCH = 1000
@@ -609,11 +621,14 @@ def _merge_reviews(conn: Any) -> int:
 
 
 def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetime) -> MergeResult:
-    """Merge validated records into the database in ONE transaction, backing it up first.
+    """Merge validated records into the database in ONE write transaction, backing it up first.
 
-    The write lock is taken first (``BEGIN IMMEDIATE`` on SQLite); the records are staged in
-    temporary tables and compared with the database (see the module docstring for the matching
-    rules). Only when they add or change something is an SQLite file copied next to itself with
+    The records are first staged in temporary tables (private to this connection) WITHOUT the
+    write lock: reading and converting the file is the slow part of a large import, and drills
+    running meanwhile keep recording their answers. Only then is the write lock taken (``BEGIN
+    IMMEDIATE`` on SQLite) for the comparison with the database (see the module docstring for
+    the matching rules), the backup and the set-based merge, all in one transaction. Only when
+    the records add or change something is an SQLite file copied next to itself with
     :func:`~mathdrill.storage.migrations.backup_sqlite` (named like a migration backup,
     ``<file>.bak-v<schema>-<UTC time>``) and the merge applied; a file that adds nothing leaves
     the database, and its folder, as they were. If anything fails, nothing is written. Every
@@ -631,24 +646,30 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
     Raises:
         StorageError: If the database cannot be backed up or written (nothing is changed then).
     """
-    with db.write("importing") as conn:
-        backup: Path | None = None
-        _staging.drop_all(conn, checkfirst=True)
-        _staging.create_all(conn)
+    with db.read("importing") as conn:
         try:
-            n_cards, n_reviews = _stage(conn, records)
-            changes, missing = _card_changes(conn)
-            # Reviews of cards already stored can be matched now; those of missing cards are
-            # new with their card (a missing card means a change anyway).
-            fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
-            if not (changes or missing or fresh):
-                return MergeResult(0, 0, n_cards, 0, n_reviews, None)
-            backup = db.backup(conn, now)
-            cards_added = _merge_cards(conn, changes)
-            _stage_fresh_reviews(conn)
-            reviews_added = _merge_reviews(conn)
+            with conn.begin():
+                _staging.drop_all(conn, checkfirst=True)
+                _staging.create_all(conn)
+                n_cards, n_reviews = _stage(conn, records)
+            backup: Path | None = None
+            with conn.execution_options(**{WRITE_OPTION: True}).begin():
+                changes, missing = _card_changes(conn)
+                # Reviews of cards already stored can be matched now; those of missing cards are
+                # new with their card (a missing card means a change anyway).
+                fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
+                if not (changes or missing or fresh):
+                    return MergeResult(0, 0, n_cards, 0, n_reviews, None)
+                backup = db.backup(conn, now)
+                cards_added = _merge_cards(conn, changes)
+                _stage_fresh_reviews(conn)
+                reviews_added = _merge_reviews(conn)
         finally:
-            _staging.drop_all(conn, checkfirst=True)
+            if conn.in_transaction():
+                conn.rollback()
+            # The next import drops them too; an error here must not hide the one that matters.
+            with suppress(Exception), conn.begin():
+                _staging.drop_all(conn, checkfirst=True)
     return MergeResult(
         cards_added=cards_added,
         cards_updated=len(changes),
@@ -657,3 +678,111 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
         reviews_present=n_reviews - reviews_added,
         backup=backup,
     )
+
+
+# -- values outside the range the program can use (``mathdrill doctor``) ------------------------
+
+
+class RangeProblem(NamedTuple):
+    """A stored row holding a value an import would refuse (see :func:`out_of_range`).
+
+    Attributes:
+        table: ``card`` or ``review``.
+        id: The row's id.
+        card: The card's ``deck/template``.
+        what: The values out of range, in words (``due 9999-12-31 …, interval_days 2147483647``).
+    """
+
+    table: str
+    id: int
+    card: str
+    what: str
+
+
+def _limits(table: Any) -> list[tuple[str, Any, Any]]:
+    """Each checked column of a table (or of the cards joined to reviews) with its bounds."""
+    checks: list[tuple[str, Any, Any]] = []
+    for spec in exported(Card if table is cards else Review):
+        meta = spec.metadata
+        column = table.c.get(spec.name)
+        if column is None or meta["check"] not in ("time", "whole"):
+            continue
+        if meta["check"] == "time":
+            checks.append((spec.name, column, (EARLIEST, LATEST)))
+        else:
+            checks.append((spec.name, column, (meta["low"], meta["high"])))
+    return checks
+
+
+def out_of_range(db: Database, *, limit: int = 100) -> tuple[list[RangeProblem], int]:
+    """Find stored cards and reviews holding values an import refuses.
+
+    Such rows were written by hand or by an older mathdrill: timestamps outside the usable
+    years, intervals, E-Factors or seeds out of bounds, ids longer than the schema's columns.
+
+    Args:
+        db: The open database.
+        limit: List at most this many rows of each table.
+
+    Returns:
+        The rows found (cards first, then reviews, by id) and how many there are in all.
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    found: list[RangeProblem] = []
+    total = 0
+    with db.read("looking for values out of range") as conn:
+        for table in (cards, reviews):
+            checks = _limits(table)
+            bad = [
+                or_(column < low, column >= high)
+                if name in _TIMES
+                else or_(column < low, column > high)
+                for name, column, (low, high) in checks
+            ]
+            raw = [type_coerce(column, String) for _name, column, _bounds in checks]
+            key = (cards.c.deck, cards.c.template)
+            if table is cards:
+                bad += [func.length(column) > MAX_ID_LENGTH for column in key]
+                query = select(cards.c.id, *key, *raw)
+            else:
+                query = select(reviews.c.id, *key, *raw).join_from(
+                    reviews, cards, reviews.c.card_id == cards.c.id
+                )
+            query = query.where(or_(*bad))
+            total += conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+            for row in conn.execute(query.order_by(table.c.id).limit(limit)):
+                row_id, deck, template, *values = row
+                parts = [
+                    f"{name} {value}"
+                    for (name, _c, _b), value in zip(checks, values, strict=True)
+                    if _outside(name, value, _b)
+                ]
+                if table is cards:
+                    parts += [
+                        f"{name} longer than {MAX_ID_LENGTH} characters"
+                        for name, text in (("deck", deck), ("template", template))
+                        if len(text) > MAX_ID_LENGTH
+                    ]
+                name = "card" if table is cards else "review"
+                found.append(
+                    RangeProblem(name, int(row_id), f"{deck}/{template}", ", ".join(parts))
+                )
+    return found, total
+
+
+def _outside(name: str, value: Any, bounds: tuple[Any, Any]) -> bool:
+    """Whether a stored value (timestamps as their stored text) is outside its bounds."""
+    if value is None:
+        return False
+    low, high = bounds
+    if name in _TIMES:
+        text = str(value)
+        return not _stored(low) <= text < _stored(high)
+    return not low <= int(value) <= high
+
+
+def _stored(moment: datetime) -> str:
+    """A timestamp as SQLite stores it (fixed width, so text order is time order)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

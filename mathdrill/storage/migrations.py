@@ -18,8 +18,10 @@ build an old database and prove the upgrade path ends in the same schema as a fr
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -220,17 +222,27 @@ def backup_sqlite(source: Path, destination: Path) -> None:
         source: The database file.
         destination: The new file (must not exist).
 
+    The copy is made as ``<destination>.part`` and renamed when complete, and deleted when it
+    fails (a full disk), so a backup that exists is whole: copying it back never restores a
+    truncated or empty database.
+
     Raises:
         sqlite3.Error: If the copy fails (the caller translates it).
         OSError: If the destination cannot be created.
     """
+    partial = destination.with_name(f"{destination.name}.part")
     reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        target = sqlite3.connect(destination)
+        target = sqlite3.connect(partial)
         try:
             reader.backup(target)
         finally:
             target.close()
+        os.replace(partial, destination)
+    except BaseException:
+        with suppress(OSError):
+            partial.unlink()
+        raise
     finally:
         reader.close()
 

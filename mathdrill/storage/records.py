@@ -12,14 +12,23 @@ layers can build records cheaply.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from mathdrill.vocabulary import MAX_SEED, REVIEW_KINDS
+from mathdrill.vocabulary import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_EASINESS_X100,
+    MAX_ID_LENGTH,
+    MAX_INTERVAL_DAYS,
+    MAX_SEED,
+    REVIEW_KINDS,
+)
 
 #: The E-Factor a new card starts with, in hundredths (SM-2: 2.5).
 INITIAL_EASINESS_X100 = 250
@@ -29,6 +38,14 @@ MAX_WHOLE = 2**31 - 1
 
 #: The longest free text (an answer, how it was read) an import may hold, in characters.
 MAX_TEXT = 1_000_000
+
+#: The range of a stored timestamp: FIRST_YEAR-01-01 (included) to LAST_YEAR + 1 (excluded).
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+
+# A lone surrogate (an undecodable byte read from a terminal, or "\ud800" in a JSON file) cannot
+# be stored as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # What an import file may hold in a field (see check_field), kept in the field's metadata.
@@ -107,11 +124,11 @@ class Card:
         id: Database id (reviews refer to it); 0 for a card read from an import file.
     """
 
-    deck: str = field(metadata=_text(200))
-    template: str = field(metadata=_text(200))
+    deck: str = field(metadata=_text(MAX_ID_LENGTH))
+    template: str = field(metadata=_text(MAX_ID_LENGTH))
     repetitions: int = field(metadata=_whole())
-    easiness_x100: int = field(metadata=_whole(130))
-    interval_days: int = field(metadata=_whole())
+    easiness_x100: int = field(metadata=_whole(130, MAX_EASINESS_X100))
+    interval_days: int = field(metadata=_whole(0, MAX_INTERVAL_DAYS))
     due: datetime | None = field(metadata=_TIME_OR_NULL)
     lapses: int = field(metadata=_whole())
     suspended: bool = field(metadata=_FLAG)
@@ -251,8 +268,8 @@ class Review:
         id: Database id, increasing in insertion order (0 until stored).
     """
 
-    deck: str = field(default="", metadata=_text(200))
-    template: str = field(default="", metadata=_text(200))
+    deck: str = field(default="", metadata=_text(MAX_ID_LENGTH))
+    template: str = field(default="", metadata=_text(MAX_ID_LENGTH))
     reviewed_at: datetime = field(metadata=_TIME)
     kind: str = field(metadata={"check": "kind", "null": False})
     seed: int = field(metadata=_whole(0, MAX_SEED))
@@ -265,10 +282,10 @@ class Review:
     hints: int = field(default=0, metadata=_whole())
     seconds: float | None = field(default=None, metadata={"check": "seconds", "null": True})
     quality: int | None = field(metadata=_whole(0, 5, null=True))
-    easiness_before_x100: int = field(default=0, metadata=_whole(130))
-    easiness_after_x100: int = field(default=0, metadata=_whole(130))
-    interval_before: int = field(default=0, metadata=_whole())
-    interval_after: int = field(default=0, metadata=_whole())
+    easiness_before_x100: int = field(default=0, metadata=_whole(130, MAX_EASINESS_X100))
+    easiness_after_x100: int = field(default=0, metadata=_whole(130, MAX_EASINESS_X100))
+    interval_before: int = field(default=0, metadata=_whole(0, MAX_INTERVAL_DAYS))
+    interval_after: int = field(default=0, metadata=_whole(0, MAX_INTERVAL_DAYS))
     session_id: str | None = field(default=None, metadata=_text(64, empty=True, null=True))
     card_id: int = field(default=0, metadata=_STORED)
     id: int = field(default=0, metadata=_STORED)
@@ -360,6 +377,11 @@ def check_field(spec: Field[Any], value: Any, show: Callable[[Any], str] = repr)
         if not isinstance(value, str) or len(value) > limit or (not value and not empty):
             size = f"of at most {limit} characters" if empty else f"of 1–{limit} characters"
             raise ValueError(f"{name!r} must be a text {size}{null}, got {show(value)}")
+        if not value.isascii() and (bad := _SURROGATE.search(value)):
+            raise ValueError(
+                f"{name!r} holds a lone surrogate (U+{ord(bad.group()):04X}) at character "
+                f"{bad.start() + 1}, which is not text: it cannot be stored as UTF-8"
+            )
     elif check == "whole":
         low, high = meta["low"], meta["high"]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -384,6 +406,11 @@ def check_field(spec: Field[Any], value: Any, show: Callable[[Any], str] = repr)
         return float(value)
     elif check == "time":
         _require_aware(name, value)
+        if not EARLIEST <= value < LATEST:
+            raise ValueError(
+                f"{name!r} must lie in the years {FIRST_YEAR}–{LAST_YEAR} (UTC), got "
+                f"{show(value.isoformat())}"
+            )
     return value
 
 

@@ -14,19 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mathdrill.errors import DeckError, NotFoundError, StorageError, UsageError
-from mathdrill.scheduling.queue import (
-    EARLIEST_NOW,
-    LATEST_NOW,
-    LEECH_THRESHOLD,
-    day_start,
-    study_day,
-)
-from mathdrill.scheduling.sm2 import MAX_INTERVAL_DAYS
+from mathdrill.scheduling.queue import LEECH_THRESHOLD, day_start, study_day
 
 if TYPE_CHECKING:
     from mathdrill.config import Environment
     from mathdrill.decks.library import Library
     from mathdrill.storage import Card, Database, Review
+    from mathdrill.storage.bulk import RangeProblem
 
 
 @contextmanager
@@ -336,9 +330,10 @@ class DoctorReport:
         orphaned: ``deck/template`` of cards whose template no loaded deck defines.
         leeches: ``(deck/template, lapses)`` of leech cards, most lapses first.
         deck_problems: Deck files that could not be loaded, with their messages.
-        out_of_range: ``deck/template`` of cards whose interval or due date lies beyond what
-            mathdrill schedules (an import from before those were checked); resetting them
-            fixes it.
+        out_of_range: Rows holding values outside what mathdrill can use (listed up to 100
+            per table), e.g. a date in year 9999 written by hand: they break statistics and
+            the drill, and an export of them would not import.
+        out_of_range_total: How many such rows there are in all.
     """
 
     database: str
@@ -350,20 +345,13 @@ class DoctorReport:
     orphaned: tuple[str, ...]
     leeches: tuple[tuple[str, int], ...]
     deck_problems: tuple[str, ...]
-    out_of_range: tuple[str, ...] = ()
+    out_of_range: tuple[RangeProblem, ...] = ()
+    out_of_range_total: int = 0
 
     @property
     def healthy(self) -> bool:
-        """True when the database opened and passed its integrity check."""
-        return self.open_error is None and not self.integrity
-
-
-def _schedulable(card: Card) -> bool:
-    """Tell whether a card's interval and due date are ones mathdrill itself could have set."""
-    if card.interval_days > MAX_INTERVAL_DAYS:
-        return False
-    latest = LATEST_NOW + timedelta(days=MAX_INTERVAL_DAYS + 1)
-    return card.due is None or EARLIEST_NOW - timedelta(days=1) <= card.due <= latest
+        """True when the database opened, passed its integrity check and holds usable values."""
+        return self.open_error is None and not self.integrity and not self.out_of_range_total
 
 
 def doctor(environment: Environment) -> DoctorReport:
@@ -375,7 +363,7 @@ def doctor(environment: Environment) -> DoctorReport:
     Returns:
         The report (``healthy`` False on corruption or when the database cannot be opened).
     """
-    from mathdrill.storage import resolve_database
+    from mathdrill.storage import bulk, resolve_database
 
     url = resolve_database(environment.db, environment.env)
     library = load_library(environment)
@@ -397,6 +385,7 @@ def doctor(environment: Environment) -> DoctorReport:
                 ),
                 key=lambda item: (-item[1], item[0]),
             )
+            odd, odd_total = bulk.out_of_range(db)
             return DoctorReport(
                 database=db.path,
                 schema_version=db.schema_version(),
@@ -407,7 +396,8 @@ def doctor(environment: Environment) -> DoctorReport:
                 orphaned=orphans,
                 leeches=tuple(leeches),
                 deck_problems=tuple(deck_problems),
-                out_of_range=tuple(f"{c.deck}/{c.template}" for c in cards if not _schedulable(c)),
+                out_of_range=tuple(odd),
+                out_of_range_total=odd_total,
             )
     except StorageError as error:
         return DoctorReport(

@@ -27,7 +27,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import UsageError
-from mathdrill.scheduling.queue import EARLIEST_NOW, LATEST_NOW, day_start, study_day
+from mathdrill.scheduling.queue import day_start, study_day
+from mathdrill.vocabulary import EARLIEST_NOW, LATEST_NOW
 
 if TYPE_CHECKING:
     from mathdrill.decks.catalog import Catalog

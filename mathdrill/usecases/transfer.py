@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import math
 import os
-import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import Field, dataclass
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mathdrill import __version__
-from mathdrill.errors import InputError, UsageError
+from mathdrill.errors import InputError, OutputError, UsageError
 from mathdrill.storage.records import Card, Review, check_field, columns, exported
 
 if TYPE_CHECKING:
@@ -156,17 +158,27 @@ def _json_value_of(spec: Field[Any]) -> Callable[[Any], str]:
 
 
 # CSV: text is always quoted (inner quotes doubled, so commas and line breaks inside an answer
-# are safe) and cut at a NUL character; null is an empty unquoted cell, so null and empty text
-# stay distinct; booleans are true/false; numbers and timestamps are bare (floats as Python's
-# shortest round-trip form); an answer time is rounded to the millisecond.
+# are safe), cut at a NUL character, and kept from starting a formula (see _quoted); null is an
+# empty unquoted cell, so null and empty text stay distinct; booleans are true/false; numbers
+# and timestamps are bare (floats as Python's shortest round-trip form); an answer time is
+# rounded to the millisecond.
+
+
+# A text cell starting with = + - @, a tab or a carriage return would run as a formula in a
+# spreadsheet (CSV injection): it gets a leading ' , as does a cell starting with ' itself, so
+# dropping one leading ' from every text cell that has one gives the text back exactly.
+_FORMULA_START = frozenset("=+-@\t\r'")
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.partition("\0")[0].replace('"', '""') + '"'
+    text = text.partition("\0")[0]
+    if text[:1] in _FORMULA_START and text:
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _quoted_or_null(text: str | None) -> str:
-    return "" if text is None else '"' + text.partition("\0")[0].replace('"', '""') + '"'
+    return "" if text is None else _quoted(text)
 
 
 def _bare_or_null(value: Any) -> str:
@@ -329,12 +341,15 @@ class ExportResult:
         fmt: The format.
         cards: Card (or skill) records written.
         reviews: Review records written.
+        unimportable: For ``all``: stored rows holding values ``import`` refuses (see
+            ``mathdrill doctor``), so the file will not import until they are fixed.
     """
 
     what: str
     fmt: str
     cards: int
     reviews: int
+    unimportable: int = 0
 
 
 def default_format(what: str) -> str:
@@ -529,7 +544,11 @@ def export(
         else:
             n_reviews = _write_table(fmt, out, REVIEW_COLUMNS, review_texts("review"), counter)
     counter.finish()
-    return ExportResult(what=what, fmt=fmt, cards=n_cards, reviews=n_reviews)
+    # A backup that cannot be restored should be known now, not on the day it is needed.
+    unimportable = store.out_of_range(db, limit=0)[1] if what == "all" else 0
+    return ExportResult(
+        what=what, fmt=fmt, cards=n_cards, reviews=n_reviews, unimportable=unimportable
+    )
 
 
 def _write_table(
@@ -582,48 +601,99 @@ def _export_all(
     return n_cards, n_reviews
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[IO[str]]:
-    """Open a text file that appears at ``path`` only once it is completely written.
+def _umask() -> int:
+    """Return the process's umask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    The text goes to a temporary file in the same folder, which replaces ``path`` when the block
-    ends normally and is deleted when it fails, so a failed or interrupted export never leaves
-    half a file (nor destroys an earlier export of the same name).
+
+@contextlib.contextmanager
+def output_file(path: Path) -> Iterator[IO[str]]:
+    """Open the file an export writes to, doing what a learner expects with what is there.
+
+    - Nothing, or a regular file: the text goes to a temporary ``.NAME.*.part`` file in the same
+      folder, which replaces it when the block ends normally and is deleted when it fails (or
+      the process is stopped by a signal the command line turns into an exception), so a failed
+      export never leaves half a file nor destroys an earlier one. The new file gets the old
+      file's permissions, or for a new file those the umask allows (as ``>`` would).
+    - A symbolic link: written through; its target is treated as above and the link stays.
+    - A FIFO or a character device (``/dev/null``, a terminal): written to in place, never
+      replaced.
+    - A folder or a block device (a disk): refused.
 
     Args:
-        path: The file to write.
+        path: Where to write (``-o PATH``).
 
     Yields:
         The open text stream (UTF-8, ``newline=""``).
 
     Raises:
-        InputError: If the folder does not exist or cannot be written.
+        InputError: If PATH is a folder or a block device, or its folder does not exist or
+            cannot be written (exit 2: the path is the problem).
+        OutputError: If writing fails on the way (a full disk), exit 3; nothing is left at PATH
+            but what was there (a regular file), or part of the export (a FIFO or device).
     """
-    folder = path.parent if str(path.parent) else Path(".")
+    target = Path(os.path.realpath(path))
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        found: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise InputError(f"cannot write {path}: it is a folder. Give a file name.")
+    if found is not None and stat.S_ISBLK(found.st_mode):
+        raise InputError(
+            f"cannot write {path}: it is a block device (a disk); mathdrill does not write "
+            "exports onto devices that hold file systems. Give a file name."
+        )
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        with (
+            _written(path, "the export there is incomplete"),
+            open(target, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream,
+        ):
+            yield stream
+        return
+    mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise InputError(
             f"cannot write {path}: {exc.strerror or exc}. Check that the folder exists and is "
-            f"writable."
+            "writable."
         ) from exc
     try:
-        with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
-            yield stream
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write {path}: {exc.strerror or exc} (is it a folder?). Nothing was "
-                "written there."
-            ) from exc
+        with _written(path, "nothing was written there"):
+            os.fchmod(fd, mode)
+            with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:
+                yield stream
+            os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
 
 
+@contextlib.contextmanager
+def _written(path: Path, outcome: str) -> Iterator[None]:
+    """Turn a failed write (a full disk, a lost device) into an OutputError naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; {outcome}.") from None
+
+
 # -- import: reading and validating -------------------------------------------------------------
+
+
+def _unreadable(exc: BaseException) -> str:
+    """Say in words why the JSON decoder gave up on a value that is not a syntax error."""
+    if isinstance(exc, RecursionError):
+        return "lists or objects nested too deeply"
+    if "digits" in str(exc):
+        return f"a number with more than {sys.get_int_max_str_digits()} digits"
+    return str(exc)
 
 
 class _Refused(Exception):
@@ -651,7 +721,11 @@ def _timestamp(value: Any, name: str, *, optional: bool = False) -> datetime | N
         ) from None
     if moment.tzinfo is None:
         raise ValueError(f"{name!r} has no time zone: {_show(value)} (add Z for UTC)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # An offset that moves the time past year 1 or year 9999 (record checks the range).
+        raise ValueError(f"{name!r} lies outside the calendar in UTC: {_show(value)}") from None
 
 
 def _show(value: Any) -> str:
@@ -834,6 +908,11 @@ class _JsonStream:
                     ) from None
                 line = self._line + self._buf.count("\n", 0, exc.pos)
                 raise _Refused(f"line {line}", f"invalid JSON in {what}: {exc.msg}") from None
+            except (RecursionError, ValueError) as exc:
+                # Not a syntax error: too deep, or a number too long to convert.
+                raise _Refused(
+                    self.where(), f"invalid JSON in {what}: {_unreadable(exc)}"
+                ) from None
             # A number at the very end of the buffer may continue in the next chunk.
             if end >= len(self._buf) and not self._eof and self._fill():
                 continue
@@ -927,6 +1006,8 @@ def _read_jsonl(
         except json.JSONDecodeError as exc:
             hint = "" if line.endswith("\n") else " (the last line is cut off: truncated file?)"
             raise _Refused(where, f"invalid JSON: {exc.msg}{hint}") from None
+        except (RecursionError, ValueError) as exc:
+            raise _Refused(where, f"invalid JSON: {_unreadable(exc)}") from None
         if not isinstance(value, dict) or not isinstance(value.get("type"), str):
             raise _Refused(where, 'each line must be a JSON object with a "type" field')
         section = value.pop("type")
@@ -938,10 +1019,14 @@ def _read_jsonl(
 def _sniff(path: Path) -> str:
     """Return ``jsonl`` when the first line is a complete JSON object with a ``type``."""
     with open(path, encoding="utf-8", errors="replace") as stream:
-        first = stream.readline(MAX_RECORD_CHARS)
+        return _sniff_line(stream.readline(MAX_RECORD_CHARS))
+
+
+def _sniff_line(first: str) -> str:
+    """Return ``jsonl`` when ``first`` is a complete JSON object with a ``type``, else ``json``."""
     try:
         value = json.loads(first)
-    except json.JSONDecodeError:
+    except (RecursionError, ValueError):
         return "json"
     return "jsonl" if isinstance(value, dict) and "type" in value else "json"
 
@@ -968,16 +1053,20 @@ class ImportPlan:
 
 
 def _records(
-    path: Path, fmt: str, on_read: Callable[[int], None] | None, shown: str | None = None
+    source: Path | IO[str],
+    fmt: str,
+    on_read: Callable[[int], None] | None,
+    shown: str | None = None,
 ) -> Iterator[Card | Review | dict[str, Any]]:
     """Yield the file's validated meta (a dict), cards and reviews; raise InputError otherwise.
 
     Everything is checked: structure, the meta's marker and version, every field, unique cards,
-    that every review names a card of the file, and the closing counts. Messages name the file
-    ``shown`` (default: its path).
+    that every review names a card of the file, and the closing counts. ``source`` is a path or
+    an open text stream (standard input, checked as it is read). Messages name it ``shown``
+    (default: its path).
     """
-    name = path.name
-    label = shown or str(path)
+    name = source.name if isinstance(source, Path) else "-"
+    label = shown or str(source)
     read = _read_jsonl if fmt == "jsonl" else _read_json
     seen_meta = False
     counts: Any = None
@@ -985,7 +1074,11 @@ def _records(
     wanted: dict[tuple[str, str], str] = {}
     n_cards = n_reviews = 0
     try:
-        with open(path, encoding="utf-8", newline="") as stream:
+        with (
+            open(source, encoding="utf-8", newline="")
+            if isinstance(source, Path)
+            else contextlib.nullcontext(source)
+        ) as stream:
             for item in read(stream, name, on_read):
                 if counts is not None:
                     raise _Refused(item.where, "a record after the closing counts")
@@ -1035,6 +1128,12 @@ def _records(
     except _Refused as exc:
         raise InputError(
             f"{label}: {exc.where}: {exc.what}. Nothing was imported; the database is unchanged."
+        ) from None
+    except _SpoolFull as exc:
+        raise InputError(
+            f"{label}: more than {exc.limit} bytes came in, more than `import -` keeps in a "
+            "temporary file (the import reads its file twice). Save it to a file and import "
+            "that: mathdrill import FILE. Nothing was imported; the database is unchanged."
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
@@ -1139,7 +1238,7 @@ def import_file(
         now: The time stamped on the backup's name (aware).
         on_read: Called with ``("checking" | "importing", characters read)`` as the file is
             read in each pass.
-        shown: How messages name the file (default: its path; see :func:`spooled`).
+        shown: How messages name the file (default: its path).
 
     Returns:
         What the file held and what was added.
@@ -1159,29 +1258,135 @@ def import_file(
     return ImportResult(plan=plan, merge=merged)
 
 
-@contextlib.contextmanager
-def spooled(stream: IO[bytes]) -> Iterator[Path]:
-    """Copy a byte stream (standard input) into a temporary file, for ``import -``.
+#: The most standard input ``import -`` copies to its temporary file, in bytes: an ``export
+#: all`` of 200,000 reviews is about 100 MB; an endless or foreign stream stops here.
+MAX_SPOOL_BYTES = 1 << 30
 
-    An import reads its file twice (once to check all of it, once to merge), which a pipe
-    cannot give; the copy is made in blocks, so memory stays flat, and deleted afterwards.
+
+class _SpoolFull(Exception):
+    """Standard input went past the spool's limit (turned into InputError by the caller)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _Tee(io.RawIOBase):
+    """Reads a byte stream and copies what it read to a file, up to ``limit`` bytes."""
+
+    def __init__(self, source: IO[bytes], copy: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self._source, self._copy, self._limit, self._total = source, copy, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        # read1: what the pipe has now, without waiting for a whole buffer.
+        read = getattr(self._source, "read1", self._source.read)
+        chunk = read(len(buffer))
+        self._total += len(chunk)
+        if self._total > self._limit:
+            raise _SpoolFull(self._limit)
+        self._copy.write(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+class _Replay:
+    """A text stream whose first line was already read (to tell JSON from JSON lines)."""
+
+    def __init__(self, first: str, rest: IO[str]) -> None:
+        self._head, self._rest = first, rest
+
+    def read(self, size: int = -1) -> str:
+        if not self._head:
+            return self._rest.read(size)
+        if size < 0:
+            head, self._head = self._head, ""
+            return head + self._rest.read()
+        head, self._head = self._head[:size], self._head[size:]
+        return head
+
+    def readline(self, size: int = -1) -> str:
+        if not self._head:
+            return self._rest.readline(size)
+        head, self._head = self._head, ""
+        return head
+
+
+def import_stream(
+    open_db: Callable[[], contextlib.AbstractContextManager[Database]],
+    stream: IO[bytes],
+    *,
+    now: datetime,
+    on_read: Callable[[str, int], None] | None = None,
+    limit: int = MAX_SPOOL_BYTES,
+) -> ImportResult:
+    """Import an ``export all`` read from a byte stream (``import -``, standard input).
+
+    The stream is checked as it is read, so the first problem stops the import at once (not
+    after copying all of it); what was read is copied to a temporary file for the merge's
+    second pass, at most ``limit`` bytes, and deleted afterwards. Otherwise as
+    :func:`import_file`.
 
     Args:
-        stream: The stream to read to its end.
+        open_db: Opens the learner's database (a context manager).
+        stream: The bytes (standard input).
+        now: The time stamped on the backup's name (aware).
+        on_read: Called with ``("checking" | "importing", characters read)``.
+        limit: The most bytes copied; beyond it the import is refused.
 
-    Yields:
-        The temporary file's path.
+    Returns:
+        What the stream held and what was added.
 
     Raises:
-        InputError: If the stream cannot be read or the copy cannot be written.
+        InputError: If the stream is refused, too long, or cannot be copied.
+        StorageError: If the database cannot be opened, backed up or written.
     """
+    from mathdrill.storage import bulk as store
+
+    label = "standard input"
+    check = None if on_read is None else (lambda n: on_read("checking", n))
     with tempfile.TemporaryDirectory(prefix="mathdrill-import-") as folder:
         path = Path(folder) / "stdin"
         try:
             with path.open("wb") as copy:
-                shutil.copyfileobj(stream, copy, 1 << 20)
+                text = io.TextIOWrapper(
+                    io.BufferedReader(_Tee(stream, copy, limit), _READ_CHUNK),
+                    encoding="utf-8",
+                    newline="",
+                )
+                try:
+                    first = text.readline(MAX_RECORD_CHARS + 1)
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{label}: not a mathdrill export (not UTF-8 text: byte {exc.start} cannot "
+                        "be read). Nothing was imported; the database is unchanged."
+                    ) from None
+                except _SpoolFull as exc:
+                    raise InputError(f"{label}: more than {exc.limit} bytes in one line") from None
+                fmt = _sniff_line(first)
+                cards = reviews = 0
+                exported_at: str | None = None
+                replay: Any = _Replay(first, text)
+                for record in _records(replay, fmt, check, label):
+                    if isinstance(record, dict):
+                        value = record.get("exported_at")
+                        exported_at = value if isinstance(value, str) else None
+                    elif isinstance(record, Review):
+                        reviews += 1
+                    else:
+                        cards += 1
         except OSError as exc:
             raise InputError(
                 f"cannot copy standard input to a temporary file: {exc.strerror or exc}"
             ) from None
-        yield path
+        plan = ImportPlan(
+            path=path, fmt=fmt, cards=cards, reviews=reviews, exported_at=exported_at, name=label
+        )
+        apply = None if on_read is None else (lambda n: on_read("importing", n))
+        records = (r for r in _records(path, fmt, apply, label) if not isinstance(r, dict))
+        with open_db() as db:
+            merged = store.merge_import(db, records, now=now)
+    return ImportResult(plan=plan, merge=merged)

@@ -20,10 +20,10 @@ from mathdrill.usecases.transfer import (
     REVIEW_COLUMNS,
     STATS_COLUMNS,
     ExportFilters,
-    atomic_output,
     export,
     fsrs_rating,
     fsrs_rows,
+    output_file,
 )
 from tests.factories import NOW, CardSpec, ReviewSpec, TableHistory, random_history, write_history
 
@@ -252,12 +252,12 @@ def test_fsrs_rows_keep_graded_scheduled_reviews_with_states(db_file: Path) -> N
         assert len(list(fsrs_rows(store.iter_reviews(db)))) == 5
 
 
-def test_atomic_output_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+def test_output_file_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     target.write_text("old export\n")
 
     def fail_halfway() -> None:
-        with atomic_output(target) as out:
+        with output_file(target) as out:
             out.write("half of a new")
             raise RuntimeError("disk full, say")
 
@@ -265,7 +265,7 @@ def test_atomic_output_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> 
         fail_halfway()
     assert target.read_text() == "old export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
-    with atomic_output(target) as out:
+    with output_file(target) as out:
         out.write("new\n")
     assert target.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
@@ -310,7 +310,7 @@ def test_a_csv_export_to_a_file_is_the_text_and_progress_counts_every_review(
     whole = _export(db_file, "reviews", "csv")
     seen: list[tuple[int, int | None]] = []
     target = db_file.parent / "reviews.csv"
-    with open_database(str(db_file), create=False) as db, atomic_output(target) as stream:
+    with open_database(str(db_file), create=False) as db, output_file(target) as stream:
         result = export(
             db, "reviews", "csv", stream, now=LATER, progress=lambda d, t: seen.append((d, t))
         )

@@ -229,8 +229,12 @@ def _simple_ratio(ratio: Any) -> str | None:
     return None
 
 
-def _ratio_near_miss(ratio: Any) -> str | None:
-    """Name a near miss from the ratio answer/reference."""
+def _ratio_near_miss(ratio: Any, *, factor: bool = True) -> str | None:
+    """Name a near miss from the ratio answer/reference.
+
+    ``factor`` False leaves out "off by a constant factor": for two plain numbers it is true of
+    every wrong nonzero answer, so it names nothing (a sign or a power of 10 still does).
+    """
     if not is_real(ratio, POINT_DPS):
         return None
     r = float(mpmath.re(ratio))
@@ -240,7 +244,7 @@ def _ratio_near_miss(ratio: Any) -> str | None:
         k = round(math.log10(r))
         if k != 0 and abs(r - 10.0**k) <= 1e-9 * 10.0**k and abs(k) <= 6:
             return f"off by a factor of 10^{k} — check the decimal point or percent sign"
-    simple = _simple_ratio(ratio)
+    simple = _simple_ratio(ratio) if factor else None
     if simple is not None:
         return f"off by a constant factor (your answer is {simple} times the reference)"
     return None
@@ -393,7 +397,7 @@ def _no_near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> None:
 
 def _near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> str | None:
     if a != 0 and b != 0:
-        named = _ratio_near_miss(b / a)
+        named = _ratio_near_miss(b / a, factor=False)
         if named is not None:
             return named
     if close or (a != 0 and diff <= abs(a) / 100):

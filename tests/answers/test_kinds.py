@@ -82,7 +82,8 @@ def test_number_tolerances_replace_the_decimal_rule() -> None:
     ("answer", "near"),
     [
         ("-1/3", "off by a sign"),
-        ("2/3", "off by a constant factor (your answer is 2 times the reference)"),
+        ("2/3", None),  # every wrong nonzero number is some factor times the reference
+        ("17/30", None),
         ("100/3", "off by a factor of 10^2 — check the decimal point or percent sign"),
         ("0.3336", "close but not within tolerance"),
     ],
@@ -91,6 +92,16 @@ def test_number_near_misses(answer: str, near: str) -> None:
     result = verdict("number", "1/3", answer)
     assert result.status == "wrong"
     assert result.near_miss == near
+
+
+def test_constant_factor_is_named_for_expressions_and_arrays_not_numbers() -> None:
+    assert verdict("number", "1", "17/10").near_miss is None
+    assert verdict("vector", "[1, 2]", "[2, 4]").near_miss == "off by a constant factor"
+    assert verdict("matrix", "[[1, 2], [3, 4]]", "[[3, 6], [9, 12]]").near_miss == (
+        "off by a constant factor"
+    )
+    factor = verdict("expression", "x^2", "3*x^2", variables=X).near_miss
+    assert factor == "off by a constant factor (your answer is 3 times the reference)"
 
 
 def test_number_refuses_formulas_and_lists() -> None:

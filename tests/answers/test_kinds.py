@@ -240,7 +240,27 @@ def test_matrix_shape_mismatch_reason() -> None:
 def test_matrix_transposed_is_a_named_near_miss() -> None:
     result = verdict("matrix", "[[1, 2], [3, 4]]", "[[1, 3], [2, 4]]")
     assert result.near_miss == "transposed"
-    assert "entry (1, 2)" in result.reason
+    assert result.reason.startswith("entries (1, 2) and (2, 1) are wrong")
+
+
+def test_vector_verdict_names_every_wrong_entry() -> None:
+    assert verdict("vector", "[1, 2, 3]", "[1, 5, 3]").reason == (
+        "entry 2 is wrong: not equal to the reference"
+    )
+    assert verdict("vector", "[1, 2, 3]", "[7, 2, 9]").reason == (
+        "entries 1 and 3 are wrong: not equal to the reference"
+    )
+    assert verdict("vector", "[1, 2, 3, 4]", "[0, 0, 3, 0]").reason == (
+        "entries 1, 2 and 4 are wrong: not equal to the reference"
+    )
+    mixed = verdict("vector", "[1, 1/3]", "[2, 0.3]").reason
+    assert mixed.startswith("entries 1 and 2 are wrong — entry 1: not equal to the reference; ")
+    assert "entry 2: 0.3 has only 1 significant figure" in mixed
+
+
+def test_matrix_verdict_counts_wrong_entries_when_many() -> None:
+    result = verdict("matrix", "[[1, 2, 3], [4, 5, 6]]", "[[0, 0, 0], [0, 0, 6]]")
+    assert result.reason == "5 of 6 entries are wrong, the first (1, 1): not equal to the reference"
 
 
 def test_matrix_latex_bmatrix() -> None:

@@ -38,7 +38,6 @@ from mathdrill.answers.verdict import AnswerSpec
 from mathdrill.errors import InputError
 from mathdrill.mathlang import Parsed, Sequence
 
-
 #: Up to this many wrong entries are named one by one; more are counted.
 NAMED_ENTRIES = 4
 
@@ -77,14 +76,12 @@ def entries_outcome(
 
 
 def _wrong_entries_reason(wrong: list[tuple[str, Outcome]], total: int) -> str:
-    """ "entry 2 is wrong: …", "entries 1 and 3 are wrong: …", or "5 of 6 entries are wrong"."""
+    """The reason: "entry 2 is wrong: …", "entries 1 and 3 are wrong: …" or "5 of 6 …"."""
     first_label, first = wrong[0]
     if len(wrong) == 1:
         return f"entry {first_label} is wrong: {first.reason}"
     if len(wrong) > NAMED_ENTRIES:
-        return (
-            f"{len(wrong)} of {total} entries are wrong, the first {first_label}: {first.reason}"
-        )
+        return f"{len(wrong)} of {total} entries are wrong, the first {first_label}: {first.reason}"
     labels = [position for position, _ in wrong]
     named = ", ".join(labels[:-1]) + f" and {labels[-1]}"
     if len({o.reason for _, o in wrong}) == 1:
@@ -186,9 +183,7 @@ class VectorKind(AnswerKind):
             )
         if len(a) != len(e):
             return Outcome(False, f"expected a vector of length {len(e)}, got length {len(a)}")
-        outcome = entries_outcome(
-            spec, e, a, reading.numbers, lambda i: str(i + 1), decide_only
-        )
+        outcome = entries_outcome(spec, e, a, reading.numbers, lambda i: str(i + 1), decide_only)
         if outcome.equal is False and outcome.near_miss is None and not decide_only:
             return Outcome(False, outcome.reason, _structure_near_miss(e, a))
         return outcome

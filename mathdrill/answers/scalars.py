@@ -84,7 +84,7 @@ class NumberKind(AnswerKind):
         if spec.rtol is not None or spec.atol is not None:
             return "a number (exact such as 1/3 or sqrt(2)/2, or a decimal)"
         return (
-            "an exact number such as 1/3 or sqrt(2)/2, or a decimal with at least"
+            "an exact number such as 1/3 or sqrt(2)/2, or one rounded to at least"
             f" {MIN_FIGURES} significant figures (0.333, 33.3%, 2e-3)"
         )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mathdrill.cli import root
+from mathdrill.cli.counts import counted
 from mathdrill.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
@@ -352,7 +353,7 @@ def leech_lines(leeches: tuple[tuple[str, int], ...] | list[tuple[str, int]]) ->
         return []
     ranked = sorted(leeches, key=lambda pair: (-pair[1], pair[0]))
     lines = [f"leeches: {len(ranked)} (skills that keep slipping; most lapses first):"]
-    lines += [f"  {card} ({lapses} lapses)" for card, lapses in ranked[:LEECHES_SHOWN]]
+    lines += [f"  {card} ({counted(lapses, 'lapse')})" for card, lapses in ranked[:LEECHES_SHOWN]]
     if len(ranked) > LEECHES_SHOWN:
         lines.append(
             f"  … and {len(ranked) - LEECHES_SHOWN} more (`mathdrill doctor --json` lists all)"
@@ -395,5 +396,7 @@ def orphan_lines(orphaned: tuple[str, ...]) -> list[str]:
         lines.append(f"  {deck}: {len(templates)} ({names}{more})")
     hidden = len(by_deck) - ORPHAN_DECKS_SHOWN
     if hidden > 0:
-        lines.append(f"  … and {hidden} more decks (`mathdrill doctor --json` lists every card)")
+        lines.append(
+            f"  … and {counted(hidden, 'more deck')} (`mathdrill doctor --json` lists every card)"
+        )
     return lines

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mathdrill.cli.counts import counted
 from mathdrill.errors import EXIT_FAILED, UsageError
 
 deck_app = typer.Typer(
@@ -92,13 +93,13 @@ def show_command(
     typer.echo(f"{found.id} — {found.title}")
     if found.description:
         typer.echo(found.description)
-    typer.echo(f"from: {found.source} ({found.path}), {len(found.templates)} templates")
+    typer.echo(f"from: {found.source} ({found.path}), {counted(len(found.templates), 'template')}")
     for template in found.templates:
         typer.echo("")
         typer.echo(f"{found.id}/{template.id} — {template.title}")
         typer.echo(
             f"  answer: {template.answer.kind}, expected {template.expected_seconds:g} s, "
-            f"{len(template.hints)} hint(s), {len(template.mistakes)} mistake(s)"
+            f"{counted(len(template.hints), 'hint')}, {counted(len(template.mistakes), 'mistake')}"
         )
         if template.tags:
             typer.echo(f"  tags: {', '.join(template.tags)}")
@@ -233,7 +234,8 @@ def check_command(
         typer.echo(str(problem))
     checked = len(report.templates)
     summary = (
-        f"{len(report.files)} file(s), {checked} template(s) checked, {samples} sample(s) each, "
+        f"{counted(len(report.files), 'file')}, {counted(checked, 'template')} checked, "
+        f"{counted(samples, 'sample')} each, "
         f"{report.seconds:.1f} s: "
     )
     if report.exit_code == 0:
@@ -243,9 +245,9 @@ def check_command(
         not_loaded = f" ({len(report.not_loaded)} not loaded)" if report.not_loaded else ""
         typer.echo(
             summary
-            + f"{problems} problem(s) in {report.failing_files} file(s), "
-            + f"{report.failing_templates} template(s) failing{not_loaded}, "
-            + f"{len(report.unreadable)} unreadable file(s)"
+            + f"{counted(problems, 'problem')} in {counted(report.failing_files, 'file')}, "
+            + f"{counted(report.failing_templates, 'template')} failing{not_loaded}, "
+            + f"{counted(len(report.unreadable), 'unreadable file')}"
         )
     raise typer.Exit(report.exit_code)
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 import typer
 
 from mathdrill.cli import root
+from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
@@ -276,7 +277,7 @@ def _summary_lines(summary: Summary) -> list[str]:
     minutes, seconds = divmod(round(summary.seconds), 60)
     accuracy = "—" if summary.accuracy is None else f"{summary.accuracy:.0%}"
     lines.append(
-        f"{summary.answered} problem(s) answered · first-try accuracy {accuracy} · "
+        f"{counted(summary.answered, 'problem')} answered · first-try accuracy {accuracy} · "
         f"{minutes}m {seconds:02d}s"
     )
     if summary.skipped:
@@ -288,7 +289,7 @@ def _summary_lines(summary: Summary) -> list[str]:
             "leeches (keep failing — consider the hints or `mathdrill card show`): "
             + ", ".join(summary.leeches)
         )
-    lines.append(f"streak: {summary.streak} day(s)")
+    lines.append(f"streak: {counted(summary.streak, 'day')}")
     lines.append(
         f"next review: {_when(summary.next_due)} · due by tomorrow: {summary.due_tomorrow}"
     )
@@ -316,7 +317,9 @@ class PlainUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan in one line."""
         what = "cram session" if cram else "drill"
-        self._say(f"mathdrill {what}: {len(plan.items)} problem(s). Type 'help' at the prompt.")
+        self._say(
+            f"mathdrill {what}: {counted(len(plan.items), 'problem')}. Type 'help' at the prompt."
+        )
 
     def nothing_due(self, next_due: datetime | None) -> None:
         """Say nothing is due and offer --cram."""
@@ -588,7 +591,7 @@ class TerminalUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan and the one line on getting help."""
         what = "Cram session (the schedule does not move)" if cram else "Today's drill"
-        self._console.print(f"[bold]{what}[/]: {len(plan.items)} problem(s).")
+        self._console.print(f"[bold]{what}[/]: {counted(len(plan.items), 'problem')}.")
         self._console.print(
             "Type help at the prompt for commands; mathdrill --help for everything else.",
             style="dim",

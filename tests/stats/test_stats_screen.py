@@ -128,4 +128,5 @@ def test_counts_are_singular_when_one(tmp_path: Path, deck_writer, history_cls) 
     assert "1 review in all" in screen.output
     assert "1 study day " in screen.output
     assert "last 1 day" in screen.output
-    assert "1 lapses" not in screen.output and "1 days" not in screen.output
+    assert "1 lapses" not in screen.output
+    assert "1 days" not in screen.output

@@ -260,16 +260,29 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%a %d %b %H:%M")
 
 
-def _grade_words(quality: int | None) -> str:
-    words = {
-        5: "perfect",
-        4: "correct",
-        3: "correct, with effort",
-        2: "almost",
-        1: "wrong",
-        0: "not answered",
-    }
-    return "" if quality is None else f"{quality}/5 ({words[quality]})"
+def _grade_words(outcome: Outcome) -> str:
+    """The grade and what earned it ("2/5 (wrong, but close)"); see scheduling/grading.py."""
+    quality = outcome.quality
+    if quality is None:
+        return ""
+    verdict = outcome.verdict
+    if quality != outcome.derived_quality:
+        words = "your own grade"
+    elif quality == 2 and verdict is not None and verdict.correct:
+        words = "correct, with much help"  # two or more hints, or after the solution
+    elif quality == 2 and verdict is not None and verdict.mistake is not None:
+        words = "wrong: a known mistake"
+    elif quality == 2:
+        words = "wrong, but close"
+    else:
+        words = {
+            5: "perfect",
+            4: "correct",
+            3: "correct, with effort",
+            1: "wrong",
+            0: "not answered",
+        }[quality]
+    return f"{quality}/5 ({words})"
 
 
 def _summary_lines(summary: Summary) -> list[str]:
@@ -419,7 +432,7 @@ def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
     if not (verdict is not None and verdict.correct) and view.solution:
         yield "solution:"
         yield view.solution
-    grade = _grade_words(outcome.quality)
+    grade = _grade_words(outcome)
     if grade:
         due = f" · next: {_when(outcome.next_due)}" if outcome.next_due else ""
         again = " · comes back later this session" if outcome.will_repeat else ""

@@ -683,3 +683,27 @@ def test_reference_points_are_shared_by_answers_and_mistakes() -> None:
     # log is undefined (not real) for x ≤ 0: the other reference gets its own valid points.
     assert all(s.point["x"] > 0 for s in other)
     assert all(abs(s.answer - (s.expected + 1)) < 1e-12 for s in first)
+
+
+@pytest.mark.parametrize(
+    ("variables", "example"),
+    [
+        ({"x": (-2.0, 2.0)}, "2*x*cos(x^2)"),
+        ({"t": (0.0, 1.0)}, "2*t*cos(t^2)"),
+        ({"x": (-1.0, 1.0), "y": (-1.0, 1.0)}, "2*x*cos(y^2)"),
+        ({"w1": (-1.0, 1.0)}, "2*w1*cos(w1^2)"),
+    ],
+)
+def test_expression_form_example_uses_the_problems_own_variables(variables, example) -> None:
+    spec = make_spec("expression", "+".join(variables), variables=variables)
+    form = KINDS["expression"].describe_form(spec)
+    assert f"e.g. {example}" in form
+    assert judge(spec, example).status in ("correct", "wrong")  # the example reads as typed
+
+
+def test_expression_form_without_variables_shows_no_variable() -> None:
+    spec = make_spec("expression", "2", variables={})
+    form = KINDS["expression"].describe_form(spec)
+    assert "x" not in form
+    example = form.split("e.g. ")[1]
+    assert judge(spec, example).status in ("correct", "wrong")

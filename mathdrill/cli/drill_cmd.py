@@ -633,11 +633,24 @@ class TerminalUI:
         # Deck texts are text: emphasis rendered, never read as rich markup.
         body = rich_text(view.prompt)
         body.append(f"\n\nAnswer: {view.expected_form}", style="dim")
+        title: Text | None = Text(f"{problem.deck_title} · {problem.title}")
+        # A title longer than the top border would be cut: the deck title, then the template
+        # title, move into the panel, where long lines wrap.
+        room = self._console.width - 6  # "╭─ " and " ─╮"
+        lead: list[Text] = []
+        if title is not None and title.cell_len > room:
+            title = Text(problem.title)
+            lead = [Text(problem.deck_title, style="dim")]
+            if title.cell_len > room:
+                title = None
+                lead = [Text(problem.title, style="bold"), *lead]
+        if lead:
+            body = Text("\n").join([*lead, Text(""), body])
         self._console.print()
         self._console.print(
             Panel(
                 body,
-                title=Text(f"{problem.deck_title} · {problem.title}"),
+                title=title,
                 title_align="left",
                 subtitle=f"{problem.number}/{problem.total}{again}",
                 subtitle_align="right",

@@ -100,11 +100,18 @@ def _due_json(report: DueReport) -> dict:
     }
 
 
+#: Columns of the ``due`` table when the output is not a terminal: wider than any real table.
+PIPED_WIDTH = 1000
+
+
 def _print_due(report: DueReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(highlight=False)
+    if not console.is_terminal:
+        # Piped or redirected: no screen to fit, so no header or deck id is squeezed to "to…".
+        console = Console(highlight=False, width=PIPED_WIDTH)
     console.print(
         f"Due now: [bold]{report.due_now}[/] · today: [bold]{report.due_today}[/] · "
         f"next review after now: {_when(report.next_due)}"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import completion, root
 from mathdrill.cli.counts import counted
 from mathdrill.errors import EXIT_FAILED
 
@@ -24,7 +24,9 @@ card_app = typer.Typer(
 )
 
 CARD_ARG = typer.Argument(
-    metavar="DECK/TEMPLATE", help="The card, e.g. derivatives/chain-rule-sin."
+    metavar="DECK/TEMPLATE",
+    help="The card, e.g. derivatives/chain-rule-sin.",
+    autocompletion=completion.card_ids,
 )
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mathdrill.cli import completion
 from mathdrill.cli.counts import counted
 from mathdrill.errors import EXIT_FAILED, UsageError
 
@@ -83,7 +84,12 @@ def list_command(decks: DecksOption = None) -> None:
 
 @deck_app.command("show")
 def show_command(
-    deck: Annotated[str, typer.Argument(metavar="DECK", help="Deck id, e.g. derivatives.")],
+    deck: Annotated[
+        str,
+        typer.Argument(
+            metavar="DECK", help="Deck id, e.g. derivatives.", autocompletion=completion.deck_ids
+        ),
+    ],
     decks: DecksOption = None,
 ) -> None:
     """Show a deck's templates with their tags, prerequisites and answer kinds."""
@@ -111,7 +117,11 @@ def show_command(
 def preview_command(
     target: Annotated[
         str,
-        typer.Argument(metavar="DECK[/TEMPLATE]", help="A deck, or one template of it."),
+        typer.Argument(
+            metavar="DECK[/TEMPLATE]",
+            help="A deck, or one template of it.",
+            autocompletion=completion.deck_or_card_ids,
+        ),
     ],
     seed: Annotated[
         int | None,

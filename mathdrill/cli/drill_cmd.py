@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import completion, root
 from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
@@ -60,7 +60,13 @@ def drill_command(
     ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
-        typer.Option("--deck", "-d", metavar="ID", help="Only this deck (repeat for several)."),
+        typer.Option(
+            "--deck",
+            "-d",
+            metavar="ID",
+            help="Only this deck (repeat for several).",
+            autocompletion=completion.deck_ids,
+        ),
     ] = None,
     tag: Annotated[
         list[str] | None,

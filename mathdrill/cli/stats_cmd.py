@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import completion, root
 from mathdrill.cli.counts import counted
 from mathdrill.errors import InputError
 
@@ -44,7 +44,12 @@ def stats_command(
     ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
-        typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
+        typer.Option(
+            "--deck",
+            metavar="ID",
+            help="Only this deck (repeat for several).",
+            autocompletion=completion.deck_ids,
+        ),
     ] = None,
     tag: Annotated[
         list[str] | None,

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import completion, root
 from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
@@ -161,7 +161,12 @@ def export_command(
     ] = None,
     decks: Annotated[
         list[str] | None,
-        typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
+        typer.Option(
+            "--deck",
+            metavar="ID",
+            help="Only this deck (repeat for several).",
+            autocompletion=completion.deck_ids,
+        ),
     ] = None,
 ) -> None:
     """Export reviews, cards, per-skill statistics or everything."""

@@ -336,7 +336,7 @@ def compare_numbers(
         inexact=inexact,
         near_misses=not decide_only,
     )
-    if typed is not allowance and outcome.equal is False and not decide_only:
+    if typed is not allowance and outcome.equal is False and not (decide_only or tolerance):
         rounded = compare_values(a, b, allowance=typed, inexact=inexact, near_misses=False)
         if rounded.equal or rounded.near_miss:
             return Outcome(

@@ -79,3 +79,9 @@ def test_a_rounded_whole_number_value_says_it_is_not_rounded() -> None:
 def test_readme_states_the_rule_this_table_checks() -> None:
     text = re.sub(r"\s+", " ", README.read_text(encoding="utf-8"))
     assert RULE_SENTENCE in text
+
+
+def test_a_template_tolerance_replaces_the_rule_and_its_reasons() -> None:
+    result = judge(make_spec("number", "100", atol=0.5), "101")
+    assert result.status == "wrong"
+    assert "tolerance" in result.reason

@@ -38,6 +38,9 @@ from mathdrill.answers.verdict import AnswerSpec
 from mathdrill.errors import InputError
 from mathdrill.mathlang import Parsed, Sequence
 
+#: Up to this many wrong entries are named one by one; more are counted.
+NAMED_ENTRIES = 4
+
 
 def entries_outcome(
     spec: AnswerSpec,
@@ -47,22 +50,44 @@ def entries_outcome(
     label: Callable[[int], str],
     decide_only: bool = False,
 ) -> Outcome:
-    """Compare entries pairwise; the first wrong entry decides."""
+    """Compare entries pairwise; any wrong entry decides, and the reason names every one.
+
+    ``label`` gives an entry's position ("2", "(1, 2)"). With ``decide_only`` the first wrong
+    entry ends the comparison (only ``equal`` is wanted).
+    """
     undecided: Outcome | None = None
+    wrong: list[tuple[str, Outcome]] = []
     for index, (e, a) in enumerate(zip(expected, answer, strict=True)):
         outcome = compare_scalar(spec, e, a, entry_allowance(numbers, a), decide_only=decide_only)
         if outcome.equal is False:
-            near = (
-                outcome.near_miss
-                if outcome.near_miss and "significant" in outcome.near_miss
-                else None
-            )
-            return Outcome(False, f"{label(index)} is wrong: {outcome.reason}", near)
+            wrong.append((label(index), outcome))
+            if decide_only:
+                break
         if outcome.equal is None:
-            undecided = undecided or Outcome(None, f"{label(index)}: {outcome.reason}")
+            undecided = undecided or Outcome(None, f"entry {label(index)}: {outcome.reason}")
+    if wrong:
+        near = next(
+            (o.near_miss for _, o in wrong if o.near_miss and "significant" in o.near_miss), None
+        )
+        return Outcome(False, _wrong_entries_reason(wrong, len(expected)), near)
     if undecided is not None:
         return undecided
     return Outcome(True, "equal to the reference, entry by entry")
+
+
+def _wrong_entries_reason(wrong: list[tuple[str, Outcome]], total: int) -> str:
+    """The reason: "entry 2 is wrong: …", "entries 1 and 3 are wrong: …" or "5 of 6 …"."""
+    first_label, first = wrong[0]
+    if len(wrong) == 1:
+        return f"entry {first_label} is wrong: {first.reason}"
+    if len(wrong) > NAMED_ENTRIES:
+        return f"{len(wrong)} of {total} entries are wrong, the first {first_label}: {first.reason}"
+    labels = [position for position, _ in wrong]
+    named = ", ".join(labels[:-1]) + f" and {labels[-1]}"
+    if len({o.reason for _, o in wrong}) == 1:
+        return f"entries {named} are wrong: {first.reason}"
+    each = "; ".join(f"entry {position}: {o.reason}" for position, o in wrong)
+    return f"entries {named} are wrong — {each}"
 
 
 def _structure_near_miss(expected: list[Any], answer: list[Any]) -> str | None:
@@ -158,9 +183,7 @@ class VectorKind(AnswerKind):
             )
         if len(a) != len(e):
             return Outcome(False, f"expected a vector of length {len(e)}, got length {len(a)}")
-        outcome = entries_outcome(
-            spec, e, a, reading.numbers, lambda i: f"entry {i + 1}", decide_only
-        )
+        outcome = entries_outcome(spec, e, a, reading.numbers, lambda i: str(i + 1), decide_only)
         if outcome.equal is False and outcome.near_miss is None and not decide_only:
             return Outcome(False, outcome.reason, _structure_near_miss(e, a))
         return outcome
@@ -226,7 +249,7 @@ class MatrixKind(AnswerKind):
             flat_e,
             flat_a,
             reading.numbers,
-            lambda i: f"entry ({i // cols + 1}, {i % cols + 1})",
+            lambda i: f"({i // cols + 1}, {i % cols + 1})",
             decide_only,
         )
         if outcome.equal is False and outcome.near_miss is None and not decide_only:

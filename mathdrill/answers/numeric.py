@@ -87,7 +87,9 @@ class Allowance:
     by one unit in its last digit, so the answer may be off by the largest *relative* uncertainty
     of its decimals (0.707 → 0.001/0.707 ≈ 0.14 %); the 3-figure minimum applies to every decimal
     that is not exactly the value written. Entries of vectors, matrices, sets and intervals use
-    the absolute unit of the coarsest decimal typed anywhere in the answer.
+    the absolute unit of the coarsest decimal typed anywhere in the answer. A whole number typed
+    alone (``333``) is a rounding too (:func:`whole_number_unit`); a whole-number reference is
+    never rounded, so :func:`compare_numbers` drops an absolute allowance against one.
 
     Attributes:
         absolute: Allowed absolute difference, or None.
@@ -121,8 +123,17 @@ def allowance_from(numbers: Iterable[Any], *, single: bool, entries: bool = Fals
     Returns:
         The allowance; :data:`NO_ALLOWANCE` when no decimals were typed.
     """
+    numbers = list(numbers)
     decimals = [n for n in numbers if getattr(n, "is_decimal", False)]
     if not decimals:
+        if single and len(numbers) == 1 and numbers[0].value != 0:
+            # One whole number typed alone ("333") is a rounding too: see whole_number_unit.
+            whole = numbers[0]
+            return Allowance(
+                absolute=_number_mp(whole_number_unit(whole.value)),
+                figures=whole.significant_figures,
+                example=whole.text,
+            )
         return NO_ALLOWANCE
     coarsest = min(decimals, key=lambda n: n.significant_figures)
     figures = coarsest.significant_figures
@@ -137,6 +148,17 @@ def allowance_from(numbers: Iterable[Any], *, single: bool, entries: bool = Fals
         if value:
             relative = max(relative, _number_mp(literal.last_digit_unit) / value)
     return Allowance(relative=relative, figures=figures, example=coarsest.text)
+
+
+def whole_number_unit(value: Any) -> Any:
+    """The unit of the last significant digit of a whole number typed without a point.
+
+    Its trailing zeros are not significant (README.md, "the number rule"): a learner who rounds
+    12345.6 to three figures writes 12300, while one who means five writes 12300. or 1.2300e4.
+    So 12300 → 100 and 333 → 1.
+    """
+    digits = str(abs(int(value)))
+    return sympy.Integer(10) ** (len(digits) - len(digits.rstrip("0")))
 
 
 def entry_allowance(numbers: Iterable[Any], value: Any) -> Allowance:
@@ -229,8 +251,12 @@ def _simple_ratio(ratio: Any) -> str | None:
     return None
 
 
-def _ratio_near_miss(ratio: Any) -> str | None:
-    """Name a near miss from the ratio answer/reference."""
+def _ratio_near_miss(ratio: Any, *, factor: bool = True) -> str | None:
+    """Name a near miss from the ratio answer/reference.
+
+    ``factor`` False leaves out "off by a constant factor": for two plain numbers it is true of
+    every wrong nonzero answer, so it names nothing (a sign or a power of 10 still does).
+    """
     if not is_real(ratio, POINT_DPS):
         return None
     r = float(mpmath.re(ratio))
@@ -242,7 +268,7 @@ def _ratio_near_miss(ratio: Any) -> str | None:
         k = round(math.log10(r))
         if k != 0 and abs(r - 10.0**k) <= 1e-9 * 10.0**k and abs(k) <= 6:
             return f"off by a factor of 10^{k} — check the decimal point or percent sign"
-    simple = _simple_ratio(ratio)
+    simple = _simple_ratio(ratio) if factor else None
     if simple is not None:
         return f"off by a constant factor (your answer is {simple} times the reference)"
     return None
@@ -272,6 +298,11 @@ def compare_numbers(
         The outcome; ``equal`` is None only when the reference has no finite value.
     """
     tolerance = rtol is not None or atol is not None
+    typed = allowance
+    if allowance.absolute is not None and isinstance(expected, sympy.Integer):
+        # A whole-number value (a count) is not rounded: a number typed alone must equal it
+        # (README.md, "the number rule"); 333 is not 334, nor is 1.23e4 12345.
+        allowance = NO_ALLOWANCE
     same = answer == expected  # the identical tree: the difference is exactly zero
     if same and isinstance(expected, sympy.Rational | sympy.Float):
         return Outcome(True, _EQUAL_WITHIN if tolerance else "equal to the reference")
@@ -298,7 +329,7 @@ def compare_numbers(
     if b is None:
         return Outcome(False, "your answer has no finite value (division by zero?)")
     inexact = isinstance(expected, sympy.Basic) and expected.has(sympy.Float)
-    return compare_values(
+    outcome = compare_values(
         a,
         b,
         allowance=allowance,
@@ -307,6 +338,15 @@ def compare_numbers(
         inexact=inexact,
         near_misses=not decide_only,
     )
+    if typed is not allowance and outcome.equal is False and not (decide_only or tolerance):
+        rounded = compare_values(a, b, allowance=typed, inexact=inexact, near_misses=False)
+        if rounded.equal or rounded.near_miss:
+            return Outcome(
+                False,
+                "not equal to the reference: it is a whole number, give it exactly (not rounded)",
+                outcome.near_miss,
+            )
+    return outcome
 
 
 def _number_value(expr: Any) -> Any:
@@ -395,7 +435,7 @@ def _no_near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> None:
 
 def _near_miss(a: Any, b: Any, diff: Any, *, close: bool) -> str | None:
     if a != 0 and b != 0:
-        named = _ratio_near_miss(b / a)
+        named = _ratio_near_miss(b / a, factor=False)
         if named is not None:
             return named
     if close or (a != 0 and diff <= abs(a) / 100):

@@ -84,7 +84,7 @@ class NumberKind(AnswerKind):
         if spec.rtol is not None or spec.atol is not None:
             return "a number (exact such as 1/3 or sqrt(2)/2, or a decimal)"
         return (
-            "an exact number such as 1/3 or sqrt(2)/2, or a decimal with at least"
+            "an exact number such as 1/3 or sqrt(2)/2, or one rounded to at least"
             f" {MIN_FIGURES} significant figures (0.333, 33.3%, 2e-3)"
         )
 
@@ -128,9 +128,13 @@ class ExpressionKind(AnswerKind):
     name = "expression"
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
-        names = ", ".join(variable_names(spec)) or "no variables"
+        names = variable_names(spec)
         extra = " (any antiderivative: a constant may be added)" if spec.up_to_constant else ""
-        return f"a formula in {names}, e.g. 2*x*cos(x^2){extra}"
+        if not names:
+            return f"a formula without variables, e.g. 2*cos(1){extra}"
+        # The example is written in the problem's own variables, so it can be typed as it is.
+        first, last = names[0], names[min(1, len(names) - 1)]
+        return f"a formula in {', '.join(names)}, e.g. 2*{first}*cos({last}^2){extra}"
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
         parsed = parse_answer(spec, text, variable_names(spec))

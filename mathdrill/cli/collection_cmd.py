@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mathdrill.cli import jsonout, root
+from mathdrill.cli import completion, jsonout, root
+from mathdrill.cli.counts import counted
 from mathdrill.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
@@ -22,7 +23,9 @@ card_app = typer.Typer(
 )
 
 CARD_ARG = typer.Argument(
-    metavar="DECK/TEMPLATE", help="The card, e.g. derivatives/chain-rule-sin."
+    metavar="DECK/TEMPLATE",
+    help="The card, e.g. derivatives/chain-rule-sin.",
+    autocompletion=completion.card_ids,
 )
 
 
@@ -98,11 +101,18 @@ def _due_json(report: DueReport) -> dict:
     }
 
 
+#: Columns of the ``due`` table when the output is not a terminal: wider than any real table.
+PIPED_WIDTH = 1000
+
+
 def _print_due(report: DueReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(highlight=False)
+    if not console.is_terminal:
+        # Piped or redirected: no screen to fit, so no header or deck id is squeezed to "to…".
+        console = Console(highlight=False, width=PIPED_WIDTH)
     console.print(
         f"Due now: [bold]{report.due_now}[/] · today: [bold]{report.due_today}[/] · "
         f"next review after now: {_when(report.next_due)}"
@@ -362,7 +372,7 @@ def leech_lines(leeches: tuple[tuple[str, int], ...] | list[tuple[str, int]]) ->
         return []
     ranked = sorted(leeches, key=lambda pair: (-pair[1], pair[0]))
     lines = [f"leeches: {len(ranked)} (skills that keep slipping; most lapses first):"]
-    lines += [f"  {card} ({lapses} lapses)" for card, lapses in ranked[:LEECHES_SHOWN]]
+    lines += [f"  {card} ({counted(lapses, 'lapse')})" for card, lapses in ranked[:LEECHES_SHOWN]]
     if len(ranked) > LEECHES_SHOWN:
         lines.append(
             f"  … and {len(ranked) - LEECHES_SHOWN} more (`mathdrill doctor --json` lists all)"
@@ -405,7 +415,9 @@ def orphan_lines(orphaned: tuple[str, ...]) -> list[str]:
         lines.append(f"  {deck}: {len(templates)} ({names}{more})")
     hidden = len(by_deck) - ORPHAN_DECKS_SHOWN
     if hidden > 0:
-        lines.append(f"  … and {hidden} more decks (`mathdrill doctor --json` lists every card)")
+        lines.append(
+            f"  … and {counted(hidden, 'more deck')} (`mathdrill doctor --json` lists every card)"
+        )
     return lines
 
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from mathdrill.cli import completion
+from mathdrill.cli.counts import counted
 from mathdrill.errors import EXIT_FAILED, UsageError
 
 #: Off a terminal, ``deck check`` writes a progress line at most this often (and when done).
@@ -86,7 +88,12 @@ def list_command(decks: DecksOption = None) -> None:
 
 @deck_app.command("show")
 def show_command(
-    deck: Annotated[str, typer.Argument(metavar="DECK", help="Deck id, e.g. derivatives.")],
+    deck: Annotated[
+        str,
+        typer.Argument(
+            metavar="DECK", help="Deck id, e.g. derivatives.", autocompletion=completion.deck_ids
+        ),
+    ],
     decks: DecksOption = None,
 ) -> None:
     """Show a deck's templates with their tags, prerequisites and answer kinds."""
@@ -96,13 +103,13 @@ def show_command(
     typer.echo(f"{found.id} — {found.title}")
     if found.description:
         typer.echo(found.description)
-    typer.echo(f"from: {found.source} ({found.path}), {len(found.templates)} templates")
+    typer.echo(f"from: {found.source} ({found.path}), {counted(len(found.templates), 'template')}")
     for template in found.templates:
         typer.echo("")
         typer.echo(f"{found.id}/{template.id} — {template.title}")
         typer.echo(
             f"  answer: {template.answer.kind}, expected {template.expected_seconds:g} s, "
-            f"{len(template.hints)} hint(s), {len(template.mistakes)} mistake(s)"
+            f"{counted(len(template.hints), 'hint')}, {counted(len(template.mistakes), 'mistake')}"
         )
         if template.tags:
             typer.echo(f"  tags: {', '.join(template.tags)}")
@@ -114,7 +121,11 @@ def show_command(
 def preview_command(
     target: Annotated[
         str,
-        typer.Argument(metavar="DECK[/TEMPLATE]", help="A deck, or one template of it."),
+        typer.Argument(
+            metavar="DECK[/TEMPLATE]",
+            help="A deck, or one template of it.",
+            autocompletion=completion.deck_or_card_ids,
+        ),
     ],
     seed: Annotated[
         int | None,
@@ -238,7 +249,8 @@ def check_command(
         typer.echo(str(problem))
     checked = len(report.templates)
     summary = (
-        f"{len(report.files)} file(s), {checked} template(s) checked, {samples} sample(s) each, "
+        f"{counted(len(report.files), 'file')}, {counted(checked, 'template')} checked, "
+        f"{counted(samples, 'sample')} each, "
         f"{report.seconds:.1f} s: "
     )
     if report.exit_code == 0:
@@ -248,9 +260,9 @@ def check_command(
         not_loaded = f" ({len(report.not_loaded)} not loaded)" if report.not_loaded else ""
         typer.echo(
             summary
-            + f"{problems} problem(s) in {report.failing_files} file(s), "
-            + f"{report.failing_templates} template(s) failing{not_loaded}, "
-            + f"{len(report.unreadable)} unreadable file(s)"
+            + f"{counted(problems, 'problem')} in {counted(report.failing_files, 'file')}, "
+            + f"{counted(report.failing_templates, 'template')} failing{not_loaded}, "
+            + f"{counted(len(report.unreadable), 'unreadable file')}"
         )
     raise typer.Exit(report.exit_code)
 
@@ -298,7 +310,8 @@ class _Progress:
             return
         if self.done == self.total or time.monotonic() - self.last_line >= PROGRESS_LINE_SECONDS:
             self.last_line = time.monotonic()
-            sys.stderr.write(f"mathdrill: checked {self.done} of {self.total} template(s)\n")
+            checked = f"{self.done} of {counted(self.total, 'template')}"
+            sys.stderr.write(f"mathdrill: checked {checked}\n")
             sys.stderr.flush()
 
     def stop(self) -> None:

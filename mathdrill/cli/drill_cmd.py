@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from mathdrill.cli import jsonout, root
+from mathdrill.cli import completion, jsonout, root
+from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
@@ -58,7 +59,13 @@ def drill_command(
     ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
-        typer.Option("--deck", "-d", metavar="ID", help="Only this deck (repeat for several)."),
+        typer.Option(
+            "--deck",
+            "-d",
+            metavar="ID",
+            help="Only this deck (repeat for several).",
+            autocompletion=completion.deck_ids,
+        ),
     ] = None,
     tag: Annotated[
         list[str] | None,
@@ -258,16 +265,29 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%a %d %b %H:%M")
 
 
-def _grade_words(quality: int | None) -> str:
-    words = {
-        5: "perfect",
-        4: "correct",
-        3: "correct, with effort",
-        2: "almost",
-        1: "wrong",
-        0: "not answered",
-    }
-    return "" if quality is None else f"{quality}/5 ({words[quality]})"
+def _grade_words(outcome: Outcome) -> str:
+    """The grade and what earned it ("2/5 (wrong, but close)"); see scheduling/grading.py."""
+    quality = outcome.quality
+    if quality is None:
+        return ""
+    verdict = outcome.verdict
+    if quality != outcome.derived_quality:
+        words = "your own grade"
+    elif quality == 2 and verdict is not None and verdict.correct:
+        words = "correct, with much help"  # two or more hints, or after the solution
+    elif quality == 2 and verdict is not None and verdict.mistake is not None:
+        words = "wrong: a known mistake"
+    elif quality == 2:
+        words = "wrong, but close"
+    else:
+        words = {
+            5: "perfect",
+            4: "correct",
+            3: "correct, with effort",
+            1: "wrong",
+            0: "not answered",
+        }[quality]
+    return f"{quality}/5 ({words})"
 
 
 def _summary_lines(summary: Summary) -> list[str]:
@@ -275,7 +295,7 @@ def _summary_lines(summary: Summary) -> list[str]:
     minutes, seconds = divmod(round(summary.seconds), 60)
     accuracy = "—" if summary.accuracy is None else f"{summary.accuracy:.0%}"
     lines.append(
-        f"{summary.answered} problem(s) answered · first-try accuracy {accuracy} · "
+        f"{counted(summary.answered, 'problem')} answered · first-try accuracy {accuracy} · "
         f"{minutes}m {seconds:02d}s"
     )
     if summary.skipped:
@@ -287,7 +307,7 @@ def _summary_lines(summary: Summary) -> list[str]:
             "leeches (keep failing — consider the hints or `mathdrill card show`): "
             + ", ".join(summary.leeches)
         )
-    lines.append(f"streak: {summary.streak} day(s)")
+    lines.append(f"streak: {counted(summary.streak, 'day')}")
     lines.append(
         f"next review: {_when(summary.next_due)} · due by tomorrow: {summary.due_tomorrow}"
     )
@@ -315,7 +335,9 @@ class PlainUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan in one line."""
         what = "cram session" if cram else "drill"
-        self._say(f"mathdrill {what}: {len(plan.items)} problem(s). Type 'help' at the prompt.")
+        self._say(
+            f"mathdrill {what}: {counted(len(plan.items), 'problem')}. Type 'help' at the prompt."
+        )
 
     def nothing_due(self, next_due: datetime | None) -> None:
         """Say nothing is due and offer --cram."""
@@ -415,7 +437,7 @@ def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
     if not (verdict is not None and verdict.correct) and view.solution:
         yield "solution:"
         yield view.solution
-    grade = _grade_words(outcome.quality)
+    grade = _grade_words(outcome)
     if grade:
         due = f" · next: {_when(outcome.next_due)}" if outcome.next_due else ""
         again = " · comes back later this session" if outcome.will_repeat else ""
@@ -587,7 +609,7 @@ class TerminalUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan and the one line on getting help."""
         what = "Cram session (the schedule does not move)" if cram else "Today's drill"
-        self._console.print(f"[bold]{what}[/]: {len(plan.items)} problem(s).")
+        self._console.print(f"[bold]{what}[/]: {counted(len(plan.items), 'problem')}.")
         self._console.print(
             "Type help at the prompt for commands; mathdrill --help for everything else.",
             style="dim",
@@ -616,11 +638,24 @@ class TerminalUI:
         # Deck texts are text: emphasis rendered, never read as rich markup.
         body = rich_text(view.prompt)
         body.append(f"\n\nAnswer: {view.expected_form}", style="dim")
+        title: Text | None = Text(f"{problem.deck_title} · {problem.title}")
+        # A title longer than the top border would be cut: the deck title, then the template
+        # title, move into the panel, where long lines wrap.
+        room = self._console.width - 6  # "╭─ " and " ─╮"
+        lead: list[Text] = []
+        if title is not None and title.cell_len > room:
+            title = Text(problem.title)
+            lead = [Text(problem.deck_title, style="dim")]
+            if title.cell_len > room:
+                title = None
+                lead = [Text(problem.title, style="bold"), *lead]
+        if lead:
+            body = Text("\n").join([*lead, Text(""), body])
         self._console.print()
         self._console.print(
             Panel(
                 body,
-                title=Text(f"{problem.deck_title} · {problem.title}"),
+                title=title,
                 title_align="left",
                 subtitle=f"{problem.number}/{problem.total}{again}",
                 subtitle_align="right",

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mathdrill.cli.counts import counted
 from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _dates(ax: Any, stats: Stats) -> None:
 def _activity(ax: Any, stats: Stats) -> None:
     days = [p.day for p in stats.activity]
     ax.bar(days, [p.reviews for p in stats.activity], color="#4c72b0")
-    ax.set_title(f"Reviews per day (last {stats.days} days)")
+    ax.set_title(f"Reviews per day (last {counted(stats.days, 'day')})")
     ax.set_ylabel("reviews")
     _counts(ax.yaxis)
     _dates(ax, stats)
@@ -204,7 +205,7 @@ def _heatmap(figure: Any, ax: Any, stats: Stats) -> None:
     )
     ax.tick_params(axis="x", labelsize="small")
     ax.set_xlabel("week starting (Monday)")
-    ax.set_title(f"Calendar, last {weeks} weeks")
+    ax.set_title(f"Calendar, last {counted(weeks, 'week')}")
     bar = figure.colorbar(mesh, ax=ax, extend="min", extendfrac=0.08)
     bar.set_label("reviews per day (grey: none)")
     _counts(bar.ax.yaxis)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mathdrill.cli import root
+from mathdrill.cli import completion, root
+from mathdrill.cli.counts import counted
 from mathdrill.errors import InputError
 
 if TYPE_CHECKING:
@@ -43,7 +44,12 @@ def stats_command(
     ctx: typer.Context,
     deck: Annotated[
         list[str] | None,
-        typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
+        typer.Option(
+            "--deck",
+            metavar="ID",
+            help="Only this deck (repeat for several).",
+            autocompletion=completion.deck_ids,
+        ),
     ] = None,
     tag: Annotated[
         list[str] | None,
@@ -147,7 +153,8 @@ def _print(stats: Stats, *, show_all: bool = False) -> None:
     )
     console.print(
         f"streak [bold]{t.current_streak}[/] day{'s' * (t.current_streak != 1)} · longest "
-        f"{t.longest_streak} · {t.active_days} study days · {stats.total_reviews} reviews in all"
+        f"{t.longest_streak} · {counted(t.active_days, 'study day')} · "
+        f"{counted(stats.total_reviews, 'review')} in all"
     )
     _activity(console, stats)
     _heatmap(console, stats)
@@ -171,11 +178,14 @@ def _first_day(console: Console, stats: Stats) -> None:
     console.print(f"No reviews yet{scope} — this is day one.")
     skills = sum(g.skills for g in stats.decks)
     if skills:
-        console.print(f"{skills} skills in {len(stats.decks)} decks are waiting for you:")
+        console.print(
+            f"{counted(skills, 'skill')} in {counted(len(stats.decks), 'deck')}"
+            f" {'is' if skills == 1 else 'are'} waiting for you:"
+        )
         for g in stats.decks:
             line = Text(f"  {g.id:<16} ")
             line.append_text(rich_text(g.title))
-            line.append(f"  ({g.skills} skills)")
+            line.append(f"  ({counted(g.skills, 'skill')})")
             console.print(line)
     console.print(
         "Start with [bold]mathdrill drill[/]; come back here to watch your streak, retention "
@@ -184,7 +194,7 @@ def _first_day(console: Console, stats: Stats) -> None:
 
 
 def _activity(console: Console, stats: Stats) -> None:
-    console.rule(f"[bold]Activity[/] · reviews per day, last {stats.days} days")
+    console.rule(f"[bold]Activity[/] · reviews per day, last {counted(stats.days, 'day')}")
     peak = max((p.reviews for p in stats.activity), default=0)
     width = 40
     lines = []
@@ -216,7 +226,9 @@ def _heatmap(console: Console, stats: Stats) -> None:
         "\n".join(f"{name} " + " ".join(row) for row, name in zip(grid, names, strict=True)),
         highlight=False,
     )
-    console.print(f"    from {first:%d %b}; · none  ░▒▓█ more (busiest day: {peak} reviews)")
+    console.print(
+        f"    from {first:%d %b}; · none  ░▒▓█ more (busiest day: {counted(peak, 'review')})"
+    )
 
 
 def _retention(console: Console, stats: Stats) -> None:
@@ -250,12 +262,12 @@ def _groups(
         groups = tuple(g for g in groups if g.seen)
     if not groups and not hidden:
         return
-    console.rule(f"[bold]{title}[/] · accuracy and time over the last {days} days")
+    console.rule(f"[bold]{title}[/] · accuracy and time over the last {counted(days, 'day')}")
     if groups:
         _group_rows(console, groups)
     if hidden:
         console.print(
-            f"{hidden} {title.lower()} not met yet (--all lists them)",
+            f"{counted(hidden, title.lower()[:-1])} not met yet (--all lists them)",
             style="dim",
             markup=False,
             highlight=False,
@@ -296,7 +308,7 @@ def _weak_line(s: WeakSkill) -> Text:
     if s.title:
         line.append(" — ")
         line.append_text(rich_text(s.title))
-    facts = f"EF {s.easiness:.2f}, {s.lapses} lapses, interval {s.interval} d"
+    facts = f"EF {s.easiness:.2f}, {counted(s.lapses, 'lapse')}, interval {s.interval} d"
     mistake = f"; most often: {s.mistake} ×{s.mistake_count}" if s.mistake else ""
     line.append(f" ({facts}{mistake})")
     return line
@@ -324,7 +336,7 @@ def _mistakes(console: Console, stats: Stats) -> None:
 
     from mathdrill.cli.emphasis import rich_text
 
-    console.rule(f"[bold]Your most frequent mistakes[/] · last {stats.days} days")
+    console.rule(f"[bold]Your most frequent mistakes[/] · last {counted(stats.days, 'day')}")
     for m in stats.mistakes:
         line = Text(f"  ×{m.count:<4} ")
         line.append(m.mistake, style="bold")
@@ -345,4 +357,7 @@ def _forecast(console: Console, stats: Stats) -> None:
     console.rule("[bold]Forecast[/]")
     days = " · ".join(f"{d:%a} {n}" for d, n in stats.forecast)
     console.print(f"due {days} (today includes overdue)")
-    console.print(f"next 30 days: [bold]{stats.due_next_30_days}[/] reviews")
+    console.print(
+        f"next 30 days: [bold]{stats.due_next_30_days}[/]"
+        f" review{'s' * (stats.due_next_30_days != 1)}"
+    )

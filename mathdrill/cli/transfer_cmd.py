@@ -12,7 +12,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mathdrill.cli import jsonout, root
+from mathdrill.cli import completion, jsonout, root
+from mathdrill.cli.counts import counted
 from mathdrill.errors import InputError, OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -160,7 +161,12 @@ def export_command(
     ] = None,
     decks: Annotated[
         list[str] | None,
-        typer.Option("--deck", metavar="ID", help="Only this deck (repeat for several)."),
+        typer.Option(
+            "--deck",
+            metavar="ID",
+            help="Only this deck (repeat for several).",
+            autocompletion=completion.deck_ids,
+        ),
     ] = None,
 ) -> None:
     """Export reviews, cards, per-skill statistics or everything."""
@@ -215,9 +221,9 @@ def export_command(
     if output is not None:
         parts = []
         if name in ("cards", "stats", "all"):
-            parts.append(f"{result.cards} {'skills' if name == 'stats' else 'cards'}")
+            parts.append(counted(result.cards, "skill" if name == "stats" else "card"))
         if name in ("reviews", "all"):
-            parts.append(f"{result.reviews} reviews")
+            parts.append(counted(result.reviews, "review"))
         typer.echo(f"Wrote {' and '.join(parts)} to {output}.", err=True)
 
 
@@ -379,8 +385,9 @@ def _import_json(result: ImportResult) -> dict:
 def _print_import(result: ImportResult) -> None:
     merge = result.merge
     typer.echo(
-        f"Imported {result.plan.name or result.plan.path}: {merge.reviews_added} reviews added "
-        f"({merge.reviews_present} already present), {merge.cards_added} cards added, "
+        f"Imported {result.plan.name or result.plan.path}: "
+        f"{counted(merge.reviews_added, 'review')} added ({merge.reviews_present} already "
+        f"present), {counted(merge.cards_added, 'card')} added, "
         f"{merge.cards_updated} updated with a more recent schedule, "
         f"{merge.cards_unchanged} unchanged."
     )

@@ -82,7 +82,8 @@ def test_number_tolerances_replace_the_decimal_rule() -> None:
     ("answer", "near"),
     [
         ("-1/3", "off by a sign"),
-        ("2/3", "off by a constant factor (your answer is 2 times the reference)"),
+        ("2/3", None),  # every wrong nonzero number is some factor times the reference
+        ("17/30", None),
         ("100/3", "off by a factor of 10^2 — check the decimal point or percent sign"),
         ("0.3336", "close but not within tolerance"),
     ],
@@ -91,6 +92,16 @@ def test_number_near_misses(answer: str, near: str) -> None:
     result = verdict("number", "1/3", answer)
     assert result.status == "wrong"
     assert result.near_miss == near
+
+
+def test_constant_factor_is_named_for_expressions_and_arrays_not_numbers() -> None:
+    assert verdict("number", "1", "17/10").near_miss is None
+    assert verdict("vector", "[1, 2]", "[2, 4]").near_miss == "off by a constant factor"
+    assert verdict("matrix", "[[1, 2], [3, 4]]", "[[3, 6], [9, 12]]").near_miss == (
+        "off by a constant factor"
+    )
+    factor = verdict("expression", "x^2", "3*x^2", variables=X).near_miss
+    assert factor == "off by a constant factor (your answer is 3 times the reference)"
 
 
 def test_number_refuses_formulas_and_lists() -> None:
@@ -229,7 +240,27 @@ def test_matrix_shape_mismatch_reason() -> None:
 def test_matrix_transposed_is_a_named_near_miss() -> None:
     result = verdict("matrix", "[[1, 2], [3, 4]]", "[[1, 3], [2, 4]]")
     assert result.near_miss == "transposed"
-    assert "entry (1, 2)" in result.reason
+    assert result.reason.startswith("entries (1, 2) and (2, 1) are wrong")
+
+
+def test_vector_verdict_names_every_wrong_entry() -> None:
+    assert verdict("vector", "[1, 2, 3]", "[1, 5, 3]").reason == (
+        "entry 2 is wrong: not equal to the reference"
+    )
+    assert verdict("vector", "[1, 2, 3]", "[7, 2, 9]").reason == (
+        "entries 1 and 3 are wrong: not equal to the reference"
+    )
+    assert verdict("vector", "[1, 2, 3, 4]", "[0, 0, 3, 0]").reason == (
+        "entries 1, 2 and 4 are wrong: not equal to the reference"
+    )
+    mixed = verdict("vector", "[1, 1/3]", "[2, 0.3]").reason
+    assert mixed.startswith("entries 1 and 2 are wrong — entry 1: not equal to the reference; ")
+    assert "entry 2: 0.3 has only 1 significant figure" in mixed
+
+
+def test_matrix_verdict_counts_wrong_entries_when_many() -> None:
+    result = verdict("matrix", "[[1, 2, 3], [4, 5, 6]]", "[[0, 0, 0], [0, 0, 6]]")
+    assert result.reason == "5 of 6 entries are wrong, the first (1, 1): not equal to the reference"
 
 
 def test_matrix_latex_bmatrix() -> None:
@@ -652,3 +683,27 @@ def test_reference_points_are_shared_by_answers_and_mistakes() -> None:
     # log is undefined (not real) for x ≤ 0: the other reference gets its own valid points.
     assert all(s.point["x"] > 0 for s in other)
     assert all(abs(s.answer - (s.expected + 1)) < 1e-12 for s in first)
+
+
+@pytest.mark.parametrize(
+    ("variables", "example"),
+    [
+        ({"x": (-2.0, 2.0)}, "2*x*cos(x^2)"),
+        ({"t": (0.0, 1.0)}, "2*t*cos(t^2)"),
+        ({"x": (-1.0, 1.0), "y": (-1.0, 1.0)}, "2*x*cos(y^2)"),
+        ({"w1": (-1.0, 1.0)}, "2*w1*cos(w1^2)"),
+    ],
+)
+def test_expression_form_example_uses_the_problems_own_variables(variables, example) -> None:
+    spec = make_spec("expression", "+".join(variables), variables=variables)
+    form = KINDS["expression"].describe_form(spec)
+    assert f"e.g. {example}" in form
+    assert judge(spec, example).status in ("correct", "wrong")  # the example reads as typed
+
+
+def test_expression_form_without_variables_shows_no_variable() -> None:
+    spec = make_spec("expression", "2", variables={})
+    form = KINDS["expression"].describe_form(spec)
+    assert "x" not in form
+    example = form.split("e.g. ")[1]
+    assert judge(spec, example).status in ("correct", "wrong")

@@ -100,3 +100,40 @@ def test_removed_template_leaves_an_orphan_with_its_history(md, md_env, tmp_path
     shown = json.loads(md("card", "show", "arith/add", "--json").stdout)
     assert shown["orphaned"] is True
     assert len(shown["history"]) == 1
+
+
+LONG_DECK = """\
+deck: probability-and-statistics-for-machine-learning
+title: A deck with a long id
+templates:
+  - id: plus-one
+    title: Plus one
+    tags: [arithmetic]
+    params:
+      a: integer(2, 9)
+    prompt: What is {a} + 1?
+    answer:
+      kind: number
+      value: a + 1
+"""
+
+
+def test_due_prints_full_headers_when_piped(tmp_path: Path) -> None:
+    # Not a terminal (CliRunner captures the output): nothing is squeezed to 80 columns.
+    from typer.testing import CliRunner
+
+    from mathdrill.cli.app import app
+
+    home = tmp_path / "home"
+    (home / "decks").mkdir(parents=True)
+    (home / "decks" / "long.yaml").write_text(LONG_DECK, encoding="utf-8")
+    env = {"MATHDRILL_HOME": str(home), "MATHDRILL_DB": "", "NO_COLOR": "1", "COLUMNS": "80"}
+    result = CliRunner().invoke(app, ["--now", "2026-06-01T10:00:00+00:00", "due"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("deck"))
+    days = ["Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mon"]
+    assert header.split() == ["deck", "today", *days, "new", "susp"]
+    assert "…" not in result.output
+    row = next(line for line in lines if "probability-and-statistics" in line)
+    assert row.split() == ["probability-and-statistics-for-machine-learning", *["0"] * 8, "1", "0"]

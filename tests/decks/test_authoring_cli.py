@@ -53,7 +53,7 @@ def test_templates_that_do_not_load_count_as_failing(tmp_path: Path) -> None:
     path.write_text(deck_text("typo", ["one", "two", "three"], "anwser"), encoding="utf-8")
     result = invoke(tmp_path, "deck", "check", str(path), "--samples", "5", "-j", "1")
     assert result.exit_code == 1, result.output
-    assert "3 template(s) failing" in summary(result.output)
+    assert "3 templates failing" in summary(result.output)
     assert "3 not loaded" in summary(result.output)
 
 
@@ -64,7 +64,7 @@ def test_a_deck_level_typo_counts_its_file_as_failing(tmp_path: Path) -> None:
     )
     result = invoke(tmp_path, "deck", "check", str(path), "--samples", "5", "-j", "1")
     assert result.exit_code == 1, result.output
-    assert "in 1 file(s)" in summary(result.output)
+    assert "in 1 file," in summary(result.output)
 
 
 def test_a_sound_and_a_broken_template_are_counted_apart(tmp_path: Path) -> None:
@@ -74,8 +74,8 @@ def test_a_sound_and_a_broken_template_are_counted_apart(tmp_path: Path) -> None
     bad.write_text(deck_text("bad", ["three"], "anwser"), encoding="utf-8")
     result = invoke(tmp_path, "deck", "check", str(good), str(bad), "--samples", "5", "-j", "1")
     assert result.exit_code == 1, result.output
-    assert "1 template(s) failing" in summary(result.output)
-    assert "in 1 file(s)" in summary(result.output)
+    assert "1 template failing" in summary(result.output)
+    assert "in 1 file," in summary(result.output)
 
 
 def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_check_sound_deck_exits_0(tmp_path: Path):
         home=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "12 template(s) checked, 25 sample(s) each" in result.stdout
+    assert "12 templates checked, 25 samples each" in result.stdout
     assert result.stdout.rstrip().endswith("all sound")
 
 

@@ -122,7 +122,7 @@ def test_deck_check_reports_the_stop_and_its_progress_off_a_terminal(md, tmp_pat
     assert done.code == 1, done.stdout
     assert "stopped after 3 of 40 samples" in done.stdout
     # stderr is no terminal here: progress comes as plain lines, ending with the total.
-    assert "checked 1 of 1 template(s)" in done.stderr
+    assert "checked 1 of 1 template" in done.stderr
 
 
 def test_deck_check_workers_have_a_memory_cap():

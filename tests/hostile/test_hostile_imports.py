@@ -212,7 +212,7 @@ def test_the_base_file_imports(tmp_path: Path, learner_db: Path) -> None:
     path.write_text(jsonl(), encoding="utf-8")
     done = run(learner_db, "import", str(path))
     assert done.exit_code == 0, done.output
-    assert "1 reviews added" in done.output
+    assert "1 review added" in done.output
     path.write_text(as_json_document(jsonl()), encoding="utf-8")
     assert run(learner_db, "import", str(path)).exit_code == 0
 

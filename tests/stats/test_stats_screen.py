@@ -109,3 +109,20 @@ def test_markdown_emphasis_in_deck_texts_is_rendered(home: Path) -> None:
     assert "Posterior odds of disease" in plain.output
     styled = invoke(home, "stats", "--all", env={"FORCE_COLOR": "1", "COLUMNS": "200"})
     assert "\x1b[3modds\x1b[0m" in styled.output
+
+
+def test_counts_are_singular_when_one(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    write_deck(home / "decks", "mine", "My deck", [("t0", "Skill 0", "tag-0")])
+    with open_database(str(home / "mathdrill.db")) as db:
+        history = Recorder(db)
+        card = history.card("mine", "t0", NOW - timedelta(days=3))
+        history.review(card, NOW - timedelta(hours=2), correct=False, lapses=1)
+    screen = invoke(home, "stats", "--days", "1")
+    assert screen.exit_code == 0, screen.output
+    assert "1 lapse," in screen.output
+    assert "1 review in all" in screen.output
+    assert "1 study day " in screen.output
+    assert "last 1 day" in screen.output
+    assert "1 lapses" not in screen.output
+    assert "1 days" not in screen.output

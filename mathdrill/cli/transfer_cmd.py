@@ -218,6 +218,8 @@ def export_command(
             "`mathdrill doctor` lists them and says how.",
             err=True,
         )
+    if name == "all":
+        _warn_of_own_decks(environment.data_dir / "decks")
     if output is not None:
         parts = []
         if name in ("cards", "stats", "all"):
@@ -225,6 +227,20 @@ def export_command(
         if name in ("reviews", "all"):
             parts.append(counted(result.reviews, "review"))
         typer.echo(f"Wrote {' and '.join(parts)} to {output}.", err=True)
+
+
+def _warn_of_own_decks(folder: Path) -> None:
+    """Say that the learner's own deck files are not in an ``export all`` (docs/data.md)."""
+    from mathdrill.decks.library import deck_files
+
+    own = deck_files(folder) if folder.is_dir() else []
+    if own:
+        typer.echo(
+            f"mathdrill: warning: your {counted(len(own), 'deck file')} in {folder} "
+            f"{'is' if len(own) == 1 else 'are'} not in this export; keep a copy with it, or "
+            "the cards of those decks come back without titles, tags or problems.",
+            err=True,
+        )
 
 
 class _Stopped(BaseException):

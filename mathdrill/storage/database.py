@@ -236,9 +236,13 @@ class Database:
             now: Time stamped on the backup's name (aware).
 
         Returns:
-            The copy, or None for an in-memory or server database.
+            The copy, or None for an in-memory or server database, or one that holds no card
+            and no review (there is nothing in it to restore).
         """
         if self._target.file is None:
+            return None
+        held = select(select(cards.c.id).exists() | select(reviews.c.id).exists())
+        if not conn.execute(held).scalar_one():
             return None
         copy = migrations.backup_name(self._target.file, _read_version(conn, self._target), now)
         migrations.backup_sqlite(self._target.file, copy)

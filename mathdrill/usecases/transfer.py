@@ -565,6 +565,13 @@ def _write_table(
     return n
 
 
+NOT_INCLUDED = (
+    "deck files: the built-in decks come with mathdrill; your own decks (the decks/ folder of "
+    "the data directory, and --decks paths) are not in this file, so keep a copy of them with it"
+)
+"""What an ``export all`` file does not hold, written into its ``meta``."""
+
+
 def _meta(now: datetime, filters: ExportFilters) -> dict[str, Any]:
     return {
         "format": FORMAT_MARKER,
@@ -573,6 +580,8 @@ def _meta(now: datetime, filters: ExportFilters) -> dict[str, Any]:
         "exported_at": iso(now),
         "mathdrill": __version__,
         "filters": filters.as_json(),
+        # Said in the file too, so that whoever restores it knows what else to keep.
+        "not_included": NOT_INCLUDED,
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mathdrill.usecases.transfer import REVIEW_COLUMNS
-from tests.factories import random_history, write_history
+from tests.factories import random_history, write_deck, write_history
 
 NOW = "2026-03-01T12:00:00Z"
 
@@ -114,16 +114,27 @@ def test_import_reports_and_is_idempotent(md, collection: Path, tmp_path: Path) 
     first = _md(md, fresh, "import", str(file))
     assert first.returncode == 0, first.stderr
     assert "300 reviews added (0 already present), 8 cards added" in first.stdout
-    assert "saved at" in first.stdout
+    # An empty database is not backed up: there is nothing in it to restore.
+    assert "saved at" not in first.stdout
+    assert list(fresh.parent.glob("*.bak-*")) == []
     second = _md(md, fresh, "import", str(file), "--json")
     assert second.returncode == 0, second.stderr
     report = json.loads(second.stdout)
     assert report["reviews"] == {"in_file": 300, "added": 0, "already_present": 300}
     assert report["cards"]["added"] == 0
     assert report["backup"] is None  # nothing was added: no backup either
-    assert len(list(fresh.parent.glob("*.bak-*"))) == 1  # the first import's
+    assert list(fresh.parent.glob("*.bak-*")) == []
     again = _md(md, fresh, "export", "all", "-f", "jsonl")
     assert again.stdout == file.read_text()
+    # Another learner's history added to this one: now there is something to back up.
+    other = write_history(tmp_path / "other.db", random_history(5, 40, seed=12, decks=("o1",)))
+    other_file = tmp_path / "other.jsonl"
+    assert _md(md, other, "export", "all", "-f", "jsonl", "-o", str(other_file)).returncode == 0
+    third = _md(md, fresh, "import", str(other_file))
+    assert third.returncode == 0, third.stderr
+    assert "saved at" in third.stdout
+    (backup,) = fresh.parent.glob("*.bak-*")
+    assert backup.stat().st_size > 0
 
 
 def test_import_reads_standard_input(md, collection: Path, tmp_path: Path) -> None:
@@ -226,3 +237,22 @@ def test_progress_bar_is_drawn_on_a_terminal_stderr(
     assert proc.wait(timeout=60) == 0
     assert b"export reviews" in seen
     assert b"Wrote 300 reviews" in seen
+
+
+def test_export_all_says_the_learners_own_decks_are_not_in_it(md, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert md("--now", NOW, "due").returncode == 0  # the learner's database, built-in decks
+    plain = md("--now", NOW, "export", "all")
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["meta"]["not_included"].startswith("deck files")
+    assert "deck file" not in plain.stderr  # no own decks: nothing to warn of
+    write_deck(home / "decks", "mine", "My deck", [("t0", "Skill 0", "tag-0")])
+    done = md("--now", NOW, "export", "all", "-o", str(tmp_path / "all.json"))
+    assert done.returncode == 0, done.stderr
+    assert f"your 1 deck file in {home / 'decks'} is not in this export" in done.stderr
+    meta = json.loads((tmp_path / "all.json").read_text())["meta"]
+    assert "your own decks" in meta["not_included"]
+    # The file still imports: the new meta field is read and ignored.
+    copy = str(tmp_path / "copy.db")
+    again = md("--db", copy, "--now", NOW, "import", str(tmp_path / "all.json"))
+    assert again.returncode == 0, again.stderr

@@ -27,8 +27,8 @@ Pinned behaviour:
   expressions do not load — is skipped (nothing logged, it stays due) and named in the summary;
   the session goes on with the others. Deck files that cannot be read at all, or that define a
   deck id twice, stop the drill before it starts (exit 2), as before. (Validating every
-  expression of every deck up front would cost ~0.5 s of sympy work at each start; ``mathdrill
-  deck check`` is where authors find such errors.)
+  expression of every deck up front would put sympy work on every start, against the
+  first-problem target; ``mathdrill deck check`` is where authors find such errors.)
 """
 
 from __future__ import annotations
@@ -351,7 +351,7 @@ class DrillSession:
         rng: Source of instance seeds (and of the session id). A ``random.Random`` rather than
             numpy (docs/architecture.md, "Randomness"): the seeds only pick instances (the decks
             draw their parameters from numpy generators of their own, in the worker), and
-            importing numpy would cost the first problem ~0.15 s.
+            the main process does not import numpy (the first-problem target).
         spares: Show the problems earlier sessions made ahead (stored with their cards) and
             make some for the next session (False: always make problems now — a ``--seed``
             replay must draw every seed itself).

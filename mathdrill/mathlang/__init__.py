@@ -58,8 +58,10 @@ Syntax (learner table)
 
 Operators, loosest first: ``,`` (a bare list) · ``+ -`` · ``* /`` and implicit multiplication ·
 unary ``-`` · ``^`` / ``**`` (right-associative: ``2^3^2`` = 2⁹) · postfix ``!``. So
-``-x^2`` = −(x²) and ``e^2x`` = e²·x. Unicode ``· × ∗ − ÷ √ π ∞ ≤ ≥ ≠`` and superscripts
-``⁰…⁹ ⁻ ⁺`` (``x²``, ``x⁻¹``) are accepted.
+``-x^2`` = −(x²) and, for authors, ``e^2x`` = e²·x. A learner's ``e^2x``, ``e^-3x`` or
+``x^-2y`` (a product glued to a signed exponent, or to a number exponent of e) is refused as
+ambiguous with both parenthesized readings offered; ``x^2y`` is x²·y. Unicode
+``· × ∗ − ÷ √ π ∞ ≤ ≥ ≠`` and superscripts ``⁰…⁹ ⁻ ⁺`` (``x²``, ``x⁻¹``) are accepted.
 
 Implicit multiplication: ``2x``, ``x y``, ``3(x+1)``, ``(x+1)(x-1)``, ``2|x|``, ``2√x``,
 ``sin(x)cos(x)``, ``2[1, 2]``. A run of letters that is not a known name is split into declared

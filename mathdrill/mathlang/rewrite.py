@@ -394,6 +394,8 @@ class _Converter:
                 prev.start,
                 t.end,
             )
+        if not self.ctx.author and prev.kind == "num" and prev.end == t.start:
+            self.ambiguous_power(out, i, hi)
         if len(out) >= 2 and out[-2].kind == "op" and out[-2].text == "/" and prev.kind in _ATOMS:
             text = self.ctx.text
             num = out[-3] if len(out) >= 3 and out[-3].kind in _ATOMS else None
@@ -412,6 +414,39 @@ class _Converter:
                     f"write /({den}{rest}) to divide by the product"
                 )
         out.append(Tok("op", "*", prev.end, max(t.start, prev.end + 1), synthetic=True))
+
+    def ambiguous_power(self, out: list[Tok], i: int, hi: int) -> None:
+        """Refuse a learner's product glued to a signed exponent, or to a number exponent of e.
+
+        ``e^-3x`` is e^(-3x) to most people and x·e^(-3) by precedence (so is ``e^2x``); no
+        reading is guessed, the learner is asked for parentheses (``x^2y`` stays x²·y).
+        """
+        signed = (
+            len(out) >= 3
+            and out[-2].kind == "op"
+            and out[-2].text in ("-", "+")
+            and out[-3].kind == "op"
+            and out[-3].text == "**"
+        )
+        of_e = (
+            len(out) >= 3
+            and out[-2].kind == "op"
+            and out[-2].text == "**"
+            and out[-3].kind == "const"
+            and out[-3].text in ("e", "E")
+        )
+        if not (signed or of_e):
+            return
+        text = self.ctx.text
+        power = out[-3] if signed else out[-2]
+        exponent = text[(out[-2] if signed else out[-1]).start : out[-1].end]
+        rest = text[self.toks[i].start : self.toks[self.atom_extent(i, hi) - 1].end]
+        raise self.ctx.error(
+            f"^{exponent}{rest} is ambiguous: write ^({exponent}{rest}) for a power of "
+            f"{exponent}{rest}, or ^({exponent})·{rest} to multiply by {rest}",
+            power.start,
+            self.toks[self.atom_extent(i, hi) - 1].end,
+        )
 
     def convert(self, lo: int, hi: int, out: list[Tok]) -> None:
         """Convert tokens ``lo:hi`` onto ``out``."""

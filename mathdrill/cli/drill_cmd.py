@@ -627,6 +627,7 @@ class TerminalUI:
         self._prompt: Any = None
         self._verdict_shown = False  # ask_grade showed it: show_outcome adds only the grade
         self._solution_shown = False  # the worked solution of the current problem is on screen
+        self._panel_rows = 0  # the height of the current problem's panel
 
     def _session(self) -> Any:
         if self._prompt is None:
@@ -688,16 +689,16 @@ class TerminalUI:
                 lead = [Text(problem.title, style="bold"), *lead]
         if lead:
             body = Text("\n").join([*lead, Text(""), body])
-        self._console.print()
-        self._console.print(
-            Panel(
-                body,
-                title=title,
-                title_align="left",
-                subtitle=f"{problem.number}/{problem.total}{again}",
-                subtitle_align="right",
-            )
+        panel = Panel(
+            body,
+            title=title,
+            title_align="left",
+            subtitle=f"{problem.number}/{problem.total}{again}",
+            subtitle_align="right",
         )
+        self._panel_rows = self._rows(panel)
+        self._console.print()
+        self._console.print(panel)
 
     def read_answer(self, problem: Problem) -> str | None:
         """Read a line with editing and history; None on Ctrl-D or Ctrl-C."""
@@ -784,9 +785,9 @@ class TerminalUI:
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
         """Show the verdict, the reference, feedback, the grade and, when wrong, the solution.
 
-        The solution is shown unasked only when it fits under the verdict with the prompt that
-        follows (the console's height): the verdict must stay on screen; otherwise it waits
-        behind ``w`` at that prompt.
+        The solution is shown unasked only when the problem, the answer, the verdict, the
+        solution and the key prompt that follows fit in the console's height together: the
+        verdict must stay on screen with its problem; otherwise the solution waits behind ``w``.
         """
         from rich.console import Group
         from rich.text import Text
@@ -801,7 +802,9 @@ class TerminalUI:
             return
         panel = self._solution_panel(problem)
         block = Group(*(Text(_compact_matrices(line)) for line in lines))
-        if self._rows(block) + self._rows(panel) + 1 <= self._console.height:
+        # The problem panel, the answer line, the verdict, the solution and the key prompt.
+        needed = self._panel_rows + 1 + self._rows(block) + self._rows(panel) + 1
+        if needed <= self._console.height:
             self._console.print(panel)
             self._solution_shown = True
 

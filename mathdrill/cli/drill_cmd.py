@@ -11,11 +11,13 @@ Three front ends share one loop (:func:`run_loop`) over a
   one answer line per problem from stdin.
 
 At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``q`` quit, ``help``. Ctrl-D and
-Ctrl-C end the session too; every answer confirmed on screen is already saved.
+Ctrl-C end the session too; every answer confirmed on screen is already saved. In a terminal the
+verdict stays on screen until the learner presses Enter (``w`` shows the worked solution).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -37,6 +39,13 @@ COMMANDS_HELP = (
     "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list"
 )
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
+WRONG_GRADE_REFUSED = (
+    "This answer was judged wrong: a grade above 2 would count it as remembered. "
+    "Give 0, 1 or 2 (Enter keeps the suggested grade)."
+)
+# A blank row that sympy's pretty printer puts between a matrix's rows (only brackets and
+# spaces): on an 80×24 terminal a 3×3 matrix would take five rows instead of three.
+MATRIX_SPACER = re.compile(r"[ \t]*(?:[⎢⎜][ \t]*[⎥⎟][ \t]*)+")
 
 
 def register(app: typer.Typer) -> None:
@@ -177,8 +186,8 @@ class UI(Protocol):
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
         """Show the verdict, the reference, feedback, grade and (when wrong) the solution."""
 
-    def after_correct(self, problem: Problem) -> bool:
-        """After a correct answer: offer the worked solution; False when the learner quits."""
+    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+        """After a verdict: wait for the learner if need be; False when the learner quits."""
 
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
@@ -234,7 +243,7 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command == "!" or (not command and ui.blank_gives_up):
             outcome = session.give_up(elapsed, blank=not command)
             ui.show_outcome(problem, outcome)
-            return True
+            return ui.after_outcome(problem, outcome)
         if not command:
             continue
         outcome = session.submit(line, elapsed)
@@ -251,9 +260,7 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
                 ui.show_outcome(problem, outcome)
                 return False
         ui.show_outcome(problem, outcome)
-        if outcome.verdict is not None and outcome.verdict.correct:
-            return ui.after_correct(problem)
-        return True
+        return ui.after_outcome(problem, outcome)
 
 
 # ------------------------------------------------------------------------------- shared text
@@ -288,6 +295,12 @@ def _grade_words(outcome: Outcome) -> str:
             0: "not answered",
         }[quality]
     return f"{quality}/5 ({words})"
+
+
+def _compact_matrices(text: str) -> str:
+    """``text`` without the blank rows between the rows of its matrices."""
+    lines = text.split("\n")
+    return "\n".join(line for line in lines if not MATRIX_SPACER.fullmatch(line))
 
 
 def _summary_lines(summary: Summary) -> list[str]:
@@ -382,7 +395,8 @@ class PlainUI:
         self._say("Not counted — try again.")
 
     def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
-        """Read a 0–5 grade (Enter keeps the derived one)."""
+        """Read a 0–5 grade (Enter keeps the derived one; above 2 refused for a wrong answer)."""
+        wrong = outcome.verdict is None or not outcome.verdict.correct
         while True:
             self._out.write(f"Your grade 0–5 [{outcome.derived_quality}]: ")
             self._out.flush()
@@ -392,17 +406,20 @@ class PlainUI:
             text = line.strip()
             if not text:
                 return outcome.derived_quality
-            if text.isdigit() and 0 <= int(text) <= 5:
+            if not (text.isdigit() and 0 <= int(text) <= 5):
+                self._say("A grade is a whole number from 0 to 5.")
+            elif wrong and int(text) > 2:
+                self._say(WRONG_GRADE_REFUSED)
+            else:
                 return int(text)
-            self._say("A grade is a whole number from 0 to 5.")
 
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
         """Print the verdict and what goes with it."""
         for line in _outcome_lines(problem, outcome):
             self._say(line)
 
-    def after_correct(self, problem: Problem) -> bool:
-        """Scripts do not pause after a correct answer."""
+    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+        """Scripts do not pause after a verdict."""
         return True
 
     def skipped(self, problem: Problem) -> None:
@@ -419,6 +436,21 @@ class PlainUI:
 def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
     # A generator: the verdict is on the screen before the answer and the solution are rendered
     # (usually they are ready: the session renders them while the learner thinks).
+    yield from _verdict_lines(problem, outcome)
+    if _shows_solution(problem, outcome):
+        yield "solution:"
+        yield problem.view.solution
+    yield from _grade_lines(outcome)
+
+
+def _shows_solution(problem: Problem, outcome: Outcome) -> bool:
+    """The worked solution follows a wrong answer or a give-up unasked (when there is one)."""
+    verdict = outcome.verdict
+    return bool(problem.view.solution) and not (verdict is not None and verdict.correct)
+
+
+def _verdict_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
+    """How the answer was read, the verdict, the feedback and the reference answer."""
     view = problem.view
     verdict = outcome.verdict
     if outcome.gave_up:
@@ -434,9 +466,10 @@ def _outcome_lines(problem: Problem, outcome: Outcome) -> Iterator[str]:
         if verdict.feedback:
             yield verdict.feedback
     yield f"answer: {view.answer_unicode}"
-    if not (verdict is not None and verdict.correct) and view.solution:
-        yield "solution:"
-        yield view.solution
+
+
+def _grade_lines(outcome: Outcome) -> Iterator[str]:
+    """The grade, when the skill is due again, and the leech warning."""
     grade = _grade_words(outcome)
     if grade:
         due = f" · next: {_when(outcome.next_due)}" if outcome.next_due else ""
@@ -551,7 +584,7 @@ class JsonUI:
             solution=view.solution if outcome.graded else None,
         )
 
-    def after_correct(self, problem: Problem) -> bool:
+    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
         """No pause in the protocol."""
         return True
 
@@ -592,6 +625,9 @@ class TerminalUI:
         self._console = Console(highlight=False)
         self._data_dir = data_dir
         self._prompt: Any = None
+        self._verdict_shown = False  # ask_grade showed it: show_outcome adds only the grade
+        self._solution_shown = False  # the worked solution of the current problem is on screen
+        self._panel_rows = 0  # the height of the current problem's panel
 
     def _session(self) -> Any:
         if self._prompt is None:
@@ -627,7 +663,7 @@ class TerminalUI:
         )
 
     def show_problem(self, problem: Problem) -> None:
-        """Show the problem in a panel with its progress."""
+        """Show the problem in a panel with its progress, its card and its seed."""
         from rich.panel import Panel
         from rich.text import Text
 
@@ -636,8 +672,10 @@ class TerminalUI:
         view = problem.view
         again = " · again" if problem.repeat else ""
         # Deck texts are text: emphasis rendered, never read as rich markup.
-        body = rich_text(view.prompt)
+        body = rich_text(_compact_matrices(view.prompt))
         body.append(f"\n\nAnswer: {view.expected_form}", style="dim")
+        # The card and the seed name this instance exactly, for a report or `deck preview`.
+        body.append(f"\n{problem.card} · seed {view.seed}", style="dim")
         title: Text | None = Text(f"{problem.deck_title} · {problem.title}")
         # A title longer than the top border would be cut: the deck title, then the template
         # title, move into the panel, where long lines wrap.
@@ -651,16 +689,16 @@ class TerminalUI:
                 lead = [Text(problem.title, style="bold"), *lead]
         if lead:
             body = Text("\n").join([*lead, Text(""), body])
-        self._console.print()
-        self._console.print(
-            Panel(
-                body,
-                title=title,
-                title_align="left",
-                subtitle=f"{problem.number}/{problem.total}{again}",
-                subtitle_align="right",
-            )
+        panel = Panel(
+            body,
+            title=title,
+            title_align="left",
+            subtitle=f"{problem.number}/{problem.total}{again}",
+            subtitle_align="right",
         )
+        self._panel_rows = self._rows(panel)
+        self._console.print()
+        self._console.print(panel)
 
     def read_answer(self, problem: Problem) -> str | None:
         """Read a line with editing and history; None on Ctrl-D or Ctrl-C."""
@@ -693,8 +731,16 @@ class TerminalUI:
         self._console.print("[dim]Not counted — try again.[/]")
 
     def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
-        """Ask for a grade 0–5 (Enter keeps the derived one)."""
-        self._show_verdict_only(outcome)
+        """Show the verdict, the reference and the feedback, then ask for a grade 0–5.
+
+        Enter keeps the derived grade. A grade above 2 would count a wrong answer as
+        remembered (scheduling/grading.py), so it is refused for one, with the reason.
+        """
+        for line in _verdict_lines(problem, outcome):
+            self._print_line(problem, outcome, line)
+        self._verdict_shown = True
+        verdict = outcome.verdict
+        wrong = verdict is None or not verdict.correct
         while True:
             try:
                 text = self._session().prompt(f"Your grade 0–5 [{outcome.derived_quality}]: ")
@@ -703,58 +749,84 @@ class TerminalUI:
             text = text.strip()
             if not text:
                 return outcome.derived_quality
-            if text.isdigit() and 0 <= int(text) <= 5:
+            if not (text.isdigit() and 0 <= int(text) <= 5):
+                self._console.print("A grade is a whole number from 0 to 5.")
+            elif wrong and int(text) > 2:
+                self._console.print(WRONG_GRADE_REFUSED, style="yellow", markup=False)
+            else:
                 return int(text)
-            self._console.print("A grade is a whole number from 0 to 5.")
 
-    def _show_verdict_only(self, outcome: Outcome) -> None:
-        verdict = outcome.verdict
-        if verdict is not None:
-            style = "green" if verdict.correct else "red"
-            self._console.print("✓ correct" if verdict.correct else "✗ not correct", style=style)
+    def _print_line(self, problem: Problem, outcome: Outcome, line: str) -> None:
+        """Print one line of :func:`_verdict_lines` or :func:`_grade_lines` in its style."""
+        from mathdrill.cli.emphasis import rich_text
 
-    def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
-        """Show the verdict with colour, the reference, feedback and the solution when wrong."""
+        feedback = outcome.verdict.feedback if outcome.verdict is not None else None
+        if line.startswith("✓"):
+            self._console.print(line, style="bold green", markup=False)
+        elif line.startswith("✗") or line == "Given up.":
+            self._console.print(line, style="bold red", markup=False)
+        elif line == feedback:
+            self._console.print(rich_text(line))
+        else:
+            self._console.print(_compact_matrices(line), markup=False)
+
+    def _solution_panel(self, problem: Problem) -> Any:
         from rich.panel import Panel
 
         from mathdrill.cli.emphasis import rich_text
 
-        feedback = outcome.verdict.feedback if outcome.verdict is not None else None
-        for line in _outcome_lines(problem, outcome):
-            if line.startswith("✓"):
-                self._console.print(line, style="bold green", markup=False)
-            elif line.startswith("✗") or line == "Given up.":
-                self._console.print(line, style="bold red", markup=False)
-            elif line == "solution:":
-                continue
-            elif line == problem.view.solution:
-                self._console.print(
-                    Panel(rich_text(line), title="worked solution", title_align="left")
-                )
-            elif line == feedback:
-                self._console.print(rich_text(line))
-            else:
-                self._console.print(line, markup=False)
+        solution = _compact_matrices(problem.view.solution)
+        return Panel(rich_text(solution), title="worked solution", title_align="left")
 
-    def after_correct(self, problem: Problem) -> bool:
-        """Offer the worked solution; Enter moves on."""
-        if not problem.view.solution:
-            return True
-        try:
-            text = self._session().prompt("Enter: next · w: worked solution › ")
-        except (EOFError, KeyboardInterrupt):
-            return False
-        if text.strip().lower() in QUIT_WORDS:
-            return False
-        if text.strip().lower() in ("w", "s", "solution"):
-            from rich.panel import Panel
+    def _rows(self, renderable: Any) -> int:
+        """How many terminal rows ``renderable`` takes at the console's width."""
+        return len(self._console.render_lines(renderable, self._console.options, pad=False))
 
-            from mathdrill.cli.emphasis import rich_text
+    def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
+        """Show the verdict, the reference, feedback, the grade and, when wrong, the solution.
 
-            self._console.print(
-                Panel(rich_text(problem.view.solution), title="worked solution", title_align="left")
+        The solution is shown unasked only when the problem, the answer, the verdict, the
+        solution and the key prompt that follows fit in the console's height together: the
+        verdict must stay on screen with its problem; otherwise the solution waits behind ``w``.
+        """
+        from rich.console import Group
+        from rich.text import Text
+
+        lines = [] if self._verdict_shown else list(_verdict_lines(problem, outcome))
+        lines += list(_grade_lines(outcome))
+        self._verdict_shown = False
+        self._solution_shown = False
+        for line in lines:
+            self._print_line(problem, outcome, line)
+        if not _shows_solution(problem, outcome):
+            return
+        panel = self._solution_panel(problem)
+        block = Group(*(Text(_compact_matrices(line)) for line in lines))
+        # The problem panel, the answer line, the verdict, the solution and the key prompt.
+        needed = self._panel_rows + 1 + self._rows(block) + self._rows(panel) + 1
+        if needed <= self._console.height:
+            self._console.print(panel)
+            self._solution_shown = True
+
+    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+        """Keep the verdict on screen until Enter; ``w`` shows the worked solution, ``q`` quits."""
+        while True:
+            offer = bool(problem.view.solution) and not self._solution_shown
+            keys = (
+                "Enter: next · w: worked solution · q: quit › "
+                if offer
+                else ("Enter: next · q: quit › ")
             )
-        return True
+            try:
+                text = self._session().prompt(keys).strip().lower()
+            except (EOFError, KeyboardInterrupt):
+                return False
+            if text in QUIT_WORDS:
+                return False
+            if not (offer and text in ("w", "s", "solution")):
+                return True
+            self._console.print(self._solution_panel(problem))
+            self._solution_shown = True
 
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""

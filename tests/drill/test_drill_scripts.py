@@ -198,3 +198,15 @@ def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
     assert len(confirmed) >= 12, "the trials must have confirmed a good number of reviews"
     assert confirmed <= stored
     assert integrity(home) == "ok"
+
+
+def test_plain_self_grade_refuses_a_high_grade_for_a_wrong_answer(md_env, home: Path) -> None:
+    ran = invoke(
+        drill_args("2026-11-21T09:00", "--seed", "4", "--self-grade"),
+        md_env,
+        home.parent,
+        "0\n5\n1\nq\n",
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "judged wrong: a grade above 2" in ran.stdout
+    assert [r["quality"] for r in reviews(home)] == [1]

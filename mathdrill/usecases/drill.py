@@ -16,7 +16,9 @@ Pinned behaviour:
 
 * One graded answer per instance. After a wrong answer the reference and the worked solution
   are shown, so a second try at the same instance would prove nothing; the skill comes back
-  later in the session with a fresh instance instead (SM-2 step 7, at most 3 times).
+  later in the session with a fresh instance instead (SM-2 step 7, at most 3 times): its
+  reference answer differs from that of every instance of the card shown in the session (new
+  seeds are drawn, at most :data:`REPEAT_DRAWS`, until one does).
 * Unreadable input and "could not decide" verdicts are not answers: the learner retypes, and
   nothing is logged or graded.
 * Each graded answer is committed in its own transaction (storage) before
@@ -73,6 +75,9 @@ SLOW_PROBLEM_SECONDS = 3.0
 #: Seconds a session may lose to slow templates; after that the other templates of their deck
 #: files are skipped too, so a deck of slow templates cannot keep the drill silent for a minute.
 MAKING_BUDGET_SECONDS = 10.0
+#: Seeds tried for a step-7 repeat whose answer differs from every instance of its card shown
+#: in the session; a template with fewer distinct answers than that shows the last one drawn.
+REPEAT_DRAWS = 12
 
 
 @dataclass(frozen=True)
@@ -415,6 +420,8 @@ class DrillSession:
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
+        #: Reference answers (plain text) of every instance shown, per card: a repeat differs.
+        self._answers_shown: dict[int, set[str]] = {}
 
     # ----------------------------------------------------------------------------- planning
 
@@ -514,10 +521,9 @@ class DrillSession:
                 )
                 continue
             spare = self._take_spare(item.card_id, skill)
-            seed = spare.seed if spare is not None else self._draw_seed()
             started = self._timer()
             try:
-                view = spare or self._problems.generate(skill, seed)
+                view = spare or self._fresh_instance(skill, self._answers_shown.get(item.card_id))
             except SkillBroken as error:
                 # A broken template must not end the session: skip it (nothing is logged,
                 # it stays due) and say which one and why in the summary.
@@ -527,6 +533,7 @@ class DrillSession:
                 continue
             self._timed(skill, started)
             break
+        self._answers_shown.setdefault(item.card_id, set()).add(view.answer_plain)
         self._current = _Current(item=item, skill=skill, view=view)
         return Problem(
             number=self._session.shown,
@@ -542,6 +549,22 @@ class DrillSession:
 
     def _draw_seed(self) -> int:
         return self._rng.randrange(MAX_SEED + 1)
+
+    def _fresh_instance(self, skill: Skill, shown: set[str] | None) -> ProblemView:
+        """Make a problem of ``skill`` whose reference answer is none of ``shown``.
+
+        Draws up to :data:`REPEAT_DRAWS` seeds and keeps the last one when every draw repeats
+        an answer (a template with few distinct answers must not stall the session).
+
+        Raises:
+            SkillBroken: The skill cannot produce a problem.
+        """
+        view = self._problems.generate(skill, self._draw_seed())
+        draws = 1
+        while shown and view.answer_plain in shown and draws < REPEAT_DRAWS:
+            view = self._problems.generate(skill, self._draw_seed())
+            draws += 1
+        return view
 
     def _too_slow(self, skill: Skill) -> bool:
         """Tell whether to skip ``skill``: remembered slow, or its file's budget is spent."""

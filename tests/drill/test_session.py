@@ -214,7 +214,10 @@ def test_a_repeat_is_a_fresh_instance_of_the_failed_skill(db, library) -> None:
     assert again.repeat == 1
     assert again.card == problem.card
     assert again.view.seed != problem.view.seed
-    assert [c[0] for c in problems.calls] == ["generate", "generate"]
+    # Seed 1 draws 46 + 19 first and 32 + 33 next (also 65): that draw is not shown.
+    assert again.view.answer_plain != problem.view.answer_plain
+    assert [c[0] for c in problems.calls] == ["generate", "generate", "generate"]
+    assert problems.calls[-1][2] == again.view.seed
 
 
 def _variant(tmp_path: Path, old: str, new: str) -> list:
@@ -249,3 +252,37 @@ def test_a_deck_file_that_does_not_load_reports_each_of_its_templates(db, tmp_pa
     assert len(broken) == 2
     assert all("bad.yaml:" in line and "numbr" in line for line in broken)
     assert db.count_reviews() == 0
+
+
+#: A one-skill deck with six possible answers: a repeat drawn at random would often repeat one.
+FEW_ANSWERS = """\
+deck: few
+title: Few answers
+templates:
+  - id: pick
+    title: Pick a number
+    params:
+      a: integer(1, 6)
+    prompt: "Type {a}."
+    answer:
+      kind: number
+      value: a
+    expected_seconds: 30
+"""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_repeat_differs_from_every_instance_shown_in_the_session(
+    db, tmp_path: Path, seed: int
+) -> None:
+    path = tmp_path / "few.yaml"
+    path.write_text(FEW_ANSWERS, encoding="utf-8")
+    library = skills_from_catalog(read_catalog([path]))
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), seed=seed)
+    shown: list[tuple[str, str]] = []
+    while (problem := drill.next_problem()) is not None:
+        shown.append((problem.view.prompt, problem.view.answer_plain))
+        drill.submit("0", seconds=2.0)  # always wrong: the first showing and 3 repeats
+    assert len(shown) == 4
+    assert len({prompt for prompt, _ in shown}) == 4
+    assert len({answer for _, answer in shown}) == 4

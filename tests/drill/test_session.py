@@ -286,3 +286,17 @@ def test_every_repeat_differs_from_every_instance_shown_in_the_session(
     assert len(shown) == 4
     assert len({prompt for prompt, _ in shown}) == 4
     assert len({answer for _, answer in shown}) == 4
+
+
+def test_first_day_interleaves_the_new_skills_of_two_decks(db, tmp_path: Path) -> None:
+    path = tmp_path / "other.yaml"
+    path.write_text(
+        ARITH.read_text(encoding="utf-8").replace("deck: arith", "deck: other"), encoding="utf-8"
+    )
+    library = skills_from_catalog(read_catalog([ARITH, path]))
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
+    cards = []
+    while (problem := drill.next_problem()) is not None:
+        cards.append(problem.card)
+        drill.skip()
+    assert cards == ["arith/add", "other/add", "arith/times", "other/times"]

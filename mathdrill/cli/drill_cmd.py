@@ -142,6 +142,8 @@ def drill_command(
         seed=seed,
         problems=root.options(ctx).problems,
     ) as session:
+        for problem in session.deck_problems:
+            typer.echo(f"warning: skipped {problem} (`mathdrill deck check` explains)", err=True)
         run_loop(session, ui, self_grade=self_grade)
 
 

@@ -27,10 +27,13 @@ Pinned behaviour:
   move the schedule. Step-7 repeats are logged with kind ``repeat`` and never move it either.
 * A template that cannot produce a problem — including every template of a deck file whose
   expressions do not load — is skipped (nothing logged, it stays due) and named in the summary;
-  the session goes on with the others. Deck files that cannot be read at all, or that define a
-  deck id twice, stop the drill before it starts (exit 2), as before. (Validating every
-  expression of every deck up front would put sympy work on every start, against the
-  first-problem target; ``mathdrill deck check`` is where authors find such errors.)
+  the session goes on with the others. A problem shared by several templates (their file does
+  not load) is named once. Deck files that cannot be read at all, or that define a deck id
+  already defined by an earlier file, are skipped too: :func:`load_skills` returns one line per
+  such file for the command line to print as a warning, and the drill goes on with the other
+  decks. (Validating every expression of every deck up front would put sympy work on every
+  start, against the first-problem target; ``mathdrill deck check`` is where authors find such
+  errors, and it stays strict.)
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mathdrill.errors import UsageError
+from mathdrill.errors import DeckError, UsageError
 from mathdrill.scheduling.grading import derive_quality
 from mathdrill.scheduling.queue import (
     CardInfo,
@@ -362,9 +365,13 @@ class DrillSession:
             replay must draw every seed itself).
         timer: Monotonic seconds, to time the making of each problem (see
             :data:`SLOW_PROBLEM_SECONDS` and :data:`MAKING_BUDGET_SECONDS`).
+        deck_problems: Deck files left out (``path: problem``, from :func:`load_skills`); kept
+            as :attr:`deck_problems` for the front end to name.
 
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
+        DeckError: The same, when deck files were left out (they are listed: the deck named
+            may be one of them).
     """
 
     def __init__(
@@ -379,6 +386,7 @@ class DrillSession:
         rng: random.Random,
         spares: bool = True,
         timer: Callable[[], float] = time.monotonic,
+        deck_problems: Sequence[str] = (),
     ) -> None:
         self._db = db
         self._timer = timer
@@ -386,6 +394,7 @@ class DrillSession:
         self.slow_skills: list[Skill] = []
         self._slow_seconds = 0.0
         self._problems = problems
+        self.deck_problems = tuple(deck_problems)
         self._settings = settings
         self._options = options
         self._clock = clock
@@ -395,7 +404,12 @@ class DrillSession:
         self.session_id = f"{self._draw_seed():016x}"
         self._skills = {t.key: t for t in skills}
         now = clock()
-        chosen = select_skills(skills, options.decks, options.tags)
+        try:
+            chosen = select_skills(skills, options.decks, options.tags)
+        except UsageError as error:
+            if not deck_problems:
+                raise
+            raise DeckError(f"{error}; deck files skipped:", list(deck_problems)) from None
         self._chosen = {t.key for t in chosen}
         start = day_start(
             study_day(now, settings.rollover_hour, settings.tz),
@@ -529,7 +543,8 @@ class DrillSession:
                 # it stays due) and say which one and why in the summary.
                 self._timed(skill, started)
                 self._session.skip(item.card_id)
-                self._tally.broken.append(error.problem)
+                if error.problem not in self._tally.broken:
+                    self._tally.broken.append(error.problem)
                 continue
             self._timed(skill, started)
             break
@@ -876,27 +891,29 @@ class QueuePlan:
     leeches: tuple[CardInfo, ...]
 
 
-def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[Skill]:
+def load_skills(
+    environment: Environment, extra_decks: Iterable[Path]
+) -> tuple[list[Skill], tuple[str, ...]]:
     """List the skills of the built-in decks, the user's decks and any ``--decks`` paths.
 
     Reads the light catalogue (cached in the data directory), not the decks' expressions: the
-    worker loads a deck file when it first makes one of its problems.
+    worker loads a deck file when it first makes one of its problems. A deck file that cannot be
+    read as a deck, or that defines a deck id an earlier file defined, is left out and named in
+    the second result (one line per file), so one bad file never stops the daily drill.
 
     Args:
         environment: Where the data directory is.
         extra_decks: Files or folders given with ``--decks``.
 
     Returns:
-        Every skill, in deck and file order.
+        Every skill, in deck and file order; and one ``path: problem`` line per file left out.
 
     Raises:
-        DeckError: A ``--decks`` path does not exist, a deck file cannot be read as a deck, or
-            a deck id is defined twice (every problem is listed), so a broken deck is fixed
-            rather than silently missing from the drill.
+        DeckError: A ``--decks`` path does not exist (a typo on the command line), or every
+            deck file found was left out (every problem is listed).
         UsageError: When no deck is found at all.
     """
     from mathdrill.decks.catalog import catalog_files, read_catalog
-    from mathdrill.errors import DeckError
     from mathdrill.usecases.problems import skills_from_catalog
 
     given = list(extra_decks)
@@ -907,20 +924,20 @@ def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[S
         catalog_files(environment.data_dir / "decks", given),
         cache=environment.catalog_cache,
     )
-    if catalog.problems:
+    skills = skills_from_catalog(catalog)
+    if not skills and catalog.problems:
         count = len(catalog.problems)
         raise DeckError(
-            f"{count} deck file problem{'s' if count != 1 else ''}; fix the file or run "
-            "`mathdrill deck check` on it",
+            f"{count} deck file problem{'s' if count != 1 else ''} and no deck left to drill; "
+            "fix the file or run `mathdrill deck check` on it",
             list(catalog.problems),
         )
-    skills = skills_from_catalog(catalog)
     if not skills:
         raise UsageError(
             "no decks found: the built-in decks are missing from this installation; "
             "reinstall mathdrill or pass --decks PATH"
         )
-    return skills
+    return skills, catalog.problems
 
 
 @contextmanager
@@ -951,7 +968,7 @@ def open_session(
         The session.
 
     Raises:
-        DeckError: A deck file cannot be read.
+        DeckError: A ``--decks`` path does not exist, or no deck file can be used.
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
@@ -962,7 +979,7 @@ def open_session(
     source = problems if problems is not None else WorkerProblems()
     database: Database | None = None
     try:
-        skills = load_skills(environment, extra_decks)
+        skills, deck_problems = load_skills(environment, extra_decks)
         database = open_database(resolve_database(environment.db, environment.env))
         session = DrillSession(
             db=database,
@@ -975,6 +992,7 @@ def open_session(
             clock=environment.now,
             rng=random.Random(seed),  # noqa: S311 - problem seeds, not secrets
             spares=seed is None,
+            deck_problems=deck_problems,
         )
         yield session
         session.stock_spares()

@@ -16,7 +16,7 @@ import typer
 
 from mathdrill import __version__
 from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
-from mathdrill.cli.root import RootOptions
+from mathdrill.cli.root import RootOptions, hoist_root_options
 from mathdrill.config import zone_warning
 from mathdrill.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MathdrillError, MathSyntaxError
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None, *, problems: ProblemSource | None = None
         problems: A problem worker started ahead for ``mathdrill drill`` (see
             :mod:`mathdrill.cli.launch`); the caller closes it.
     """
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_root_options(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("MATHDRILL_DEBUG"))
     try:
         # Standalone mode lets typer report its own usage errors (exit 2) and turn typer.Exit

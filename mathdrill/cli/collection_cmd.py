@@ -44,7 +44,9 @@ def register(app: typer.Typer) -> None:
         "doctor",
         help=(
             "Check the database (integrity, schema version) and the decks; list orphaned cards "
-            "and leeches. Exits 1 when the database is damaged or cannot be opened."
+            "and leeches. Exits 1 when it reports a problem: a damaged or unopenable database, "
+            "out-of-range rows, orphaned cards or deck files that cannot be loaded (leeches "
+            "alone are not one)."
         ),
     )(doctor_command)
 
@@ -284,7 +286,7 @@ def doctor_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Check the collection's health."""
+    """Check the collection's health; exit 1 when it reports a problem."""
     from mathdrill.usecases import collection
 
     report = collection.doctor(root.environment(ctx))
@@ -292,12 +294,13 @@ def doctor_command(
         typer.echo(jsonout.dumps(_doctor_json(report)))
     else:
         _print_doctor(report)
-    if not report.healthy:
+    if report.problems:
         raise typer.Exit(EXIT_FAILED)
 
 
 def _doctor_json(report: DoctorReport) -> dict:
     return {
+        "problems": list(report.problems),
         "healthy": report.healthy,
         "database": report.database,
         "schema_version": report.schema_version,
@@ -353,6 +356,18 @@ def _print_doctor(report: DoctorReport) -> None:
         echo("deck files with problems:")
         for line in report.deck_problems:
             echo(f"  {line}")
+    found = [PROBLEM_NAMES[name] for name in report.problems]
+    echo(f"✗ problems: {', '.join(found)}" if found else "✓ no problems")
+
+
+#: How the plain report names each kind of problem (``DoctorReport.problems``).
+PROBLEM_NAMES = {
+    "open_error": "the database cannot be opened",
+    "integrity": "the database is damaged",
+    "out_of_range": "rows out of range",
+    "orphaned": "orphaned cards",
+    "deck_problems": "deck files that cannot be loaded",
+}
 
 
 #: Leeches listed one per line, most lapses first; the rest are counted (``--json`` has all).

@@ -151,6 +151,8 @@ def drill_command(
         seed=seed,
         problems=root.options(ctx).problems,
     ) as session:
+        for problem in session.deck_problems:
+            typer.echo(f"warning: skipped {problem} (`mathdrill deck check` explains)", err=True)
         run_loop(session, ui, self_grade=self_grade)
 
 
@@ -163,7 +165,7 @@ class UI(Protocol):
         """Show the session's plan (or the first-run line)."""
 
     def nothing_due(self, next_due: datetime | None) -> None:
-        """Say there is nothing to do, when the next review is, and offer ``--cram``."""
+        """Say there is nothing to do, when the next review is; offer ``--new N`` and ``--cram``."""
 
     def show_problem(self, problem: Problem) -> None:
         """Show a problem."""
@@ -353,9 +355,12 @@ class PlainUI:
         )
 
     def nothing_due(self, next_due: datetime | None) -> None:
-        """Say nothing is due and offer --cram."""
+        """Say nothing is due and offer --new N and --cram."""
         self._say(f"Nothing is due now. Next review: {_when(next_due)}.")
-        self._say("Practise ahead with `mathdrill drill --cram` (it does not move the schedule).")
+        self._say(
+            "Learn more new skills with `mathdrill drill --new 5`, or practise ahead with "
+            "`mathdrill drill --cram` (it does not move the schedule)."
+        )
 
     def show_problem(self, problem: Problem) -> None:
         """Print the problem as plain text."""
@@ -656,10 +661,11 @@ class TerminalUI:
             self._console.print(f"[yellow]Leeches (skills that keep slipping): {names}[/]")
 
     def nothing_due(self, next_due: datetime | None) -> None:
-        """Say nothing is due, when the next review is, and offer --cram."""
+        """Say nothing is due, when the next review is, and offer --new N and --cram."""
         self._console.print(f"Nothing is due now. Next review: [bold]{_when(next_due)}[/].")
         self._console.print(
-            "Practise ahead with [bold]mathdrill drill --cram[/] (it does not move the schedule)."
+            "Learn more new skills with [bold]mathdrill drill --new 5[/], or practise ahead with "
+            "[bold]mathdrill drill --cram[/] (it does not move the schedule)."
         )
 
     def show_problem(self, problem: Problem) -> None:

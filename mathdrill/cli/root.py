@@ -1,4 +1,7 @@
-"""The options given before the command name, handed to every command through typer's context.
+"""The root options (``--debug``, ``--now``, ``--db``), given to every command through the context.
+
+They belong before the command name, but a learner types ``mathdrill due --now …`` as often:
+:func:`hoist_root_options` moves them there before the command line is parsed, so both work.
 
 The root callback of :mod:`mathdrill.cli.app` stores one :class:`RootOptions` as the context's
 ``obj``; a command takes ``ctx: typer.Context`` and asks :func:`environment` for the clock, the
@@ -18,6 +21,50 @@ from mathdrill.config import Environment, build_environment
 
 if TYPE_CHECKING:
     from mathdrill.usecases.problems import ProblemSource
+
+#: Root options whose value is the next word (``--now 2026-11-21``), and those without a value.
+ROOT_VALUE_OPTIONS = frozenset({"--now", "--db"})
+ROOT_FLAGS = frozenset({"--debug"})
+
+
+def hoist_root_options(args: list[str]) -> list[str]:
+    """Move root options written after the command name to the front of ``args``.
+
+    No command has an option of the same name, so a root option anywhere before ``--`` can only
+    mean the root's. Words after ``--`` are arguments and stay; a value option with no word
+    after it stays too (the command then reports it).
+
+    Args:
+        args: Arguments without the program name.
+
+    Returns:
+        The same words, every root option before the command name, each group in its order.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    seen_command = False
+    command_at = 0  # where the command name sits in ``rest``: the hoisted options go there
+    while index < len(args):
+        word = args[index]
+        if word == "--":
+            rest.extend(args[index:])
+            break
+        name = word.split("=", 1)[0]
+        takes_value = word in ROOT_VALUE_OPTIONS
+        if takes_value and index + 1 >= len(args):
+            rest.append(word)
+        elif takes_value:
+            (front if seen_command else rest).extend(args[index : index + 2])
+            index += 1
+        elif word in ROOT_FLAGS or (name in ROOT_VALUE_OPTIONS and "=" in word):
+            (front if seen_command else rest).append(word)
+        else:
+            if not seen_command and not word.startswith("-"):
+                seen_command, command_at = True, len(rest)
+            rest.append(word)
+        index += 1
+    return rest[:command_at] + front + rest[command_at:]
 
 
 @dataclass(frozen=True)

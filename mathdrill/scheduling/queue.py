@@ -24,8 +24,8 @@ The queue (:func:`build_daily_queue`):
 * ``due``: non-suspended cards due today, most overdue (earliest due) first, ties by
   ``card_id``; at most ``review_cap − reviews_done_today``.
 * ``new``: non-suspended never-reviewed cards (``due is None``), at most
-  ``new_per_day − new_done_today``, in input order (deck order, then file order) except that a
-  card comes after every *new* card it requires (see :func:`order_new_cards`).
+  ``new_per_day − new_done_today``, taken round-robin over the decks (each in file order) except
+  that a card comes after every *new* card it requires (see :func:`order_new_cards`).
 * ``leeches``: non-suspended cards flagged as leeches, most lapses first. They stay in ``due``
   as well: a leech is still scheduled, the flag asks the learner to look at it.
 
@@ -278,7 +278,7 @@ class DailyQueue:
     Attributes:
         day: The study day.
         due: Due cards to review, most overdue first, capped.
-        new: New cards to introduce, prerequisites first, capped.
+        new: New cards to introduce, prerequisites first, decks interleaved, capped.
         leeches: Non-suspended leech cards, most lapses first (for a warning list).
         due_total: All non-suspended cards due today, before the cap.
         new_total: All non-suspended new cards, before the cap.
@@ -307,12 +307,17 @@ class DailyQueue:
 def order_new_cards(
     cards: Sequence[CardInfo], requires: Mapping[str, Collection[str]]
 ) -> list[CardInfo]:
-    """Order new cards so each comes after the cards among them it requires, else stably.
+    """Order new cards so each comes after the cards among them it requires, decks interleaved.
 
-    A stable topological sort (Kahn's algorithm, always taking the ready card earliest in the
-    input). Prerequisites that are not among ``cards`` (already learned, suspended, unknown)
-    impose nothing. A cycle does not stop the sort: when no card is ready, the earliest remaining
-    card goes next, as if its unmet prerequisites were met, and the sort carries on.
+    A topological sort (Kahn's algorithm) whose tie-break is round-robin over decks: each step
+    takes the deck after the one last taken (decks in order of first appearance) that has a
+    ready card, and that deck's ready card earliest in the input. So a first day mixes the
+    selected decks instead of showing one deck's skills in a row, each deck's skills keep their
+    file order where nothing is required, and a deck held back by a prerequisite rejoins the
+    rotation (no burst of it afterwards). Prerequisites that are not among ``cards`` (already
+    learned, suspended, unknown) impose nothing. A cycle does not stop the sort: when no card is
+    ready, the earliest remaining card of a cycle goes next, as if its unmet prerequisites were
+    met, and the sort carries on.
 
     Args:
         cards: The new cards in input order (deck order, then file order).
@@ -337,20 +342,37 @@ def order_new_cards(
         waiting.append(prereqs)
         for j in prereqs:
             dependents[j].append(i)
-    ready = [i for i, w in enumerate(waiting) if not w]
-    heapq.heapify(ready)
+    deck_index = {deck: n for n, deck in enumerate(dict.fromkeys(c.deck for c in cards))}
+    deck_of = [deck_index[c.deck] for c in cards]
+    # ready[n]: the ready cards of deck n, as a heap of input positions.
+    ready: list[list[int]] = [[] for _ in deck_index]
+    for i, w in enumerate(waiting):
+        if not w:
+            ready[deck_of[i]].append(i)  # ascending already: a valid heap
     placed = [False] * len(cards)
     order: list[int] = []
+    last = -1
     while len(order) < len(cards):
-        i = heapq.heappop(ready) if ready else _break_cycle(waiting, placed)
+        turn = _next_deck(ready, last)
+        i = heapq.heappop(ready[turn]) if turn is not None else _break_cycle(waiting, placed)
         placed[i] = True
         order.append(i)
+        last = deck_of[i]
         for d in dependents[i]:
             if not placed[d] and i in waiting[d]:
                 waiting[d].discard(i)
                 if not waiting[d]:
-                    heapq.heappush(ready, d)
+                    heapq.heappush(ready[deck_of[d]], d)
     return [cards[i] for i in order]
+
+
+def _next_deck(ready: list[list[int]], last: int) -> int | None:
+    """The first deck after deck ``last`` (cyclically) with a ready card, or None if none has."""
+    for step in range(1, len(ready) + 1):
+        deck = (last + step) % len(ready)
+        if ready[deck]:
+            return deck
+    return None
 
 
 def _break_cycle(waiting: list[set[int]], placed: list[bool]) -> int:

@@ -353,6 +353,24 @@ class DoctorReport:
         """True when the database opened, passed its integrity check and holds usable values."""
         return self.open_error is None and not self.integrity and not self.out_of_range_total
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The kinds of problem found, named as the report's fields; empty when there are none.
+
+        A problem is something to fix: a database that cannot be opened, is damaged or holds
+        values out of range, cards whose template no loaded deck defines (restore the deck file
+        or remove them), deck files that cannot be loaded. Leeches are not problems: they are
+        the learner's, listed for information. ``doctor`` exits 1 when this is not empty.
+        """
+        found = {
+            "open_error": self.open_error is not None,
+            "integrity": bool(self.integrity),
+            "out_of_range": bool(self.out_of_range_total),
+            "orphaned": bool(self.orphaned),
+            "deck_problems": bool(self.deck_problems),
+        }
+        return tuple(name for name, present in found.items() if present)
+
 
 def doctor(environment: Environment) -> DoctorReport:
     """Check the database and the decks; never modifies either.
@@ -361,7 +379,8 @@ def doctor(environment: Environment) -> DoctorReport:
         environment: Where the database and decks are.
 
     Returns:
-        The report (``healthy`` False on corruption or when the database cannot be opened).
+        The report (``healthy`` False on corruption or when the database cannot be opened;
+        ``problems`` names everything to fix).
     """
     from mathdrill.storage import bulk, resolve_database
 

@@ -16,7 +16,9 @@ Pinned behaviour:
 
 * One graded answer per instance. After a wrong answer the reference and the worked solution
   are shown, so a second try at the same instance would prove nothing; the skill comes back
-  later in the session with a fresh instance instead (SM-2 step 7, at most 3 times).
+  later in the session with a fresh instance instead (SM-2 step 7, at most 3 times): its
+  reference answer differs from that of every instance of the card shown in the session (new
+  seeds are drawn, at most :data:`REPEAT_DRAWS`, until one does).
 * Unreadable input and "could not decide" verdicts are not answers: the learner retypes, and
   nothing is logged or graded.
 * Each graded answer is committed in its own transaction (storage) before
@@ -25,10 +27,13 @@ Pinned behaviour:
   move the schedule. Step-7 repeats are logged with kind ``repeat`` and never move it either.
 * A template that cannot produce a problem — including every template of a deck file whose
   expressions do not load — is skipped (nothing logged, it stays due) and named in the summary;
-  the session goes on with the others. Deck files that cannot be read at all, or that define a
-  deck id twice, stop the drill before it starts (exit 2), as before. (Validating every
-  expression of every deck up front would put sympy work on every start, against the
-  first-problem target; ``mathdrill deck check`` is where authors find such errors.)
+  the session goes on with the others. A problem shared by several templates (their file does
+  not load) is named once. Deck files that cannot be read at all, or that define a deck id
+  already defined by an earlier file, are skipped too: :func:`load_skills` returns one line per
+  such file for the command line to print as a warning, and the drill goes on with the other
+  decks. (Validating every expression of every deck up front would put sympy work on every
+  start, against the first-problem target; ``mathdrill deck check`` is where authors find such
+  errors, and it stays strict.)
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mathdrill.errors import UsageError
+from mathdrill.errors import DeckError, UsageError
 from mathdrill.scheduling.grading import derive_quality
 from mathdrill.scheduling.queue import (
     CardInfo,
@@ -73,6 +78,9 @@ SLOW_PROBLEM_SECONDS = 3.0
 #: Seconds a session may lose to slow templates; after that the other templates of their deck
 #: files are skipped too, so a deck of slow templates cannot keep the drill silent for a minute.
 MAKING_BUDGET_SECONDS = 10.0
+#: Seeds tried for a step-7 repeat whose answer differs from every instance of its card shown
+#: in the session; a template with fewer distinct answers than that shows the last one drawn.
+REPEAT_DRAWS = 12
 
 
 @dataclass(frozen=True)
@@ -357,9 +365,13 @@ class DrillSession:
             replay must draw every seed itself).
         timer: Monotonic seconds, to time the making of each problem (see
             :data:`SLOW_PROBLEM_SECONDS` and :data:`MAKING_BUDGET_SECONDS`).
+        deck_problems: Deck files left out (``path: problem``, from :func:`load_skills`); kept
+            as :attr:`deck_problems` for the front end to name.
 
     Raises:
         UsageError: When ``--deck``/``--tag`` name nothing.
+        DeckError: The same, when deck files were left out (they are listed: the deck named
+            may be one of them).
     """
 
     def __init__(
@@ -374,6 +386,7 @@ class DrillSession:
         rng: random.Random,
         spares: bool = True,
         timer: Callable[[], float] = time.monotonic,
+        deck_problems: Sequence[str] = (),
     ) -> None:
         self._db = db
         self._timer = timer
@@ -381,6 +394,7 @@ class DrillSession:
         self.slow_skills: list[Skill] = []
         self._slow_seconds = 0.0
         self._problems = problems
+        self.deck_problems = tuple(deck_problems)
         self._settings = settings
         self._options = options
         self._clock = clock
@@ -390,7 +404,12 @@ class DrillSession:
         self.session_id = f"{self._draw_seed():016x}"
         self._skills = {t.key: t for t in skills}
         now = clock()
-        chosen = select_skills(skills, options.decks, options.tags)
+        try:
+            chosen = select_skills(skills, options.decks, options.tags)
+        except UsageError as error:
+            if not deck_problems:
+                raise
+            raise DeckError(f"{error}; deck files skipped:", list(deck_problems)) from None
         self._chosen = {t.key for t in chosen}
         start = day_start(
             study_day(now, settings.rollover_hour, settings.tz),
@@ -415,6 +434,8 @@ class DrillSession:
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
+        #: Reference answers (plain text) of every instance shown, per card: a repeat differs.
+        self._answers_shown: dict[int, set[str]] = {}
 
     # ----------------------------------------------------------------------------- planning
 
@@ -514,19 +535,20 @@ class DrillSession:
                 )
                 continue
             spare = self._take_spare(item.card_id, skill)
-            seed = spare.seed if spare is not None else self._draw_seed()
             started = self._timer()
             try:
-                view = spare or self._problems.generate(skill, seed)
+                view = spare or self._fresh_instance(skill, self._answers_shown.get(item.card_id))
             except SkillBroken as error:
                 # A broken template must not end the session: skip it (nothing is logged,
                 # it stays due) and say which one and why in the summary.
                 self._timed(skill, started)
                 self._session.skip(item.card_id)
-                self._tally.broken.append(error.problem)
+                if error.problem not in self._tally.broken:
+                    self._tally.broken.append(error.problem)
                 continue
             self._timed(skill, started)
             break
+        self._answers_shown.setdefault(item.card_id, set()).add(view.answer_plain)
         self._current = _Current(item=item, skill=skill, view=view)
         return Problem(
             number=self._session.shown,
@@ -542,6 +564,22 @@ class DrillSession:
 
     def _draw_seed(self) -> int:
         return self._rng.randrange(MAX_SEED + 1)
+
+    def _fresh_instance(self, skill: Skill, shown: set[str] | None) -> ProblemView:
+        """Make a problem of ``skill`` whose reference answer is none of ``shown``.
+
+        Draws up to :data:`REPEAT_DRAWS` seeds and keeps the last one when every draw repeats
+        an answer (a template with few distinct answers must not stall the session).
+
+        Raises:
+            SkillBroken: The skill cannot produce a problem.
+        """
+        view = self._problems.generate(skill, self._draw_seed())
+        draws = 1
+        while shown and view.answer_plain in shown and draws < REPEAT_DRAWS:
+            view = self._problems.generate(skill, self._draw_seed())
+            draws += 1
+        return view
 
     def _too_slow(self, skill: Skill) -> bool:
         """Tell whether to skip ``skill``: remembered slow, or its file's budget is spent."""
@@ -853,27 +891,29 @@ class QueuePlan:
     leeches: tuple[CardInfo, ...]
 
 
-def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[Skill]:
+def load_skills(
+    environment: Environment, extra_decks: Iterable[Path]
+) -> tuple[list[Skill], tuple[str, ...]]:
     """List the skills of the built-in decks, the user's decks and any ``--decks`` paths.
 
     Reads the light catalogue (cached in the data directory), not the decks' expressions: the
-    worker loads a deck file when it first makes one of its problems.
+    worker loads a deck file when it first makes one of its problems. A deck file that cannot be
+    read as a deck, or that defines a deck id an earlier file defined, is left out and named in
+    the second result (one line per file), so one bad file never stops the daily drill.
 
     Args:
         environment: Where the data directory is.
         extra_decks: Files or folders given with ``--decks``.
 
     Returns:
-        Every skill, in deck and file order.
+        Every skill, in deck and file order; and one ``path: problem`` line per file left out.
 
     Raises:
-        DeckError: A ``--decks`` path does not exist, a deck file cannot be read as a deck, or
-            a deck id is defined twice (every problem is listed), so a broken deck is fixed
-            rather than silently missing from the drill.
+        DeckError: A ``--decks`` path does not exist (a typo on the command line), or every
+            deck file found was left out (every problem is listed).
         UsageError: When no deck is found at all.
     """
     from mathdrill.decks.catalog import catalog_files, read_catalog
-    from mathdrill.errors import DeckError
     from mathdrill.usecases.problems import skills_from_catalog
 
     given = list(extra_decks)
@@ -884,20 +924,20 @@ def load_skills(environment: Environment, extra_decks: Iterable[Path]) -> list[S
         catalog_files(environment.data_dir / "decks", given),
         cache=environment.catalog_cache,
     )
-    if catalog.problems:
+    skills = skills_from_catalog(catalog)
+    if not skills and catalog.problems:
         count = len(catalog.problems)
         raise DeckError(
-            f"{count} deck file problem{'s' if count != 1 else ''}; fix the file or run "
-            "`mathdrill deck check` on it",
+            f"{count} deck file problem{'s' if count != 1 else ''} and no deck left to drill; "
+            "fix the file or run `mathdrill deck check` on it",
             list(catalog.problems),
         )
-    skills = skills_from_catalog(catalog)
     if not skills:
         raise UsageError(
             "no decks found: the built-in decks are missing from this installation; "
             "reinstall mathdrill or pass --decks PATH"
         )
-    return skills
+    return skills, catalog.problems
 
 
 @contextmanager
@@ -928,7 +968,7 @@ def open_session(
         The session.
 
     Raises:
-        DeckError: A deck file cannot be read.
+        DeckError: A ``--decks`` path does not exist, or no deck file can be used.
         StorageError: The database cannot be opened.
         UsageError: Options that name nothing.
     """
@@ -939,7 +979,7 @@ def open_session(
     source = problems if problems is not None else WorkerProblems()
     database: Database | None = None
     try:
-        skills = load_skills(environment, extra_decks)
+        skills, deck_problems = load_skills(environment, extra_decks)
         database = open_database(resolve_database(environment.db, environment.env))
         session = DrillSession(
             db=database,
@@ -952,6 +992,7 @@ def open_session(
             clock=environment.now,
             rng=random.Random(seed),  # noqa: S311 - problem seeds, not secrets
             spares=seed is None,
+            deck_problems=deck_problems,
         )
         yield session
         session.stock_spares()

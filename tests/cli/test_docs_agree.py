@@ -4,8 +4,8 @@ The command tree is walked in-process (typer's click command of ``mathdrill.cli.
 
 * ``docs/commands.md`` has one heading per command and lists exactly that command's options;
 * every ``mathdrill …`` command line quoted in README.md or docs/ names a real command and only
-  options of that command (or of the root, before the command name), and every option quoted on
-  its own exists somewhere;
+  options of that command (or of the root, before the command name; ``--now``, ``--db`` and
+  ``--debug`` after it too), and every option quoted on its own exists somewhere;
 * the exit-status table of ``docs/data.md`` lists exactly the ``EXIT_*`` codes of
   ``mathdrill/errors.py``, each error class in the row of its own code, and README's summary
   names the same codes;
@@ -30,6 +30,8 @@ DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 HELP = {"-h", "--help"}
 #: Root options whose value is the next word (``--now 2026-11-21``).
 VALUE_OPTIONS = {"--now", "--db"}
+#: Root options that may also follow the command name (``mathdrill due --now …``).
+ANYWHERE_OPTIONS = VALUE_OPTIONS | {"--debug"}
 #: A long option, or a short one (one letter: ``-shm`` in ``mathdrill.db-shm`` is not one).
 OPTION_RE = re.compile(r"--[a-z][a-z0-9-]*|-[a-zA-Z](?![\w-])")
 
@@ -147,7 +149,7 @@ def invocation_problems(words: list[str]) -> list[str]:
         if not OPTION_RE.fullmatch(option):
             continue
         for path in paths:
-            if option not in TREE[path][0] | HELP:
+            if option not in TREE[path][0] | HELP | ANYWHERE_OPTIONS:
                 problems.append(f"{shown!r}: {' '.join(('mathdrill', *path))} has no {option}")
     return problems
 
@@ -192,6 +194,8 @@ def test_the_scan_catches_a_wrong_command_and_a_wrong_option() -> None:
     assert invocation_problems(["deck", "chek"])
     assert invocation_problems(["stats", "--format", "csv"])
     assert invocation_problems(["--json", "stats"])
+    assert invocation_problems(["due", "--now", "2026-01-01", "--debug"]) == []
+    assert invocation_problems(["due", "--version"])
 
 
 def exit_table() -> dict[int, set[str]]:

@@ -35,7 +35,7 @@ def test_doctor_prints_a_short_summary_of_thousands_of_orphans(md, tmp_path: Pat
         card.leech = True  # thousands of leeches too
     db = write_history(tmp_path / "many.db", history)
     done = md("--db", str(db), "doctor")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # orphans are a problem
     lines = done.stdout.splitlines()
     assert "orphaned cards: 5000 in 25 decks" in done.stdout
     assert "  … and 15 more decks (`mathdrill doctor --json` lists every card)" in lines

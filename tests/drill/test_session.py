@@ -214,7 +214,10 @@ def test_a_repeat_is_a_fresh_instance_of_the_failed_skill(db, library) -> None:
     assert again.repeat == 1
     assert again.card == problem.card
     assert again.view.seed != problem.view.seed
-    assert [c[0] for c in problems.calls] == ["generate", "generate"]
+    # Seed 1 draws 46 + 19 first and 32 + 33 next (also 65): that draw is not shown.
+    assert again.view.answer_plain != problem.view.answer_plain
+    assert [c[0] for c in problems.calls] == ["generate", "generate", "generate"]
+    assert problems.calls[-1][2] == again.view.seed
 
 
 def _variant(tmp_path: Path, old: str, new: str) -> list:
@@ -241,11 +244,60 @@ def test_a_template_naming_something_unknown_is_skipped_and_the_others_drilled(
     assert "nosuchname" in broken
 
 
-def test_a_deck_file_that_does_not_load_reports_each_of_its_templates(db, tmp_path) -> None:
+def test_a_deck_file_that_does_not_load_is_reported_once_not_per_template(db, tmp_path) -> None:
     library = _variant(tmp_path, "kind: number", "kind: numbr")
+    assert len(library) == 2
     drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
     assert drill.next_problem() is None
-    broken = drill.summary().broken
-    assert len(broken) == 2
-    assert all("bad.yaml:" in line and "numbr" in line for line in broken)
+    (broken,) = drill.summary().broken
+    assert "bad.yaml:" in broken
+    assert "numbr" in broken
     assert db.count_reviews() == 0
+
+
+#: A one-skill deck with six possible answers: a repeat drawn at random would often repeat one.
+FEW_ANSWERS = """\
+deck: few
+title: Few answers
+templates:
+  - id: pick
+    title: Pick a number
+    params:
+      a: integer(1, 6)
+    prompt: "Type {a}."
+    answer:
+      kind: number
+      value: a
+    expected_seconds: 30
+"""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_repeat_differs_from_every_instance_shown_in_the_session(
+    db, tmp_path: Path, seed: int
+) -> None:
+    path = tmp_path / "few.yaml"
+    path.write_text(FEW_ANSWERS, encoding="utf-8")
+    library = skills_from_catalog(read_catalog([path]))
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), seed=seed)
+    shown: list[tuple[str, str]] = []
+    while (problem := drill.next_problem()) is not None:
+        shown.append((problem.view.prompt, problem.view.answer_plain))
+        drill.submit("0", seconds=2.0)  # always wrong: the first showing and 3 repeats
+    assert len(shown) == 4
+    assert len({prompt for prompt, _ in shown}) == 4
+    assert len({answer for _, answer in shown}) == 4
+
+
+def test_first_day_interleaves_the_new_skills_of_two_decks(db, tmp_path: Path) -> None:
+    path = tmp_path / "other.yaml"
+    path.write_text(
+        ARITH.read_text(encoding="utf-8").replace("deck: arith", "deck: other"), encoding="utf-8"
+    )
+    library = skills_from_catalog(read_catalog([ARITH, path]))
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
+    cards = []
+    while (problem := drill.next_problem()) is not None:
+        cards.append(problem.card)
+        drill.skip()
+    assert cards == ["arith/add", "other/add", "arith/times", "other/times"]

@@ -335,8 +335,10 @@ def test_doctor_flags_rows_outside_the_usable_range(tmp_path: Path) -> None:
     con.close()
     assert run(db, "card", "reset", "d/far").exit_code == 0
     done = run(db, "doctor")
-    assert done.exit_code == 0, done.output
     assert "outside what mathdrill can use" not in done.output
+    # What remains is that no loaded deck defines deck d: its cards are orphans (exit 1).
+    assert done.exit_code == 1, done.output
+    assert json.loads(run(db, "doctor", "--json").output)["problems"] == ["orphaned"]
     exported = run(db, "export", "all", "-o", str(tmp_path / "all.json"))
     assert "warning" not in exported.output
     assert run(tmp_path / "copy.db", "import", str(tmp_path / "all.json")).exit_code == 0

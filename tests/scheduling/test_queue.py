@@ -245,6 +245,35 @@ def test_cycles_do_not_crash_and_cards_behind_them_wait() -> None:
     assert order == ["w", "y", "x", "z"]
 
 
+def test_new_cards_are_interleaved_across_decks_round_robin() -> None:
+    cards = [
+        card(1, deck="bayes", template="b1"),
+        card(2, deck="bayes", template="b2"),
+        card(3, deck="bayes", template="b3"),
+        card(4, deck="eigen", template="e1"),
+        card(5, deck="eigen", template="e2"),
+        card(6, deck="odes", template="o1"),
+    ]
+    order = [c.template for c in order_new_cards(cards, {})]
+    assert order == ["b1", "e1", "o1", "b2", "e2", "b3"]
+
+
+def test_interleaving_keeps_prerequisites_first_and_does_not_burst() -> None:
+    # e1 waits on b2 (another deck); once free, eigen takes its turn again, not a run of eigen.
+    cards = [
+        card(1, deck="bayes", template="b1"),
+        card(2, deck="bayes", template="b2"),
+        card(3, deck="bayes", template="b3"),
+        card(4, deck="bayes", template="b4"),
+        card(5, deck="eigen", template="e1"),
+        card(6, deck="eigen", template="e2"),
+        card(7, deck="eigen", template="e3"),
+    ]
+    requires = {"eigen/e1": {"bayes/b2"}, "eigen/e2": {"eigen/e1"}, "eigen/e3": {"eigen/e1"}}
+    order = [c.template for c in order_new_cards(cards, requires)]
+    assert order == ["b1", "b2", "e1", "b3", "e2", "b4", "e3"]
+
+
 def test_self_requirement_is_ignored() -> None:
     cards = [card(1, template="a"), card(2, template="b")]
     order = order_new_cards(cards, {"d/a": {"d/a"}})
@@ -355,6 +384,33 @@ def test_new_order_respects_every_acyclic_requirement(n: int, req: dict) -> None
         for pre in requires.get(c.key, set()):
             if pre in position and c.key not in _reachable(pre, requires):
                 assert position[pre] < position[c.key]
+
+
+decks = st.sampled_from(["a", "b", "c"])
+
+
+@given(
+    st.lists(decks, min_size=1, max_size=12),
+    st.dictionaries(keys, st.sets(keys, max_size=3), max_size=12),
+)
+def test_interleaved_order_respects_every_acyclic_requirement_across_decks(
+    deck_of: list[str], req: dict
+) -> None:
+    cards = [card(i, deck=d) for i, d in enumerate(deck_of)]
+    key = {i: c.key for i, c in enumerate(cards)}
+    requires = {key[k]: {key[v] for v in vs if v in key} for k, vs in req.items() if k in key}
+    order = order_new_cards(cards, requires)
+    assert sorted(c.card_id for c in order) == list(range(len(cards)))
+    position = {c.key: i for i, c in enumerate(order)}
+    for c in cards:
+        for pre in requires.get(c.key, set()):
+            if c.key not in _reachable(pre, requires):
+                assert position[pre] < position[c.key]
+    # Each deck's own cards keep their file order when nothing is required.
+    if not any(requires.values()):
+        for d in set(deck_of):
+            mine = [c.card_id for c in order if c.deck == d]
+            assert mine == sorted(mine)
 
 
 # --- schedule_after ---------------------------------------------------------------------------

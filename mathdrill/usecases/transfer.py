@@ -19,6 +19,7 @@ import io
 import json
 import math
 import os
+import secrets
 import stat
 import sys
 import tempfile
@@ -665,14 +666,17 @@ def output_file(path: Path) -> Iterator[IO[str]]:
             yield stream
         return
     mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
+    # The temporary file is named before it exists and made inside the guarded block, so a stop
+    # (SIGTERM, SIGHUP, Ctrl-C) arriving the moment it appears still finds it to delete.
+    temp = target.parent / f".{target.name}.{secrets.token_hex(8)}.part"
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise InputError(
-            f"cannot write {path}: {exc.strerror or exc}. Check that the folder exists and is "
-            "writable."
-        ) from exc
-    try:
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write {path}: {exc.strerror or exc}. Check that the folder exists and "
+                "is writable."
+            ) from exc
         with _written(path, "nothing was written there"):
             os.fchmod(fd, mode)
             with open(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as stream:

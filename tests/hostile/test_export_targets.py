@@ -208,6 +208,27 @@ def test_a_signal_mid_export_leaves_no_part_file(md_env, large_db, tmp_path, sig
     assert out.read_text() == "the previous export\n"
 
 
+def test_a_stop_right_after_the_temporary_file_is_made_leaves_nothing(monkeypatch, tmp_path):
+    """The signal test above races the export; this pins its worst moment: a stop arriving
+    right after the temporary file exists, before the export holds on to it."""
+    from mathdrill.usecases.transfer import output_file
+
+    real_open = os.open
+
+    def open_then_stop(path, flags, mode=0o777, *args, **kwargs):
+        fd = real_open(path, flags, mode, *args, **kwargs)
+        if str(path).endswith(".part"):
+            raise KeyboardInterrupt  # what the signal handler raises, at the worst moment
+        return fd
+
+    monkeypatch.setattr(os, "open", open_then_stop)
+    out = tmp_path / "all.json"
+    with pytest.raises(KeyboardInterrupt), output_file(out) as stream:
+        stream.write("never")
+    assert parts(tmp_path) == []
+    assert not out.exists()
+
+
 # -- CSV cells a spreadsheet would run as formulas ---------------------------------------------
 
 FORMULAS = [

@@ -553,13 +553,18 @@ class JsonUI:
         self._verdict(problem, outcome)
 
     def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
-        """Emit ``grade_request`` and read a 0–5 line (blank or invalid: the derived grade)."""
+        """Emit ``grade_request`` and read a 0–5 line (blank or invalid: the derived grade).
+
+        Above 2 is invalid for an answer judged wrong (it would count as remembered).
+        """
         self._emit("grade_request", card=problem.card, derived_quality=outcome.derived_quality)
         line = self._in.readline()
         if not line:
             return None
         text = line.strip()
-        return int(text) if text.isdigit() and 0 <= int(text) <= 5 else outcome.derived_quality
+        wrong = outcome.verdict is not None and not outcome.verdict.correct
+        valid = text.isdigit() and 0 <= int(text) <= (2 if wrong else 5)
+        return int(text) if valid else outcome.derived_quality
 
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
         """Emit the ``verdict`` event."""

@@ -692,13 +692,20 @@ class DrillSession:
             The saved outcome.
 
         Raises:
-            UsageError: When no answer is waiting for a grade, or the grade is not 0–5.
+            UsageError: When no answer is waiting for a grade, the grade is not 0–5, or it is
+                above 2 for an answer judged wrong.
         """
         current = self._need_current()
         if current.pending is None:
             raise UsageError("there is no answer waiting for a grade")
         if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
             raise UsageError(f"a grade is a whole number from 0 to 5, got {quality!r}")
+        verdict = current.pending.verdict
+        if verdict is not None and not verdict.correct and quality > 2:
+            raise UsageError(
+                f"a wrong answer is graded at most 2 (3 or more would count it as remembered), "
+                f"got {quality}"
+            )
         return self._save(current, current.pending, quality)
 
     def give_up(self, seconds: float, *, blank: bool = False) -> Outcome:

@@ -210,3 +210,20 @@ def test_plain_self_grade_refuses_a_high_grade_for_a_wrong_answer(md_env, home: 
     assert ran.returncode == 0, ran.stderr
     assert "judged wrong: a grade above 2" in ran.stdout
     assert [r["quality"] for r in reviews(home)] == [1]
+
+
+def test_json_self_grade_above_2_for_a_wrong_answer_keeps_the_derived_grade(
+    md_env, home: Path
+) -> None:
+    ran = invoke(
+        drill_args("2026-11-21T09:00", "--seed", "4", "--self-grade", "--json"),
+        md_env,
+        home.parent,
+        "0\n5\nq\n",
+    )
+    assert ran.returncode == 0, ran.stderr
+    requests = [json.loads(line) for line in ran.stdout.splitlines() if "grade_request" in line]
+    assert requests
+    derived = requests[0]["derived_quality"]
+    assert derived <= 2
+    assert [r["quality"] for r in reviews(home)][:1] == [derived]

@@ -153,6 +153,19 @@ def test_self_grade_waits_for_the_learners_grade(db, library) -> None:
     assert db.history(card.id)[0].quality == 3
 
 
+def test_a_wrong_answer_cannot_be_self_graded_as_remembered(db, library) -> None:
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), self_grade=True)
+    drill.next_problem()
+    pending = drill.submit("123456789", seconds=1.0)
+    assert pending.verdict is not None
+    assert not pending.verdict.correct
+    with pytest.raises(UsageError, match="at most 2"):
+        drill.self_grade(4)
+    assert not pending.saved
+    saved = drill.self_grade(2)
+    assert (saved.saved, saved.quality) == (True, 2)
+
+
 def test_limit_new_and_minutes_shape_the_plan(db, library) -> None:
     clock = Clock(datetime(2026, 11, 21, 9, tzinfo=UTC))
     assert len(session(db, library, clock, limit=1).queue_info.items) == 1

@@ -401,7 +401,6 @@ class PlainUI:
 
     def ask_grade(self, problem: Problem, outcome: Outcome) -> int | None:
         """Read a 0–5 grade (Enter keeps the derived one; above 2 refused for a wrong answer)."""
-        wrong = outcome.verdict is None or not outcome.verdict.correct
         while True:
             self._out.write(f"Your grade 0–5 [{outcome.derived_quality}]: ")
             self._out.flush()
@@ -413,7 +412,7 @@ class PlainUI:
                 return outcome.derived_quality
             if not (text.isdigit() and 0 <= int(text) <= 5):
                 self._say("A grade is a whole number from 0 to 5.")
-            elif wrong and int(text) > 2:
+            elif int(text) > outcome.highest_grade:
                 self._say(WRONG_GRADE_REFUSED)
             else:
                 return int(text)
@@ -562,8 +561,7 @@ class JsonUI:
         if not line:
             return None
         text = line.strip()
-        wrong = outcome.verdict is not None and not outcome.verdict.correct
-        valid = text.isdigit() and 0 <= int(text) <= (2 if wrong else 5)
+        valid = text.isdigit() and 0 <= int(text) <= outcome.highest_grade
         return int(text) if valid else outcome.derived_quality
 
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
@@ -750,8 +748,6 @@ class TerminalUI:
         for line in _verdict_lines(problem, outcome):
             self._print_line(problem, outcome, line)
         self._verdict_shown = True
-        verdict = outcome.verdict
-        wrong = verdict is None or not verdict.correct
         while True:
             try:
                 text = self._session().prompt(f"Your grade 0–5 [{outcome.derived_quality}]: ")
@@ -762,7 +758,7 @@ class TerminalUI:
                 return outcome.derived_quality
             if not (text.isdigit() and 0 <= int(text) <= 5):
                 self._console.print("A grade is a whole number from 0 to 5.")
-            elif wrong and int(text) > 2:
+            elif int(text) > outcome.highest_grade:
                 self._console.print(WRONG_GRADE_REFUSED, style="yellow", markup=False)
             else:
                 return int(text)

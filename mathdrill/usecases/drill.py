@@ -168,6 +168,15 @@ class Outcome:
     gave_up: bool = False
     next_due: datetime | None = None
 
+    @property
+    def highest_grade(self) -> int:
+        """The highest self-grade this answer may get: 2 when it was judged wrong.
+
+        A grade of 3 or more counts an answer as remembered (``scheduling/grading.py``).
+        """
+        wrong = self.verdict is not None and not self.verdict.correct
+        return 2 if wrong else 5
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -700,8 +709,7 @@ class DrillSession:
             raise UsageError("there is no answer waiting for a grade")
         if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
             raise UsageError(f"a grade is a whole number from 0 to 5, got {quality!r}")
-        verdict = current.pending.verdict
-        if verdict is not None and not verdict.correct and quality > 2:
+        if quality > current.pending.highest_grade:
             raise UsageError(
                 f"a wrong answer is graded at most 2 (3 or more would count it as remembered), "
                 f"got {quality}"

@@ -223,7 +223,7 @@ class Learner:
     k-th trial of a skill meets the same random number under both schedulers.
     """
 
-    def __init__(self, seed: int, truth: PrerequisiteGraph) -> None:
+    def __init__(self, seed: int, truth: PrerequisiteGraph | None) -> None:
         self.seed = seed
         self.ability = random.Random(f"{seed}/ability").lognormvariate(0.0, ABILITY_SIGMA)
         self.truth = truth
@@ -269,6 +269,8 @@ class Learner:
         return rating
 
     def _practise_below(self, key: str, day: int) -> None:
+        if self.truth is None:  # --transfer 0: skills are independent
+            return
         for target, share in self.truth.below(key, TRANSFER_FLOOR).items():
             memory = self.memory.get(target)
             if memory is None:
@@ -316,7 +318,7 @@ def simulate(
         seed: The learner's seed (the same learner under both schedulers).
         days: Study days to simulate.
         new_per_day: New skills introduced each day.
-        transfer: The ground truth's share of a repetition per ``requires`` edge.
+        transfer: The ground truth's share of a repetition per ``requires`` edge (0: none).
         edge_weight: The graph scheduler's credit weight per edge.
 
     Returns:
@@ -324,7 +326,8 @@ def simulate(
     """
     if scheduler not in ("sm2", "graph"):
         raise ValueError(f"unknown scheduler {scheduler!r}")
-    learner = Learner(seed, PrerequisiteGraph(curriculum.requires, default_weight=transfer))
+    truth = PrerequisiteGraph(curriculum.requires, default_weight=transfer) if transfer else None
+    learner = Learner(seed, truth)
     graph = PrerequisiteGraph(curriculum.requires, default_weight=edge_weight)
     schedules: dict[str, Schedule] = {}
     position = {key: i for i, key in enumerate(curriculum.order)}
@@ -397,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.learners < 1 or args.days < 1 or args.new_per_day < 0:
         parser.error("--learners and --days must be ≥ 1, --new-per-day ≥ 0")
+    if not 0 <= args.transfer <= 1 or not 0 < args.edge_weight <= 1:
+        parser.error("--transfer must be in [0, 1], --edge-weight in (0, 1]")
     curriculum = load_curriculum(args.decks)
     seeds = range(args.seed, args.seed + args.learners)
     runs = {

@@ -43,7 +43,8 @@ The rules (docs/architecture.md, "Scheduling"; golden sequences in
 
 Every credit and penalty is returned as a :class:`GraphEvent` (the rule's input and the state
 before and after), so a caller can store it as its own event and a fold over the log can
-replay it with :func:`apply_event`.
+replay it with :func:`apply_event`. :func:`schedule_of` and :func:`due_of` convert between a
+stored card (:class:`~mathdrill.scheduling.queue.CardInfo`) and a :class:`Schedule`.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ import heapq
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from mathdrill.errors import UsageError
+from mathdrill.scheduling.queue import CardInfo, SchedulingSettings, day_start, study_day
 from mathdrill.scheduling.sm2 import (
     MAX_INTERVAL_DAYS,
     PASS_QUALITY,
@@ -238,6 +240,38 @@ class Schedule:
         """
         after = review(SM2State(), quality)
         return cls(after.repetitions, after.easiness, after.interval, day)
+
+
+def schedule_of(card: CardInfo, settings: SchedulingSettings) -> Schedule | None:
+    """Return a stored card's schedule in study days, or None when it has none to credit.
+
+    The due day is recomputed as the study day of the last review plus the interval, which is
+    how :func:`~mathdrill.scheduling.queue.next_due` set it.
+
+    Args:
+        card: The card as the queue sees it.
+        settings: The learner's time zone and rollover hour.
+
+    Returns:
+        The schedule; None for a new card or one without a last scheduling review.
+    """
+    if card.due is None or card.last_review is None or card.interval < 1:
+        return None
+    last = study_day(card.last_review, settings.rollover_hour, settings.tz)
+    return Schedule(card.repetitions, card.easiness, card.interval, last)
+
+
+def due_of(schedule: Schedule, settings: SchedulingSettings) -> datetime:
+    """Return the instant a schedule is due: the start of its due study day (UTC).
+
+    Args:
+        schedule: The schedule.
+        settings: The learner's time zone and rollover hour.
+
+    Returns:
+        The aware due instant, as storage keeps it.
+    """
+    return day_start(schedule.due_day, settings.rollover_hour, settings.tz)
 
 
 def credit_discount(schedule: Schedule, day: date) -> float:

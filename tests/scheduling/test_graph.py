@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -16,11 +17,14 @@ from mathdrill.scheduling.graph import (
     apply_event,
     apply_penalty,
     credit_discount,
+    due_of,
     events_after_review,
     order_by_knockouts,
     resolve_requirement,
+    schedule_of,
     unlocked,
 )
+from mathdrill.scheduling.queue import CardInfo, SchedulingSettings, schedule_after
 
 D0 = date(2026, 3, 2)
 
@@ -267,3 +271,62 @@ def test_penalty_pulls_in_only_and_never_before_tomorrow(
             s.easiness,
             s.last_day,
         )
+
+
+# --- stored cards -----------------------------------------------------------------------------
+
+BERLIN = SchedulingSettings(tz=ZoneInfo("Europe/Berlin"))
+
+
+def test_a_stored_card_and_its_schedule() -> None:
+    # 01:30 on 15 January in Berlin still belongs to the study day of 14 January.
+    reviewed = datetime(2026, 1, 15, 1, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    card = CardInfo(
+        1,
+        "d",
+        "t",
+        repetitions=2,
+        easiness=2.5,
+        interval=6,
+        due=datetime(2026, 1, 20, 3, 0, tzinfo=UTC),
+        last_review=reviewed,
+    )
+    schedule = schedule_of(card, BERLIN)
+    assert schedule == Schedule(2, 2.5, 6, date(2026, 1, 14))
+    assert due_of(schedule, BERLIN) == card.due
+    # A credit's new due instant is the start of the new due study day.
+    credited = apply_credit(schedule, 1.0, date(2026, 1, 20))
+    assert due_of(credited, BERLIN) == datetime(2026, 2, 4, 3, 0, tzinfo=UTC)
+
+
+def test_new_cards_have_no_schedule() -> None:
+    assert schedule_of(CardInfo(1, "d", "t"), BERLIN) is None
+
+
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=8),
+    st.lists(st.integers(1, 60 * 24 * 40), min_size=8, max_size=8),
+)
+def test_schedule_of_agrees_with_schedule_after(qualities: list[int], gaps: list[int]) -> None:
+    card = CardInfo(1, "d", "t")
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    for quality, gap in zip(qualities, gaps, strict=False):
+        kind = "learn" if card.is_new else "review"
+        update = schedule_after(card, quality, now, kind, BERLIN)
+        card = CardInfo(
+            1,
+            "d",
+            "t",
+            update.repetitions,
+            update.easiness,
+            update.interval,
+            update.due,
+            update.lapses,
+            False,
+            update.leech,
+            update.last_review,
+        )
+        schedule = schedule_of(card, BERLIN)
+        assert schedule is not None
+        assert due_of(schedule, BERLIN) == card.due
+        now += timedelta(minutes=gap)

@@ -15,13 +15,13 @@ The rules (docs/architecture.md, "Scheduling"; golden sequences in
   along a path down to it (a skill two edges down at 0.5 each gets 0.25); skills whose weight
   falls under :data:`MIN_WEIGHT` are not reached. Cycles (which ``deck check`` refuses) cannot
   loop: a path is only followed when it raises a weight.
-* **Credit** (:func:`apply_credit`). A pass (quality ≥ 3) of a skill gives each learned skill
+* **Credit** (:func:`apply_credit`). A pass (quality ≥ 3) of a skill gives each reviewed skill
   below it a *fractional repetition* of size ``amount = weight × discount``. The discount is
   the share of the credited card's interval that has elapsed, ``min(1, (day − last) /
   interval)``: a repetition before the card is due counts for less, one on the day of its last
   review for nothing. The credit moves the card's due date that share of the way towards the
   due date a full pass today would give (SM-2 with quality :data:`CREDIT_QUALITY`):
-  ``due' = due + round(amount × (today + I_pass − due))``, where ``I_pass`` is the interval
+  ``due' = due + ⌊amount × (today + I_pass − due) + ½⌋``, where ``I_pass`` is the interval
   of that pass. The card's ``interval`` grows by the same days (``due = last + interval``
   stays true) and so does every later SM-2 interval built on it. A credit of exactly 1 (weight
   1 and due) *is* that pass: repetitions + 1, the pass interval, last review today. Credit
@@ -333,6 +333,7 @@ def apply_penalty(schedule: Schedule, weight: float, day: date) -> Schedule:
     remaining = (schedule.due_day - day).days
     if remaining <= 1:
         return schedule
+    # The tolerance keeps float noise ((1 − 0.7) × 10 = 3.0000000000000004) from adding a day.
     kept = max(1, math.ceil((1 - weight) * remaining - 1e-9))
     if kept >= remaining:
         return schedule

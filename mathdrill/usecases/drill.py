@@ -995,7 +995,11 @@ def open_session(
     database: Database | None = None
     try:
         skills, deck_problems = load_skills(environment, extra_decks)
-        database = open_database(resolve_database(environment.db, environment.env))
+        database = open_database(
+            resolve_database(environment.db, environment.env),
+            learner=environment.learner,
+            add_learner=True,
+        )
         session = DrillSession(
             db=database,
             skills=skills,

@@ -50,7 +50,9 @@ def test_group_learners_lists_streaks_due_counts_and_totals(md, group_db: Path) 
     assert (bob["reviews"], bob["streak"], bob["today"], bob["due_now"]) == (1, 1, 1, 0)
     assert (carol["reviews"], carol["streak"], carol["last_review"]) == (0, 0, None)
     screen = md("--now", NOW_TEXT, "group", "learners")
-    assert screen.returncode == 0 and "alice" in screen.stdout and "carol" in screen.stdout
+    assert screen.returncode == 0
+    assert "alice" in screen.stdout
+    assert "carol" in screen.stdout
 
 
 def test_group_stats_per_skill_mistakes_and_activity(md, group_db: Path) -> None:
@@ -83,7 +85,8 @@ def test_group_stats_screen_and_plot(md, group_db: Path, tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = md("group", "stats", "--plot", str(tmp_path / "group.txt"))
-    assert bad.returncode == 2 and ".png" in bad.stderr
+    assert bad.returncode == 2
+    assert ".png" in bad.stderr
 
 
 def test_learner_option_and_variable_choose_whose_progress(md, md_env, group_db: Path) -> None:
@@ -101,8 +104,11 @@ def test_an_unknown_or_malformed_learner_is_refused(md, group_db: Path) -> None:
     before = group_db.read_bytes()
     typo = md("--learner", "alcie", "stats")
     assert typo.returncode == 2
-    assert "alcie" in typo.stderr and "alice" in typo.stderr and "Traceback" not in typo.stderr
+    assert "alcie" in typo.stderr
+    assert "alice" in typo.stderr
+    assert "Traceback" not in typo.stderr
     bad = md("--learner", "Bob Smith", "due")
     assert bad.returncode == 2
-    assert "learner name" in bad.stderr and "Traceback" not in bad.stderr
+    assert "learner name" in bad.stderr
+    assert "Traceback" not in bad.stderr
     assert group_db.read_bytes() == before

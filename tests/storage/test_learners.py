@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import NOW, Recorder, make_review
 from mathdrill.errors import NotFoundError
 from mathdrill.storage import bulk, open_database
+from tests.factories import NOW, Recorder, make_review
 
 KEY = ("derivatives", "chain-rule")
 
@@ -36,7 +36,8 @@ def test_learners_have_separate_cards_and_reviews(tmp_path: Path) -> None:
         assert bob.count_reviews() == 0
         assert bob.ensure_cards([KEY], NOW) == 1  # the same skill, a card of bob's own
         bob_card = bob.card(*KEY)
-        assert bob_card is not None and alice_card is not None
+        assert bob_card is not None
+        assert alice_card is not None
         assert bob_card.id != alice_card.id
         assert bob_card.is_new
         assert bob.count_due(NOW + timedelta(days=30)) == 0
@@ -65,7 +66,8 @@ def test_an_unknown_learner_is_added_only_when_asked(tmp_path: Path) -> None:
     _open(path, "alice", add_learner=True).close()
     with pytest.raises(NotFoundError, match="alcie") as caught:
         _open(path, "alcie")
-    assert "alice" in str(caught.value) and "default" in str(caught.value)
+    assert "alice" in str(caught.value)
+    assert "default" in str(caught.value)
     with sqlite3.connect(path) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM learners ORDER BY name")]
     assert names == ["alice", "default"]
@@ -96,6 +98,7 @@ def test_export_and_import_move_one_learners_progress(tmp_path: Path) -> None:
         assert (again.cards_added, again.reviews_added, again.reviews_present) == (0, 0, 2)
         assert bob.count_reviews() == 2
         bob_card = bob.card(*KEY)
-        assert bob_card is not None and bob_card.id != card
+        assert bob_card is not None
+        assert bob_card.id != card
     with _open(path, "alice") as alice:
         assert alice.count_reviews() == 2  # untouched by bob's import

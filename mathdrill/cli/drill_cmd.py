@@ -677,15 +677,15 @@ class TerminalUI:
         self._verdict_shown = False  # ask_grade showed it: show_outcome adds only the grade
         self._solution_shown = False  # the worked solution of the current problem is on screen
         self._panel_rows = 0  # the height of the current problem's panel
+        self._preview: Callable[[str], Preview] | None = None
         self._live: LivePreview | None = None  # the "read as" line under the answer
 
     def use_preview(self, preview: Callable[[str], Preview]) -> None:
         """Show how the answer is read, live, under it while the learner types."""
-        from mathdrill.cli.live_preview import LivePreview
-
-        self._live = LivePreview(preview)
-        if self._prompt is not None:
-            self._live.attach(self._prompt)
+        # The line is built with the prompt, after the first problem is on the screen: its
+        # module needs asyncio, which prompt_toolkit imports anyway (first problem visible,
+        # bench/README.md).
+        self._preview = preview
 
     def _session(self) -> Any:
         if self._prompt is None:
@@ -698,7 +698,10 @@ class TerminalUI:
             except OSError:
                 history = InMemoryHistory()  # a read-only home must not stop the drill
             self._prompt = PromptSession(history=history)
-            if self._live is not None:
+            if self._preview is not None:
+                from mathdrill.cli.live_preview import LivePreview
+
+                self._live = LivePreview(self._preview)
                 self._live.attach(self._prompt)
         return self._prompt
 

@@ -220,7 +220,7 @@ def drill(
             child.sendline("0")  # a readable answer, wrong for nearly every problem
         index = child.expect(["✓ correct", "✗ not correct", "Not counted"])
         verdicts.append((time.perf_counter() - sent) * 1000)
-        if index == 0:
+        if index in (0, 1):  # the verdict stays on screen until Enter
             child.expect_exact(READY)
             child.sendline("")
         elif index == 2:

@@ -9,6 +9,8 @@ process never imports: each preview is a request to the problem worker
   one request per pause, not one per key;
 * in a daemon thread, so typing never waits for the worker, and the line is redrawn when the
   reply arrives (``Application.invalidate``);
+* one at a time: a request waits for the one in flight, so requests never queue up in front
+  of the verdict's check;
 * only while the answer prompt is open: a reply that arrives after Enter, or for a text that
   has changed since, is dropped. A preview still in flight at Enter holds the worker until it
   ends — it is bounded by its own cap — and then the verdict's check runs.
@@ -76,6 +78,9 @@ class LivePreview:
         self._active = False
         self._round = 0  # bumped by every open and close: a reply of an older round is dropped
         self._task: asyncio.Task[None] | None = None
+        # The request in flight: one at a time, so requests never queue up in front of the
+        # verdict's check (a worker still starting, a learner typing on).
+        self._flight: asyncio.Future[Preview] | None = None
         self.line: StyleAndTextTuples = []
 
     # -- the prompt's life ----------------------------------------------------------------------
@@ -86,6 +91,7 @@ class LivePreview:
             self._round += 1
             self._active = True
             self.line = []
+            self._flight = None  # a future of the last prompt's event loop, now closed
 
     def close(self) -> None:
         """The answer prompt is done (Enter, Ctrl-C, Ctrl-D): drop the line and late replies."""
@@ -122,9 +128,12 @@ class LivePreview:
         from prompt_toolkit.application import get_app
 
         await asyncio.sleep(PAUSE_SECONDS)
+        while self._flight is not None and not self._flight.done():
+            await asyncio.wait({self._flight})  # cancelling this task leaves the flight alone
         with self._lock:
             round_ = self._round
-        preview = await self._in_thread(text)
+        flight = self._flight = self._in_thread(text)
+        preview = await asyncio.shield(flight)
         try:
             line = line_for(preview)
         except Exception:  # an exception here would stop the prompt with a message

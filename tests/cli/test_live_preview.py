@@ -110,6 +110,39 @@ def test_a_reply_that_comes_after_enter_is_dropped() -> None:
         threading.Event().wait(0.02)
 
 
+def test_one_request_at_a_time_however_the_learner_types_on() -> None:
+    release = threading.Event()
+    lock = threading.Lock()
+    running: list[int] = []
+    asked: list[str] = []
+
+    def preview(text: str) -> Preview:
+        with lock:
+            running.append(1)
+            concurrent = len(running)
+            asked.append(text)
+        release.wait(30)
+        with lock:
+            running.pop()
+        assert concurrent == 1, "a second request while one is in flight"
+        return Preview("read", read_as=text, read_as_plain=text)
+
+    async def typing(live: LivePreview, pipe) -> None:
+        pipe.send_text("1")
+        await until(lambda: asked == ["1"])  # the first request hangs (a worker starting)
+        for key in "234":  # pauses long enough to ask again, each time
+            pipe.send_text(key)
+            await asyncio.sleep(0.3)
+        assert asked == ["1"], "the later texts wait for the one in flight"
+        release.set()
+        await until(lambda: _text(live.line) == "read as: 1234")
+        pipe.send_text("\r")
+
+    answer, _ = run_prompt(preview, typing)
+    assert answer == "1234"
+    assert asked == ["1", "1234"], "the waiting requests collapse into the latest text"
+
+
 @pytest.mark.parametrize(
     ("preview", "shown"),
     [

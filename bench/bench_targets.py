@@ -220,12 +220,12 @@ def drill(
             child.sendline("0")  # a readable answer, wrong for nearly every problem
         index = child.expect(["✓ correct", "✗ not correct", "Not counted"])
         verdicts.append((time.perf_counter() - sent) * 1000)
-        if index in (0, 1):  # the verdict stays on screen until Enter
-            child.expect_exact(READY)
-            child.sendline("")
-        elif index == 2:
+        if index == 2:  # not counted: give up instead
             child.expect_exact(READY)
             child.sendline("!")
+            child.expect_exact("Given up.")
+        child.expect_exact(READY)  # the verdict stays on screen until Enter
+        child.sendline("")
         if child.expect(["Answer:", "Session over"], timeout=30) == 1:
             break
     if child.isalive():

@@ -4,6 +4,7 @@ Prints machine info, then for the corpus:
 
 * parse latency of learner answers with ``mathdrill.mathlang.parse`` (median / p95 / max),
 * check latency in-process (``judge``) and through the capped worker (``Judge``),
+* preview latency in-process (``preview``: the drill's live "read as" line), wall and CPU time,
 * accuracy: agreement of ``correct`` with the corpus label,
 * the same accuracy and latency for a plain ``simplify(a - b) == 0`` checker (capped with the
   same time limit in a killable process), and for HuggingFace ``math_verify`` when installed.
@@ -33,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from mathdrill.answers import AnswerSpec, Judge, Mistake, judge, parse_expected  # noqa: E402
 from mathdrill.answers.answer_kind import variable_names  # noqa: E402
 from mathdrill.answers.display import as_rows, is_scalar  # noqa: E402
+from mathdrill.answers.kinds import preview  # noqa: E402
 from mathdrill.mathlang import parse  # noqa: E402
 
 CORPUS = REPO / "tests" / "answers" / "corpus.jsonl"
@@ -208,6 +210,18 @@ def main() -> int:
             if round_ == 0:
                 agree_in += verdict.correct is case["correct"]
     print(f"check in-process (judge)         {summary(judge_ms)}")
+
+    # The drill's live "read as" line: reading and rendering only, nothing compared.
+    preview_ms: list[float] = []
+    preview_cpu_ms: list[float] = []
+    for case, spec in cases:
+        for _round in range(args.rounds):
+            started, cpu = time.perf_counter(), time.process_time()
+            preview(spec, case["answer"])
+            preview_ms.append((time.perf_counter() - started) * 1000)
+            preview_cpu_ms.append((time.process_time() - cpu) * 1000)
+    print(f"preview in-process (read as)     {summary(preview_ms)}")
+    print(f"preview in-process, CPU time     {summary(preview_cpu_ms)}")
 
     # Capped worker: the production path.
     check_ms: list[float] = []

@@ -11,7 +11,9 @@ subprocess (the drill in a pseudo-terminal), side by side with its floor measure
 * ``mathdrill --help`` (target ≤ 0.2 s median);
 * first problem visible, a previous session having run (target ≤ 0.6 s median), and on a
   first-ever run (an empty data directory);
-* verdict after Enter, answer → its ✓/✗ line (target p95 ≤ 100 ms);
+* verdict after Enter, answer → its ✓/✗ line (target p95 ≤ 100 ms); and the same with Enter
+  pressed just as the live "read as" preview of the answer is asked for (145–160 ms after the
+  last key: a preview starting or in flight, which the check waits for);
 * ``mathdrill stats`` (target ≤ 1 s) and ``mathdrill export all --format json`` (≤ 3 s).
 
 The package's modules are compiled to bytecode first, as ``pip install`` does: a source
@@ -44,6 +46,9 @@ import pexpect
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)
 READY = "\x1b[?2004h"  # prompt_toolkit turns bracketed paste on when the prompt is live
+#: Seconds between the answer's last key and Enter for the "preview in flight" verdicts: around
+#: the live line's pause (``mathdrill/cli/live_preview.py``, 0.15 s), when its request starts.
+PREVIEW_GAPS = (0.145, 0.150, 0.153, 0.156, 0.160)
 MATHDRILL = [sys.executable, "-m", "mathdrill"]
 
 
@@ -176,9 +181,19 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def drill(
-    env: dict[str, str], now: datetime, answers: int, think: float, verdicts: list[float]
+    env: dict[str, str],
+    now: datetime,
+    answers: int,
+    think: float,
+    verdicts: list[float],
+    *,
+    preview_gap: bool = False,
 ) -> float:
-    """One drill session in a pty: return the first problem's time, append verdict times."""
+    """One drill session in a pty: return the first problem's time, append verdict times.
+
+    With ``preview_gap`` Enter follows the answer after one of :data:`PREVIEW_GAPS`, so the
+    live line's preview of it is starting or in flight when the check is asked for.
+    """
     start = time.perf_counter()
     child = pexpect.spawn(
         sys.executable,
@@ -192,19 +207,25 @@ def drill(
     child.delaybeforesend = None
     child.expect("Answer:")
     first = (time.perf_counter() - start) * 1000
-    for _ in range(answers):
+    for number in range(answers):
         child.expect_exact(READY)
         time.sleep(think)
-        sent = time.perf_counter()
-        child.sendline("0")  # a readable answer, wrong for nearly every problem
+        if preview_gap:
+            child.send("0")
+            time.sleep(PREVIEW_GAPS[number % len(PREVIEW_GAPS)])
+            sent = time.perf_counter()
+            child.send("\r")
+        else:
+            sent = time.perf_counter()
+            child.sendline("0")  # a readable answer, wrong for nearly every problem
         index = child.expect(["✓ correct", "✗ not correct", "Not counted"])
         verdicts.append((time.perf_counter() - sent) * 1000)
-        if index == 0:
-            child.expect_exact(READY)
-            child.sendline("")
-        elif index == 2:
+        if index == 2:  # not counted: give up instead
             child.expect_exact(READY)
             child.sendline("!")
+            child.expect_exact("Given up.")
+        child.expect_exact(READY)  # the verdict stays on screen until Enter
+        child.sendline("")
         if child.expect(["Answer:", "Session over"], timeout=30) == 1:
             break
     if child.isalive():
@@ -259,6 +280,7 @@ def main() -> int:
         firsts: list[float] = []
         fresh: list[float] = []
         verdicts: list[float] = []
+        previewed: list[float] = []
         stats: list[float] = []
         exports: list[float] = []
 
@@ -275,6 +297,14 @@ def main() -> int:
             lambda run: firsts.append(
                 drill(env, NOW + timedelta(days=run), args.answers, args.think, verdicts)
             ),
+            lambda run: drill(
+                env,
+                NOW + timedelta(days=run, hours=12),
+                args.answers,
+                args.think,
+                previewed,
+                preview_gap=True,
+            ),
             first_ever,
             lambda run: stats.append(timed([*MATHDRILL, "--now", NOW.isoformat(), "stats"], env)),
             lambda run: exports.append(
@@ -290,6 +320,7 @@ def main() -> int:
         fresh_median = report("first problem, first-ever run", fresh)
         print(f"{'':44s} = {fresh_median / floor_median:.2f} × the floor (target ≤ 1.3 ×)")
         report("verdict after Enter", verdicts, "(target p95 ≤ 100 ms)")
+        report("verdict after Enter, preview in flight", previewed, "(target p95 ≤ 100 ms)")
         report("mathdrill stats", stats, "(target ≤ 1000 ms)")
         report("mathdrill export all --format json", exports, "(target ≤ 3000 ms)")
     print(machine())

@@ -18,9 +18,15 @@ from mathdrill.answers.intervals import IntervalKind
 from mathdrill.answers.numeric import Outcome
 from mathdrill.answers.scalars import ExpressionKind, NumberKind
 from mathdrill.answers.sets import MultisetKind, SetKind
-from mathdrill.answers.verdict import AnswerSpec, Verdict
+from mathdrill.answers.verdict import CANNOT_PREVIEW, AnswerSpec, Preview, Verdict
 from mathdrill.answers.words import BooleanKind, ChoiceKind, ShapeKind
-from mathdrill.errors import MathSyntaxError, UsageError
+from mathdrill.errors import CheckTimeoutError, MathSyntaxError, UsageError
+from mathdrill.mathlang.deadline import cpu_deadline
+
+#: CPU seconds one preview may take (reading and rendering; nothing is compared). A preview
+#: shares the drill's worker with the verdicts, so this bounds how long a verdict asked for
+#: while a preview runs can wait for it (verdict after Enter, bench/README.md).
+PREVIEW_CPU_SECONDS = 0.1
 
 KINDS: Mapping[str, AnswerKind] = {
     kind.name: kind
@@ -146,6 +152,60 @@ def judge(spec: AnswerSpec, text: str, *, explain: bool = True) -> Verdict:
                 **base,
             )
     return Verdict("wrong", outcome.reason, near_miss=outcome.near_miss, **base)
+
+
+def preview(spec: AnswerSpec, text: str, *, cpu_seconds: float = PREVIEW_CPU_SECONDS) -> Preview:
+    """Say how ``text`` would be read for ``spec``, without judging it (the live "read as").
+
+    The reading is the verdict's (:func:`judge` renders the same ``read_as``); nothing is
+    compared, so a preview is cheap. Never raises because of the learner's text. The work is
+    bounded by ``cpu_seconds`` of CPU time where a CPU deadline can be armed (the main thread
+    of a worker); a preview over it is ``status="unknown"`` with :data:`CANNOT_PREVIEW`.
+
+    Args:
+        spec: What the answer should be (its kind, variables and options matter).
+        text: The learner's text as typed so far.
+        cpu_seconds: The CPU-time budget.
+
+    Returns:
+        The preview: ``empty`` for blank text, ``read`` with the renderings, ``unreadable`` with
+        the message and its span, or ``unknown``.
+
+    Raises:
+        UsageError: When ``spec.kind`` is not a known kind.
+    """
+    kind = get_kind(spec.kind)
+    if not isinstance(text, str) or not text.strip():
+        return Preview()
+    try:
+        with cpu_deadline(cpu_seconds, _preview_over_budget):
+            return _read_preview(kind, spec, text)
+    except CheckTimeoutError:
+        return Preview("unknown", error=CANNOT_PREVIEW)
+
+
+def _preview_over_budget(seconds: float) -> CheckTimeoutError:
+    return CheckTimeoutError(f"no preview within {seconds:g} s of CPU time")
+
+
+def _read_preview(kind: AnswerKind, spec: AnswerSpec, text: str) -> Preview:
+    """The body of :func:`preview`: read and render, every failure of the text a preview."""
+    try:
+        reading = kind.read(spec, text)
+        return Preview(
+            "read",
+            read_as=reading.read_as,
+            read_as_plain=reading.read_as_plain,
+            notes=tuple(reading.notes),
+        )
+    except MathSyntaxError as error:
+        return Preview("unreadable", error=error.message, start=error.start, end=error.end)
+    except RecursionError:
+        return Preview("unreadable", error="too deeply nested to read")
+    except MemoryError:
+        return Preview("unknown", error=CANNOT_PREVIEW)
+    except Exception:
+        return Preview("unreadable", error="could not read this answer")
 
 
 _DECIDED_REASONS = {

@@ -147,3 +147,93 @@ class Verdict:
         if not isinstance(notes, list | tuple) or not all(isinstance(n, str) for n in notes):
             raise ValueError("verdict notes must be a list of strings")
         return cls(status=status, reason=reason, notes=tuple(notes), **optional)
+
+
+PreviewStatus = Literal["empty", "read", "unreadable", "unknown"]
+PREVIEW_STATUSES: tuple[str, ...] = ("empty", "read", "unreadable", "unknown")
+
+#: What a preview says when it could not be made in time (or the worker failed): Enter still
+#: checks the answer under the check's own cap.
+CANNOT_PREVIEW = "cannot preview this answer — Enter checks it"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """How a learner's text is read, before it is graded (the drill's live "read as" line).
+
+    The same reading as the verdict's (:attr:`Verdict.read_as`), without the comparison: a
+    notation surprise shows while typing and costs nothing. Plain strings only, like
+    :class:`Verdict`, so it crosses the worker boundary as JSON.
+
+    Attributes:
+        status: ``"empty"`` (blank text: nothing to show), ``"read"``, ``"unreadable"`` (the
+            verdict would be unreadable too) or ``"unknown"`` (no preview: over its time cap,
+            or the worker failed).
+        read_as: For ``read``: one-line unicode rendering, as the verdict shows it.
+        read_as_plain: For ``read``: plain ASCII that the parser reads back.
+        error: For ``unreadable`` and ``unknown``: the message in one line (no caret echo).
+        start: For ``unreadable``: where the bad span starts in the text (0-based), if known.
+        end: One past the bad span, if known.
+        notes: How ambiguous spellings were read ("1/2x read as (1/2)·x").
+    """
+
+    status: PreviewStatus = "empty"
+    read_as: str | None = None
+    read_as_plain: str | None = None
+    error: str | None = None
+    start: int | None = None
+    end: int | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the preview as JSON-safe data; :meth:`from_dict` reads it back."""
+        return {
+            "status": self.status,
+            "read_as": self.read_as,
+            "read_as_plain": self.read_as_plain,
+            "error": self.error,
+            "start": self.start,
+            "end": self.end,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Preview:
+        """Build a preview from :meth:`to_dict` output, checking every field's type.
+
+        Args:
+            data: A mapping as produced by :meth:`to_dict`.
+
+        Returns:
+            The preview.
+
+        Raises:
+            ValueError: When a field is missing or has the wrong type.
+        """
+        status = data.get("status")
+        if status not in PREVIEW_STATUSES:
+            raise ValueError(f"preview status must be one of {PREVIEW_STATUSES}, not {status!r}")
+        texts: dict[str, str | None] = {}
+        for name in ("read_as", "read_as_plain", "error"):
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"preview field {name!r} must be a string or null")
+            texts[name] = value
+        span: dict[str, int | None] = {}
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"preview field {name!r} must be an integer or null")
+            span[name] = value
+        notes = data.get("notes", [])
+        if not isinstance(notes, list | tuple) or not all(isinstance(n, str) for n in notes):
+            raise ValueError("preview notes must be a list of strings")
+        return cls(
+            status=status,
+            read_as=texts["read_as"],
+            read_as_plain=texts["read_as_plain"],
+            error=texts["error"],
+            start=span["start"],
+            end=span["end"],
+            notes=tuple(notes),
+        )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
@@ -32,6 +32,8 @@ from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
+    from mathdrill.answers.verdict import Preview
+    from mathdrill.cli.live_preview import LivePreview
     from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
 
 COMMANDS_HELP = (
@@ -39,6 +41,9 @@ COMMANDS_HELP = (
     "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list"
 )
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
+#: A ``--json`` line that asks how a text is read, ungraded (README, "JSON-lines protocol"):
+#: ``?read TEXT``. No answer starts with ``?`` (the math language has no ``?``).
+READ_PREFIX = "?read"
 WRONG_GRADE_REFUSED = (
     "This answer was judged wrong: a grade above 2 would count it as remembered. "
     "Give 0, 1 or 2 (Enter keeps the suggested grade)."
@@ -161,6 +166,9 @@ class UI(Protocol):
 
     blank_gives_up: bool
 
+    def use_preview(self, preview: Callable[[str], Preview]) -> None:
+        """Learn how to say how a text is read before it is graded (the "read as" preview)."""
+
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the session's plan (or the first-run line)."""
 
@@ -206,6 +214,7 @@ def run_loop(session: DrillSession, ui: UI, *, self_grade: bool) -> None:
         ui: The front end.
         self_grade: Ask the learner for each grade.
     """
+    ui.use_preview(session.preview)
     ui.start(session.queue_info, session.cram)
     if not session.queue_info.items:
         ui.nothing_due(session.next_due())
@@ -342,6 +351,9 @@ class PlainUI:
     def __init__(self, stdin: Any = None, stdout: Any = None) -> None:
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
+
+    def use_preview(self, preview: Callable[[str], Preview]) -> None:
+        """No live "read as" line: a pipe is read a whole line at a time."""
 
     def _say(self, text: str = "") -> None:
         self._out.write(text + "\n")
@@ -494,6 +506,11 @@ class JsonUI:
     def __init__(self, stdin: Any = None, stdout: Any = None) -> None:
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
+        self._preview: Callable[[str], Preview] | None = None
+
+    def use_preview(self, preview: Callable[[str], Preview]) -> None:
+        """Answer ``?read TEXT`` lines at the answer prompt with a ``read_as`` event."""
+        self._preview = preview
 
     def _emit(self, event: str, **fields: Any) -> None:
         self._out.write(jsonout.dumps({"event": event, **fields}) + "\n")
@@ -535,9 +552,33 @@ class JsonUI:
         )
 
     def read_answer(self, problem: Problem) -> str | None:
-        """Read one answer line."""
-        line = self._in.readline()
-        return None if not line else line.rstrip("\r\n")
+        """Read one answer line; answer each ``?read TEXT`` line before it, ungraded."""
+        while True:
+            line = self._in.readline()
+            if not line:
+                return None
+            line = line.rstrip("\r\n")
+            if line != READ_PREFIX and not line.startswith(READ_PREFIX + " "):
+                return line
+            self._read_as(problem, line[len(READ_PREFIX) + 1 :])
+
+    def _read_as(self, problem: Problem, text: str) -> None:
+        """Emit how ``text`` is read for the problem on screen (nothing graded or saved)."""
+        from mathdrill.answers.verdict import CANNOT_PREVIEW, Preview
+
+        preview = self._preview(text) if self._preview else Preview("unknown", error=CANNOT_PREVIEW)
+        span = None if preview.start is None else [preview.start, preview.end]
+        self._emit(
+            "read_as",
+            card=problem.card,
+            text=text,
+            status=preview.status,
+            read_as=preview.read_as_plain,
+            read_as_unicode=preview.read_as,
+            error=preview.error,
+            span=span,
+            notes=list(preview.notes),
+        )
 
     def show_hint(self, problem: Problem, hint: str | None, number: int) -> None:
         """Emit a ``hint`` event (``text`` null when none are left)."""
@@ -636,6 +677,15 @@ class TerminalUI:
         self._verdict_shown = False  # ask_grade showed it: show_outcome adds only the grade
         self._solution_shown = False  # the worked solution of the current problem is on screen
         self._panel_rows = 0  # the height of the current problem's panel
+        self._preview: Callable[[str], Preview] | None = None
+        self._live: LivePreview | None = None  # the "read as" line under the answer
+
+    def use_preview(self, preview: Callable[[str], Preview]) -> None:
+        """Show how the answer is read, live, under it while the learner types."""
+        # The line is built with the prompt, after the first problem is on the screen: its
+        # module needs asyncio, which prompt_toolkit imports anyway (first problem visible,
+        # bench/README.md).
+        self._preview = preview
 
     def _session(self) -> Any:
         if self._prompt is None:
@@ -648,6 +698,11 @@ class TerminalUI:
             except OSError:
                 history = InMemoryHistory()  # a read-only home must not stop the drill
             self._prompt = PromptSession(history=history)
+            if self._preview is not None:
+                from mathdrill.cli.live_preview import LivePreview
+
+                self._live = LivePreview(self._preview)
+                self._live.attach(self._prompt)
         return self._prompt
 
     def start(self, plan: QueuePlan, cram: bool) -> None:
@@ -710,11 +765,17 @@ class TerminalUI:
         self._console.print(panel)
 
     def read_answer(self, problem: Problem) -> str | None:
-        """Read a line with editing and history; None on Ctrl-D or Ctrl-C."""
+        """Read a line with editing and history, how it is read shown under it; None on Ctrl-D/C."""
+        prompt = self._session()
+        if self._live is not None:
+            self._live.open()
         try:
-            return self._session().prompt("› ")
+            return prompt.prompt("› ")
         except (EOFError, KeyboardInterrupt):
             return None
+        finally:
+            if self._live is not None:
+                self._live.close()
 
     def show_hint(self, problem: Problem, hint: str | None, number: int) -> None:
         """Show a hint."""

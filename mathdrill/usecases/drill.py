@@ -63,7 +63,7 @@ from mathdrill.scheduling.session import QueueItem, SessionQueue
 from mathdrill.vocabulary import MAX_SEED, ReviewKind
 
 if TYPE_CHECKING:
-    from mathdrill.answers.verdict import Verdict
+    from mathdrill.answers.verdict import Preview, Verdict
     from mathdrill.config import Environment
     from mathdrill.storage import Card, Database
     from mathdrill.usecases.problems import ProblemSource, ProblemView, Skill
@@ -651,6 +651,27 @@ class DrillSession:
     def hints_used(self) -> int:
         """Hints shown for the current problem."""
         return self._current.hints_used if self._current else 0
+
+    def preview(self, text: str) -> Preview:
+        """Say how ``text`` is read for the problem on screen, before it is graded.
+
+        Nothing is judged, saved or counted: the learner sees a notation surprise while
+        typing. Front ends may call it from a background thread while the learner types; it
+        reads only the current problem's skill and seed, and the source serialises it with
+        the checks.
+
+        Args:
+            text: The learner's text as typed so far.
+
+        Returns:
+            The preview (``empty`` when no problem waits for an answer).
+        """
+        from mathdrill.answers.verdict import Preview
+
+        current = self._current
+        if current is None or current.pending is not None:
+            return Preview()
+        return self._problems.preview(current.skill, current.view.seed, text)
 
     def submit(self, text: str, seconds: float) -> Outcome:
         """Judge an answer to the current problem; grade and save it unless it was unreadable.

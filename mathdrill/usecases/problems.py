@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mathdrill.answers.verdict import Verdict
+from mathdrill.answers.verdict import CANNOT_PREVIEW, Preview, Verdict
 from mathdrill.errors import (
     CheckTimeoutError,
     DeckError,
@@ -56,6 +56,10 @@ GENERATE_TIMEOUT = 20.0
 #: (serves the verdict target, p95 ≤ 100 ms after Enter); an evicted one is made again from its
 #: seed if it is needed.
 KEPT_INSTANCES = 4
+#: Seconds of wall time a preview (the live "read as" line) may take before the worker is
+#: killed. The preview bounds its own CPU time far below this (``answers.kinds.preview``); this
+#: catches a worker that hangs, so a preview never holds the verdict after Enter for long.
+PREVIEW_TIMEOUT = 0.5
 
 
 class SkillBroken(DeckError):
@@ -267,6 +271,9 @@ class ProblemSource(Protocol):
     def check(self, skill: Skill, seed: int, text: str) -> Verdict:
         """Judge ``text`` against the problem of ``skill`` for ``seed``."""
 
+    def preview(self, skill: Skill, seed: int, text: str) -> Preview:
+        """Say how ``text`` is read for the problem of ``skill`` for ``seed``; never grades."""
+
     def close(self) -> None:
         """Release the source (stop a worker)."""
 
@@ -386,13 +393,33 @@ class ProblemMaker:
 
         return judge_safely(self.instance(path, template_id, seed).spec, text)
 
+    def preview(self, path: str, template_id: str, seed: int, text: str) -> Preview:
+        """Say how an answer is read for the instance of a template for a seed; never grades.
+
+        Args:
+            path: The deck file.
+            template_id: The template's id.
+            seed: The seed the problem was made from.
+            text: The learner's text as typed so far.
+
+        Returns:
+            The preview (learner text never raises; over its CPU budget it is ``unknown``).
+
+        Raises:
+            SkillBroken: The instance cannot be made again.
+        """
+        from mathdrill.answers.kinds import preview
+
+        return preview(self.instance(path, template_id, seed).spec, text)
+
     def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """Answer one protocol request (the worker's loop calls this).
 
         Requests: ``{"op": "generate", "path", "template", "seed"}`` →
         ``{"view": {...}}``; ``{"op": "check", "path", "template", "seed", "text"}`` →
-        ``{"verdict": {...}}``. A broken skill gives ``{"broken": "path:line: message"}``, a
-        malformed request ``{"error": "..."}``.
+        ``{"verdict": {...}}``; ``{"op": "read", "path", "template", "seed", "text"}`` →
+        ``{"preview": {...}}`` (how the text is read, ungraded). A broken skill gives
+        ``{"broken": "path:line: message"}``, a malformed request ``{"error": "..."}``.
 
         Args:
             request: The decoded request.
@@ -409,10 +436,12 @@ class ProblemMaker:
                 raise TypeError("seed must be an integer")
             if op == "generate":
                 return {"view": self.generate(path, template_id, seed).to_dict()}
-            if op == "check":
+            if op in ("check", "read"):
                 text = request["text"]
                 if not isinstance(text, str):
                     raise TypeError("text must be a string")
+                if op == "read":
+                    return {"preview": self.preview(path, template_id, seed, text).to_dict()}
                 return {"verdict": self.check(path, template_id, seed, text).to_dict()}
             raise ValueError(f"unknown op {op!r}")
         except SkillBroken as error:
@@ -436,6 +465,7 @@ class WorkerProblems:
         timeout: Seconds one check may take.
         generate_timeout: Seconds one generation may take (wall time).
         startup_timeout: Seconds to wait for a worker to start.
+        preview_timeout: Seconds one preview may take (wall time).
 
     Raises:
         UsageError: When ``timeout`` is not positive.
@@ -447,6 +477,7 @@ class WorkerProblems:
         *,
         generate_timeout: float = GENERATE_TIMEOUT,
         startup_timeout: float | None = None,
+        preview_timeout: float = PREVIEW_TIMEOUT,
     ) -> None:
         from mathdrill.answers.worker import DEFAULT_STARTUP_TIMEOUT, Judge
 
@@ -457,6 +488,7 @@ class WorkerProblems:
         )
         self.timeout = self._judge.timeout
         self._generate_timeout = generate_timeout
+        self._preview_timeout = preview_timeout
 
     @property
     def worker_pid(self) -> int | None:
@@ -545,6 +577,45 @@ class WorkerProblems:
             return Verdict.from_dict(data["verdict"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise WorkerError("the problem worker sent a malformed verdict") from None
+
+    def preview(self, skill: Skill, seed: int, text: str) -> Preview:
+        """Say how ``text`` is read for the problem on screen, in the worker; never grades.
+
+        Within :data:`PREVIEW_TIMEOUT` of wall time (the worker is killed over it, as for a
+        check). Every failure is a quiet ``unknown`` preview, never an error: a preview is a
+        courtesy, and Enter still checks the answer.
+
+        Args:
+            skill: The skill of the problem on screen.
+            seed: Its seed.
+            text: The learner's text as typed so far.
+
+        Returns:
+            The preview.
+        """
+        if not text.strip():
+            return Preview()
+        request = {
+            "op": "read",
+            "path": skill.path,
+            "template": skill.id,
+            "seed": seed,
+            "text": text,
+        }
+        try:
+            return Preview.from_dict(self._ask(request, self._preview_timeout)["preview"])
+        except (
+            CheckTimeoutError,
+            WorkerError,
+            SkillBroken,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ):
+            # The cap, dead workers or a closed source; a problem that cannot be made again
+            # (Enter will say so); a reply that is not a preview.
+            return Preview("unknown", error=CANNOT_PREVIEW)
 
     def close(self) -> None:
         """Stop the worker. Idempotent."""

@@ -7,7 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from mathdrill.answers.verdict import Verdict
+from mathdrill.answers.verdict import Preview, Verdict
 from mathdrill.usecases.problems import ProblemMaker, ProblemView, Skill
 
 ARITH = Path(__file__).resolve().parent / "fixtures" / "arith.yaml"
@@ -99,6 +99,19 @@ class LocalProblems:
             SkillBroken: The problem cannot be made again.
         """
         return self._maker.check(skill.path, skill.id, seed, text)
+
+    def preview(self, skill: Skill, seed: int, text: str) -> Preview:
+        """Say how ``text`` is read for the problem of ``skill`` for ``seed``.
+
+        Args:
+            skill: The skill.
+            seed: The seed of the problem shown.
+            text: The learner's text.
+
+        Returns:
+            The preview.
+        """
+        return self._maker.preview(skill.path, skill.id, seed, text)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mathdrill import __version__
-from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
+from mathdrill.cli import (
+    check_cmd,
+    collection_cmd,
+    deck_cmd,
+    drill_cmd,
+    flags_cmd,
+    stats_cmd,
+    transfer_cmd,
+)
 from mathdrill.cli.root import RootOptions, hoist_root_options
 from mathdrill.config import zone_warning
 from mathdrill.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MathdrillError, MathSyntaxError
@@ -90,6 +98,7 @@ def _root(
 
 drill_cmd.register(app)
 collection_cmd.register(app)
+flags_cmd.register(app)
 check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)

@@ -10,7 +10,8 @@ Three front ends share one loop (:func:`run_loop`) over a
 * :class:`JsonUI` — ``--json``: one JSON object per line on stdout (README, "JSON-lines protocol"),
   one answer line per problem from stdin.
 
-At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``q`` quit, ``help``. Ctrl-D and
+At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``f [comment]`` flag the problem
+for a report (:func:`flag_comment`), ``q`` quit, ``help``. Ctrl-D and
 Ctrl-C end the session too; every answer confirmed on screen is already saved. In a terminal the
 verdict stays on screen until the learner presses Enter (``w`` shows the worked solution).
 """
@@ -32,12 +33,16 @@ from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
+    from mathdrill.storage import Flag
     from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
 
 COMMANDS_HELP = (
     "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
-    "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list"
+    "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list\n"
+    "f [comment]  flag this problem for a report (not an answer: it stays to be answered)"
 )
+#: ``f`` or ``flag``, alone or followed by white space and a comment (see flag_comment).
+FLAG_COMMAND = re.compile(r"(?:f|flag)(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
 WRONG_GRADE_REFUSED = (
     "This answer was judged wrong: a grade above 2 would count it as remembered. "
@@ -59,7 +64,8 @@ def register(app: typer.Typer) -> None:
         help=(
             "Today's drill: due skills plus a few new ones, one fresh problem at a time.\n\n"
             "Type your answer and press Enter. At the prompt: ? hint, ! give up, s skip, "
-            "q quit, help. Every answer is saved the moment its verdict is shown."
+            "f flag the problem for a report, q quit, help. Every answer is saved the moment "
+            "its verdict is shown."
         ),
     )(drill_command)
 
@@ -179,6 +185,9 @@ class UI(Protocol):
     def show_help(self) -> None:
         """List the prompt commands."""
 
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Confirm a flag in one quiet line; the same problem waits for an answer."""
+
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Say the input could not be read or decided, and ask again."""
 
@@ -238,6 +247,10 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command.lower() in ("help", "h"):
             ui.show_help()
             continue
+        comment = flag_comment(command)
+        if comment is not None:
+            ui.show_flagged(problem, session.flag(comment))
+            continue
         if command.lower() == "s":
             session.skip()
             ui.skipped(problem)
@@ -263,6 +276,54 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
                 return False
         ui.show_outcome(problem, outcome)
         return ui.after_outcome(problem, outcome)
+
+
+def flag_comment(command: str) -> str | None:
+    """Return the comment of a flag command (``f``, ``f comment``, ``flag …``), else None.
+
+    Like ``s`` and ``q``, the key always means the command, so a learner who flags is never
+    graded by mistake. The few answers it takes away have other spellings, and the confirmation
+    names them where they matter (:func:`f_answer_spelling`): ``f`` for "false" is ``no``, the
+    sixth option of a choice is ``f)``, a formula in a variable named ``f`` is ``(f)`` or ``1*f``
+    (``f(x)``, ``f*x`` and ``f'`` are answers, not commands).
+
+    Args:
+        command: The prompt line, stripped.
+
+    Returns:
+        The comment ("" for none), or None when the line is not a flag command.
+    """
+    match = FLAG_COMMAND.fullmatch(command)
+    if match is None:
+        return None
+    return " ".join((match.group(1) or "").split())
+
+
+def f_answer_spelling(problem: Problem) -> str | None:
+    """Say how to answer what ``f`` would mean on this problem, or None when it means nothing.
+
+    Args:
+        problem: The problem on screen.
+
+    Returns:
+        The advice, e.g. "to answer false, type no".
+    """
+    view = problem.view
+    if view.kind == "boolean":
+        return "to answer false, type no"
+    if view.kind == "choice":
+        return "to answer option f, type f)"
+    if "f" in view.variables:
+        return "to answer f itself, type (f)"
+    return None
+
+
+def _flagged_line(problem: Problem) -> str:
+    """The one quiet line confirming a flag."""
+    advice = f_answer_spelling(problem)
+    other = f" ({advice})" if advice else ""
+    # The panel names the card and the seed already; the line fits 80 columns.
+    return f"Flagged for a report: `mathdrill flags` lists it. Now answer the problem{other}."
 
 
 # ------------------------------------------------------------------------------- shared text
@@ -391,6 +452,10 @@ class PlainUI:
     def show_help(self) -> None:
         """Print the prompt commands."""
         self._say(COMMANDS_HELP)
+
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Confirm the flag in one line."""
+        self._say(_flagged_line(problem))
 
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Print the parse error or undecided reason and ask again."""
@@ -546,6 +611,10 @@ class JsonUI:
     def show_help(self) -> None:
         """Emit the prompt commands."""
         self._emit("help", text=COMMANDS_HELP)
+
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Emit ``flagged``; the same problem waits for a line."""
+        self._emit("flagged", id=flag.id, card=flag.card, seed=flag.seed, comment=flag.comment)
 
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Emit a ``verdict`` event with ``graded: false``; the same problem waits for a line."""
@@ -731,6 +800,10 @@ class TerminalUI:
     def show_help(self) -> None:
         """List the prompt commands."""
         self._console.print(COMMANDS_HELP, markup=False)
+
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Confirm the flag in one quiet line."""
+        self._console.print(_flagged_line(problem), style="dim", markup=False)
 
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Show the parse error with its caret and ask again."""

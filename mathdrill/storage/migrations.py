@@ -153,6 +153,23 @@ def _v3_spare_problem(connection: Connection) -> None:
     connection.exec_driver_sql("DROP TABLE IF EXISTS stats_state")
 
 
+def _v4_flags(connection: Connection) -> None:
+    # Problems a learner flagged in a drill (the `f` key): the card, the instance's seed, when,
+    # the learner's comment and last answer, kept until the learner clears them.
+    md = MetaData()
+    Table("cards", md, Column("id", Integer, primary_key=True))
+    Table(
+        "flags",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+        Column("seed", BigInteger, nullable=False),
+        Column("flagged_at", UTCDateTime(), nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("answer", Text, nullable=True),
+    ).create(connection)
+
+
 #: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
@@ -161,6 +178,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a spare problem per card; the old statistics cache tables go",
         _v3_spare_problem,
     ),
+    Migration(4, "a flags table: problems flagged in a drill", _v4_flags),
 )
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake

@@ -13,7 +13,8 @@ Three front ends share one loop (:func:`run_loop`) over a
 At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``f [comment]`` flag the problem
 for a report (:func:`flag_comment`), ``q`` quit, ``help``. Ctrl-D and
 Ctrl-C end the session too; every answer confirmed on screen is already saved. In a terminal the
-verdict stays on screen until the learner presses Enter (``w`` shows the worked solution).
+verdict stays on screen until the learner presses Enter (``w`` shows the worked solution, ``f``
+flags the problem just answered).
 """
 
 from __future__ import annotations
@@ -33,14 +34,21 @@ from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mathdrill.storage import Flag
     from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
+
+    #: Flags the problem on screen with a comment (``DrillSession.flag``).
+    Flagger = Callable[[str], Flag]
 
 COMMANDS_HELP = (
     "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
     "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list\n"
     "f [comment]  flag this problem for a report (not an answer: it stays to be answered)"
 )
+#: The confirmation of a flag typed while a verdict is on screen.
+FLAGGED_AFTER_VERDICT = "Flagged for a report with your answer: `mathdrill flags` lists it."
 #: ``f`` or ``flag``, alone or followed by white space and a comment (see flag_comment).
 FLAG_COMMAND = re.compile(r"(?:f|flag)(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
@@ -197,8 +205,13 @@ class UI(Protocol):
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
         """Show the verdict, the reference, feedback, grade and (when wrong) the solution."""
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
-        """After a verdict: wait for the learner if need be; False when the learner quits."""
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
+        """After a verdict: wait for the learner if need be; False when the learner quits.
+
+        ``flag`` flags the problem just answered (``f`` while the verdict is on screen).
+        """
 
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
@@ -258,7 +271,7 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command == "!" or (not command and ui.blank_gives_up):
             outcome = session.give_up(elapsed, blank=not command)
             ui.show_outcome(problem, outcome)
-            return ui.after_outcome(problem, outcome)
+            return ui.after_outcome(problem, outcome, flag=session.flag)
         if not command:
             continue
         outcome = session.submit(line, elapsed)
@@ -275,7 +288,7 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
                 ui.show_outcome(problem, outcome)
                 return False
         ui.show_outcome(problem, outcome)
-        return ui.after_outcome(problem, outcome)
+        return ui.after_outcome(problem, outcome, flag=session.flag)
 
 
 def flag_comment(command: str) -> str | None:
@@ -487,7 +500,9 @@ class PlainUI:
         for line in _outcome_lines(problem, outcome):
             self._say(line)
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
         """Scripts do not pause after a verdict."""
         return True
 
@@ -661,7 +676,9 @@ class JsonUI:
             solution=view.solution if outcome.graded else None,
         )
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
         """No pause in the protocol."""
         return True
 
@@ -888,21 +905,32 @@ class TerminalUI:
             self._console.print(panel)
             self._solution_shown = True
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
-        """Keep the verdict on screen until Enter; ``w`` shows the worked solution, ``q`` quits."""
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
+        """Keep the verdict on screen until Enter; ``w`` shows the worked solution, ``q`` quits.
+
+        ``f [comment]`` flags the problem just answered (a verdict the learner disputes).
+        """
         while True:
             offer = bool(problem.view.solution) and not self._solution_shown
             keys = (
-                "Enter: next · w: worked solution · q: quit › "
+                "Enter: next · w: worked solution · q: quit · f: flag › "
                 if offer
-                else ("Enter: next · q: quit › ")
+                else ("Enter: next · q: quit · f: flag › ")
             )
             try:
-                text = self._session().prompt(keys).strip().lower()
+                typed = self._session().prompt(keys).strip()
             except (EOFError, KeyboardInterrupt):
                 return False
+            text = typed.lower()
             if text in QUIT_WORDS:
                 return False
+            comment = flag_comment(typed) if flag is not None else None
+            if flag is not None and comment is not None:
+                flag(comment)
+                self._console.print(FLAGGED_AFTER_VERDICT, style="dim", markup=False)
+                continue
             if not (offer and text in ("w", "s", "solution")):
                 return True
             self._console.print(self._solution_panel(problem))

@@ -441,6 +441,8 @@ class DrillSession:
         self.queue_info = self._plan(ordered, now, start)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
+        #: The problem whose verdict is on screen (flagged with ``f`` after the verdict).
+        self._answered: _Current | None = None
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
@@ -559,6 +561,7 @@ class DrillSession:
             self._timed(skill, started)
             break
         self._answers_shown.setdefault(item.card_id, set()).add(view.answer_plain)
+        self._answered = None
         self._current = _Current(item=item, skill=skill, view=view)
         return Problem(
             number=self._session.shown,
@@ -747,11 +750,13 @@ class DrillSession:
         return self._save(current, outcome, quality)
 
     def flag(self, comment: str = "") -> Flag:
-        """Flag the current problem for a report; it stays on screen, to be answered as usual.
+        """Flag the problem on screen for a report; a problem not yet answered stays to be answered.
 
         Stored at once (its own transaction) with the card, the seed, the time, the comment and
         the learner's last answer to it (an unreadable one too), so ``mathdrill flags`` can name
         the exact instance. Flagging is not an answer: nothing is graded or logged as a review.
+        Between a verdict and the next problem, the problem just answered is the one flagged
+        (a verdict the learner disputes), with the answer that was judged.
 
         Args:
             comment: What the learner wrote after the key ("" for none); cut to
@@ -763,7 +768,9 @@ class DrillSession:
         from mathdrill.storage import Flag
         from mathdrill.storage.records import MAX_COMMENT, MAX_TEXT, storable_text
 
-        current = self._need_current()
+        current = self._current or self._answered
+        if current is None:
+            raise UsageError("there is no problem on screen to flag")
         answer = current.last_attempt
         record = Flag(
             card_id=current.item.card_id,
@@ -842,6 +849,7 @@ class DrillSession:
             tally.needs_work.append(key)
         if update.leech_warning:
             tally.leeches.append(current.skill.title)
+        self._answered = current
         self._current = None
         return replace(
             outcome,

@@ -165,3 +165,24 @@ def test_flagging_confirms_in_one_line_and_the_same_problem_stays(md_env, home: 
         flags = conn.execute("SELECT seed, comment, answer FROM flags").fetchall()
     assert flags == [(review["seed"], "the numbers look odd", None)]
     assert card[1].endswith(f"seed {review['seed']}")
+
+
+def test_f_while_the_verdict_is_shown_flags_the_answered_problem(md_env, home: Path) -> None:
+    term = Terminal(md_env, "2026-11-21T09:00", "--seed", "5")
+    _, mistake = term.problem()
+    term.child.sendline(str(mistake))
+    term.child.expect_exact("q: quit · f: flag")
+    term.child.sendline("f I think this is right")
+    term.child.expect_exact("Flagged for a report with your answer")
+    term.child.expect_exact("q: quit · f: flag")
+    screen = term.text()
+    assert "✗ not correct" in screen, "the verdict stays on screen"
+    assert not re.search(r"╰─+ 2/\d", screen), "the next problem still waits for Enter"
+    term.child.sendline("")
+    term.problem()
+    term.child.sendline("q")
+    term.finish()
+    (review,) = reviews(home)
+    with sqlite3.connect(home / "mathdrill.db") as conn:
+        flags = conn.execute("SELECT seed, comment, answer FROM flags").fetchall()
+    assert flags == [(review["seed"], "I think this is right", str(mistake))]

@@ -123,6 +123,24 @@ def test_a_flag_keeps_the_last_answer_typed_even_an_unreadable_one(db) -> None:
     assert [f.id for f in db.flags()] == [long.id, flag.id]
 
 
+def test_while_the_verdict_is_shown_the_answered_problem_is_flagged(db) -> None:
+    drill = _session(db, Clock(NOW))
+    first = drill.next_problem()
+    assert first is not None
+    _, wrong = solve(first.view.prompt)
+    assert drill.submit(str(wrong), seconds=3.0).saved
+    disputed = drill.flag("I think this is right")
+    assert (disputed.card, disputed.seed, disputed.answer) == (
+        first.card,
+        first.view.seed,
+        str(wrong),
+    )
+    second = drill.next_problem()
+    assert second is not None
+    assert drill.flag("").seed == second.view.seed
+    assert db.count_reviews() == 1
+
+
 def test_no_flag_without_a_problem_on_screen(db) -> None:
     drill = _session(db, Clock(NOW))
     with pytest.raises(UsageError):

@@ -20,6 +20,7 @@ from mathdrill.cli import (
     collection_cmd,
     deck_cmd,
     drill_cmd,
+    flags_cmd,
     group_cmd,
     stats_cmd,
     transfer_cmd,
@@ -113,11 +114,11 @@ def _root(
 
 drill_cmd.register(app)
 collection_cmd.register(app)
+flags_cmd.register(app)
 check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)
 transfer_cmd.register(app)
-group_cmd.register(app)
 group_cmd.register(app)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,11 +14,11 @@ from mathdrill.errors import EXIT_FAILED
 
 if TYPE_CHECKING:
     from mathdrill.storage import Card
-    from mathdrill.usecases.collection import CardReport, DoctorReport, DueReport
+    from mathdrill.usecases.collection import CardReport, DoctorReport, DueReport, PruneReport
 
 card_app = typer.Typer(
     name="card",
-    help="Look at one skill's card, or suspend, unsuspend or reset it.",
+    help=("Look at one skill's card, or suspend, unsuspend or reset it; remove orphaned cards."),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -282,6 +283,93 @@ def card_reset(ctx: typer.Context, ref: Annotated[str, CARD_ARG]) -> None:
     typer.echo(f"{card.deck}/{card.template}: reset to new (history kept)")
 
 
+@card_app.command(
+    "prune-orphans",
+    help=(
+        "Remove the cards whose template no loaded deck defines (see doctor), with their "
+        "reviews and flags, after copying the database next to itself. Refused while a deck "
+        "file cannot be loaded."
+    ),
+)
+def card_prune_orphans(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Only list the cards that would go; change nothing."),
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Do not ask before removing (needed when not a terminal)."
+        ),
+    ] = False,
+    decks: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--decks",
+            metavar="PATH",
+            help="Also load decks from this file or folder: their cards are not orphans.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Remove orphaned cards (backup first)."""
+    import sys
+
+    from mathdrill.errors import UsageError
+    from mathdrill.usecases import collection
+
+    environment = root.environment(ctx)
+    extra = decks or []
+    if not dry_run and not yes:
+        preview = collection.prune_orphans(environment, extra_decks=extra, dry_run=True)
+        if not preview.cards:
+            _print_prune(preview, as_json)
+            return
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"{counted(len(preview.cards), 'orphaned card')} would be removed with their "
+                "reviews: add --yes to confirm (--dry-run lists them)."
+            )
+        for line in orphan_lines(preview.cards):
+            typer.echo(line)
+        if not typer.confirm("Remove them and their reviews and flags (a backup is made first)?"):
+            typer.echo("Nothing was removed.")
+            raise typer.Exit(EXIT_FAILED)
+    report = collection.prune_orphans(environment, extra_decks=extra, dry_run=dry_run)
+    _print_prune(report, as_json)
+
+
+def _print_prune(report: PruneReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(
+            jsonout.dumps(
+                {
+                    "dry_run": report.dry_run,
+                    "cards": list(report.cards),
+                    "reviews": report.reviews,
+                    "flags": report.flags,
+                    "backup": None if report.backup is None else str(report.backup),
+                }
+            )
+        )
+        return
+    if not report.cards:
+        typer.echo("No orphaned cards: every card's template is in a loaded deck.")
+        return
+    if report.dry_run:
+        typer.echo(f"Would remove {counted(len(report.cards), 'orphaned card')} (dry run):")
+    else:
+        typer.echo(
+            f"Removed {counted(len(report.cards), 'orphaned card')} with "
+            f"{counted(report.reviews, 'review')} and {counted(report.flags, 'flag')}:"
+        )
+    for card in report.cards:
+        typer.echo(f"  {card}")
+    if report.backup is not None:
+        typer.echo(f"Backup of the database before the removal: {report.backup}")
+
+
 def doctor_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -343,6 +431,10 @@ def _print_doctor(report: DoctorReport) -> None:
     if report.orphaned:
         for line in orphan_lines(report.orphaned):
             echo(line)
+        echo(
+            "  What to do: restore the deck file, or remove them with "
+            "`mathdrill card prune-orphans` (a backup is made first)."
+        )
     for line in leech_lines(report.leeches):
         echo(line)
     if report.out_of_range:

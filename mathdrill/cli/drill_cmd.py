@@ -10,9 +10,11 @@ Three front ends share one loop (:func:`run_loop`) over a
 * :class:`JsonUI` — ``--json``: one JSON object per line on stdout (README, "JSON-lines protocol"),
   one answer line per problem from stdin.
 
-At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``q`` quit, ``help``. Ctrl-D and
+At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``f [comment]`` flag the problem
+for a report (:func:`flag_comment`), ``q`` quit, ``help``. Ctrl-D and
 Ctrl-C end the session too; every answer confirmed on screen is already saved. In a terminal the
-verdict stays on screen until the learner presses Enter (``w`` shows the worked solution).
+verdict stays on screen until the learner presses Enter (``w`` shows the worked solution, ``f``
+flags the problem just answered).
 """
 
 from __future__ import annotations
@@ -32,14 +34,25 @@ from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mathdrill.answers.verdict import Preview
     from mathdrill.cli.live_preview import LivePreview
+    from mathdrill.storage import Flag
     from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
+
+    #: Flags the problem on screen with a comment (``DrillSession.flag``).
+    Flagger = Callable[[str], Flag]
 
 COMMANDS_HELP = (
     "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
-    "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list"
+    "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list\n"
+    "f [comment]  flag this problem for a report (not an answer: it stays to be answered)"
 )
+#: The confirmation of a flag typed while a verdict is on screen.
+FLAGGED_AFTER_VERDICT = "Flagged for a report with your answer: `mathdrill flags` lists it."
+#: ``f`` or ``flag``, alone or followed by white space and a comment (see flag_comment).
+FLAG_COMMAND = re.compile(r"(?:f|flag)(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
 #: A ``--json`` line that asks how a text is read, ungraded (README, "JSON-lines protocol"):
 #: ``?read TEXT``. No answer starts with ``?`` (the math language has no ``?``).
@@ -64,7 +77,8 @@ def register(app: typer.Typer) -> None:
         help=(
             "Today's drill: due skills plus a few new ones, one fresh problem at a time.\n\n"
             "Type your answer and press Enter. At the prompt: ? hint, ! give up, s skip, "
-            "q quit, help. Every answer is saved the moment its verdict is shown."
+            "f flag the problem for a report, q quit, help. Every answer is saved the moment "
+            "its verdict is shown."
         ),
     )(drill_command)
 
@@ -187,6 +201,9 @@ class UI(Protocol):
     def show_help(self) -> None:
         """List the prompt commands."""
 
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Confirm a flag in one quiet line; the same problem waits for an answer."""
+
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Say the input could not be read or decided, and ask again."""
 
@@ -196,8 +213,13 @@ class UI(Protocol):
     def show_outcome(self, problem: Problem, outcome: Outcome) -> None:
         """Show the verdict, the reference, feedback, grade and (when wrong) the solution."""
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
-        """After a verdict: wait for the learner if need be; False when the learner quits."""
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
+        """After a verdict: wait for the learner if need be; False when the learner quits.
+
+        ``flag`` flags the problem just answered (``f`` while the verdict is on screen).
+        """
 
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
@@ -247,6 +269,10 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command.lower() in ("help", "h"):
             ui.show_help()
             continue
+        comment = flag_comment(command)
+        if comment is not None:
+            ui.show_flagged(problem, session.flag(comment))
+            continue
         if command.lower() == "s":
             session.skip()
             ui.skipped(problem)
@@ -254,7 +280,7 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command == "!" or (not command and ui.blank_gives_up):
             outcome = session.give_up(elapsed, blank=not command)
             ui.show_outcome(problem, outcome)
-            return ui.after_outcome(problem, outcome)
+            return ui.after_outcome(problem, outcome, flag=session.flag)
         if not command:
             continue
         outcome = session.submit(line, elapsed)
@@ -271,7 +297,55 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
                 ui.show_outcome(problem, outcome)
                 return False
         ui.show_outcome(problem, outcome)
-        return ui.after_outcome(problem, outcome)
+        return ui.after_outcome(problem, outcome, flag=session.flag)
+
+
+def flag_comment(command: str) -> str | None:
+    """Return the comment of a flag command (``f``, ``f comment``, ``flag …``), else None.
+
+    Like ``s`` and ``q``, the key always means the command, so a learner who flags is never
+    graded by mistake. The few answers it takes away have other spellings, and the confirmation
+    names them where they matter (:func:`f_answer_spelling`): ``f`` for "false" is ``no``, the
+    sixth option of a choice is ``f)``, a formula in a variable named ``f`` is ``(f)`` or ``1*f``
+    (``f(x)``, ``f*x`` and ``f'`` are answers, not commands).
+
+    Args:
+        command: The prompt line, stripped.
+
+    Returns:
+        The comment ("" for none), or None when the line is not a flag command.
+    """
+    match = FLAG_COMMAND.fullmatch(command)
+    if match is None:
+        return None
+    return " ".join((match.group(1) or "").split())
+
+
+def f_answer_spelling(problem: Problem) -> str | None:
+    """Say how to answer what ``f`` would mean on this problem, or None when it means nothing.
+
+    Args:
+        problem: The problem on screen.
+
+    Returns:
+        The advice, e.g. "to answer false, type no".
+    """
+    view = problem.view
+    if view.kind == "boolean":
+        return "to answer false, type no"
+    if view.kind == "choice":
+        return "to answer option f, type f)"
+    if "f" in view.variables:
+        return "to answer f itself, type (f)"
+    return None
+
+
+def _flagged_line(problem: Problem) -> str:
+    """The one quiet line confirming a flag."""
+    advice = f_answer_spelling(problem)
+    other = f" ({advice})" if advice else ""
+    # The panel names the card and the seed already; the line fits 80 columns.
+    return f"Flagged for a report: `mathdrill flags` lists it. Now answer the problem{other}."
 
 
 # ------------------------------------------------------------------------------- shared text
@@ -404,6 +478,10 @@ class PlainUI:
         """Print the prompt commands."""
         self._say(COMMANDS_HELP)
 
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Confirm the flag in one line."""
+        self._say(_flagged_line(problem))
+
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Print the parse error or undecided reason and ask again."""
         verdict = outcome.verdict
@@ -434,7 +512,9 @@ class PlainUI:
         for line in _outcome_lines(problem, outcome):
             self._say(line)
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
         """Scripts do not pause after a verdict."""
         return True
 
@@ -588,6 +668,10 @@ class JsonUI:
         """Emit the prompt commands."""
         self._emit("help", text=COMMANDS_HELP)
 
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Emit ``flagged``; the same problem waits for a line."""
+        self._emit("flagged", id=flag.id, card=flag.card, seed=flag.seed, comment=flag.comment)
+
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Emit a ``verdict`` event with ``graded: false``; the same problem waits for a line."""
         self._verdict(problem, outcome)
@@ -633,7 +717,9 @@ class JsonUI:
             solution=view.solution if outcome.graded else None,
         )
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
         """No pause in the protocol."""
         return True
 
@@ -793,6 +879,10 @@ class TerminalUI:
         """List the prompt commands."""
         self._console.print(COMMANDS_HELP, markup=False)
 
+    def show_flagged(self, problem: Problem, flag: Flag) -> None:
+        """Confirm the flag in one quiet line."""
+        self._console.print(_flagged_line(problem), style="dim", markup=False)
+
     def show_unreadable(self, problem: Problem, outcome: Outcome) -> None:
         """Show the parse error with its caret and ask again."""
         verdict = outcome.verdict
@@ -876,21 +966,32 @@ class TerminalUI:
             self._console.print(panel)
             self._solution_shown = True
 
-    def after_outcome(self, problem: Problem, outcome: Outcome) -> bool:
-        """Keep the verdict on screen until Enter; ``w`` shows the worked solution, ``q`` quits."""
+    def after_outcome(
+        self, problem: Problem, outcome: Outcome, *, flag: Flagger | None = None
+    ) -> bool:
+        """Keep the verdict on screen until Enter; ``w`` shows the worked solution, ``q`` quits.
+
+        ``f [comment]`` flags the problem just answered (a verdict the learner disputes).
+        """
         while True:
             offer = bool(problem.view.solution) and not self._solution_shown
             keys = (
-                "Enter: next · w: worked solution · q: quit › "
+                "Enter: next · w: worked solution · q: quit · f: flag › "
                 if offer
-                else ("Enter: next · q: quit › ")
+                else ("Enter: next · q: quit · f: flag › ")
             )
             try:
-                text = self._session().prompt(keys).strip().lower()
+                typed = self._session().prompt(keys).strip()
             except (EOFError, KeyboardInterrupt):
                 return False
+            text = typed.lower()
             if text in QUIT_WORDS:
                 return False
+            comment = flag_comment(typed) if flag is not None else None
+            if flag is not None and comment is not None:
+                flag(comment)
+                self._console.print(FLAGGED_AFTER_VERDICT, style="dim", markup=False)
+                continue
             if not (offer and text in ("w", "s", "solution")):
                 return True
             self._console.print(self._solution_panel(problem))

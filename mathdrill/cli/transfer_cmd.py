@@ -28,6 +28,7 @@ class What(StrEnum):
     reviews = "reviews"
     cards = "cards"
     stats = "stats"
+    flags = "flags"
     all = "all"
 
 
@@ -49,8 +50,9 @@ def register(app: typer.Typer) -> None:
     app.command(
         "export",
         help=(
-            "Write your reviews, cards, per-skill statistics or all of it as CSV, JSON, JSON "
-            "lines, or (reviews) the FSRS optimizer's review log. Columns: docs/data.md. "
+            "Write your reviews, cards, per-skill statistics, flagged problems or all of it as "
+            "CSV, JSON, JSON lines, or (reviews) the FSRS optimizer's review log. Columns: "
+            "docs/data.md. "
             "Standard output unless -o is given."
         ),
     )(export_command)
@@ -132,7 +134,11 @@ def _bar(label: str, unit: str) -> Iterator[Callable[[int, int | None], None] | 
 def export_command(
     ctx: typer.Context,
     what: Annotated[
-        What, typer.Argument(help="reviews (the log), cards (schedules), stats (per skill), all.")
+        What,
+        typer.Argument(
+            help="reviews (the log), cards (schedules), stats (per skill), flags (flagged "
+            "problems), all."
+        ),
     ],
     fmt: Annotated[
         Format | None,
@@ -156,7 +162,8 @@ def export_command(
         typer.Option(
             "--since",
             metavar="DATE",
-            help="Only reviews from this study day (2026-03-01) or time (2026-03-01T08:00) on.",
+            help="Only reviews (and flags) from this study day (2026-03-01) or time "
+            "(2026-03-01T08:00) on.",
         ),
     ] = None,
     decks: Annotated[
@@ -226,7 +233,10 @@ def export_command(
             parts.append(counted(result.cards, "skill" if name == "stats" else "card"))
         if name in ("reviews", "all"):
             parts.append(counted(result.reviews, "review"))
-        typer.echo(f"Wrote {' and '.join(parts)} to {output}.", err=True)
+        if name in ("flags", "all"):
+            parts.append(counted(result.flags, "flag"))
+        listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+        typer.echo(f"Wrote {listed} to {output}.", err=True)
 
 
 def _warn_of_own_decks(folder: Path) -> None:
@@ -394,6 +404,11 @@ def _import_json(result: ImportResult) -> dict:
             "added": merge.reviews_added,
             "already_present": merge.reviews_present,
         },
+        "flags": {
+            "in_file": result.plan.flags,
+            "added": merge.flags_added,
+            "already_present": merge.flags_present,
+        },
         "backup": None if merge.backup is None else str(merge.backup),
     }
 
@@ -405,9 +420,10 @@ def _print_import(result: ImportResult) -> None:
         f"{counted(merge.reviews_added, 'review')} added ({merge.reviews_present} already "
         f"present), {counted(merge.cards_added, 'card')} added, "
         f"{merge.cards_updated} updated with a more recent schedule, "
-        f"{merge.cards_unchanged} unchanged."
+        f"{merge.cards_unchanged} unchanged, {counted(merge.flags_added, 'flag')} added "
+        f"({merge.flags_present} already present)."
     )
     if merge.backup is not None:
         typer.echo(f"The database as it was before is saved at {merge.backup}.")
-    elif not (merge.reviews_added or merge.cards_added or merge.cards_updated):
+    elif not (merge.reviews_added or merge.cards_added or merge.cards_updated or merge.flags_added):
         typer.echo("Nothing new: the database was not changed (and needed no backup).")

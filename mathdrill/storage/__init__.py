@@ -10,9 +10,10 @@ name that needs it is used)::
     open_database(url, *, create=True) -> Database
     Database: ensure_cards, card, cards, count_due, due_by_deck, next_due, record_review,
               set_suspended, reset_card, history, count_reviews, counts_since, solve_seconds,
-              review_days, orphaned, integrity_check, schema_version, path, backup_path, close;
+              review_days, orphaned, prune_orphans, add_flag, flags, clear_flag,
+              integrity_check, schema_version, path, backup_path, close;
               for the storage modules: read, write, snapshot, backup
-    Card, Review (the one card and review records), CardUpdate (a card's new schedule)
+    Card, Review, Flag (the card, review and flag records), CardUpdate (a card's new schedule)
     bulk: iter_cards, iter_reviews, iter_skill_stats, count_cards, count_reviews,
           merge_import; SkillRow, MergeResult
     aggregates: the reads behind ``mathdrill stats``
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mathdrill.storage.records import (
         Card,
         CardUpdate,
+        Flag,
         Review,
         easiness_to_x100,
     )
@@ -46,6 +48,7 @@ _EXPORTS = {
     "Card": "mathdrill.storage.records",
     "CardUpdate": "mathdrill.storage.records",
     "DeckCounts": "mathdrill.storage.records",
+    "Flag": "mathdrill.storage.records",
     "Review": "mathdrill.storage.records",
     "easiness_to_x100": "mathdrill.storage.records",
     "SCHEMA_VERSION": "mathdrill.storage.tables",
@@ -59,6 +62,7 @@ __all__ = [
     "CardUpdate",
     "Database",
     "DeckCounts",
+    "Flag",
     "MergeResult",
     "Review",
     "SkillRow",

@@ -19,7 +19,8 @@ be read. The rules (see ``docs/data.md``, "Export and import"):
 - a review is matched by its natural key ``(deck, template, reviewed_at, kind, seed)``; keys are
   counted with multiplicity, so a file holding a key *k* times adds only the copies beyond those
   already stored. Importing the same file twice therefore adds nothing the second time, and an
-  export imported into an empty database reproduces it exactly, duplicates included.
+  export imported into an empty database reproduces it exactly, duplicates included;
+- a flag is matched the same way by ``(deck, template, flagged_at, seed)``.
 """
 
 from __future__ import annotations
@@ -61,12 +62,13 @@ from mathdrill.storage.records import (
     EARLIEST,
     LATEST,
     Card,
+    Flag,
     Review,
     columns,
     exported,
     timestamp_columns,
 )
-from mathdrill.storage.tables import cards, reviews
+from mathdrill.storage.tables import cards, flags, reviews
 from mathdrill.vocabulary import MAX_ID_LENGTH, SCHEDULING_KINDS
 
 #: Rows fetched from the driver per batch while streaming (memory stays at one batch).
@@ -81,6 +83,7 @@ Source = Database | Snapshot
 
 CARD_COLUMNS = columns(Card)
 REVIEW_COLUMNS = columns(Review)
+FLAG_COLUMNS = columns(Flag)
 
 
 class ExportTime(TypeDecorator[str]):
@@ -108,7 +111,7 @@ class ExportTime(TypeDecorator[str]):
         return moment.isoformat(timespec="microseconds") + "Z"
 
 
-_TIMES = timestamp_columns(Card) | timestamp_columns(Review)
+_TIMES = timestamp_columns(Card) | timestamp_columns(Review) | timestamp_columns(Flag)
 
 
 def _export_text(db: Source, timestamp: Any) -> Any:
@@ -126,6 +129,12 @@ def _exported(db: Source, column: Any) -> Any:
 #: Where each field of a review record is stored: the log, or its card for the key.
 _REVIEW_SOURCE = {"deck": cards.c.deck, "template": cards.c.template} | {
     c.name: c for c in reviews.c if c.name not in ("deck", "template")
+}
+
+
+#: Where each field of a flag record is stored: the flags table, or its card for the key.
+_FLAG_SOURCE = {"deck": cards.c.deck, "template": cards.c.template} | {
+    c.name: c for c in flags.c if c.name not in ("deck", "template")
 }
 
 
@@ -180,6 +189,8 @@ class MergeResult:
         reviews_added: Reviews appended to the log.
         reviews_present: Reviews in the file that the log already held.
         backup: The backup copy made before writing, or None (in-memory or server database).
+        flags_added: Flags added.
+        flags_present: Flags in the file that the database already held.
     """
 
     cards_added: int
@@ -188,6 +199,8 @@ class MergeResult:
     reviews_added: int
     reviews_present: int
     backup: Path | None
+    flags_added: int = 0
+    flags_present: int = 0
 
 
 def _deck_list(decks: Iterable[str] | None) -> list[str] | None:
@@ -322,6 +335,69 @@ def iter_reviews(
     for condition in _review_filters(db, since, _deck_list(decks)):
         query = query.where(condition)
     yield from _stream(db, query, "reading reviews")
+
+
+def _flag_filters(db: Source, since: datetime | None, decks: list[str] | None) -> list[Any]:
+    where: list[Any] = [db.mine]
+    if since is not None:
+        if since.tzinfo is None or since.utcoffset() is None:
+            raise ValueError(f"since must be a timezone-aware datetime, got {since!r}")
+        where.append(flags.c.flagged_at >= since)
+    if decks is not None:
+        where.append(cards.c.deck.in_(decks))
+    return where
+
+
+def count_flags(
+    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
+) -> int:
+    """Return how many flags an export with these filters would hold.
+
+    Args:
+        db: The open database.
+        since: Only flags at or after this time (aware), or None.
+        decks: Only these decks, or None for all.
+
+    Returns:
+        The count.
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    query = (
+        select(func.count())
+        .select_from(flags.join(cards, flags.c.card_id == cards.c.id))
+        .where(*_flag_filters(db, since, _deck_list(decks)))
+    )
+    with db.read("counting flags") as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def iter_flags(
+    db: Source, *, since: datetime | None = None, decks: Iterable[str] | None = None
+) -> Generator[tuple[Any, ...], None, None]:
+    """Yield flags in the order they were made (time, then storage order), streamed.
+
+    Args:
+        db: The open database or a :class:`~mathdrill.storage.database.Snapshot`.
+        since: Only flags at or after this time (aware), or None.
+        decks: Only these decks, or None for all.
+
+    Yields:
+        One tuple per flag: the values of :data:`FLAG_COLUMNS`, timestamps as export text.
+
+    Raises:
+        StorageError: If the database cannot be read.
+        ValueError: If ``since`` is naive.
+    """
+    query = (
+        select(*(_exported(db, _FLAG_SOURCE[name]) for name in FLAG_COLUMNS))
+        .join_from(flags, cards, flags.c.card_id == cards.c.id)
+        .where(*_flag_filters(db, since, _deck_list(decks)))
+        .order_by(flags.c.flagged_at, flags.c.id)
+    )
+    yield from _stream(db, query, "reading flags")
 
 
 def iter_skill_stats(
@@ -477,6 +553,17 @@ _import_reviews = Table(
     prefixes=["TEMPORARY"],
 )
 
+_import_flags = Table(
+    "mathdrill_import_flags",
+    _staging,
+    Column("n", Integer, primary_key=True),
+    *(_copy(_FLAG_SOURCE[name]) for name in FLAG_COLUMNS),
+    prefixes=["TEMPORARY"],
+)
+
+#: What a flag stores besides its card: the columns the merge copies into ``flags``.
+_FLAG_VALUES = tuple(name for name in FLAG_COLUMNS if name not in ("deck", "template"))
+
 #: What a review stores besides its card: the columns the merge copies into the log.
 _REVIEW_VALUES = tuple(name for name in REVIEW_COLUMNS if name not in ("deck", "template"))
 
@@ -503,14 +590,21 @@ _CARD_STATE = (
 
 _card_values = attrgetter(*CARD_COLUMNS)
 _review_values = attrgetter(*REVIEW_COLUMNS)
+_flag_values = attrgetter(*FLAG_COLUMNS)
 
 
-def _stage(conn: Any, records: Iterable[Card | Review]) -> tuple[int, int]:
+def _stage(conn: Any, records: Iterable[Card | Review | Flag]) -> tuple[int, int, int]:
     card_batch: list[dict[str, Any]] = []
     review_batch: list[dict[str, Any]] = []
-    n_cards = n_reviews = 0
+    flag_batch: list[dict[str, Any]] = []
+    n_cards = n_reviews = n_flags = 0
     for record in records:
-        if isinstance(record, Card):
+        if isinstance(record, Flag):
+            # Flags are few (a learner's reports): staged in one batch.
+            n_flags += 1
+            values = zip(FLAG_COLUMNS, _flag_values(record), strict=True)
+            flag_batch.append(dict(values, n=n_flags))
+        elif isinstance(record, Card):
             n_cards += 1
             card_batch.append(dict(zip(CARD_COLUMNS, _card_values(record), strict=True), n=n_cards))
             if len(card_batch) >= _STAGE_BATCH:
@@ -527,7 +621,9 @@ def _stage(conn: Any, records: Iterable[Card | Review]) -> tuple[int, int]:
         conn.execute(insert(_import_cards), card_batch)
     if review_batch:
         conn.execute(insert(_import_reviews), review_batch)
-    return n_cards, n_reviews
+    if flag_batch:
+        conn.execute(insert(_import_flags), flag_batch)
+    return n_cards, n_reviews, n_flags
 
 
 def _card_changes(conn: Any, learner_id: int) -> tuple[list[dict[str, Any]], int]:
@@ -616,6 +712,53 @@ def _stage_fresh_reviews(conn: Any, learner_id: int) -> int:
     return int(conn.execute(insert(_fresh_reviews).from_select(names, fresh)).rowcount)
 
 
+def _fresh_flags(learner_id: int) -> Any:
+    """Select the staged flags the database does not hold yet, with their card's id.
+
+    Matched like reviews: by ``(deck, template, flagged_at, seed)``, counted with multiplicity.
+    Only flags of cards already stored are selected: run it after the cards are merged.
+    """
+    staged = _import_flags
+    key = (staged.c.deck, staged.c.template, staged.c.flagged_at, staged.c.seed)
+    ranked = (
+        select(
+            staged.c.n,
+            cards.c.id.label("card_id"),
+            *(staged.c[name] for name in _FLAG_VALUES),
+            func.row_number().over(partition_by=key, order_by=staged.c.n).label("copy"),
+        )
+        .join_from(staged, cards, _same_card(learner_id, staged))
+        .subquery("ranked_flags")
+    )
+    stored = (
+        select(func.count())
+        .select_from(flags)
+        .where(
+            flags.c.card_id == ranked.c.card_id,
+            flags.c.flagged_at == ranked.c.flagged_at,
+            flags.c.seed == ranked.c.seed,
+        )
+        .scalar_subquery()
+    )
+    names = ["card_id", *_FLAG_VALUES]
+    return (
+        select(*(ranked.c[name] for name in names))
+        .where(ranked.c.copy > stored)
+        .order_by(ranked.c.n)
+    )
+
+
+def _count_fresh_flags(conn: Any, learner_id: int) -> int:
+    fresh = _fresh_flags(learner_id).subquery("fresh_flags")
+    return int(conn.execute(select(func.count()).select_from(fresh)).scalar_one())
+
+
+def _merge_flags(conn: Any, learner_id: int) -> int:
+    names = ["card_id", *_FLAG_VALUES]
+    fresh = _fresh_flags(learner_id)
+    return int(conn.execute(insert(flags).from_select(names, fresh)).rowcount)
+
+
 def _merge_reviews(conn: Any, learner_id: int) -> int:
     names = ["card_id", *_REVIEW_VALUES]
     rows = select(*(_fresh_reviews.c[name] for name in names), literal(learner_id)).order_by(
@@ -625,7 +768,9 @@ def _merge_reviews(conn: Any, learner_id: int) -> int:
     return int(conn.execute(inserted).rowcount)
 
 
-def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetime) -> MergeResult:
+def merge_import(
+    db: Database, records: Iterable[Card | Review | Flag], *, now: datetime
+) -> MergeResult:
     """Merge validated records into the database in ONE write transaction, backing it up first.
 
     The records are first staged in temporary tables (private to this connection) WITHOUT the
@@ -637,11 +782,11 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
     :func:`~mathdrill.storage.migrations.backup_sqlite` (named like a migration backup,
     ``<file>.bak-v<schema>-<UTC time>``) and the merge applied; a file that adds nothing leaves
     the database, and its folder, as they were. If anything fails, nothing is written. Every
-    review must name a card that is in ``records`` or already in the database.
+    review and flag must name a card that is in ``records`` or already in the database.
 
     Args:
         db: The open database.
-        records: Cards and reviews, already validated by the caller, in any order.
+        records: Cards, reviews and flags, already validated by the caller, in any order.
         now: Time stamped on the backup's name (aware).
 
     Returns:
@@ -656,20 +801,25 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
             with conn.begin():
                 _staging.drop_all(conn, checkfirst=True)
                 _staging.create_all(conn)
-                n_cards, n_reviews = _stage(conn, records)
+                n_cards, n_reviews, n_flags = _stage(conn, records)
             backup: Path | None = None
             with conn.execution_options(**{WRITE_OPTION: True}).begin():
                 learner_id = db.learner.id
                 changes, missing = _card_changes(conn, learner_id)
                 # Reviews of cards already stored can be matched now; those of missing cards are
                 # new with their card (a missing card means a change anyway).
-                fresh = _stage_fresh_reviews(conn, learner_id) if not (changes or missing) else 1
+                fresh = (
+                    _stage_fresh_reviews(conn, learner_id) or _count_fresh_flags(conn, learner_id)
+                    if not (changes or missing)
+                    else 1
+                )
                 if not (changes or missing or fresh):
-                    return MergeResult(0, 0, n_cards, 0, n_reviews, None)
+                    return MergeResult(0, 0, n_cards, 0, n_reviews, None, 0, n_flags)
                 backup = db.backup(conn, now)
                 cards_added = _merge_cards(conn, changes, learner_id)
                 _stage_fresh_reviews(conn, learner_id)
                 reviews_added = _merge_reviews(conn, learner_id)
+                flags_added = _merge_flags(conn, learner_id)
         finally:
             if conn.in_transaction():
                 conn.rollback()
@@ -683,6 +833,8 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
         reviews_added=reviews_added,
         reviews_present=n_reviews - reviews_added,
         backup=backup,
+        flags_added=flags_added,
+        flags_present=n_flags - flags_added,
     )
 
 

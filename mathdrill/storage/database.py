@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, case, false, func, insert, inspect, select, update
+from sqlalchemy import Connection, case, delete, false, func, insert, inspect, select, update
 from sqlalchemy.engine import URL, Engine
 
 from mathdrill.errors import NotFoundError, StorageError
@@ -38,6 +38,7 @@ from mathdrill.storage.records import (
     Card,
     CardUpdate,
     DeckCounts,
+    Flag,
     Learner,
     Review,
     card_from_row,
@@ -46,6 +47,7 @@ from mathdrill.storage.tables import (
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
     cards,
+    flags,
     learners,
     meta,
     metadata,
@@ -76,6 +78,9 @@ CARD_COLUMNS = (
     cards.c.created,
     cards.c.last_review,
 )
+
+# Every column of a flag and its card's key: every field of a Flag, by name.
+_FLAG_COLUMNS = (*flags.c, cards.c.deck, cards.c.template)
 
 # Every column of the log and the card's key: every field of a Review, by name.
 _REVIEW_COLUMNS = (
@@ -538,6 +543,129 @@ class Database:
         """
         known = set(known_keys)
         return [card for card in self.cards() if card.key not in known]
+
+    def prune_orphans(
+        self, known_keys: Iterable[tuple[str, str]], now: datetime
+    ) -> tuple[list[Card], int, int, Path | None]:
+        """Remove the orphaned cards with their reviews and flags, after a backup, at once.
+
+        The orphans are found again inside the write transaction, so a card a drill creates
+        meanwhile is never removed; the backup (SQLite: a copy next to the file, as before a
+        migration) is made in the same transaction, before anything is deleted, and only when
+        there is something to remove.
+
+        Args:
+            known_keys: Every ``(deck, template)`` of the loaded decks; every other card goes.
+            now: Time stamped on the backup's name (aware).
+
+        Returns:
+            The removed cards (by deck, then template), how many reviews and flags went with
+            them, and the backup (None when nothing was removed, or for an in-memory or server
+            database).
+
+        Raises:
+            StorageError: If the database cannot be backed up or written (nothing is removed).
+        """
+        known = set(known_keys)
+        with self.write("removing orphaned cards") as conn:
+            rows = conn.execute(
+                select(*CARD_COLUMNS).where(self.mine).order_by(cards.c.deck, cards.c.template)
+            )
+            orphans = [card for card in map(card_from_row, rows) if card.key not in known]
+            if not orphans:
+                return [], 0, 0, None
+            backup = self.backup(conn, now)
+            n_reviews = n_flags = 0
+            ids = [card.id for card in orphans]
+            # Chunked so the IN list stays under every database's parameter limit.
+            for start in range(0, len(ids), _INSERT_BATCH):
+                chunk = ids[start : start + _INSERT_BATCH]
+                n_flags += conn.execute(delete(flags).where(flags.c.card_id.in_(chunk))).rowcount
+                n_reviews += conn.execute(
+                    delete(reviews).where(reviews.c.card_id.in_(chunk))
+                ).rowcount
+                conn.execute(delete(cards).where(cards.c.id.in_(chunk)))
+        return orphans, n_reviews, n_flags, backup
+
+    # -- flags -------------------------------------------------------------------------------
+
+    def add_flag(self, record: Flag) -> Flag:
+        """Store a flagged problem (committed before this returns).
+
+        Args:
+            record: The flag; its ``card_id`` names the card (deck and template are read).
+
+        Returns:
+            The stored flag, with its id, deck and template.
+
+        Raises:
+            NotFoundError: If ``record.card_id`` names no card.
+            StorageError: If the database cannot be written.
+        """
+        with self.write("flagging a problem") as conn:
+            row = conn.execute(
+                select(cards.c.deck, cards.c.template).where(
+                    self.mine, cards.c.id == record.card_id
+                )
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"There is no card with id {record.card_id} in {self.path}.")
+            stored = replace(
+                record,
+                deck=row.deck,
+                template=row.template,
+                flagged_at=record.flagged_at.astimezone(UTC),
+            )
+            values = {c.name: getattr(stored, c.name) for c in flags.c if c.name != "id"}
+            inserted = conn.execute(insert(flags).values(**values)).inserted_primary_key
+            if inserted is None:  # pragma: no cover - only a many-row insert leaves it out
+                raise StorageError(f"The database {self.path} gave no id for the new flag.")
+        return replace(stored, id=int(inserted[0]))
+
+    def flags(self) -> list[Flag]:
+        """Return every flagged problem, newest first.
+
+        Returns:
+            The flags.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        query = (
+            select(*_FLAG_COLUMNS)
+            .join_from(flags, cards, flags.c.card_id == cards.c.id)
+            .where(self.mine)
+            .order_by(flags.c.flagged_at.desc(), flags.c.id.desc())
+        )
+        with self.read("reading flags") as conn:
+            return [Flag(**row._mapping) for row in conn.execute(query)]
+
+    def clear_flag(self, flag_id: int) -> Flag:
+        """Remove one flag (once it is reported or dealt with).
+
+        Args:
+            flag_id: The flag's id (``mathdrill flags`` lists it).
+
+        Returns:
+            The removed flag.
+
+        Raises:
+            NotFoundError: If there is no flag with that id.
+            StorageError: If the database cannot be written.
+        """
+        query = (
+            select(*_FLAG_COLUMNS)
+            .join_from(flags, cards, flags.c.card_id == cards.c.id)
+            .where(self.mine, flags.c.id == flag_id)
+        )
+        with self.write("clearing a flag") as conn:
+            row = conn.execute(query).one_or_none()
+            if row is None:
+                raise NotFoundError(
+                    f"There is no flag {flag_id} in {self.path}; `mathdrill flags` lists them."
+                )
+            conn.execute(delete(flags).where(flags.c.id == flag_id))
+        return Flag(**row._mapping)
 
     # -- reviews -----------------------------------------------------------------------------
 

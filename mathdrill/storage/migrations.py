@@ -276,6 +276,23 @@ def _v4_learners(connection: Connection) -> None:
         connection.exec_driver_sql(f"ALTER TABLE {staged.name} RENAME TO {table.name}")
 
 
+def _v5_flags(connection: Connection) -> None:
+    # Problems a learner flagged in a drill (the `f` key): the card, the instance's seed, when,
+    # the learner's comment and last answer, kept until the learner clears them.
+    md = MetaData()
+    Table("cards", md, Column("id", Integer, primary_key=True))
+    Table(
+        "flags",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+        Column("seed", BigInteger, nullable=False),
+        Column("flagged_at", UTCDateTime(), nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("answer", Text, nullable=True),
+    ).create(connection)
+
+
 #: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
@@ -285,6 +302,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _v3_spare_problem,
     ),
     Migration(4, "several learners: a learners table, each card and review has one", _v4_learners),
+    Migration(5, "a flags table: problems flagged in a drill", _v5_flags),
 )
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake

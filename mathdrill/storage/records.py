@@ -328,11 +328,76 @@ class Review:
         return self.easiness_after_x100 / 100
 
 
-def exported(record: type[Card] | type[Review]) -> tuple[Field[Any], ...]:
+#: The longest comment a flag keeps, in characters (a longer one is cut by the drill).
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flag:
+    """A problem the learner flagged in a drill (the ``f`` key): a row of ``flags``.
+
+    The drill gives ``card_id`` and what it knows to
+    :meth:`~mathdrill.storage.Database.add_flag`, which fills in the card's deck and template;
+    every other path (the ``flags`` command, exports, imports) has all fields.
+
+    Attributes:
+        deck: The card's deck id.
+        template: The card's template id.
+        flagged_at: When the learner flagged it (aware).
+        seed: The instance seed: ``mathdrill deck preview DECK/TEMPLATE --seed SEED`` shows the
+            problem again.
+        comment: What the learner wrote after ``f`` ("" for none).
+        answer: The learner's last answer to this problem before flagging it, or None.
+        card_id: The card's database id (0 in a record read from an import file).
+        id: Database id (0 until stored); ``mathdrill flags --clear ID`` names it.
+    """
+
+    deck: str = field(default="", metadata=_text(MAX_ID_LENGTH))
+    template: str = field(default="", metadata=_text(MAX_ID_LENGTH))
+    flagged_at: datetime = field(metadata=_TIME)
+    seed: int = field(metadata=_whole(0, MAX_SEED))
+    comment: str = field(default="", metadata=_text(MAX_COMMENT, empty=True))
+    answer: str | None = field(default=None, metadata=_text(MAX_TEXT, empty=True, null=True))
+    card_id: int = field(default=0, metadata=_STORED)
+    id: int = field(default=0, metadata=_STORED)
+
+    def __post_init__(self) -> None:
+        _require_aware("flagged_at", self.flagged_at)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed must be an int, got {self.seed!r}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be in [0, 2**63), got {self.seed}")
+
+    @property
+    def card(self) -> str:
+        """Return the card as ``deck/template``."""
+        return f"{self.deck}/{self.template}"
+
+
+def storable_text(text: str, limit: int) -> str:
+    """Return typed text as a record may hold it: at most ``limit`` characters, valid UTF-8.
+
+    A lone surrogate (an undecodable byte read from a terminal) becomes U+FFFD, so what the
+    drill stores always exports and imports again (see :func:`check_field`).
+
+    Args:
+        text: The text as typed.
+        limit: The most characters kept.
+
+    Returns:
+        The text, cut to ``limit`` characters.
+    """
+    return _SURROGATE.sub("\ufffd", text[:limit])
+
+
+Record = Card | Review | Flag
+
+
+def exported(record: type[Record]) -> tuple[Field[Any], ...]:
     """Return a record's fields that files carry, in column order (database ids excluded).
 
     Args:
-        record: :class:`Card` or :class:`Review`.
+        record: :class:`Card`, :class:`Review` or :class:`Flag`.
 
     Returns:
         The fields.
@@ -340,11 +405,11 @@ def exported(record: type[Card] | type[Review]) -> tuple[Field[Any], ...]:
     return tuple(f for f in fields(record) if f.metadata.get("check") is not None)
 
 
-def columns(record: type[Card] | type[Review]) -> tuple[str, ...]:
+def columns(record: type[Record]) -> tuple[str, ...]:
     """Return the export columns of a record: its fields' names, in order, without ids.
 
     Args:
-        record: :class:`Card` or :class:`Review`.
+        record: :class:`Card`, :class:`Review` or :class:`Flag`.
 
     Returns:
         The column names.
@@ -352,11 +417,11 @@ def columns(record: type[Card] | type[Review]) -> tuple[str, ...]:
     return tuple(f.name for f in exported(record))
 
 
-def timestamp_columns(record: type[Card] | type[Review]) -> frozenset[str]:
+def timestamp_columns(record: type[Record]) -> frozenset[str]:
     """Return the names of a record's timestamp columns.
 
     Args:
-        record: :class:`Card` or :class:`Review`.
+        record: :class:`Card`, :class:`Review` or :class:`Flag`.
 
     Returns:
         The names.

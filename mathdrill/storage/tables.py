@@ -41,7 +41,7 @@ from sqlalchemy.types import TypeDecorator
 
 from mathdrill.vocabulary import REVIEW_KINDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the current schema; see :mod:`mathdrill.storage.migrations` for the steps."""
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -198,6 +198,18 @@ reviews = Table(
     Index("ix_reviews_card_time", "card_id", "reviewed_at"),
     Index("ix_reviews_time", "reviewed_at"),
     Index("ix_reviews_learner_time", "learner_id", "reviewed_at"),
+)
+
+#: Schema v4: problems the learner flagged in a drill (the ``f`` key), kept to be reported.
+flags = Table(
+    "flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("flagged_at", UTCDateTime(), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("answer", Text, nullable=True),
 )
 
 #: Key/value settings of this database, including the schema version.

@@ -1,4 +1,4 @@
-"""Use-cases that look after a learner's collection: ``due``, ``card …`` and ``doctor``.
+"""Use-cases that look after a learner's collection: ``due``, ``card …``, ``flags``, ``doctor``.
 
 They orchestrate decks (what templates exist), storage (cards and reviews) and scheduling (study
 days); they never print. ``mathdrill.cli.collection_cmd`` renders their reports.
@@ -7,10 +7,11 @@ days); they never print. ``mathdrill.cli.collection_cmd`` renders their reports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mathdrill.errors import DeckError, NotFoundError, StorageError, UsageError
@@ -19,7 +20,7 @@ from mathdrill.scheduling.queue import LEECH_THRESHOLD, day_start, study_day
 if TYPE_CHECKING:
     from mathdrill.config import Environment
     from mathdrill.decks.library import Library
-    from mathdrill.storage import Card, Database, Review
+    from mathdrill.storage import Card, Database, Flag, Review
     from mathdrill.storage.bulk import RangeProblem
 
 
@@ -50,11 +51,12 @@ def open_collection(environment: Environment, *, create: bool = True) -> Iterato
         db.close()
 
 
-def load_library(environment: Environment) -> Library:
+def load_library(environment: Environment, extra_decks: Iterable[Path] = ()) -> Library:
     """Load built-in and user decks, keeping load errors in the library (not raised).
 
     Args:
         environment: Where the data directory is.
+        extra_decks: Deck files or folders given with ``--decks``.
 
     Returns:
         The library.
@@ -63,7 +65,7 @@ def load_library(environment: Environment) -> Library:
     from mathdrill.decks.library import load_library as load
 
     # Structure only (no trial instances): these commands need template ids, not problems.
-    return load(deck_sources(environment.data_dir / "decks"), trial=False)
+    return load(deck_sources(environment.data_dir / "decks", extra_decks), trial=False)
 
 
 def parse_card_ref(text: str) -> tuple[str, str]:
@@ -315,6 +317,111 @@ def reset_card(db: Database, library: Library, ref: str, now: datetime) -> Card:
     """
     card = _card(db, library, ref, now)
     return db.reset_card(card.deck, card.template)
+
+
+# --------------------------------------------------------------------------------------- flags
+
+
+def list_flags(environment: Environment) -> list[Flag]:
+    """Return the problems flagged in drills, newest first.
+
+    Args:
+        environment: Where the database is.
+
+    Returns:
+        The flags.
+
+    Raises:
+        StorageError: The database cannot be opened or read (or does not exist yet).
+    """
+    with open_collection(environment, create=False) as db:
+        return db.flags()
+
+
+def clear_flag(environment: Environment, flag_id: int) -> Flag:
+    """Remove one flag, once it is reported or dealt with.
+
+    Args:
+        environment: Where the database is.
+        flag_id: The id ``mathdrill flags`` shows.
+
+    Returns:
+        The removed flag.
+
+    Raises:
+        NotFoundError: There is no such flag.
+        StorageError: The database cannot be written.
+    """
+    with open_collection(environment, create=False) as db:
+        return db.clear_flag(flag_id)
+
+
+# --------------------------------------------------------------------------------- orphans
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What ``card prune-orphans`` removed (or, with ``--dry-run``, would remove).
+
+    Attributes:
+        cards: ``deck/template`` of each orphaned card, by deck then template.
+        reviews: Reviews removed with them (0 for a dry run).
+        flags: Flags removed with them (0 for a dry run).
+        backup: The copy of the database made first (None for a dry run, when nothing was
+            removed, or for a database that is no file).
+        dry_run: Nothing was changed.
+    """
+
+    cards: tuple[str, ...]
+    reviews: int
+    flags: int
+    backup: Path | None
+    dry_run: bool
+
+
+def prune_orphans(
+    environment: Environment, *, extra_decks: Iterable[Path] = (), dry_run: bool = False
+) -> PruneReport:
+    """Remove the cards whose template no loaded deck defines, with their reviews and flags.
+
+    Refused while any deck file fails to load: its decks' templates would only look missing
+    (the drill skips such a file with a warning and keeps its cards), and a removal cannot be
+    undone but by the backup. Otherwise the database is copied next to itself first, then the
+    orphans go in one transaction (:meth:`~mathdrill.storage.Database.prune_orphans`).
+
+    Args:
+        environment: Where the database and the decks are.
+        extra_decks: Deck files or folders given with ``--decks`` (their templates count too).
+        dry_run: Only say what would be removed; change nothing.
+
+    Returns:
+        What was (or would be) removed, and where the backup is.
+
+    Raises:
+        DeckError: A deck file cannot be loaded (nothing is removed).
+        StorageError: The database cannot be opened, backed up or written (nothing is removed).
+    """
+    library = load_library(environment, extra_decks)
+    if library.errors:
+        problems: list[str] = []
+        for error in library.errors:
+            problems.extend(
+                error.problems if isinstance(error, DeckError) and error.problems else [str(error)]
+            )
+        raise DeckError(
+            "nothing was removed: a deck file cannot be loaded, so the cards of its decks would "
+            "only look orphaned. Fix it (`mathdrill deck check FILE` says how) or move it out "
+            "of the decks folder, then run this again:",
+            problems,
+        )
+    known = {(t.deck, t.id) for t in library.templates()}
+    with open_collection(environment, create=False) as db:
+        if dry_run:
+            orphans = db.orphaned(known)
+            return PruneReport(tuple(f"{c.deck}/{c.template}" for c in orphans), 0, 0, None, True)
+        removed, n_reviews, n_flags, backup = db.prune_orphans(known, environment.now())
+    names = tuple(f"{c.deck}/{c.template}" for c in removed)
+    return PruneReport(names, n_reviews, n_flags, backup, False)
 
 
 # --------------------------------------------------------------------------------------- doctor

@@ -65,7 +65,7 @@ from mathdrill.vocabulary import MAX_SEED, ReviewKind
 if TYPE_CHECKING:
     from mathdrill.answers.verdict import Preview, Verdict
     from mathdrill.config import Environment
-    from mathdrill.storage import Card, Database
+    from mathdrill.storage import Card, Database, Flag
     from mathdrill.usecases.problems import ProblemSource, ProblemView, Skill
 
 #: Cards shown by ``--cram`` when no ``--limit`` is given.
@@ -227,6 +227,7 @@ class _Current:
     pending: Outcome | None = None
     answer_text: str = ""
     seconds: float = 0.0
+    last_attempt: str | None = None  # the last text submitted, even unreadable (for a flag)
 
 
 @dataclass
@@ -440,6 +441,8 @@ class DrillSession:
         self.queue_info = self._plan(ordered, now, start)
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
+        #: The problem whose verdict is on screen (flagged with ``f`` after the verdict).
+        self._answered: _Current | None = None
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
@@ -558,6 +561,7 @@ class DrillSession:
             self._timed(skill, started)
             break
         self._answers_shown.setdefault(item.card_id, set()).add(view.answer_plain)
+        self._answered = None
         self._current = _Current(item=item, skill=skill, view=view)
         return Problem(
             number=self._session.shown,
@@ -689,6 +693,7 @@ class DrillSession:
         current = self._need_current()
         if current.pending is not None:
             raise UsageError("this problem is already answered; give its grade or move on")
+        current.last_attempt = text
         verdict = self._problems.check(current.skill, current.view.seed, text)
         if verdict.status in ("unreadable", "undecided"):
             return Outcome(verdict=verdict, graded=False)
@@ -765,6 +770,38 @@ class DrillSession:
         outcome = Outcome(verdict=None, graded=True, derived_quality=quality, gave_up=True)
         return self._save(current, outcome, quality)
 
+    def flag(self, comment: str = "") -> Flag:
+        """Flag the problem on screen for a report; a problem not yet answered stays to be answered.
+
+        Stored at once (its own transaction) with the card, the seed, the time, the comment and
+        the learner's last answer to it (an unreadable one too), so ``mathdrill flags`` can name
+        the exact instance. Flagging is not an answer: nothing is graded or logged as a review.
+        Between a verdict and the next problem, the problem just answered is the one flagged
+        (a verdict the learner disputes), with the answer that was judged.
+
+        Args:
+            comment: What the learner wrote after the key ("" for none); cut to
+                ``MAX_COMMENT`` characters.
+
+        Returns:
+            The stored flag (with its id).
+        """
+        from mathdrill.storage import Flag
+        from mathdrill.storage.records import MAX_COMMENT, MAX_TEXT, storable_text
+
+        current = self._current or self._answered
+        if current is None:
+            raise UsageError("there is no problem on screen to flag")
+        answer = current.last_attempt
+        record = Flag(
+            card_id=current.item.card_id,
+            seed=current.view.seed,
+            flagged_at=self._clock(),
+            comment=storable_text(comment.strip(), MAX_COMMENT),
+            answer=None if answer is None else storable_text(answer, MAX_TEXT),
+        )
+        return self._db.add_flag(record)
+
     def skip(self) -> None:
         """Skip the current problem: nothing is logged, and it does not come back this session."""
         current = self._need_current()
@@ -833,6 +870,7 @@ class DrillSession:
             tally.needs_work.append(key)
         if update.leech_warning:
             tally.leeches.append(current.skill.title)
+        self._answered = current
         self._current = None
         return replace(
             outcome,

@@ -33,25 +33,27 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mathdrill import __version__
 from mathdrill.errors import InputError, OutputError, UsageError
-from mathdrill.storage.records import Card, Review, check_field, columns, exported
+from mathdrill.storage.records import Card, Flag, Review, check_field, columns, exported
 
 if TYPE_CHECKING:
     from mathdrill.storage import Database
     from mathdrill.storage.bulk import MergeResult, SkillRow
 
 #: What can be exported.
-WHATS = ("reviews", "cards", "stats", "all")
+WHATS = ("reviews", "cards", "stats", "flags", "all")
 
 #: Output formats (``fsrs`` only for reviews).
 FORMATS = ("csv", "json", "jsonl", "fsrs")
 
 #: The marker and version in the ``meta`` record of an ``export all`` file.
 FORMAT_MARKER = "mathdrill-export"
-FORMAT_VERSION = 1
+#: Version 2 added the flags (``flags`` and their count); version 1 files still import.
+FORMAT_VERSION = 2
 
 #: The columns of ``export cards`` and ``export reviews``: the records' fields.
 CARD_COLUMNS = columns(Card)
 REVIEW_COLUMNS = columns(Review)
+FLAG_COLUMNS = columns(Flag)
 
 STATS_COLUMNS = (
     "deck",
@@ -235,6 +237,7 @@ _SKILL_CELLS = (
 CSV_CELLS = {
     "card": tuple(_csv_cell_of(f) for f in exported(Card)),
     "review": tuple(_csv_cell_of(f) for f in exported(Review)),
+    "flag": tuple(_csv_cell_of(f) for f in exported(Flag)),
     "skill": _SKILL_CELLS,
 }
 
@@ -242,6 +245,7 @@ CSV_CELLS = {
 JSON_VALUES = {
     "card": tuple(_json_value_of(f) for f in exported(Card)),
     "review": tuple(_json_value_of(f) for f in exported(Review)),
+    "flag": tuple(_json_value_of(f) for f in exported(Flag)),
     "skill": (
         _json_text,
         _json_text,
@@ -338,10 +342,11 @@ class ExportResult:
     """What an export wrote.
 
     Attributes:
-        what: ``reviews``, ``cards``, ``stats`` or ``all``.
+        what: ``reviews``, ``cards``, ``stats``, ``flags`` or ``all``.
         fmt: The format.
         cards: Card (or skill) records written.
         reviews: Review records written.
+        flags: Flag records written.
         unimportable: For ``all``: stored rows holding values ``import`` refuses (see
             ``mathdrill doctor``), so the file will not import until they are fixed.
     """
@@ -351,6 +356,7 @@ class ExportResult:
     cards: int
     reviews: int
     unimportable: int = 0
+    flags: int = 0
 
 
 def default_format(what: str) -> str:
@@ -383,8 +389,8 @@ def check_request(what: str, fmt: str, filters: ExportFilters) -> None:
         raise UsageError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if what == "all" and fmt not in ("json", "jsonl"):
         raise UsageError(
-            "`export all` holds cards and reviews together, which one CSV table cannot: use "
-            "--format json or jsonl, or export cards and reviews as two CSV files."
+            "`export all` holds cards, reviews and flags together, which one CSV table cannot: "
+            "use --format json or jsonl, or export cards, reviews and flags as CSV files."
         )
     if fmt == "fsrs" and what != "reviews":
         raise UsageError("--format fsrs is a review log: use it with `export reviews`.")
@@ -416,6 +422,8 @@ def count_for_progress(db: Database, what: str, filters: ExportFilters) -> int:
         total += store.count_cards(db, decks=filters.decks)
     if what in ("reviews", "all"):
         total += store.count_reviews(db, since=filters.since, decks=filters.decks)
+    if what in ("flags", "all"):
+        total += store.count_flags(db, since=filters.since, decks=filters.decks)
     return total
 
 
@@ -486,7 +494,7 @@ def export(
 
     Args:
         db: The open database.
-        what: ``reviews``, ``cards``, ``stats`` or ``all``.
+        what: ``reviews``, ``cards``, ``stats``, ``flags`` or ``all``.
         fmt: ``csv``, ``json``, ``jsonl`` or ``fsrs`` (see :func:`check_request`).
         out: Where to write (opened with ``newline=""`` for CSV to stay byte-exact).
         now: The export time recorded in ``meta`` (aware).
@@ -507,7 +515,7 @@ def export(
     total = count_for_progress(db, what, filters) if progress is not None else None
     counter = _Counter(progress, total)
     since, decks = filters.since, filters.decks
-    n_cards = n_reviews = 0
+    n_cards = n_reviews = n_flags = 0
     # The readers are closed before the snapshot's connection is (ExitStack unwinds first), so a
     # write that fails half-way (a closed pipe, a full disk) never leaves a cursor to close on a
     # closed connection.
@@ -524,10 +532,16 @@ def export(
             rows = opened(store.iter_reviews(snap, since=since, decks=decks))
             return _texts(fmt, kind, REVIEW_COLUMNS, rows)
 
+        def flag_texts(kind: str) -> Iterator[str]:
+            rows = opened(store.iter_flags(snap, since=since, decks=decks))
+            return _texts(fmt, kind, FLAG_COLUMNS, rows)
+
         if what == "all":
-            n_cards, n_reviews = _export_all(
-                fmt, out, now, filters, counter, card_texts, review_texts
+            n_cards, n_reviews, n_flags = _export_all(
+                fmt, out, now, filters, counter, card_texts, review_texts, flag_texts
             )
+        elif what == "flags":
+            n_flags = _write_table(fmt, out, FLAG_COLUMNS, flag_texts("flag"), counter)
         elif what == "reviews" and fmt == "fsrs":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(FSRS_COLUMNS)
@@ -548,7 +562,12 @@ def export(
     # A backup that cannot be restored should be known now, not on the day it is needed.
     unimportable = store.out_of_range(db, limit=0)[1] if what == "all" else 0
     return ExportResult(
-        what=what, fmt=fmt, cards=n_cards, reviews=n_reviews, unimportable=unimportable
+        what=what,
+        fmt=fmt,
+        cards=n_cards,
+        reviews=n_reviews,
+        unimportable=unimportable,
+        flags=n_flags,
     )
 
 
@@ -594,21 +613,27 @@ def _export_all(
     counter: _Counter,
     card_texts: Callable[[str], Iterator[str]],
     review_texts: Callable[[str], Iterator[str]],
-) -> tuple[int, int]:
+    flag_texts: Callable[[str], Iterator[str]],
+) -> tuple[int, int, int]:
     meta = _meta(now, filters)
     if fmt == "jsonl":
         out.write(_dump({"type": "meta", **meta}) + "\n")
         n_cards = _write(out, card_texts("card"), counter)
         n_reviews = _write(out, review_texts("review"), counter)
-        out.write(_dump({"type": "end", "cards": n_cards, "reviews": n_reviews}) + "\n")
-        return n_cards, n_reviews
+        n_flags = _write(out, flag_texts("flag"), counter)
+        end = {"type": "end", "cards": n_cards, "reviews": n_reviews, "flags": n_flags}
+        out.write(_dump(end) + "\n")
+        return n_cards, n_reviews, n_flags
     out.write('{"meta":' + _dump(meta) + ',\n"cards":[')
     n_cards = _write(out, card_texts("card"), counter, array=True)
     out.write('\n],\n"reviews":[' if n_cards else '],\n"reviews":[')
     n_reviews = _write(out, review_texts("review"), counter, array=True)
-    out.write("\n],\n" if n_reviews else "],\n")
-    out.write('"counts":' + _dump({"cards": n_cards, "reviews": n_reviews}) + "}\n")
-    return n_cards, n_reviews
+    out.write('\n],\n"flags":[' if n_reviews else '],\n"flags":[')
+    n_flags = _write(out, flag_texts("flag"), counter, array=True)
+    out.write("\n],\n" if n_flags else "],\n")
+    counts = {"cards": n_cards, "reviews": n_reviews, "flags": n_flags}
+    out.write('"counts":' + _dump(counts) + "}\n")
+    return n_cards, n_reviews, n_flags
 
 
 def _umask() -> int:
@@ -761,7 +786,7 @@ def _keys(record: Any, expected: tuple[str, ...], label: str) -> dict[str, Any]:
     return record
 
 
-def _parse(record_type: type[Card] | type[Review], record: Any, label: str) -> Any:
+def _parse(record_type: type[Card | Review | Flag], record: Any, label: str) -> Any:
     specs = exported(record_type)
     raw = _keys(record, tuple(spec.name for spec in specs), label)
     values = {}
@@ -803,6 +828,21 @@ def parse_review(record: Any) -> Review:
     return _parse(Review, record, "review")
 
 
+def parse_flag(record: Any) -> Flag:
+    """Validate one flag record of an import file and convert it.
+
+    Args:
+        record: The decoded JSON value (``type`` already removed for JSON lines).
+
+    Returns:
+        The flag (``card_id`` 0: the database it is merged into assigns it).
+
+    Raises:
+        ValueError: Naming the field and what is wrong with it.
+    """
+    return _parse(Flag, record, "flag")
+
+
 def check_meta(meta: Any) -> dict[str, Any]:
     """Check an import file's ``meta`` record: the format marker, version and content.
 
@@ -841,7 +881,7 @@ def check_meta(meta: Any) -> dict[str, Any]:
 class _Item:
     """One decoded record of the file and where it was."""
 
-    section: str  # meta, card, review, end/counts
+    section: str  # meta, card, review, flag, end/counts
     value: Any
     where: str
 
@@ -966,7 +1006,7 @@ def _read_json(
             yield _Item("meta", reader.value("the meta object"), where)
         elif key == "counts":
             yield _Item("counts", reader.value("the counts object"), where)
-        elif key in ("cards", "reviews"):
+        elif key in ("cards", "reviews", "flags"):
             section = key[:-1]
             reader.expect("[", f"a list of {key}")
             index = 0
@@ -989,7 +1029,7 @@ def _read_json(
             raise _Refused(
                 where,
                 f"unknown top-level key {key!r}: this is not a mathdrill export (expected "
-                "meta, cards, reviews and counts)",
+                "meta, cards, reviews, flags and counts)",
             )
     if reader.peek() != "":
         raise _Refused(reader.where(), "unexpected text after the end of the JSON object")
@@ -1024,7 +1064,7 @@ def _read_jsonl(
         if not isinstance(value, dict) or not isinstance(value.get("type"), str):
             raise _Refused(where, 'each line must be a JSON object with a "type" field')
         section = value.pop("type")
-        if section not in ("meta", "card", "review", "end"):
+        if section not in ("meta", "card", "review", "flag", "end"):
             raise _Refused(where, f"unknown record type {section!r}")
         yield _Item("counts" if section == "end" else section, value, where)
 
@@ -1055,6 +1095,7 @@ class ImportPlan:
         reviews: Review records.
         exported_at: When it was exported (from its meta), or None.
         name: How messages name the file (its path, or ``-`` for standard input).
+        flags: Flag records.
     """
 
     path: Path
@@ -1063,6 +1104,7 @@ class ImportPlan:
     reviews: int
     exported_at: str | None
     name: str = ""
+    flags: int = 0
 
 
 def _records(
@@ -1070,11 +1112,12 @@ def _records(
     fmt: str,
     on_read: Callable[[int], None] | None,
     shown: str | None = None,
-) -> Iterator[Card | Review | dict[str, Any]]:
-    """Yield the file's validated meta (a dict), cards and reviews; raise InputError otherwise.
+) -> Iterator[Card | Review | Flag | dict[str, Any]]:
+    """Yield the file's validated meta (a dict), cards, reviews and flags; else raise InputError.
 
     Everything is checked: structure, the meta's marker and version, every field, unique cards,
-    that every review names a card of the file, and the closing counts. ``source`` is a path or
+    that every review and flag names a card of the file, and the closing counts (format 1,
+    before flags existed, has none and counts none). ``source`` is a path or
     an open text stream (standard input, checked as it is read). Messages name it ``shown``
     (default: its path).
     """
@@ -1084,8 +1127,9 @@ def _records(
     seen_meta = False
     counts: Any = None
     card_keys: set[tuple[str, str]] = set()
-    wanted: dict[tuple[str, str], str] = {}
-    n_cards = n_reviews = 0
+    wanted: dict[tuple[str, str], tuple[str, str]] = {}  # card → (where, "review" or "flag")
+    n_cards = n_reviews = n_flags = 0
+    version = FORMAT_VERSION
     try:
         with (
             open(source, encoding="utf-8", newline="")
@@ -1098,13 +1142,15 @@ def _records(
                 if item.section == "meta":
                     if seen_meta:
                         raise _Refused(item.where, "a second meta record")
-                    if fmt == "jsonl" and (n_cards or n_reviews):
+                    if fmt == "jsonl" and (n_cards or n_reviews or n_flags):
                         raise _Refused(item.where, "the meta record must be the first line")
                     seen_meta = True
                     try:
-                        yield check_meta(item.value)
+                        meta = check_meta(item.value)
                     except ValueError as exc:
                         raise _Refused(item.where, str(exc)) from None
+                    version = meta["version"]
+                    yield meta
                     continue
                 if not seen_meta and fmt == "jsonl":
                     raise _Refused(
@@ -1124,11 +1170,22 @@ def _records(
                         card_keys.add(key)
                         n_cards += 1
                         yield card
+                    elif item.section == "flag":
+                        if version < 2:
+                            raise ValueError(
+                                f"a flag in a format-{version} file (flags came with format 2)"
+                            )
+                        flag = parse_flag(item.value)
+                        key = (flag.deck, flag.template)
+                        if key not in card_keys:
+                            wanted.setdefault(key, (item.where, "flag"))
+                        n_flags += 1
+                        yield flag
                     else:
                         review = parse_review(item.value)
                         key = (review.deck, review.template)
                         if key not in card_keys:
-                            wanted.setdefault(key, item.where)
+                            wanted.setdefault(key, (item.where, "review"))
                         n_reviews += 1
                         yield review
                 except ValueError as exc:
@@ -1159,18 +1216,23 @@ def _records(
             + ('a last line {"type": "end", ...}' if fmt == "jsonl" else 'a "counts" object')
             + "): the file is truncated"
         )
-    elif not isinstance(counts, dict) or set(counts) != {"cards", "reviews"}:
-        problems.append(f"its counts must be {{'cards': N, 'reviews': N}}, got {_show(counts)}")
-    elif counts != {"cards": n_cards, "reviews": n_reviews}:
-        problems.append(
-            f"it says it holds {_show(counts.get('cards'))} cards and "
-            f"{_show(counts.get('reviews'))} reviews but has {n_cards} and {n_reviews}: records "
-            "are missing or were added"
+    else:
+        found = {"cards": n_cards, "reviews": n_reviews} | (
+            {"flags": n_flags} if version >= 2 else {}
         )
-    for (deck, template), where in wanted.items():
+        shape = ", ".join(f"'{name}': N" for name in found)
+        if not isinstance(counts, dict) or set(counts) != set(found):
+            problems.append(f"its counts must be {{{shape}}}, got {_show(counts)}")
+        elif counts != found:
+            said = ", ".join(f"{_show(counts.get(name))} {name}" for name in found)
+            held = ", ".join(str(n) for n in found.values())
+            problems.append(
+                f"it says it holds {said} but has {held}: records are missing or were added"
+            )
+    for (deck, template), (where, what) in wanted.items():
         if (deck, template) not in card_keys:
             problems.append(
-                f"{where}: the review names the card {deck}/{template}, not in the file"
+                f"{where}: the {what} names the card {deck}/{template}, not in the file"
             )
             break
     if problems:
@@ -1202,18 +1264,26 @@ def validate_import(
     if not path.is_file():
         raise InputError(f"{label}: no such file")
     fmt = _sniff(path)
-    cards = reviews = 0
+    cards = reviews = flags = 0
     exported_at: str | None = None
     for record in _records(path, fmt, on_read, label):
         if isinstance(record, dict):
             value = record.get("exported_at")
             exported_at = value if isinstance(value, str) else None
-        elif hasattr(record, "reviewed_at"):
+        elif isinstance(record, Review):
             reviews += 1
+        elif isinstance(record, Flag):
+            flags += 1
         else:
             cards += 1
     return ImportPlan(
-        path=path, fmt=fmt, cards=cards, reviews=reviews, exported_at=exported_at, name=label
+        path=path,
+        fmt=fmt,
+        cards=cards,
+        reviews=reviews,
+        exported_at=exported_at,
+        name=label,
+        flags=flags,
     )
 
 
@@ -1380,7 +1450,7 @@ def import_stream(
                 except _SpoolFull as exc:
                     raise InputError(f"{label}: more than {exc.limit} bytes in one line") from None
                 fmt = _sniff_line(first)
-                cards = reviews = 0
+                cards = reviews = flags = 0
                 exported_at: str | None = None
                 replay: Any = _Replay(first, text)
                 for record in _records(replay, fmt, check, label):
@@ -1389,6 +1459,8 @@ def import_stream(
                         exported_at = value if isinstance(value, str) else None
                     elif isinstance(record, Review):
                         reviews += 1
+                    elif isinstance(record, Flag):
+                        flags += 1
                     else:
                         cards += 1
         except OSError as exc:
@@ -1396,7 +1468,13 @@ def import_stream(
                 f"cannot copy standard input to a temporary file: {exc.strerror or exc}"
             ) from None
         plan = ImportPlan(
-            path=path, fmt=fmt, cards=cards, reviews=reviews, exported_at=exported_at, name=label
+            path=path,
+            fmt=fmt,
+            cards=cards,
+            reviews=reviews,
+            exported_at=exported_at,
+            name=label,
+            flags=flags,
         )
         apply = None if on_read is None else (lambda n: on_read("importing", n))
         records = (r for r in _records(path, fmt, apply, label) if not isinstance(r, dict))

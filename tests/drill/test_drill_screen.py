@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pexpect
@@ -135,3 +136,53 @@ def test_the_panel_names_the_card_and_the_seed(md_env, home: Path) -> None:
     saved = reviews(home)[0]
     assert match[1] == f"arith/{saved['template']}"
     assert int(match[2]) == saved["seed"]
+
+
+def test_flagging_confirms_in_one_line_and_the_same_problem_stays(md_env, home: Path) -> None:
+    term = Terminal(md_env, "2026-11-21T09:00", "--seed", "3")
+    answer, _ = term.problem()
+    before = term.text()
+    card = re.search(r"│ (arith/\w+ · seed \d+) +│", before)
+    assert card, before
+    term.child.sendline("f the numbers look odd")
+    term.child.expect_exact("Flagged for a report")
+    term.child.expect_exact(PROMPT)
+    screen = term.text()
+    rows = [row for row in screen.splitlines() if row.startswith("Flagged for a report")]
+    assert len(rows) == 1, screen
+    assert "mathdrill flags" in rows[0]
+    assert card[1] in screen, "the flagged problem is still on screen"
+    assert screen.count(" · seed ") == 1, "no new problem was drawn"
+    assert "✓" not in screen, "a flag is not an answer"
+    assert "✗" not in screen, "a flag is not an answer"
+    term.child.sendline(str(answer))
+    term.child.expect_exact("✓ correct")
+    term.child.expect_exact("Enter: next")
+    term.child.sendline("q")
+    term.finish()
+    (review,) = reviews(home)
+    with sqlite3.connect(home / "mathdrill.db") as conn:
+        flags = conn.execute("SELECT seed, comment, answer FROM flags").fetchall()
+    assert flags == [(review["seed"], "the numbers look odd", None)]
+    assert card[1].endswith(f"seed {review['seed']}")
+
+
+def test_f_while_the_verdict_is_shown_flags_the_answered_problem(md_env, home: Path) -> None:
+    term = Terminal(md_env, "2026-11-21T09:00", "--seed", "5")
+    _, mistake = term.problem()
+    term.child.sendline(str(mistake))
+    term.child.expect_exact("q: quit · f: flag")
+    term.child.sendline("f I think this is right")
+    term.child.expect_exact("Flagged for a report with your answer")
+    term.child.expect_exact("q: quit · f: flag")
+    screen = term.text()
+    assert "✗ not correct" in screen, "the verdict stays on screen"
+    assert not re.search(r"╰─+ 2/\d", screen), "the next problem still waits for Enter"
+    term.child.sendline("")
+    term.problem()
+    term.child.sendline("q")
+    term.finish()
+    (review,) = reviews(home)
+    with sqlite3.connect(home / "mathdrill.db") as conn:
+        flags = conn.execute("SELECT seed, comment, answer FROM flags").fetchall()
+    assert flags == [(review["seed"], "I think this is right", str(mistake))]

@@ -95,8 +95,8 @@ def test_export_to_a_file_is_all_or_nothing(md, collection: Path, tmp_path: Path
     done = _md(md, collection, "export", "all", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
-    assert "Wrote 8 cards and 300 reviews" in done.stderr
-    assert json.loads(out.read_text())["counts"] == {"cards": 8, "reviews": 300}
+    assert "Wrote 8 cards, 300 reviews and 0 flags" in done.stderr
+    assert json.loads(out.read_text())["counts"] == {"cards": 8, "reviews": 300, "flags": 0}
     assert sorted(p.name for p in out.parent.iterdir()) == ["all.json"]
 
 

@@ -153,14 +153,14 @@ def test_json_is_an_array_and_jsonl_one_typed_object_per_line(small) -> None:
 def test_export_all_json_is_one_object_with_meta_cards_reviews(small) -> None:
     path, _ = small
     document = json.loads(_export(path, "all", "json", decks=("calc",)))
-    assert list(document) == ["meta", "cards", "reviews", "counts"]
+    assert list(document) == ["meta", "cards", "reviews", "flags", "counts"]
     meta = document["meta"]
-    assert (meta["format"], meta["version"], meta["what"]) == ("mathdrill-export", 1, "all")
+    assert (meta["format"], meta["version"], meta["what"]) == ("mathdrill-export", 2, "all")
     assert meta["exported_at"] == "2026-04-01T00:00:00.000000Z"
     assert meta["filters"] == {"since": None, "decks": ["calc"]}
     assert [c["template"] for c in document["cards"]] == ["chain"]
     assert [r["seed"] for r in document["reviews"]] == [5, 6]
-    assert document["counts"] == {"cards": 1, "reviews": 2}
+    assert document["counts"] == {"cards": 1, "reviews": 2, "flags": 0}
 
 
 def test_export_all_jsonl_starts_with_meta_and_ends_with_counts(small) -> None:
@@ -175,7 +175,7 @@ def test_export_all_jsonl_starts_with_meta_and_ends_with_counts(small) -> None:
         "review",
         "end",
     ]
-    assert parsed[-1] == {"type": "end", "cards": 2, "reviews": 3}
+    assert parsed[-1] == {"type": "end", "cards": 2, "reviews": 3, "flags": 0}
 
 
 def test_an_empty_collection_exports_headers_and_empty_lists(db_file: Path) -> None:
@@ -184,8 +184,8 @@ def test_an_empty_collection_exports_headers_and_empty_lists(db_file: Path) -> N
     assert json.loads(_export(db_file, "cards", "json")) == []
     assert _export(db_file, "stats", "jsonl") == ""
     document = json.loads(_export(db_file, "all", "json"))
-    assert (document["cards"], document["reviews"]) == ([], [])
-    assert document["counts"] == {"cards": 0, "reviews": 0}
+    assert (document["cards"], document["reviews"], document["flags"]) == ([], [], [])
+    assert document["counts"] == {"cards": 0, "reviews": 0, "flags": 0}
 
 
 def test_since_filter_applies_to_reviews_and_stats(small) -> None:

@@ -15,7 +15,13 @@ import pytest
 from mathdrill.errors import InputError
 from mathdrill.storage import bulk as store
 from mathdrill.storage import open_database
-from mathdrill.usecases.transfer import ExportFilters, export, import_file, validate_import
+from mathdrill.usecases.transfer import (
+    FORMAT_VERSION,
+    ExportFilters,
+    export,
+    import_file,
+    validate_import,
+)
 from tests.factories import NOW, CardSpec, ReviewSpec, TableHistory, random_history, write_history
 
 LATER = datetime(2026, 4, 1, tzinfo=UTC)
@@ -91,7 +97,7 @@ def _cases(json_text: str, jsonl_text: str) -> dict[str, tuple[str | bytes, str]
         "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
         "empty file": ("", "not a mathdrill export"),
         "newer version": (
-            _edit_jsonl(jsonl_text, 0, lambda m: m.__setitem__("version", 2)),
+            _edit_jsonl(jsonl_text, 0, lambda m: m.__setitem__("version", FORMAT_VERSION + 1)),
             "newer mathdrill",
         ),
         "other format marker": (

@@ -299,6 +299,8 @@ def _when(moment: datetime | None) -> str:
 
 def _plan_line(plan: QueuePlan) -> str:
     """The problem count, with the estimated time (scheduling/workload.py)."""
+    if not plan.items:
+        return "no problems"
     minutes = max(1, round(plan.planned_seconds / 60))
     return f"{counted(len(plan.items), 'problem')}, about {minutes} min"
 

@@ -38,8 +38,8 @@ from mathdrill.vocabulary import ReviewKind
 #: format's default ``expected_seconds``).
 DEFAULT_SOLVE_SECONDS = 60.0
 #: Timings above this are not solving time (a problem left open during a meal or overnight):
-#: the longest built-in ``expected_seconds`` is 180 s, and 2.5× that already grades a correct
-#: answer down as slow (scheduling/grading.py).
+#: the longest built-in ``expected_seconds`` is 300 s, and 2.5× that (750 s) already grades a
+#: correct answer down as slow (scheduling/grading.py).
 MAX_PLAUSIBLE_SECONDS = 900.0
 #: Timings below this are not solving time either (an answer pasted or piped in at once).
 MIN_PLAUSIBLE_SECONDS = 1.0

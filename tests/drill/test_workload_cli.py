@@ -130,6 +130,13 @@ def test_away_for_two_weeks_the_cap_today_and_the_rest_over_the_next_days(md, ho
     problem = events(drill.stdout)[1]
     assert problem["card"] == f"{DECK}/{first.template}"
 
+    # The start screen says what the cap did.
+    plain = md("--now", now, "drill", "--deck", DECK, "--seed", "3", stdin="q\n")
+    assert "mathdrill drill: 20 problems, about 7 min." in plain.stdout
+    assert "Reviews: 20 of 120 due; the cap of 20 a day keeps 100 for the next days." in (
+        plain.stdout
+    )
+
     # A week later without drilling: still 20 a day, the backlog waiting.
     later = md("--now", (NOW + timedelta(days=7)).isoformat(), "due", "--json")
     assert json.loads(later.stdout)["planned_today"] == 20
@@ -185,6 +192,9 @@ def test_the_review_cap_counts_earlier_sessions_and_reviews_n_overrides_it(
     assert "mathdrill drill --reviews 5" in plain.stdout
     more = md(*args, "--reviews", "4", stdin="q\n")
     assert session_event(more.stdout)["planned"] == 4
+    # Cramming has no daily limits: every card of the deck, the cap reached or not.
+    cram = session_event(md(*args, "--cram", stdin="q\n").stdout)
+    assert (cram["planned"], cram["review_limit"], cram["held_back"]) == (8, None, 0)
 
 
 def test_minutes_plans_from_measured_solve_times(md, home) -> None:

@@ -15,10 +15,14 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from mathdrill.errors import UsageError
+from mathdrill.scheduling.queue import DEFAULT_NEW_PER_DAY, DEFAULT_REVIEW_CAP
 from mathdrill.vocabulary import DEFAULT_LEARNER, EARLIEST_NOW, LATEST_NOW, LEARNER_RE
 
 #: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
 DEFAULT_ROLLOVER_HOUR = 4
+#: The largest daily limit ``MATHDRILL_NEW_PER_DAY``/``MATHDRILL_REVIEWS_PER_DAY`` accept: more
+#: than every card of a realistic collection (docs/architecture.md, "The idea").
+MAX_DAILY_LIMIT = 10_000
 
 
 def parse_now(text: str, local: tzinfo) -> datetime:
@@ -163,6 +167,8 @@ class Environment:
         db: The ``--db`` option (path or SQLAlchemy URL), if given.
         learner: Whose progress the commands read and write (``--learner``,
             ``MATHDRILL_LEARNER``, else ``default``).
+        new_per_day: New skills introduced per study day (``MATHDRILL_NEW_PER_DAY``).
+        reviews_per_day: Due reviews shown per study day (``MATHDRILL_REVIEWS_PER_DAY``).
     """
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -171,6 +177,8 @@ class Environment:
     rollover_hour: int = DEFAULT_ROLLOVER_HOUR
     db: str | None = None
     learner: str = DEFAULT_LEARNER
+    new_per_day: int = DEFAULT_NEW_PER_DAY
+    reviews_per_day: int = DEFAULT_REVIEW_CAP
 
     @property
     def data_dir(self) -> Path:
@@ -215,7 +223,8 @@ def build_environment(
         The environment, with a frozen clock when a time was given.
 
     Raises:
-        UsageError: When ``--now``/``MATHDRILL_NOW``, ``MATHDRILL_ROLLOVER_HOUR`` or
+        UsageError: When ``--now``/``MATHDRILL_NOW``, ``MATHDRILL_ROLLOVER_HOUR``,
+            ``MATHDRILL_NEW_PER_DAY``, ``MATHDRILL_REVIEWS_PER_DAY`` or
             ``--learner``/``MATHDRILL_LEARNER`` is malformed.
     """
     zone = local_zone(env)
@@ -231,16 +240,46 @@ def build_environment(
         raise UsageError(
             f"MATHDRILL_ROLLOVER_HOUR must be a whole hour from 0 to 23, got {rollover_text!r}"
         )
+    new_per_day = daily_limit(env, "MATHDRILL_NEW_PER_DAY", DEFAULT_NEW_PER_DAY)
+    reviews_per_day = daily_limit(env, "MATHDRILL_REVIEWS_PER_DAY", DEFAULT_REVIEW_CAP)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     if fixed:
         moment = parse_now(fixed, zone)
-        return Environment(
-            env=dict(env),
-            clock=lambda: moment,
-            zone=zone,
-            rollover_hour=int(rollover_text),
-            db=db,
-            learner=who,
-        )
+        clock = lambda: moment  # noqa: E731
     return Environment(
-        env=dict(env), zone=zone, rollover_hour=int(rollover_text), db=db, learner=who
+        env=dict(env),
+        clock=clock,
+        zone=zone,
+        rollover_hour=int(rollover_text),
+        db=db,
+        learner=who,
+        new_per_day=new_per_day,
+        reviews_per_day=reviews_per_day,
     )
+
+
+def daily_limit(env: Mapping[str, str], name: str, default: int) -> int:
+    """Read a daily limit (``MATHDRILL_NEW_PER_DAY``, ``MATHDRILL_REVIEWS_PER_DAY``).
+
+    Args:
+        env: The process environment.
+        name: The variable.
+        default: The value when it is unset or empty.
+
+    Returns:
+        A whole number from 0 to :data:`MAX_DAILY_LIMIT`.
+
+    Raises:
+        UsageError: When the variable is set to anything else (it says which, what and how).
+    """
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    # Length first: int() of thousands of digits is refused by Python itself (a ValueError).
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) > MAX_DAILY_LIMIT:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UsageError(
+            f"{name} must be a whole number from 0 to {MAX_DAILY_LIMIT}, got {shown!r}; "
+            f"set it to e.g. {default} (the default) or unset it"
+        )
+    return int(text)

@@ -88,6 +88,14 @@ def _due_json(report: DueReport) -> dict:
         "due_today": report.due_today,
         "next_due": report.next_due.isoformat() if report.next_due else None,
         "days": [d.isoformat() for d in report.days],
+        "reviews_per_day": report.reviews_per_day,
+        "reviews_done_today": report.reviews_done_today,
+        "planned_today": report.planned_today,
+        "held_back": report.held_back,
+        "planned": list(report.planned),
+        "held_back_after": report.beyond,
+        "new_per_day": report.new_per_day,
+        "new_done_today": report.new_done_today,
         "decks": [
             {
                 "deck": d.deck,
@@ -137,9 +145,38 @@ def _print_due(report: DueReport) -> None:
             str(row.new),
             str(row.suspended),
         )
+    if report.capped:
+        # The cap at work: what the drill shows each day, the backlog spread over the days.
+        table.add_row(
+            f"with the cap of {report.reviews_per_day}",
+            str(report.planned_today),
+            *(str(n) for n in report.planned),
+            "",
+            "",
+            style="bold",
+        )
     console.print(table)
+    for line in _cap_lines(report):
+        console.print(line, markup=False)
     if report.due_today:
         console.print("Start with [bold]mathdrill drill[/].")
+
+
+def _cap_lines(report: DueReport) -> list[str]:
+    """What the daily review cap does to today's due reviews (nothing when it does not bite)."""
+    if not report.held_back:
+        return []
+    done = f" ({report.reviews_done_today} reviewed today)" if report.reviews_done_today else ""
+    later = f"; {report.beyond} still wait after {_day_name(report)}" if report.beyond else ""
+    return [
+        f"Today: {report.planned_today} of {report.due_today} due reviews{done}; the cap of "
+        f"{report.reviews_per_day} a day holds {report.held_back} back, spread over the next "
+        f"days as above{later}. MATHDRILL_REVIEWS_PER_DAY changes the cap."
+    ]
+
+
+def _day_name(report: DueReport) -> str:
+    return report.days[-1].strftime("%a %d %b") if report.days else "today"
 
 
 @card_app.command(

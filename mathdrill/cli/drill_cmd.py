@@ -32,6 +32,7 @@ import typer
 from mathdrill.cli import completion, jsonout, root
 from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
+from mathdrill.scheduling.queue import DEFAULT_NEW_PER_DAY, DEFAULT_REVIEW_CAP
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,7 +103,25 @@ def drill_command(
     new: Annotated[
         int | None,
         typer.Option(
-            "--new", metavar="N", min=0, help="Introduce N new skills today (default 10)."
+            "--new",
+            metavar="N",
+            min=0,
+            help=(
+                "Introduce up to N new skills in this session, whatever today's earlier "
+                f"sessions did (default: {DEFAULT_NEW_PER_DAY} a day, MATHDRILL_NEW_PER_DAY)."
+            ),
+        ),
+    ] = None,
+    reviews: Annotated[
+        int | None,
+        typer.Option(
+            "--reviews",
+            metavar="N",
+            min=0,
+            help=(
+                "Review up to N due skills in this session, whatever today's earlier sessions "
+                f"did (default: {DEFAULT_REVIEW_CAP} a day, MATHDRILL_REVIEWS_PER_DAY)."
+            ),
         ),
     ] = None,
     limit: Annotated[
@@ -149,6 +168,7 @@ def drill_command(
         decks=tuple(deck or ()),
         tags=tuple(tag or ()),
         new=new,
+        reviews=reviews,
         limit=limit,
         minutes=minutes,
         cram=cram,
@@ -186,8 +206,11 @@ class UI(Protocol):
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the session's plan (or the first-run line)."""
 
-    def nothing_due(self, next_due: datetime | None) -> None:
-        """Say there is nothing to do, when the next review is; offer ``--new N`` and ``--cram``."""
+    def nothing_due(self, next_due: datetime | None, plan: QueuePlan) -> None:
+        """Say there is nothing to do, when the next review is; offer ``--new N`` and ``--cram``.
+
+        When the daily cap holds reviews back, say so and how to review more.
+        """
 
     def show_problem(self, problem: Problem) -> None:
         """Show a problem."""
@@ -239,7 +262,7 @@ def run_loop(session: DrillSession, ui: UI, *, self_grade: bool) -> None:
     ui.use_preview(session.preview)
     ui.start(session.queue_info, session.cram)
     if not session.queue_info.items:
-        ui.nothing_due(session.next_due())
+        ui.nothing_due(session.next_due(), session.queue_info)
         return
     try:
         while (problem := session.next_problem()) is not None:
@@ -357,6 +380,63 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%a %d %b %H:%M")
 
 
+def _plan_line(plan: QueuePlan) -> str:
+    """The problem count, with the estimated time (scheduling/workload.py)."""
+    if not plan.items:
+        return "no problems"
+    minutes = max(1, round(plan.planned_seconds / 60))
+    return f"{counted(len(plan.items), 'problem')}, about {minutes} min"
+
+
+def _workload_lines(plan: QueuePlan) -> list[str]:
+    """What the daily limits did to the plan: reviews held back, new skills left (not cram)."""
+    if plan.new_per_day is None or plan.reviews_per_day is None:
+        return []
+    reviews = sum(1 for _, kind in plan.items if kind == "review")
+    new = sum(1 for _, kind in plan.items if kind == "learn")
+    lines = []
+    if plan.held_back:
+        lines.append(
+            f"Reviews: {reviews} of {plan.due_total} due; the cap of {plan.reviews_per_day} a "
+            f"day keeps {plan.held_back} for the next days."
+        )
+    elif plan.due_total:
+        lines.append(f"Reviews: {reviews} of {plan.due_total} due.")
+    earlier = f", {plan.new_done_today} earlier today" if plan.new_done_today else ""
+    if new or not plan.new_total:
+        lines.append(f"New skills: {new} ({plan.new_per_day} a day{earlier}).")
+    elif plan.new_limit == 0:
+        lines.append(f"New skills: none left today ({plan.new_per_day} a day{earlier}).")
+    return lines
+
+
+def _nothing_due_lines(next_due: datetime | None, plan: QueuePlan) -> list[str]:
+    """The nothing-due screen: why, when the next review is, and how to do more."""
+    lines = []
+    if plan.held_back:
+        done = f" ({plan.reviews_done_today} reviewed today)" if plan.reviews_done_today else ""
+        lines.append(
+            f"Today's reviews are done: the cap of {plan.reviews_per_day} a day is reached"
+            f"{done}, and {plan.held_back} more wait for the next days."
+        )
+        lines.append(
+            f"Review more now with `mathdrill drill --reviews {plan.held_back}`; "
+            "MATHDRILL_REVIEWS_PER_DAY changes the daily cap."
+        )
+    else:
+        lines.append(f"Nothing is due now. Next review: {_when(next_due)}.")
+    if plan.new_total and plan.new_limit == 0 and plan.new_per_day:
+        lines.append(
+            f"Today's {counted(plan.new_per_day, 'new skill')} are introduced "
+            "(MATHDRILL_NEW_PER_DAY changes how many a day)."
+        )
+    lines.append(
+        "Learn more new skills with `mathdrill drill --new 5`, or practise ahead with "
+        "`mathdrill drill --cram` (it does not move the schedule)."
+    )
+    return lines
+
+
 def _grade_words(outcome: Outcome) -> str:
     """The grade and what earned it ("2/5 (wrong, but close)"); see scheduling/grading.py."""
     quality = outcome.quality
@@ -436,17 +516,14 @@ class PlainUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan in one line."""
         what = "cram session" if cram else "drill"
-        self._say(
-            f"mathdrill {what}: {counted(len(plan.items), 'problem')}. Type 'help' at the prompt."
-        )
+        self._say(f"mathdrill {what}: {_plan_line(plan)}. Type 'help' at the prompt.")
+        for line in _workload_lines(plan):
+            self._say(line)
 
-    def nothing_due(self, next_due: datetime | None) -> None:
-        """Say nothing is due and offer --new N and --cram."""
-        self._say(f"Nothing is due now. Next review: {_when(next_due)}.")
-        self._say(
-            "Learn more new skills with `mathdrill drill --new 5`, or practise ahead with "
-            "`mathdrill drill --cram` (it does not move the schedule)."
-        )
+    def nothing_due(self, next_due: datetime | None, plan: QueuePlan) -> None:
+        """Say nothing is due (or the cap is reached) and offer --reviews N, --new N, --cram."""
+        for line in _nothing_due_lines(next_due, plan):
+            self._say(line)
 
     def show_problem(self, problem: Problem) -> None:
         """Print the problem as plain text."""
@@ -604,9 +681,17 @@ class JsonUI:
             due=plan.due_total,
             new=plan.new_total,
             cram=cram,
+            held_back=plan.held_back,
+            new_limit=plan.new_limit,
+            review_limit=plan.review_limit,
+            new_per_day=plan.new_per_day,
+            reviews_per_day=plan.reviews_per_day,
+            new_done_today=plan.new_done_today,
+            reviews_done_today=plan.reviews_done_today,
+            planned_seconds=plan.planned_seconds,
         )
 
-    def nothing_due(self, next_due: datetime | None) -> None:
+    def nothing_due(self, next_due: datetime | None, plan: QueuePlan) -> None:
         """Emit ``nothing_due`` with the next due time."""
         self._emit("nothing_due", next_due=next_due.isoformat() if next_due else None)
 
@@ -794,7 +879,9 @@ class TerminalUI:
     def start(self, plan: QueuePlan, cram: bool) -> None:
         """Show the plan and the one line on getting help."""
         what = "Cram session (the schedule does not move)" if cram else "Today's drill"
-        self._console.print(f"[bold]{what}[/]: {counted(len(plan.items), 'problem')}.")
+        self._console.print(f"[bold]{what}[/]: {_plan_line(plan)}.")
+        for line in _workload_lines(plan):
+            self._console.print(line, markup=False)
         self._console.print(
             "Type help at the prompt for commands; mathdrill --help for everything else.",
             style="dim",
@@ -804,13 +891,10 @@ class TerminalUI:
             names = ", ".join(c.key for c in plan.leeches[:5])
             self._console.print(f"[yellow]Leeches (skills that keep slipping): {names}[/]")
 
-    def nothing_due(self, next_due: datetime | None) -> None:
-        """Say nothing is due, when the next review is, and offer --new N and --cram."""
-        self._console.print(f"Nothing is due now. Next review: [bold]{_when(next_due)}[/].")
-        self._console.print(
-            "Learn more new skills with [bold]mathdrill drill --new 5[/], or practise ahead with "
-            "[bold]mathdrill drill --cram[/] (it does not move the schedule)."
-        )
+    def nothing_due(self, next_due: datetime | None, plan: QueuePlan) -> None:
+        """Say nothing is due (or the cap is reached), and offer --reviews N, --new N, --cram."""
+        for line in _nothing_due_lines(next_due, plan):
+            self._console.print(line, markup=False)
 
     def show_problem(self, problem: Problem) -> None:
         """Show the problem in a panel with its progress, its card and its seed."""

@@ -21,8 +21,10 @@ calendar day, so a review at 01:30 on Tuesday still belongs to Monday's study da
 
 The queue (:func:`build_daily_queue`):
 
-* ``due``: non-suspended cards due today, most overdue (earliest due) first, ties by
-  ``card_id``; at most ``review_cap − reviews_done_today``.
+* ``due``: non-suspended cards due today in priority order (:func:`order_due`: most overdue
+  relative to their interval first, i.e. lowest retrievability first); at most
+  ``review_cap − reviews_done_today``. The rest are *held back*: they stay due and compete again
+  tomorrow (:func:`mathdrill.scheduling.workload.spread_reviews` forecasts the days they get).
 * ``new``: non-suspended never-reviewed cards (``due is None``), at most
   ``new_per_day − new_done_today``, taken round-robin over the decks (each in file order) except
   that a card comes after every *new* card it requires (see :func:`order_new_cards`).
@@ -42,6 +44,7 @@ import heapq
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from fractions import Fraction
 
 from mathdrill.errors import UsageError
 from mathdrill.scheduling.sm2 import MAX_INTERVAL_DAYS, SM2State, check_quality, is_lapse, review
@@ -53,10 +56,17 @@ LEECH_THRESHOLD = 8
 LEECH_WARN_EVERY = 4
 #: Default local hour at which a study day begins.
 DEFAULT_ROLLOVER_HOUR = 4
-#: Default number of new cards introduced per study day.
-DEFAULT_NEW_PER_DAY = 10
-#: Default number of reviews per study day.
-DEFAULT_REVIEW_CAP = 200
+# The defaults are sized for "a few minutes a day" (README.md, "Daily use"). A problem takes
+# about a minute (the built-in templates' expected_seconds have a median of 75 s, for a fluent
+# learner). SM-2 with 3 new skills a day and 8–15 % failed reviews settles at about 14–16
+# problems a day after a month (new skills, their reviews and relearning), so 3 new skills keep
+# a normal day near a quarter of an hour and introduce the 212 built-in skills in about ten
+# weeks. The review cap, 20, sits above that load, so it only bites after a break; then the
+# overdue reviews come 20 a day (scheduling/workload.py, spread_reviews) instead of all at once.
+#: Default number of new cards introduced per study day (``MATHDRILL_NEW_PER_DAY``).
+DEFAULT_NEW_PER_DAY = 3
+#: Default number of due reviews per study day (``MATHDRILL_REVIEWS_PER_DAY``).
+DEFAULT_REVIEW_CAP = 20
 
 
 def _check_aware(name: str, value: object) -> datetime:
@@ -293,6 +303,11 @@ class DailyQueue:
     new_total: int = 0
     suspended: int = 0
 
+    @property
+    def held_back(self) -> int:
+        """Due cards left for later days by the review cap (they stay due)."""
+        return self.due_total - len(self.due)
+
     def session_items(self) -> list[tuple[int, ReviewKind]]:
         """Return the queue as ``SessionQueue`` input: due (``"review"``), then new (``"learn"``).
 
@@ -435,6 +450,57 @@ def _strongly_connected(nodes: list[int], edges: list[set[int]]) -> list[list[in
     return groups
 
 
+def overdue_days(card: CardInfo, today: date, settings: SchedulingSettings) -> int:
+    """Return how many study days a scheduled card is overdue on ``today`` (0 when due today).
+
+    Args:
+        card: A scheduled card (``due`` set, aware).
+        today: The study day to measure on.
+        settings: Time zone and rollover hour.
+
+    Returns:
+        ``today − study_day(due)`` in days; negative when the card falls due later.
+
+    Raises:
+        UsageError: If the card is new or its ``due`` is naive.
+    """
+    if card.due is None:
+        raise UsageError(f"Card {card.key} is new; it has no due date.")
+    due = _check_aware(f"due of card {card.card_id}", card.due)
+    return (today - study_day(due, settings.rollover_hour, settings.tz)).days
+
+
+def order_due(
+    cards: Sequence[CardInfo], today: date, settings: SchedulingSettings
+) -> list[CardInfo]:
+    """Order due cards by priority: most overdue relative to their interval first.
+
+    A card ``d`` days overdue with an interval of ``I`` days was last seen ``I + d`` days ago;
+    under the exponential forgetting curve SM-2 assumes, its recall probability falls with
+    ``d / I``, so the highest ``d / I`` (lowest retrievability) goes first: 3 days late on a
+    1-day interval before 10 days late on a 60-day one. Ties: more days overdue first, then
+    earlier due, then ``card_id``. With nothing overdue this is the earliest-due order.
+
+    Args:
+        cards: Scheduled cards (``due`` set).
+        today: The study day the order is for.
+        settings: Time zone and rollover hour.
+
+    Returns:
+        The same cards, highest priority first.
+
+    Raises:
+        UsageError: If a card is new or its ``due`` is naive.
+    """
+
+    def key(card: CardInfo) -> tuple[Fraction, int, datetime, int]:
+        late = max(0, overdue_days(card, today, settings))
+        due, card_id = _due_key(card)
+        return -Fraction(late, max(1, card.interval)), -late, due, card_id
+
+    return sorted(cards, key=key)
+
+
 def build_daily_queue(
     cards: Sequence[CardInfo],
     requires: Mapping[str, Collection[str]],
@@ -480,7 +546,7 @@ def build_daily_queue(
             new.append(card)
         elif _check_aware(f"due of card {card.card_id}", card.due) < tomorrow_start:
             due.append(card)
-    due.sort(key=_due_key)
+    due = order_due(due, today, settings)
     leeches.sort(key=lambda c: (-c.lapses, c.card_id))
     review_room = max(0, settings.review_cap - reviews_done_today)
     new_room = max(0, settings.new_per_day - new_done_today)

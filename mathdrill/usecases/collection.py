@@ -126,6 +126,16 @@ class DueReport:
         days: The next study days covered by ``DeckDue.upcoming``.
         decks: One entry per deck with cards, in deck order.
         next_due: The earliest due time of any scheduled card after now, or None.
+        reviews_per_day: The daily review cap (``MATHDRILL_REVIEWS_PER_DAY``).
+        reviews_done_today: Due cards reviewed earlier this study day.
+        planned_today: Reviews today's drills show under the cap (its room left today).
+        planned: Reviews each of ``days`` gets under the cap: what falls due then plus what
+            earlier days held back (scheduling/workload.py, ``spread_reviews``).
+        held_back: Cards due today that the cap leaves for the next days.
+        capped: Whether the cap defers any card on today or one of ``days``.
+        beyond: Cards still held back after the last of ``days``.
+        new_per_day: The daily limit of new skills (``MATHDRILL_NEW_PER_DAY``).
+        new_done_today: New skills introduced earlier this study day.
     """
 
     now: datetime
@@ -133,6 +143,15 @@ class DueReport:
     days: tuple[date, ...]
     decks: tuple[DeckDue, ...]
     next_due: datetime | None
+    reviews_per_day: int = 0
+    reviews_done_today: int = 0
+    planned_today: int = 0
+    planned: tuple[int, ...] = ()
+    held_back: int = 0
+    capped: bool = False
+    beyond: int = 0
+    new_per_day: int = 0
+    new_done_today: int = 0
 
     @property
     def due_now(self) -> int:
@@ -150,7 +169,9 @@ def due_report(
 ) -> DueReport:
     """Count due cards per deck now, today and on each of the next ``days`` study days.
 
-    Cards are created for loaded templates first, so a new deck's skills count as new.
+    Cards are created for loaded templates first, so a new deck's skills count as new. The
+    counts per deck are what falls due; ``planned`` spreads them under the daily review cap
+    (the drill's own order: scheduling/queue.py, ``order_due``).
 
     Args:
         db: The open database.
@@ -192,12 +213,42 @@ def due_report(
                 total=c.total,
             )
         )
+    from mathdrill.scheduling.queue import SchedulingSettings
+    from mathdrill.scheduling.workload import spread_reviews
+    from mathdrill.usecases.drill import card_info
+
+    settings = SchedulingSettings(
+        tz=zone,
+        rollover_hour=hour,
+        new_per_day=environment.new_per_day,
+        review_cap=environment.reviews_per_day,
+    )
+    new_done, reviews_done = db.counts_since(day_start(today, hour, zone))
+    # The drill shows only the cards of loaded decks; so does the spread.
+    loaded = {(t.deck, t.id) for t in library.templates()}
+    spread = spread_reviews(
+        [card_info(card) for card in db.cards() if (card.deck, card.template) in loaded],
+        now,
+        settings,
+        days=days,
+        reviews_done_today=reviews_done,
+    )
+    per_day = spread.counts()
     return DueReport(
         now=now,
         today=today,
         days=tuple(today + timedelta(days=i + 1) for i in range(days)),
         decks=tuple(rows),
         next_due=db.next_due(now),
+        reviews_per_day=settings.review_cap,
+        reviews_done_today=reviews_done,
+        planned_today=per_day[0],
+        planned=tuple(per_day[1:]),
+        held_back=spread.held_back,
+        capped=any(spread.deferred),
+        beyond=len(spread.beyond),
+        new_per_day=settings.new_per_day,
+        new_done_today=new_done,
     )
 
 

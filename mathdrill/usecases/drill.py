@@ -40,9 +40,8 @@ from __future__ import annotations
 
 import json
 import random
-import statistics
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -60,6 +59,12 @@ from mathdrill.scheduling.queue import (
     study_day,
 )
 from mathdrill.scheduling.session import QueueItem, SessionQueue
+from mathdrill.scheduling.workload import (
+    TIMINGS_PER_SKILL,
+    check_minutes,
+    estimate_seconds,
+    plan_minutes,
+)
 from mathdrill.vocabulary import MAX_SEED, ReviewKind
 
 if TYPE_CHECKING:
@@ -90,7 +95,10 @@ class DrillOptions:
     Attributes:
         decks: Only these deck ids (empty: all decks).
         tags: Only templates with at least one of these tags (empty: all).
-        new: New skills to introduce today (None: the default daily limit).
+        new: New skills to introduce in this session, whatever was introduced earlier today
+            (None: the daily limit, less what today's earlier sessions introduced).
+        reviews: Due reviews to show in this session, whatever was reviewed earlier today
+            (None: the daily cap, less what today's earlier sessions reviewed).
         limit: At most this many first showings in the session (None: no extra cap).
         minutes: Plan a session that fits this many minutes (None: no time plan).
         cram: Practise ahead of schedule; nothing moves the schedule.
@@ -104,14 +112,15 @@ class DrillOptions:
     minutes: float | None = None
     cram: bool = False
     self_grade: bool = False
+    reviews: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("new", "limit"):
+        for name in ("new", "limit", "reviews"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise UsageError(f"--{name} must be 0 or more, got {value}")
-        if self.minutes is not None and self.minutes <= 0:
-            raise UsageError(f"--minutes must be more than 0, got {self.minutes}")
+        if self.minutes is not None:
+            check_minutes(self.minutes)
 
 
 @dataclass(frozen=True)
@@ -304,36 +313,6 @@ def select_skills(
     return chosen
 
 
-def plan_minutes(
-    items: Sequence[tuple[int, ReviewKind]],
-    estimates: Mapping[int, float],
-    minutes: float,
-) -> list[tuple[int, ReviewKind]]:
-    """Keep the first items whose estimated solve times fit in ``minutes``.
-
-    At least one item is kept, so ``--minutes 1`` on a long problem still drills something.
-
-    Args:
-        items: The queue's ``(card_id, kind)`` pairs in showing order.
-        estimates: Estimated seconds per card (measured median, or the template's
-            ``expected_seconds`` for cards without history).
-        minutes: The time the learner has.
-
-    Returns:
-        A prefix of ``items``.
-    """
-    budget = minutes * 60.0
-    kept: list[tuple[int, ReviewKind]] = []
-    used = 0.0
-    for card_id, kind in items:
-        cost = estimates[card_id]
-        if kept and used + cost > budget:
-            break
-        kept.append((card_id, kind))
-        used += cost
-    return kept
-
-
 def streak_days(days: Iterable[Any], today: Any) -> int:
     """Count consecutive study days with reviews, ending today (or yesterday, if today is empty).
 
@@ -462,44 +441,60 @@ class DrillSession:
             items: list[tuple[int, ReviewKind]] = [(c.card_id, "cram") for c in active[:limit]]
             due_total = new_total = 0
             leeches: tuple[CardInfo, ...] = ()
+            limits: dict[str, Any] = {}
         else:
+            # The day's workload counts every deck: three sessions, or a session per deck, on
+            # one study day share one daily limit. --new/--reviews set this session's own.
+            new_today, reviews_today = self._db.counts_since(start)
             settings = self._settings
+            new_done, reviews_done = new_today, reviews_today
             if options.new is not None:
-                settings = replace(settings, new_per_day=options.new)
-            new_today, reviews_today = self._db.counts_since(start, self._chosen_keys())
+                settings, new_done = replace(settings, new_per_day=options.new), 0
+            if options.reviews is not None:
+                settings, reviews_done = replace(settings, review_cap=options.reviews), 0
             requires = {t.key: set(t.requires) for t in self._skills.values()}
             queue = build_daily_queue(
                 cards,
                 requires,
                 now,
                 settings,
-                new_done_today=0 if options.new is not None else new_today,
-                reviews_done_today=reviews_today,
+                new_done_today=new_done,
+                reviews_done_today=reviews_done,
             )
             items = queue.session_items()
             if options.limit is not None:
                 items = items[: options.limit]
             due_total, new_total, leeches = queue.due_total, queue.new_total, queue.leeches
+            limits = {
+                "held_back": queue.held_back,
+                "new_per_day": settings.new_per_day,
+                "reviews_per_day": settings.review_cap,
+                "new_limit": max(0, settings.new_per_day - new_done),
+                "review_limit": max(0, settings.review_cap - reviews_done),
+                "new_done_today": new_today,
+                "reviews_done_today": reviews_today,
+            }
+        estimates = self._estimates([card_id for card_id, _ in items])
         if options.minutes is not None and items:
-            estimates = self._estimates([card_id for card_id, _ in items])
             items = plan_minutes(items, estimates, options.minutes)
         return QueuePlan(
-            items=tuple(items), due_total=due_total, new_total=new_total, leeches=leeches
+            items=tuple(items),
+            due_total=due_total,
+            new_total=new_total,
+            leeches=leeches,
+            planned_seconds=round(sum(estimates[card_id] for card_id, _ in items), 1),
+            **limits,
         )
 
-    def _chosen_keys(self) -> list[tuple[str, str]]:
-        return [(t.deck, t.id) for k, t in self._skills.items() if k in self._chosen]
-
     def _estimates(self, card_ids: Sequence[int]) -> dict[int, float]:
-        measured = self._db.solve_seconds(card_ids)
-        estimates: dict[int, float] = {}
-        for card_id in card_ids:
-            times = measured.get(card_id) or []
-            if times:
-                estimates[card_id] = float(statistics.median(times))
-            else:
-                estimates[card_id] = float(self._skill_of[card_id].expected_seconds)
-        return estimates
+        """Each card's estimated solve time (scheduling/workload.py, ``estimate_seconds``)."""
+        measured = self._db.solve_seconds(card_ids, per_card=TIMINGS_PER_SKILL)
+        return {
+            card_id: estimate_seconds(
+                measured.get(card_id, ()), self._skill_of[card_id].expected_seconds
+            )
+            for card_id in card_ids
+        }
 
     # ----------------------------------------------------------------------------- problems
 
@@ -957,12 +952,30 @@ class QueuePlan:
         due_total: Cards due today before any cap (0 when cramming).
         new_total: New cards available before the daily limit (0 when cramming).
         leeches: Leech cards among the chosen ones.
+        planned_seconds: The estimated solve time of ``items`` (scheduling/workload.py).
+        held_back: Due cards the review cap leaves for the next days (they stay due).
+        new_per_day: The daily limit of new skills in force (``--new`` replaces it; None when
+            cramming).
+        reviews_per_day: The daily review cap in force (``--reviews`` replaces it; None when
+            cramming).
+        new_limit: New skills this session may introduce (the limit less today's earlier ones).
+        review_limit: Due reviews this session may show (the cap less today's earlier ones).
+        new_done_today: New skills introduced earlier this study day, every deck.
+        reviews_done_today: Due cards reviewed earlier this study day, every deck.
     """
 
     items: tuple[tuple[int, ReviewKind], ...]
     due_total: int
     new_total: int
     leeches: tuple[CardInfo, ...]
+    planned_seconds: float = 0.0
+    held_back: int = 0
+    new_per_day: int | None = None
+    reviews_per_day: int | None = None
+    new_limit: int | None = None
+    review_limit: int | None = None
+    new_done_today: int = 0
+    reviews_done_today: int = 0
 
 
 def load_skills(
@@ -1064,7 +1077,10 @@ def open_session(
             skills=skills,
             problems=source,
             settings=SchedulingSettings(
-                tz=environment.zone, rollover_hour=environment.rollover_hour
+                tz=environment.zone,
+                rollover_hour=environment.rollover_hour,
+                new_per_day=environment.new_per_day,
+                review_cap=environment.reviews_per_day,
             ),
             options=options,
             clock=environment.now,

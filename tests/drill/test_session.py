@@ -308,7 +308,8 @@ def test_first_day_interleaves_the_new_skills_of_two_decks(db, tmp_path: Path) -
         ARITH.read_text(encoding="utf-8").replace("deck: arith", "deck: other"), encoding="utf-8"
     )
     library = skills_from_catalog(read_catalog([ARITH, path]))
-    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)))
+    # All four skills: the daily default (3) would stop after three.
+    drill = session(db, library, Clock(datetime(2026, 11, 21, 9, tzinfo=UTC)), new=4)
     cards = []
     while (problem := drill.next_problem()) is not None:
         cards.append(problem.card)

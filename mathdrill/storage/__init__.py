@@ -10,7 +10,8 @@ name that needs it is used)::
     open_database(url, *, create=True) -> Database
     Database: ensure_cards, card, cards, count_due, due_by_deck, next_due, record_review,
               set_suspended, reset_card, history, count_reviews, counts_since, solve_seconds,
-              review_days, orphaned, integrity_check, schema_version, path, backup_path, close;
+              review_days, orphaned, integrity_check, schema_version, setting, put_setting,
+              path, backup_path, close;
               for the storage modules: read, write, snapshot, backup
     Card, Review (the one card and review records), CardUpdate (a card's new schedule)
     bulk: iter_cards, iter_reviews, iter_skill_stats, count_cards, count_reviews,

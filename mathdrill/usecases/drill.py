@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -50,15 +51,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import DeckError, UsageError
+from mathdrill.scheduling.fsrs_scheduler import LogEntry
 from mathdrill.scheduling.grading import derive_quality
 from mathdrill.scheduling.queue import (
     CardInfo,
     SchedulingSettings,
     build_daily_queue,
     day_start,
-    schedule_after,
     study_day,
 )
+from mathdrill.scheduling.schedulers import DEFAULT_SCHEDULER, check_scheduler, schedule
 from mathdrill.scheduling.session import QueueItem, SessionQueue
 from mathdrill.vocabulary import MAX_SEED, ReviewKind
 
@@ -95,6 +97,7 @@ class DrillOptions:
         minutes: Plan a session that fits this many minutes (None: no time plan).
         cram: Practise ahead of schedule; nothing moves the schedule.
         self_grade: The learner grades each answer 0–5 instead of the derived quality.
+        scheduler: ``sm2`` or ``fsrs`` (``scheduling.schedulers``).
     """
 
     decks: tuple[str, ...] = ()
@@ -104,8 +107,10 @@ class DrillOptions:
     minutes: float | None = None
     cram: bool = False
     self_grade: bool = False
+    scheduler: str = DEFAULT_SCHEDULER
 
     def __post_init__(self) -> None:
+        check_scheduler(self.scheduler)
         for name in ("new", "limit"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -409,6 +414,12 @@ class DrillSession:
         self._clock = clock
         self._rng = rng
         self._spares = spares
+        # --scheduler fsrs: the learner's fitted parameters, read once (None: the defaults).
+        self._fsrs_parameters = None
+        if options.scheduler == "fsrs":
+            from mathdrill.usecases.calibration import fitted_parameters
+
+            self._fsrs_parameters = fitted_parameters(db)
         # Drawn from the session's generator, so a seeded session is reproducible end to end.
         self.session_id = f"{self._draw_seed():016x}"
         self._skills = {t.key: t for t in skills}
@@ -759,7 +770,16 @@ class DrillSession:
         item = current.item
         card = self._cards[item.card_id]
         now = self._clock()
-        update = schedule_after(card, quality, now, item.kind, self._settings)
+        update = schedule(
+            self._options.scheduler,
+            card,
+            quality,
+            now,
+            item.kind,
+            self._settings,
+            history=lambda: self._log_of(card.card_id),
+            parameters=self._fsrs_parameters,
+        )
         verdict = outcome.verdict
         record = Review(
             card_id=card.card_id,
@@ -821,6 +841,13 @@ class DrillSession:
             leech_warning=update.leech_warning,
             next_due=update.due if update.moved else None,
         )
+
+    def _log_of(self, card_id: int) -> list[LogEntry]:
+        """Return a card's whole log, for a scheduler that folds it (``fsrs``)."""
+        return [
+            LogEntry(r.reviewed_at, r.kind, r.quality)
+            for r in self._db.history(card_id, limit=sys.maxsize)
+        ]
 
     # ----------------------------------------------------------------------------- the end
 

@@ -131,7 +131,8 @@ def test_fsrs_scheduler_moves_sm2_columns_as_sm2_and_due_as_fsrs() -> None:
     days = (expected.due - expected.last_review).days
     assert update.interval == days != sm2.interval
     assert update.due == next_due(now, days, 4, BERLIN)
-    assert update.last_review == now and update.moved
+    assert update.last_review == now
+    assert update.moved
 
 
 def test_repeat_and_cram_move_nothing_under_fsrs_either() -> None:

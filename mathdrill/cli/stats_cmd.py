@@ -10,7 +10,7 @@ import typer
 
 from mathdrill.cli import completion, root
 from mathdrill.cli.counts import counted
-from mathdrill.errors import InputError
+from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,6 +92,11 @@ def stats_command(
 ) -> None:
     """Show your progress."""
     if calibration:
+        if deck or tag or plot is not None:
+            raise UsageError(
+                "--calibration replays the whole log: it takes no --deck, --tag or --plot "
+                "(only --json)."
+            )
         _calibration(ctx, as_json=as_json)
         return
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:

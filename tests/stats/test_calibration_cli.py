@@ -185,3 +185,10 @@ def test_an_unknown_scheduler_is_a_usage_error(md, md_env) -> None:
     assert done.returncode == 2
     assert "sm2 or fsrs" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_calibration_refuses_filters_it_would_ignore(md, tmp_path: Path) -> None:
+    for extra in (["--deck", "d"], ["--tag", "x"], ["--plot", str(tmp_path / "f.png")]):
+        done = md("stats", "--calibration", *extra)
+        assert done.returncode == 2, extra
+        assert "--calibration replays the whole log" in done.stderr

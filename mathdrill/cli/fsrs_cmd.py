@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mathdrill.cli import root
+from mathdrill.errors import EXIT_FAILED
 
 
 def register(app: typer.Typer) -> None:
@@ -44,12 +45,14 @@ def fit_command(
         result = fit_fsrs(db, settings_of(environment), environment.now())
     if as_json:
         typer.echo(json.dumps(fit_to_json(result)))
-        return
-    if not result.fitted:
+    elif not result.fitted:
         typer.echo(
             f"Not enough history to fit FSRS: {result.answers} graded answers, "
             f"{result.needed} needed. The default parameters stay in use."
         )
+    if not result.fitted:
+        raise typer.Exit(EXIT_FAILED)  # a "no": nothing was fitted
+    if as_json:
         return
     assert result.parameters is not None
     typer.echo(

@@ -87,7 +87,7 @@ def test_fit_needs_enough_history_then_stores_parameters(md, tmp_path: Path) -> 
     _fill(path, 10, 9, seed=2)  # 100 graded answers
     before = path.read_bytes()
     refused = md("--now", NOW.isoformat(), "fsrs", "fit", "--json")
-    assert refused.returncode == 0, refused.stderr
+    assert refused.returncode == 1, refused.stderr
     assert json.loads(refused.stdout) == {
         "fitted": False,
         "answers": 100,
@@ -95,6 +95,9 @@ def test_fit_needs_enough_history_then_stores_parameters(md, tmp_path: Path) -> 
         "parameters": None,
     }
     assert path.read_bytes() == before
+    plain = md("fsrs", "fit")
+    assert plain.returncode == 1
+    assert "100 graded answers, 400 needed" in plain.stdout
     _fill(path, 40, 9, seed=3)  # +400 on new cards
     fitted = md("--now", NOW.isoformat(), "fsrs", "fit", "--json")
     assert fitted.returncode == 0, fitted.stderr

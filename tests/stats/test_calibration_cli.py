@@ -168,18 +168,6 @@ def test_drill_with_fsrs_stores_fsrs_due(md, md_env, tmp_path: Path) -> None:
     template = learned["template"]
     assert _due_of(home, template) == (_stored(due1), (due1 - first).days + 1)
     assert due1 != next_due(first, 1), "SM-2 would have said tomorrow"
-    # On its due day the card comes back as a review: FSRS folds the learn answer in.
-    later = due1 + timedelta(hours=6)
-    again = md(
-        *drill_args(later.isoformat(), "--json", "--scheduler", "fsrs", "--seed", "5"),
-        stdin="!\nq\n",
-    )
-    assert again.returncode == 0, again.stderr
-    reviewed = [r for r in reviews(home) if r["kind"] == "review"]
-    assert [(r["template"], r["quality"]) for r in reviewed] == [(template, 0)]
-    due2 = _fsrs_due([first.date(), later.date()], [rating, fsrs.Rating.Again], later)
-    interval = (due2 - due1).days
-    assert _due_of(home, template) == (_stored(due2), interval)
 
 
 def test_an_unknown_scheduler_is_a_usage_error(md, md_env) -> None:

@@ -21,6 +21,7 @@ from mathdrill.cli import (
     deck_cmd,
     drill_cmd,
     flags_cmd,
+    fsrs_cmd,
     group_cmd,
     stats_cmd,
     transfer_cmd,
@@ -118,6 +119,7 @@ flags_cmd.register(app)
 check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)
+fsrs_cmd.register(app)
 transfer_cmd.register(app)
 group_cmd.register(app)
 

@@ -160,6 +160,15 @@ def drill_command(
             "--seed", metavar="S", help="Seed the instance draws, to replay a session exactly."
         ),
     ] = None,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            metavar="NAME",
+            envvar="MATHDRILL_SCHEDULER",
+            help="sm2 (default) or fsrs: which rule sets the next due date.",
+        ),
+    ] = "sm2",
 ) -> None:
     """Run today's drill (see ``mathdrill drill --help``)."""
     from mathdrill.usecases.drill import DrillOptions
@@ -173,6 +182,7 @@ def drill_command(
         minutes=minutes,
         cram=cram,
         self_grade=self_grade,
+        scheduler=scheduler,
     )
     environment = root.environment(ctx)
     if as_json:

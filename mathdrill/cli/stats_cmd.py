@@ -10,7 +10,7 @@ import typer
 
 from mathdrill.cli import completion, root
 from mathdrill.cli.counts import counted
-from mathdrill.errors import InputError
+from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -79,8 +79,26 @@ def stats_command(
             help="Also list the decks and tags you have not met yet (--json always has them).",
         ),
     ] = False,
+    calibration: Annotated[
+        bool,
+        typer.Option(
+            "--calibration",
+            help=(
+                "Instead: how well each scheduler would have predicted your recalls (log loss, "
+                "RMSE over bins), by replaying your log."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Show your progress."""
+    if calibration:
+        if deck or tag or plot is not None:
+            raise UsageError(
+                "--calibration replays the whole log: it takes no --deck, --tag or --plot "
+                "(only --json)."
+            )
+        _calibration(ctx, as_json=as_json)
+        return
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise InputError(
             f"--plot {plot}: the file name must end in .png, .svg or .pdf "
@@ -121,6 +139,40 @@ def stats_command(
         return
     if plot is None:
         _print(stats, show_all=show_all)
+
+
+def _calibration(ctx: typer.Context, *, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mathdrill.usecases import collection
+    from mathdrill.usecases.calibration import calibration_report, report_to_json, settings_of
+
+    environment = root.environment(ctx)
+    with collection.open_collection(environment, create=False) as db:
+        report = calibration_report(db, settings_of(environment))
+    if as_json:
+        typer.echo(json.dumps(report_to_json(report), ensure_ascii=False))
+        return
+    console = Console(highlight=False)
+    console.rule("[bold]Calibration[/] · predicted recall against your answers")
+    table = Table(box=None)
+    table.add_column("scheduler")
+    table.add_column("predictions", justify="right")
+    table.add_column("log loss", justify="right")
+    table.add_column("RMSE (bins)", justify="right")
+    for row in report.rows:
+        table.add_row(
+            row.scheduler,
+            str(row.predictions),
+            "—" if row.log_loss is None else f"{row.log_loss:.4f}",
+            "—" if row.rmse_bins is None else f"{row.rmse_bins:.4f}",
+        )
+    console.print(table)
+    console.print(
+        f"{counted(report.answers, 'graded answer')} replayed; lower is better. sm2 has no "
+        "probability of its own: R = 0.9^(days / interval) stands in (docs/data.md)."
+    )
 
 
 # ------------------------------------------------------------------------------- screen

@@ -11,7 +11,7 @@ name that needs it is used)::
     Database: ensure_cards, card, cards, count_due, due_by_deck, next_due, record_review,
               set_suspended, reset_card, history, count_reviews, counts_since, solve_seconds,
               review_days, orphaned, prune_orphans, add_flag, flags, clear_flag,
-              integrity_check, schema_version, path, backup_path, close;
+              integrity_check, schema_version, setting, put_setting, path, backup_path, close;
               for the storage modules: read, write, snapshot, backup
     Card, Review, Flag (the card, review and flag records), CardUpdate (a card's new schedule)
     bulk: iter_cards, iter_reviews, iter_skill_stats, count_cards, count_reviews,

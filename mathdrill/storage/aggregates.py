@@ -14,7 +14,7 @@ A :class:`Scope` restricts every read to some decks and/or some ``(deck, templat
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate
@@ -594,3 +594,26 @@ def card_overview(
         deck_summaries={d: t.summary() for d, t in deck_tries.items()},
         skill_summaries={k: t.summary() for k, t in skill_tries.items()},
     )
+
+
+def answer_log(db: Database) -> Iterator[tuple[int, datetime, str, int | None]]:
+    """Yield every answer of the log for ``stats --calibration`` and ``fsrs fit``.
+
+    Args:
+        db: The open database.
+
+    Yields:
+        ``(card id, reviewed_at (aware, UTC), kind, quality or None)``, grouped by card and in
+        time order within a card (then id: the order the answers were recorded).
+
+    Raises:
+        StorageError: If the database cannot be read.
+    """
+    query = (
+        select(reviews.c.card_id, reviews.c.reviewed_at, reviews.c.kind, reviews.c.quality)
+        .where(db.my_reviews)
+        .order_by(reviews.c.card_id, reviews.c.reviewed_at, reviews.c.id)
+    )
+    with db.read("reading the review log") as conn:
+        for card_id, reviewed_at, kind, quality in conn.execute(query):
+            yield int(card_id), reviewed_at, str(kind), quality

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection, case, delete, false, func, insert, inspect, select, update
 from sqlalchemy.engine import URL, Engine
 
-from mathdrill.errors import NotFoundError, StorageError
+from mathdrill.errors import NotFoundError, StorageError, UsageError
 from mathdrill.storage import migrations
 from mathdrill.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
@@ -909,6 +909,29 @@ class Database:
         """
         with self.read("reading the schema version") as conn:
             return _read_version(conn, self._target)
+
+    def setting(self, key: str) -> str | None:
+        """Return a setting kept in the ``meta`` table (e.g. ``fsrs_parameters``), or None.
+
+        Raises:
+            StorageError: If the database cannot be read.
+        """
+        with self.read("reading a setting") as conn:
+            value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+        return None if value is None else str(value)
+
+    def put_setting(self, key: str, value: str) -> None:
+        """Store a setting in the ``meta`` table, replacing an earlier value.
+
+        Raises:
+            UsageError: For the schema version's key, which only migrations write.
+            StorageError: If the database cannot be written.
+        """
+        if key == SCHEMA_VERSION_KEY:
+            raise UsageError(f"meta.{key} is written by migrations only.")
+        with self.write("storing a setting") as conn:
+            conn.execute(delete(meta).where(meta.c.key == key))
+            conn.execute(insert(meta).values(key=key, value=value))
 
     def integrity_check(self) -> list[str]:
         """Check the database file for corruption and broken references.

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,15 +50,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import DeckError, UsageError
+from mathdrill.scheduling.fsrs_scheduler import LogEntry
 from mathdrill.scheduling.grading import derive_quality
 from mathdrill.scheduling.queue import (
     CardInfo,
     SchedulingSettings,
     build_daily_queue,
     day_start,
-    schedule_after,
     study_day,
 )
+from mathdrill.scheduling.schedulers import DEFAULT_SCHEDULER, check_scheduler, schedule
 from mathdrill.scheduling.session import QueueItem, SessionQueue
 from mathdrill.scheduling.workload import (
     TIMINGS_PER_SKILL,
@@ -103,6 +105,7 @@ class DrillOptions:
         minutes: Plan a session that fits this many minutes (None: no time plan).
         cram: Practise ahead of schedule; nothing moves the schedule.
         self_grade: The learner grades each answer 0–5 instead of the derived quality.
+        scheduler: ``sm2`` or ``fsrs`` (``scheduling.schedulers``).
     """
 
     decks: tuple[str, ...] = ()
@@ -113,8 +116,10 @@ class DrillOptions:
     cram: bool = False
     self_grade: bool = False
     reviews: int | None = None
+    scheduler: str = DEFAULT_SCHEDULER
 
     def __post_init__(self) -> None:
+        check_scheduler(self.scheduler)
         for name in ("new", "limit", "reviews"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -389,6 +394,12 @@ class DrillSession:
         self._clock = clock
         self._rng = rng
         self._spares = spares
+        # --scheduler fsrs: the learner's fitted parameters, read once (None: the defaults).
+        self._fsrs_parameters = None
+        if options.scheduler == "fsrs":
+            from mathdrill.usecases.calibration import fitted_parameters
+
+            self._fsrs_parameters = fitted_parameters(db)
         # Drawn from the session's generator, so a seeded session is reproducible end to end.
         self.session_id = f"{self._draw_seed():016x}"
         self._skills = {t.key: t for t in skills}
@@ -812,7 +823,16 @@ class DrillSession:
         item = current.item
         card = self._cards[item.card_id]
         now = self._clock()
-        update = schedule_after(card, quality, now, item.kind, self._settings)
+        update = schedule(
+            self._options.scheduler,
+            card,
+            quality,
+            now,
+            item.kind,
+            self._settings,
+            history=lambda: self._log_of(card.card_id),
+            parameters=self._fsrs_parameters,
+        )
         verdict = outcome.verdict
         record = Review(
             card_id=card.card_id,
@@ -875,6 +895,13 @@ class DrillSession:
             leech_warning=update.leech_warning,
             next_due=update.due if update.moved else None,
         )
+
+    def _log_of(self, card_id: int) -> list[LogEntry]:
+        """Return a card's whole log, for a scheduler that folds it (``fsrs``)."""
+        return [
+            LogEntry(r.reviewed_at, r.kind, r.quality)
+            for r in self._db.history(card_id, limit=sys.maxsize)
+        ]
 
     # ----------------------------------------------------------------------------- the end
 

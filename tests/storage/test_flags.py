@@ -75,7 +75,7 @@ def test_typed_text_is_made_storable() -> None:
     assert storable_text("x" * 50, 20) == "x" * 20
 
 
-def test_a_schema_3_database_gains_an_empty_flags_table_and_keeps_its_data(
+def test_a_schema_4_database_gains_an_empty_flags_table_and_keeps_its_data(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "mathdrill.db"
@@ -93,12 +93,12 @@ def test_a_schema_3_database_gains_an_empty_flags_table_and_keeps_its_data(
         assert card is not None
         db.record_review(make_review(card.id))
     with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE flags")
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("DROP TABLE flags")  # as schema 4 (learners, before flags) left it
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with open_database(str(path), now=LATER) as db:
         assert db.schema_version() == SCHEMA_VERSION
         assert db.backup_path is not None
-        assert "bak-v3" in db.backup_path.name
+        assert "bak-v4" in db.backup_path.name
         assert db.flags() == []
         assert len(db.history(card.id)) == 1
         db.add_flag(_flag(card.id))

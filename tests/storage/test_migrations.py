@@ -154,13 +154,16 @@ def test_newer_database_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "mathdrill.db"
     open_database(str(path)).close()
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),)
+        )
     conn.close()
     before = _digest(path)
     with pytest.raises(StorageError) as info:
         open_database(str(path))
     assert (
-        f"was written by a newer mathdrill (schema 5, this version knows up to {SCHEMA_VERSION}): "
+        f"was written by a newer mathdrill (schema {SCHEMA_VERSION + 1}, this version knows up to "
+        f"{SCHEMA_VERSION}): "
         "upgrade mathdrill" in str(info.value)
     )
     assert str(path) in str(info.value)

@@ -10,7 +10,8 @@ Three front ends share one loop (:func:`run_loop`) over a
 * :class:`JsonUI` — ``--json``: one JSON object per line on stdout (README, "JSON-lines protocol"),
   one answer line per problem from stdin.
 
-At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``q`` quit, ``help``. Ctrl-D and
+At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``u`` undo the last graded
+answer, ``q`` quit, ``help``. Ctrl-D and
 Ctrl-C end the session too; every answer confirmed on screen is already saved. In a terminal the
 verdict stays on screen until the learner presses Enter (``w`` shows the worked solution).
 """
@@ -32,12 +33,21 @@ from mathdrill.cli.counts import counted
 from mathdrill.errors import UsageError
 
 if TYPE_CHECKING:
-    from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
+    from mathdrill.usecases.drill import (
+        DrillSession,
+        Outcome,
+        Problem,
+        QueuePlan,
+        Summary,
+        Undone,
+    )
 
 COMMANDS_HELP = (
     "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
+    "u  undo the last graded answer (its skill comes again, a fresh problem)\n"
     "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list"
 )
+UNDO_WORDS = frozenset({"u", "undo"})
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
 WRONG_GRADE_REFUSED = (
     "This answer was judged wrong: a grade above 2 would count it as remembered. "
@@ -59,7 +69,8 @@ def register(app: typer.Typer) -> None:
         help=(
             "Today's drill: due skills plus a few new ones, one fresh problem at a time.\n\n"
             "Type your answer and press Enter. At the prompt: ? hint, ! give up, s skip, "
-            "q quit, help. Every answer is saved the moment its verdict is shown."
+            "u undo the last answer, q quit, help. Every answer is saved the moment its "
+            "verdict is shown."
         ),
     )(drill_command)
 
@@ -194,6 +205,9 @@ class UI(Protocol):
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
 
+    def undone(self, undone: Undone | None) -> None:
+        """Say in one line what ``u`` undid (None: there was nothing to undo)."""
+
     def finish(self, summary: Summary) -> None:
         """Show the end-of-session summary."""
 
@@ -241,6 +255,12 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command.lower() == "s":
             session.skip()
             ui.skipped(problem)
+            return True
+        if command.lower() in UNDO_WORDS:
+            undone = session.undo()
+            ui.undone(undone)
+            if undone is None:
+                continue
             return True
         if command == "!" or (not command and ui.blank_gives_up):
             outcome = session.give_up(elapsed, blank=not command)
@@ -303,6 +323,16 @@ def _compact_matrices(text: str) -> str:
     """``text`` without the blank rows between the rows of its matrices."""
     lines = text.split("\n")
     return "\n".join(line for line in lines if not MATRIX_SPACER.fullmatch(line))
+
+
+def _undone_line(undone: Undone | None) -> str:
+    """The one line that says what ``u`` undid."""
+    if undone is None:
+        return "Nothing to undo: no answer graded in this session yet (or it was undone)."
+    return (
+        f"Undone: {undone.title} ({undone.card}, graded {undone.quality}/5); its review is "
+        "removed and the skill comes again now, a fresh problem."
+    )
 
 
 def _summary_lines(summary: Summary) -> list[str]:
@@ -429,6 +459,10 @@ class PlainUI:
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
         self._say("Skipped (not logged).")
+
+    def undone(self, undone: Undone | None) -> None:
+        """Say what was undone."""
+        self._say(_undone_line(undone))
 
     def finish(self, summary: Summary) -> None:
         """Print the summary."""
@@ -599,6 +633,16 @@ class JsonUI:
     def skipped(self, problem: Problem) -> None:
         """Emit ``skipped``."""
         self._emit("skipped", card=problem.card)
+
+    def undone(self, undone: Undone | None) -> None:
+        """Emit ``undone`` (``card`` null when there was nothing to undo)."""
+        self._emit(
+            "undone",
+            card=undone.card if undone else None,
+            review_kind=undone.review_kind if undone else None,
+            quality=undone.quality if undone else None,
+            text=_undone_line(undone),
+        )
 
     def finish(self, summary: Summary) -> None:
         """Emit the ``summary`` event."""
@@ -838,6 +882,12 @@ class TerminalUI:
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
         self._console.print("[dim]Skipped (not logged).[/]")
+
+    def undone(self, undone: Undone | None) -> None:
+        """Say what was undone, in one line."""
+        self._console.print(
+            _undone_line(undone), style="dim" if undone is None else "cyan", markup=False
+        )
 
     def finish(self, summary: Summary) -> None:
         """Show the summary."""

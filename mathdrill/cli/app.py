@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mathdrill import __version__
-from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
+from mathdrill.cli import (
+    check_cmd,
+    collection_cmd,
+    deck_cmd,
+    drill_cmd,
+    regrade_cmd,
+    stats_cmd,
+    transfer_cmd,
+)
 from mathdrill.cli.root import RootOptions, hoist_root_options
 from mathdrill.config import zone_warning
 from mathdrill.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MathdrillError, MathSyntaxError
@@ -94,6 +102,7 @@ check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)
 transfer_cmd.register(app)
+regrade_cmd.register(app)
 
 
 def report_error(error: MathdrillError) -> int:

@@ -404,3 +404,60 @@ def rebuild(
             )
         result = write_folded(conn, read_logs(conn, card_ids), fold)
     return RebuildResult(result.checked, result.changed, result.reviews_rewritten, copy)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One logged answer as ``regrade`` judges it again.
+
+    Attributes:
+        id: The review.
+        card_id: Its card.
+        deck: The card's deck.
+        template: The card's template.
+        reviewed_at: When it was answered.
+        seed: The instance's seed.
+        fingerprint: The template's fingerprint then.
+        answer: What the learner typed.
+        status: The stored verdict's status.
+        correct: Whether it was judged correct.
+        mistake: The recognised mistake, or None.
+        hints: Hints shown.
+        seconds: Time taken, or None.
+        quality: The stored grade.
+    """
+
+    id: int
+    card_id: int
+    deck: str
+    template: str
+    reviewed_at: datetime
+    seed: int
+    fingerprint: str
+    answer: str
+    status: str
+    correct: bool
+    mistake: str | None
+    hints: int
+    seconds: float | None
+    quality: int | None
+
+
+def answers(db: Database) -> list[StoredAnswer]:
+    """Return every logged answer, in log order (the fields ``regrade`` needs, no more).
+
+    Args:
+        db: The open database.
+
+    Returns:
+        The answers.
+    """
+    names = [f.name for f in fields(StoredAnswer)]
+    columns = [cards.c[n] if n in ("deck", "template") else reviews.c[n] for n in names]
+    query = (
+        select(*columns)
+        .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+        .order_by(reviews.c.reviewed_at, reviews.c.id)
+    )
+    with db.read("reading the logged answers") as conn:
+        return [StoredAnswer(*row) for row in conn.execute(query)]

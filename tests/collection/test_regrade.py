@@ -223,7 +223,8 @@ def test_regrade_command_after_a_deck_fix(md, md_env, tmp_path: Path) -> None:
     assert {c["why"] for c in report["changes"]} == {"deck"}
     assert {c["card"] for c in report["changes"]} == {"arith/add"}
     assert all(c["after"]["status"] == "correct" for c in report["changes"])
-    assert report["backup"] and Path(report["backup"]).exists()
+    assert report["backup"]
+    assert Path(report["backup"]).exists()
     assert report["cards_rebuilt"] == ["arith/add"]
     again = md("--now", "2026-12-01T09:00", "regrade", "--decks", str(decks))
     assert "no verdict changes" in again.stdout

@@ -637,7 +637,8 @@ def _settle(conn: Any, fold: Fold, now: datetime) -> None:
     touched.update(row[0] for row in conn.execute(select(_fresh_reviews.c.card_id).distinct()))
     for card_id, log in read_logs(conn, touched).items():
         held = ScheduleFields.of(log.card)
-        if fold(log).schedule == held:
+        folded = fold(log)
+        if folded is None or folded.schedule == held:
             continue
         times = [r.reviewed_at for r in log.reviews] + [e.at for e in log.events]
         add_event(conn, card_id, "adopt", max([now, *times]), adopted=held)

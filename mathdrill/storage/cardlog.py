@@ -140,7 +140,8 @@ class Folded:
     steps: tuple[ReviewSteps, ...]
 
 
-Fold = Callable[[CardLog], Folded]
+Fold = Callable[[CardLog], Folded | None]
+"""What a card's log folds to; None leaves the card as it is (a log that cannot be folded)."""
 T = TypeVar("T")
 
 
@@ -308,6 +309,8 @@ def write_folded(conn: Connection, logs: Mapping[int, CardLog], fold: Fold) -> R
     steps: list[dict[str, Any]] = []
     for card_id, log in logs.items():
         folded = fold(log)
+        if folded is None:
+            continue
         if folded.schedule != ScheduleFields.of(log.card):
             conn.execute(
                 update(cards).where(cards.c.id == card_id).values(**folded.schedule.values())

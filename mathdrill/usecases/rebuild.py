@@ -8,7 +8,7 @@ storage (``storage/cardlog.py``) reads the logs and writes what the fold returns
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,22 @@ if TYPE_CHECKING:
 
 #: Cards whose log ``doctor`` folds and compares with the cards table.
 DOCTOR_SAMPLE = 50
+
+#: What folding a log holding values out of range raises (a state SM-2 refuses, a date past
+#: the calendar): ``doctor`` reports those rows, a rebuild leaves their cards as they are.
+UNFOLDABLE = (MathdrillError, OverflowError, ValueError)
+
+
+def rebuild_fold(settings: SchedulingSettings) -> Callable[[CardLog], Folded | None]:
+    """The fold a rebuild writes with: None (card left alone) for a log it cannot fold."""
+
+    def fold(log: CardLog) -> Folded | None:
+        try:
+            return fold_log(log, settings)
+        except UNFOLDABLE:
+            return None
+
+    return fold
 
 
 def settings_of(environment: Environment) -> SchedulingSettings:
@@ -143,8 +159,8 @@ def check_schedules(
     def fold(log: CardLog) -> Folded | str:
         try:
             return fold_log(log, settings)
-        except MathdrillError as error:  # a state SM-2 refuses (doctor's "out of range")
-            return str(error)
+        except UNFOLDABLE as error:
+            return f"its log cannot be folded ({error}); see the rows out of range"
 
     found = []
     for card, folded in fold_logs(db, card_ids, fold):
@@ -190,9 +206,7 @@ def rebuild_all(db: Database, environment: Environment) -> RebuildResult:
     from mathdrill.storage.cardlog import rebuild
 
     settings = settings_of(environment)
-    return rebuild(
-        db, None, lambda log: fold_log(log, settings), now=environment.now(), backup=True
-    )
+    return rebuild(db, None, rebuild_fold(settings), now=environment.now(), backup=True)
 
 
 def undo_review(db: Database, review_id: int, card_id: int, settings: SchedulingSettings) -> None:
@@ -206,9 +220,4 @@ def undo_review(db: Database, review_id: int, card_id: int, settings: Scheduling
     """
     from mathdrill.storage.cardlog import rebuild
 
-    rebuild(
-        db,
-        [card_id],
-        lambda log: fold_log(log, settings),
-        delete_reviews=[review_id],
-    )
+    rebuild(db, [card_id], rebuild_fold(settings), delete_reviews=[review_id])

@@ -118,7 +118,7 @@ def regrade(
     """
     from mathdrill.storage.cardlog import answers, rebuild
     from mathdrill.usecases.problems import SkillBroken
-    from mathdrill.usecases.rebuild import fold_log
+    from mathdrill.usecases.rebuild import rebuild_fold
 
     known = {skill.key: skill for skill in skills}
     stored = answers(db)
@@ -194,7 +194,7 @@ def regrade(
         rebuilt = rebuild(
             db,
             affected,
-            lambda log: fold_log(log, settings),
+            rebuild_fold(settings),
             now=now,
             backup=True,
             review_changes=updates,

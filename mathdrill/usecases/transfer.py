@@ -1279,10 +1279,9 @@ def import_file(
 
 def _fold(settings: SchedulingSettings | None) -> Callable[[Any], Any]:
     """The fold of a card's log that an import settles its cards with."""
-    from mathdrill.usecases.rebuild import fold_log
+    from mathdrill.usecases.rebuild import rebuild_fold
 
-    chosen = settings or SchedulingSettings()
-    return lambda log: fold_log(log, chosen)
+    return rebuild_fold(settings or SchedulingSettings())
 
 
 #: The most standard input ``import -`` copies to its temporary file, in bytes: an ``export

@@ -7,6 +7,7 @@ and through the JSON-lines protocol; the terminal at 80×24 is in ``test_drill_s
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +16,30 @@ import pytest
 
 from mathdrill.decks.catalog import read_catalog
 from mathdrill.errors import UsageError
+from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage import open_database
+from mathdrill.usecases.drill import DrillOptions, DrillSession
 from mathdrill.usecases.problems import skills_from_catalog
-from tests.drill.drillkit import ARITH, drill_args, reviews, solve
-from tests.drill.test_session import Clock, session
+from tests.drill.drillkit import ARITH, LocalProblems, drill_args, reviews, solve
+from tests.drill.test_session import Clock
+
+
+def session(db, library, clock, seed: int = 1, **options) -> DrillSession:
+    """A session on the fixture deck whose problem making never counts as slow.
+
+    The timer is a parameter: on a loaded machine the first problem (sympy's import) could
+    take over the slow-template budget and skip the deck.
+    """
+    return DrillSession(
+        db=db,
+        skills=library,
+        problems=LocalProblems(),
+        settings=SchedulingSettings(tz=UTC, rollover_hour=4),
+        options=DrillOptions(**options),
+        clock=clock,
+        rng=random.Random(seed),
+        timer=lambda: 0.0,
+    )
 
 
 def dump(path: Path) -> list[str]:
@@ -147,3 +168,22 @@ def test_json_protocol_u_with_nothing_to_undo_keeps_the_problem(md, home) -> Non
     assert [e["event"] for e in events] == ["session", "problem", "undone", "summary"]
     assert events[2]["card"] is None
     assert "Nothing to undo" in events[2]["text"]
+
+
+def test_a_spare_taken_by_the_problem_on_screen_is_put_back(db, db_path, library) -> None:
+    clock = Clock(datetime(2026, 11, 21, 9, tzinfo=UTC))
+    drill = session(db, library, clock)
+    first = drill.next_problem()
+    assert first is not None
+    # A problem an earlier session made ahead for the other skill (the second of the queue).
+    other = next(s for s in library if s.key != first.card)
+    card = db.card(other.deck, other.id)
+    spare = LocalProblems().generate(other, 4242)
+    db.put_spare(card.id, json.dumps(spare.to_dict()))
+    before = dump(db_path)
+    drill.submit(str(solve(first.view.prompt)[0]), seconds=5.0)
+    second = drill.next_problem()
+    assert second is not None
+    assert second.view.seed == 4242, "the second problem is the spare"
+    assert drill.undo() is not None
+    assert dump(db_path) == before

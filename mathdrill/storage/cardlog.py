@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from mathdrill.storage.records import Card, Review, card_from_row
+from mathdrill.storage.records import Card, card_from_row
 from mathdrill.storage.tables import card_events, cards, reviews
 
 if TYPE_CHECKING:
@@ -93,6 +93,30 @@ class CardEvent:
     adopted: ScheduleFields | None = None
 
 
+class LoggedReview(NamedTuple):
+    """What a fold reads of one review, and the columns a rebuild may rewrite.
+
+    Attributes:
+        id: The review.
+        reviewed_at: When it was answered (aware, UTC).
+        kind: ``learn``, ``review``, ``repeat`` or ``cram``.
+        quality: Its grade, or None.
+        easiness_before_x100: E-Factor before, as stored.
+        easiness_after_x100: E-Factor after, as stored.
+        interval_before: Interval before, as stored.
+        interval_after: Interval after, as stored.
+    """
+
+    id: int
+    reviewed_at: datetime
+    kind: str
+    quality: int | None
+    easiness_before_x100: int
+    easiness_after_x100: int
+    interval_before: int
+    interval_after: int
+
+
 @dataclass(frozen=True)
 class CardLog:
     """A card with its whole log.
@@ -104,7 +128,7 @@ class CardLog:
     """
 
     card: Card
-    reviews: tuple[Review, ...]
+    reviews: tuple[LoggedReview, ...]
     events: tuple[CardEvent, ...]
 
 
@@ -176,7 +200,6 @@ class RebuildResult:
 
 
 _EVENT_STATE = tuple(f.name for f in fields(ScheduleFields))
-_REVIEW_COLUMNS = (*reviews.c, cards.c.deck, cards.c.template)
 _CARD_COLUMNS = (
     cards.c.id,
     cards.c.deck,
@@ -218,15 +241,14 @@ def read_logs(conn: Connection, card_ids: Iterable[int] | None = None) -> dict[i
             row[0]: card_from_row(row)
             for row in conn.execute(select(*_CARD_COLUMNS).where(cards.c.id.in_(chunk)))
         }
-        review_rows: dict[int, list[Review]] = {card_id: [] for card_id in found}
+        review_rows: dict[int, list[LoggedReview]] = {card_id: [] for card_id in found}
         query = (
-            select(*_REVIEW_COLUMNS)
-            .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+            select(reviews.c.card_id, *(reviews.c[name] for name in LoggedReview._fields))
             .where(reviews.c.card_id.in_(chunk))
             .order_by(reviews.c.reviewed_at, reviews.c.id)
         )
-        for row in conn.execute(query):
-            review_rows[row.card_id].append(Review(**row._mapping))
+        for card_id, *values in conn.execute(query):
+            review_rows[card_id].append(LoggedReview(*values))
         event_rows: dict[int, list[CardEvent]] = {card_id: [] for card_id in found}
         query = (
             select(card_events)

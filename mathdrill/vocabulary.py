@@ -25,6 +25,11 @@ FIRST_KINDS: frozenset[str] = frozenset({"learn", "review", "cram"})
 SCHEDULING_KINDS: frozenset[str] = frozenset({"learn", "review"})
 """Kinds whose grade moves the SM-2 schedule; repeats and cramming never do."""
 
+CARD_EVENT_KINDS: tuple[str, ...] = ("reset", "suspend", "unsuspend", "adopt")
+"""What a card's log records besides reviews (``card_events``): ``reset`` (``card reset``),
+``suspend`` and ``unsuspend`` (``card suspend``/``unsuspend``), ``adopt`` (the card took a whole
+state the log does not explain: an import, or a database from before schema 4)."""
+
 ANSWER_KINDS: tuple[str, ...] = (
     "number",
     "expression",

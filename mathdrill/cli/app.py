@@ -23,6 +23,7 @@ from mathdrill.cli import (
     flags_cmd,
     fsrs_cmd,
     group_cmd,
+    regrade_cmd,
     stats_cmd,
     transfer_cmd,
 )
@@ -122,6 +123,7 @@ stats_cmd.register(app)
 fsrs_cmd.register(app)
 transfer_cmd.register(app)
 group_cmd.register(app)
+regrade_cmd.register(app)
 
 
 def report_error(error: MathdrillError) -> int:

@@ -410,14 +410,43 @@ def _print_prune(report: PruneReport, as_json: bool) -> None:
 def doctor_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="First rebuild every card's schedule from its review log (after a backup).",
+        ),
+    ] = False,
 ) -> None:
     """Check the collection's health; exit 1 when it reports a problem."""
     from mathdrill.usecases import collection
 
-    report = collection.doctor(root.environment(ctx))
+    environment = root.environment(ctx)
+    rebuilt = None
+    if rebuild:
+        from mathdrill.usecases.rebuild import rebuild_all
+
+        with collection.open_collection(environment, create=False) as db:
+            rebuilt = rebuild_all(db, environment)
+    report = collection.doctor(environment)
     if as_json:
-        typer.echo(jsonout.dumps(_doctor_json(report)))
+        data = _doctor_json(report)
+        if rebuilt is not None:
+            data["rebuilt"] = {
+                "cards_checked": rebuilt.checked,
+                "cards_changed": [f"{r.card.deck}/{r.card.template}" for r in rebuilt.changed],
+                "reviews_rewritten": rebuilt.reviews_rewritten,
+                "backup": str(rebuilt.backup) if rebuilt.backup else None,
+            }
+        typer.echo(jsonout.dumps(data))
     else:
+        if rebuilt is not None:
+            typer.echo(
+                f"rebuilt from the review log: {counted(rebuilt.checked, 'card')} folded, "
+                f"{len(rebuilt.changed)} changed, "
+                f"{counted(rebuilt.reviews_rewritten, 'review')} rewritten"
+                + (f"; backup: {rebuilt.backup}" if rebuilt.backup else "")
+            )
         _print_doctor(report)
     if report.problems:
         raise typer.Exit(EXIT_FAILED)
@@ -438,6 +467,11 @@ def _doctor_json(report: DoctorReport) -> dict:
         "deck_problems": list(report.deck_problems),
         "out_of_range": [p._asdict() for p in report.out_of_range],
         "out_of_range_total": report.out_of_range_total,
+        "schedules_checked": report.schedules_checked,
+        "schedules_disagree": [
+            {"card": d.card, "fields": list(d.fields), "error": d.error}
+            for d in report.schedules_disagree
+        ],
     }
 
 
@@ -464,6 +498,8 @@ def _print_doctor(report: DoctorReport) -> None:
             echo("✓ integrity check: ok")
         echo(f"cards: {report.cards} · reviews: {report.reviews}")
         for line in range_lines(report):
+            echo(line)
+        for line in schedule_lines(report):
             echo(line)
     if report.orphaned:
         for line in orphan_lines(report.orphaned):
@@ -496,7 +532,33 @@ PROBLEM_NAMES = {
     "out_of_range": "rows out of range",
     "orphaned": "orphaned cards",
     "deck_problems": "deck files that cannot be loaded",
+    "schedules": "schedules that disagree with the review log",
 }
+
+
+def schedule_lines(report: DoctorReport) -> list[str]:
+    """Return the doctor's lines about cards whose row is not what their log folds to.
+
+    Args:
+        report: The doctor's report.
+
+    Returns:
+        One line for a sample that agrees; otherwise the cards, the fields and the fix.
+    """
+    checked, disagree = report.schedules_checked, report.schedules_disagree
+    if not disagree:
+        return [f"✓ schedules agree with the review log ({counted(checked, 'card')} checked)"]
+    lines = [
+        f"✗ {len(disagree)} of {counted(checked, 'card')} checked disagree with the review log:"
+    ]
+    for d in disagree[:20]:
+        what = d.error if d.error else ", ".join(d.fields)
+        lines.append(f"  {d.card}: {what}")
+    lines.append(
+        "  What to do: `mathdrill doctor --rebuild` rebuilds every card from its log (after a "
+        "backup). A change of time zone or rollover hour shows up here as `due`."
+    )
+    return lines
 
 
 #: Leeches listed one per line, most lapses first; the rest are counted (``--json`` has all).

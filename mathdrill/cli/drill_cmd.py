@@ -11,7 +11,8 @@ Three front ends share one loop (:func:`run_loop`) over a
   one answer line per problem from stdin.
 
 At the answer prompt: ``?`` hint, ``!`` give up, ``s`` skip, ``f [comment]`` flag the problem
-for a report (:func:`flag_comment`), ``q`` quit, ``help``. Ctrl-D and
+for a report (:func:`flag_comment`), ``u`` undo the last graded answer, ``q`` quit, ``help``.
+Ctrl-D and
 Ctrl-C end the session too; every answer confirmed on screen is already saved. In a terminal the
 verdict stays on screen until the learner presses Enter (``w`` shows the worked solution, ``f``
 flags the problem just answered).
@@ -40,13 +41,21 @@ if TYPE_CHECKING:
     from mathdrill.answers.verdict import Preview
     from mathdrill.cli.live_preview import LivePreview
     from mathdrill.storage import Flag
-    from mathdrill.usecases.drill import DrillSession, Outcome, Problem, QueuePlan, Summary
+    from mathdrill.usecases.drill import (
+        DrillSession,
+        Outcome,
+        Problem,
+        QueuePlan,
+        Summary,
+        Undone,
+    )
 
     #: Flags the problem on screen with a comment (``DrillSession.flag``).
     Flagger = Callable[[str], Flag]
 
 COMMANDS_HELP = (
     "?  next hint (lowers the grade)   !  give up and see the solution   s  skip (not logged)\n"
+    "u  undo the last graded answer (its skill comes again, a fresh problem)\n"
     "q  quit (Ctrl-D and Ctrl-C too; everything answered is saved)   help  this list\n"
     "f [comment]  flag this problem for a report (not an answer: it stays to be answered)"
 )
@@ -54,6 +63,7 @@ COMMANDS_HELP = (
 FLAGGED_AFTER_VERDICT = "Flagged for a report with your answer: `mathdrill flags` lists it."
 #: ``f`` or ``flag``, alone or followed by white space and a comment (see flag_comment).
 FLAG_COMMAND = re.compile(r"(?:f|flag)(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
+UNDO_WORDS = frozenset({"u", "undo"})
 QUIT_WORDS = frozenset({"q", "quit", "exit"})
 #: A ``--json`` line that asks how a text is read, ungraded (README, "JSON-lines protocol"):
 #: ``?read TEXT``. No answer starts with ``?`` (the math language has no ``?``).
@@ -78,8 +88,8 @@ def register(app: typer.Typer) -> None:
         help=(
             "Today's drill: due skills plus a few new ones, one fresh problem at a time.\n\n"
             "Type your answer and press Enter. At the prompt: ? hint, ! give up, s skip, "
-            "f flag the problem for a report, q quit, help. Every answer is saved the moment "
-            "its verdict is shown."
+            "f flag the problem for a report, u undo the last answer, q quit, help. Every "
+            "answer is saved the moment its verdict is shown."
         ),
     )(drill_command)
 
@@ -257,6 +267,9 @@ class UI(Protocol):
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
 
+    def undone(self, undone: Undone | None) -> None:
+        """Say in one line what ``u`` undid (None: there was nothing to undo)."""
+
     def finish(self, summary: Summary) -> None:
         """Show the end-of-session summary."""
 
@@ -309,6 +322,12 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
         if command.lower() == "s":
             session.skip()
             ui.skipped(problem)
+            return True
+        if command.lower() in UNDO_WORDS:
+            undone = session.undo()
+            ui.undone(undone)
+            if undone is None:
+                continue
             return True
         if command == "!" or (not command and ui.blank_gives_up):
             outcome = session.give_up(elapsed, blank=not command)
@@ -478,6 +497,16 @@ def _compact_matrices(text: str) -> str:
     return "\n".join(line for line in lines if not MATRIX_SPACER.fullmatch(line))
 
 
+def _undone_line(undone: Undone | None) -> str:
+    """The one line that says what ``u`` undid."""
+    if undone is None:
+        return "Nothing to undo: no answer graded in this session yet (or it was undone)."
+    return (
+        f"Undone: {undone.title} ({undone.card}, graded {undone.quality}/5); its review is "
+        "removed and the skill comes again now, a fresh problem."
+    )
+
+
 def _summary_lines(summary: Summary) -> list[str]:
     lines = []
     minutes, seconds = divmod(round(summary.seconds), 60)
@@ -608,6 +637,10 @@ class PlainUI:
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
         self._say("Skipped (not logged).")
+
+    def undone(self, undone: Undone | None) -> None:
+        """Say what was undone."""
+        self._say(_undone_line(undone))
 
     def finish(self, summary: Summary) -> None:
         """Print the summary."""
@@ -821,6 +854,16 @@ class JsonUI:
     def skipped(self, problem: Problem) -> None:
         """Emit ``skipped``."""
         self._emit("skipped", card=problem.card)
+
+    def undone(self, undone: Undone | None) -> None:
+        """Emit ``undone`` (``card`` null when there was nothing to undo)."""
+        self._emit(
+            "undone",
+            card=undone.card if undone else None,
+            review_kind=undone.review_kind if undone else None,
+            quality=undone.quality if undone else None,
+            text=_undone_line(undone),
+        )
 
     def finish(self, summary: Summary) -> None:
         """Emit the ``summary`` event."""
@@ -1094,6 +1137,12 @@ class TerminalUI:
     def skipped(self, problem: Problem) -> None:
         """Acknowledge a skip."""
         self._console.print("[dim]Skipped (not logged).[/]")
+
+    def undone(self, undone: Undone | None) -> None:
+        """Say what was undone, in one line."""
+        self._console.print(
+            _undone_line(undone), style="dim" if undone is None else "cyan", markup=False
+        )
 
     def finish(self, summary: Summary) -> None:
         """Show the summary."""

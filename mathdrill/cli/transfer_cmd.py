@@ -363,6 +363,7 @@ def _refuse_special(file: Path) -> None:
 def _import(environment: Any, file: Path) -> ImportResult:
     from mathdrill.usecases import transfer
     from mathdrill.usecases.collection import open_collection
+    from mathdrill.usecases.rebuild import settings_of
 
     stdin = str(file) == "-"
     size = file.stat().st_size if not stdin and file.is_file() else None
@@ -382,9 +383,15 @@ def _import(environment: Any, file: Path) -> ImportResult:
         if stdin:
             # Checked as it is read; copied to a temporary file for the merge's second pass.
             return transfer.import_stream(
-                opener, sys.stdin.buffer, now=environment.now(), on_read=on_read
+                opener,
+                sys.stdin.buffer,
+                now=environment.now(),
+                on_read=on_read,
+                settings=settings_of(environment),
             )
-        return transfer.import_file(opener, file, now=environment.now(), on_read=on_read)
+        return transfer.import_file(
+            opener, file, now=environment.now(), on_read=on_read, settings=settings_of(environment)
+        )
 
 
 def _import_json(result: ImportResult) -> dict:

@@ -56,6 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from mathdrill.storage.cardlog import Fold, ScheduleFields, add_event, read_logs
 from mathdrill.storage.database import Database, Snapshot
 from mathdrill.storage.engine import WRITE_OPTION
 from mathdrill.storage.records import (
@@ -768,8 +769,37 @@ def _merge_reviews(conn: Any, learner_id: int) -> int:
     return int(conn.execute(inserted).rowcount)
 
 
+def _settle(conn: Any, fold: Fold, now: datetime, learner_id: int) -> None:
+    """Log an ``adopt`` event for each imported card whose new log does not explain its row.
+
+    After the merge, a card touched by the import (in the file, or given reviews) keeps the
+    schedule the merge rules gave it; when its log (old and imported reviews and events)
+    folds to something else — a partial export, another machine's time zone, histories that
+    diverged — the card's row is recorded as adopted, after every entry of its log, so the
+    cards table stays a fold over the log.
+    """
+    touched = {
+        row[0]
+        for row in conn.execute(
+            select(cards.c.id).join_from(_import_cards, cards, _same_card(learner_id))
+        )
+    }
+    touched.update(row[0] for row in conn.execute(select(_fresh_reviews.c.card_id).distinct()))
+    for card_id, log in read_logs(conn, touched).items():
+        held = ScheduleFields.of(log.card)
+        folded = fold(log)
+        if folded is None or folded.schedule == held:
+            continue
+        times = [r.reviewed_at for r in log.reviews] + [e.at for e in log.events]
+        add_event(conn, card_id, "adopt", max([now, *times]), adopted=held)
+
+
 def merge_import(
-    db: Database, records: Iterable[Card | Review | Flag], *, now: datetime
+    db: Database,
+    records: Iterable[Card | Review | Flag],
+    *,
+    now: datetime,
+    fold: Fold | None = None,
 ) -> MergeResult:
     """Merge validated records into the database in ONE write transaction, backing it up first.
 
@@ -787,7 +817,10 @@ def merge_import(
     Args:
         db: The open database.
         records: Cards, reviews and flags, already validated by the caller, in any order.
-        now: Time stamped on the backup's name (aware).
+        now: Time stamped on the backup's name (aware), and the time of ``adopt`` events.
+        fold: What a card's log folds to (``scheduling/replay.py``); when given, every card the
+            import touched whose row its log does not explain gets an ``adopt`` event in the
+            same transaction (see :func:`_settle`).
 
     Returns:
         What was added, updated and already present, and where the backup is (None when
@@ -820,6 +853,8 @@ def merge_import(
                 _stage_fresh_reviews(conn, learner_id)
                 reviews_added = _merge_reviews(conn, learner_id)
                 flags_added = _merge_flags(conn, learner_id)
+                if fold is not None:
+                    _settle(conn, fold, now, learner_id)
         finally:
             if conn.in_transaction():
                 conn.rollback()

@@ -46,6 +46,7 @@ from mathdrill.storage.records import (
 from mathdrill.storage.tables import (
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
+    card_events,
     cards,
     flags,
     learners,
@@ -437,13 +438,19 @@ class Database:
                 )
         return result
 
-    def set_suspended(self, deck: str, template: str, flag: bool) -> Card:
+    def set_suspended(
+        self, deck: str, template: str, flag: bool, *, now: datetime | None = None
+    ) -> Card:
         """Suspend a card (take it out of every queue) or bring it back.
+
+        A change of the flag is logged as a card event (``suspend``/``unsuspend``), so the
+        card's state stays a fold over its log.
 
         Args:
             deck: Deck id.
             template: Template id.
             flag: True to suspend, False to unsuspend.
+            now: When (aware; the clock when None), for the card event.
 
         Returns:
             The updated card.
@@ -457,16 +464,19 @@ class Database:
             template,
             {"suspended": bool(flag)},
             "suspending a card" if flag else "unsuspending a card",
+            event=("suspend" if flag else "unsuspend", now),
         )
 
-    def reset_card(self, deck: str, template: str) -> Card:
+    def reset_card(self, deck: str, template: str, *, now: datetime | None = None) -> Card:
         """Make a card new again (SM-2 state and leech flag reset); its review history is kept.
 
-        The suspended flag is left as it is: suspending is the learner's separate choice.
+        The suspended flag is left as it is: suspending is the learner's separate choice. The
+        reset is logged as a ``reset`` card event, so the card's state stays a fold over its log.
 
         Args:
             deck: Deck id.
             template: Template id.
+            now: When (aware; the clock when None), for the card event.
 
         Returns:
             The updated card.
@@ -483,17 +493,29 @@ class Database:
             "lapses": 0,
             "leech": False,
         }
-        return self._update_card(deck, template, values, "resetting a card")
+        return self._update_card(deck, template, values, "resetting a card", event=("reset", now))
 
     def _update_card(
-        self, deck: str, template: str, values: Mapping[str, Any], action: str
+        self,
+        deck: str,
+        template: str,
+        values: Mapping[str, Any],
+        action: str,
+        *,
+        event: tuple[str, datetime | None],
     ) -> Card:
+        from mathdrill.storage.cardlog import add_event
+
         where = (self.mine, cards.c.deck == deck, cards.c.template == template)
+        kind, when = event
         with self.write(action) as conn:
-            done = conn.execute(update(cards).where(*where).values(**values)).rowcount
-            if done == 0:
+            before = conn.execute(select(*CARD_COLUMNS).where(*where)).one_or_none()
+            if before is None:
                 raise NotFoundError(f"There is no card {deck}/{template} in {self.path}.")
+            conn.execute(update(cards).where(*where).values(**values))
             row = conn.execute(select(*CARD_COLUMNS).where(*where)).one()
+            if kind == "reset" or row.suspended != before.suspended:
+                add_event(conn, row.id, kind, when or datetime.now(UTC))
         return card_from_row(row)
 
     def put_spare(self, card_id: int, problem: str) -> None:
@@ -581,6 +603,7 @@ class Database:
             for start in range(0, len(ids), _INSERT_BATCH):
                 chunk = ids[start : start + _INSERT_BATCH]
                 n_flags += conn.execute(delete(flags).where(flags.c.card_id.in_(chunk))).rowcount
+                conn.execute(delete(card_events).where(card_events.c.card_id.in_(chunk)))
                 n_reviews += conn.execute(
                     delete(reviews).where(reviews.c.card_id.in_(chunk))
                 ).rowcount

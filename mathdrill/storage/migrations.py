@@ -293,6 +293,66 @@ def _v5_flags(connection: Connection) -> None:
     ).create(connection)
 
 
+def _v6_card_events(connection: Connection) -> None:
+    # What changed a card outside a review, so its state is a fold over its log
+    # (scheduling/replay.py). Frozen DDL of the table as version 4 made it.
+    md = MetaData()
+    Table("cards", md, Column("id", Integer, primary_key=True))
+    events = Table(
+        "card_events",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("after_review", Integer, nullable=False, default=0),
+        Column("repetitions", Integer, nullable=True),
+        Column("easiness_x100", Integer, nullable=True),
+        Column("interval_days", Integer, nullable=True),
+        Column("due", UTCDateTime(), nullable=True),
+        Column("lapses", Integer, nullable=True),
+        Column("suspended", Boolean, nullable=True),
+        Column("leech", Boolean, nullable=True),
+        Column("last_review", UTCDateTime(), nullable=True),
+        CheckConstraint(
+            "kind IN ('reset', 'suspend', 'unsuspend', 'adopt')", name="ck_card_events_kind"
+        ),
+        Index("ix_card_events_card_time", "card_id", "at"),
+    )
+    events.create(connection)
+    # What earlier versions did without a trace, recovered from the tables: a suspended card
+    # was suspended (at its creation, the earliest it can have been); a card shown as "learn"
+    # after a review that moved its schedule, or new again after one, was reset in between.
+    _md, cards, reviews, _meta = _v1_metadata()
+    rows: list[dict[str, object]] = [
+        {"card_id": card_id, "at": created, "kind": "suspend", "after_review": 0}
+        for card_id, created in connection.execute(
+            select(cards.c.id, cards.c.created).where(cards.c.suspended.is_(True))
+        )
+    ]
+    new_again = {
+        card_id
+        for (card_id,) in connection.execute(select(cards.c.id).where(cards.c.due.is_(None)))
+    }
+    graded = (
+        select(reviews.c.card_id, reviews.c.id, reviews.c.reviewed_at, reviews.c.kind)
+        .where(reviews.c.kind.in_(["learn", "review"]), reviews.c.quality.is_not(None))
+        .order_by(reviews.c.card_id, reviews.c.reviewed_at, reviews.c.id)
+    )
+    last: dict[int, tuple[int, datetime]] = {}
+    for card_id, review_id, when, kind in connection.execute(graded):
+        if kind == "learn" and card_id in last:
+            rows.append(
+                {"card_id": card_id, "at": when, "kind": "reset", "after_review": review_id - 1}
+            )
+        last[card_id] = (review_id, when)
+    for card_id in sorted(new_again & set(last)):
+        review_id, when = last[card_id]
+        rows.append({"card_id": card_id, "at": when, "kind": "reset", "after_review": review_id})
+    if rows:
+        connection.execute(insert(events), rows)
+
+
 #: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
@@ -303,6 +363,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "several learners: a learners table, each card and review has one", _v4_learners),
     Migration(5, "a flags table: problems flagged in a drill", _v5_flags),
+    Migration(
+        6,
+        "card events (reset, suspend, unsuspend, adopt), recovered from the tables",
+        _v6_card_events,
+    ),
 )
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake

@@ -39,9 +39,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from mathdrill.vocabulary import REVIEW_KINDS
+from mathdrill.vocabulary import CARD_EVENT_KINDS, REVIEW_KINDS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Version of the current schema; see :mod:`mathdrill.storage.migrations` for the steps."""
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -210,6 +210,33 @@ flags = Table(
     Column("flagged_at", UTCDateTime(), nullable=False),
     Column("comment", Text, nullable=False),
     Column("answer", Text, nullable=True),
+)
+
+#: Schema v4: what changed a card outside a review (reset, suspend, unsuspend, an adopted state),
+#: so a card's state is a fold over its reviews and these (``scheduling/replay.py``).
+card_events = Table(
+    "card_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # The newest review id in the log when the event was recorded: orders it among reviews
+    # of the same instant.
+    Column("after_review", Integer, nullable=False, default=0),
+    # The state an "adopt" event gives the card (NULL for the other kinds).
+    Column("repetitions", Integer, nullable=True),
+    Column("easiness_x100", Integer, nullable=True),
+    Column("interval_days", Integer, nullable=True),
+    Column("due", UTCDateTime(), nullable=True),
+    Column("lapses", Integer, nullable=True),
+    Column("suspended", Boolean, nullable=True),
+    Column("leech", Boolean, nullable=True),
+    Column("last_review", UTCDateTime(), nullable=True),
+    CheckConstraint(
+        f"kind IN ({', '.join(map(repr, CARD_EVENT_KINDS))})", name="ck_card_events_kind"
+    ),
+    Index("ix_card_events_card_time", "card_id", "at"),
 )
 
 #: Key/value settings of this database, including the schema version.

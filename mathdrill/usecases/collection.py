@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mathdrill.decks.library import Library
     from mathdrill.storage import Card, Database, Flag, Review
     from mathdrill.storage.bulk import RangeProblem
+    from mathdrill.usecases.rebuild import Disagreement
 
 
 @contextmanager
@@ -347,7 +348,7 @@ def set_suspended(db: Database, library: Library, ref: str, flag: bool, now: dat
         NotFoundError: No such card.
     """
     card = _card(db, library, ref, now)
-    return db.set_suspended(card.deck, card.template, flag)
+    return db.set_suspended(card.deck, card.template, flag, now=now)
 
 
 def reset_card(db: Database, library: Library, ref: str, now: datetime) -> Card:
@@ -367,7 +368,7 @@ def reset_card(db: Database, library: Library, ref: str, now: datetime) -> Card:
         NotFoundError: No such card.
     """
     card = _card(db, library, ref, now)
-    return db.reset_card(card.deck, card.template)
+    return db.reset_card(card.deck, card.template, now=now)
 
 
 # --------------------------------------------------------------------------------------- flags
@@ -496,6 +497,9 @@ class DoctorReport:
             per table), e.g. a date in year 9999 written by hand: they break statistics and
             the drill, and an export of them would not import.
         out_of_range_total: How many such rows there are in all.
+        schedules_checked: Cards whose review log was folded and compared with their row (a
+            sample, see ``usecases/rebuild.py``, ``DOCTOR_SAMPLE``).
+        schedules_disagree: Those whose row is not what their log folds to.
     """
 
     database: str
@@ -509,6 +513,8 @@ class DoctorReport:
     deck_problems: tuple[str, ...]
     out_of_range: tuple[RangeProblem, ...] = ()
     out_of_range_total: int = 0
+    schedules_checked: int = 0
+    schedules_disagree: tuple[Disagreement, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -521,7 +527,8 @@ class DoctorReport:
 
         A problem is something to fix: a database that cannot be opened, is damaged or holds
         values out of range, cards whose template no loaded deck defines (restore the deck file
-        or remove them), deck files that cannot be loaded. Leeches are not problems: they are
+        or remove them), deck files that cannot be loaded, cards whose row is not what their
+        review log folds to (``doctor --rebuild`` rebuilds them). Leeches are not problems: they are
         the learner's, listed for information. ``doctor`` exits 1 when this is not empty.
         """
         found = {
@@ -530,6 +537,7 @@ class DoctorReport:
             "out_of_range": bool(self.out_of_range_total),
             "orphaned": bool(self.orphaned),
             "deck_problems": bool(self.deck_problems),
+            "schedules": bool(self.schedules_disagree),
         }
         return tuple(name for name, present in found.items() if present)
 
@@ -545,6 +553,7 @@ def doctor(environment: Environment) -> DoctorReport:
         ``problems`` names everything to fix).
     """
     from mathdrill.storage import bulk, resolve_database
+    from mathdrill.usecases.rebuild import doctor_sample
 
     url = resolve_database(environment.db, environment.env)
     library = load_library(environment)
@@ -567,6 +576,7 @@ def doctor(environment: Environment) -> DoctorReport:
                 key=lambda item: (-item[1], item[0]),
             )
             odd, odd_total = bulk.out_of_range(db)
+            checked, disagree = doctor_sample(db, environment)
             return DoctorReport(
                 database=db.path,
                 schema_version=db.schema_version(),
@@ -579,6 +589,8 @@ def doctor(environment: Environment) -> DoctorReport:
                 deck_problems=tuple(deck_problems),
                 out_of_range=tuple(odd),
                 out_of_range_total=odd_total,
+                schedules_checked=checked,
+                schedules_disagree=tuple(disagree),
             )
     except StorageError as error:
         return DoctorReport(

@@ -38,6 +38,7 @@ Pinned behaviour:
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import sys
@@ -242,6 +243,49 @@ class _Current:
     answer_text: str = ""
     seconds: float = 0.0
     last_attempt: str | None = None  # the last text submitted, even unreadable (for a flag)
+    #: The session as it was before this problem was drawn (what an undo goes back to).
+    before: _Before | None = None
+    #: The stored spare this problem was (put back when an undo takes the problem away).
+    spare_text: str | None = None
+
+
+@dataclass(frozen=True)
+class _Before:
+    """The session's own state before a problem was drawn: its queue, tally and plan."""
+
+    queue: SessionQueue
+    tally: _Tally
+    repeats_queued: int
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """The last graded answer of the session, while it can still be undone."""
+
+    review_id: int
+    card_id: int
+    title: str
+    key: str
+    kind: str
+    quality: int
+    before: _Before
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo took back.
+
+    Attributes:
+        card: ``deck/template``.
+        title: The template's title.
+        review_kind: The undone review's kind.
+        quality: The grade it had.
+    """
+
+    card: str
+    title: str
+    review_kind: str
+    quality: int
 
 
 @dataclass
@@ -432,7 +476,8 @@ class DrillSession:
         self._session = SessionQueue(self.queue_info.items)
         self._current: _Current | None = None
         #: The problem whose verdict is on screen (flagged with ``f`` after the verdict).
-        self._answered: _Current | None = None
+        self._verdict_shown: _Current | None = None
+        self._answered: _Answered | None = None
         self._tally = _Tally()
         self._planned = len(self.queue_info.items)
         self._repeats_queued = 0
@@ -540,6 +585,9 @@ class DrillSession:
 
         if self._current is not None:
             raise UsageError("answer, give up or skip the current problem first")
+        before = _Before(
+            copy.deepcopy(self._session), copy.deepcopy(self._tally), self._repeats_queued
+        )
         while True:
             item = self._session.next()
             if item is None:
@@ -552,7 +600,7 @@ class DrillSession:
                     f"{SLOW_PROBLEM_SECONDS:g} s); skipped until its deck file changes"
                 )
                 continue
-            spare = self._take_spare(item.card_id, skill)
+            spare, spare_text = self._take_spare(item.card_id, skill)
             started = self._timer()
             try:
                 view = spare or self._fresh_instance(skill, self._answers_shown.get(item.card_id))
@@ -567,8 +615,14 @@ class DrillSession:
             self._timed(skill, started)
             break
         self._answers_shown.setdefault(item.card_id, set()).add(view.answer_plain)
-        self._answered = None
-        self._current = _Current(item=item, skill=skill, view=view)
+        self._verdict_shown = None
+        self._current = _Current(
+            item=item,
+            skill=skill,
+            view=view,
+            before=before,
+            spare_text=spare_text if spare is not None else None,
+        )
         return Problem(
             number=self._session.shown,
             total=self.planned,
@@ -614,28 +668,28 @@ class DrillSession:
             self._slow_seconds += elapsed
             self.slow_skills.append(skill)
 
-    def _take_spare(self, card_id: int, skill: Skill) -> ProblemView | None:
+    def _take_spare(self, card_id: int, skill: Skill) -> tuple[ProblemView | None, str | None]:
         """Take the problem an earlier session made ahead for this card, if it still fits.
 
         Serves the first-problem target (a session after an earlier one shows its first problem
         within 0.6 s): the worker needs the better part of a second to import sympy, a stored
         problem does not. A spare is used once, and only while the template's text is the one
-        it was made from (same fingerprint).
+        it was made from (same fingerprint). Returns the problem (or None) and the stored text.
         """
         from mathdrill.errors import WorkerError
         from mathdrill.usecases.problems import ProblemView
 
         if not self._spares:
-            return None
+            return None, None
         text = self._db.take_spare(card_id)
         if text is None:
-            return None
+            return None, None
         try:
             view = ProblemView.from_dict(json.loads(text))
         except (ValueError, WorkerError):
-            return None
+            return None, text
         made_from = (view.deck, view.template, view.fingerprint)
-        return view if made_from == (skill.deck, skill.id, skill.fingerprint) else None
+        return (view if made_from == (skill.deck, skill.id, skill.fingerprint) else None), text
 
     def _need_current(self) -> _Current:
         if self._current is None:
@@ -795,7 +849,7 @@ class DrillSession:
         from mathdrill.storage import Flag
         from mathdrill.storage.records import MAX_COMMENT, MAX_TEXT, storable_text
 
-        current = self._current or self._answered
+        current = self._current or self._verdict_shown
         if current is None:
             raise UsageError("there is no problem on screen to flag")
         answer = current.last_attempt
@@ -860,7 +914,7 @@ class DrillSession:
             leech=update.leech,
         )
         # One transaction: the review row and the card's new state, committed before return.
-        self._db.record_review(record, new_state)
+        stored = self._db.record_review(record, new_state)
         self._cards[card.card_id] = replace(
             card,
             repetitions=update.repetitions,
@@ -885,7 +939,17 @@ class DrillSession:
             tally.needs_work.append(key)
         if update.leech_warning:
             tally.leeches.append(current.skill.title)
-        self._answered = current
+        self._verdict_shown = current
+        if current.before is not None:
+            self._answered = _Answered(
+                review_id=stored.id,
+                card_id=card.card_id,
+                title=current.skill.title,
+                key=key,
+                kind=item.kind,
+                quality=quality,
+                before=current.before,
+            )
         self._current = None
         return replace(
             outcome,
@@ -902,6 +966,46 @@ class DrillSession:
             LogEntry(r.reviewed_at, r.kind, r.quality)
             for r in self._db.history(card_id, limit=sys.maxsize)
         ]
+
+    def undo(self) -> Undone | None:
+        """Take back the last graded answer of this session (the drill's ``u``).
+
+        The review is deleted and its card rebuilt from what is left of its log
+        (``usecases/rebuild.py``), in one transaction, so the card is exactly as it was before
+        the answer; a repeat the answer queued is dropped, the problem on screen goes back to
+        its place in the queue (its spare, if it was one, back into the database), and the
+        undone skill comes next with a fresh instance (the old one's answer has been seen).
+        One answer can be undone: the one graded last, while no other has been graded since.
+
+        Returns:
+            What was undone, or None when there is nothing to undo.
+
+        Raises:
+            UsageError: When the problem on screen has an answer waiting for a self-grade.
+        """
+        from mathdrill.usecases.rebuild import undo_review
+
+        answered = self._answered
+        if answered is None:
+            return None
+        current = self._current
+        if current is not None and current.pending is not None:
+            raise UsageError("this problem is already answered; give its grade first")
+        undo_review(self._db, answered.review_id, answered.card_id, self._settings)
+        card = self._cards[answered.card_id]
+        stored = self._db.card(card.deck, card.template)
+        if stored is not None:
+            self._cards[answered.card_id] = card_info(stored)
+        if current is not None and current.spare_text is not None:
+            self._db.put_spare(current.item.card_id, current.spare_text)
+        before = answered.before
+        self._session = before.queue
+        self._tally = before.tally
+        self._repeats_queued = before.repeats_queued
+        self._current = None
+        self._answered = None
+        self._verdict_shown = None
+        return Undone(answered.key, answered.title, answered.kind, answered.quality)
 
     # ----------------------------------------------------------------------------- the end
 

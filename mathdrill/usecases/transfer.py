@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mathdrill import __version__
 from mathdrill.errors import InputError, OutputError, UsageError
+from mathdrill.scheduling.queue import SchedulingSettings
 from mathdrill.storage.records import Card, Flag, Review, check_field, columns, exported
 
 if TYPE_CHECKING:
@@ -1250,6 +1251,8 @@ def validate_import(
         path: The file (``export all`` as JSON or JSON lines).
         on_read: Called with the number of characters read, as the file is read.
         shown: How messages name the file (default: its path).
+        settings: Zone and rollover hour, to fold each touched card's log (a card whose log
+            does not explain its merged row gets an ``adopt`` event); UTC and 04:00 by default.
 
     Returns:
         What the file holds.
@@ -1307,6 +1310,7 @@ def import_file(
     now: datetime,
     on_read: Callable[[str, int], None] | None = None,
     shown: str | None = None,
+    settings: SchedulingSettings | None = None,
 ) -> ImportResult:
     """Import an ``export all`` file: validate all of it, back the database up, merge.
 
@@ -1322,6 +1326,8 @@ def import_file(
         on_read: Called with ``("checking" | "importing", characters read)`` as the file is
             read in each pass.
         shown: How messages name the file (default: its path).
+        settings: Zone and rollover hour, to fold each touched card's log (a card whose log
+            does not explain its merged row gets an ``adopt`` event); UTC and 04:00 by default.
 
     Returns:
         What the file held and what was added.
@@ -1337,8 +1343,15 @@ def import_file(
     apply = None if on_read is None else (lambda n: on_read("importing", n))
     records = (r for r in _records(path, plan.fmt, apply, plan.name) if not isinstance(r, dict))
     with open_db() as db:
-        merged = store.merge_import(db, records, now=now)
+        merged = store.merge_import(db, records, now=now, fold=_fold(settings))
     return ImportResult(plan=plan, merge=merged)
+
+
+def _fold(settings: SchedulingSettings | None) -> Callable[[Any], Any]:
+    """The fold of a card's log that an import settles its cards with."""
+    from mathdrill.usecases.rebuild import rebuild_fold
+
+    return rebuild_fold(settings or SchedulingSettings())
 
 
 #: The most standard input ``import -`` copies to its temporary file, in bytes: an ``export
@@ -1405,6 +1418,7 @@ def import_stream(
     now: datetime,
     on_read: Callable[[str, int], None] | None = None,
     limit: int = MAX_SPOOL_BYTES,
+    settings: SchedulingSettings | None = None,
 ) -> ImportResult:
     """Import an ``export all`` read from a byte stream (``import -``, standard input).
 
@@ -1419,6 +1433,7 @@ def import_stream(
         now: The time stamped on the backup's name (aware).
         on_read: Called with ``("checking" | "importing", characters read)``.
         limit: The most bytes copied; beyond it the import is refused.
+        settings: As for :func:`import_file`.
 
     Returns:
         What the stream held and what was added.
@@ -1479,5 +1494,5 @@ def import_stream(
         apply = None if on_read is None else (lambda n: on_read("importing", n))
         records = (r for r in _records(path, fmt, apply, label) if not isinstance(r, dict))
         with open_db() as db:
-            merged = store.merge_import(db, records, now=now)
+            merged = store.merge_import(db, records, now=now, fold=_fold(settings))
     return ImportResult(plan=plan, merge=merged)

@@ -186,3 +186,37 @@ def test_f_while_the_verdict_is_shown_flags_the_answered_problem(md_env, home: P
     with sqlite3.connect(home / "mathdrill.db") as conn:
         flags = conn.execute("SELECT seed, comment, answer FROM flags").fetchall()
     assert flags == [(review["seed"], "I think this is right", str(mistake))]
+
+
+def test_u_undoes_the_last_answer_and_the_database_is_as_before_it(md_env, home: Path) -> None:
+    import sqlite3
+
+    def dump() -> list[str]:
+        with sqlite3.connect(home / "mathdrill.db") as conn:
+            return list(conn.iterdump())
+
+    term = Terminal(md_env, "2026-11-21T09:00", "--seed", "5")
+    _, mistake = term.problem()
+    first = re.search(r"│ (arith/\w+) · seed (\d+) +│", term.text())
+    assert first, term.text()
+    before = dump()
+    term.child.sendline(str(mistake))
+    term.child.expect_exact("Enter: next · q: quit")
+    term.child.sendline("")
+    term.problem()
+    assert dump() != before
+    term.child.sendline("u")
+    term.child.expect_exact("Undone:")
+    term.problem()
+    screen = term.text()
+    assert f"({first[1]}, graded 2/5)" in screen.replace("\n", " "), screen
+    panels = re.findall(r"│ (arith/\w+) · seed (\d+) +│", screen)
+    assert panels, screen
+    again = panels[-1]  # the newest panel, at the bottom
+    assert again[0] == first[1], "the undone skill comes again"
+    assert again[1] != first[2], "with a fresh problem"
+    assert re.findall(r"╰─+ (\d+)/\d", screen)[-1] == "1", "in the undone answer's place"
+    assert dump() == before
+    term.child.sendline("q")
+    term.finish()
+    assert reviews(home) == []

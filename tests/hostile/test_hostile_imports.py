@@ -336,6 +336,10 @@ def test_doctor_flags_rows_outside_the_usable_range(tmp_path: Path) -> None:
     assert run(db, "card", "reset", "d/far").exit_code == 0
     done = run(db, "doctor")
     assert "outside what mathdrill can use" not in done.output
+    # The rows written by hand are no fold of their log either: doctor names its rebuild.
+    assert "doctor --rebuild" in done.output
+    assert run(db, "doctor", "--rebuild").exit_code == 1
+    done = run(db, "doctor")
     # What remains is that no loaded deck defines deck d: its cards are orphans (exit 1).
     assert done.exit_code == 1, done.output
     assert json.loads(run(db, "doctor", "--json").output)["problems"] == ["orphaned"]

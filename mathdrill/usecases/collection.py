@@ -45,6 +45,7 @@ def open_collection(environment: Environment, *, create: bool = True) -> Iterato
         resolve_database(environment.db, environment.env),
         create=create,
         learner=environment.learner,
+        now=environment.now(),
     )
     try:
         yield db

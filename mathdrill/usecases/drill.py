@@ -1202,6 +1202,7 @@ def open_session(
             resolve_database(environment.db, environment.env),
             learner=environment.learner,
             add_learner=True,
+            now=environment.now(),
         )
         session = DrillSession(
             db=database,

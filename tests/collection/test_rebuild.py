@@ -233,8 +233,9 @@ def test_card_reset_and_suspend_are_logged_so_doctor_agrees(md, md_env, tmp_path
     assert kinds == ["reset", "suspend"]
 
 
-def test_schema_4_recovers_resets_and_suspensions_of_older_versions(tmp_path: Path) -> None:
-    # A schema-3 database: card a learned, reset (no trace then), learned again; b suspended.
+def test_card_events_recover_resets_and_suspensions_of_older_versions(tmp_path: Path) -> None:
+    # A schema-5 database (before card events): card a learned, reset (no trace then),
+    # learned again; b suspended.
     path = tmp_path / "old.db"
     with open_database(str(path)) as db:
         db.ensure_cards(KEYS, START)
@@ -249,12 +250,12 @@ def test_schema_4_recovers_resets_and_suspensions_of_older_versions(tmp_path: Pa
         )
         conn.execute("UPDATE cards SET suspended=1 WHERE template='b'")
         conn.execute("DROP TABLE card_events")
-        conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+        conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
     with open_database(str(path)) as db:
         answer(db, KEYS[0], 4, "first", START + timedelta(days=1), 3)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE card_events")
-        conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+        conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
     with open_database(str(path), now=START + timedelta(days=2)) as db:
         assert db.schema_version() >= 4
         assert check_schedules(db, SETTINGS, None) == []

@@ -93,6 +93,7 @@ def test_a_schema_4_database_gains_an_empty_flags_table_and_keeps_its_data(
         assert card is not None
         db.record_review(make_review(card.id))
     with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE card_events")  # schema 6, after the flags
         conn.execute("DROP TABLE flags")  # as schema 4 (learners, before flags) left it
         conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with open_database(str(path), now=LATER) as db:

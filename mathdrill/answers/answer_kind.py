@@ -113,9 +113,16 @@ def sampling_intervals(spec: AnswerSpec) -> dict[str, tuple[float, float]]:
     return intervals
 
 
-def parse_answer(spec: AnswerSpec, text: str, symbols: tuple[str, ...]) -> Parsed:
-    """Read learner text with the learner table, ``symbols`` declared."""
-    return parse(text, symbols=symbols, allow_imaginary=spec.allow_imaginary)
+def parse_answer(
+    spec: AnswerSpec, text: str, symbols: tuple[str, ...], *, imaginary: bool = False
+) -> Parsed:
+    """Read learner text with the learner table, ``symbols`` declared.
+
+    ``i``, ``j`` and ``I`` are the imaginary unit when the spec allows imaginary values or the
+    kind takes complex values (``imaginary``, :attr:`AnswerKind.complex_values`); a declared
+    symbol of that name stays the symbol.
+    """
+    return parse(text, symbols=symbols, allow_imaginary=spec.allow_imaginary or imaginary)
 
 
 def unreadable(text: str, message: str) -> MathSyntaxError:
@@ -127,6 +134,11 @@ class AnswerKind:
     """Base class of the answer kinds; subclasses set :attr:`name` and override the hooks."""
 
     name: ClassVar[str] = ""
+    complex_values: ClassVar[bool] = False
+    """The kind's values may be complex (eigenvalues of a rotation, roots): a learner's ``i``,
+    ``j`` and ``I`` are the imaginary unit without the template's ``allow_imaginary``. Kinds
+    whose answers are formulas or ordered (``expression``, ``matrix``, ``interval``) leave it
+    False: there ``i`` is more often a typo or an index than a number."""
 
     def describe_form(self, spec: AnswerSpec) -> str:
         """Return what the learner should type, in words.

@@ -56,6 +56,7 @@ class EigenpairsKind(AnswerKind):
     """
 
     name = "eigenpairs"
+    complex_values = True
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "eigenvalue: eigenvector pairs, e.g. 2: [1, 1]; 3: [1, -2]"
@@ -76,7 +77,7 @@ class EigenpairsKind(AnswerKind):
         notes: list[str] = []
         pairs: list[tuple[Any, tuple[tuple[Any, ...], ...]]] = []
         if pieces is None:
-            parsed = parse_answer(spec, text, ())
+            parsed = parse_answer(spec, text, (), imaginary=True)
             numbers.extend(parsed.numbers)
             notes.extend(parsed.notes)
             items = parsed.value.items if isinstance(parsed.value, Sequence) else None
@@ -137,7 +138,7 @@ class EigenpairsKind(AnswerKind):
     def _sub(spec: AnswerSpec, text: str, part: str, start: int) -> Parsed:
         lead = len(part) - len(part.lstrip())
         try:
-            return parse_answer(spec, part.strip(), ())
+            return parse_answer(spec, part.strip(), (), imaginary=True)
         except MathSyntaxError as error:
             raise MathSyntaxError(
                 error.message, text, start + lead + error.start, start + lead + error.end

@@ -79,6 +79,7 @@ class NumberKind(AnswerKind):
     """A single number: exact forms compared exactly, decimals by the rounding rule."""
 
     name = "number"
+    complex_values = True
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         if spec.rtol is not None or spec.atol is not None:
@@ -89,7 +90,7 @@ class NumberKind(AnswerKind):
         )
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
-        parsed = parse_answer(spec, text, ())
+        parsed = parse_answer(spec, text, (), imaginary=self.complex_values)
         value = parsed.value
         if not is_scalar(value):
             raise unreadable(text, "expected one number, not a list or a set")

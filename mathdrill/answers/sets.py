@@ -75,6 +75,7 @@ class SetKind(AnswerKind):
     """A set: the same elements in any order; repeated elements count once."""
 
     name = "set"
+    complex_values = True
     multiset: ClassVar[bool] = False
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
@@ -84,7 +85,7 @@ class SetKind(AnswerKind):
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
         if normalize_words(text) in _EMPTY_WORDS:
             return Reading([], "∅", "{}")
-        parsed = read_structured(spec, text)
+        parsed = read_structured(spec, text, imaginary=self.complex_values)
         items = _set_items(parsed.value)
         if items is None:
             raise unreadable(text, "expected elements such as {1, 3} or 1, 3")

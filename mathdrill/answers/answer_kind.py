@@ -292,6 +292,22 @@ class AnswerKind:
         """
         return self.render(spec, value, "plain")
 
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """Return one text for every value this kind judges equal to ``value``.
+
+        ``deck check`` counts a template's distinct answers with it. The default is the plain
+        rendering; kinds whose equal values are written in many ways (numbers, formulas,
+        collections, directions, eigenpairs) override it.
+
+        Args:
+            spec: The spec (variables and their intervals, options).
+            value: The reference or a value of the same form.
+
+        Returns:
+            The canonical text.
+        """
+        return self.render(spec, value, "plain")
+
     def shows_answer_text(self, form: str) -> bool:
         """Return True when a deck shows the reference in ``form`` as :meth:`answer_text`.
 

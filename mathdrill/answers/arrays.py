@@ -17,9 +17,11 @@ from mathdrill.answers.answer_kind import (
     Expected,
     Reading,
     parse_answer,
+    sampling_intervals,
     unreadable,
     variable_names,
 )
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import as_rows, as_vector, display_value, shape_words
 from mathdrill.answers.evaluation import MpNumber, Undefined, evaluate, realify
 from mathdrill.answers.numeric import (
@@ -130,6 +132,12 @@ def too_few_figures(allowance: Allowance) -> Outcome:
     )
 
 
+def entries_key(spec: AnswerSpec, entries: Iterable[Any]) -> str:
+    """The canonical text of a list of scalar entries (see :mod:`mathdrill.answers.canonical`)."""
+    intervals = sampling_intervals(spec)
+    return "[" + ", ".join(scalar_key(entry, intervals) for entry in entries) + "]"
+
+
 def read_structured(spec: AnswerSpec, text: str, *, imaginary: bool = False) -> Parsed:
     """Read a structured answer (vector, matrix, set) with the spec's variables declared."""
     return parse_answer(spec, text, variable_names(spec), imaginary=imaginary)
@@ -164,6 +172,10 @@ class VectorKind(AnswerKind):
         if as_rows(parsed.value) is None:
             raise unreadable(text, "expected a vector such as [1, 2]")
         return structured_reading(parsed, parsed.value)
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        entries = as_vector(value)
+        return self.render(spec, value, "plain") if entries is None else entries_key(spec, entries)
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if as_vector(value) is None:
@@ -218,6 +230,12 @@ class MatrixKind(AnswerKind):
                 )
             raise unreadable(text, "expected a matrix as rows, e.g. [[1, 2], [3, 4]]")
         return structured_reading(parsed, value)
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        rows = as_rows(value)
+        if rows is None:
+            return self.render(spec, value, "plain")
+        return "[" + ", ".join(entries_key(spec, row) for row in rows) + "]"
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if as_rows(value) is None:
@@ -335,6 +353,16 @@ class DirectionKind(VectorKind):
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "any nonzero vector in that direction, e.g. [1, 2] (any nonzero multiple counts)"
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """The direction scaled so that its first nonzero entry is 1 (sign and scale gone)."""
+        entries = as_vector(value)
+        if entries is None:
+            return self.render(spec, value, "plain")
+        pivot = next((entry for entry in entries if entry != 0), None)
+        if pivot is None:
+            return entries_key(spec, entries)
+        return entries_key(spec, [entry / pivot for entry in entries])
 
     def outcome(  # noqa: D102
         self, spec: AnswerSpec, expected: Any, reading: Reading, *, decide_only: bool

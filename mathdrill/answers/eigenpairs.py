@@ -14,7 +14,8 @@ import mpmath
 import sympy
 
 from mathdrill.answers.answer_kind import AnswerKind, Expected, Reading, parse_answer, unreadable
-from mathdrill.answers.arrays import too_few_figures, vector_norm
+from mathdrill.answers.arrays import entries_key, too_few_figures, vector_norm
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import as_rows, as_vector, is_scalar, render_scalar, render_value
 from mathdrill.answers.evaluation import Undefined, evaluate, realify
 from mathdrill.answers.forms import split_pairs
@@ -207,6 +208,26 @@ class EigenpairsKind(AnswerKind):
             )
             pairs.append(f"{to_plain(eigenvalue)}: {shown}")
         return "; ".join(pairs)
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """The matrix's eigenvalues with their eigenspaces, in a form that ignores scaling.
+
+        Each eigenspace is the reduced row echelon form of its basis (one vector: scaled so its
+        first nonzero entry is 1), so every list of pairs the kind accepts has one text.
+        """
+        rows = as_rows(value)
+        try:
+            triples = sympy.Matrix(rows).eigenvects() if rows is not None else None
+        except (ValueError, TypeError, ArithmeticError, NotImplementedError):
+            triples = None
+        if not triples:
+            return self.render(spec, value, "plain")
+        pairs = []
+        for eigenvalue, _multiplicity, basis in triples:
+            echelon = sympy.Matrix.hstack(*basis).T.rref()[0]
+            space = "; ".join(entries_key(spec, list(echelon.row(i))) for i in range(echelon.rows))
+            pairs.append(f"{scalar_key(eigenvalue, {})}: {space}")
+        return " | ".join(sorted(pairs))
 
     def shows_answer_text(self, form: str) -> bool:
         """Show the reference as its typed eigenpairs in every form but LaTeX."""

@@ -17,6 +17,7 @@ from mathdrill.answers.answer_kind import (
     unreadable,
     variable_names,
 )
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import display_scalar, is_scalar, render_scalar
 from mathdrill.answers.numeric import (
     MIN_FIGURES,
@@ -105,6 +106,9 @@ class NumberKind(AnswerKind):
             allowance_from(numbers, single=parsed.single_number),
         )
 
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        return scalar_key(value, sampling_intervals(spec))
+
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if not is_scalar(value) or value.free_symbols:
             raise InputError(f"expected answer {text!r} is not a single number")
@@ -150,6 +154,9 @@ class ExpressionKind(AnswerKind):
             NO_ALLOWANCE,  # decimals in a formula count at face value: 0.5x is x/2
             parsed.numbers,
         )
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        return scalar_key(value, sampling_intervals(spec), up_to_constant=spec.up_to_constant)
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if not is_scalar(value):

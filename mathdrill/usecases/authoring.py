@@ -224,7 +224,9 @@ class CheckReport:
 
         Returns:
             ``ok, exit_code, samples, seconds, files, unreadable, problems, templates,
-            not_loaded``.
+            not_loaded``; each template with its samples, distinct instances, distinct answers
+            and prompts, the variety floor (0: not judged), its ``variety:`` reason (or null),
+            its number of answer tests and its generation times.
         """
         unreadable = []
         for error in self.unreadable:
@@ -246,6 +248,11 @@ class CheckReport:
                     "template": r.template.id,
                     "samples": r.samples,
                     "distinct": r.distinct,
+                    "answers": r.answers,
+                    "prompts": r.prompts,
+                    "variety_floor": r.floor,
+                    "variety": r.template.variety,
+                    "tests": len(r.template.tests),
                     "ok": r.ok,
                     **r.timing(),
                 }

@@ -493,6 +493,9 @@ templates:
     mistakes:                    # wrong answers that deserve a specific message
       - value: a*x + b
         feedback: The derivative of x² is 2x — multiply by the exponent.
+    tests:                       # inputs a learner may type and the verdict each must get
+      - answer: "{{b}} + 2*{{a}}*x"
+        verdict: correct         # or wrong, or mistake:ID (ids: mistake-1, … by position)
     expected_seconds: 20         # how long a fluent learner takes
 """
 

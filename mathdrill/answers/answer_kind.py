@@ -113,9 +113,16 @@ def sampling_intervals(spec: AnswerSpec) -> dict[str, tuple[float, float]]:
     return intervals
 
 
-def parse_answer(spec: AnswerSpec, text: str, symbols: tuple[str, ...]) -> Parsed:
-    """Read learner text with the learner table, ``symbols`` declared."""
-    return parse(text, symbols=symbols, allow_imaginary=spec.allow_imaginary)
+def parse_answer(
+    spec: AnswerSpec, text: str, symbols: tuple[str, ...], *, imaginary: bool = False
+) -> Parsed:
+    """Read learner text with the learner table, ``symbols`` declared.
+
+    ``i``, ``j`` and ``I`` are the imaginary unit when the spec allows imaginary values or the
+    kind takes complex values (``imaginary``, :attr:`AnswerKind.complex_values`); a declared
+    symbol of that name stays the symbol.
+    """
+    return parse(text, symbols=symbols, allow_imaginary=spec.allow_imaginary or imaginary)
 
 
 def unreadable(text: str, message: str) -> MathSyntaxError:
@@ -127,6 +134,11 @@ class AnswerKind:
     """Base class of the answer kinds; subclasses set :attr:`name` and override the hooks."""
 
     name: ClassVar[str] = ""
+    complex_values: ClassVar[bool] = False
+    """The kind's values may be complex (eigenvalues of a rotation, roots): a learner's ``i``,
+    ``j`` and ``I`` are the imaginary unit without the template's ``allow_imaginary``. Kinds
+    whose answers are formulas or ordered (``expression``, ``matrix``, ``interval``) leave it
+    False: there ``i`` is more often a typo or an index than a number."""
 
     def describe_form(self, spec: AnswerSpec) -> str:
         """Return what the learner should type, in words.
@@ -277,6 +289,22 @@ class AnswerKind:
 
         Returns:
             The text (the plain rendering, for most kinds).
+        """
+        return self.render(spec, value, "plain")
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """Return one text for every value this kind judges equal to ``value``.
+
+        ``deck check`` counts a template's distinct answers with it. The default is the plain
+        rendering; kinds whose equal values are written in many ways (numbers, formulas,
+        collections, directions, eigenpairs) override it.
+
+        Args:
+            spec: The spec (variables and their intervals, options).
+            value: The reference or a value of the same form.
+
+        Returns:
+            The canonical text.
         """
         return self.render(spec, value, "plain")
 

@@ -17,9 +17,11 @@ from mathdrill.answers.answer_kind import (
     Expected,
     Reading,
     parse_answer,
+    sampling_intervals,
     unreadable,
     variable_names,
 )
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import as_rows, as_vector, display_value, shape_words
 from mathdrill.answers.evaluation import MpNumber, Undefined, evaluate, realify
 from mathdrill.answers.numeric import (
@@ -130,9 +132,15 @@ def too_few_figures(allowance: Allowance) -> Outcome:
     )
 
 
-def read_structured(spec: AnswerSpec, text: str) -> Parsed:
+def entries_key(spec: AnswerSpec, entries: Iterable[Any]) -> str:
+    """The canonical text of a list of scalar entries (see :mod:`mathdrill.answers.canonical`)."""
+    intervals = sampling_intervals(spec)
+    return "[" + ", ".join(scalar_key(entry, intervals) for entry in entries) + "]"
+
+
+def read_structured(spec: AnswerSpec, text: str, *, imaginary: bool = False) -> Parsed:
     """Read a structured answer (vector, matrix, set) with the spec's variables declared."""
-    return parse_answer(spec, text, variable_names(spec))
+    return parse_answer(spec, text, variable_names(spec), imaginary=imaginary)
 
 
 def structured_reading(parsed: Parsed, value: Any) -> Reading:
@@ -152,6 +160,7 @@ class VectorKind(AnswerKind):
     """A vector: same length, entries equal; rows and columns count as the same."""
 
     name = "vector"
+    complex_values = True
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         size = as_vector(spec.expected)
@@ -159,10 +168,14 @@ class VectorKind(AnswerKind):
         return f"a vector{count} such as [1, 2] or (1, 2)"
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
-        parsed = read_structured(spec, text)
+        parsed = read_structured(spec, text, imaginary=self.complex_values)
         if as_rows(parsed.value) is None:
             raise unreadable(text, "expected a vector such as [1, 2]")
         return structured_reading(parsed, parsed.value)
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        entries = as_vector(value)
+        return self.render(spec, value, "plain") if entries is None else entries_key(spec, entries)
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if as_vector(value) is None:
@@ -193,6 +206,7 @@ class MatrixKind(AnswerKind):
     """A matrix: same shape, entries equal."""
 
     name = "matrix"
+    complex_values = False
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         rows = as_rows(spec.expected)
@@ -200,7 +214,7 @@ class MatrixKind(AnswerKind):
         return f"{size} as rows, e.g. [[1, 2], [3, 4]]"
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
-        parsed = read_structured(spec, text)
+        parsed = read_structured(spec, text, imaginary=self.complex_values)
         value = parsed.value
         if as_rows(value) is None:
             lengths = [
@@ -216,6 +230,12 @@ class MatrixKind(AnswerKind):
                 )
             raise unreadable(text, "expected a matrix as rows, e.g. [[1, 2], [3, 4]]")
         return structured_reading(parsed, value)
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        rows = as_rows(value)
+        if rows is None:
+            return self.render(spec, value, "plain")
+        return "[" + ", ".join(entries_key(spec, row) for row in rows) + "]"
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if as_rows(value) is None:
@@ -265,11 +285,65 @@ class MatrixKind(AnswerKind):
         return outcome
 
 
-def _decimal_tolerance(allowance: Allowance, scale: Any) -> Any:
-    """Relative tolerance for parallelism tests: exact → tiny, decimals → their unit."""
-    if allowance.any and allowance.absolute is not None:
-        return 4 * allowance.absolute / max(scale, mpmath.mpf("1e-30"))
-    return mpmath.mpf("1e-30")
+def _half_units(
+    entries: list[Any], values: list[Any], numbers: tuple[Any, ...], *, coarse: bool
+) -> list[Any]:
+    """How far each entry may be from the exact multiple: half a unit of its last digit.
+
+    A correctly rounded decimal is within half a unit of its last digit of the value it rounds
+    (0.707 for 0.70710…). An entry typed exactly (an integer, ``sqrt(2)/2``) may not move at
+    all; a compound entry (``0.707*sqrt(2)``) may move by half the relative unit of its
+    decimals. Without ``coarse`` a decimal of fewer than 3 significant figures counts at face
+    value (0.5 is exactly 1/2); with it, it is allowed its rounding too (to name the near miss
+    "give at least 3 significant figures").
+
+    Args:
+        entries: The answer's entries (sympy), to find the decimals typed for each.
+        values: The same entries evaluated (mpmath).
+        numbers: The answer's typed number literals.
+        coarse: Allow decimals of fewer than 3 significant figures their rounding too.
+    """
+    units = []
+    for entry, value in zip(entries, values, strict=True):
+        allowance = entry_allowance(numbers, entry)
+        if not allowance.any or (not coarse and (allowance.figures or 0) < MIN_FIGURES):
+            units.append(mpmath.mpf(0))
+        elif allowance.absolute is not None:
+            units.append(allowance.absolute / 2)
+        else:
+            units.append(allowance.relative * abs(value) / 2)
+    return units
+
+
+def _common_multiple(ev: list[Any], av: list[Any], units: list[Any]) -> bool:
+    """True when some nonzero c puts every ``av[i]`` within ``units[i]`` of ``c·ev[i]``.
+
+    Real entries: the scales each entry allows form an interval, and the answer is parallel when
+    the intervals meet. Complex entries: the scale is read off the reference's largest entry and
+    the others must follow it within their units and the pivot's.
+    """
+    slack = EXACT_EPS
+    if any(isinstance(v, mpmath.mpc) for v in ev + av):
+        pivot = max(range(len(ev)), key=lambda i: abs(ev[i]))
+        scale = av[pivot] / ev[pivot]
+        if abs(scale) == 0:
+            return False
+        return all(
+            abs(a - scale * e)
+            <= u + units[pivot] * abs(e) / abs(ev[pivot]) + slack * max(1, abs(a))
+            for e, a, u in zip(ev, av, units, strict=True)
+        )
+    low, high = -mpmath.inf, mpmath.inf
+    for e, a, u in zip(ev, av, units, strict=True):
+        if e == 0:
+            if abs(a) > u + slack:
+                return False
+            continue
+        ends = sorted(((a - u) / e, (a + u) / e))
+        low, high = max(low, ends[0]), min(high, ends[1])
+    if low > high + slack * max(1, abs(low), abs(high)):
+        return False
+    return not (low == high == 0)
 
 
 class DirectionKind(VectorKind):
@@ -279,6 +353,16 @@ class DirectionKind(VectorKind):
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "any nonzero vector in that direction, e.g. [1, 2] (any nonzero multiple counts)"
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """The direction scaled so that its first nonzero entry is 1 (sign and scale gone)."""
+        entries = as_vector(value)
+        if entries is None:
+            return self.render(spec, value, "plain")
+        pivot = next((entry for entry in entries if entry != 0), None)
+        if pivot is None:
+            return entries_key(spec, entries)
+        return entries_key(spec, [entry / pivot for entry in entries])
 
     def outcome(  # noqa: D102
         self, spec: AnswerSpec, expected: Any, reading: Reading, *, decide_only: bool
@@ -299,21 +383,14 @@ class DirectionKind(VectorKind):
             return Outcome(False, "the zero vector has no direction — give a nonzero vector")
         if vector_norm(ev) <= EXACT_EPS:
             return Outcome(None, "the reference is the zero vector — report this template")
-        fine, coarse = vector_allowances(reading.numbers)
+        numbers = reading.numbers
         with mpmath.workdps(NUMBER_DPS):
-            ue = [v / vector_norm(ev) for v in ev]
-            ua = [v / vector_norm(av) for v in av]
-            pivot = max(range(len(ue)), key=lambda i: abs(ue[i]))
-            phase = ua[pivot] / ue[pivot] if ue[pivot] else 0
-            if phase == 0:
-                return Outcome(False, "not parallel to the reference")
-            phase = phase / abs(phase)
-            gap = max(abs(x * phase - y) for x, y in zip(ue, ua, strict=True))
-            biggest = max(abs(v) for v in av)
-            if gap <= _decimal_tolerance(fine, biggest):
+            if _common_multiple(ev, av, _half_units(a, av, numbers, coarse=False)):
                 return Outcome(True, "parallel to the reference")
-            if coarse.any and gap <= _decimal_tolerance(coarse, biggest):
-                return too_few_figures(coarse)
+            coarse = _half_units(a, av, numbers, coarse=True)
+            if any(coarse) and _common_multiple(ev, av, coarse):
+                _, loose = vector_allowances(numbers)
+                return too_few_figures(loose)
         return Outcome(False, "not parallel to the reference")
 
     @staticmethod

@@ -14,7 +14,8 @@ import mpmath
 import sympy
 
 from mathdrill.answers.answer_kind import AnswerKind, Expected, Reading, parse_answer, unreadable
-from mathdrill.answers.arrays import too_few_figures, vector_norm
+from mathdrill.answers.arrays import entries_key, too_few_figures, vector_norm
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import as_rows, as_vector, is_scalar, render_scalar, render_value
 from mathdrill.answers.evaluation import Undefined, evaluate, realify
 from mathdrill.answers.forms import split_pairs
@@ -56,6 +57,7 @@ class EigenpairsKind(AnswerKind):
     """
 
     name = "eigenpairs"
+    complex_values = True
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         return "eigenvalue: eigenvector pairs, e.g. 2: [1, 1]; 3: [1, -2]"
@@ -76,7 +78,7 @@ class EigenpairsKind(AnswerKind):
         notes: list[str] = []
         pairs: list[tuple[Any, tuple[tuple[Any, ...], ...]]] = []
         if pieces is None:
-            parsed = parse_answer(spec, text, ())
+            parsed = parse_answer(spec, text, (), imaginary=True)
             numbers.extend(parsed.numbers)
             notes.extend(parsed.notes)
             items = parsed.value.items if isinstance(parsed.value, Sequence) else None
@@ -137,7 +139,7 @@ class EigenpairsKind(AnswerKind):
     def _sub(spec: AnswerSpec, text: str, part: str, start: int) -> Parsed:
         lead = len(part) - len(part.lstrip())
         try:
-            return parse_answer(spec, part.strip(), ())
+            return parse_answer(spec, part.strip(), (), imaginary=True)
         except MathSyntaxError as error:
             raise MathSyntaxError(
                 error.message, text, start + lead + error.start, start + lead + error.end
@@ -206,6 +208,26 @@ class EigenpairsKind(AnswerKind):
             )
             pairs.append(f"{to_plain(eigenvalue)}: {shown}")
         return "; ".join(pairs)
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """The matrix's eigenvalues with their eigenspaces, in a form that ignores scaling.
+
+        Each eigenspace is the reduced row echelon form of its basis (one vector: scaled so its
+        first nonzero entry is 1), so every list of pairs the kind accepts has one text.
+        """
+        rows = as_rows(value)
+        try:
+            triples = sympy.Matrix(rows).eigenvects() if rows is not None else None
+        except (ValueError, TypeError, ArithmeticError, NotImplementedError):
+            triples = None
+        if not triples:
+            return self.render(spec, value, "plain")
+        pairs = []
+        for eigenvalue, _multiplicity, basis in triples:
+            echelon = sympy.Matrix.hstack(*basis).T.rref()[0]
+            space = "; ".join(entries_key(spec, list(echelon.row(i))) for i in range(echelon.rows))
+            pairs.append(f"{scalar_key(eigenvalue, {})}: {space}")
+        return " | ".join(sorted(pairs))
 
     def shows_answer_text(self, form: str) -> bool:
         """Show the reference as its typed eigenpairs in every form but LaTeX."""

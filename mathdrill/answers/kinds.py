@@ -215,6 +215,25 @@ _DECIDED_REASONS = {
 }
 
 
+def canonical_answer(spec: AnswerSpec, value: Any = None) -> str:
+    """Return the canonical text of the spec's reference (or of ``value``).
+
+    Answers the kind judges equal get equal texts (:meth:`AnswerKind.canonical`); ``deck
+    check`` counts a template's distinct answers with it.
+
+    Args:
+        spec: The spec.
+        value: A value in the reference's form; default the reference.
+
+    Returns:
+        The text.
+
+    Raises:
+        UsageError: When ``spec.kind`` is not a known kind.
+    """
+    return get_kind(spec.kind).canonical(spec, spec.expected if value is None else value)
+
+
 def parse_expected(
     kind: str, text: str, variables: Mapping[str, tuple[float, float]] | None = None
 ) -> Expected:

@@ -299,7 +299,7 @@ def compare_numbers(
     """
     tolerance = rtol is not None or atol is not None
     typed = allowance
-    if allowance.absolute is not None and isinstance(expected, sympy.Integer):
+    if allowance.absolute is not None and _whole_number(expected):
         # A whole-number value (a count) is not rounded: a number typed alone must equal it
         # (README.md, "the number rule"); 333 is not 334, nor is 1.23e4 12345.
         allowance = NO_ALLOWANCE
@@ -347,6 +347,26 @@ def compare_numbers(
                 outcome.near_miss,
             )
     return outcome
+
+
+def _whole_number(expected: Any) -> bool:
+    """True when an exact reference is a whole number, however it is written.
+
+    ``33554588`` is one, and so is ``log(1024)/log(2)``: a count computed by an expression is
+    still a count. A reference holding floating-point numbers is not exact, so never whole.
+    """
+    if isinstance(expected, sympy.Integer):
+        return True
+    if not isinstance(expected, sympy.Expr) or isinstance(expected, sympy.Rational):
+        return False
+    if expected.has(sympy.Float) or expected.free_symbols:
+        return False
+    value = _number_value(expected)
+    if value is None or isinstance(value, mpmath.mpc):
+        return False
+    with mpmath.workdps(NUMBER_DPS):
+        nearest = mpmath.nint(value)
+        return bool(abs(value - nearest) <= EXACT_EPS * max(1, abs(nearest)))
 
 
 def _number_value(expr: Any) -> Any:

@@ -17,6 +17,7 @@ from mathdrill.answers.answer_kind import (
     unreadable,
     variable_names,
 )
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import display_scalar, is_scalar, render_scalar
 from mathdrill.answers.numeric import (
     MIN_FIGURES,
@@ -79,6 +80,7 @@ class NumberKind(AnswerKind):
     """A single number: exact forms compared exactly, decimals by the rounding rule."""
 
     name = "number"
+    complex_values = True
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
         if spec.rtol is not None or spec.atol is not None:
@@ -89,7 +91,7 @@ class NumberKind(AnswerKind):
         )
 
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
-        parsed = parse_answer(spec, text, ())
+        parsed = parse_answer(spec, text, (), imaginary=self.complex_values)
         value = parsed.value
         if not is_scalar(value):
             raise unreadable(text, "expected one number, not a list or a set")
@@ -103,6 +105,9 @@ class NumberKind(AnswerKind):
             parsed.notes,
             allowance_from(numbers, single=parsed.single_number),
         )
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        return scalar_key(value, sampling_intervals(spec))
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if not is_scalar(value) or value.free_symbols:
@@ -149,6 +154,9 @@ class ExpressionKind(AnswerKind):
             NO_ALLOWANCE,  # decimals in a formula count at face value: 0.5x is x/2
             parsed.numbers,
         )
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:  # noqa: D102
+        return scalar_key(value, sampling_intervals(spec), up_to_constant=spec.up_to_constant)
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if not is_scalar(value):

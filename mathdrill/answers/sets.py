@@ -16,9 +16,11 @@ from mathdrill.answers.answer_kind import (
     AnswerKind,
     Expected,
     Reading,
+    sampling_intervals,
     unreadable,
 )
-from mathdrill.answers.arrays import entries_outcome, read_structured
+from mathdrill.answers.arrays import entries_key, entries_outcome, read_structured
+from mathdrill.answers.canonical import scalar_key
 from mathdrill.answers.display import as_vector, display_value, is_scalar, render_value
 from mathdrill.answers.forms import normalize_words
 from mathdrill.answers.numeric import Outcome, allowance_from, entry_allowance
@@ -75,6 +77,7 @@ class SetKind(AnswerKind):
     """A set: the same elements in any order; repeated elements count once."""
 
     name = "set"
+    complex_values = True
     multiset: ClassVar[bool] = False
 
     def describe_form(self, spec: AnswerSpec) -> str:  # noqa: D102
@@ -84,7 +87,7 @@ class SetKind(AnswerKind):
     def read(self, spec: AnswerSpec, text: str) -> Reading:  # noqa: D102
         if normalize_words(text) in _EMPTY_WORDS:
             return Reading([], "∅", "{}")
-        parsed = read_structured(spec, text)
+        parsed = read_structured(spec, text, imaginary=self.complex_values)
         items = _set_items(parsed.value)
         if items is None:
             raise unreadable(text, "expected elements such as {1, 3} or 1, 3")
@@ -97,6 +100,21 @@ class SetKind(AnswerKind):
             allowance_from(parsed.numbers, single=False, entries=True),
             parsed.numbers,
         )
+
+    def canonical(self, spec: AnswerSpec, value: Any) -> str:
+        """The elements' canonical texts, sorted; repeats kept only for a multiset."""
+        items = _set_items(value)
+        if items is None:
+            return self.render(spec, value, "plain")
+        intervals = sampling_intervals(spec)
+        keys = []
+        for item in items:
+            vector = None if is_scalar(item) else as_vector(item)
+            keys.append(
+                entries_key(spec, vector) if vector is not None else scalar_key(item, intervals)
+            )
+        unique = keys if self.multiset else set(keys)
+        return "{" + ", ".join(sorted(unique)) + "}"
 
     def check_expected(self, value: Any, text: str) -> Expected:  # noqa: D102
         if _set_items(value) is None:

@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,7 +32,9 @@ def register(app: typer.Typer) -> None:
             "Exit status: 0 correct, 1 not correct (or undecided), 2 unreadable input or usage "
             "error.\n\n"
             "Example: mathdrill check --kind expression --expected 'diff(sin(x^2), x)' "
-            "--answer '2x cos(x^2)' --var x"
+            "--answer '2x cos(x^2)' --var x\n\n"
+            "Against a deck's problem, exactly as the drill judges it: mathdrill check "
+            "--card derivatives/chain-rule-sin --seed 3 --answer '(16x - 5) cos(8x^2 - 5x)'"
         ),
         no_args_is_help=True,
     )(check_command)
@@ -87,6 +89,27 @@ def check_command(
         bool,
         typer.Option("--up-to-constant", help="Accept answers differing by a constant."),
     ] = False,
+    card: Annotated[
+        str | None,
+        typer.Option(
+            "--card",
+            metavar="DECK/TEMPLATE",
+            help="Judge against this card's instance for --seed, as the drill would (instead of "
+            "--kind and --expected).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", "-s", min=0, help="With --card: the instance's seed."),
+    ] = None,
+    decks: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--decks",
+            metavar="PATH",
+            help="With --card: also load this deck file or folder (repeat for several).",
+        ),
+    ] = None,
     batch: Annotated[
         str | None,
         typer.Option(
@@ -112,6 +135,28 @@ def check_command(
     checking.check_timeout(timeout)
     rtol = checking.optional_tolerance(rtol, "--rtol")
     atol = checking.optional_tolerance(atol, "--atol")
+    if card is not None:
+        given = [
+            name
+            for name, value in (
+                ("--kind", kind),
+                ("--expected", expected),
+                ("--var", var),
+                ("--rtol", rtol),
+                ("--atol", atol),
+                ("--choice", choice),
+                ("--batch", batch),
+            )
+            if value
+        ] + (["--up-to-constant"] if up_to_constant else [])
+        if given:
+            raise UsageError(f"--card takes the reference from the deck; drop {', '.join(given)}")
+        if seed is None or answer is None:
+            raise UsageError("--card needs --seed N and --answer TEXT")
+        _check_card(checking.CardRequest(card, seed, answer, tuple(decks or ())), as_json, timeout)
+        return
+    if seed is not None or decks:
+        raise UsageError("--seed and --decks go with --card DECK/TEMPLATE")
     if batch is not None:
         if any(v is not None for v in (kind, expected, answer)):
             raise UsageError(
@@ -144,6 +189,25 @@ def check_command(
     if as_json:
         typer.echo(jsonout.dumps(result))
     else:
+        _print_verdict(result)
+    if result["status"] != "correct":
+        raise typer.Exit(EXIT_USAGE if result["status"] == "unreadable" else EXIT_FAILED)
+
+
+def _check_card(request: Any, as_json: bool, timeout: float) -> None:
+    import os
+
+    from mathdrill.answers import Judge
+    from mathdrill.usecases import checking
+
+    with Judge(timeout=timeout) as judge:
+        result, warnings = checking.check_card(os.environ, request, judge, time.perf_counter)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if as_json:
+        typer.echo(jsonout.dumps(result))
+    else:
+        typer.echo(f"{result['card']}  seed {result['seed']}")
         _print_verdict(result)
     if result["status"] != "correct":
         raise typer.Exit(EXIT_USAGE if result["status"] == "unreadable" else EXIT_FAILED)

@@ -245,6 +245,7 @@ def check_command(
     for error in report.unreadable:
         for line in error.problems or [error.message]:
             typer.echo(line)
+    _print_variety(report)
     for problem in report.all_problems:
         typer.echo(str(problem))
     checked = len(report.templates)
@@ -265,6 +266,23 @@ def check_command(
             + f"{counted(len(report.unreadable), 'unreadable file')}"
         )
     raise typer.Exit(report.exit_code)
+
+
+def _print_variety(report: Any) -> None:
+    """One line per checked template: distinct answers and prompts, and an exemption."""
+    if not report.templates:
+        return
+    floor = max(r.floor for r in report.templates)
+    judged = f"; the floor is {floor}" if floor else "; too few samples to judge the floor"
+    typer.echo(f"variety (distinct answers / distinct prompts of each template's samples{judged}):")
+    width = max(len(r.template.key) for r in report.templates)
+    for r in report.templates:
+        line = f"  {r.template.key.ljust(width)}  {r.answers:>5} / {r.prompts:<5}"
+        if r.template.variety:
+            line += f"  exempt: {r.template.variety}"
+        elif r.floor and r.answers < r.floor:
+            line += "  below the floor"
+        typer.echo(line.rstrip())
 
 
 class _Progress:

@@ -61,9 +61,10 @@ class Instance:
             to pose the problem, so hints, solution and the other forms cost nothing until asked.
 
     The lazily rendered texts, each computed once: :attr:`hints`, :attr:`solution`,
-    :attr:`answer_unicode`, :attr:`prompt_plain`, :attr:`prompt_latex`. A rendering failure
-    raises :class:`GenerationError` when one is first read; :meth:`render_all` renders them all
-    at once (``deck check`` does, so a sound deck never fails later).
+    :attr:`answer_unicode`, :attr:`prompt_plain`, :attr:`prompt_latex`,
+    :attr:`test_answers`. A rendering failure raises :class:`GenerationError` when one is first
+    read; :meth:`render_all` renders them all at once (``deck check`` does, so a sound deck never
+    fails later).
     """
 
     deck: str
@@ -96,6 +97,11 @@ class Instance:
         return str(self.lazy("answer_unicode"))
 
     @cached_property
+    def test_answers(self) -> tuple[str, ...]:
+        """The answers of the template's answer tests, every placeholder in plain form."""
+        return tuple(self.lazy("tests"))
+
+    @cached_property
     def prompt_plain(self) -> str:
         """The question with every value in plain ASCII (``x**2``), for scripts."""
         return str(self.lazy("prompt_plain"))
@@ -111,7 +117,8 @@ class Instance:
         Raises:
             GenerationError: When a placeholder cannot be rendered (with the text's line).
         """
-        for name in ("hints", "solution", "answer_unicode", "prompt_plain", "prompt_latex"):
+        texts = ("hints", "solution", "answer_unicode", "prompt_plain", "prompt_latex")
+        for name in (*texts, "test_answers"):
             getattr(self, name)
 
     def to_json(self) -> dict[str, Any]:
@@ -433,6 +440,8 @@ class _Texts:
             return self.rendered_as(template.prompt, "plain")
         if name == "prompt_latex":
             return self.rendered_as(template.prompt, "latex", "$")
+        if name == "tests":
+            return tuple(self.rendered_as(test.answer, "plain") for test in template.tests)
         raise KeyError(name)
 
 

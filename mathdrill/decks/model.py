@@ -80,6 +80,28 @@ class MistakeDef:
 
 
 @dataclass(frozen=True)
+class AnswerTest:
+    """An author's answer test: a learner input and the verdict it must get on every instance.
+
+    Attributes:
+        answer: The input, with placeholders (rendered in plain form, as a learner types).
+        verdict: ``correct``, ``wrong`` (judged wrong, recognised mistake or not) or
+            ``mistake:ID`` (judged wrong and recognised as that authored mistake).
+        line: Line of the test's ``answer:`` key.
+    """
+
+    answer: Text
+    verdict: str
+    line: int
+
+    @property
+    def mistake(self) -> str | None:
+        """The mistake id a ``mistake:ID`` verdict names (None for correct and wrong)."""
+        kind, _, name = self.verdict.partition(":")
+        return name if kind == "mistake" else None
+
+
+@dataclass(frozen=True)
 class AnswerDef:
     """The ``answer:`` block of a template.
 
@@ -129,6 +151,9 @@ class Template:
         solution: The worked solution, if any.
         mistakes: Authored wrong answers.
         expected_seconds: How long a fluent learner takes.
+        variety: Why the template cannot have many distinct answers (one line), which exempts
+            it from ``deck check``'s variety floor; None when it has to meet it.
+        tests: The author's answer tests, run by ``deck check`` on every sample.
         fingerprint: Hash of the template's YAML source (changes when the template is edited).
     """
 
@@ -149,6 +174,8 @@ class Template:
     solution: Text | None = None
     mistakes: tuple[MistakeDef, ...] = ()
     expected_seconds: float = 60.0
+    variety: str | None = None
+    tests: tuple[AnswerTest, ...] = ()
     fingerprint: str = ""
 
     @property

@@ -15,7 +15,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mathdrill.decks.model import AnswerDef, Deck, Expr, MistakeDef, Problem, Template, Text
+from mathdrill.decks.model import (
+    AnswerDef,
+    AnswerTest,
+    Deck,
+    Expr,
+    MistakeDef,
+    Problem,
+    Template,
+    Text,
+)
 from mathdrill.decks.placeholders import FORMATS, placeholders
 from mathdrill.decks.samplers import FLAGS, SAMPLERS
 from mathdrill.decks.yamlsafe import Document, YList, YMap
@@ -62,6 +71,12 @@ TEMPLATE_KEYS: dict[str, tuple[str, str]] = {
     "solution": ("text", "The worked solution; {answer} renders the reference."),
     "mistakes": ("mistakes", "Wrong answers worth a specific message."),
     "expected_seconds": ("number", "Seconds a fluent learner needs (default 60)."),
+    "variety": (
+        "line",
+        "Why the answers cannot take many values (one line); exempts the template from deck "
+        "check's variety floor.",
+    ),
+    "tests": ("tests", "Answer tests: a learner input and the verdict it must get, every sample."),
 }
 TEMPLATE_REQUIRED = ("id", "title", "prompt", "answer")
 
@@ -83,6 +98,18 @@ MISTAKE_KEYS: dict[str, tuple[str, str]] = {
     "id": ("id", "Optional name of the mistake, [a-z0-9-]+."),
 }
 MISTAKE_REQUIRED = ("value", "feedback")
+
+TEST_KEYS: dict[str, tuple[str, str]] = {
+    "answer": ("text", "A learner's input, with {placeholders} (rendered as plain text)."),
+    "verdict": ("verdict", "correct, wrong, or mistake:ID (recognised as that mistake)."),
+}
+TEST_REQUIRED = ("answer", "verdict")
+
+VERDICTS = ("correct", "wrong")
+"""The verdict words of an answer test; ``mistake:ID`` names an authored mistake."""
+
+MAX_VARIETY = 200
+"""Characters of a ``variety:`` reason (one line)."""
 
 
 _ID_LENGTH = f"at most {MAX_ID_LENGTH} characters"
@@ -498,6 +525,9 @@ def _template(
         if value is not None and feedback is not None:
             mistakes.append(MistakeDef(mistake_id, value, feedback))
 
+    variety = _variety(out, node, label)
+    tests = _answer_tests(out, node, label, mistake_names, text)
+
     tags: list[str] = []
     for item, line in _list_of(out, node, "tags", "template", label):
         if not _is_id(item):
@@ -553,8 +583,91 @@ def _template(
         solution=solution,
         mistakes=tuple(mistakes),
         expected_seconds=float(seconds),
+        variety=variety,
+        tests=tuple(tests),
         fingerprint=document.fingerprint_of(node),
     )
+
+
+def _variety(out: _Collector, node: YMap, label: str) -> str | None:
+    """The template's ``variety:`` reason, checked to be one line of text."""
+    raw = node.get("variety")
+    if raw is None:
+        return None
+    line = node.line_of("variety")
+    example = "e.g. variety: only 6 valid layer shapes exist"
+    if not isinstance(raw, str) or not raw.strip():
+        out.add(line, f"variety: give the reason in one line of text ({example})", label)
+        return None
+    reason = raw.strip()
+    if "\n" in reason:
+        out.add(line, f"variety: the reason must be one line ({example})", label)
+        return None
+    if len(reason) > MAX_VARIETY:
+        out.add(line, f"variety: the reason is longer than {MAX_VARIETY} characters", label)
+        return None
+    return reason
+
+
+def _answer_tests(
+    out: _Collector,
+    node: YMap,
+    label: str,
+    mistake_names: set[str],
+    text: Callable[..., Any],
+) -> list[AnswerTest]:
+    """The template's answer tests: each an answer text and a verdict it must get."""
+    tests: list[AnswerTest] = []
+    for i, (item, line) in enumerate(_list_of(out, node, "tests", "template", label)):
+        where = f"tests[{i}]"
+        if not isinstance(item, YMap):
+            out.add(line, f"{where} must be a mapping with answer and verdict", label)
+            continue
+        before = len(out.problems)
+        _check_keys(out, item, TEST_KEYS, TEST_REQUIRED, where, label)
+        answer = None
+        if item.get("answer") is not None:
+            answer = text("answer", item["answer"], item.line_of("answer"), f"{where}.answer")
+        verdict = item.get("verdict")
+        if verdict is not None:
+            verdict = _test_verdict(out, item, where, label, verdict, mistake_names)
+        if len(out.problems) == before and answer is not None and verdict is not None:
+            tests.append(AnswerTest(answer, verdict, item.line_of("answer")))
+    return tests
+
+
+def _test_verdict(
+    out: _Collector, item: YMap, where: str, label: str, verdict: Any, mistake_names: set[str]
+) -> str | None:
+    """Check one answer test's verdict: correct, wrong or mistake:ID of an authored mistake."""
+    line = item.line_of("verdict")
+    words = [*VERDICTS, "mistake:ID"]
+    if not isinstance(verdict, str):
+        shown = ", ".join(words)
+        out.add(line, f"{where}.verdict must be {shown}, not {_type_name(verdict)}", label)
+        return None
+    kind, colon, name = verdict.strip().partition(":")
+    kind, name = kind.strip(), name.strip()
+    if not colon and kind in VERDICTS:
+        return kind
+    if kind != "mistake" or not colon:
+        out.add(
+            line,
+            f"{where}.verdict '{verdict}' is not one of {', '.join(words)}"
+            f"{did_you_mean(kind, [*VERDICTS, 'mistake'])}",
+            label,
+        )
+        return None
+    if name not in mistake_names:
+        known = ", ".join(sorted(mistake_names)) or "none"
+        out.add(
+            line,
+            f"{where}.verdict names no mistake '{name}' of this template"
+            f"{did_you_mean(name, mistake_names)} (its mistakes: {known})",
+            label,
+        )
+        return None
+    return f"mistake:{name}"
 
 
 def _check_placeholders(text: Text, names: dict[str, str], add: Callable[[int, str], None]) -> None:
@@ -689,6 +802,9 @@ def _json_type(name: str) -> dict[str, Any]:
     simple: dict[str, dict[str, Any]] = {
         "id": {"type": "string", "pattern": f"^{an_id}$", "maxLength": MAX_ID_LENGTH},
         "string": {"type": "string"},
+        "line": {"type": "string", "pattern": "^[^\\n]+$", "maxLength": MAX_VARIETY},
+        "verdict": {"type": "string", "pattern": f"^(correct|wrong|mistake:{an_id})$"},
+        "tests": {"type": "array", "items": {"$ref": "#/$defs/test"}},
         "text": {"type": ["string", "number"]},
         "number": {"type": "number", "exclusiveMinimum": 0},
         "integer": {"type": "integer", "const": FORMAT_VERSION},
@@ -765,5 +881,6 @@ def json_schema() -> dict[str, Any]:
             "template": template,
             "answer": _object(ANSWER_KEYS, ANSWER_REQUIRED, "answer"),
             "mistake": _object(MISTAKE_KEYS, MISTAKE_REQUIRED, "mistake"),
+            "test": _object(TEST_KEYS, TEST_REQUIRED, "answer test"),
         },
     }

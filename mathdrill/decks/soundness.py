@@ -3,27 +3,40 @@
 For one (template, seed): the instance generates (constraints satisfiable, expressions valid,
 placeholders render, nothing undefined or of the wrong shape for its kind); the reference,
 written back as plain text, is judged correct by its own checker; every authored mistake is
-judged wrong *and* recognised as that mistake. Per-template checks over many seeds (enough
-distinct instances, generation time) are summarised by :func:`summarize`.
+judged wrong *and* recognised as that mistake; every answer test of the template gets its
+verdict. Per-template checks over many seeds (enough distinct instances, enough distinct
+answers, generation time) are summarised by :func:`summarize`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mathdrill.answers.kinds import canonical_answer
 from mathdrill.answers.kinds import judge as pure_judge
 from mathdrill.decks.answering import answer_text
 from mathdrill.decks.failures import GenerationError
 from mathdrill.decks.generate import Instance, generate, generation_deadline
-from mathdrill.decks.model import Problem, Template
+from mathdrill.decks.model import AnswerTest, Problem, Template
 from mathdrill.errors import MathdrillError
 from mathdrill.mathlang.deadline import cpu_deadline
 
 MIN_DISTINCT = 5
 """A template must produce this many distinct instances (a quarter of the samples if fewer)."""
+
+VARIETY_FLOOR = 50
+VARIETY_SEEDS = 300
+"""A template's answers must take at least :data:`VARIETY_FLOOR` distinct values (canonical
+form, up to the kind's equivalence) in :data:`VARIETY_SEEDS` seeds, in proportion for other
+sample counts, unless its ``variety:`` line says why they cannot (docs/decks.md, "Variety")."""
+
+VARIETY_MIN_SAMPLES = 30
+"""Below this many samples the floor is not judged: the count says too little."""
 
 MAX_MESSAGES_PER_LINE = 3
 """Distinct messages reported per line of a template (the rest are counted)."""
@@ -46,12 +59,16 @@ class SeedResult:
         seconds: Generation time (0 when no clock was given).
         problems: ``(line, message, stage, example)`` for each failure: the message is the same
             for every seed with this failure, the example shows this seed's specifics.
+        answer: A digest of the reference's canonical form ("" when there is none).
+        prompt: A digest of the rendered prompt ("" when generation failed).
     """
 
     seed: int
     key: str
     seconds: float
     problems: tuple[tuple[int, str, str, str], ...] = ()
+    answer: str = ""
+    prompt: str = ""
 
 
 def check_seed(
@@ -110,7 +127,28 @@ def check_seed(
         result = SeedResult(
             seed, instance.key, elapsed, ((template.answer.line, message, "crash", ""),)
         )
-    return result
+    return SeedResult(
+        result.seed,
+        result.key,
+        result.seconds,
+        result.problems,
+        _digest(_canonical(instance)),
+        _digest(instance.prompt),
+    )
+
+
+def _canonical(instance: Instance) -> str:
+    """The reference's canonical form; its plain text when the kind cannot make one."""
+    try:
+        with cpu_deadline(JUDGE_CPU_SECONDS, _JudgingTooSlow):
+            return canonical_answer(instance.spec)
+    except Exception:  # an exotic value: count it by its text rather than fail the check
+        return instance.answer_plain
+
+
+def _digest(text: str) -> str:
+    """A short digest: only equality matters, and it crosses the worker pool."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 EQUALS_REFERENCE = "equals-reference"
@@ -188,7 +226,29 @@ def _judge_instance(
                 else "judged wrong but not recognised as that mistake"
             )
             problems.append((line, f"mistake '{name}' is {other}", "mistake", f"'{text}'"))
+    for test, text in zip(template.tests, instance.test_answers, strict=True):
+        result = mistake_judge(instance.spec, text)
+        if not _test_passes(test, result):
+            got = f"mistake:{result.mistake}" if result.mistake else result.status
+            problems.append(
+                (
+                    test.line,
+                    f"answer test '{test.answer.text}' must be judged {test.verdict}, "
+                    f"but is judged {got}",
+                    "test",
+                    f"'{text}': {result.reason}",
+                )
+            )
     return SeedResult(seed, instance.key, elapsed, tuple(problems))
+
+
+def _test_passes(test: AnswerTest, verdict: Any) -> bool:
+    """Whether a verdict is the one an answer test asks for."""
+    if test.verdict == "correct":
+        return bool(verdict.status == "correct")
+    if verdict.status != "wrong":
+        return False
+    return test.mistake is None or verdict.mistake == test.mistake
 
 
 @dataclass
@@ -199,6 +259,9 @@ class TemplateReport:
         template: The template.
         samples: Seeds checked.
         distinct: Distinct instance keys seen.
+        answers: Distinct answers (canonical form, up to the kind's equivalence).
+        prompts: Distinct rendered prompts.
+        floor: Distinct answers the variety floor asks of these samples (0: not judged).
         seconds: Generation time of every successful instance.
         problems: Problems, each message once (with the first seed and a count).
     """
@@ -206,6 +269,9 @@ class TemplateReport:
     template: Template
     samples: int = 0
     distinct: int = 0
+    answers: int = 0
+    prompts: int = 0
+    floor: int = 0
     seconds: list[float] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -231,6 +297,20 @@ class TemplateReport:
         }
 
 
+def variety_floor(samples: int) -> int:
+    """Distinct answers ``samples`` seeds must show: 50 per 300, rounded up; 0 below 30.
+
+    Args:
+        samples: Seeds checked.
+
+    Returns:
+        The floor, or 0 when so few samples are not judged.
+    """
+    if samples < VARIETY_MIN_SAMPLES:
+        return 0
+    return math.ceil(VARIETY_FLOOR * samples / VARIETY_SEEDS)
+
+
 def summarize(template: Template, results: Iterable[SeedResult], timed: bool) -> TemplateReport:
     """Fold per-seed results into a template report with the per-template checks.
 
@@ -244,6 +324,8 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
     """
     report = TemplateReport(template)
     keys: set[str] = set()
+    answers: set[str] = set()
+    prompts: set[str] = set()
     grouped: dict[tuple[int, str], list[tuple[int, str]]] = {}
     stages: dict[tuple[int, str], str] = {}
     generation_failures = 0
@@ -252,6 +334,10 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
         if result.key:
             keys.add(result.key)
             report.seconds.append(result.seconds)
+        if result.answer:
+            answers.add(result.answer)
+        if result.prompt:
+            prompts.add(result.prompt)
         else:
             generation_failures += 1
         for line, message, stage, example in result.problems:
@@ -259,6 +345,9 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
             stages[(line, message)] = stage
     judged = report.samples - generation_failures
     report.distinct = len(keys)
+    report.answers = len(answers)
+    report.prompts = len(prompts)
+    report.floor = variety_floor(report.samples)
     shown_per_line: dict[int, int] = {}
     hidden_per_line: dict[int, int] = {}
     for (line, message), cases in grouped.items():
@@ -288,6 +377,24 @@ def summarize(template: Template, results: Iterable[SeedResult], timed: bool) ->
                 template.line,
                 f"only {report.distinct} distinct instance(s) in {report.samples} samples; "
                 f"a drill needs at least {needed} — widen the parameter ranges",
+                template.id,
+            )
+        )
+    judged_answers = report.samples - generation_failures
+    if (
+        report.floor
+        and template.variety is None
+        and judged_answers >= report.samples // 2
+        and report.answers < report.floor
+    ):
+        report.problems.append(
+            Problem(
+                template.path,
+                template.line,
+                f"only {report.answers} distinct answer(s) in {report.samples} samples "
+                f"({report.prompts} distinct prompts); the variety floor is {report.floor} "
+                f"({VARIETY_FLOOR} per {VARIETY_SEEDS} samples) — draw parameters that change "
+                "the answer, or say in one line why it cannot vary more (variety: …)",
                 template.id,
             )
         )

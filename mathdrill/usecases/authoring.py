@@ -224,7 +224,9 @@ class CheckReport:
 
         Returns:
             ``ok, exit_code, samples, seconds, files, unreadable, problems, templates,
-            not_loaded``.
+            not_loaded``; each template with its samples, distinct instances, distinct answers
+            and prompts, the variety floor (0: not judged), its ``variety:`` reason (or null),
+            its number of answer tests and its generation times.
         """
         unreadable = []
         for error in self.unreadable:
@@ -246,6 +248,11 @@ class CheckReport:
                     "template": r.template.id,
                     "samples": r.samples,
                     "distinct": r.distinct,
+                    "answers": r.answers,
+                    "prompts": r.prompts,
+                    "variety_floor": r.floor,
+                    "variety": r.template.variety,
+                    "tests": len(r.template.tests),
                     "ok": r.ok,
                     **r.timing(),
                 }
@@ -486,6 +493,9 @@ templates:
     mistakes:                    # wrong answers that deserve a specific message
       - value: a*x + b
         feedback: The derivative of x² is 2x — multiply by the exponent.
+    tests:                       # inputs a learner may type and the verdict each must get
+      - answer: "{{b}} + 2*{{a}}*x"
+        verdict: correct         # or wrong, or mistake:ID (ids: mistake-1, … by position)
     expected_seconds: 20         # how long a fluent learner takes
 """
 

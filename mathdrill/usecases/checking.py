@@ -19,6 +19,10 @@ suite's ``tests/answers/corpus.jsonl``) can be fed in as it is; any other field 
 a misspelt field is never silently dropped. Each result line carries at least ``id, correct,
 reason, read_as, duration_ms``; a line that cannot be used yields ``{"id": …, "error": …}``
 instead and the batch goes on.
+
+``mathdrill check --card DECK/TEMPLATE --seed N --answer TEXT`` judges an answer against one
+instance of a deck's template instead (:func:`check_card`): the instance is made from the
+template and the seed as the drill makes it, and judged by the same capped checker.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathdrill.errors import InputError, MathdrillError, MathSyntaxError, UsageError
-from mathdrill.vocabulary import default_mistake_id
+from mathdrill.vocabulary import MAX_SEED, default_mistake_id
 
 if TYPE_CHECKING:  # the answers layer pulls in sympy: import it only when a check really runs
     from mathdrill.answers import AnswerSpec, Judge, Verdict
@@ -375,6 +380,65 @@ def check_one(judge: Judge, request: CheckRequest, timer: Callable[[], float]) -
     spec = build_spec(request)
     verdict = judge.check(spec, request.answer)
     return verdict_fields(verdict, (timer() - started) * 1000.0)
+
+
+@dataclass(frozen=True)
+class CardRequest:
+    """An answer to judge against one instance of a deck's template.
+
+    Attributes:
+        card: ``deck/template``.
+        seed: The instance's seed (0 … 2⁶³−1).
+        answer: The learner's text.
+        decks: Extra deck files or folders (``--decks``).
+    """
+
+    card: str
+    seed: int
+    answer: str
+    decks: tuple[Path, ...] = ()
+
+
+def check_card(
+    env: Mapping[str, str], request: CardRequest, judge: Judge, timer: Callable[[], float]
+) -> tuple[dict[str, Any], list[str]]:
+    """Judge an answer against the instance of ``request.card`` for ``request.seed``.
+
+    The instance is generated here from (template, seed), exactly as the drill's problem
+    worker makes it, and the answer is judged by the same capped checker the drill uses.
+
+    Args:
+        env: The process environment (for the user's decks).
+        request: The card, seed and answer.
+        judge: The capped checker.
+        timer: A monotonic clock in seconds.
+
+    Returns:
+        The fields of :func:`verdict_fields` with ``card`` and ``seed`` first, and warnings
+        about other deck files that could not be read.
+
+    Raises:
+        UsageError: The card is not written ``deck/template`` or the seed is out of range.
+        NotFoundError: No such deck or template.
+        DeckError: The deck cannot be loaded, or the template cannot make this instance.
+    """
+    from mathdrill.decks.generate import generate
+    from mathdrill.usecases import authoring
+
+    deck_id, slash, template_id = request.card.partition("/")
+    if not slash or not deck_id or not template_id:
+        raise UsageError(
+            f"--card {request.card!r}: write DECK/TEMPLATE, e.g. derivatives/chain-rule-sin"
+        )
+    if not 0 <= request.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be an integer from 0 to {MAX_SEED}")
+    deck, warnings = authoring.open_deck(env, request.decks, deck_id)
+    (template,) = authoring.select_templates(deck, request.card)
+    started = timer()
+    instance = generate(template, request.seed)
+    verdict = judge.check(instance.spec, request.answer)
+    fields = verdict_fields(verdict, (timer() - started) * 1000.0)
+    return {"card": template.key, "seed": request.seed, **fields}, warnings
 
 
 def run_batch(

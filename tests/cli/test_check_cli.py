@@ -198,3 +198,113 @@ def test_an_endless_expected_answer_in_a_batch_costs_one_line_only(md) -> None:
     assert "CPU time" in slow["error"]
     assert fine["id"] == "fine"
     assert fine["correct"] is True
+
+
+# ------------------------------------------------------------------ check --card (issue 19)
+
+CARD_DECK = """\
+deck: card-check
+title: Cards for check --card
+templates:
+  - id: negate
+    title: Negate
+    params:
+      a: integer(2, 9)
+    prompt: What is -{a}?
+    answer: {kind: number, value: -a}
+    mistakes:
+      - {id: sign-error, value: a, feedback: Mind the sign.}
+"""
+
+
+def test_card_judges_the_decks_instance_as_the_drill_does(md) -> None:
+    from mathdrill.answers import judge
+    from mathdrill.decks.generate import generate
+    from mathdrill.decks.loader import load_deck_file
+
+    repo = Path(__file__).resolve().parents[2]
+    template = load_deck_file(repo / "decks" / "derivatives.yaml").template("chain-rule-sin")
+    instance = generate(template, 3)
+    for answer in (instance.answer_plain, "cos(8x^2 - 5x)", "1 +"):
+        done = md(
+            "check",
+            "--card",
+            "derivatives/chain-rule-sin",
+            "--seed",
+            "3",
+            "--answer",
+            answer,
+            "--json",
+            "--timeout",
+            "30",  # a loaded test machine must not turn a verdict into "undecided"
+        )
+        result = json.loads(done.stdout)
+        expected = judge(instance.spec, answer)
+        assert (result["card"], result["seed"]) == ("derivatives/chain-rule-sin", 3)
+        assert (result["status"], result["mistake"]) == (expected.status, expected.mistake)
+        assert done.returncode == {"correct": 0, "wrong": 1, "unreadable": 2}[expected.status]
+
+
+def test_card_from_a_deck_file_names_the_mistake(md, tmp_path: Path) -> None:
+    deck = tmp_path / "cards.yaml"
+    deck.write_text(CARD_DECK, encoding="utf-8")
+    from mathdrill.decks.generate import generate
+    from mathdrill.decks.loader import load_deck_file
+
+    a = generate(load_deck_file(deck).template("negate"), 5).values["a"]
+    right = md(
+        "check",
+        "--card",
+        "card-check/negate",
+        "--seed",
+        "5",
+        "--decks",
+        str(deck),
+        "--answer",
+        f"-{a}",
+    )
+    assert right.returncode == 0, right.stdout + right.stderr
+    assert right.stdout.startswith("card-check/negate  seed 5\n✓ correct")
+    wrong = md(
+        "check",
+        "--card",
+        "card-check/negate",
+        "--seed",
+        "5",
+        "--decks",
+        str(deck),
+        "--answer",
+        f"{a}",
+    )
+    assert wrong.returncode == 1
+    assert "mistake: sign-error" in wrong.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--card", "derivatives/chain-rule-sin", "--answer", "1"], "--card needs --seed"),
+        (["--card", "derivatives/chain-rule-sin", "--seed", "1"], "--card needs --seed"),
+        (["--card", "derivatives", "--seed", "1", "--answer", "1"], "write DECK/TEMPLATE"),
+        (["--card", "derivatives/nope", "--seed", "1", "--answer", "1"], "no template 'nope'"),
+        (
+            [
+                "--card",
+                "derivatives/chain-rule-sin",
+                "--seed",
+                "1",
+                "--answer",
+                "1",
+                "-k",
+                "number",
+            ],
+            "drop --kind",
+        ),
+        (["-k", "number", "-e", "1", "-a", "1", "--seed", "2"], "go with --card"),
+    ],
+)
+def test_card_usage_errors_exit_two(md, args: list[str], message: str) -> None:
+    done = md("check", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr

@@ -73,3 +73,14 @@ def test_deck_check_reports_the_endless_template_and_still_checks_the_rest(
     # Sampling stops after a streak of timeouts instead of spending the budget 40 times.
     assert endless.samples < 10
     assert report.exit_code == 1
+
+
+def test_variety_floor_is_50_per_300_samples_and_not_judged_below_30():
+    from mathdrill.decks.soundness import variety_floor
+
+    assert variety_floor(300) == 50
+    assert variety_floor(200) == 34
+    assert variety_floor(100) == 17
+    assert variety_floor(30) == 5
+    assert variety_floor(29) == 0
+    assert variety_floor(600) == 100

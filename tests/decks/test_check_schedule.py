@@ -15,7 +15,7 @@ templates:
   - id: plain-number
     title: A number
     params:
-      a: integer(2, 9)
+      a: integer(2, 99)
     prompt: What is {a} + 1?
     answer: {kind: number, value: a + 1}
   - id: heavy-formula

@@ -528,6 +528,12 @@ def _stage(conn: Any, records: Iterable[Card | Review]) -> tuple[int, int]:
     return n_cards, n_reviews
 
 
+def _inserted(conn: Any, statement: Any) -> int:
+    """Run an ``INSERT … SELECT`` and return how many rows it added (on every backend)."""
+    # Without preserve_rowcount SQLAlchemy reports -1 for an INSERT on PostgreSQL (psycopg).
+    return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
+
+
 def _card_changes(conn: Any) -> tuple[list[dict[str, Any]], int]:
     """Return the staged schedules that replace stored ones, and how many cards are new."""
     staged = _import_cards
@@ -569,7 +575,7 @@ def _merge_cards(conn: Any, changes: list[dict[str, Any]]) -> int:
         .where(~exists().where(_same_card()))
         .order_by(staged.c.n)
     )
-    return int(conn.execute(insert(cards).from_select(names, missing)).rowcount)
+    return _inserted(conn, insert(cards).from_select(names, missing))
 
 
 def _stage_fresh_reviews(conn: Any) -> int:
@@ -611,13 +617,13 @@ def _stage_fresh_reviews(conn: Any) -> int:
     names = ["n", "card_id", *_REVIEW_VALUES]
     fresh = select(*(ranked.c[name] for name in names)).where(ranked.c.copy > stored)
     conn.execute(delete(_fresh_reviews))
-    return int(conn.execute(insert(_fresh_reviews).from_select(names, fresh)).rowcount)
+    return _inserted(conn, insert(_fresh_reviews).from_select(names, fresh))
 
 
 def _merge_reviews(conn: Any) -> int:
     names = ["card_id", *_REVIEW_VALUES]
     rows = select(*(_fresh_reviews.c[name] for name in names)).order_by(_fresh_reviews.c.n)
-    return int(conn.execute(insert(reviews).from_select(names, rows)).rowcount)
+    return _inserted(conn, insert(reviews).from_select(names, rows))
 
 
 def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetime) -> MergeResult:
@@ -778,6 +784,8 @@ def _outside(name: str, value: Any, bounds: tuple[Any, Any]) -> bool:
         return False
     low, high = bounds
     if name in _TIMES:
+        if isinstance(value, datetime):  # PostgreSQL returns the timestamp itself
+            return not low <= value < high
         text = str(value)
         return not _stored(low) <= text < _stored(high)
     return not low <= int(value) <= high

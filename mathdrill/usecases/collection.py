@@ -39,7 +39,11 @@ def open_collection(environment: Environment, *, create: bool = True) -> Iterato
     """
     from mathdrill.storage import open_database, resolve_database
 
-    db = open_database(resolve_database(environment.db, environment.env), create=create)
+    db = open_database(
+        resolve_database(environment.db, environment.env),
+        create=create,
+        backed_up=environment.env.get("MATHDRILL_BACKED_UP"),
+    )
     try:
         yield db
     finally:

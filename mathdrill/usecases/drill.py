@@ -49,7 +49,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mathdrill.errors import DeckError, UsageError
+from mathdrill.errors import AnswerNotSavedError, DeckError, StorageError, UsageError
 from mathdrill.scheduling.grading import derive_quality
 from mathdrill.scheduling.queue import (
     CardInfo,
@@ -227,6 +227,10 @@ class _Current:
     pending: Outcome | None = None
     answer_text: str = ""
     seconds: float = 0.0
+    # An answer graded but not saved (the database could not be reached): when it was answered,
+    # and the outcome and grade that retry_save saves.
+    answered_at: datetime | None = None
+    unsaved: tuple[Outcome, int] | None = None
 
 
 @dataclass
@@ -744,6 +748,22 @@ class DrillSession:
         outcome = Outcome(verdict=None, graded=True, derived_quality=quality, gave_up=True)
         return self._save(current, outcome, quality)
 
+    def retry_save(self) -> Outcome:
+        """Try again to save the answer whose save failed (see :class:`AnswerNotSavedError`).
+
+        Returns:
+            The saved outcome, as ``submit`` would have returned it.
+
+        Raises:
+            AnswerNotSavedError: The database still cannot take it (the answer stays kept).
+            UsageError: No answer is waiting to be saved.
+        """
+        current = self._need_current()
+        if current.unsaved is None:
+            raise UsageError("there is no answer waiting to be saved")
+        outcome, quality = current.unsaved
+        return self._save(current, outcome, quality)
+
     def skip(self) -> None:
         """Skip the current problem: nothing is logged, and it does not come back this session."""
         current = self._need_current()
@@ -758,7 +778,8 @@ class DrillSession:
 
         item = current.item
         card = self._cards[item.card_id]
-        now = self._clock()
+        now = current.answered_at or self._clock()  # a retried save keeps the answer's time
+        current.answered_at = now
         update = schedule_after(card, quality, now, item.kind, self._settings)
         verdict = outcome.verdict
         record = Review(
@@ -787,7 +808,17 @@ class DrillSession:
             leech=update.leech,
         )
         # One transaction: the review row and the card's new state, committed before return.
-        self._db.record_review(record, new_state)
+        try:
+            self._db.record_review(record, new_state)
+        except StorageError as exc:
+            # Never dropped silently: the answer stays here for retry_save (or the learner quits
+            # knowing it was not saved).
+            current.unsaved = (outcome, quality)
+            raise AnswerNotSavedError(
+                f"{exc}\nThis answer was NOT saved yet; it is kept, and can be saved again once "
+                f"the database is back."
+            ) from exc
+        current.unsaved = None
         self._cards[card.card_id] = replace(
             card,
             repetitions=update.repetitions,
@@ -995,7 +1026,10 @@ def open_session(
     database: Database | None = None
     try:
         skills, deck_problems = load_skills(environment, extra_decks)
-        database = open_database(resolve_database(environment.db, environment.env))
+        database = open_database(
+            resolve_database(environment.db, environment.env),
+            backed_up=environment.env.get("MATHDRILL_BACKED_UP"),
+        )
         session = DrillSession(
             db=database,
             skills=skills,

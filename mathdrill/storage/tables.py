@@ -37,7 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from mathdrill.vocabulary import REVIEW_KINDS
 
@@ -132,13 +132,14 @@ class LearnerText(TypeDecorator[str]):
     so the server's own queries see ordinary text.
     """
 
-    impl = String
+    impl: TypeEngine[Any] | type[TypeEngine[Any]] = String
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        """Return ``VARCHAR(length)``, or ``TEXT`` when no length is given."""
-        length = getattr(self.impl, "length", None)
-        return dialect.type_descriptor(String(length) if length is not None else Text())
+    def __init__(self, length: int | None = None) -> None:
+        """Stored as ``VARCHAR(length)``, or as ``TEXT`` without a length."""
+        super().__init__()
+        self.length = length
+        self.impl = String(length) if length is not None else Text()
 
     def bind_processor(self, dialect: Dialect) -> Any:
         """Return the converter of values going in (None on SQLite: nothing to do)."""

@@ -96,15 +96,20 @@ def build(path: Path, n_cards: int, n_reviews: int, rng: random.Random) -> tuple
             )
         )
     conn.execute("BEGIN")
+    names = [c.name for c in cards.c if c.name not in ("learner_id", "spare_problem")]
     conn.executemany(
-        f"INSERT INTO cards ({', '.join(c.name for c in cards.c)}) VALUES ({', '.join('?' * 12)})",
+        f"INSERT INTO cards ({', '.join(names)}, learner_id) "
+        f"VALUES ({', '.join('?' * len(names))}, 1)",
         card_rows,
     )
     conn.execute("COMMIT")
     start_time = NOW - timedelta(days=3 * 365)
     span = int((NOW - start_time).total_seconds())
-    columns = [c.name for c in reviews.c if c.name != "id"]
-    sql = f"INSERT INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    columns = [c.name for c in reviews.c if c.name not in ("id", "learner_id")]
+    sql = (
+        f"INSERT INTO reviews ({', '.join(columns)}, learner_id) "
+        f"VALUES ({', '.join('?' * len(columns))}, 1)"
+    )
     # An append-only log is written in time order.
     offsets = sorted(rng.randrange(span) for _ in range(n_reviews))
     conn.execute("BEGIN")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from mathdrill.errors import UsageError
-from mathdrill.vocabulary import EARLIEST_NOW, LATEST_NOW
+from mathdrill.vocabulary import DEFAULT_LEARNER, EARLIEST_NOW, LATEST_NOW, LEARNER_RE
 
 #: The study day starts at this local hour unless MATHDRILL_ROLLOVER_HOUR says otherwise.
 DEFAULT_ROLLOVER_HOUR = 4
@@ -161,6 +161,8 @@ class Environment:
         zone: The local time zone, for the study-day rollover.
         rollover_hour: Local hour at which a new study day starts.
         db: The ``--db`` option (path or SQLAlchemy URL), if given.
+        learner: Whose progress the commands read and write (``--learner``,
+            ``MATHDRILL_LEARNER``, else ``default``).
     """
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -168,6 +170,7 @@ class Environment:
     zone: tzinfo = field(default_factory=local_zone)
     rollover_hour: int = DEFAULT_ROLLOVER_HOUR
     db: str | None = None
+    learner: str = DEFAULT_LEARNER
 
     @property
     def data_dir(self) -> Path:
@@ -194,7 +197,11 @@ class Environment:
 
 
 def build_environment(
-    env: Mapping[str, str], *, now: str | None = None, db: str | None = None
+    env: Mapping[str, str],
+    *,
+    now: str | None = None,
+    db: str | None = None,
+    learner: str | None = None,
 ) -> Environment:
     """Build the environment for one command run from options and variables.
 
@@ -202,14 +209,22 @@ def build_environment(
         env: The process environment.
         now: The ``--now`` option; ``MATHDRILL_NOW`` is used when it is None.
         db: The ``--db`` option; ``MATHDRILL_DB`` is resolved later by storage when None.
+        learner: The ``--learner`` option; ``MATHDRILL_LEARNER`` is used when it is None.
 
     Returns:
         The environment, with a frozen clock when a time was given.
 
     Raises:
-        UsageError: When ``--now``/``MATHDRILL_NOW`` or ``MATHDRILL_ROLLOVER_HOUR`` is malformed.
+        UsageError: When ``--now``/``MATHDRILL_NOW``, ``MATHDRILL_ROLLOVER_HOUR`` or
+            ``--learner``/``MATHDRILL_LEARNER`` is malformed.
     """
     zone = local_zone(env)
+    who = learner if learner is not None else env.get("MATHDRILL_LEARNER") or DEFAULT_LEARNER
+    if not LEARNER_RE.fullmatch(who):
+        raise UsageError(
+            f"--learner/MATHDRILL_LEARNER: {who!r} is not a learner name. Use a lower-case "
+            f"letter, then up to 62 lower-case letters, digits or underscores (e.g. alice_b)."
+        )
     fixed = now if now is not None else env.get("MATHDRILL_NOW")
     rollover_text = env.get("MATHDRILL_ROLLOVER_HOUR", str(DEFAULT_ROLLOVER_HOUR))
     if not rollover_text.isdigit() or not 0 <= int(rollover_text) <= 23:
@@ -219,6 +234,13 @@ def build_environment(
     if fixed:
         moment = parse_now(fixed, zone)
         return Environment(
-            env=dict(env), clock=lambda: moment, zone=zone, rollover_hour=int(rollover_text), db=db
+            env=dict(env),
+            clock=lambda: moment,
+            zone=zone,
+            rollover_hour=int(rollover_text),
+            db=db,
+            learner=who,
         )
-    return Environment(env=dict(env), zone=zone, rollover_hour=int(rollover_text), db=db)
+    return Environment(
+        env=dict(env), zone=zone, rollover_hour=int(rollover_text), db=db, learner=who
+    )

@@ -67,6 +67,13 @@ MAX_EASINESS_X100 = 10_000
 """The largest E-Factor a card may hold, in hundredths (100.00: SM-2 adds 0.10 per perfect
 answer, so about a thousand perfect answers in a row)."""
 
+DEFAULT_LEARNER = "default"
+"""The learner a database serves when `--learner`/`MATHDRILL_LEARNER` names none."""
+
+LEARNER_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+"""Learner names: a lower-case letter, then up to 62 lower-case letters, digits or underscores
+(so every name is also a plain PostgreSQL role name, for row-level security)."""
+
 ID_RE = re.compile(r"[a-z0-9-]+")
 """Deck, template and mistake ids: lower-case letters, digits and hyphens."""
 

@@ -150,6 +150,7 @@ class CardSpec:
     leech: bool = False
     created: datetime = NOW - timedelta(days=400)
     last_review: datetime | None = None
+    learner_id: int = 1  # the learner ``default``
 
 
 @dataclass
@@ -210,6 +211,7 @@ def write_history(where: Where, history: TableHistory) -> Where:
             for spec in history.reviews:
                 values = {k: getattr(spec, k) for k in spec.__dataclass_fields__ if k != "card"}
                 values["card_id"] = ids[spec.card]
+                values["learner_id"] = history.cards[spec.card].learner_id
                 rows.append(values)
             for start in range(0, len(rows), 5000):
                 conn.execute(insert(reviews), rows[start : start + 5000])

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mathdrill import __version__
-from mathdrill.cli import check_cmd, collection_cmd, deck_cmd, drill_cmd, stats_cmd, transfer_cmd
+from mathdrill.cli import (
+    check_cmd,
+    collection_cmd,
+    deck_cmd,
+    drill_cmd,
+    group_cmd,
+    stats_cmd,
+    transfer_cmd,
+)
 from mathdrill.cli.root import RootOptions, hoist_root_options
 from mathdrill.config import zone_warning
 from mathdrill.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MathdrillError, MathSyntaxError
@@ -67,6 +75,15 @@ def _root(
             help="Database file or SQLAlchemy URL; also MATHDRILL_DB. Default: the data directory.",
         ),
     ] = None,
+    learner: Annotated[
+        str | None,
+        typer.Option(
+            "--learner",
+            metavar="NAME",
+            help="Whose progress to use when one database holds several learners; also "
+            "MATHDRILL_LEARNER. Default: default.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -79,7 +96,13 @@ def _root(
 ) -> None:
     """Drill the mathematics of machine learning with spaced repetition."""
     given = ctx.obj if isinstance(ctx.obj, RootOptions) else RootOptions()
-    options = replace(given, debug=debug or bool(os.environ.get("MATHDRILL_DEBUG")), now=now, db=db)
+    options = replace(
+        given,
+        debug=debug or bool(os.environ.get("MATHDRILL_DEBUG")),
+        now=now,
+        db=db,
+        learner=learner,
+    )
     # Validate --now and MATHDRILL_* at once, so a typo fails before any work is done.
     options.environment()
     note = zone_warning(os.environ)
@@ -94,6 +117,8 @@ check_cmd.register(app)
 deck_cmd.register(app)
 stats_cmd.register(app)
 transfer_cmd.register(app)
+group_cmd.register(app)
+group_cmd.register(app)
 
 
 def report_error(error: MathdrillError) -> int:

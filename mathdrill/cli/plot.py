@@ -14,6 +14,7 @@ from mathdrill.cli.counts import counted
 from mathdrill.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from mathdrill.usecases.group import GroupReport
     from mathdrill.usecases.progress import Stats
 
 INSTALL_HINT = "pip install 'mathdrill[plots]'"
@@ -45,15 +46,84 @@ def write_figure(stats: Stats, path: Path) -> None:
         InputError: The file cannot be written.
     """
     require_matplotlib()
+    save(build_figure(stats), path)
+
+
+def save(figure: Any, path: Path) -> None:
+    """Write a figure to ``path`` (its ending chooses the format) and close it.
+
+    Args:
+        figure: A matplotlib figure.
+        path: Where to write.
+
+    Raises:
+        InputError: The file cannot be written.
+    """
     import matplotlib.pyplot as plt
 
-    figure = build_figure(stats)
     try:
         figure.savefig(path, format=path.suffix.lower().lstrip("."), dpi=110)
     except OSError as error:
         raise InputError(f"--plot {path}: cannot write the figure ({error.strerror})") from None
     finally:
         plt.close(figure)
+
+
+def write_group_figure(report: GroupReport, path: Path) -> None:
+    """Draw ``group stats --plot``: activity per day, then the weakest skills' accuracy.
+
+    Args:
+        report: The group's figures.
+        path: Where to write; ``.png``, ``.svg`` or ``.pdf`` chooses the format.
+
+    Raises:
+        UsageError: matplotlib is missing.
+        InputError: The file cannot be written.
+    """
+    require_matplotlib()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 9))
+    figure.set_layout_engine(ConstrainedLayoutEngine(w_pad=0.15, h_pad=0.15))
+    figure.suptitle(
+        f"mathdrill group — {counted(report.learners, 'learner')}, "
+        f"{report.active} active in the last {counted(report.days, 'day')}"
+    )
+    import matplotlib.dates as mdates
+
+    days = [a.day for a in report.activity]
+    reviews = [a.reviews for a in report.activity]
+    active = [a.learners for a in report.activity]
+    bars = top.bar(days, reviews, color="#4c72b0", label="reviews")
+    top.set_ylabel("reviews per day")
+    top.set_ylim(0, max(1, *reviews) * 1.3)  # headroom for the legend
+    _counts(top.yaxis)
+    twin = top.twinx()
+    (line,) = twin.plot(days, active, color="#dd8452", marker="o", label="active learners")
+    twin.set_ylabel("active learners")
+    twin.set_ylim(0, max(1, *active) * 1.3)
+    _counts(twin.yaxis)
+    top.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    top.set_title("Activity")
+    top.legend(handles=[bars, line], loc="upper left", ncols=2)
+    weakest = list(reversed(report.weakest))
+    if weakest:
+        bottom.barh(
+            [s.card for s in weakest],
+            [100 * (s.accuracy or 0) for s in weakest],
+            color="#c44e52",
+        )
+        bottom.set_xlim(0, 100)
+        bottom.set_xlabel("first-try accuracy (%)")
+    else:
+        bottom.text(0.5, 0.5, "No skill has enough first tries yet", ha="center", va="center")
+        bottom.set_axis_off()
+    bottom.set_title("Weakest skills")
+    save(figure, path)
 
 
 def build_figure(stats: Stats) -> Any:

@@ -1,4 +1,4 @@
-"""The root options (``--debug``, ``--now``, ``--db``), given to every command through the context.
+"""The root options (``--debug``, ``--now``, ``--db``, ``--learner``), given to every command.
 
 They belong before the command name, but a learner types ``mathdrill due --now …`` as often:
 :func:`hoist_root_options` moves them there before the command line is parsed, so both work.
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mathdrill.usecases.problems import ProblemSource
 
 #: Root options whose value is the next word (``--now 2026-11-21``), and those without a value.
-ROOT_VALUE_OPTIONS = frozenset({"--now", "--db"})
+ROOT_VALUE_OPTIONS = frozenset({"--now", "--db", "--learner"})
 ROOT_FLAGS = frozenset({"--debug"})
 
 
@@ -69,12 +69,13 @@ def hoist_root_options(args: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class RootOptions:
-    """``--debug``, ``--now`` and ``--db`` as given (None: not given).
+    """``--debug``, ``--now``, ``--db`` and ``--learner`` as given (None: not given).
 
     Attributes:
         debug: Show tracebacks instead of friendly messages.
         now: The ``--now`` option (ISO 8601), or None for the clock / ``MATHDRILL_NOW``.
         db: The ``--db`` option, or None for ``MATHDRILL_DB`` / the data directory.
+        learner: The ``--learner`` option, or None for ``MATHDRILL_LEARNER`` / ``default``.
         problems: The drill's problem worker when :mod:`mathdrill.cli.launch` started it before
             the command line was parsed (None: the drill starts its own).
     """
@@ -82,6 +83,7 @@ class RootOptions:
     debug: bool = False
     now: str | None = None
     db: str | None = None
+    learner: str | None = None
     problems: ProblemSource | None = None
 
     def environment(self) -> Environment:
@@ -93,7 +95,7 @@ class RootOptions:
         Raises:
             UsageError: When ``--now`` or a MATHDRILL_* variable is malformed.
         """
-        return build_environment(os.environ, now=self.now, db=self.db)
+        return build_environment(os.environ, now=self.now, db=self.db, learner=self.learner)
 
 
 def options(ctx: typer.Context) -> RootOptions:

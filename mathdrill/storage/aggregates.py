@@ -151,21 +151,23 @@ class MistakeCount:
 # ------------------------------------------------------------------------------- helpers
 
 
-def _card_condition(scope: Scope) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = []
+def _card_condition(db: Database, scope: Scope) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [db.mine]
     if scope.decks is not None:
         conditions.append(cards.c.deck.in_(scope.decks) if scope.decks else false())
     if scope.keys is not None:
         conditions.append(
             tuple_(cards.c.deck, cards.c.template).in_(scope.keys) if scope.keys else false()
         )
-    return and_(true(), *conditions)
+    return and_(*conditions)
 
 
-def _review_condition(scope: Scope) -> ColumnElement[bool]:
+def _review_condition(db: Database, scope: Scope) -> ColumnElement[bool]:
     if scope.everything:
-        return true()
-    return reviews.c.card_id.in_(select(cards.c.id).where(_card_condition(scope)))
+        return db.my_reviews
+    return and_(
+        db.my_reviews, reviews.c.card_id.in_(select(cards.c.id).where(_card_condition(db, scope)))
+    )
 
 
 # ------------------------------------------------------------------------------- reviews
@@ -187,8 +189,8 @@ def review_span(
         StorageError: If the database cannot be read.
     """
     column = reviews.c.reviewed_at
-    low = select(func.min(column))
-    high = select(func.max(column))
+    low = select(func.min(column)).where(db.my_reviews)
+    high = select(func.max(column)).where(db.my_reviews)
     if within is not None:
         low = low.where(column >= within[0], column <= within[1])
         high = high.where(column >= within[0], column <= within[1])
@@ -275,7 +277,7 @@ def day_figures(
         .where(
             reviews.c.reviewed_at >= starts[0],
             reviews.c.reviewed_at < starts[-1],
-            _review_condition(scope),
+            _review_condition(db, scope),
         )
         .order_by(reviews.c.reviewed_at, reviews.c.id)
     )
@@ -371,7 +373,7 @@ def frequent_mistakes(
     query = (
         select(cards.c.deck, cards.c.template, reviews.c.mistake, n)
         .select_from(reviews.join(cards, reviews.c.card_id == cards.c.id))
-        .where(reviews.c.mistake.is_not(None), _card_condition(scope))
+        .where(reviews.c.mistake.is_not(None), _card_condition(db, scope))
         .group_by(cards.c.deck, cards.c.template, reviews.c.mistake)
         .order_by(n.desc(), cards.c.deck, cards.c.template, reviews.c.mistake)
         .limit(limit)
@@ -400,7 +402,11 @@ def top_mistake_per_card(db: Database, card_ids: Sequence[int]) -> dict[int, tup
         return {}
     query = (
         select(reviews.c.card_id, reviews.c.mistake, func.count())
-        .where(reviews.c.card_id.in_(sorted(set(card_ids))), reviews.c.mistake.is_not(None))
+        .where(
+            db.my_reviews,
+            reviews.c.card_id.in_(sorted(set(card_ids))),
+            reviews.c.mistake.is_not(None),
+        )
         .group_by(reviews.c.card_id, reviews.c.mistake)
     )
     best: dict[int, tuple[str, int]] = {}
@@ -494,7 +500,7 @@ def card_overview(
     Raises:
         StorageError: If the database cannot be read.
     """
-    condition = _card_condition(scope)
+    condition = _card_condition(db, scope)
     wanted = set(skills)
     wanted_decks = sorted({deck for deck, _ in wanted})
     seen = cards.c.due.is_not(None)

@@ -45,6 +45,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     true,
@@ -193,8 +194,8 @@ def _deck_list(decks: Iterable[str] | None) -> list[str] | None:
     return None if decks is None else sorted(set(decks))
 
 
-def _review_filters(since: datetime | None, decks: list[str] | None) -> list[Any]:
-    where: list[Any] = []
+def _review_filters(db: Source, since: datetime | None, decks: list[str] | None) -> list[Any]:
+    where: list[Any] = [db.my_reviews]
     if since is not None:
         if since.tzinfo is None or since.utcoffset() is None:
             raise ValueError(f"since must be a timezone-aware datetime, got {since!r}")
@@ -236,7 +237,7 @@ def count_cards(db: Source, *, decks: Iterable[str] | None = None) -> int:
     Raises:
         StorageError: If the database cannot be read.
     """
-    query = select(func.count()).select_from(cards)
+    query = select(func.count()).select_from(cards).where(db.mine)
     wanted = _deck_list(decks)
     if wanted is not None:
         query = query.where(cards.c.deck.in_(wanted))
@@ -262,7 +263,7 @@ def count_reviews(
         ValueError: If ``since`` is naive.
     """
     query = select(func.count()).select_from(reviews)
-    for condition in _review_filters(since, _deck_list(decks)):
+    for condition in _review_filters(db, since, _deck_list(decks)):
         query = query.where(condition)
     with db.read("counting reviews") as conn:
         return int(conn.execute(query).scalar_one())
@@ -284,7 +285,7 @@ def iter_cards(
         StorageError: If the database cannot be read.
     """
     query = select(*(_exported(db, cards.c[name]) for name in CARD_COLUMNS))
-    query = query.order_by(cards.c.deck, cards.c.template)
+    query = query.where(db.mine).order_by(cards.c.deck, cards.c.template)
     wanted = _deck_list(decks)
     if wanted is not None:
         query = query.where(cards.c.deck.in_(wanted))
@@ -318,7 +319,7 @@ def iter_reviews(
         .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
         .order_by(reviews.c.reviewed_at, reviews.c.id)
     )
-    for condition in _review_filters(since, _deck_list(decks)):
+    for condition in _review_filters(db, since, _deck_list(decks)):
         query = query.where(condition)
     yield from _stream(db, query, "reading reviews")
 
@@ -346,7 +347,7 @@ def iter_skill_stats(
         ValueError: If ``since`` is naive.
     """
     wanted = _deck_list(decks)
-    where = _review_filters(since, wanted)
+    where = _review_filters(db, since, wanted)
     first_try = reviews.c.kind.in_(sorted(SCHEDULING_KINDS))
     counts = (
         select(
@@ -417,6 +418,7 @@ def iter_skill_stats(
         .outerjoin(counts, counts.c.card_id == cards.c.id)
         .outerjoin(median, median.c.card_id == cards.c.id)
         .outerjoin(ranked, and_(ranked.c.card_id == cards.c.id, ranked.c.rk == 1))
+        .where(db.mine)
         .order_by(cards.c.deck, cards.c.template)
     )
     if wanted is not None:
@@ -534,7 +536,7 @@ def _inserted(conn: Any, statement: Any) -> int:
     return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
 
 
-def _card_changes(conn: Any) -> tuple[list[dict[str, Any]], int]:
+def _card_changes(conn: Any, learner_id: int) -> tuple[list[dict[str, Any]], int]:
     """Return the staged schedules that replace stored ones, and how many cards are new."""
     staged = _import_cards
     newer = staged.c.last_review.is_not(None) & (
@@ -544,21 +546,24 @@ def _card_changes(conn: Any) -> tuple[list[dict[str, Any]], int]:
     # must never be loaded.
     changes = conn.execute(
         select(cards.c.id.label("target"), *(staged.c[name] for name in _CARD_STATE))
-        .join_from(staged, cards, _same_card())
+        .join_from(staged, cards, _same_card(learner_id))
         .where(newer)
     ).all()
     missing = conn.execute(
-        select(func.count()).select_from(staged).where(~exists().where(_same_card()))
+        select(func.count()).select_from(staged).where(~exists().where(_same_card(learner_id)))
     ).scalar_one()
     return [row._asdict() for row in changes], int(missing)
 
 
-def _same_card() -> Any:
-    staged = _import_cards
-    return and_(cards.c.deck == staged.c.deck, cards.c.template == staged.c.template)
+def _same_card(learner_id: int, staged: Any = _import_cards) -> Any:
+    return and_(
+        cards.c.learner_id == learner_id,
+        cards.c.deck == staged.c.deck,
+        cards.c.template == staged.c.template,
+    )
 
 
-def _merge_cards(conn: Any, changes: list[dict[str, Any]]) -> int:
+def _merge_cards(conn: Any, changes: list[dict[str, Any]], learner_id: int) -> int:
     """Apply the schedule changes and add the missing cards; return how many were added."""
     staged = _import_cards
     if changes:
@@ -571,14 +576,14 @@ def _merge_cards(conn: Any, changes: list[dict[str, Any]]) -> int:
             conn.execute(statement, changes[start : start + _STAGE_BATCH])
     names = [c.name for c in staged.c if c.name != "n"]
     missing = (
-        select(*(staged.c[name] for name in names))
-        .where(~exists().where(_same_card()))
+        select(*(staged.c[name] for name in names), literal(learner_id))
+        .where(~exists().where(_same_card(learner_id)))
         .order_by(staged.c.n)
     )
-    return _inserted(conn, insert(cards).from_select(names, missing))
+    return _inserted(conn, insert(cards).from_select([*names, "learner_id"], missing))
 
 
-def _stage_fresh_reviews(conn: Any) -> int:
+def _stage_fresh_reviews(conn: Any, learner_id: int) -> int:
     """Copy the staged reviews the log does not hold yet into ``_fresh_reviews``; count them.
 
     Runs after the cards are merged (a review's card must exist to be matched by id), or before
@@ -594,11 +599,7 @@ def _stage_fresh_reviews(conn: Any) -> int:
             *(staged.c[name] for name in _REVIEW_VALUES),
             func.row_number().over(partition_by=key, order_by=staged.c.n).label("copy"),
         )
-        .join_from(
-            staged,
-            cards,
-            and_(cards.c.deck == staged.c.deck, cards.c.template == staged.c.template),
-        )
+        .join_from(staged, cards, _same_card(learner_id, staged))
         .subquery("ranked")
     )
     # How many copies of this natural key the log holds already (served by the (card_id,
@@ -620,10 +621,12 @@ def _stage_fresh_reviews(conn: Any) -> int:
     return _inserted(conn, insert(_fresh_reviews).from_select(names, fresh))
 
 
-def _merge_reviews(conn: Any) -> int:
+def _merge_reviews(conn: Any, learner_id: int) -> int:
     names = ["card_id", *_REVIEW_VALUES]
-    rows = select(*(_fresh_reviews.c[name] for name in names)).order_by(_fresh_reviews.c.n)
-    return _inserted(conn, insert(reviews).from_select(names, rows))
+    rows = select(*(_fresh_reviews.c[name] for name in names), literal(learner_id)).order_by(
+        _fresh_reviews.c.n
+    )
+    return _inserted(conn, insert(reviews).from_select([*names, "learner_id"], rows))
 
 
 def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetime) -> MergeResult:
@@ -660,16 +663,17 @@ def merge_import(db: Database, records: Iterable[Card | Review], *, now: datetim
                 n_cards, n_reviews = _stage(conn, records)
             backup: Path | None = None
             with conn.execution_options(**{WRITE_OPTION: True}).begin():
-                changes, missing = _card_changes(conn)
+                learner_id = db.learner.id
+                changes, missing = _card_changes(conn, learner_id)
                 # Reviews of cards already stored can be matched now; those of missing cards are
                 # new with their card (a missing card means a change anyway).
-                fresh = _stage_fresh_reviews(conn) if not (changes or missing) else 1
+                fresh = _stage_fresh_reviews(conn, learner_id) if not (changes or missing) else 1
                 if not (changes or missing or fresh):
                     return MergeResult(0, 0, n_cards, 0, n_reviews, None)
                 backup = db.backup(conn, now)
-                cards_added = _merge_cards(conn, changes)
-                _stage_fresh_reviews(conn)
-                reviews_added = _merge_reviews(conn)
+                cards_added = _merge_cards(conn, changes, learner_id)
+                _stage_fresh_reviews(conn, learner_id)
+                reviews_added = _merge_reviews(conn, learner_id)
         finally:
             if conn.in_transaction():
                 conn.rollback()

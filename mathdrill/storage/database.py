@@ -41,6 +41,7 @@ from mathdrill.storage.records import (
     Card,
     CardUpdate,
     DeckCounts,
+    Learner,
     Review,
     card_from_row,
 )
@@ -48,11 +49,12 @@ from mathdrill.storage.tables import (
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
     cards,
+    learners,
     meta,
     metadata,
     reviews,
 )
-from mathdrill.vocabulary import SCHEDULING_KINDS
+from mathdrill.vocabulary import DEFAULT_LEARNER, LEARNER_RE, SCHEDULING_KINDS
 
 _INSERT_BATCH = 500
 
@@ -79,7 +81,11 @@ CARD_COLUMNS = (
 )
 
 # Every column of the log and the card's key: every field of a Review, by name.
-_REVIEW_COLUMNS = (*reviews.c, cards.c.deck, cards.c.template)
+_REVIEW_COLUMNS = (
+    *(c for c in reviews.c if c.name != "learner_id"),
+    cards.c.deck,
+    cards.c.template,
+)
 
 
 class Snapshot:
@@ -88,11 +94,15 @@ class Snapshot:
     Args:
         target: Where the database is (for messages).
         conn: The connection holding the read transaction.
+        learner: Whose rows the reads see (:attr:`mine`, :attr:`my_reviews`).
     """
 
-    def __init__(self, target: Target, conn: Connection) -> None:
+    def __init__(self, target: Target, conn: Connection, learner: Learner) -> None:
         self._target = target
         self._conn = conn
+        self.learner = learner
+        self.mine = cards.c.learner_id == learner.id
+        self.my_reviews = reviews.c.learner_id == learner.id
 
     @property
     def is_sqlite(self) -> bool:
@@ -128,13 +138,23 @@ class Database:
     """
 
     def __init__(
-        self, target: Target, engine: Engine, backup_path: Path | None, *, read_only: bool = False
+        self,
+        target: Target,
+        engine: Engine,
+        backup_path: Path | None,
+        *,
+        read_only: bool = False,
+        learner: Learner,
     ) -> None:
         self._target = target
         self._engine: Engine | None = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._backup_path = backup_path
         self._read_only = read_only
+        self._learner = learner
+        # Every read and write of cards and reviews is limited to this learner's rows.
+        self.mine = cards.c.learner_id == learner.id
+        self.my_reviews = reviews.c.learner_id == learner.id
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -142,6 +162,11 @@ class Database:
     def path(self) -> str:
         """Return where the database is: the file path, ``:memory:``, or the URL sans password."""
         return self._target.shown
+
+    @property
+    def learner(self) -> Learner:
+        """Return the learner whose progress this handle reads and writes."""
+        return self._learner
 
     @property
     def read_only(self) -> bool:
@@ -224,7 +249,7 @@ class Database:
             conn.execution_options(**snapshot_options(self._target))
             stack.enter_context(conn.begin())
         try:
-            yield Snapshot(self._target, conn)
+            yield Snapshot(self._target, conn, self._learner)
         except BaseException:
             with suppress(Exception):
                 stack.close()
@@ -284,12 +309,13 @@ class Database:
             existing = {
                 (row.deck, row.template)
                 for row in conn.execute(
-                    select(cards.c.deck, cards.c.template).where(cards.c.deck.in_(decks))
+                    select(cards.c.deck, cards.c.template).where(self.mine, cards.c.deck.in_(decks))
                 )
             }
             missing = [key for key in wanted if key not in existing]
             rows = [
                 {
+                    "learner_id": self._learner.id,
                     "deck": deck,
                     "template": template,
                     "repetitions": 0,
@@ -321,7 +347,9 @@ class Database:
         Raises:
             StorageError: If the database cannot be read.
         """
-        query = select(*CARD_COLUMNS).where(cards.c.deck == deck, cards.c.template == template)
+        query = select(*CARD_COLUMNS).where(
+            self.mine, cards.c.deck == deck, cards.c.template == template
+        )
         with self.read("reading a card") as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else card_from_row(row)
@@ -338,7 +366,7 @@ class Database:
         Raises:
             StorageError: If the database cannot be read.
         """
-        query = select(*CARD_COLUMNS).order_by(cards.c.deck, cards.c.template)
+        query = select(*CARD_COLUMNS).where(self.mine).order_by(cards.c.deck, cards.c.template)
         if deck is not None:
             query = query.where(cards.c.deck == deck)
         with self.read("reading cards") as conn:
@@ -360,7 +388,7 @@ class Database:
         query = (
             select(func.count())
             .select_from(cards)
-            .where(cards.c.suspended == false(), cards.c.due <= now)
+            .where(self.mine, cards.c.suspended == false(), cards.c.due <= now)
         )
         with self.read("counting due cards") as conn:
             return int(conn.execute(query).scalar_one())
@@ -394,7 +422,7 @@ class Database:
             func.sum(case((cards.c.suspended != false(), 1), else_=0)),
             *(func.sum(case((active & (cards.c.due < edge), 1), else_=0)) for edge in bounds),
         ]
-        query = select(*columns).group_by(cards.c.deck).order_by(cards.c.deck)
+        query = select(*columns).where(self.mine).group_by(cards.c.deck).order_by(cards.c.deck)
         result: dict[str, DeckCounts] = {}
         with self.read("counting due cards per deck") as conn:
             for row in conn.execute(query):
@@ -459,7 +487,7 @@ class Database:
     def _update_card(
         self, deck: str, template: str, values: Mapping[str, Any], action: str
     ) -> Card:
-        where = (cards.c.deck == deck, cards.c.template == template)
+        where = (self.mine, cards.c.deck == deck, cards.c.template == template)
         with self.write(action) as conn:
             done = conn.execute(update(cards).where(*where).values(**values)).rowcount
             if done == 0:
@@ -477,7 +505,7 @@ class Database:
         Raises:
             StorageError: If the database cannot be written.
         """
-        query = update(cards).where(cards.c.id == card_id).values(spare_problem=problem)
+        query = update(cards).where(self.mine, cards.c.id == card_id).values(spare_problem=problem)
         with self.write("saving a spare problem") as conn:
             conn.execute(query)
 
@@ -493,7 +521,7 @@ class Database:
         Raises:
             StorageError: If the database cannot be written.
         """
-        where = (cards.c.id == card_id, cards.c.spare_problem.is_not(None))
+        where = (self.mine, cards.c.id == card_id, cards.c.spare_problem.is_not(None))
         with self.write("taking a spare problem") as conn:
             problem = conn.execute(select(cards.c.spare_problem).where(*where)).scalar()
             if problem is not None:
@@ -562,7 +590,7 @@ class Database:
     ) -> Review:
         with self.write("recording a review") as conn:
             row = conn.execute(
-                select(*CARD_COLUMNS).where(cards.c.id == record.card_id)
+                select(*CARD_COLUMNS).where(self.mine, cards.c.id == record.card_id)
             ).one_or_none()
             if row is None:
                 raise NotFoundError(f"There is no card with id {record.card_id} in {self.path}.")
@@ -603,7 +631,12 @@ class Database:
                 interval_before=interval_before,
                 interval_after=interval_after,
             )
-            logged = {c.name: getattr(stored, c.name) for c in reviews.c if c.name != "id"}
+            logged = {
+                c.name: getattr(stored, c.name)
+                for c in reviews.c
+                if c.name not in ("id", "learner_id")
+            }
+            logged["learner_id"] = self._learner.id
             inserted = conn.execute(insert(reviews).values(**logged)).inserted_primary_key
             if inserted is None:  # SQLAlchemy leaves it out only for a many-row insert
                 raise StorageError(f"The database {self.path} gave no id for the new review.")
@@ -630,7 +663,7 @@ class Database:
         query = (
             select(*_REVIEW_COLUMNS)
             .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
-            .where(reviews.c.card_id == card_id)
+            .where(self.my_reviews, reviews.c.card_id == card_id)
             .order_by(reviews.c.reviewed_at.desc(), reviews.c.id.desc())
             .limit(max(0, limit))
         )
@@ -650,7 +683,9 @@ class Database:
             StorageError: If the database cannot be read.
         """
         _aware("now", now)
-        query = select(func.min(cards.c.due)).where(cards.c.suspended == false(), cards.c.due > now)
+        query = select(func.min(cards.c.due)).where(
+            self.mine, cards.c.suspended == false(), cards.c.due > now
+        )
         with self.read("reading the next due time") as conn:
             return conn.execute(query).scalar_one_or_none()
 
@@ -675,7 +710,11 @@ class Database:
         query = (
             select(reviews.c.card_id, reviews.c.kind, cards.c.deck, cards.c.template)
             .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
-            .where(reviews.c.reviewed_at >= start, reviews.c.kind.in_(sorted(SCHEDULING_KINDS)))
+            .where(
+                self.my_reviews,
+                reviews.c.reviewed_at >= start,
+                reviews.c.kind.in_(sorted(SCHEDULING_KINDS)),
+            )
         )
         learned: set[int] = set()
         reviewed: set[int] = set()
@@ -706,6 +745,7 @@ class Database:
                 query = (
                     select(reviews.c.card_id, reviews.c.seconds)
                     .where(
+                        self.my_reviews,
                         reviews.c.card_id.in_(ids[start : start + _INSERT_BATCH]),
                         reviews.c.seconds.is_not(None),
                     )
@@ -740,7 +780,7 @@ class Database:
         """
         if not 0 <= rollover_hour <= 23:
             raise ValueError(f"rollover_hour must be 0–23, got {rollover_hour}")
-        query = select(reviews.c.reviewed_at).distinct()
+        query = select(reviews.c.reviewed_at).where(self.my_reviews).distinct()
         if since is not None:
             _aware("since", since)
             query = query.where(reviews.c.reviewed_at >= since)
@@ -761,7 +801,8 @@ class Database:
             StorageError: If the database cannot be read.
         """
         with self.read("counting reviews") as conn:
-            return int(conn.execute(select(func.count()).select_from(reviews)).scalar_one())
+            query = select(func.count()).select_from(reviews).where(self.my_reviews)
+            return int(conn.execute(query).scalar_one())
 
     # -- meta --------------------------------------------------------------------------------
 
@@ -865,9 +906,35 @@ def _state(conn: Connection, target: Target) -> int | None:
     return version
 
 
-def _initialize(conn: Connection) -> None:
+def _initialize(conn: Connection, now: datetime) -> None:
     metadata.create_all(conn)
     conn.execute(insert(meta).values(key=SCHEMA_VERSION_KEY, value=str(SCHEMA_VERSION)))
+    conn.execute(insert(learners).values(id=1, name=DEFAULT_LEARNER, created=now))
+
+
+def _learner(engine: Engine, target: Target, name: str, *, add: bool, now: datetime) -> Learner:
+    """Return the learner called ``name``, adding it when ``add`` (a drill) and it is new."""
+    query = select(learners.c.id, learners.c.name, learners.c.created).where(
+        learners.c.name == name
+    )
+    with storage_errors(target, "reading the learner"):
+        with engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        if row is None and add:
+            with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+                row = conn.execute(query).one_or_none()
+                if row is None:
+                    conn.execute(insert(learners).values(name=name, created=now))
+                    row = conn.execute(query).one()
+        if row is None:
+            with engine.connect() as conn:
+                known = [n for (n,) in conn.execute(select(learners.c.name).order_by("name"))]
+            raise NotFoundError(
+                f"There is no learner {name!r} in {target.shown} (learners: "
+                f"{', '.join(known) or 'none'}). `mathdrill drill --learner {name}` starts one; "
+                f"check --learner/MATHDRILL_LEARNER."
+            )
+    return Learner(id=int(row.id), name=str(row.name), created=row.created)
 
 
 def _check_server_backup(target: Target, version: int, backed_up: str | None) -> None:
@@ -909,10 +976,39 @@ def _migrate(
                 f"Upgrading {target.shown} to schema {step.version} ({step.description}) failed: "
                 f"{exc}. The database was left at schema {version}{where}."
             ) from exc
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            where = f"; a backup is at {backup}" if backup else ""
+            raise StorageError(
+                f"Upgrading {target.shown} to schema {SCHEMA_VERSION} would leave {len(broken)} "
+                f"broken references (first: a row of {broken[0][0]}). The database was left at "
+                f"schema {version}{where}."
+            )
     conn.execute(
         update(meta).where(meta.c.key == SCHEMA_VERSION_KEY).values(value=str(SCHEMA_VERSION))
     )
     return backup
+
+
+@contextmanager
+def _tables_rebuildable(conn: Connection) -> Iterator[None]:
+    """Let a migration rebuild SQLite tables that others refer to (SQLite's documented way).
+
+    SQLite cannot change a constraint in place: a step copies a table into a new one, drops the
+    old and renames the new. Foreign keys are switched off for that (it can only be done outside
+    a transaction) and every reference is checked before the upgrade commits (in ``_migrate``).
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
 
 
 def _ensure_wal(engine: Engine) -> None:
@@ -958,12 +1054,15 @@ def _prepare(
             )
         backup: Path | None = None
         if version is None or version < SCHEMA_VERSION:
-            writer = engine.execution_options(**{WRITE_OPTION: True})
-            with writer.begin() as conn:
+            with (
+                engine.connect() as conn,
+                _tables_rebuildable(conn),
+                conn.execution_options(**{WRITE_OPTION: True}).begin(),
+            ):
                 # Re-read under the write lock: another process may have done the work meanwhile.
                 version = _state(conn, target)
                 if version is None:
-                    _initialize(conn)
+                    _initialize(conn, now)
                 elif version < SCHEMA_VERSION:
                     backup = _migrate(conn, target, version, now, backed_up)
         if target.file is not None and not read_only:
@@ -997,8 +1096,10 @@ def open_database(
     fsync_each_commit: bool = False,
     now: datetime | None = None,
     backed_up: str | None = None,
+    learner: str = DEFAULT_LEARNER,
+    add_learner: bool = False,
 ) -> Database:
-    """Open (creating or upgrading when needed) a mathdrill database.
+    """Open (creating or upgrading when needed) a mathdrill database for one learner.
 
     An existing file is never overwritten or truncated: a file that is not an SQLite database, an
     SQLite database of another program, or a database written by a newer mathdrill is refused
@@ -1016,7 +1117,11 @@ def open_database(
             committed review survives a killed process or a crash of mathdrill, but a power cut
             or OS crash right after the commit may lose it. When True (``FULL``) every commit is
             fsynced and survives power loss too, at a few milliseconds per commit.
-        now: Time used to name a migration backup (aware); the clock when None.
+        now: Time used to name a migration backup and to date a new learner (aware); the
+            clock when None.
+        learner: Whose cards and reviews the handle reads and writes.
+        add_learner: Add ``learner`` when the database does not know it (the drill does; a
+            mistyped name in any other command is an error, not a new learner).
         backed_up: For a server database that needs an upgrade: the schema version the
             learner has backed up (``MATHDRILL_BACKED_UP``); the upgrade is refused unless it
             is the database's current version (``docs/data.md``, "Migrations and backups").
@@ -1027,7 +1132,11 @@ def open_database(
     Raises:
         StorageError: If the database cannot be opened, created or upgraded; the message names
             the file and what to do.
+        NotFoundError: If ``learner`` is unknown and ``add_learner`` is False.
+        ValueError: If ``learner`` is not a valid learner name (callers validate user input).
     """
+    if not LEARNER_RE.fullmatch(learner):
+        raise ValueError(f"not a learner name: {learner!r}")
     target = parse_target(url)
     if target.file is not None:
         file = target.file
@@ -1050,16 +1159,13 @@ def open_database(
     if read_only and target.file is not None:
         target = _read_only_target(target, target.file)
     engine = make_engine(target, busy_timeout, fsync_each_commit=fsync_each_commit)
+    moment = now or datetime.now(UTC)
     try:
         backup = _prepare(
-            engine,
-            target,
-            create=create,
-            now=now or datetime.now(UTC),
-            read_only=read_only,
-            backed_up=backed_up,
+            engine, target, create=create, now=moment, read_only=read_only, backed_up=backed_up
         )
+        who = _learner(engine, target, learner, add=add_learner and not read_only, now=moment)
     except BaseException:
         engine.dispose()
         raise
-    return Database(target, engine, backup, read_only=read_only)
+    return Database(target, engine, backup, read_only=read_only, learner=who)

@@ -41,8 +41,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     insert,
+    literal,
+    select,
 )
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 
 from mathdrill.errors import StorageError
 from mathdrill.storage.tables import SCHEMA_VERSION, SCHEMA_VERSION_KEY, UTCDateTime
@@ -153,6 +158,124 @@ def _v3_spare_problem(connection: Connection) -> None:
     connection.exec_driver_sql("DROP TABLE IF EXISTS stats_state")
 
 
+def _v4_tables(md: MetaData) -> tuple[Table, Table]:
+    """Return the frozen version-4 ``cards`` and ``reviews`` (do not edit: what v4 holds)."""
+    cards = Table(
+        "cards",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "learner_id", Integer, ForeignKey("learners.id", ondelete="RESTRICT"), nullable=False
+        ),
+        Column("deck", String(200), nullable=False),
+        Column("template", String(200), nullable=False),
+        Column("repetitions", Integer, nullable=False, default=0),
+        Column("easiness_x100", Integer, nullable=False, default=250),
+        Column("interval_days", Integer, nullable=False, default=0),
+        Column("due", UTCDateTime(), nullable=True),
+        Column("lapses", Integer, nullable=False, default=0),
+        Column("suspended", Boolean, nullable=False, default=False),
+        Column("leech", Boolean, nullable=False, default=False),
+        Column("created", UTCDateTime(), nullable=False),
+        Column("last_review", UTCDateTime(), nullable=True),
+        Column("spare_problem", Text, nullable=True),
+        UniqueConstraint("learner_id", "deck", "template", name="uq_cards_learner_deck_template"),
+        CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
+        CheckConstraint(
+            "repetitions >= 0 AND interval_days >= 0 AND lapses >= 0", name="ck_cards_counts"
+        ),
+        Index("ix_cards_queue", "learner_id", "suspended", "due", "id"),
+    )
+    reviews = Table(
+        "reviews",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+        Column(
+            "learner_id", Integer, ForeignKey("learners.id", ondelete="RESTRICT"), nullable=False
+        ),
+        Column("reviewed_at", UTCDateTime(), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("seed", BigInteger, nullable=False),
+        Column("fingerprint", String(128), nullable=False),
+        Column("answer", Text, nullable=False),
+        Column("read_as", Text, nullable=True),
+        Column("status", String(32), nullable=False),
+        Column("correct", Boolean, nullable=False),
+        Column("mistake", String(200), nullable=True),
+        Column("hints", Integer, nullable=False, default=0),
+        Column("seconds", Float, nullable=True),
+        Column("quality", Integer, nullable=True),
+        Column("easiness_before_x100", Integer, nullable=False),
+        Column("easiness_after_x100", Integer, nullable=False),
+        Column("interval_before", Integer, nullable=False),
+        Column("interval_after", Integer, nullable=False),
+        Column("session_id", String(64), nullable=True),
+        CheckConstraint("kind IN ('learn', 'review', 'repeat', 'cram')", name="ck_reviews_kind"),
+        CheckConstraint(
+            "quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"
+        ),
+        Index("ix_reviews_card_time", "card_id", "reviewed_at"),
+        Index("ix_reviews_time", "reviewed_at"),
+        Index("ix_reviews_learner_time", "learner_id", "reviewed_at"),
+    )
+    return cards, reviews
+
+
+def _v4_learners(connection: Connection) -> None:
+    # Several learners in one database: every card and review belongs to one. The existing
+    # progress becomes the learner ``default`` (id 1), the one used when none is named.
+    md = MetaData()
+    learners = Table(
+        "learners",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(63), nullable=False),
+        Column("created", UTCDateTime(), nullable=False),
+        UniqueConstraint("name", name="uq_learners_name"),
+    )
+    learners.create(connection)
+    stored = sql_column("created", UTCDateTime())
+    first = connection.execute(select(func.min(stored)).select_from(sql_table("cards"))).scalar()
+    created = first if first is not None else datetime(1970, 1, 1, tzinfo=UTC)
+    connection.execute(insert(learners).values(id=1, name="default", created=created))
+    if connection.dialect.name != "sqlite":
+        for name in ("cards", "reviews"):
+            connection.exec_driver_sql(
+                f"ALTER TABLE {name} ADD COLUMN learner_id INTEGER NOT NULL DEFAULT 1 "
+                "REFERENCES learners (id) ON DELETE RESTRICT"
+            )
+            connection.exec_driver_sql(f"ALTER TABLE {name} ALTER COLUMN learner_id DROP DEFAULT")
+        connection.exec_driver_sql("ALTER TABLE cards DROP CONSTRAINT uq_cards_deck_template")
+        connection.exec_driver_sql(
+            "ALTER TABLE cards ADD CONSTRAINT uq_cards_learner_deck_template "
+            "UNIQUE (learner_id, deck, template)"
+        )
+        connection.exec_driver_sql("DROP INDEX ix_cards_queue")
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_cards_queue ON cards (learner_id, suspended, due, id)"
+        )
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_reviews_learner_time ON reviews (learner_id, reviewed_at)"
+        )
+        return
+    # SQLite cannot change a table's UNIQUE constraint in place: both tables are rebuilt the way
+    # its manual describes (foreign keys are off during the upgrade and checked before commit).
+    new_md = MetaData()
+    Table("learners", new_md, Column("id", Integer, primary_key=True))
+    for table in _v4_tables(new_md):
+        for index in table.indexes:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+        staged = table.to_metadata(new_md, name=f"{table.name}_v4")
+        staged.create(connection)
+        names = [c.name for c in table.c if c.name != "learner_id"]
+        old = sql_table(table.name, *(sql_column(name) for name in names))
+        rows = select(*old.c, literal(1))
+        connection.execute(insert(staged).from_select([*names, "learner_id"], rows))
+        connection.exec_driver_sql(f"DROP TABLE {table.name}")
+        connection.exec_driver_sql(f"ALTER TABLE {staged.name} RENAME TO {table.name}")
+
+
 #: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
@@ -161,6 +284,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a spare problem per card; the old statistics cache tables go",
         _v3_spare_problem,
     ),
+    Migration(4, "several learners: a learners table, each card and review has one", _v4_learners),
 )
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake

@@ -104,6 +104,21 @@ def easiness_to_x100(value: float | int | Decimal | Fraction) -> int:
     raise ValueError(f"an easiness factor must be a number, got {value!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class Learner:
+    """A learner whose progress the database holds: a row of ``learners``.
+
+    Attributes:
+        id: Row id (cards and reviews refer to it).
+        name: The ``--learner``/``MATHDRILL_LEARNER`` name (``default`` when none is given).
+        created: When the learner was added (aware, UTC).
+    """
+
+    id: int
+    name: str
+    created: datetime
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Card:
     """One skill (a deck's template) and its current SM-2 state: a row of ``cards``.

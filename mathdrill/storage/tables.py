@@ -41,7 +41,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from mathdrill.vocabulary import REVIEW_KINDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the current schema; see :mod:`mathdrill.storage.migrations` for the steps."""
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -179,11 +179,24 @@ class LearnerText(TypeDecorator[str]):
 
 metadata = MetaData()
 
-#: One row per skill (deck/template): its current SM-2 state and flags.
+#: Schema v4: the learners whose progress this database holds (one, ``default``, unless
+#: ``--learner`` names others). On PostgreSQL a learner's name may also be a database role that
+#: row-level security limits to the learner's own rows (``docs/data.md``, "PostgreSQL").
+learners = Table(
+    "learners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(63), nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    UniqueConstraint("name", name="uq_learners_name"),
+)
+
+#: One row per learner and skill (deck/template): its current SM-2 state and flags.
 cards = Table(
     "cards",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="RESTRICT"), nullable=False),
     Column("deck", LearnerText(200), nullable=False),
     Column("template", LearnerText(200), nullable=False),
     Column("repetitions", Integer, nullable=False, default=0),
@@ -198,14 +211,15 @@ cards = Table(
     # Schema v3: a problem made ahead for this card by the previous session (JSON), shown first
     # next time without waiting for the problem worker; taken (set NULL) when it is shown.
     Column("spare_problem", LearnerText(), nullable=True),
-    UniqueConstraint("deck", "template", name="uq_cards_deck_template"),
+    UniqueConstraint("learner_id", "deck", "template", name="uq_cards_learner_deck_template"),
     CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
     CheckConstraint(
         "repetitions >= 0 AND interval_days >= 0 AND lapses >= 0", name="ck_cards_counts"
     ),
-    # Serves "due now" (suspended = false AND due <= now ORDER BY due), "how many due" (a count
-    # over an index range, never touching the table) and "new cards" (due IS NULL ORDER BY id).
-    Index("ix_cards_queue", "suspended", "due", "id"),
+    # Serves one learner's "due now" (suspended = false AND due <= now ORDER BY due), "how many
+    # due" (a count over an index range, never touching the table) and "new cards" (due IS NULL
+    # ORDER BY id).
+    Index("ix_cards_queue", "learner_id", "suspended", "due", "id"),
 )
 
 #: Append-only log of every answered problem.
@@ -214,6 +228,9 @@ reviews = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("card_id", Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False),
+    # Schema v4: the card's learner, copied when the review is logged, so one learner's log
+    # (stats, exports, row-level security on PostgreSQL) is read without a join.
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="RESTRICT"), nullable=False),
     Column("reviewed_at", UTCDateTime(), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("seed", BigInteger, nullable=False),
@@ -238,6 +255,7 @@ reviews = Table(
     # Schema v2: a card's history newest first, and reviews by time (stats, exports).
     Index("ix_reviews_card_time", "card_id", "reviewed_at"),
     Index("ix_reviews_time", "reviewed_at"),
+    Index("ix_reviews_learner_time", "learner_id", "reviewed_at"),
 )
 
 #: Key/value settings of this database, including the schema version.

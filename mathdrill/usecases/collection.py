@@ -43,6 +43,7 @@ def open_collection(environment: Environment, *, create: bool = True) -> Iterato
         resolve_database(environment.db, environment.env),
         create=create,
         backed_up=environment.env.get("MATHDRILL_BACKED_UP"),
+        learner=environment.learner,
     )
     try:
         yield db

@@ -1029,6 +1029,8 @@ def open_session(
         database = open_database(
             resolve_database(environment.db, environment.env),
             backed_up=environment.env.get("MATHDRILL_BACKED_UP"),
+            learner=environment.learner,
+            add_learner=True,
         )
         session = DrillSession(
             db=database,

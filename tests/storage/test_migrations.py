@@ -221,6 +221,12 @@ def test_on_postgresql_an_upgraded_database_has_the_fresh_schema(pg_url: str, pg
     fresh_url = next(fresh)
     try:
         open_database(fresh_url).close()
-        assert _schema(pg_url) == _schema(fresh_url)
+        upgraded, created = _schema(pg_url), _schema(fresh_url)
     finally:
         fresh.close()
+    # PostgreSQL's ALTER TABLE … ADD COLUMN appends (schema 4's learner_id comes last after an
+    # upgrade); mathdrill names every column it reads or writes, so only the set must agree.
+    for schema in (upgraded, created):
+        for table in schema.values():
+            table["columns"] = sorted(table["columns"])
+    assert upgraded == created

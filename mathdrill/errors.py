@@ -43,6 +43,10 @@ class UsageError(MathdrillError):
     exit_code = EXIT_USAGE
 
 
+class DriverMissingError(UsageError):
+    """A database URL needs a driver this installation lacks; the message names the extra."""
+
+
 class InputError(MathdrillError):
     """Input from outside (a learner's answer, a deck file, an import file) could not be used."""
 
@@ -133,6 +137,10 @@ class StorageError(MathdrillError):
     """The database cannot be opened, read or written (corrupt, read-only, locked, too new)."""
 
     exit_code = EXIT_ENVIRONMENT
+
+
+class AnswerNotSavedError(StorageError):
+    """A drill answer could not be saved (the database server is away); the drill keeps it."""
 
 
 class OutputError(MathdrillError):

@@ -15,16 +15,41 @@ from pathlib import Path
 
 import pytest
 
+from mathdrill.storage.location import path_to_url
 from tests.inprocess import Ran, invoke
+
+# The PostgreSQL server fixtures (pg_server, pg_url): see tests/pg.py.
+pytest_plugins = ["tests.pg"]
 
 REPO = Path(__file__).resolve().parent.parent
 
+#: The database backends the backend-independent tests run on (see ``db_url``).
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database's URL, once per backend: an SQLite file, then a PostgreSQL database.
+
+    A test that asks for it runs on both; ``md`` and ``run_md`` then point ``MATHDRILL_DB`` at
+    it too. Tests of what only a file can do (backups next to it, WAL, permissions) use paths.
+    """
+    if request.param == "sqlite":
+        return path_to_url(tmp_path / "data" / "mathdrill.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
 
 @pytest.fixture
-def md_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for a command: a private data directory, no colour, no debug."""
+def md_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Environment for a command: a private data directory, no colour, no debug.
+
+    In a test that asks for ``db_url``, ``MATHDRILL_DB`` names that database.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATHDRILL_")}
     env["MATHDRILL_HOME"] = str(tmp_path / "home")
+    if "db_url" in request.fixturenames:
+        env["MATHDRILL_DB"] = request.getfixturevalue("db_url")
     env["NO_COLOR"] = "1"
     env["PYTHONPATH"] = str(REPO)
     return env

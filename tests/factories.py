@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, insert
 
-from mathdrill.storage import Card, CardUpdate, Database, Review, open_database
+from mathdrill.storage import Card, CardUpdate, Database, Review, open_database, resolve_database
 from mathdrill.storage.tables import cards, reviews
 
 #: The default 'now' of the factories.
@@ -185,10 +185,22 @@ class TableHistory:
     reviews: list[ReviewSpec] = field(default_factory=list)
 
 
-def write_history(path: Path, history: TableHistory) -> Path:
-    """Create a mathdrill database at ``path`` (through the API) and insert the history."""
-    open_database(str(path)).close()
-    engine = create_engine(f"sqlite:///{path}")
+Where = TypeVar("Where", Path, str)
+
+
+def write_history(where: Where, history: TableHistory) -> Where:
+    """Create a mathdrill database (through the API) and insert the history.
+
+    Args:
+        where: An SQLite file path, or the URL of a database (``db_url``).
+        history: The rows.
+
+    Returns:
+        ``where``, for chaining.
+    """
+    url = resolve_database(str(where), {})
+    open_database(url).close()
+    engine = create_engine(url)
     try:
         with engine.begin() as conn:
             ids = []
@@ -205,7 +217,7 @@ def write_history(path: Path, history: TableHistory) -> Path:
                 conn.execute(insert(reviews), rows[start : start + 5000])
     finally:
         engine.dispose()
-    return path
+    return where
 
 
 def random_history(

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
@@ -32,7 +33,7 @@ import typer
 
 from mathdrill.cli import completion, jsonout, root
 from mathdrill.cli.counts import counted
-from mathdrill.errors import UsageError
+from mathdrill.errors import AnswerNotSavedError, UsageError
 from mathdrill.scheduling.queue import DEFAULT_NEW_PER_DAY, DEFAULT_REVIEW_CAP
 
 if TYPE_CHECKING:
@@ -68,6 +69,9 @@ QUIT_WORDS = frozenset({"q", "quit", "exit"})
 #: A ``--json`` line that asks how a text is read, ungraded (README, "JSON-lines protocol"):
 #: ``?read TEXT``. No answer starts with ``?`` (the math language has no ``?``).
 READ_PREFIX = "?read"
+
+#: Asked when an answer could not be saved (the database server is away).
+SAVE_AGAIN_PROMPT = "Press Enter to try saving this answer again, or q to quit without it: "
 WRONG_GRADE_REFUSED = (
     "This answer was judged wrong: a grade above 2 would count it as remembered. "
     "Give 0, 1 or 2 (Enter keeps the suggested grade)."
@@ -270,6 +274,9 @@ class UI(Protocol):
     def undone(self, undone: Undone | None) -> None:
         """Say in one line what ``u`` undid (None: there was nothing to undo)."""
 
+    def save_failed(self, problem: Problem, message: str) -> bool:
+        """Say the answer could not be saved (it is kept); True to try again, False to quit."""
+
     def finish(self, summary: Summary) -> None:
         """Show the end-of-session summary."""
 
@@ -330,12 +337,18 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
                 continue
             return True
         if command == "!" or (not command and ui.blank_gives_up):
-            outcome = session.give_up(elapsed, blank=not command)
-            ui.show_outcome(problem, outcome)
-            return ui.after_outcome(problem, outcome, flag=session.flag)
+            give_up = partial(session.give_up, elapsed, blank=not command)
+            gave_up = _saving(session, ui, problem, give_up)
+            if gave_up is None:
+                return False
+            ui.show_outcome(problem, gave_up)
+            return ui.after_outcome(problem, gave_up, flag=session.flag)
         if not command:
             continue
-        outcome = session.submit(line, elapsed)
+        submitted = _saving(session, ui, problem, partial(session.submit, line, elapsed))
+        if submitted is None:
+            return False
+        outcome = submitted
         if not outcome.graded:
             ui.show_unreadable(problem, outcome)
             continue
@@ -344,7 +357,10 @@ def _one_problem(session: DrillSession, ui: UI, problem: Problem, *, self_grade:
             quality = outcome.derived_quality if grade is None else grade
             if quality is None:  # a graded outcome always carries the grade mathdrill derived
                 raise UsageError("this answer has no grade to save")
-            outcome = session.self_grade(quality)
+            graded = _saving(session, ui, problem, partial(session.self_grade, quality))
+            if graded is None:
+                return False
+            outcome = graded
             if grade is None:
                 ui.show_outcome(problem, outcome)
                 return False
@@ -398,6 +414,26 @@ def _flagged_line(problem: Problem) -> str:
     other = f" ({advice})" if advice else ""
     # The panel names the card and the seed already; the line fits 80 columns.
     return f"Flagged for a report: `mathdrill flags` lists it. Now answer the problem{other}."
+
+
+def _saving(
+    session: DrillSession, ui: UI, problem: Problem, save: Callable[[], Outcome]
+) -> Outcome | None:
+    """Run a step that saves an answer; while the database cannot take it, offer to try again.
+
+    Returns:
+        The outcome, or None when the learner quits with the answer unsaved (after being told).
+    """
+    try:
+        return save()
+    except AnswerNotSavedError as exc:
+        message = str(exc)
+    while ui.save_failed(problem, message):
+        try:
+            return session.retry_save()
+        except AnswerNotSavedError as exc:
+            message = str(exc)
+    return None
 
 
 # ------------------------------------------------------------------------------- shared text
@@ -642,6 +678,14 @@ class PlainUI:
         """Say what was undone."""
         self._say(_undone_line(undone))
 
+    def save_failed(self, problem: Problem, message: str) -> bool:
+        """Print why the answer is not saved; Enter tries again, q (or end of input) quits."""
+        self._say(message)
+        self._out.write(SAVE_AGAIN_PROMPT)
+        self._out.flush()
+        line = self._in.readline()
+        return bool(line) and line.strip().lower() not in QUIT_WORDS
+
     def finish(self, summary: Summary) -> None:
         """Print the summary."""
         self._say("\nSession over.")
@@ -864,6 +908,12 @@ class JsonUI:
             quality=undone.quality if undone else None,
             text=_undone_line(undone),
         )
+
+    def save_failed(self, problem: Problem, message: str) -> bool:
+        """Emit ``save_failed``; the next line retries the save, ``q`` or end of input quits."""
+        self._emit("save_failed", card=problem.card, message=message)
+        line = self._in.readline()
+        return bool(line) and line.strip().lower() not in QUIT_WORDS
 
     def finish(self, summary: Summary) -> None:
         """Emit the ``summary`` event."""
@@ -1143,6 +1193,15 @@ class TerminalUI:
         self._console.print(
             _undone_line(undone), style="dim" if undone is None else "cyan", markup=False
         )
+
+    def save_failed(self, problem: Problem, message: str) -> bool:
+        """Show why the answer is not saved (it stays on screen); Enter tries again, q quits."""
+        self._console.print(message, markup=False, style="bold red")
+        try:
+            text = self._session().prompt(SAVE_AGAIN_PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return text.strip().lower() not in QUIT_WORDS
 
     def finish(self, summary: Summary) -> None:
         """Show the summary."""

@@ -21,10 +21,13 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Float,
     Integer,
+    Numeric,
     String,
     and_,
     case,
+    cast,
     false,
     func,
     null,
@@ -267,7 +270,7 @@ def day_figures(
             at,
             reviews.c.card_id,
             reviews.c.kind,
-            type_coerce(reviews.c.correct, Integer),
+            _as_int(db, reviews.c.correct),
             reviews.c.interval_before,
             reviews.c.seconds,
         )
@@ -313,6 +316,11 @@ def day_figures(
                     row[3] += correct
         result.close()
     return {index: DayFigures(*values) for index, values in sorted(totals.items())}
+
+
+def _as_int(db: Database, flag: Any) -> Any:
+    """A boolean column as 0/1 in SQL (SQLite stores it so; PostgreSQL needs a cast)."""
+    return type_coerce(flag, Integer) if db.is_sqlite else cast(flag, Integer)
 
 
 def _stored_text(moment: datetime) -> str:
@@ -497,8 +505,8 @@ def card_overview(
     wanted_decks = sorted({deck for deck, _ in wanted})
     seen = cards.c.due.is_not(None)
     mastered = case((and_(seen, cards.c.interval_days >= MATURE_DAYS), 1), else_=0)
-    suspended = type_coerce(cards.c.suspended, Integer)
-    leech = type_coerce(cards.c.leech, Integer)
+    suspended = _as_int(db, cards.c.suspended)
+    leech = _as_int(db, cards.c.leech)
     active = and_(condition, seen, cards.c.suspended == false())
     per_deck = (
         select(
@@ -532,7 +540,11 @@ def card_overview(
     due_query = select(cards.c.due).where(
         condition, cards.c.suspended == false(), seen, cards.c.due < edges[-1] if edges else true()
     )
-    tenth = func.round(reviews.c.seconds, 1)  # SQLite's round(): half away from zero
+    # Half away from zero on both: SQLite's round(), and PostgreSQL's for numeric (it has no
+    # round(double precision, n)).
+    tenth: Any = func.round(reviews.c.seconds, 1)
+    if not db.is_sqlite:
+        tenth = cast(func.round(cast(reviews.c.seconds, Numeric), 1), Float)
     # Per deck, and per requested skill in the same pass (only their decks' rows carry the
     # template; the rest are grouped by deck alone).
     by_skill = (
@@ -546,7 +558,7 @@ def card_overview(
             by_skill,
             tenth,
             func.count(),
-            func.sum(type_coerce(reviews.c.correct, Integer)),
+            func.sum(_as_int(db, reviews.c.correct)),
         )
         .select_from(reviews.join(cards, cards.c.id == reviews.c.card_id))
         .where(

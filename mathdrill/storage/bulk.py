@@ -627,6 +627,12 @@ def _stage(conn: Any, records: Iterable[Card | Review | Flag]) -> tuple[int, int
     return n_cards, n_reviews, n_flags
 
 
+def _inserted(conn: Any, statement: Any) -> int:
+    """Run an ``INSERT … SELECT`` and return how many rows it added (on every backend)."""
+    # Without preserve_rowcount SQLAlchemy reports -1 for an INSERT on PostgreSQL (psycopg).
+    return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
+
+
 def _card_changes(conn: Any, learner_id: int) -> tuple[list[dict[str, Any]], int]:
     """Return the staged schedules that replace stored ones, and how many cards are new."""
     staged = _import_cards
@@ -671,8 +677,7 @@ def _merge_cards(conn: Any, changes: list[dict[str, Any]], learner_id: int) -> i
         .where(~exists().where(_same_card(learner_id)))
         .order_by(staged.c.n)
     )
-    inserted = insert(cards).from_select([*names, "learner_id"], missing)
-    return int(conn.execute(inserted).rowcount)
+    return _inserted(conn, insert(cards).from_select([*names, "learner_id"], missing))
 
 
 def _stage_fresh_reviews(conn: Any, learner_id: int) -> int:
@@ -710,7 +715,7 @@ def _stage_fresh_reviews(conn: Any, learner_id: int) -> int:
     names = ["n", "card_id", *_REVIEW_VALUES]
     fresh = select(*(ranked.c[name] for name in names)).where(ranked.c.copy > stored)
     conn.execute(delete(_fresh_reviews))
-    return int(conn.execute(insert(_fresh_reviews).from_select(names, fresh)).rowcount)
+    return _inserted(conn, insert(_fresh_reviews).from_select(names, fresh))
 
 
 def _fresh_flags(learner_id: int) -> Any:
@@ -765,8 +770,7 @@ def _merge_reviews(conn: Any, learner_id: int) -> int:
     rows = select(*(_fresh_reviews.c[name] for name in names), literal(learner_id)).order_by(
         _fresh_reviews.c.n
     )
-    inserted = insert(reviews).from_select([*names, "learner_id"], rows)
-    return int(conn.execute(inserted).rowcount)
+    return _inserted(conn, insert(reviews).from_select([*names, "learner_id"], rows))
 
 
 def _settle(conn: Any, fold: Fold, now: datetime, learner_id: int) -> None:
@@ -971,6 +975,8 @@ def _outside(name: str, value: Any, bounds: tuple[Any, Any]) -> bool:
         return False
     low, high = bounds
     if name in _TIMES:
+        if isinstance(value, datetime):  # PostgreSQL returns the timestamp itself
+            return not low <= value < high
         text = str(value)
         return not _stored(low) <= text < _stored(high)
     return not low <= int(value) <= high

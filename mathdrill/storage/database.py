@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
@@ -29,8 +30,10 @@ from mathdrill.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
     WRITE_OPTION,
     Target,
+    is_unreachable,
     make_engine,
     parse_target,
+    snapshot_options,
     storage_errors,
 )
 from mathdrill.storage.records import (
@@ -249,6 +252,7 @@ class Database:
         stack = ExitStack()
         with storage_errors(self._target, "reading the database"):
             conn = stack.enter_context(self._live().connect())
+            conn.execution_options(**snapshot_options(self._target))
             stack.enter_context(conn.begin())
         try:
             yield Snapshot(self._target, conn, self._learner)
@@ -713,12 +717,40 @@ class Database:
             NotFoundError: If ``record.card_id`` names no card.
             StorageError: If the database cannot be written (nothing is stored then).
         """
+        attempt = 0
+        while True:
+            try:
+                return self._record_review(record, new_state, retried=attempt > 0)
+            except StorageError as exc:
+                # A server that cannot be reached (restarting, a network blip) is tried again a
+                # few times before the drill is told; a file database never is (it waits for
+                # its lock with busy_timeout instead).
+                cause = exc.__cause__
+                if (
+                    self.is_sqlite
+                    or attempt >= len(self.retry_delays)
+                    or cause is None
+                    or not is_unreachable(cause)
+                ):
+                    raise
+                time.sleep(self.retry_delays[attempt])
+                attempt += 1
+
+    def _record_review(
+        self, record: Review, new_state: CardUpdate | None, *, retried: bool
+    ) -> Review:
         with self.write("recording a review") as conn:
             row = conn.execute(
                 select(*CARD_COLUMNS).where(self.mine, cards.c.id == record.card_id)
             ).one_or_none()
             if row is None:
                 raise NotFoundError(f"There is no card with id {record.card_id} in {self.path}.")
+            if retried:
+                # The connection may have died after the server committed the first attempt:
+                # then the review is there already and must not be logged twice.
+                done = _stored_review(conn, record)
+                if done is not None:
+                    return done
             ef_before, interval_before = row.easiness_x100, row.interval_days
             values: dict[str, Any] = {}
             if new_state is None:
@@ -761,6 +793,10 @@ class Database:
                 raise StorageError(f"The database {self.path} gave no id for the new review.")
             review_id = inserted[0]
         return replace(stored, id=int(review_id))
+
+    #: Seconds to wait before each new attempt to record a review while the database server
+    #: cannot be reached (then the drill is told, and keeps the answer to try again).
+    retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 
     def history(self, card_id: int, limit: int = 50) -> list[Review]:
         """Return a card's reviews, newest first.
@@ -979,6 +1015,26 @@ class Database:
         return problems
 
 
+def _stored_review(conn: Connection, record: Review) -> Review | None:
+    """Return the stored review of this very answer (same card, time, kind, seed, session)."""
+    query = (
+        select(*_REVIEW_COLUMNS)
+        .join_from(reviews, cards, reviews.c.card_id == cards.c.id)
+        .where(
+            reviews.c.card_id == record.card_id,
+            reviews.c.reviewed_at == record.reviewed_at,
+            reviews.c.kind == record.kind,
+            reviews.c.seed == record.seed,
+            reviews.c.session_id.is_(None)
+            if record.session_id is None
+            else reviews.c.session_id == record.session_id,
+        )
+        .limit(1)
+    )
+    row = conn.execute(query).one_or_none()
+    return None if row is None else Review(**row._mapping)
+
+
 # -- opening -----------------------------------------------------------------------------------
 
 
@@ -1055,7 +1111,32 @@ def _learner(engine: Engine, target: Target, name: str, *, add: bool, now: datet
     return Learner(id=int(row.id), name=str(row.name), created=row.created)
 
 
-def _migrate(conn: Connection, target: Target, version: int, now: datetime) -> Path | None:
+def _check_server_backup(target: Target, version: int, backed_up: str | None) -> None:
+    """Refuse to upgrade a server database until the learner says it is backed up.
+
+    A file is copied next to itself before an upgrade; a server's database cannot be copied
+    from here, so the upgrade waits for ``MATHDRILL_BACKED_UP=<old schema>`` (after a
+    ``pg_dump``), naming exactly which schema the backup holds.
+    """
+    if target.file is not None or target.shown == ":memory:":
+        return
+    if backed_up is not None and backed_up.strip() == str(version):
+        return
+    libpq = target.url.set(drivername=target.url.get_backend_name())
+    shown = libpq.render_as_string(hide_password=True)
+    raise StorageError(
+        f"The database {target.shown} is at schema {version} and this mathdrill needs schema "
+        f"{SCHEMA_VERSION}. A database on a server is not copied automatically before an "
+        f"upgrade: back it up first, for example with\n"
+        f"  pg_dump --format=custom --file mathdrill-v{version}.dump '{shown}'\n"
+        f"then run the command again with MATHDRILL_BACKED_UP={version} set. Nothing was changed."
+    )
+
+
+def _migrate(
+    conn: Connection, target: Target, version: int, now: datetime, backed_up: str | None = None
+) -> Path | None:
+    _check_server_backup(target, version, backed_up)
     backup: Path | None = None
     if target.file is not None:
         backup = migrations.backup_name(target.file, version, now)
@@ -1124,7 +1205,13 @@ def _ensure_wal(engine: Engine) -> None:
 
 
 def _prepare(
-    engine: Engine, target: Target, *, create: bool, now: datetime, read_only: bool = False
+    engine: Engine,
+    target: Target,
+    *,
+    create: bool,
+    now: datetime,
+    read_only: bool = False,
+    backed_up: str | None = None,
 ) -> Path | None:
     with storage_errors(target, "opening the database"):
         with engine.connect() as conn:
@@ -1151,7 +1238,7 @@ def _prepare(
                 if version is None:
                     _initialize(conn, now)
                 elif version < SCHEMA_VERSION:
-                    backup = _migrate(conn, target, version, now)
+                    backup = _migrate(conn, target, version, now, backed_up)
         if target.file is not None and not read_only:
             _ensure_wal(engine)
     return backup
@@ -1182,6 +1269,7 @@ def open_database(
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     fsync_each_commit: bool = False,
     now: datetime | None = None,
+    backed_up: str | None = None,
     learner: str = DEFAULT_LEARNER,
     add_learner: bool = False,
 ) -> Database:
@@ -1208,6 +1296,9 @@ def open_database(
         learner: Whose cards and reviews the handle reads and writes.
         add_learner: Add ``learner`` when the database does not know it (the drill does; a
             mistyped name in any other command is an error, not a new learner).
+        backed_up: For a server database that needs an upgrade: the schema version the
+            learner has backed up (``MATHDRILL_BACKED_UP``); the upgrade is refused unless it
+            is the database's current version (``docs/data.md``, "Migrations and backups").
 
     Returns:
         The open database.
@@ -1244,7 +1335,9 @@ def open_database(
     engine = make_engine(target, busy_timeout, fsync_each_commit=fsync_each_commit)
     moment = now or datetime.now(UTC)
     try:
-        backup = _prepare(engine, target, create=create, now=moment, read_only=read_only)
+        backup = _prepare(
+            engine, target, create=create, now=moment, read_only=read_only, backed_up=backed_up
+        )
         who = _learner(engine, target, learner, add=add_learner and not read_only, now=moment)
     except BaseException:
         engine.dispose()

@@ -1,8 +1,10 @@
 """Engine setup and the translation of database failures into :class:`StorageError`.
 
-Everything SQLite-specific lives here (and in the SQLite branch of the backup in
+Everything backend-specific about connections lives here (and in the backup branches of
 :mod:`mathdrill.storage.migrations`); the rest of the storage package speaks portable SQLAlchemy
-Core, so a PostgreSQL URL works too.
+Core, with a few ``is_sqlite`` branches where SQLite's stored text is read directly for speed.
+The two backends are SQLite (the default) and PostgreSQL through psycopg 3
+(``postgresql+psycopg://``, the ``mathdrill[postgres]`` extra).
 
 SQLite settings, per connection (see ``docs/data.md``, "Concurrency and durability"):
 
@@ -20,6 +22,16 @@ SQLite settings, per connection (see ``docs/data.md``, "Concurrency and durabili
   Taking the write lock at ``BEGIN`` makes the busy timeout apply.
 - WAL journal mode is persistent in the file; it is switched on once, when mathdrill creates or
   first opens its own database (never on a file that is not a mathdrill database).
+
+PostgreSQL settings (see ``docs/data.md``, "PostgreSQL"):
+
+- A write transaction takes one transaction-scoped advisory lock first
+  (``pg_advisory_xact_lock``), the counterpart of ``BEGIN IMMEDIATE``: mathdrill's writers to one
+  database run one after another, so a review's "before" values read inside the transaction are
+  still true when it commits. ``lock_timeout`` is the busy timeout.
+- A snapshot (an export) is a ``REPEATABLE READ`` transaction: all its reads see one moment.
+- ``connect_timeout`` bounds the wait for a server that does not answer; the pool tests a
+  connection before use (``pool_pre_ping``), so a restarted server is simply reconnected to.
 """
 
 from __future__ import annotations
@@ -36,13 +48,25 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from mathdrill.errors import StorageError
+from mathdrill.errors import DriverMissingError, StorageError
 
 #: Default time a writer waits for another writer, in seconds.
 DEFAULT_BUSY_TIMEOUT = 10.0
 
 #: Execution option that marks a connection as a writer (``BEGIN IMMEDIATE`` on SQLite).
 WRITE_OPTION = "mathdrill_write"
+
+#: Seconds to wait for a PostgreSQL server to accept a connection.
+CONNECT_TIMEOUT = 10
+
+#: The key of PostgreSQL's advisory lock that serializes mathdrill's writers (the bytes "mdrl").
+WRITE_LOCK_KEY = 0x6D64726C
+
+#: What to install for PostgreSQL, named in the message when the driver is missing.
+POSTGRES_EXTRA = "pip install 'mathdrill[postgres]'"
+
+#: URL schemes that mean PostgreSQL through psycopg 3 (the driver of the postgres extra).
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,11 @@ class Target:
     def is_sqlite(self) -> bool:
         """Return True for an SQLite database (file or memory)."""
         return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        """Return True for a PostgreSQL database."""
+        return self.url.get_backend_name() == "postgresql"
 
 
 def parse_target(url_or_path: str) -> Target:
@@ -87,6 +116,9 @@ def parse_target(url_or_path: str) -> Target:
             f"Cannot understand the database location {text!r}: {exc}. "
             "Give a file path or an SQLAlchemy URL such as sqlite:///path/to/mathdrill.db."
         ) from exc
+    if url.drivername in _POSTGRES_SCHEMES:
+        # A plain postgresql:// URL would mean psycopg2 to SQLAlchemy; mathdrill's is psycopg 3.
+        url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() != "sqlite":
         return Target(url=url, file=None, shown=url.render_as_string(hide_password=True))
     database = url.database or ""
@@ -124,6 +156,53 @@ def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _postgres_connect_listener(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: object) -> None:
+        # The driver is in a transaction after any statement; end it so the session setting
+        # stays and the pool gets an idle connection.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+        dbapi_connection.commit()
+
+    return on_connect
+
+
+def _on_postgres_begin(connection: Any) -> None:
+    # psycopg opens the transaction itself with the first statement; a writer's first statement
+    # takes mathdrill's write lock, held until commit or rollback.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
+def snapshot_options(target: Target) -> dict[str, Any]:
+    """Return the execution options of a read transaction whose reads must agree (an export).
+
+    SQLite's read transaction is a snapshot already; PostgreSQL's default (``READ COMMITTED``)
+    gives each statement its own, so there it is ``REPEATABLE READ``.
+    """
+    return {} if target.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+
+
+def _make_server_engine(target: Target, busy_timeout: float) -> Engine:
+    """Create the engine of a server database (PostgreSQL, or another SQLAlchemy URL)."""
+    connect_args: dict[str, Any] = {}
+    if target.is_postgresql and "connect_timeout" not in target.url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    try:
+        engine = create_engine(target.url, pool_pre_ping=True, connect_args=connect_args)
+    except ModuleNotFoundError as exc:
+        if target.is_postgresql:
+            raise DriverMissingError(
+                f"The database {target.shown} is on a PostgreSQL server, and the PostgreSQL "
+                f"driver (psycopg 3) is not installed: run {POSTGRES_EXTRA}."
+            ) from exc
+        raise
+    if target.is_postgresql:
+        event.listen(engine, "connect", _postgres_connect_listener(round(busy_timeout * 1000)))
+        event.listen(engine, "begin", _on_postgres_begin)
+    return engine
+
+
 def make_engine(
     target: Target, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, *, fsync_each_commit: bool = False
 ) -> Engine:
@@ -143,7 +222,7 @@ def make_engine(
     """
     try:
         if not target.is_sqlite:
-            return create_engine(target.url, pool_pre_ping=True)
+            return _make_server_engine(target, busy_timeout)
         # The default pool keeps the connection open between operations: reopening per call
         # would make SQLite checkpoint the WAL every time the last connection closes (keeps
         # record_review within its 5 ms).
@@ -164,9 +243,73 @@ def make_engine(
     return engine
 
 
+#: Words of a driver's message meaning the server cannot be reached or went away.
+_UNREACHABLE = (
+    "connection failed",
+    "connection refused",
+    "could not connect",
+    "server closed the connection",
+    "connection is closed",
+    "connection to server",
+    "terminating connection",
+    "could not translate host name",
+    "timeout expired",
+    "no route to host",
+    "network is unreachable",
+    "connection reset",
+    "connection timed out",
+    "ssl syscall error",
+    "consuming input failed",
+    "sending query failed",
+    "the database system is shutting down",
+    "the database system is starting up",
+)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Tell whether a failure means the database server cannot be reached (worth a retry)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).lower()
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    return any(words in text for words in _UNREACHABLE)
+
+
+def _server_message(target: Target, action: str, detail: str) -> str | None:
+    """The message of a failure particular to a database server, or None."""
+    where = target.shown
+    lowered = detail.lower()
+    if "authentication failed" in lowered or "no password supplied" in lowered:
+        return (
+            f"The PostgreSQL server refused the login for {where} ({detail}). Check the user and "
+            f"password in --db/MATHDRILL_DB (or ~/.pgpass)."
+        )
+    if "does not exist" in lowered and "database" in lowered:
+        return (
+            f"There is no database {target.url.database!r} on the server of {where}. Create it "
+            f"(createdb {target.url.database}) or check --db/MATHDRILL_DB."
+        )
+    if "lock timeout" in lowered:
+        return (
+            f"The database {where} is busy: another mathdrill kept its write lock for too long "
+            f"while {action}. Try again in a moment."
+        )
+    if any(words in lowered for words in _UNREACHABLE):
+        return (
+            f"Cannot reach the database server of {where} while {action}: {detail}. Check that "
+            f"the server is running and reachable from here (network, host, port), then try "
+            f"again."
+        )
+    return None
+
+
 def _message(target: Target, action: str, detail: str) -> str:
     where = target.shown
     lowered = detail.lower()
+    if not target.is_sqlite:
+        special = _server_message(target, action, detail)
+        if special is not None:
+            return special
     if "locked" in lowered or "busy" in lowered:
         return (
             f"The database {where} is busy: another mathdrill process kept it locked for too "
@@ -250,4 +393,10 @@ def storage_errors(target: Target, action: str) -> Iterator[None]:
     except StorageError:
         raise
     except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        raise translate(target, action, exc) from exc
+    except Exception as exc:
+        # The PostgreSQL driver's own errors, raised where SQLAlchemy does not wrap them (while
+        # a new connection is set up).
+        if type(exc).__module__.split(".")[0] != "psycopg":
+            raise
         raise translate(target, action, exc) from exc

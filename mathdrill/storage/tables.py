@@ -37,7 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from mathdrill.vocabulary import CARD_EVENT_KINDS, REVIEW_KINDS
 
@@ -119,6 +119,64 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: On PostgreSQL, which cannot store U+0000 in text: the escape character and its two codes.
+_ESCAPE, _NUL_CODE = "\ue000", "\ue001"
+
+
+class LearnerText(TypeDecorator[str]):
+    """Text that may hold any character, U+0000 included, on every backend.
+
+    SQLite stores it as it is (no conversion at all). PostgreSQL refuses U+0000 in text, so
+    there a NUL is stored as U+E000 U+E001 and U+E000 itself as U+E000 U+E000 (a private-use
+    character nobody types): reversible, and text without either character is stored unchanged,
+    so the server's own queries see ordinary text.
+    """
+
+    impl: TypeEngine[Any] | type[TypeEngine[Any]] = String
+    cache_ok = True
+
+    def __init__(self, length: int | None = None) -> None:
+        """Stored as ``VARCHAR(length)``, or as ``TEXT`` without a length."""
+        super().__init__()
+        self.length = length
+        self.impl = String(length) if length is not None else Text()
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """Return the converter of values going in (None on SQLite: nothing to do)."""
+        if dialect.name == "sqlite":
+            return None
+
+        def process(value: str | None) -> str | None:
+            if value is None or ("\0" not in value and _ESCAPE not in value):
+                return value
+            return value.replace(_ESCAPE, _ESCAPE * 2).replace("\0", _ESCAPE + _NUL_CODE)
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """Return the converter of values coming out (None on SQLite: nothing to do)."""
+        if dialect.name == "sqlite":
+            return None
+
+        def process(value: str | None) -> str | None:
+            if value is None or _ESCAPE not in value:
+                return value
+            parts = value.split(_ESCAPE)
+            out = [parts[0]]
+            pending = False  # an escape was followed by another escape
+            for part in parts[1:]:
+                if pending:
+                    out.append(_ESCAPE + part)
+                    pending = False
+                elif part == "":
+                    pending = True
+                else:
+                    out.append(("\0" if part[0] == _NUL_CODE else part[0]) + part[1:])
+            return "".join(out)
+
+        return process
+
+
 metadata = MetaData()
 
 #: Schema v4: the learners whose progress this database holds (one, ``default``, unless
@@ -139,8 +197,8 @@ cards = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("learner_id", Integer, ForeignKey("learners.id", ondelete="RESTRICT"), nullable=False),
-    Column("deck", String(200), nullable=False),
-    Column("template", String(200), nullable=False),
+    Column("deck", LearnerText(200), nullable=False),
+    Column("template", LearnerText(200), nullable=False),
     Column("repetitions", Integer, nullable=False, default=0),
     Column("easiness_x100", Integer, nullable=False, default=250),
     Column("interval_days", Integer, nullable=False, default=0),
@@ -152,7 +210,7 @@ cards = Table(
     Column("last_review", UTCDateTime(), nullable=True),
     # Schema v3: a problem made ahead for this card by the previous session (JSON), shown first
     # next time without waiting for the problem worker; taken (set NULL) when it is shown.
-    Column("spare_problem", Text, nullable=True),
+    Column("spare_problem", LearnerText(), nullable=True),
     UniqueConstraint("learner_id", "deck", "template", name="uq_cards_learner_deck_template"),
     CheckConstraint("easiness_x100 >= 130", name="ck_cards_easiness"),
     CheckConstraint(
@@ -176,12 +234,12 @@ reviews = Table(
     Column("reviewed_at", UTCDateTime(), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("seed", BigInteger, nullable=False),
-    Column("fingerprint", String(128), nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("read_as", Text, nullable=True),
-    Column("status", String(32), nullable=False),
+    Column("fingerprint", LearnerText(128), nullable=False),
+    Column("answer", LearnerText(), nullable=False),
+    Column("read_as", LearnerText(), nullable=True),
+    Column("status", LearnerText(32), nullable=False),
     Column("correct", Boolean, nullable=False),
-    Column("mistake", String(200), nullable=True),
+    Column("mistake", LearnerText(200), nullable=True),
     Column("hints", Integer, nullable=False, default=0),
     Column("seconds", Float, nullable=True),
     Column("quality", Integer, nullable=True),
@@ -189,7 +247,7 @@ reviews = Table(
     Column("easiness_after_x100", Integer, nullable=False),
     Column("interval_before", Integer, nullable=False),
     Column("interval_after", Integer, nullable=False),
-    Column("session_id", String(64), nullable=True),
+    Column("session_id", LearnerText(64), nullable=True),
     CheckConstraint(f"kind IN ({', '.join(map(repr, REVIEW_KINDS))})", name="ck_reviews_kind"),
     CheckConstraint(
         "quality IS NULL OR (quality >= 0 AND quality <= 5)", name="ck_reviews_quality"

@@ -44,6 +44,7 @@ def open_collection(environment: Environment, *, create: bool = True) -> Iterato
     db = open_database(
         resolve_database(environment.db, environment.env),
         create=create,
+        backed_up=environment.env.get("MATHDRILL_BACKED_UP"),
         learner=environment.learner,
         now=environment.now(),
     )

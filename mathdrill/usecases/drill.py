@@ -50,7 +50,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mathdrill.errors import DeckError, UsageError
+from mathdrill.errors import AnswerNotSavedError, DeckError, StorageError, UsageError
 from mathdrill.scheduling.fsrs_scheduler import LogEntry
 from mathdrill.scheduling.grading import derive_quality
 from mathdrill.scheduling.queue import (
@@ -243,6 +243,10 @@ class _Current:
     answer_text: str = ""
     seconds: float = 0.0
     last_attempt: str | None = None  # the last text submitted, even unreadable (for a flag)
+    # An answer graded but not saved (the database could not be reached): when it was answered,
+    # and the outcome and grade that retry_save saves.
+    answered_at: datetime | None = None
+    unsaved: tuple[Outcome, int] | None = None
     #: The session as it was before this problem was drawn (what an undo goes back to).
     before: _Before | None = None
     #: The stored spare this problem was (put back when an undo takes the problem away).
@@ -862,6 +866,22 @@ class DrillSession:
         )
         return self._db.add_flag(record)
 
+    def retry_save(self) -> Outcome:
+        """Try again to save the answer whose save failed (see :class:`AnswerNotSavedError`).
+
+        Returns:
+            The saved outcome, as ``submit`` would have returned it.
+
+        Raises:
+            AnswerNotSavedError: The database still cannot take it (the answer stays kept).
+            UsageError: No answer is waiting to be saved.
+        """
+        current = self._need_current()
+        if current.unsaved is None:
+            raise UsageError("there is no answer waiting to be saved")
+        outcome, quality = current.unsaved
+        return self._save(current, outcome, quality)
+
     def skip(self) -> None:
         """Skip the current problem: nothing is logged, and it does not come back this session."""
         current = self._need_current()
@@ -876,7 +896,8 @@ class DrillSession:
 
         item = current.item
         card = self._cards[item.card_id]
-        now = self._clock()
+        now = current.answered_at or self._clock()  # a retried save keeps the answer's time
+        current.answered_at = now
         update = schedule(
             self._options.scheduler,
             card,
@@ -914,7 +935,17 @@ class DrillSession:
             leech=update.leech,
         )
         # One transaction: the review row and the card's new state, committed before return.
-        stored = self._db.record_review(record, new_state)
+        try:
+            stored = self._db.record_review(record, new_state)
+        except StorageError as exc:
+            # Never dropped silently: the answer stays here for retry_save (or the learner quits
+            # knowing it was not saved).
+            current.unsaved = (outcome, quality)
+            raise AnswerNotSavedError(
+                f"{exc}\nThis answer was NOT saved yet; it is kept, and can be saved again once "
+                f"the database is back."
+            ) from exc
+        current.unsaved = None
         self._cards[card.card_id] = replace(
             card,
             repetitions=update.repetitions,
@@ -1200,6 +1231,7 @@ def open_session(
         skills, deck_problems = load_skills(environment, extra_decks)
         database = open_database(
             resolve_database(environment.db, environment.env),
+            backed_up=environment.env.get("MATHDRILL_BACKED_UP"),
             learner=environment.learner,
             add_learner=True,
             now=environment.now(),

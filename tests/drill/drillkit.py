@@ -6,6 +6,9 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, inspect
 
 from mathdrill.answers.verdict import Preview, Verdict
 from mathdrill.usecases.problems import ProblemMaker, ProblemView, Skill
@@ -36,17 +39,31 @@ def drill_argv(now: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "mathdrill", *drill_args(now, *extra)]
 
 
-def reviews(home: Path) -> list[sqlite3.Row]:
-    """Every review in the home's database, oldest first, with its card's template id."""
+_REVIEWS = (
+    "SELECT r.*, c.template AS template FROM reviews r JOIN cards c ON c.id = r.card_id "
+    "ORDER BY r.id"
+)
+
+
+def reviews(home: Path | str) -> list[Any]:
+    """Every review in the home's database (or the one at a URL), oldest first, with its card's
+    template id; each row indexed by column name.
+    """
+    if isinstance(home, str):
+        engine = create_engine(home)
+        try:
+            with engine.connect() as conn:
+                if not inspect(conn).has_table("reviews"):
+                    return []
+                return [dict(row._mapping) for row in conn.exec_driver_sql(_REVIEWS)]
+        finally:
+            engine.dispose()
     db = home / "mathdrill.db"
     if not db.exists():
         return []
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        return conn.execute(
-            "SELECT r.*, c.template AS template FROM reviews r JOIN cards c ON c.id = r.card_id "
-            "ORDER BY r.id"
-        ).fetchall()
+        return conn.execute(_REVIEWS).fetchall()
 
 
 def integrity(home: Path) -> str:

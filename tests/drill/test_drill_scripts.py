@@ -59,7 +59,7 @@ def test_plain_text_mode_reads_one_line_per_prompt(md_env, home: Path) -> None:
     assert [r["correct"] for r in reviews(home)] == [1, 1]
 
 
-def test_plain_text_mode_commands_and_end_of_input(md, home: Path) -> None:
+def test_plain_text_mode_commands_and_end_of_input(md, home: Path, db_url: str) -> None:
     done = md(*drill_args("2026-11-21T09:00", "--seed", "4"), stdin="?\nhelp\n1/*2\ns\n")
     assert done.returncode == 0, done.stderr
     assert "Hint 1/" in done.stdout
@@ -68,7 +68,7 @@ def test_plain_text_mode_commands_and_end_of_input(md, home: Path) -> None:
     assert "Not counted" in done.stdout
     assert "Skipped (not logged)." in done.stdout
     assert "Session over." in done.stdout
-    assert reviews(home) == []
+    assert reviews(db_url) == []
 
 
 def _events(proc: subprocess.Popen):
@@ -78,7 +78,9 @@ def _events(proc: subprocess.Popen):
 
 
 @pytest.mark.slow
-def test_json_protocol_answered_by_regenerating_each_problem(md_env, home: Path) -> None:
+def test_json_protocol_answered_by_regenerating_each_problem(
+    md_env, home: Path, db_url: str
+) -> None:
     """A script answers every problem correctly from `deck preview --seed` alone."""
     proc = start(md_env, "2026-11-21T09:00", "--json", "--seed", "8")
     assert proc.stdin is not None
@@ -116,12 +118,12 @@ def test_json_protocol_answered_by_regenerating_each_problem(md_env, home: Path)
     assert len(verdicts) == 2
     assert all(v["correct"] and v["saved"] and v["quality"] >= 4 for v in verdicts)
     assert seen[-1]["accuracy"] == 1.0
-    stored = {(r["template"], r["seed"]) for r in reviews(home)}
+    stored = {(r["template"], r["seed"]) for r in reviews(db_url)}
     assert stored == {(v["card"].split("/")[1], v["seed"]) for v in verdicts}
 
 
 @pytest.mark.slow
-def test_json_protocol_unreadable_then_wrong_then_blank(md_env, home: Path) -> None:
+def test_json_protocol_unreadable_then_wrong_then_blank(md_env, home: Path, db_url: str) -> None:
     proc = start(md_env, "2026-11-21T09:00", "--json", "--seed", "8")
     assert proc.stdin is not None
     script = iter(["2 +", "0", ""])
@@ -150,7 +152,7 @@ def test_json_protocol_unreadable_then_wrong_then_blank(md_env, home: Path) -> N
     assert verdicts[1]["quality"] == 1
     assert verdicts[2]["status"] == "gave_up"
     assert verdicts[2]["quality"] == 0
-    assert len(reviews(home)) == 2
+    assert len(reviews(db_url)) == 2
 
 
 @pytest.mark.slow
@@ -200,7 +202,9 @@ def test_sigkill_loses_no_confirmed_review(md_env, home: Path) -> None:
     assert integrity(home) == "ok"
 
 
-def test_plain_self_grade_refuses_a_high_grade_for_a_wrong_answer(md_env, home: Path) -> None:
+def test_plain_self_grade_refuses_a_high_grade_for_a_wrong_answer(
+    md_env, home: Path, db_url: str
+) -> None:
     ran = invoke(
         drill_args("2026-11-21T09:00", "--seed", "4", "--self-grade"),
         md_env,
@@ -209,7 +213,7 @@ def test_plain_self_grade_refuses_a_high_grade_for_a_wrong_answer(md_env, home: 
     )
     assert ran.returncode == 0, ran.stderr
     assert "judged wrong: a grade above 2" in ran.stdout
-    assert [r["quality"] for r in reviews(home)] == [1]
+    assert [r["quality"] for r in reviews(db_url)] == [1]
 
 
 def test_json_self_grade_above_2_for_a_wrong_answer_keeps_the_derived_grade(

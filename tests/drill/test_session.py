@@ -1,4 +1,4 @@
-"""DrillSession in-process, on a real SQLite file and the real fixture deck.
+"""DrillSession in-process, on a real SQLite file or PostgreSQL database and the fixture deck.
 
 Problems come from :class:`tests.drill.drillkit.LocalProblems` — the worker's own code (real
 deck loading, generation and the real uncapped checker) without the process, which the end-to-end
@@ -49,8 +49,8 @@ def library():
 
 
 @pytest.fixture
-def db(tmp_path: Path):
-    database = open_database(str(tmp_path / "drill.db"))
+def db(db_url: str):
+    database = open_database(db_url)
     yield database
     database.close()
 

@@ -1,4 +1,7 @@
-"""Fixtures for the storage tests: a fresh database file in a temporary folder.
+"""Fixtures for the storage tests: a fresh database on each backend, or an SQLite file.
+
+``db`` runs a test on SQLite and on PostgreSQL (see ``db_url`` in ``tests/conftest.py``);
+``file_db`` is an SQLite file, for what only a file has (WAL, the stored text of timestamps).
 
 Review records and scheduled cards come from :mod:`tests.factories`.
 """
@@ -19,7 +22,16 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def file_db(db_path: Path) -> Iterator[Database]:
     database = open_database(str(db_path))
     try:
         yield database

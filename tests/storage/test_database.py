@@ -1,4 +1,4 @@
-"""The Database API against real SQLite files: cards, queues, reviews, timestamps, meta."""
+"""The Database API on real SQLite files and PostgreSQL: cards, queues, reviews, timestamps."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 
 from mathdrill.errors import NotFoundError, StorageError
 from mathdrill.storage import (
@@ -30,6 +31,16 @@ from tests.factories import NOW, make_review, schedule
 def _raw(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as conn:
         return conn.execute(sql, args).fetchall()
+
+
+def _stored(url: str, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a query run on the database itself, past mathdrill's storage code."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
 
 
 # -- cards -------------------------------------------------------------------------------------
@@ -85,7 +96,7 @@ def test_bad_keys_rejected(db: Database) -> None:
 # -- reviews -----------------------------------------------------------------------------------
 
 
-def test_record_review_updates_card_and_logs_before_after(db: Database, db_path: Path) -> None:
+def test_record_review_updates_card_and_logs_before_after(db: Database, db_url: str) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     due = NOW + timedelta(days=6)
@@ -101,7 +112,7 @@ def test_record_review_updates_card_and_logs_before_after(db: Database, db_path:
     assert after.leech is True
     assert after.last_review == NOW
     assert db.history(card.id) == [review]
-    rows = _raw(db_path, "SELECT easiness_before_x100, easiness_after_x100, seed FROM reviews")
+    rows = _stored(db_url, "SELECT easiness_before_x100, easiness_after_x100, seed FROM reviews")
     assert rows == [(250, 260, 12345)]
 
 
@@ -116,13 +127,11 @@ def test_repeat_without_state_does_not_moveschedule(db: Database) -> None:
 
 
 @pytest.mark.parametrize("easiness", [1.3, 1.96, 2.36, 2.5, 2.8, 3.18])
-def test_easiness_stored_exactly_in_hundredths(
-    db: Database, db_path: Path, easiness: float
-) -> None:
+def test_easiness_stored_exactly_in_hundredths(db: Database, db_url: str, easiness: float) -> None:
     db.ensure_cards([("d", "a")], NOW)
     card = db.card("d", "a")
     db.record_review(make_review(card.id), CardUpdate(1, easiness, 1, NOW, 0, last_review=NOW))
-    (raw,) = _raw(db_path, "SELECT easiness_x100 FROM cards")[0]
+    (raw,) = _stored(db_url, "SELECT easiness_x100 FROM cards")[0]
     assert raw == round(easiness * 100)
     assert isinstance(raw, int)
     back = db.card("d", "a")
@@ -228,14 +237,14 @@ def test_history_newest_first_and_reset_keeps_it(db: Database) -> None:
 # -- timestamps --------------------------------------------------------------------------------
 
 
-def test_timestamps_stored_utc_returned_aware(db: Database, db_path: Path) -> None:
+def test_timestamps_stored_utc_returned_aware(db: Database) -> None:
     tokyo = timezone(timedelta(hours=9))
-    local = datetime(2026, 3, 2, 8, 30, tzinfo=tokyo)  # 2026-03-01 23:30 UTC
+    local = datetime(2026, 3, 2, 8, 30, 0, 123456, tzinfo=tokyo)  # 2026-03-01 23:30 UTC
     db.ensure_cards([("d", "a")], local)
     card = db.card("d", "a")
     assert card.created == local
     assert card.created.tzinfo == UTC
-    assert _raw(db_path, "SELECT created FROM cards") == [("2026-03-01 23:30:00.000000",)]
+    assert card.created.microsecond == 123456
     review = db.record_review(
         make_review(card.id, local), CardUpdate(1, 2.5, 1, local, 0, last_review=local)
     )
@@ -243,6 +252,32 @@ def test_timestamps_stored_utc_returned_aware(db: Database, db_path: Path) -> No
     assert db.history(card.id)[0].reviewed_at == local
     with pytest.raises(ValueError):
         db.count_due(datetime(2026, 1, 1))
+
+
+def test_sqlite_stores_timestamps_as_fixed_width_utc_text(file_db: Database, db_path: Path) -> None:
+    file_db.ensure_cards(
+        [("d", "a")], datetime(2026, 3, 2, 8, 30, tzinfo=timezone(timedelta(hours=9)))
+    )
+    assert _raw(db_path, "SELECT created FROM cards") == [("2026-03-01 23:30:00.000000",)]
+
+
+def test_postgresql_stores_timestamps_with_their_zone(pg_url: str) -> None:
+    with open_database(pg_url) as database:
+        database.ensure_cards(
+            [("d", "a")], datetime(2026, 3, 2, 8, 30, tzinfo=timezone(timedelta(hours=9)))
+        )
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            kind = conn.exec_driver_sql(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = 'cards' AND column_name = 'created'"
+            ).scalar_one()
+            conn.exec_driver_sql("SET TIME ZONE 'UTC'")
+            text = conn.exec_driver_sql("SELECT created::text FROM cards").scalar_one()
+    finally:
+        engine.dispose()
+    assert (kind, text) == ("timestamp with time zone", "2026-03-01 23:30:00+00")
 
 
 # -- queues ------------------------------------------------------------------------------------
@@ -279,10 +314,10 @@ def test_a_fresh_database_has_the_current_schema_version(db: Database) -> None:
     assert db.schema_version() == SCHEMA_VERSION
 
 
-def test_fresh_database_is_wal_with_integrity_ok(db: Database, db_path: Path) -> None:
-    assert db.integrity_check() == []
-    assert db.path == str(db_path)
-    assert db.backup_path is None
+def test_fresh_database_is_wal_with_integrity_ok(file_db: Database, db_path: Path) -> None:
+    assert file_db.integrity_check() == []
+    assert file_db.path == str(db_path)
+    assert file_db.backup_path is None
     assert _raw(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 

@@ -30,7 +30,7 @@ from tests.factories import NOW, CardSpec, ReviewSpec, TableHistory, random_hist
 LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-def _export(path: Path, what: str, fmt: str, **filters) -> str:
+def _export(path: Path | str, what: str, fmt: str, **filters) -> str:
     out = io.StringIO(newline="")
     with open_database(str(path), create=False) as db:
         export(db, what, fmt, out, now=LATER, filters=ExportFilters(**filters))
@@ -38,7 +38,7 @@ def _export(path: Path, what: str, fmt: str, **filters) -> str:
 
 
 @pytest.fixture
-def small(db_file: Path) -> tuple[Path, TableHistory]:
+def small(db_url: str) -> tuple[str, TableHistory]:
     history = TableHistory(
         cards=[
             CardSpec(
@@ -80,7 +80,7 @@ def small(db_file: Path) -> tuple[Path, TableHistory]:
             ),
         ],
     )
-    return write_history(db_file, history), history
+    return write_history(db_url, history), history
 
 
 def test_reviews_csv_has_the_documented_header_and_exact_values(small) -> None:
@@ -178,12 +178,12 @@ def test_export_all_jsonl_starts_with_meta_and_ends_with_counts(small) -> None:
     assert parsed[-1] == {"type": "end", "cards": 2, "reviews": 3, "flags": 0}
 
 
-def test_an_empty_collection_exports_headers_and_empty_lists(db_file: Path) -> None:
-    write_history(db_file, TableHistory())
-    assert _export(db_file, "reviews", "csv") == ",".join(REVIEW_COLUMNS) + "\n"
-    assert json.loads(_export(db_file, "cards", "json")) == []
-    assert _export(db_file, "stats", "jsonl") == ""
-    document = json.loads(_export(db_file, "all", "json"))
+def test_an_empty_collection_exports_headers_and_empty_lists(db_url: str) -> None:
+    write_history(db_url, TableHistory())
+    assert _export(db_url, "reviews", "csv") == ",".join(REVIEW_COLUMNS) + "\n"
+    assert json.loads(_export(db_url, "cards", "json")) == []
+    assert _export(db_url, "stats", "jsonl") == ""
+    document = json.loads(_export(db_url, "all", "json"))
     assert (document["cards"], document["reviews"], document["flags"]) == ([], [], [])
     assert document["counts"] == {"cards": 0, "reviews": 0, "flags": 0}
 
@@ -218,7 +218,7 @@ def test_fsrs_rating_maps_sm2_failures_to_again() -> None:
     assert [fsrs_rating(q) for q in range(6)] == [1, 1, 1, 2, 3, 4]
 
 
-def test_fsrs_rows_keep_graded_scheduled_reviews_with_states(db_file: Path) -> None:
+def test_fsrs_rows_keep_graded_scheduled_reviews_with_states(db_url: str) -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     history = TableHistory(
         cards=[CardSpec("d", "a"), CardSpec("d", "b")],
@@ -232,11 +232,11 @@ def test_fsrs_rows_keep_graded_scheduled_reviews_with_states(db_file: Path) -> N
             ReviewSpec(0, t0 + timedelta(days=2, microseconds=1500), kind="review", quality=0),
         ],
     )
-    write_history(db_file, history)
-    text = _export(db_file, "reviews", "fsrs")
+    write_history(db_url, history)
+    text = _export(db_url, "reviews", "fsrs")
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == FSRS_COLUMNS
-    with open_database(str(db_file), create=False) as db:
+    with open_database(str(db_url), create=False) as db:
         ids = {(c.deck, c.template): c.id for c in db.cards()}
     a, b = str(ids[("d", "a")]), str(ids[("d", "b")])
     ms = int(t0.timestamp() * 1000)
@@ -248,7 +248,7 @@ def test_fsrs_rows_keep_graded_scheduled_reviews_with_states(db_file: Path) -> N
         [a, str(ms + 2 * 86_400_000 + 1), "1", "2", "12500"],
     ]
     # The generator agrees with itself on the rows read straight from storage.
-    with open_database(str(db_file), create=False) as db:
+    with open_database(str(db_url), create=False) as db:
         assert len(list(fsrs_rows(store.iter_reviews(db)))) == 5
 
 
@@ -304,13 +304,13 @@ def test_memory_stays_flat_when_the_log_grows_fourfold(tmp_path: Path, n_and_4n,
 
 
 def test_a_csv_export_to_a_file_is_the_text_and_progress_counts_every_review(
-    db_file: Path,
+    db_url: str, tmp_path: Path
 ) -> None:
-    write_history(db_file, random_history(20, 12_000, seed=9))
-    whole = _export(db_file, "reviews", "csv")
+    write_history(db_url, random_history(20, 12_000, seed=9))
+    whole = _export(db_url, "reviews", "csv")
     seen: list[tuple[int, int | None]] = []
-    target = db_file.parent / "reviews.csv"
-    with open_database(str(db_file), create=False) as db, output_file(target) as stream:
+    target = tmp_path / "reviews.csv"
+    with open_database(str(db_url), create=False) as db, output_file(target) as stream:
         result = export(
             db, "reviews", "csv", stream, now=LATER, progress=lambda d, t: seen.append((d, t))
         )

@@ -27,14 +27,14 @@ from tests.factories import NOW, CardSpec, ReviewSpec, TableHistory, random_hist
 LATER = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-def _export_text(path: Path, fmt: str = "json", **filters) -> str:
+def _export_text(path: Path | str, fmt: str = "json", **filters) -> str:
     out = io.StringIO(newline="")
     with open_database(str(path), create=False) as db:
         export(db, "all", fmt, out, now=LATER, filters=ExportFilters(**filters))
     return out.getvalue()
 
 
-def _import(db_path: Path, file: Path):
+def _import(db_path: Path | str, file: Path):
     return import_file(lambda: open_database(str(db_path)), file, now=LATER)
 
 
@@ -219,7 +219,9 @@ def test_import_backs_up_merges_and_a_second_import_adds_nothing(
     assert again.merge.cards_added == 0
 
 
-def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_path: Path) -> None:
+def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(
+    tmp_path: Path, db_url: str
+) -> None:
     def base(last: datetime, interval: int) -> TableHistory:
         return TableHistory(
             cards=[
@@ -228,7 +230,7 @@ def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_pat
             ]
         )
 
-    here = write_history(tmp_path / "here.db", base(NOW, 5))
+    here = write_history(db_url, base(NOW, 5))
     there_history = base(NOW, 5)
     there_history.cards[0].last_review = NOW + timedelta(days=1)
     there_history.cards[0].interval_days = 40
@@ -239,9 +241,9 @@ def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_pat
     file.write_text(_export_text(there))
     result = _import(here, file)
     assert (result.merge.cards_updated, result.merge.cards_unchanged) == (1, 1)
-    # No review is new, but a schedule changes: that is worth a backup.
+    # No review is new, but a schedule changes: that is worth a backup (of a file).
     assert (result.merge.reviews_added, result.merge.cards_added) == (0, 0)
-    assert result.merge.backup is not None
+    assert (result.merge.backup is not None) == db_url.startswith("sqlite")
     with open_database(str(here), create=False) as db:
         got = {c.template: (c.interval, c.last_review) for c in db.cards()}
     assert got == {"newer": (40, NOW + timedelta(days=1)), "older": (5, NOW)}
@@ -249,28 +251,26 @@ def test_a_card_takes_the_files_schedule_only_when_studied_more_recently(tmp_pat
     assert (again.cards_updated, again.backup) == (0, None)
 
 
-def test_identical_reviews_are_kept_with_their_multiplicity(tmp_path: Path) -> None:
+def test_identical_reviews_are_kept_with_their_multiplicity(tmp_path: Path, db_url: str) -> None:
     twice = TableHistory(
         cards=[CardSpec("d", "t")], reviews=[ReviewSpec(0, NOW), ReviewSpec(0, NOW)]
     )
     source = write_history(tmp_path / "s.db", twice)
     file = tmp_path / "s.json"
     file.write_text(_export_text(source))
-    empty = tmp_path / "empty.db"
-    assert _import(empty, file).merge.reviews_added == 2
-    assert _import(empty, file).merge.reviews_added == 0
+    assert _import(db_url, file).merge.reviews_added == 2
+    assert _import(db_url, file).merge.reviews_added == 0
     once = write_history(tmp_path / "once.db", TableHistory(twice.cards, twice.reviews[:1]))
     result = _import(once, file)
     assert (result.merge.reviews_added, result.merge.reviews_present) == (1, 1)
     assert result.merge.backup is not None  # one review is new, its card is not
 
 
-def test_a_filtered_export_merges_its_part(source: Path, tmp_path: Path) -> None:
+def test_a_filtered_export_merges_its_part(source: Path, tmp_path: Path, db_url: str) -> None:
     since = NOW - timedelta(days=100)
     file = tmp_path / "part.jsonl"
     file.write_text(_export_text(source, "jsonl", since=since, decks=("d1",)))
-    empty = tmp_path / "empty.db"
-    result = _import(empty, file)
+    result = _import(db_url, file)
     with open_database(str(source), create=False) as db:
         expected = store.count_reviews(db, since=since, decks=["d1"])
     assert result.merge.reviews_added == expected > 0

@@ -8,7 +8,6 @@ import random
 import statistics
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -32,9 +31,9 @@ def _key(history: TableHistory, index: int) -> tuple[str, str]:
 
 
 @pytest.fixture
-def filled(db_file: Path) -> tuple[Path, TableHistory]:
+def filled(db_url: str) -> tuple[str, TableHistory]:
     history = random_history(40, 1500)
-    return write_history(db_file, history), history
+    return write_history(db_url, history), history
 
 
 def test_reviews_come_in_time_order_with_every_field(filled) -> None:
@@ -174,15 +173,15 @@ def test_naive_since_is_refused(filled) -> None:
         list(store.iter_reviews(db, since=NOW.replace(tzinfo=None)))
 
 
-def test_reviews_come_in_time_order_even_when_ids_are_not(db_file: Path) -> None:
+def test_reviews_come_in_time_order_even_when_ids_are_not(db_url: str) -> None:
     history = random_history(10, 300, seed=3, decks=("d1", 'd"q,2'))
     # An import appends old reviews after newer ones: storage order is not time order.
     random.Random(5).shuffle(history.reviews)
     for i, review in enumerate(history.reviews[:40]):
         review.reviewed_at = history.reviews[0].reviewed_at  # ties in time: id order decides
         review.seed = i
-    write_history(db_file, history)
-    with open_database(str(db_file), create=False) as db:
+    write_history(db_url, history)
+    with open_database(str(db_url), create=False) as db:
         got = [(row[2], row[4]) for row in store.iter_reviews(db)]
     # Ids follow the order written, so among equal times the order written decides.
     expected = sorted(

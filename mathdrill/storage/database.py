@@ -25,7 +25,7 @@ from sqlalchemy import Connection, case, delete, false, func, insert, inspect, s
 from sqlalchemy.engine import URL, Engine
 
 from mathdrill.errors import NotFoundError, StorageError, UsageError
-from mathdrill.storage import migrations
+from mathdrill.storage import migrations, rowsecurity
 from mathdrill.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
     WRITE_OPTION,
@@ -1082,8 +1082,10 @@ def _state(conn: Connection, target: Target) -> int | None:
 
 def _initialize(conn: Connection, now: datetime) -> None:
     metadata.create_all(conn)
+    rowsecurity.apply(conn)
     conn.execute(insert(meta).values(key=SCHEMA_VERSION_KEY, value=str(SCHEMA_VERSION)))
-    conn.execute(insert(learners).values(id=1, name=DEFAULT_LEARNER, created=now))
+    # The first row of a new table: id 1 on every backend (a PostgreSQL sequence included).
+    conn.execute(insert(learners).values(name=DEFAULT_LEARNER, created=now))
 
 
 def _learner(engine: Engine, target: Target, name: str, *, add: bool, now: datetime) -> Learner:

@@ -50,6 +50,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 
 from mathdrill.errors import StorageError
+from mathdrill.storage import rowsecurity
 from mathdrill.storage.tables import SCHEMA_VERSION, SCHEMA_VERSION_KEY, UTCDateTime
 
 
@@ -238,7 +239,9 @@ def _v4_learners(connection: Connection) -> None:
     stored = sql_column("created", UTCDateTime())
     first = connection.execute(select(func.min(stored)).select_from(sql_table("cards"))).scalar()
     created = first if first is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    connection.execute(insert(learners).values(id=1, name="default", created=created))
+    # The first row of the new table: id 1 (not given explicitly, so a PostgreSQL sequence
+    # stays in step), which the copies below give every card and review.
+    connection.execute(insert(learners).values(name="default", created=created))
     if connection.dialect.name != "sqlite":
         for name in ("cards", "reviews"):
             connection.exec_driver_sql(
@@ -353,6 +356,11 @@ def _v6_card_events(connection: Connection) -> None:
         connection.execute(insert(events), rows)
 
 
+def _v7_row_security(connection: Connection) -> None:
+    # On PostgreSQL, a learner's role sees only its own rows (storage/rowsecurity.py).
+    rowsecurity.apply(connection)
+
+
 #: Every step after version 1, in order. ``MIGRATIONS[-1].version == SCHEMA_VERSION``.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "index reviews by card and time, and by time", _v2_review_indexes),
@@ -368,6 +376,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "card events (reset, suspend, unsuspend, adopt), recovered from the tables",
         _v6_card_events,
     ),
+    Migration(7, "row-level security per learner on PostgreSQL", _v7_row_security),
 )
 
 if MIGRATIONS[-1].version != SCHEMA_VERSION:  # pragma: no cover - a packaging mistake

@@ -41,7 +41,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from mathdrill.vocabulary import CARD_EVENT_KINDS, REVIEW_KINDS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Version of the current schema; see :mod:`mathdrill.storage.migrations` for the steps."""
 
 SCHEMA_VERSION_KEY = "schema_version"

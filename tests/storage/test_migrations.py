@@ -104,7 +104,7 @@ def test_v1_database_migrates_to_the_fresh_schema(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE stats_state (rule TEXT, review_id INTEGER)")
     before = _dump(old)
     with open_database(str(old), now=NOW) as db:
-        assert db.schema_version() == SCHEMA_VERSION == 6
+        assert db.schema_version() == SCHEMA_VERSION == 7
         assert db.learner.name == "default"
         backup = db.backup_path
         cards = {c.template: c for c in db.cards()}

@@ -190,10 +190,10 @@ def check_relu_two_units_slope(inst: Instance) -> None:
 
 
 def check_logistic_loss_gradient(inst: Instance) -> None:
-    x0, y0 = _p(inst, "x0", "y0")
+    x0, y0, b0 = _p(inst, "x0", "y0", "b0")
 
-    def loss(w: float, x0=x0, y0=y0) -> float:
-        p = sigmoid(w * x0)
+    def loss(w: float, x0=x0, y0=y0, b0=b0) -> float:
+        p = sigmoid(w * x0 + b0)
         return -(y0 * np.log(p) + (1 - y0) * np.log(1 - p))
 
     for w in [-0.8, -0.2, 0.0, 0.35, 1.1]:

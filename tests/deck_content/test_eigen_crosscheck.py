@@ -199,10 +199,14 @@ def check_pd_interval(inst: Instance) -> None:
         assert min_eig(t) < 0
 
 
-def check_pd_boolean(inst: Instance) -> None:
-    """The reference boolean equals 'all eigvalsh > 0'."""
+def check_pd_minors(inst: Instance) -> None:
+    """The reference [Δ₁, Δ₂] are S's leading minors by numpy, and their signs decide
+    positive definiteness as eigvalsh does (Sylvester's criterion on this instance)."""
     s = mat(inst.values["S"])
-    assert inst.spec.expected == bool(np.all(np.linalg.eigvalsh(s) > 0))
+    minor1, minor2 = vec(inst.spec.expected)
+    assert abs(minor1 - s[0, 0]) < TOL
+    assert abs(minor2 - np.linalg.det(s)) < 1e-6
+    assert (minor1 > 0 and minor2 > 0) == bool(np.all(np.linalg.eigvalsh(s) > 0))
 
 
 def check_singular_values(inst: Instance) -> None:
@@ -272,7 +276,7 @@ CHECKS: dict[str, Callable[[Instance], None]] = {
     "symmetric-orthogonal-eigenvector": check_symmetric_other_eigenvector,
     "symmetric-from-eigenpairs": check_symmetric_from_eigenpairs,
     "positive-definite-interval": check_pd_interval,
-    "positive-definite-2x2": check_pd_boolean,
+    "positive-definite-2x2": check_pd_minors,
     "singular-values-symmetric": check_singular_values,
     "singular-values-orthogonal-columns": check_singular_values,
     "singular-values-rank-one": check_rank_one_singular_values,

@@ -105,7 +105,7 @@ def check_singular_values(inst: Instance) -> None:
 def check_right_singular_vector(inst: Instance) -> None:
     """The reference is parallel to numpy's first right singular vector; σ₁ > σ₂ makes it unique."""
     _u, s, vt = _svd(inst)
-    assert s[0] - s[1] > 0.5
+    assert s[0] - s[1] > 0.1
     assert np.allclose(s, [num(inst.values["sig1"]), num(inst.values["sig2"])])
     assert parallel(vec(expected(inst)), vt[0])
 

@@ -57,6 +57,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from mathdrill.storage.cardlog import Fold, ScheduleFields, add_event, read_logs
+from mathdrill.storage.database import CARD_COLUMNS as STORED_CARD_COLUMNS
 from mathdrill.storage.database import Database, Snapshot
 from mathdrill.storage.engine import WRITE_OPTION
 from mathdrill.storage.records import (
@@ -65,11 +66,12 @@ from mathdrill.storage.records import (
     Card,
     Flag,
     Review,
+    card_from_row,
     columns,
     exported,
     timestamp_columns,
 )
-from mathdrill.storage.tables import cards, flags, reviews
+from mathdrill.storage.tables import card_events, cards, flags, reviews
 from mathdrill.vocabulary import MAX_ID_LENGTH, SCHEDULING_KINDS
 
 #: Rows fetched from the driver per batch while streaming (memory stays at one batch).
@@ -773,29 +775,89 @@ def _merge_reviews(conn: Any, learner_id: int) -> int:
     return _inserted(conn, insert(reviews).from_select([*names, "learner_id"], rows))
 
 
-def _settle(conn: Any, fold: Fold, now: datetime, learner_id: int) -> None:
-    """Log an ``adopt`` event for each imported card whose new log does not explain its row.
-
-    After the merge, a card touched by the import (in the file, or given reviews) keeps the
-    schedule the merge rules gave it; when its log (old and imported reviews and events)
-    folds to something else — a partial export, another machine's time zone, histories that
-    diverged — the card's row is recorded as adopted, after every entry of its log, so the
-    cards table stays a fold over the log.
-    """
-    touched = {
-        row[0]
-        for row in conn.execute(
-            select(cards.c.id).join_from(_import_cards, cards, _same_card(learner_id))
-        )
-    }
+def _touched(conn: Any, learner_id: int) -> set[int]:
+    """The cards an import touched: those in the file, and those given reviews."""
+    mine = select(cards.c.id).join_from(_import_cards, cards, _same_card(learner_id))
+    touched = {row[0] for row in conn.execute(mine)}
     touched.update(row[0] for row in conn.execute(select(_fresh_reviews.c.card_id).distinct()))
-    for card_id, log in read_logs(conn, touched).items():
+    return touched
+
+
+def _unexplained(logs: dict[int, Any], fold: Fold) -> dict[int, Any]:
+    """The cards whose row their log does not fold to, with the state their row holds."""
+    found = {}
+    for card_id, log in logs.items():
         held = ScheduleFields.of(log.card)
         folded = fold(log)
-        if folded is None or folded.schedule == held:
-            continue
-        times = [r.reviewed_at for r in log.reviews] + [e.at for e in log.events]
-        add_event(conn, card_id, "adopt", max([now, *times]), adopted=held)
+        if folded is not None and folded.schedule != held:
+            found[card_id] = (log, held)
+    return found
+
+
+def _settle(db: Database, touched: set[int], fold: Fold, now: datetime) -> None:
+    """Log an ``adopt`` event for each imported card whose new log does not explain its row.
+
+    After the merge, a card touched by the import keeps the schedule the merge rules gave it;
+    when its log (old and imported reviews and events) folds to something else — a partial
+    export, another machine's time zone, histories that diverged — the card's row is recorded
+    as adopted, after every entry of its log, so the cards table stays a fold over the log.
+
+    Folding is slow next to the merge (every review of every touched card), so it runs after
+    the merge has committed and released the write lock, on a snapshot: drills writing
+    meanwhile are not held up (a 200,000-review import must not make them wait past their busy
+    timeout). Only the cards found unexplained are read and folded again under the lock, and
+    get their event there.
+    """
+    with db.snapshot() as snap, snap.read("checking the imported schedules") as conn:
+        suspects = _unexplained(read_logs(conn, touched, db.mine), fold)
+    if not suspects:
+        return
+    with db.write("recording adopted schedules") as conn:
+        # A card a drill answered (or changed) since the snapshot is read and folded again; the
+        # others are written from the snapshot, so the lock is held for a few counts only.
+        changed = _changed_since(conn, suspects)
+        for card_id in changed:
+            del suspects[card_id]
+        if changed:
+            suspects.update(_unexplained(read_logs(conn, changed), fold))
+        for card_id, (log, held) in suspects.items():
+            times = [r.reviewed_at for r in log.reviews] + [e.at for e in log.events]
+            add_event(conn, card_id, "adopt", max([now, *times]), adopted=held)
+
+
+def _changed_since(conn: Any, seen: dict[int, Any]) -> set[int]:
+    """The cards among ``seen`` whose row, reviews or events differ from the log read then."""
+    ids = sorted(seen)
+    changed: set[int] = set()
+    for start in range(0, len(ids), _STAGE_BATCH):
+        chunk = ids[start : start + _STAGE_BATCH]
+        n_reviews = dict(
+            conn.execute(
+                select(reviews.c.card_id, func.count())
+                .where(reviews.c.card_id.in_(chunk))
+                .group_by(reviews.c.card_id)
+            ).all()
+        )
+        n_events = dict(
+            conn.execute(
+                select(card_events.c.card_id, func.count())
+                .where(card_events.c.card_id.in_(chunk))
+                .group_by(card_events.c.card_id)
+            ).all()
+        )
+        stored = select(*STORED_CARD_COLUMNS).where(cards.c.id.in_(chunk))
+        rows = {row.id: row for row in conn.execute(stored)}
+        for card_id in chunk:
+            log, held = seen[card_id]
+            row = rows.get(card_id)
+            if (
+                row is None
+                or n_reviews.get(card_id, 0) != len(log.reviews)
+                or n_events.get(card_id, 0) != len(log.events)
+                or ScheduleFields.of(card_from_row(row)) != held
+            ):
+                changed.add(card_id)
+    return changed
 
 
 def merge_import(
@@ -823,8 +885,8 @@ def merge_import(
         records: Cards, reviews and flags, already validated by the caller, in any order.
         now: Time stamped on the backup's name (aware), and the time of ``adopt`` events.
         fold: What a card's log folds to (``scheduling/replay.py``); when given, every card the
-            import touched whose row its log does not explain gets an ``adopt`` event in the
-            same transaction (see :func:`_settle`).
+            import touched whose row its log does not explain gets an ``adopt`` event, written
+            right after the merge commits (see :func:`_settle`).
 
     Returns:
         What was added, updated and already present, and where the backup is (None when
@@ -857,14 +919,15 @@ def merge_import(
                 _stage_fresh_reviews(conn, learner_id)
                 reviews_added = _merge_reviews(conn, learner_id)
                 flags_added = _merge_flags(conn, learner_id)
-                if fold is not None:
-                    _settle(conn, fold, now, learner_id)
+                touched = _touched(conn, learner_id) if fold is not None else set()
         finally:
             if conn.in_transaction():
                 conn.rollback()
             # The next import drops them too; an error here must not hide the one that matters.
             with suppress(Exception), conn.begin():
                 _staging.drop_all(conn, checkfirst=True)
+    if fold is not None and touched:
+        _settle(db, touched, fold, now)
     return MergeResult(
         cards_added=cards_added,
         cards_updated=len(changes),

@@ -32,7 +32,8 @@ def _with_arith_history(md, md_env) -> Path:
         other = next(c for c in db.cards() if c.deck != "arith")
         assert arith
         for card in (*arith, other):
-            db.record_review(make_review(card.id, NOW))
+            # cram: logged, moves no schedule (the cards stay a fold of their log for doctor)
+            db.record_review(make_review(card.id, NOW, kind="cram"))
         db.add_flag(Flag(card_id=arith[0].id, seed=3, flagged_at=NOW, comment="odd"))
         db.add_flag(Flag(card_id=other.id, seed=4, flagged_at=NOW, comment="kept"))
     return deck
